@@ -1,0 +1,25 @@
+"""``info``: what the warehouse holds."""
+
+from __future__ import annotations
+
+import argparse
+
+from retention import warehouse
+from retention.cli._common import add_db_argument
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("info", help="show the warehouse's tables, row counts and date ranges")
+    add_db_argument(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = warehouse.resolve_db_path(args.db)
+    con = warehouse.connect(path)
+    try:
+        print(f"warehouse: {path} (schema version {warehouse.schema_version(con)})")
+        print(warehouse.table_summary(con).to_string(index=False))
+    finally:
+        con.close()
+    return 0

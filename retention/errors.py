@@ -1,0 +1,13 @@
+"""Errors whose message is meant for the user: the app shows them, the CLI prints them."""
+
+
+class RetentionError(Exception):
+    """Base class: the message says what is wrong and what to do about it."""
+
+
+class SchemaError(RetentionError):
+    """The warehouse file has a schema this version cannot use."""
+
+
+class DataError(RetentionError):
+    """Input data is missing, malformed or too small for the requested analysis."""

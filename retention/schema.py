@@ -1,0 +1,82 @@
+"""Table and column names of the warehouse, in one place.
+
+Canonical tables hold the shop's data; app-owned tables hold what Retention
+Studio itself records (imports, model runs, scores, campaigns).
+"""
+
+USERS = "users"
+PRODUCTS = "products"
+ORDERS = "orders"
+EVENTS = "events"
+RATINGS = "ratings"
+IMPORT_BATCHES = "import_batches"
+IMPORT_REJECTS = "import_rejects"
+
+COL_USER = "user_id"
+COL_ITEM = "item_id"
+COL_TS = "ts"
+COL_ORDER = "order_id"
+COL_RATING = "rating"
+
+# Importable tables: canonical column -> DuckDB type. Order matters: it is the table's column order.
+CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
+    USERS: {
+        "user_id": "VARCHAR",
+        "signup_ts": "TIMESTAMP",
+        "country": "VARCHAR",
+        "channel": "VARCHAR",
+        "email": "VARCHAR",
+    },
+    PRODUCTS: {
+        "item_id": "VARCHAR",
+        "title": "VARCHAR",
+        "category": "VARCHAR",
+        "brand": "VARCHAR",
+        "price": "DOUBLE",
+        "description": "VARCHAR",
+    },
+    ORDERS: {
+        "order_id": "VARCHAR",
+        "user_id": "VARCHAR",
+        "item_id": "VARCHAR",
+        "ts": "TIMESTAMP",
+        "quantity": "DOUBLE",
+        "unit_price": "DOUBLE",
+        "discount": "DOUBLE",
+    },
+    EVENTS: {
+        "user_id": "VARCHAR",
+        "ts": "TIMESTAMP",
+        "event_type": "VARCHAR",
+        "item_id": "VARCHAR",
+        "session_id": "VARCHAR",
+    },
+    RATINGS: {
+        "user_id": "VARCHAR",
+        "item_id": "VARCHAR",
+        "rating": "DOUBLE",
+        "ts": "TIMESTAMP",
+    },
+}
+
+# Columns an import must provide (after mapping); the others get NULL or their default.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    USERS: ("user_id",),
+    PRODUCTS: ("item_id",),
+    ORDERS: ("order_id", "user_id", "ts"),
+    EVENTS: ("user_id", "ts", "event_type"),
+    RATINGS: ("user_id", "item_id", "rating"),
+}
+
+# Defaults for optional numeric columns that are not nullable in meaning.
+COLUMN_DEFAULTS: dict[str, dict[str, float]] = {
+    ORDERS: {"quantity": 1.0, "unit_price": 0.0, "discount": 0.0},
+}
+
+# Tables keyed by an id: an import upserts (the newest row for an id wins).
+KEYED_TABLES: dict[str, str] = {USERS: "user_id", PRODUCTS: "item_id"}
+
+IMPORTABLE_TABLES = tuple(CANONICAL_COLUMNS)
+
+# users columns that are never offered as a breakdown (identifiers and personal data).
+NON_BREAKDOWN_USER_COLUMNS = frozenset({"user_id", "email", "signup_ts", "batch_id"})

@@ -1,0 +1,221 @@
+"""The DuckDB warehouse: opening it, versioning its schema, and running named SQL.
+
+This is the only module that opens DuckDB. Everything else receives a
+connection (or a cursor of one) and runs the named SQL files of
+``retention/sql/`` through :func:`query_df` and :func:`execute`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from retention import schema
+from retention.errors import DataError, SchemaError
+
+SQL_DIR = Path(__file__).parent / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+DEFAULT_DB = Path("data/warehouse.duckdb")
+DB_ENV_VAR = "RETENTION_DB"
+
+Params = Mapping[str, object] | Sequence[object] | None
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """The warehouse file to use: ``db`` if given, else ``$RETENTION_DB``, else ``data/warehouse.duckdb``."""
+    if db:
+        return Path(db)
+    return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB)
+
+
+@cache
+def migrations() -> tuple[tuple[int, str], ...]:
+    """The schema migrations as ``(version, sql)`` pairs in ascending version order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise RuntimeError(f"migration file {path.name!r} must be named NNN_name.sql")
+        found.append((int(match.group(1)), path.read_text()))
+    return tuple(found)
+
+
+def latest_schema_version() -> int:
+    """The schema version this code writes."""
+    return migrations()[-1][0]
+
+
+def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, creating it or migrating its schema when needed.
+
+    Raises
+    ------
+    SchemaError
+        The file was written by a newer Retention Studio, or it is older and
+        ``read_only`` forbids migrating it.
+    """
+    path = resolve_db_path(db)
+    if read_only and not path.exists():
+        raise DataError(f"warehouse file {str(path)!r} does not exist")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise DataError(f"cannot open warehouse {str(path)!r}: {exc}") from exc
+    try:
+        migrate(con, read_only=read_only, name=str(path))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version recorded in the warehouse; 0 for an empty file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, read_only: bool = False, name: str = "warehouse") -> int:
+    """Apply the migrations newer than the file's version, each in its own transaction.
+
+    Returns the schema version after migrating.
+    """
+    current = schema_version(con)
+    latest = latest_schema_version()
+    if current > latest:
+        raise SchemaError(
+            f"{name} has schema version {current}, newer than this Retention Studio "
+            f"understands (up to {latest}); upgrade Retention Studio to open it"
+        )
+    pending = [(version, sql) for version, sql in migrations() if version > current]
+    if pending and read_only:
+        raise SchemaError(f"{name} has schema version {current} and needs migrating to {latest}; open it writable once")
+    if current == 0 and pending:
+        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    for version, sql in pending:
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+    return max(current, latest)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: commit on success, roll back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of ``retention/sql/<name>.sql``."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no SQL file named {name!r} in {SQL_DIR}")
+    return path.read_text()
+
+
+def query_df(con: duckdb.DuckDBPyConnection, name: str, params: Params = None) -> pd.DataFrame:
+    """Run the named SQL file with bound parameters and return its result as a DataFrame."""
+    return con.execute(sql_text(name), params).df()
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, params: Params = None) -> duckdb.DuckDBPyConnection:
+    """Run the named SQL file with bound parameters (for statements without a result)."""
+    return con.execute(sql_text(name), params)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a table in the warehouse (empty when the table does not exist)."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return dict(rows)
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows in one canonical or app-owned table (the name is checked against the schema)."""
+    if not table_columns(con, table):
+        raise DataError(f"no table named {table!r} in the warehouse")
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def table_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per canonical table.
+
+    Returns columns ``table`` (name), ``rows`` (int), ``first_ts`` and
+    ``last_ts`` (timestamps of the earliest and latest row; NaT where the
+    table has no time column or no rows).
+    """
+    return query_df(con, "table_summary")
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Earliest and latest order timestamp, or ``(None, None)`` when there are no orders."""
+    first, last = con.execute("SELECT min(ts), max(ts) FROM orders").fetchone()
+    return (pd.Timestamp(first) if first else None, pd.Timestamp(last) if last else None)
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A token that changes whenever data is imported; cached results key on it."""
+    batches, last_batch = con.execute("SELECT count(*), max(batch_id) FROM import_batches").fetchone()
+    return f"{latest_schema_version()}-{batches}-{last_batch}"
+
+
+def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a canonical table holds any row."""
+    if table not in schema.CANONICAL_COLUMNS:
+        raise DataError(f"{table!r} is not a canonical table")
+    return con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
+
+
+def new_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    """Take the next import batch id from the warehouse's sequence."""
+    return con.execute("SELECT nextval('import_batch_seq')").fetchone()[0]
+
+
+def record_batch(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    batch_id: int,
+    table: str,
+    source_name: str,
+    sha256: str,
+    rows_read: int,
+    rows_loaded: int,
+    rows_rejected: int,
+) -> None:
+    """Write one row of ``import_batches`` (call it inside the import's transaction)."""
+    execute(
+        con,
+        "record_batch",
+        {
+            "batch_id": batch_id,
+            "table_name": table,
+            "source_name": source_name,
+            "sha256": sha256,
+            "rows_read": rows_read,
+            "rows_loaded": rows_loaded,
+            "rows_rejected": rows_rejected,
+        },
+    )
