@@ -1,0 +1,33 @@
+"""Overview: headline numbers and weekly customers."""
+
+import streamlit as st
+
+from retention.charts import overview as charts
+from retention.ui import common
+from retention.ui import overview as cached
+
+common.page_header("Overview", "How many customers the shop has, how many stay, and how that moves week by week.")
+
+with common.show_errors():
+    path, version = common.db_path(), common.data_version()
+    numbers = cached.kpis(path, version)
+    weekly = cached.weekly_activity(path, version)
+
+if numbers.customers == 0:
+    st.info("No purchases in the warehouse yet. Import orders on the Data page.")
+    st.stop()
+
+tiles = st.columns(5)
+tiles[0].metric("Customers", f"{numbers.customers:,}", help="Users with at least one purchase.")
+tiles[1].metric(
+    "Active in last 30 days",
+    f"{numbers.active_30d:,}",
+    help=f"Customers with a purchase in the 30 days up to {numbers.as_of:%Y-%m-%d}.",
+)
+tiles[2].metric("Orders", f"{numbers.orders:,}")
+tiles[3].metric("Net revenue", f"{numbers.revenue:,.0f}", help="Quantity x unit price over all lines; returns subtract.")
+tiles[4].metric("Repeat-purchase rate", f"{numbers.repeat_rate:.1%}", help="Share of customers with two or more orders.")
+
+st.subheader("Customers per week")
+st.plotly_chart(charts.weekly_customers(weekly), width="stretch")
+common.download_csv(weekly, "weekly_customers.csv")

@@ -1,0 +1,53 @@
+"""Headline numbers and weekly activity for the Overview page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from retention import warehouse
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Headline numbers of the warehouse.
+
+    customers: users with at least one purchase; active_30d: of those, with a
+    purchase in the 30 days up to ``as_of`` (the latest order); orders:
+    distinct orders with a purchase line; revenue: sum of quantity x
+    unit_price over all lines (returns subtract); repeat_rate: share of
+    customers with two or more orders, in [0, 1].
+    """
+
+    customers: int
+    active_30d: int
+    orders: int
+    revenue: float
+    repeat_rate: float
+    as_of: pd.Timestamp | None
+
+
+def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
+    """The headline numbers (all zero on an empty warehouse)."""
+    row = warehouse.query_df(con, "overview_kpis").iloc[0]
+    as_of = None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"])
+    return Kpis(
+        customers=int(row["customers"]),
+        active_30d=int(row["active_30d"]),
+        orders=int(row["orders"]),
+        revenue=float(row["revenue"]),
+        repeat_rate=float(row["repeat_rate"]),
+        as_of=as_of,
+    )
+
+
+def weekly_activity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Customers per week.
+
+    Returns columns ``week`` (Monday, timestamp), ``active_customers`` and
+    ``new_customers`` (int counts), ``complete`` (bool: the data covers the
+    whole week).
+    """
+    return warehouse.query_df(con, "overview_weekly")

@@ -1,0 +1,100 @@
+"""Widgets and cached resources shared by every page.
+
+Pages call :func:`cursor` for a thread-safe handle on the warehouse and key
+their ``st.cache_data`` wrappers on ``(db_path(), data_version())`` so a new
+import invalidates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from retention import export, sample, warehouse
+from retention.errors import RetentionError
+
+
+def db_path() -> str:
+    """The warehouse file this app uses (``$RETENTION_DB`` or the default)."""
+    return str(warehouse.resolve_db_path())
+
+
+@st.cache_resource(show_spinner="Opening the warehouse…")
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    """One connection per warehouse file for the whole server; the sample warehouse is built if the file is missing."""
+    sample.ensure_default_warehouse(path)
+    return warehouse.connect(path)
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the shared connection: use one per call, a connection is not thread-safe."""
+    return _connection(db_path()).cursor()
+
+
+def data_version() -> str:
+    """Token that changes with every import; pass it to cached functions as a key."""
+    with cursor() as con:
+        return warehouse.data_version(con)
+
+
+@contextmanager
+def show_errors() -> Iterator[None]:
+    """Show a :class:`RetentionError` as an error box instead of a traceback, and stop the page."""
+    try:
+        yield
+    except RetentionError as exc:
+        st.error(str(exc))
+        st.stop()
+
+
+def page_header(title: str, caption: str) -> None:
+    """The page title and one line saying what the page answers."""
+    st.title(title)
+    st.caption(caption)
+
+
+def coming_next(what: str) -> None:
+    """Placeholder for a page whose issue is not built yet."""
+    st.info(f"Coming next: {what}")
+
+
+def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """A download button for ``frame`` as a formula-safe CSV."""
+    st.download_button(
+        label,
+        data=export.to_csv_bytes(frame),
+        file_name=filename,
+        mime="text/csv",
+        key=key or f"download-{filename}",
+        icon=":material/download:",
+    )
+
+
+def require_rows(table: str, message: str) -> None:
+    """Stop the page with ``message`` when ``table`` is empty (e.g. "Recommenders need item ids")."""
+    with cursor() as con:
+        if not warehouse.has_rows(con, table):
+            st.info(message)
+            st.stop()
+
+
+@st.cache_data(show_spinner=False)
+def _date_range(path: str, version: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    with cursor() as con:
+        return warehouse.data_range(con)
+
+
+def sidebar() -> None:
+    """Sidebar: the warehouse file in use and the date range of its orders."""
+    with st.sidebar:
+        with show_errors():
+            first, last = _date_range(db_path(), data_version())
+        st.caption(f"Warehouse: `{db_path()}`")
+        if first is None:
+            st.caption("No orders yet: import some on the Data page.")
+        else:
+            st.caption(f"Orders from {first:%Y-%m-%d} to {last:%Y-%m-%d}")
