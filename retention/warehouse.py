@@ -79,32 +79,38 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> 
     return con
 
 
-def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The schema version recorded in the warehouse; 0 for an empty file."""
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migration versions already applied to the warehouse (empty for a new file)."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
     ).fetchone()[0]
     if not exists:
-        return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        return set()
+    return {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest schema version recorded in the warehouse; 0 for an empty file."""
+    return max(applied_versions(con), default=0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, read_only: bool = False, name: str = "warehouse") -> int:
-    """Apply the migrations newer than the file's version, each in its own transaction.
+    """Apply the migrations the file lacks, each in its own transaction.
 
     Returns the schema version after migrating.
     """
-    current = schema_version(con)
+    applied = applied_versions(con)
+    current = max(applied, default=0)
     latest = latest_schema_version()
     if current > latest:
         raise SchemaError(
             f"{name} has schema version {current}, newer than this Retention Studio "
             f"understands (up to {latest}); upgrade Retention Studio to open it"
         )
-    pending = [(version, sql) for version, sql in migrations() if version > current]
+    pending = [(version, sql) for version, sql in migrations() if version not in applied]
     if pending and read_only:
         raise SchemaError(f"{name} has schema version {current} and needs migrating to {latest}; open it writable once")
-    if current == 0 and pending:
+    if not applied and pending:
         con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     for version, sql in pending:
         with transaction(con):
