@@ -27,8 +27,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV of ``frame`` with formulas neutralised and no index column."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV of ``frame`` with formulas neutralised and no index column.
+
+    Lines end in CRLF as RFC 4180 asks, which also makes the writer quote any
+    cell holding a bare carriage return.
+    """
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:

@@ -1,0 +1,99 @@
+"""Schema creation, versioning and named SQL of the warehouse."""
+
+import duckdb
+import pytest
+
+from retention import schema, warehouse
+from retention.errors import SchemaError
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "w.duckdb"
+
+
+def test_new_file_gets_every_canonical_table_and_latest_version(db):
+    con = warehouse.connect(db)
+    try:
+        assert warehouse.schema_version(con) == warehouse.latest_schema_version()
+        for table, columns in schema.CANONICAL_COLUMNS.items():
+            assert set(columns) <= set(warehouse.table_columns(con, table)), table
+        assert warehouse.applied_versions(con) == {version for version, _ in warehouse.migrations()}
+    finally:
+        con.close()
+
+
+def test_reopening_applies_nothing_twice(db):
+    warehouse.connect(db).close()
+    con = warehouse.connect(db)
+    try:
+        rows = con.execute("SELECT count(*), count(DISTINCT version) FROM schema_version").fetchone()
+        assert rows[0] == rows[1] == len(warehouse.migrations())
+    finally:
+        con.close()
+
+
+def test_older_file_is_migrated(db):
+    first_version, first_sql = warehouse.migrations()[0]
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(first_sql)
+    con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [first_version])
+    con.execute("INSERT INTO orders (order_id, user_id, ts) VALUES ('o1', 'u1', TIMESTAMP '2024-01-01')")
+    con.close()
+
+    con = warehouse.connect(db)
+    try:
+        assert warehouse.schema_version(con) == warehouse.latest_schema_version()
+        assert warehouse.row_count(con, "orders") == 1
+    finally:
+        con.close()
+
+
+def test_newer_file_is_refused_with_a_clear_message(db):
+    warehouse.connect(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO schema_version VALUES (999, now()::TIMESTAMP)")
+    con.close()
+    with pytest.raises(SchemaError, match="schema version 999.*upgrade Retention Studio"):
+        warehouse.connect(db)
+
+
+def test_transaction_rolls_back_on_error(db):
+    con = warehouse.connect(db)
+    try:
+        with pytest.raises(RuntimeError), warehouse.transaction(con):
+            con.execute("INSERT INTO orders (order_id, user_id, ts) VALUES ('o1', 'u1', TIMESTAMP '2024-01-01')")
+            raise RuntimeError("boom")
+        assert warehouse.row_count(con, "orders") == 0
+    finally:
+        con.close()
+
+
+def test_resolve_db_path_prefers_argument_then_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(warehouse.DB_ENV_VAR, raising=False)
+    assert warehouse.resolve_db_path() == warehouse.DEFAULT_DB
+    monkeypatch.setenv(warehouse.DB_ENV_VAR, str(tmp_path / "env.duckdb"))
+    assert warehouse.resolve_db_path() == tmp_path / "env.duckdb"
+    assert warehouse.resolve_db_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+
+
+def test_table_summary_counts_rows_and_ranges(db):
+    con = warehouse.connect(db)
+    try:
+        con.execute(
+            "INSERT INTO orders (order_id, user_id, ts) VALUES ('o1', 'u1', TIMESTAMP '2024-01-01'), "
+            "('o2', 'u2', TIMESTAMP '2024-03-05 10:00:00')"
+        )
+        summary = warehouse.table_summary(con).set_index("table")
+        assert summary.loc["orders", "rows"] == 2
+        assert str(summary.loc["orders", "first_ts"]) == "2024-01-01 00:00:00"
+        assert str(summary.loc["orders", "last_ts"]) == "2024-03-05 10:00:00"
+        assert summary.loc["events", "rows"] == 0
+    finally:
+        con.close()
+
+
+def test_unknown_sql_name_is_a_key_error():
+    with pytest.raises(KeyError, match="no SQL file named 'nope'"):
+        warehouse.sql_text("nope")
