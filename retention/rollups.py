@@ -3,12 +3,35 @@
 :func:`refresh` is called inside the transaction of every import and sample
 build, after the new rows are in, so that dashboards read small rollups
 instead of order lines.
+
+The activity rollup (migration ``002_activity_rollup``) holds one row per
+user and period (day, week starting Monday, month) with any order line
+(``rollup_order_periods``) or event (``rollup_event_periods``), the moments
+that start each user's cohorts (``rollup_users``) and the latest timestamp of
+the data (``rollup_state``). It is rebuilt as a whole: an import may add,
+replace or back-date rows, and a user's first purchase can move with it.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
+
+from retention import warehouse
+
+GRAINS = ("day", "week", "month")
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the derived tables from the canonical ones (no-op until a rollup exists)."""
+    """Rebuild the activity rollup from ``orders``, ``events`` and ``users``.
+
+    Call it inside the transaction that changed the canonical tables; it
+    starts no transaction of its own.
+    """
+    warehouse.execute(con, "rollup_refresh")
+
+
+def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
+    """The latest order or event timestamp when the rollup was built (None for an empty warehouse)."""
+    row = con.execute("SELECT max(as_of) FROM rollup_state").fetchone()
+    return None if row is None or row[0] is None else pd.Timestamp(row[0])

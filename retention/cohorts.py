@@ -1,0 +1,324 @@
+"""Cohort retention: who comes back, period after period.
+
+A *cohort* is the set of users whose starting moment (first purchase, first
+event or signup) falls in the same period (day, week starting Monday, or
+month). A cohort user is *active* in a period when they did the return
+activity in it: a purchase (an order line with quantity > 0), any event, or
+one event type. Everything here reads the activity rollup kept by
+:mod:`retention.rollups`, never the order lines.
+
+Retention modes (a registry, :data:`MODES`):
+
+``n-day``
+    Period ``n`` counts the users active in the ``n``-th period after their
+    cohort's own period (``n = 0``).
+``unbounded``
+    Period ``n`` counts the users active in period ``n`` *or later*.
+``brackets``
+    Custom day brackets such as days 1-7, 8-30, 31-90, counted from each
+    user's own start day; period 0 is the start day itself, period ``k`` the
+    ``k``-th bracket.
+
+A cell is ``complete`` when its whole time span lies before the latest
+timestamp in the data; an incomplete cell is still filling up and must not be
+read as a drop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from retention import rollups, schema, warehouse
+from retention.errors import DataError
+
+PERIODS = ("day", "week", "month")
+COHORT_BY = ("first_purchase", "first_event", "signup")
+MEASURES = ("retention", "revenue")
+BASE_ACTIVITIES = ("purchase", "any")
+DEFAULT_BRACKETS: tuple[tuple[int, int], ...] = ((1, 7), (8, 30), (31, 90))
+TOP_SEGMENTS = 20
+OTHER_SEGMENT = "other"
+MISSING_SEGMENT = "(missing)"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A retention mode: its name, a one-line definition for the UI, and whether it uses day brackets."""
+
+    name: str
+    description: str
+    uses_brackets: bool = False
+
+
+MODES: dict[str, Mode] = {}
+
+
+def register_mode(name: str, description: str, *, uses_brackets: bool = False) -> Callable:
+    """Decorator: register a retention mode; the decorated function validates its settings."""
+
+    def decorate(check: Callable) -> Callable:
+        MODES[name] = Mode(name, description, uses_brackets)
+        _MODE_CHECKS[name] = check
+        return check
+
+    return decorate
+
+
+_MODE_CHECKS: dict[str, Callable] = {}
+
+
+@register_mode("n-day", "active in period N")
+def _check_n_day(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    return []
+
+
+@register_mode("unbounded", "active in period N or later")
+def _check_unbounded(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    return []
+
+
+@register_mode("brackets", "active in a bracket of days after the user's start", uses_brackets=True)
+def _check_brackets(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    return [(0, 0), *validate_brackets(DEFAULT_BRACKETS if brackets is None else brackets)]
+
+
+def validate_brackets(brackets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Check day brackets: integer ``(first, last)`` pairs, ``1 <= first <= last``, ascending, not overlapping."""
+    checked: list[tuple[int, int]] = []
+    if not brackets:
+        raise DataError("give at least one day bracket, e.g. 1-7")
+    for index, pair in enumerate(brackets):
+        try:
+            first, last = (int(day) for day in pair)
+        except (TypeError, ValueError):
+            raise DataError(f"bracket {index + 1} ({pair!r}) is not a pair of whole days such as (1, 7)") from None
+        if not 1 <= first <= last:
+            raise DataError(f"bracket {first}-{last} must start on day 1 or later and end on or after its start")
+        if checked and first <= checked[-1][1]:
+            raise DataError(f"bracket {first}-{last} overlaps or precedes {checked[-1][0]}-{checked[-1][1]}")
+        checked.append((first, last))
+    return checked
+
+
+def parse_brackets(text: str) -> list[tuple[int, int]]:
+    """Parse brackets written as ``"1-7, 8-30, 31-90"`` (a single day may be written ``"14"``)."""
+    pairs = []
+    for part in (piece.strip() for piece in text.split(",")):
+        match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if not match:
+            raise DataError(f"cannot read the bracket {part!r}: write days as 1-7, 8-30, 31-90")
+        first = int(match.group(1))
+        pairs.append((first, int(match.group(2) or first)))
+    return validate_brackets(pairs)
+
+
+def bracket_label(first: int, last: int) -> str:
+    """``"day 0"``, ``"day 14"`` or ``"days 1-7"``."""
+    return f"day {first}" if first == last else f"days {first}-{last}"
+
+
+def event_types(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The event types in the warehouse, most frequent first (empty when there are no events)."""
+    return warehouse.query_df(con, "cohort_event_types")["event_type"].tolist()
+
+
+def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The users columns a cohort table can be broken down by (no identifiers, timestamps or emails)."""
+    columns = warehouse.table_columns(con, schema.USERS)
+    return [
+        name
+        for name, kind in columns.items()
+        if name not in schema.NON_BREAKDOWN_USER_COLUMNS and kind.upper() in ("VARCHAR", "BOOLEAN")
+    ]
+
+
+def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise DataError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _activity_params(con: duckdb.DuckDBPyConnection, activity: str, cohort_by: str) -> dict[str, object]:
+    """Validate the activity and cohort definition against the data; return the SQL parameters."""
+    needs_events = activity != "purchase" or cohort_by == "first_event"
+    if needs_events and not warehouse.has_rows(con, schema.EVENTS):
+        raise DataError("the warehouse has no events: cohort by first purchase or signup and count purchases")
+    if activity in BASE_ACTIVITIES:
+        return {"activity": activity, "event_type": None}
+    if activity not in event_types(con):
+        raise DataError(f"no events of type {activity!r}; the warehouse has: {', '.join(event_types(con))}")
+    return {"activity": "event", "event_type": activity}
+
+
+def _breakdown_params(con: duckdb.DuckDBPyConnection, breakdown: str | None) -> dict[str, object]:
+    if breakdown is None:
+        return {"breakdown": schema.COL_USER, "has_breakdown": False}
+    allowed = breakdown_columns(con)
+    if breakdown not in allowed:
+        raise DataError(f"cannot break down by {breakdown!r}; choose one of: {', '.join(allowed) or 'none'}")
+    return {"breakdown": breakdown, "has_breakdown": True}
+
+
+def _date(value) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{value!r} is not a date") from None
+
+
+def cohort_table(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    period: str = "month",
+    cohort_by: str = "first_purchase",
+    activity: str = "purchase",
+    mode: str = "n-day",
+    brackets: Sequence[tuple[int, int]] | None = None,
+    measure: str = "retention",
+    breakdown: str | None = None,
+    cohort_start=None,
+    cohort_end=None,
+    top_segments: int = TOP_SEGMENTS,
+) -> pd.DataFrame:
+    """Retention of each cohort, one row per cohort (and segment) and period.
+
+    Parameters
+    ----------
+    con
+        A connection (or cursor) on the warehouse.
+    period
+        ``"day"``, ``"week"`` (starting Monday) or ``"month"``: the length of
+        cohorts and of the periods counted after them.
+    cohort_by
+        ``"first_purchase"``, ``"first_event"`` (any event type) or ``"signup"``.
+    activity
+        What counts as coming back: ``"purchase"``, ``"any"`` event, or one
+        event type by name.
+    mode
+        A name in :data:`MODES`: ``"n-day"``, ``"unbounded"`` or ``"brackets"``.
+    brackets
+        Day brackets ``[(1, 7), (8, 30), ...]`` for ``mode="brackets"``
+        (default :data:`DEFAULT_BRACKETS`); ignored by the other modes.
+    measure
+        ``"retention"`` or ``"revenue"`` (adds ``revenue`` and ``value``).
+    breakdown
+        A categorical users column (see :func:`breakdown_columns`) or None.
+        The ``top_segments`` largest segments in the range are kept, the rest
+        are pooled as ``"other"``; users without a value are ``"(missing)"``.
+    cohort_start, cohort_end
+        Dates bounding the cohorts' period starts (inclusive); None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort`` (datetime64, first day of the cohort's period);
+        ``segment`` (str, only with a breakdown); ``period`` (int >= 0, 0 is
+        the cohort's own period; in brackets mode 0 is the start day and k the
+        k-th bracket); ``bracket`` (str label, brackets mode only);
+        ``cohort_users`` (int >= 1); ``active_users`` (int, 0 to
+        cohort_users); ``retention`` (float in [0, 1], active_users /
+        cohort_users); with ``measure="revenue"``, ``revenue`` (net order
+        revenue of the cohort's users in the period, in the shop's currency;
+        cumulative through period N in unbounded mode) and ``value`` (revenue
+        per cohort user); ``complete`` (bool: the cell's whole span is before
+        the latest timestamp in the data). Cells are listed from period 0 up to
+        the period holding the latest timestamp (brackets: up to the last
+        bracket any cohort user can have reached), with zeros where nobody was
+        active. Empty (with these columns) when no cohort falls in the range.
+
+    Raises
+    ------
+    DataError
+        An unknown option, a missing event type, events asked of a warehouse
+        without events, a breakdown column that is not allowed, bad brackets.
+    """
+    _check_choice("period", period, PERIODS)
+    _check_choice("cohort_by", cohort_by, COHORT_BY)
+    _check_choice("mode", mode, tuple(MODES))
+    _check_choice("measure", measure, MEASURES)
+    day_brackets = _MODE_CHECKS[mode](brackets)
+    start, end = _date(cohort_start), _date(cohort_end)
+    if start is not None and end is not None and start > end:
+        raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+    params = {
+        "grain": period,
+        "cohort_by": cohort_by,
+        "mode": mode,
+        "lo": [first for first, _ in day_brackets],
+        "hi": [last for _, last in day_brackets],
+        "cohort_start": None if start is None else start.date(),
+        "cohort_end": None if end is None else end.date(),
+        "as_of": rollups.as_of(con),
+        "top": int(top_segments),
+        "with_revenue": measure == "revenue",
+        **_activity_params(con, activity, cohort_by),
+        **_breakdown_params(con, breakdown),
+    }
+    if params["as_of"] is None:
+        return _shape(pd.DataFrame(columns=_RAW_COLUMNS), measure, breakdown, day_brackets)
+    table = warehouse.query_df(con, "cohort_table", params)
+    return _shape(table, measure, breakdown, day_brackets)
+
+
+_RAW_COLUMNS = ["cohort", "segment", "period", "cohort_users", "active_users", "revenue", "complete"]
+
+
+def _shape(
+    raw: pd.DataFrame, measure: str, breakdown: str | None, day_brackets: Sequence[tuple[int, int]]
+) -> pd.DataFrame:
+    """Types, the retention rate and the optional columns of :func:`cohort_table`."""
+    table = pd.DataFrame(
+        {
+            "cohort": pd.to_datetime(raw["cohort"]),
+            "segment": raw["segment"].astype("string"),
+            "period": raw["period"].astype("int64"),
+            "cohort_users": raw["cohort_users"].astype("int64"),
+            "active_users": raw["active_users"].astype("int64"),
+        }
+    )
+    table["retention"] = (table["active_users"] / table["cohort_users"]).astype("float64")
+    if measure == "revenue":
+        table["revenue"] = raw["revenue"].astype("float64")
+        table["value"] = table["revenue"] / table["cohort_users"]
+    table["complete"] = raw["complete"].astype("bool")
+    if day_brackets:
+        labels = [bracket_label(first, last) for first, last in day_brackets]
+        table.insert(3, "bracket", table["period"].map(dict(enumerate(labels))).astype("string"))
+    if breakdown is None:
+        table = table.drop(columns="segment")
+    return table.reset_index(drop=True)
+
+
+def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity: str = "purchase") -> pd.DataFrame:
+    """Growth accounting: how each period's active users split by their history.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period from the first activity to the period holding the
+        latest timestamp: ``period_start`` (datetime64, first day of the
+        period); ``new`` (active for the first time), ``returning`` (active in
+        this and the previous period), ``resurrecting`` (active now, not in the
+        previous period, but at some time before) as counts >= 0; ``dormant``
+        (active in the previous period but not in this one) as a count <= 0,
+        negative by the usual chart convention so that it stacks below zero;
+        ``complete`` (bool: the period is fully observed). Active users of a
+        period are ``new + returning + resurrecting``. Empty when there is no
+        activity.
+    """
+    _check_choice("period", period, PERIODS)
+    params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
+    table = warehouse.query_df(con, "cohort_lifecycle", params)
+    return pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(table["period_start"]),
+            **{column: table[column].astype("int64") for column in ("new", "returning", "resurrecting", "dormant")},
+            "complete": table["complete"].astype("bool"),
+        }
+    )
