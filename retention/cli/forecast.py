@@ -1,0 +1,71 @@
+"""``forecast``: Prophet forecasts of customer activity or cohort retention, with the backtest on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from retention import warehouse
+from retention.cli._common import add_db_argument, write_table
+from retention.forecast import ACTIVITY_METRICS, PERIODS, Settings, forecast_activity
+from retention.forecast.cohorts import cohort_retention_forecast
+from retention.forecast.models import YEARLY
+
+COHORT_RETENTION = "cohort_retention"
+FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper"]
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast activity or cohort retention with Prophet and backtest it against naive baselines",
+        description=(
+            "Writes the forecast as CSV (ds, [cohort, period,] yhat, yhat_lower, yhat_upper; the interval is 80%) "
+            "and prints the backtest summary and its verdict on stderr. For cohort_retention the rows of the "
+            "cohort starting after the latest one are included, with that cohort's start date."
+        ),
+    )
+    add_db_argument(parser)
+    parser.add_argument("--metric", choices=[*ACTIVITY_METRICS, COHORT_RETENTION], default="active_customers")
+    parser.add_argument("--period", choices=list(PERIODS), default="week")
+    parser.add_argument("--horizon", type=int, default=None, help="periods to forecast (default 12 weeks or 6 months)")
+    parser.add_argument("--yearly", choices=YEARLY, default="auto", help="yearly seasonality (auto: with 2+ years)")
+    parser.add_argument("--holidays", default=None, metavar="COUNTRY", help="add a country's holidays, e.g. UK or US")
+    parser.add_argument("--changepoint-prior", type=float, default=0.05, help="trend flexibility (default 0.05)")
+    parser.add_argument("--workers", type=int, default=None, help="processes for cohort fits (default: CPU cores)")
+    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write the forecast here instead of stdout")
+    parser.set_defaults(handler=run)
+
+
+def default_horizon(period: str) -> int:
+    """12 weeks or 6 months."""
+    return 12 if period == "week" else 6
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings(yearly=args.yearly, holidays=args.holidays, changepoint_prior_scale=args.changepoint_prior)
+    horizon = args.horizon if args.horizon is not None else default_horizon(args.period)
+    con = warehouse.connect(args.db)
+    try:
+        if args.metric == COHORT_RETENTION:
+            result = cohort_retention_forecast(
+                con, period=args.period, horizon=horizon, settings=settings, workers=args.workers
+            )
+            frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
+            table = frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]]
+            messages, tested = result.messages, result.backtest
+        else:
+            result = forecast_activity(con, metric=args.metric, period=args.period, horizon=horizon, settings=settings)
+            table = result.forecast.frame[FORECAST_COLUMNS]
+            messages, tested = result.messages, result.backtest
+    finally:
+        con.close()
+    for message in messages:
+        print(f"note: {message}", file=sys.stderr)
+    if not tested.summary.empty:
+        print(tested.summary.to_string(index=False, float_format=lambda value: f"{value:.4g}"), file=sys.stderr)
+    print(tested.verdict, file=sys.stderr)
+    write_table(table, args.out)
+    return 0

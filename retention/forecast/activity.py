@@ -1,0 +1,121 @@
+"""Customer activity per week or month, and its forecast with a backtest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from retention import warehouse
+from retention.errors import DataError
+from retention.forecast import backtest, models
+
+
+@dataclass(frozen=True)
+class ActivityMetric:
+    """A forecastable activity series: its label, scale (see :mod:`retention.forecast.models`) and unit."""
+
+    label: str
+    scale: str
+    unit: str
+
+    def describe(self, value: float) -> str:
+        """``value`` in words with its unit ("1,204 customers")."""
+        return f"{backtest.number(value)} {self.unit}".strip()
+
+
+ACTIVITY_METRICS: dict[str, ActivityMetric] = {
+    "active_customers": ActivityMetric("Active customers", "count", "customers"),
+    "new_customers": ActivityMetric("New customers", "count", "customers"),
+    "returning_customers": ActivityMetric("Returning customers", "count", "customers"),
+    "revenue": ActivityMetric("Net revenue", "amount", ""),
+}
+
+
+def metric_spec(metric: str) -> ActivityMetric:
+    """The :class:`ActivityMetric` named ``metric``, or a :class:`DataError` listing the choices."""
+    if metric not in ACTIVITY_METRICS:
+        raise DataError(f"metric {metric!r} is not one of {', '.join(ACTIVITY_METRICS)}")
+    return ACTIVITY_METRICS[metric]
+
+
+def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> pd.DataFrame:
+    """Customer activity per period, from the first to the last period with an order.
+
+    Returns columns ``ds`` (period start: Monday or the 1st, timestamp), ``active_customers``
+    (customers with a purchase, i.e. an order line with quantity > 0), ``new_customers``
+    (first purchase ever in the period), ``returning_customers`` (active minus new), all
+    non-negative ints; ``revenue`` (sum of quantity x unit_price over every line, so net of
+    returns; the shop's currency) and ``complete`` (bool: the data covers the whole period).
+    Periods without purchases are rows of zeros. Empty when there are no orders.
+    """
+    models.period_spec(period)
+    return warehouse.query_df(con, "forecast_activity", {"period": period})
+
+
+def activity_series(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One metric of :func:`activity_table` as columns ``ds``, ``y`` (float) and ``complete``."""
+    metric_spec(metric)
+    return pd.DataFrame(
+        {
+            "ds": table["ds"].to_numpy(),
+            "y": table[metric].to_numpy(dtype=float),
+            "complete": table["complete"].to_numpy(),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class ActivityForecast:
+    """An activity forecast.
+
+    history: columns ``ds``, ``y``, ``complete`` (every period, the incomplete ones included
+    for display; only complete ones are fitted); forecast: see :class:`models.Forecast`;
+    backtest: see :class:`backtest.Backtest`.
+    """
+
+    metric: str
+    period: str
+    history: pd.DataFrame
+    forecast: models.Forecast
+    backtest: backtest.Backtest
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return self.forecast.messages
+
+
+def forecast_history(series: pd.DataFrame) -> pd.DataFrame:
+    """The complete periods of a series (columns ``ds``, ``y``) that a model is fitted on."""
+    return series.loc[series["complete"], ["ds", "y"]].reset_index(drop=True)
+
+
+def forecast_activity(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    metric: str = "active_customers",
+    period: str = "week",
+    horizon: int = 12,
+    settings: models.Settings | None = None,
+    folds: int = backtest.DEFAULT_FOLDS,
+) -> ActivityForecast:
+    """Forecast one activity metric ``horizon`` periods past the last complete period, and backtest it.
+
+    Raises
+    ------
+    DataError
+        Unknown metric or period, a horizon out of range, or no complete period of history.
+    """
+    spec = metric_spec(metric)
+    models.check_horizon(horizon)
+    settings = settings or models.Settings()
+    series = activity_series(activity_table(con, period=period), metric)
+    history = forecast_history(series)
+    if history.empty:
+        raise DataError(f"no complete {period} of purchases to forecast from: import more orders")
+    forecast = models.forecast_series(history, period=period, horizon=horizon, scale=spec.scale, settings=settings)
+    tested = backtest.backtest_series(
+        history, period=period, horizon=horizon, scale=spec.scale, settings=settings, folds=folds, fmt=spec.describe
+    )
+    return ActivityForecast(metric, period, series, forecast, tested)
