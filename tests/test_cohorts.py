@@ -1,0 +1,409 @@
+"""Cohort tables and lifecycle against independent pandas computations and hand-counted examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from retention import cohorts, sample, warehouse
+from retention.errors import DataError
+
+# ---------------------------------------------------------------- pandas reference
+
+
+def _trunc(ts: pd.Series, period: str) -> pd.Series:
+    days = pd.to_datetime(ts).dt.floor("D")
+    if period == "day":
+        return days
+    if period == "week":
+        return days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+    return days - pd.to_timedelta(days.dt.day - 1, unit="D")
+
+
+def _steps(start: pd.Series, later: pd.Series, period: str) -> pd.Series:
+    """Whole periods from ``start`` to ``later`` (both already truncated)."""
+    if period == "month":
+        return (later.dt.year - start.dt.year) * 12 + (later.dt.month - start.dt.month)
+    days = (later - start).dt.days
+    return days // 7 if period == "week" else days
+
+
+def _add(start: pd.Series, steps: pd.Series, period: str) -> pd.Series:
+    if period == "month":
+        return pd.Series(
+            [s + pd.DateOffset(months=int(k)) for s, k in zip(start, steps, strict=True)], index=start.index
+        )
+    return start + pd.to_timedelta(steps * (7 if period == "week" else 1), unit="D")
+
+
+def reference_table(
+    frames,
+    *,
+    period="month",
+    cohort_by="first_purchase",
+    activity="purchase",
+    mode="n-day",
+    brackets=((1, 7), (8, 30), (31, 90)),
+) -> pd.DataFrame:
+    """The cohort table computed in plain pandas from the canonical frames."""
+    orders, events, users = frames["orders"], frames["events"], frames["users"]
+    purchases = orders[orders["quantity"] > 0]
+    as_of = max(orders["ts"].max(), events["ts"].max())
+    if cohort_by == "first_purchase":
+        start = purchases.groupby("user_id")["ts"].min()
+    elif cohort_by == "first_event":
+        start = events.groupby("user_id")["ts"].min()
+    else:
+        start = users.dropna(subset=["signup_ts"]).set_index("user_id")["signup_ts"]
+    members = pd.DataFrame({"user_id": start.index.astype(str), "start": start.to_numpy()})
+    members["cohort"] = _trunc(members["start"], period)
+    members["start_day"] = _trunc(members["start"], "day")
+    if activity == "purchase":
+        acts = purchases[["user_id", "ts"]]
+    elif activity == "any":
+        acts = events[["user_id", "ts"]]
+    else:
+        acts = events.loc[events["event_type"] == activity, ["user_id", "ts"]]
+    acts = acts.astype({"user_id": str}).merge(members, on="user_id")
+    sizes = members.groupby("cohort").size().rename("cohort_users").reset_index()
+    if mode == "brackets":
+        bounds = [(0, 0), *brackets]
+        offsets = (_trunc(acts["ts"], "day") - acts["start_day"]).dt.days
+        parts = []
+        for k, (lo, hi) in enumerate(bounds):
+            hit = acts[(offsets >= lo) & (offsets <= hi)]
+            parts.append(
+                hit.groupby("cohort")["user_id"].nunique().rename("active_users").reset_index().assign(period=k)
+            )
+        cells = pd.concat(parts)
+        grid = sizes.merge(
+            pd.DataFrame({"period": range(len(bounds)), "lo": [b[0] for b in bounds], "hi": [b[1] for b in bounds]}),
+            how="cross",
+        )
+        grid = grid[grid["cohort"] + pd.to_timedelta(grid["lo"], unit="D") <= as_of]
+        next_cohort = _add(grid["cohort"], pd.Series(1, index=grid.index), period)
+        grid["complete"] = next_cohort + pd.to_timedelta(grid["hi"], unit="D") <= as_of
+    else:
+        acts["n"] = _steps(acts["cohort"], _trunc(acts["ts"], period), period)
+        acts = acts[acts["n"] >= 0]
+        if mode == "n-day":
+            cells = acts.groupby(["cohort", "n"])["user_id"].nunique().rename("active_users").reset_index()
+        else:
+            last = acts.groupby(["cohort", "user_id"])["n"].max().reset_index()
+            counts = last.groupby(["cohort", "n"]).size()
+            cells = pd.DataFrame(
+                [
+                    {"cohort": c, "n": k, "active_users": int(counts.loc[c][counts.loc[c].index >= k].sum())}
+                    for c in last["cohort"].unique()
+                    for k in range(0, int(last["n"].max()) + 1)
+                ]
+            )
+        cells = cells.rename(columns={"n": "period"})
+        last_period = _trunc(pd.Series([as_of]), period).iloc[0]
+        spans = _steps(sizes["cohort"], pd.Series(last_period, index=sizes.index), period)
+        grid = sizes.loc[sizes.index.repeat(spans + 1)].copy()
+        grid["period"] = grid.groupby("cohort").cumcount()
+        grid["complete"] = _add(grid["cohort"], grid["period"] + 1, period) <= as_of
+    table = grid.merge(cells, on=["cohort", "period"], how="left")
+    table["active_users"] = table["active_users"].fillna(0).astype("int64")
+    table["retention"] = table["active_users"] / table["cohort_users"]
+    return (
+        table[["cohort", "period", "cohort_users", "active_users", "retention", "complete"]]
+        .sort_values(["cohort", "period"])
+        .reset_index(drop=True)
+    )
+
+
+def assert_same_table(ours: pd.DataFrame, expected: pd.DataFrame) -> None:
+    columns = ["cohort", "period", "cohort_users", "active_users", "complete"]
+    left = ours[columns].astype({"cohort": "datetime64[us]"}).reset_index(drop=True)
+    right = expected[columns].astype({"cohort": "datetime64[us]"}).reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right, check_dtype=False)
+    assert ours["retention"].to_numpy() == pytest.approx(expected["retention"].to_numpy())
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def con(sample_db):
+    connection = warehouse.connect(sample_db, read_only=True)
+    yield connection
+    connection.close()
+
+
+def _tiny_frames() -> dict[str, pd.DataFrame]:
+    """Four customers by hand; the data ends on 2024-03-20 12:00 (the latest event)."""
+    orders = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"],
+            "user_id": ["a", "a", "a", "b", "b", "c", "d", "d"],
+            "item_id": ["x"] * 8,
+            "ts": pd.to_datetime(
+                [
+                    "2024-01-03 10:00",
+                    "2024-01-05 09:00",
+                    "2024-03-02 08:00",  # a: Jan day 0, day 2, Mar day 59
+                    "2024-01-20 12:00",
+                    "2024-02-10 12:00",  # b: Jan day 0, Feb day 21
+                    "2024-02-01 00:00",  # c: Feb only
+                    "2024-02-05 12:00",
+                    "2024-02-06 12:00",  # d: Feb day 0, a return on day 1
+                ]
+            ),
+            "quantity": [1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, -1.0],
+            "unit_price": [10.0, 5.0, 20.0, 8.0, 4.0, 7.0, 6.0, 6.0],
+            "discount": [0.0] * 8,
+        }
+    )
+    users = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d", "e"],
+            "signup_ts": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-31", "2024-02-01", "2024-03-01"]),
+            "country": ["UK", "UK", "FR", "=cmd", None],
+            "channel": ["ads", "email", "ads", "ads", "ads"],
+            "email": ["a@x", "b@x", "c@x", "d@x", "e@x"],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "e"],
+            "ts": pd.to_datetime(["2024-01-02 10:00", "2024-02-11 10:00", "2024-03-20 12:00"]),
+            "event_type": ["view", "view", "session_start"],
+            "item_id": [None, None, None],
+            "session_id": ["s1", "s2", "s3"],
+        }
+    )
+    return {"orders": orders, "users": users, "events": events}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "warehouse.duckdb"
+    connection = warehouse.connect(path)
+    sample.load_frames(connection, _tiny_frames(), source="hand-made")
+    yield connection
+    connection.close()
+
+
+# ---------------------------------------------------------------- against pandas on the sample warehouse
+
+
+@pytest.mark.parametrize("period", ["month", "week", "day"])
+@pytest.mark.parametrize("mode", ["n-day", "unbounded"])
+def test_period_modes_match_pandas(con, sample_frames, period, mode):
+    ours = cohorts.cohort_table(con, period=period, mode=mode)
+    assert_same_table(ours, reference_table(sample_frames, period=period, mode=mode))
+
+
+@pytest.mark.parametrize("period", ["month", "week"])
+def test_brackets_match_pandas(con, sample_frames, period):
+    brackets = [(1, 7), (8, 30), (31, 90)]
+    ours = cohorts.cohort_table(con, period=period, mode="brackets", brackets=brackets)
+    assert_same_table(ours, reference_table(sample_frames, period=period, mode="brackets", brackets=brackets))
+    assert ours["bracket"].iloc[:4].tolist() == ["day 0", "days 1-7", "days 8-30", "days 31-90"]
+
+
+@pytest.mark.parametrize(
+    ("cohort_by", "activity"),
+    [("signup", "purchase"), ("first_event", "any"), ("first_purchase", "view"), ("signup", "add_to_cart")],
+)
+def test_cohort_definitions_and_activities_match_pandas(con, sample_frames, cohort_by, activity):
+    ours = cohorts.cohort_table(con, cohort_by=cohort_by, activity=activity)
+    assert_same_table(ours, reference_table(sample_frames, cohort_by=cohort_by, activity=activity))
+
+
+def test_revenue_per_cohort_user_matches_pandas(con, sample_frames):
+    orders = sample_frames["orders"]
+    first = orders[orders["quantity"] > 0].groupby("user_id")["ts"].min().rename("first")
+    lines = orders.join(first, on="user_id").dropna(subset=["first"])
+    cohort, month = _trunc(lines["first"], "month"), _trunc(lines["ts"], "month")
+    lines = lines.assign(
+        cohort=cohort, period=_steps(cohort, month, "month"), revenue=lines["quantity"] * lines["unit_price"]
+    )
+    expected = lines.groupby(["cohort", "period"])["revenue"].sum()
+    ours = cohorts.cohort_table(con, measure="revenue").set_index(["cohort", "period"])
+    common = ours.loc[expected.index]
+    assert common["revenue"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert common["value"].to_numpy() == pytest.approx((expected / common["cohort_users"]).to_numpy())
+    # Cells without any order line hold zero revenue.
+    assert ours.drop(expected.index)["revenue"].eq(0).all()
+
+
+def test_breakdown_sizes_add_up_and_match_pandas(con, sample_frames):
+    ours = cohorts.cohort_table(con, breakdown="country")
+    orders, users = sample_frames["orders"], sample_frames["users"]
+    first = orders[orders["quantity"] > 0].groupby("user_id")["ts"].min()
+    members = pd.DataFrame({"user_id": first.index.astype(str), "cohort": _trunc(pd.Series(first.to_numpy()), "month")})
+    members = members.merge(users[["user_id", "country"]].astype({"user_id": str}), on="user_id", how="left")
+    expected = members.groupby(["cohort", "country"]).size()
+    sizes = ours[ours["period"] == 0].set_index(["cohort", "segment"])["cohort_users"]
+    assert sizes.sort_index().to_numpy().tolist() == expected.sort_index().to_numpy().tolist()
+    total = cohorts.cohort_table(con)
+    per_cell = ours.groupby(["cohort", "period"])["active_users"].sum().reset_index()
+    assert per_cell["active_users"].tolist() == total["active_users"].tolist()
+
+
+def test_breakdown_with_many_values_keeps_top_segments_and_other(con):
+    table = cohorts.cohort_table(con, breakdown="country", top_segments=3)
+    segments = set(table["segment"])
+    assert len(segments) == 4 and "other" in segments
+    assert table.groupby(["cohort", "period"])["cohort_users"].sum().max() <= 600
+
+
+# ---------------------------------------------------------------- hand-counted examples
+
+
+def test_tiny_monthly_first_purchase_by_hand(tiny):
+    table = cohorts.cohort_table(tiny).set_index(["cohort", "period"])
+    jan, feb, mar = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")
+    # January cohort: a and b. February: a no, b yes. March: a yes.
+    assert table.loc[(jan, 0), "cohort_users"] == 2
+    assert table.loc[(jan, 1), "retention"] == pytest.approx(1 / 2)
+    assert table.loc[(jan, 2), "retention"] == pytest.approx(1 / 2)
+    # February cohort: c and d (d's return on Feb 6 is not a purchase); nobody buys in March.
+    assert table.loc[(feb, 0), "active_users"] == 2
+    assert table.loc[(feb, 1), "active_users"] == 0
+    # Data ends 2024-03-20: every March cell is incomplete, the others complete.
+    assert not table.loc[(jan, 2), "complete"] and not table.loc[(feb, 1), "complete"]
+    assert table.loc[(jan, 1), "complete"]
+    assert (mar, 0) not in table.index  # nobody's first purchase is in March
+
+
+def test_tiny_unbounded_and_brackets_by_hand(tiny):
+    unbounded = cohorts.cohort_table(tiny, mode="unbounded").set_index(["cohort", "period"])
+    jan = pd.Timestamp("2024-01-01")
+    # a's last purchase month is 2, b's is 1: period 1 "or later" counts both.
+    assert unbounded.loc[(jan, 1), "retention"] == pytest.approx((1 + 1) / 2)
+    assert unbounded.loc[(jan, 2), "retention"] == pytest.approx(1 / 2)
+    brackets = cohorts.cohort_table(tiny, mode="brackets", brackets=[(1, 7), (8, 30), (31, 90)])
+    jan_rows = brackets[brackets["cohort"] == jan].set_index("bracket")
+    # a buys on days 0, 2 and 59 after Jan 3; b on days 0 and 21 after Jan 20.
+    assert jan_rows.loc["day 0", "active_users"] == 2
+    assert jan_rows.loc["days 1-7", "active_users"] == 1
+    assert jan_rows.loc["days 8-30", "active_users"] == 1
+    assert jan_rows.loc["days 31-90", "active_users"] == 1
+    # Complete when the cohort's last day (Jan 31) plus the bracket's end is before Mar 20.
+    assert jan_rows["complete"].tolist() == [True, True, True, False]
+
+
+def test_tiny_revenue_and_signup_by_hand(tiny):
+    revenue = cohorts.cohort_table(tiny, measure="revenue").set_index(["cohort", "period"])
+    feb = pd.Timestamp("2024-02-01")
+    # February cohort c (1 x 7) and d (2 x 6 - 1 x 6 returned): net revenue per cohort user.
+    assert revenue.loc[(feb, 0), "value"] == pytest.approx((7 + 12 - 6) / 2)
+    jan = pd.Timestamp("2024-01-01")
+    assert revenue.loc[(jan, 1), "revenue"] == pytest.approx(3 * 4)
+    signup = cohorts.cohort_table(tiny, cohort_by="signup").set_index(["cohort", "period"])
+    # Signed up in January: a, b, c; c first buys in February. e (March) never buys.
+    assert signup.loc[(jan, 0), "retention"] == pytest.approx(2 / 3)
+    assert signup.loc[(jan, 1), "retention"] == pytest.approx(2 / 3)
+    assert signup.loc[(pd.Timestamp("2024-03-01"), 0), "retention"] == pytest.approx(0 / 1)
+
+
+def test_tiny_breakdown_missing_values_and_range(tiny):
+    table = cohorts.cohort_table(tiny, breakdown="country", cohort_start="2024-02-10", cohort_end="2024-02-28")
+    assert set(table["cohort"]) == {pd.Timestamp("2024-02-01")}  # the start date rounds down to its month
+    assert sorted(table.loc[table["period"] == 0, "segment"]) == ["=cmd", "FR"]
+    by_signup = cohorts.cohort_table(tiny, cohort_by="signup", breakdown="country", cohort_start="2024-03-01")
+    assert by_signup["segment"].tolist() == ["(missing)"]
+
+
+def test_tiny_lifecycle_by_hand(tiny):
+    life = cohorts.lifecycle(tiny).set_index("period_start")
+    jan, feb, mar = (pd.Timestamp(f"2024-0{m}-01") for m in (1, 2, 3))
+    assert life.loc[jan, ["new", "returning", "resurrecting", "dormant"]].tolist() == [2, 0, 0, 0]
+    # February: c and d new, b returning, a dormant.
+    assert life.loc[feb, ["new", "returning", "resurrecting", "dormant"]].tolist() == [2, 1, 0, -1]
+    # March: a resurrects; b, c, d turn dormant; March is not over.
+    assert life.loc[mar, ["new", "returning", "resurrecting", "dormant"]].tolist() == [0, 0, 1, -3]
+    assert life["complete"].tolist() == [True, True, False]
+
+
+def test_lifecycle_matches_pandas(con, sample_frames):
+    orders = sample_frames["orders"]
+    active = orders[orders["quantity"] > 0].assign(month=lambda d: _trunc(d["ts"], "month"))
+    active = active[["user_id", "month"]].drop_duplicates().sort_values(["user_id", "month"])
+    previous = active.groupby("user_id")["month"].shift()
+    gap = _steps(previous, active["month"], "month")
+    expected_new = active[previous.isna()].groupby("month").size()
+    expected_returning = active[gap == 1].groupby("month").size()
+    expected_resurrecting = active[gap > 1].groupby("month").size()
+    life = cohorts.lifecycle(con).set_index("period_start")
+    assert life["new"].to_numpy() == pytest.approx(expected_new.reindex(life.index, fill_value=0).to_numpy())
+    assert life["returning"].to_numpy() == pytest.approx(
+        expected_returning.reindex(life.index, fill_value=0).to_numpy()
+    )
+    assert life["resurrecting"].to_numpy() == pytest.approx(
+        expected_resurrecting.reindex(life.index, fill_value=0).to_numpy()
+    )
+    # Dormant in month m = active in m - 1 and not in m.
+    counts = active.groupby("month").size()
+    stayed = expected_returning.reindex(life.index, fill_value=0)
+    dormant = -(counts.reindex(life.index, fill_value=0).shift(1, fill_value=0) - stayed)
+    assert life["dormant"].to_numpy() == pytest.approx(dormant.to_numpy())
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_empty_range_gives_empty_table_with_columns(con):
+    table = cohorts.cohort_table(con, cohort_start="2001-01-01", cohort_end="2001-12-31")
+    assert table.empty
+    assert list(table.columns) == ["cohort", "period", "cohort_users", "active_users", "retention", "complete"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"period": "year"}, "period must be one of day, week, month"),
+        ({"mode": "rolling"}, "mode must be one of"),
+        ({"breakdown": "email"}, "cannot break down by 'email'"),
+        ({"breakdown": "country; DROP TABLE users"}, "cannot break down by"),
+        ({"activity": "checkout"}, "no events of type 'checkout'"),
+        ({"mode": "brackets", "brackets": [(8, 30), (1, 7)]}, "overlaps or precedes"),
+        ({"mode": "brackets", "brackets": [(0, 7)]}, "must start on day 1"),
+        ({"cohort_start": "2025-05-01", "cohort_end": "2025-01-01"}, "starts (2025-05-01) after it ends"),
+        ({"cohort_start": "yesterday-ish"}, "is not a date"),
+    ],
+)
+def test_bad_settings_name_the_problem(con, settings, message):
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        cohorts.cohort_table(con, **settings)
+
+
+def test_event_options_refused_without_events(tmp_path):
+    frames = {key: frame for key, frame in _tiny_frames().items() if key != "events"}
+    connection = warehouse.connect(tmp_path / "no_events.duckdb")
+    try:
+        sample.load_frames(connection, frames, source="no events")
+        assert cohorts.cohort_table(connection)["cohort_users"].iloc[0] == 2
+        with pytest.raises(DataError, match="no events"):
+            cohorts.cohort_table(connection, activity="any")
+        with pytest.raises(DataError, match="no events"):
+            cohorts.cohort_table(connection, cohort_by="first_event")
+    finally:
+        connection.close()
+
+
+def test_empty_warehouse_gives_empty_tables(tmp_path):
+    connection = warehouse.connect(tmp_path / "empty.duckdb")
+    try:
+        assert cohorts.cohort_table(connection).empty
+        assert cohorts.lifecycle(connection).empty
+    finally:
+        connection.close()
+
+
+def test_parse_brackets():
+    assert cohorts.parse_brackets("1-7, 8-30,31 - 90") == [(1, 7), (8, 30), (31, 90)]
+    assert cohorts.parse_brackets("14") == [(14, 14)]
+    with pytest.raises(DataError, match="cannot read the bracket 'a-b'"):
+        cohorts.parse_brackets("1-7, a-b")
+
+
+def test_retention_is_a_share(con):
+    table = cohorts.cohort_table(con, period="week", mode="unbounded")
+    assert table["retention"].between(0, 1).all()
+    assert np.all(np.diff(table[table["cohort"] == table["cohort"].min()]["active_users"]) <= 0)
