@@ -90,15 +90,9 @@ def reference_table(
         if mode == "n-day":
             cells = acts.groupby(["cohort", "n"])["user_id"].nunique().rename("active_users").reset_index()
         else:
+            # Users whose last active period is n; summed over n and later once the grid is known.
             last = acts.groupby(["cohort", "user_id"])["n"].max().reset_index()
-            counts = last.groupby(["cohort", "n"]).size()
-            cells = pd.DataFrame(
-                [
-                    {"cohort": c, "n": k, "active_users": int(counts.loc[c][counts.loc[c].index >= k].sum())}
-                    for c in last["cohort"].unique()
-                    for k in range(0, int(last["n"].max()) + 1)
-                ]
-            )
+            cells = last.groupby(["cohort", "n"]).size().rename("active_users").reset_index()
         cells = cells.rename(columns={"n": "period"})
         last_period = _trunc(pd.Series([as_of]), period).iloc[0]
         spans = _steps(sizes["cohort"], pd.Series(last_period, index=sizes.index), period)
@@ -107,6 +101,9 @@ def reference_table(
         grid["complete"] = _add(grid["cohort"], grid["period"] + 1, period) <= as_of
     table = grid.merge(cells, on=["cohort", "period"], how="left")
     table["active_users"] = table["active_users"].fillna(0).astype("int64")
+    if mode == "unbounded":
+        reversed_sum = table.iloc[::-1].groupby("cohort")["active_users"].cumsum()
+        table["active_users"] = reversed_sum.iloc[::-1]
     table["retention"] = table["active_users"] / table["cohort_users"]
     return (
         table[["cohort", "period", "cohort_users", "active_users", "retention", "complete"]]
