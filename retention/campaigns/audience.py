@@ -1,0 +1,106 @@
+"""The audience of a campaign: scored customers matching its filters, and what they are worth."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from retention import warehouse
+from retention.campaigns.config import Audience
+from retention.errors import DataError
+
+NEEDS_SCORES = "Churn scores are needed to build an audience: score customers on the At-risk users page first."
+
+
+def has_scores(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any churn score is stored."""
+    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM scores)").fetchone()[0])
+
+
+def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame:
+    """The scored customers matching ``spec``, riskiest first.
+
+    Returns
+    -------
+    DataFrame with ``user_id``; ``risk`` (churn probability in [0, 1]);
+    ``value`` (net revenue before the scores' as_of, currency); ``recency_days``;
+    ``reasons`` (text); ``country``, ``channel``; ``cohort`` (first purchase
+    month "YYYY-MM"); ``past_orders`` (int); ``expected_value`` (average net
+    order value, currency, 0 without orders); ``scores_as_of`` (date);
+    ``model_version``; ``score_horizon_days``. Possibly empty.
+
+    Raises
+    ------
+    DataError
+        No scores are stored, or none on ``spec.scores_as_of``.
+    """
+    if not has_scores(con):
+        raise DataError(NEEDS_SCORES)
+    if spec.scores_as_of is not None:
+        found = con.execute("SELECT count(*) FROM scores WHERE as_of = ?", [spec.scores_as_of]).fetchone()[0]
+        if not found:
+            raise DataError(f"no churn scores dated {spec.scores_as_of}; pick a scoring date that exists")
+    return warehouse.query_df(
+        con,
+        "campaign_audience",
+        {
+            "scores_as_of": spec.scores_as_of,
+            "min_risk": spec.min_risk,
+            "countries": list(spec.countries),
+            "channels": list(spec.channels),
+            "cohort": spec.cohort,
+            "min_value": spec.min_value,
+            "max_value": spec.max_value,
+            "exclude_campaigns": list(spec.exclude_campaigns),
+            "top_n": spec.top_n,
+        },
+    )
+
+
+def describe_filters(spec: Audience) -> str:
+    """The filters in words, for messages ("risk >= 0.5, country in ['UK']")."""
+    parts = []
+    if spec.min_risk is not None:
+        parts.append(f"risk >= {spec.min_risk:g}")
+    if spec.countries:
+        parts.append(f"country in {list(spec.countries)}")
+    if spec.channels:
+        parts.append(f"channel in {list(spec.channels)}")
+    if spec.cohort:
+        parts.append(f"first purchase in {spec.cohort}")
+    if spec.min_value is not None:
+        parts.append(f"past revenue >= {spec.min_value:g}")
+    if spec.max_value is not None:
+        parts.append(f"past revenue <= {spec.max_value:g}")
+    if spec.exclude_campaigns:
+        parts.append(f"not in campaigns {list(spec.exclude_campaigns)}")
+    if spec.top_n is not None:
+        parts.append(f"top {spec.top_n} by risk")
+    return ", ".join(parts) or "no filter"
+
+
+def require_members(frame: pd.DataFrame, spec: Audience) -> pd.DataFrame:
+    """``frame`` itself, or a DataError naming the filters when it is empty."""
+    if frame.empty:
+        raise DataError(
+            f"the audience is empty: no scored customer matches {describe_filters(spec)}; loosen the filters"
+        )
+    return frame
+
+
+def summary(frame: pd.DataFrame) -> dict[str, float]:
+    """Size and worth of an audience: ``customers`` (int), ``past_revenue`` (currency), ``mean_risk`` in [0, 1]
+    (NaN when empty) and ``expected_churners`` (sum of risks)."""
+    return {
+        "customers": len(frame),
+        "past_revenue": float(frame["value"].sum()),
+        "mean_risk": float(frame["risk"].mean()) if len(frame) else float("nan"),
+        "expected_churners": float(frame["risk"].sum()),
+    }
+
+
+def options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values each audience filter can take: ``country``, ``channel``, ``cohort``, ``scores_as_of``."""
+    frame = warehouse.query_df(con, "campaign_audience_options")
+    found = {kind: group["value"].astype(str).tolist() for kind, group in frame.groupby("kind")}
+    return {kind: found.get(kind, []) for kind in ("country", "channel", "cohort", "scores_as_of")}

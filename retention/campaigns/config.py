@@ -1,0 +1,401 @@
+"""A campaign's configuration: dataclasses, and parsing plus validation of its JSON form.
+
+The JSON form (what ``campaign simulate --config FILE.json`` reads)::
+
+    {
+      "name": "Win back June",
+      "horizon_days": 30,                 # retention = a purchase within this many days of launch
+      "holdout_share": 0.1,               # share of members kept as the never-contacted control
+      "audience": {"min_risk": 0.5, "top_n": null, "countries": ["UK"], "channels": [],
+                   "cohort": "2024-01", "min_value": null, "max_value": null,
+                   "scores_as_of": null, "exclude_campaigns": []},
+      "arms": [{"name": "discount", "template": "discount_email", "cost_per_contact": 0.05,
+                "discount_share": 0.1, "uplift": {"low": 0.02, "likely": 0.05, "high": 0.1},
+                "share": 1, "recommender_run": null}],
+      "targeting": {"strategy": "top_n_incremental", "top_n": 2000, "budget": 500},
+      "simulation": {"draws": 10000, "seed": 0}
+    }
+
+Uplift is the share of would-be churners a treatment keeps: a member with churn
+risk ``p`` stays with probability ``1 - p`` untreated and ``1 - p * (1 - uplift)``
+treated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from retention.campaigns.targeting import STRATEGIES
+from retention.campaigns.templates import ARM_TEMPLATES
+from retention.errors import DataError
+
+CONTROL = "control"
+ARM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+COHORT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MAX_DRAWS = 100_000
+
+
+class ConfigError(DataError):
+    """A campaign configuration is malformed; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Uplift:
+    """Assumed uplift range: shares of would-be churners kept, 0 <= low <= likely <= high <= 1."""
+
+    low: float
+    likely: float
+    high: float
+
+    @property
+    def mean(self) -> float:
+        """Mean of the triangular distribution the simulation draws from."""
+        return (self.low + self.likely + self.high) / 3
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One treatment.
+
+    share: relative weight of the arm among the treated members (normalised
+    over arms); cost_per_contact in currency; discount_share in [0, 1).
+    """
+
+    name: str
+    template: str
+    cost_per_contact: float
+    discount_share: float
+    uplift: Uplift
+    share: float = 1.0
+    recommender_run: int | None = None
+
+    @property
+    def label(self) -> str:
+        return ARM_TEMPLATES[self.template].label
+
+    @property
+    def needs_recommendations(self) -> bool:
+        return ARM_TEMPLATES[self.template].needs_recommendations
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may be targeted; every filter left empty (None or ()) does not filter.
+
+    min_risk: churn risk at least this, in [0, 1]; top_n: keep the N riskiest
+    after the other filters; cohort: month of the first purchase, "YYYY-MM";
+    min_value / max_value: past net revenue band; scores_as_of: which scoring
+    run (None = the latest); exclude_campaigns: ids whose members are left out.
+    """
+
+    min_risk: float | None = None
+    top_n: int | None = None
+    countries: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    cohort: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    scores_as_of: dt.date | None = None
+    exclude_campaigns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Targeting:
+    """Which audience members become campaign members: a strategy name from the registry, N and a budget cap."""
+
+    strategy: str = "everyone"
+    top_n: int | None = None
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Everything needed to simulate and launch a campaign."""
+
+    name: str
+    arms: tuple[Arm, ...]
+    audience: Audience = field(default_factory=Audience)
+    targeting: Targeting = field(default_factory=Targeting)
+    holdout_share: float = 0.1
+    horizon_days: int = 30
+    draws: int = 10_000
+    seed: int = 0
+    parent_id: int | None = None
+    wave: int = 1
+
+    def arm(self, name: str) -> Arm:
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        raise ConfigError(f"campaign {self.name!r} has no arm named {name!r}; its arms are {self.arm_names}")
+
+    @property
+    def arm_names(self) -> list[str]:
+        return [arm.name for arm in self.arms]
+
+    def shares(self) -> dict[str, float]:
+        """Share of members per arm, control first; the values sum to 1."""
+        weights = sum(arm.share for arm in self.arms)
+        treated = 1.0 - self.holdout_share
+        return {CONTROL: self.holdout_share} | {arm.name: treated * arm.share / weights for arm in self.arms}
+
+
+def _number(value: object, where: str, *, low: float | None = None, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    if low is not None and value < low:
+        raise ConfigError(f"{where} must be at least {low}, got {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where} must be at most {high}, got {value!r}")
+    return float(value)
+
+
+def _optional_number(value: object, where: str, **bounds: float) -> float | None:
+    return None if value is None else _number(value, where, **bounds)
+
+
+def _integer(value: object, where: str, *, low: int = 1, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{where} must be a whole number, got {value!r}")
+    return int(_number(value, where, low=low, high=high))
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _mapping(value: object, where: str, allowed: set[str]) -> Mapping:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where} must be an object, got {value!r}")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(f"{where} has unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+    return value
+
+
+def parse_uplift(value: object, where: str) -> Uplift:
+    """An uplift range from ``{"low", "likely", "high"}`` or ``[low, likely, high]``."""
+    if value is None:
+        raise ConfigError(
+            f"{where} is missing: state the assumed uplift as "
+            '{"low": 0.02, "likely": 0.05, "high": 0.1} (share of would-be churners the treatment keeps)'
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ConfigError(f"{where} is a single number ({value!r}); give a range: low, likely and high")
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != 3:
+            raise ConfigError(f"{where} must list three numbers (low, likely, high), got {value!r}")
+        value = dict(zip(("low", "likely", "high"), value, strict=True))
+    fields = _mapping(value, where, {"low", "likely", "high"})
+    missing = [key for key in ("low", "likely", "high") if key not in fields]
+    if missing:
+        raise ConfigError(f"{where} lacks {missing}; give low, likely and high")
+    low, likely, high = (_number(fields[key], f"{where}.{key}", low=0.0, high=1.0) for key in ("low", "likely", "high"))
+    if not low <= likely <= high:
+        raise ConfigError(f"{where} must satisfy low <= likely <= high, got {low}, {likely}, {high}")
+    return Uplift(low, likely, high)
+
+
+def parse_arm(value: object, index: int) -> Arm:
+    """One arm; the template fills in costs the arm leaves out."""
+    where = f"arms[{index}]"
+    fields = _mapping(
+        value,
+        where,
+        {"name", "template", "cost_per_contact", "discount_share", "uplift", "share", "recommender_run"},
+    )
+    name = fields.get("name")
+    if not isinstance(name, str) or not ARM_NAME.match(name):
+        raise ConfigError(
+            f"{where}.name must be 1-40 letters, digits, '_' or '-' starting with a letter or digit, got {name!r}"
+        )
+    if name == CONTROL:
+        raise ConfigError(f"{where}.name may not be {CONTROL!r}: that name is the holdout")
+    where = f"arm {name!r}"
+    template_name = fields.get("template", "custom")
+    if template_name not in ARM_TEMPLATES:
+        raise ConfigError(f"{where} has unknown template {template_name!r}; known: {sorted(ARM_TEMPLATES)}")
+    template = ARM_TEMPLATES[template_name]
+    run = fields.get("recommender_run")
+    return Arm(
+        name=name,
+        template=template_name,
+        cost_per_contact=_number(
+            fields.get("cost_per_contact", template.cost_per_contact), f"{where} cost_per_contact", low=0.0
+        ),
+        discount_share=_number(
+            fields.get("discount_share", template.discount_share), f"{where} discount_share", low=0.0, high=0.95
+        ),
+        uplift=parse_uplift(fields.get("uplift"), f"{where} uplift"),
+        share=_number(fields.get("share", 1.0), f"{where} share", low=0.0),
+        recommender_run=None if run is None else _integer(run, f"{where} recommender_run"),
+    )
+
+
+def parse_config(data: object) -> CampaignConfig:
+    """Validate a campaign configuration (the JSON form, already decoded).
+
+    Raises
+    ------
+    ConfigError
+        A field is missing, unknown, of the wrong type or out of range; the
+        message names it.
+    """
+    top = _mapping(
+        data,
+        "the campaign config",
+        {"name", "arms", "audience", "targeting", "holdout_share", "horizon_days", "simulation", "parent_id", "wave"},
+    )
+    name = top.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("the campaign needs a name (a non-empty string)")
+    raw_arms = top.get("arms")
+    if not isinstance(raw_arms, Sequence) or isinstance(raw_arms, str) or not raw_arms:
+        raise ConfigError("the campaign needs at least one arm in 'arms'")
+    arms = tuple(parse_arm(arm, index) for index, arm in enumerate(raw_arms))
+    names = [arm.name for arm in arms]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ConfigError(f"arm names must be unique; repeated: {duplicated}")
+    if sum(arm.share for arm in arms) <= 0:
+        raise ConfigError("at least one arm needs a share above 0")
+
+    raw_audience = _mapping(
+        top.get("audience"),
+        "audience",
+        {
+            "min_risk",
+            "top_n",
+            "countries",
+            "channels",
+            "cohort",
+            "min_value",
+            "max_value",
+            "scores_as_of",
+            "exclude_campaigns",
+        },
+    )
+    cohort = raw_audience.get("cohort")
+    if cohort is not None and (not isinstance(cohort, str) or not COHORT.match(cohort)):
+        raise ConfigError(f"audience.cohort must be a month 'YYYY-MM', got {cohort!r}")
+    as_of = raw_audience.get("scores_as_of")
+    if as_of is not None:
+        try:
+            as_of = dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            raise ConfigError(f"audience.scores_as_of must be a date 'YYYY-MM-DD', got {as_of!r}") from None
+    top_n = raw_audience.get("top_n")
+    excluded = raw_audience.get("exclude_campaigns") or []
+    if not isinstance(excluded, Sequence) or isinstance(excluded, str):
+        raise ConfigError(f"audience.exclude_campaigns must be a list of campaign ids, got {excluded!r}")
+    audience = Audience(
+        min_risk=_optional_number(raw_audience.get("min_risk"), "audience.min_risk", low=0.0, high=1.0),
+        top_n=None if top_n is None else _integer(top_n, "audience.top_n"),
+        countries=_strings(raw_audience.get("countries"), "audience.countries"),
+        channels=_strings(raw_audience.get("channels"), "audience.channels"),
+        cohort=cohort,
+        min_value=_optional_number(raw_audience.get("min_value"), "audience.min_value"),
+        max_value=_optional_number(raw_audience.get("max_value"), "audience.max_value"),
+        scores_as_of=as_of,
+        exclude_campaigns=tuple(_integer(v, "audience.exclude_campaigns[]") for v in excluded),
+    )
+    if audience.min_value is not None and audience.max_value is not None and audience.min_value > audience.max_value:
+        raise ConfigError(f"audience.min_value {audience.min_value} is above audience.max_value {audience.max_value}")
+
+    raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})
+    strategy = raw_targeting.get("strategy", "everyone")
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"targeting.strategy {strategy!r} is unknown; known: {sorted(STRATEGIES)}")
+    target_n = raw_targeting.get("top_n")
+    budget = _optional_number(raw_targeting.get("budget"), "targeting.budget", low=0.0)
+    if STRATEGIES[strategy].needs_n and target_n is None:
+        raise ConfigError(f"targeting.strategy {strategy!r} needs targeting.top_n (how many members)")
+    cheapest = min(arm.cost_per_contact for arm in arms)
+    if budget is not None and (budget <= 0 or budget < cheapest):
+        raise ConfigError(
+            f"targeting.budget {budget:g} is below the cost of one contact ({cheapest:g}); raise it or remove the cap"
+        )
+    targeting = Targeting(
+        strategy=strategy,
+        top_n=None if target_n is None else _integer(target_n, "targeting.top_n"),
+        budget=budget,
+    )
+
+    simulation = _mapping(top.get("simulation"), "simulation", {"draws", "seed"})
+    parent = top.get("parent_id")
+    return CampaignConfig(
+        name=name.strip(),
+        arms=arms,
+        audience=audience,
+        targeting=targeting,
+        holdout_share=_number(top.get("holdout_share", 0.1), "holdout_share", low=0.01, high=0.9),
+        horizon_days=_integer(top.get("horizon_days", 30), "horizon_days", low=1, high=365),
+        draws=_integer(simulation.get("draws", 10_000), "simulation.draws", low=100, high=MAX_DRAWS),
+        seed=_integer(simulation.get("seed", 0), "simulation.seed", low=0),
+        parent_id=None if parent is None else _integer(parent, "parent_id"),
+        wave=_integer(top.get("wave", 1), "wave"),
+    )
+
+
+def config_to_dict(config: CampaignConfig) -> dict:
+    """The JSON form of ``config`` (``parse_config(config_to_dict(c)) == c``)."""
+    audience = asdict(config.audience)
+    audience["countries"] = list(config.audience.countries)
+    audience["channels"] = list(config.audience.channels)
+    audience["exclude_campaigns"] = list(config.audience.exclude_campaigns)
+    if config.audience.scores_as_of is not None:
+        audience["scores_as_of"] = config.audience.scores_as_of.isoformat()
+    return {
+        "name": config.name,
+        "horizon_days": config.horizon_days,
+        "holdout_share": config.holdout_share,
+        "audience": audience,
+        "arms": [asdict(arm) for arm in config.arms],
+        "targeting": asdict(config.targeting),
+        "simulation": {"draws": config.draws, "seed": config.seed},
+        "parent_id": config.parent_id,
+        "wave": config.wave,
+    }
+
+
+def config_to_json(config: CampaignConfig) -> str:
+    """Canonical JSON of ``config`` (sorted keys), as stored in ``campaigns.config``."""
+    return json.dumps(config_to_dict(config), sort_keys=True)
+
+
+def load_config(path: str | Path) -> CampaignConfig:
+    """Read and validate a campaign configuration file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"campaign config file {str(path)!r} does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"campaign config file {str(path)!r} is not valid JSON: {exc}") from None
+    return parse_config(data)
+
+
+def with_shares(config: CampaignConfig, shares: Mapping[str, float]) -> CampaignConfig:
+    """A copy of ``config`` whose arms take the given relative shares (arms not named keep theirs)."""
+    unknown = sorted(set(shares) - set(config.arm_names))
+    if unknown:
+        raise ConfigError(f"no arm named {unknown} in campaign {config.name!r}; its arms are {config.arm_names}")
+    arms = tuple(
+        replace(arm, share=_number(shares.get(arm.name, arm.share), f"share of arm {arm.name!r}", low=0.0))
+        for arm in config.arms
+    )
+    if sum(arm.share for arm in arms) <= 0:
+        raise ConfigError("at least one arm needs a share above 0")
+    return replace(config, arms=arms)

@@ -1,0 +1,311 @@
+"""Launching a campaign: one transaction writes it with its arms and members; exports per arm.
+
+Idempotency: every launch carries a key (by default a digest of the
+configuration and of the scores it targets). A launch whose key is already
+stored returns the stored campaign instead of writing a second one, so a
+double submit or a re-run creates one campaign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from retention import export, warehouse
+from retention.campaigns import audience as audiences
+from retention.campaigns import plan
+from retention.campaigns.config import CONTROL, CampaignConfig, config_to_json, parse_config
+from retention.errors import DataError
+
+STATUSES = ("draft", "launched", "measured", "closed")
+# status -> statuses it may move to
+TRANSITIONS = {
+    "draft": {"launched", "closed"},
+    "launched": {"measured", "closed"},
+    "measured": {"measured", "closed"},
+    "closed": set(),
+}
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    """campaign_id; created: False when the idempotency key named an existing campaign; arm_counts: see
+    :func:`retention.campaigns.plan.arm_counts` (empty for a returned draft)."""
+
+    campaign_id: int
+    created: bool
+    idempotency_key: str
+    arm_counts: pd.DataFrame
+
+
+def default_key(config: CampaignConfig, scores_as_of: object) -> str:
+    """Digest of the configuration and the scoring date: the same campaign on the same scores gets the same key."""
+    text = config_to_json(config) + "|" + str(scores_as_of)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.Series:
+    """The campaign row (see ``campaign_get.sql``); DataError when the id is unknown."""
+    frame = warehouse.query_df(con, "campaign_get", {"campaign_id": int(campaign_id)})
+    if frame.empty:
+        known = con.execute("SELECT list(campaign_id ORDER BY campaign_id) FROM campaigns").fetchone()[0] or []
+        raise DataError(f"no campaign with id {campaign_id}; known ids: {known or 'none yet'}")
+    return frame.iloc[0]
+
+
+def campaign_config(con: duckdb.DuckDBPyConnection, campaign_id: int) -> CampaignConfig:
+    """The stored configuration of a campaign."""
+    return parse_config(json.loads(get_campaign(con, campaign_id)["config"]))
+
+
+def list_campaigns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every campaign, newest first.
+
+    Returns columns ``campaign_id``, ``name``, ``status`` (draft / launched /
+    measured / closed), ``wave``, ``parent_id``, ``horizon_days``,
+    ``scores_as_of``, ``start_ts`` (latest order at launch), ``window_end``,
+    ``created_at``, ``launched_at``, ``members``, ``contacted`` and ``holdout`` (ints).
+    """
+    return warehouse.query_df(con, "campaign_list")
+
+
+def state_token(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever scores or campaigns change; cached views key on it with the data version."""
+    row = warehouse.query_df(con, "campaign_state").iloc[0]
+    return "|".join(str(value) for value in row.tolist())
+
+
+def _existing(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
+    found = warehouse.query_df(con, "campaign_by_key", {"idempotency_key": key})
+    return None if found.empty else int(found["campaign_id"].iloc[0])
+
+
+def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
+    shares = config.shares()
+    rows = [
+        {
+            "arm": CONTROL,
+            "template": None,
+            "share": shares[CONTROL],
+            "cost_per_contact": 0.0,
+            "discount_share": 0.0,
+            "uplift_low": None,
+            "uplift_likely": None,
+            "uplift_high": None,
+            "recommender_run": None,
+        }
+    ]
+    rows += [
+        {
+            "arm": arm.name,
+            "template": arm.template,
+            "share": shares[arm.name],
+            "cost_per_contact": arm.cost_per_contact,
+            "discount_share": arm.discount_share,
+            "uplift_low": arm.uplift.low,
+            "uplift_likely": arm.uplift.likely,
+            "uplift_high": arm.uplift.high,
+            "recommender_run": arm.recommender_run,
+        }
+        for arm in config.arms
+    ]
+    frame = pd.DataFrame(rows)
+    return frame.astype(
+        {
+            "template": "string",
+            "uplift_low": float,
+            "uplift_likely": float,
+            "uplift_high": float,
+            "recommender_run": "Int64",
+        }
+    )
+
+
+def save_draft(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> int:
+    """Store ``config`` as a draft campaign (no members) and return its id."""
+    with warehouse.transaction(con):
+        campaign_id = int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
+        warehouse.execute(
+            con,
+            "campaign_insert",
+            {
+                "campaign_id": campaign_id,
+                "name": config.name,
+                "config": config_to_json(config),
+                "status": "draft",
+                "idempotency_key": None,
+                "parent_id": config.parent_id,
+                "wave": config.wave,
+                "horizon_days": config.horizon_days,
+                "scores_as_of": None,
+                "start_ts": None,
+            },
+        )
+    return campaign_id
+
+
+def launch(
+    con: duckdb.DuckDBPyConnection,
+    config: CampaignConfig,
+    *,
+    idempotency_key: str | None = None,
+    draft_id: int | None = None,
+) -> LaunchResult:
+    """Launch ``config`` (or the draft ``draft_id`` with this config): one transaction writes everything.
+
+    Members are the audience after targeting, assigned to arms by
+    :func:`retention.campaigns.assign.assign_arms` salted with the campaign id.
+    The measurement window starts after the latest order in the warehouse.
+
+    Raises
+    ------
+    DataError
+        No scores, an empty audience, a budget below one member's cost, no
+        orders in the warehouse, or ``draft_id`` is not a draft. Nothing is
+        written then.
+    """
+    frame = audiences.require_members(audiences.select_audience(con, config.audience), config.audience)
+    scores_as_of = frame["scores_as_of"].iloc[0]
+    key = idempotency_key or default_key(config, scores_as_of)
+    existing = _existing(con, key)
+    if existing is not None:
+        return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
+    start_ts = warehouse.data_range(con)[1]
+    if start_ts is None:
+        raise DataError("the warehouse holds no orders: a campaign's window starts after the latest order")
+    if draft_id is not None and get_campaign(con, draft_id)["status"] != "draft":
+        raise DataError(f"campaign {draft_id} is not a draft; only drafts can be launched")
+    try:
+        with warehouse.transaction(con):
+            campaign_id = draft_id or int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
+            members = plan.plan_members(frame, config, salt=str(campaign_id))
+            params = {
+                "campaign_id": campaign_id,
+                "config": config_to_json(config),
+                "idempotency_key": key,
+                "scores_as_of": scores_as_of,
+                "start_ts": start_ts,
+            }
+            if draft_id is None:
+                warehouse.execute(
+                    con,
+                    "campaign_insert",
+                    params
+                    | {
+                        "name": config.name,
+                        "status": "launched",
+                        "parent_id": config.parent_id,
+                        "wave": config.wave,
+                        "horizon_days": config.horizon_days,
+                    },
+                )
+            else:
+                warehouse.execute(con, "campaign_mark_launched", params)
+            _insert_frame(con, "campaign_arms_new", _arms_frame(config), "campaign_insert_arms", campaign_id)
+            columns = ["user_id", "arm", "risk", "risk_decile", "assignment", "expected_value"]
+            _insert_frame(con, "campaign_members_new", members[columns], "campaign_insert_members", campaign_id)
+    except duckdb.ConstraintException:
+        existing = _existing(con, key)
+        if existing is None:
+            raise
+        return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
+    return LaunchResult(campaign_id, True, key, plan.arm_counts(members, config))
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pd.DataFrame, sql: str, campaign_id: int) -> None:
+    con.register(view, frame)
+    try:
+        warehouse.execute(con, sql, {"campaign_id": campaign_id})
+    finally:
+        con.unregister(view)
+
+
+def launched_arm_counts(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.DataFrame:
+    """Members per arm of a stored campaign: columns ``arm``, ``label``, ``members`` (int), ``share`` (planned)."""
+    config = campaign_config(con, campaign_id)
+    members = con.execute("SELECT arm FROM campaign_members WHERE campaign_id = ?", [int(campaign_id)]).df()
+    return plan.arm_counts(members, config)
+
+
+def set_status(con: duckdb.DuckDBPyConnection, campaign_id: int, status: str) -> None:
+    """Move a campaign to ``status`` (draft -> launched -> measured -> closed; a draft may be closed)."""
+    if status not in STATUSES:
+        raise DataError(f"unknown campaign status {status!r}; known: {list(STATUSES)}")
+    current = get_campaign(con, campaign_id)["status"]
+    if status not in TRANSITIONS[current]:
+        raise DataError(f"campaign {campaign_id} is {current}; it cannot become {status}")
+    warehouse.execute(con, "campaign_set_status", {"campaign_id": int(campaign_id), "status": status})
+
+
+def close(con: duckdb.DuckDBPyConnection, campaign_id: int) -> None:
+    """Close a campaign: it stays listed with its results but is no longer measured or extended."""
+    set_status(con, campaign_id, "closed")
+
+
+def arm_exports(
+    con: duckdb.DuckDBPyConnection, campaign_id: int, *, include_email: bool = False, k: int = 5
+) -> dict[str, pd.DataFrame]:
+    """One frame per treated arm for the email tool; the control is never included.
+
+    Columns ``user_id``, ``arm``, ``risk`` (in [0, 1]), ``reasons`` (the churn
+    score's reasons), ``recommended_items`` ("title (item_id); ..." of the top
+    ``k`` items of the arm's recommender run, empty when the arm has none or
+    recommendations are unavailable), and ``email`` only when ``include_email``.
+    """
+    config = campaign_config(con, campaign_id)
+    if get_campaign(con, campaign_id)["status"] == "draft":
+        raise DataError(f"campaign {campaign_id} is a draft: launch it before exporting its members")
+    frames = {}
+    for arm in config.arms:
+        frame = warehouse.query_df(
+            con, "campaign_export", {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email}
+        )
+        frame.insert(4, "recommended_items", recommended_items(con, arm.recommender_run, frame["user_id"], k=k))
+        if not include_email:
+            frame = frame.drop(columns="email")
+        frames[arm.name] = frame
+    return frames
+
+
+def recommended_items(
+    con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5
+) -> pd.Series:
+    """Per user, "title (item_id); ..." of the top ``k`` items of a saved recommender run ("" when there is none).
+
+    Uses ``retention.recommend.recommend_for_users`` when the recommenders
+    module provides it; otherwise every value is "".
+    """
+    empty = pd.Series("", index=user_ids.index, dtype="string")
+    if run_id is None or user_ids.empty:
+        return empty
+    from retention import recommend
+
+    recommend_for_users = getattr(recommend, "recommend_for_users", None)
+    if recommend_for_users is None:
+        return empty
+    recs = recommend_for_users(con, run_id, user_ids.tolist(), k=k)
+    if recs.empty:
+        return empty
+    recs = recs.sort_values(["user_id", "rank"])
+    text = recs["title"].astype("string").fillna("") + " (" + recs["item_id"].astype("string") + ")"
+    joined = text.groupby(recs["user_id"].astype("string")).agg("; ".join)
+    return user_ids.astype("string").map(joined).fillna("").astype("string")
+
+
+def write_exports(
+    con: duckdb.DuckDBPyConnection, campaign_id: int, out_dir: str | Path, *, include_email: bool = False
+) -> list[Path]:
+    """Write ``campaign_<id>_<arm>.csv`` per treated arm into ``out_dir`` (formula-safe); returns the files."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for arm, frame in arm_exports(con, campaign_id, include_email=include_email).items():
+        path = folder / f"campaign_{int(campaign_id)}_{arm}.csv"
+        export.write_csv(frame, path)
+        written.append(path)
+    return written

@@ -1,0 +1,265 @@
+"""Measuring a launched campaign: each arm against the never-contacted control.
+
+Retention = share of members with a purchase in the ``horizon_days`` after
+launch (after the latest order the warehouse held at launch). Differences use
+normal-theory intervals: the retention difference an unpooled Wald interval
+and a pooled two-proportion z-test; orders and revenue per member Welch's t
+interval and test. The uplift (share of the control's churners the arm kept)
+is ``(r_arm - r_control) / (1 - r_control)`` with a delta-method interval.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from retention import warehouse
+from retention.campaigns.config import CONTROL, CampaignConfig
+from retention.campaigns.launch import campaign_config, get_campaign, set_status
+from retention.errors import DataError
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """table: one row per arm, control first (see :func:`compare_arms`); window: start and end timestamps;
+    through: the latest order seen; complete: the data reaches the window's last day."""
+
+    campaign_id: int
+    table: pd.DataFrame
+    start_ts: pd.Timestamp
+    window_end: pd.Timestamp
+    through: pd.Timestamp
+    complete: bool
+
+    @property
+    def observed_days(self) -> float:
+        return min(
+            (self.through - self.start_ts) / pd.Timedelta(days=1),
+            (self.window_end - self.start_ts) / pd.Timedelta(days=1),
+        )
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def two_proportion(x1: float, n1: float, x0: float, n0: float, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Difference of proportions ``x1/n1 - x0/n0``: Wald interval (unpooled) and pooled z-test p-value.
+
+    Returns ``diff``, ``low``, ``high`` (proportions, in [-1, 1]) and ``p_value`` in [0, 1].
+    """
+    r1, r0 = x1 / n1, x0 / n0
+    diff = r1 - r0
+    half = _z(confidence) * np.sqrt(r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0)
+    pooled = (x1 + x0) / (n1 + n0)
+    se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    p_value = 1.0 if se0 == 0 else float(2 * stats.norm.sf(abs(diff) / se0))
+    return {"diff": diff, "low": diff - half, "high": diff + half, "p_value": p_value}
+
+
+def mean_difference(
+    mean1: float, var1: float, n1: float, mean0: float, var0: float, n0: float, confidence: float = CONFIDENCE
+) -> dict[str, float]:
+    """Difference of means with Welch's t interval and two-sided p-value (``diff``, ``low``, ``high``, ``p_value``)."""
+    diff = mean1 - mean0
+    a, b = var1 / n1, var0 / n0
+    se = np.sqrt(a + b)
+    if se == 0:
+        return {"diff": diff, "low": diff, "high": diff, "p_value": 1.0 if diff == 0 else 0.0}
+    df = (a + b) ** 2 / ((a * a / (n1 - 1) if n1 > 1 else 0) + (b * b / (n0 - 1) if n0 > 1 else 0) or np.inf)
+    t = float(stats.t.ppf(0.5 + confidence / 2, df))
+    return {
+        "diff": diff,
+        "low": diff - t * se,
+        "high": diff + t * se,
+        "p_value": float(2 * stats.t.sf(abs(diff) / se, df)),
+    }
+
+
+def relative_uplift(x1: float, n1: float, x0: float, n0: float, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Share of the control's churners the arm kept, ``(r1 - r0) / (1 - r0)``, with a delta-method interval.
+
+    NaN when the control retained everyone.
+    """
+    r1, r0 = x1 / n1, x0 / n0
+    if r0 >= 1:
+        return {"uplift": float("nan"), "low": float("nan"), "high": float("nan")}
+    uplift = (r1 - r0) / (1 - r0)
+    # uplift = 1 - (1 - r1) / (1 - r0): partial derivatives 1 / (1 - r0) and -(1 - r1) / (1 - r0)^2
+    variance = (r1 * (1 - r1) / n1) / (1 - r0) ** 2 + ((1 - r1) / (1 - r0) ** 2) ** 2 * (r0 * (1 - r0) / n0)
+    half = _z(confidence) * np.sqrt(variance)
+    return {"uplift": uplift, "low": uplift - half, "high": uplift + half}
+
+
+def _columns(prefix: str, result: dict[str, float]) -> dict[str, float]:
+    return {
+        f"{prefix}_diff": result["diff"],
+        f"{prefix}_diff_low": result["low"],
+        f"{prefix}_diff_high": result["high"],
+        f"{prefix}_p": result["p_value"],
+    }
+
+
+def compare_arms(outcomes: pd.DataFrame, config: CampaignConfig, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Each arm against control.
+
+    Parameters
+    ----------
+    outcomes
+        One row per arm incl. ``"control"``: ``arm``, ``members``, ``retained``,
+        ``orders_per_member``, ``orders_var``, ``revenue_per_member``,
+        ``revenue_var``, ``revenue`` (as from ``campaign_outcomes.sql``).
+
+    Returns
+    -------
+    One row per arm, control first, with ``arm``, ``members``, ``retained``,
+    ``retention`` (in [0, 1]), ``orders_per_member``, ``revenue_per_member``;
+    for treated arms also ``retention_diff`` / ``_low`` / ``_high`` (percentage
+    points as proportions) and ``retention_p``; ``uplift`` / ``_low`` / ``_high``
+    (share of churners kept); ``orders_diff``..., ``orders_p``;
+    ``revenue_diff``..., ``revenue_p`` (currency per member); ``cost`` (contacts x
+    cost + discount share x the arm's revenue), ``incremental_revenue``
+    (revenue difference per member x members), ``net_return`` and ``roi``
+    (net_return / cost, NaN without cost). NaN on the control row.
+    """
+    frame = outcomes.copy()
+    if CONTROL not in set(frame["arm"]):
+        raise DataError("the campaign has no control members to compare with")
+    control = frame.loc[frame["arm"] == CONTROL].iloc[0]
+    rows = []
+    for _, row in frame.iterrows():  # one iteration per arm, not per member
+        out = {
+            "arm": row["arm"],
+            "members": int(row["members"]),
+            "retained": int(row["retained"]),
+            "retention": row["retained"] / row["members"],
+            "orders_per_member": row["orders_per_member"],
+            "revenue_per_member": row["revenue_per_member"],
+        }
+        if row["arm"] != CONTROL:
+            n1, n0 = row["members"], control["members"]
+            retention = two_proportion(row["retained"], n1, control["retained"], n0, confidence)
+            uplift = relative_uplift(row["retained"], n1, control["retained"], n0, confidence)
+            orders = mean_difference(
+                row["orders_per_member"],
+                row["orders_var"],
+                n1,
+                control["orders_per_member"],
+                control["orders_var"],
+                n0,
+                confidence,
+            )
+            revenue = mean_difference(
+                row["revenue_per_member"],
+                row["revenue_var"],
+                n1,
+                control["revenue_per_member"],
+                control["revenue_var"],
+                n0,
+                confidence,
+            )
+            out |= _columns("retention", retention)
+            out |= {"uplift": uplift["uplift"], "uplift_low": uplift["low"], "uplift_high": uplift["high"]}
+            out |= _columns("orders", orders)
+            out |= _columns("revenue", revenue)
+            arm = config.arm(row["arm"]) if row["arm"] in config.arm_names else None
+            cost = n1 * arm.cost_per_contact + arm.discount_share * row["revenue"] if arm else float("nan")
+            incremental = revenue["diff"] * n1
+            out |= {
+                "cost": cost,
+                "incremental_revenue": incremental,
+                "net_return": incremental - cost,
+                "roi": (incremental - cost) / cost if cost > 0 else float("nan"),
+            }
+        rows.append(out)
+    table = pd.DataFrame(rows)
+    columns = [
+        "arm",
+        "members",
+        "retained",
+        "retention",
+        "orders_per_member",
+        "revenue_per_member",
+        "retention_diff",
+        "retention_diff_low",
+        "retention_diff_high",
+        "retention_p",
+        "uplift",
+        "uplift_low",
+        "uplift_high",
+        "orders_diff",
+        "orders_diff_low",
+        "orders_diff_high",
+        "orders_p",
+        "revenue_diff",
+        "revenue_diff_low",
+        "revenue_diff_high",
+        "revenue_p",
+        "cost",
+        "incremental_revenue",
+        "net_return",
+        "roi",
+    ]
+    return table.reindex(columns=columns)
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, campaign_id: int, through: pd.Timestamp) -> pd.DataFrame:
+    """Per-arm aggregates of one campaign's window up to ``through`` (see ``campaign_outcomes.sql``)."""
+    return warehouse.query_df(con, "campaign_outcomes", {"campaign_id": int(campaign_id), "through": through})
+
+
+def measure(con: duckdb.DuckDBPyConnection, campaign_id: int, *, confidence: float = CONFIDENCE) -> Measurement:
+    """Measure a launched campaign on the orders in the warehouse now.
+
+    Raises
+    ------
+    DataError
+        Unknown id, a draft, or no order after the launch yet.
+    """
+    campaign = get_campaign(con, campaign_id)
+    if campaign["status"] == "draft":
+        raise DataError(f"campaign {campaign_id} is a draft: launch it, then import orders placed after the launch")
+    start = pd.Timestamp(campaign["start_ts"])
+    end = start + pd.Timedelta(days=int(campaign["horizon_days"]))
+    through = warehouse.data_range(con)[1]
+    if through is None or through <= start:
+        raise DataError(
+            f"campaign {campaign_id} ({campaign['name']}) has no orders after its launch on {start:%Y-%m-%d %H:%M} yet: "
+            f"import orders placed between then and {end:%Y-%m-%d} first"
+        )
+    config = campaign_config(con, campaign_id)
+    table = compare_arms(outcomes(con, campaign_id, through), config, confidence)
+    return Measurement(int(campaign_id), table, start, end, through, through.normalize() >= end.normalize())
+
+
+def record(con: duckdb.DuckDBPyConnection, measurement: Measurement) -> None:
+    """Store the measurement's rows and mark the campaign measured (only a complete window marks it)."""
+    if not measurement.complete:
+        raise DataError(
+            f"campaign {measurement.campaign_id}'s window runs to {measurement.window_end:%Y-%m-%d} but the orders stop at "
+            f"{measurement.through:%Y-%m-%d}; import the rest before recording the result"
+        )
+    with warehouse.transaction(con):
+        for row in measurement.table.to_dict("records"):
+            clean = {
+                key: (None if isinstance(value, float) and not np.isfinite(value) else value)
+                for key, value in row.items()
+            }
+            warehouse.execute(
+                con,
+                "campaign_record_result",
+                {
+                    "campaign_id": measurement.campaign_id,
+                    "arm": row["arm"],
+                    "measured_through": measurement.through,
+                    "results": json.dumps(clean, default=float),
+                },
+            )
+        set_status(con, measurement.campaign_id, "measured")

@@ -1,0 +1,77 @@
+"""From an audience to campaign members: the targeting strategy, the budget cap and the arm assignment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from retention.campaigns import assign, targeting
+from retention.campaigns.config import CONTROL, CampaignConfig
+from retention.errors import DataError
+
+PREVIEW_SALT = "preview"
+
+
+def candidates(audience: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
+    """A copy of the audience with what targeting ranks on.
+
+    Adds ``incremental_value`` and ``expected_cost`` (currency per member,
+    averaged over the arms and the control by their shares; see
+    :func:`retention.campaigns.targeting.expected_economics`) and
+    ``order_key`` (a fixed hash in [0, 1) used by the "everyone" strategy).
+    """
+    shares = config.shares()
+    arms = config.arms
+    incremental, cost = targeting.expected_economics(
+        audience["risk"].to_numpy(dtype=float),
+        audience["expected_value"].to_numpy(dtype=float),
+        shares=np.array([shares[arm.name] for arm in arms]),
+        costs=np.array([arm.cost_per_contact for arm in arms]),
+        discounts=np.array([arm.discount_share for arm in arms]),
+        uplifts=np.array([arm.uplift.likely for arm in arms]),
+    )
+    frame = audience.copy()
+    frame["incremental_value"] = incremental
+    frame["expected_cost"] = cost
+    frame["order_key"] = assign.assignment_keys(frame["user_id"], "order")
+    return frame
+
+
+def plan_members(
+    audience: pd.DataFrame, config: CampaignConfig, *, salt: str = PREVIEW_SALT, strategy: str | None = None
+) -> pd.DataFrame:
+    """The members the campaign would have, each with its arm.
+
+    ``strategy`` overrides the config's (to compare strategies). Returns the
+    candidates' columns plus ``priority_rank``, ``assignment``, ``risk_decile``
+    and ``arm`` (an arm name or ``"control"``). Raises :class:`DataError` when
+    nobody is left.
+    """
+    chosen = targeting.select(
+        candidates(audience, config),
+        strategy or config.targeting.strategy,
+        top_n=config.targeting.top_n,
+        budget=None if config.targeting.budget is None else config.targeting.budget,
+    )
+    if chosen.empty:
+        if config.targeting.budget is not None and not audience.empty:
+            raise DataError(
+                f"the budget of {config.targeting.budget:g} does not cover one member's expected cost; raise it"
+            )
+        raise DataError("the campaign has no members: the audience is empty")
+    return assign.assign_arms(chosen, config.shares(), salt=salt)
+
+
+def arm_counts(members: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
+    """Members per arm, control first: columns ``arm``, ``label``, ``members`` (int), ``share`` (planned, in [0, 1])."""
+    shares = config.shares()
+    labels = {CONTROL: "Holdout (never contacted)"} | {arm.name: arm.label for arm in config.arms}
+    counts = members["arm"].value_counts()
+    return pd.DataFrame(
+        {
+            "arm": list(shares),
+            "label": [labels[name] for name in shares],
+            "members": [int(counts.get(name, 0)) for name in shares],
+            "share": list(shares.values()),
+        }
+    )

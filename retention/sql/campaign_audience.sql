@@ -1,0 +1,58 @@
+-- Scored customers matching a campaign audience's filters, riskiest first.
+-- Scores: the run at $scores_as_of (NULL = the latest as_of), newest model_version of that day.
+-- expected_value: average net value of the customer's orders before as_of (0 when none).
+WITH run AS (
+    SELECT as_of, model_version
+    FROM scores
+    WHERE as_of = coalesce($scores_as_of::DATE, (SELECT max(as_of) FROM scores))
+    ORDER BY scored_at DESC, model_version DESC
+    LIMIT 1
+),
+scored AS (
+    SELECT s.user_id, s.risk, s.value, s.recency_days, s.reasons, s.as_of, s.model_version, s.horizon_days
+    FROM scores s JOIN run USING (as_of, model_version)
+),
+order_values AS (
+    SELECT o.user_id, o.order_id, min(o.ts) AS ts, sum(o.quantity * o.unit_price) AS order_value
+    FROM orders o
+    WHERE o.ts < (SELECT as_of FROM run) AND o.user_id IN (SELECT user_id FROM scored)
+    GROUP BY ALL
+),
+history AS (
+    SELECT
+        user_id,
+        strftime(min(ts), '%Y-%m') AS cohort,
+        count(*) FILTER (WHERE order_value > 0) AS past_orders,
+        coalesce(avg(order_value) FILTER (WHERE order_value > 0), 0) AS expected_value
+    FROM order_values
+    GROUP BY user_id
+)
+SELECT
+    s.user_id,
+    s.risk,
+    s.value,
+    s.recency_days,
+    s.reasons,
+    u.country,
+    u.channel,
+    h.cohort,
+    coalesce(h.past_orders, 0) AS past_orders,
+    coalesce(h.expected_value, 0) AS expected_value,
+    s.as_of AS scores_as_of,
+    s.model_version,
+    s.horizon_days AS score_horizon_days
+FROM scored s
+LEFT JOIN users u USING (user_id)
+LEFT JOIN history h USING (user_id)
+WHERE ($min_risk::DOUBLE IS NULL OR s.risk >= $min_risk)
+  AND (len($countries::VARCHAR[]) = 0 OR list_contains($countries::VARCHAR[], u.country))
+  AND (len($channels::VARCHAR[]) = 0 OR list_contains($channels::VARCHAR[], u.channel))
+  AND ($cohort::VARCHAR IS NULL OR h.cohort = $cohort)
+  AND ($min_value::DOUBLE IS NULL OR s.value >= $min_value)
+  AND ($max_value::DOUBLE IS NULL OR s.value <= $max_value)
+  AND NOT EXISTS (
+      SELECT 1 FROM campaign_members m
+      WHERE m.user_id = s.user_id AND list_contains($exclude_campaigns::INTEGER[], m.campaign_id)
+  )
+QUALIFY row_number() OVER (ORDER BY s.risk DESC, s.user_id) <= coalesce($top_n::BIGINT, 9223372036854775807)
+ORDER BY s.risk DESC, s.user_id

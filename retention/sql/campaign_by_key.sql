@@ -1,0 +1,1 @@
+SELECT campaign_id, status FROM campaigns WHERE idempotency_key = $idempotency_key

@@ -1,0 +1,1 @@
+UPDATE campaigns SET status = $status WHERE campaign_id = $campaign_id
