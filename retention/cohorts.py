@@ -246,6 +246,7 @@ def cohort_table(
     start, end = _date(cohort_start), _date(cohort_end)
     if start is not None and end is not None and start > end:
         raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+    rollups.ensure_built(con)
     params = {
         "grain": period,
         "cohort_by": cohort_by,
@@ -313,6 +314,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
         activity.
     """
     _check_choice("period", period, PERIODS)
+    rollups.ensure_built(con)
     params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
     table = warehouse.query_df(con, "cohort_lifecycle", params)
     return pd.DataFrame(
@@ -322,3 +324,10 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
             "complete": table["complete"].astype("bool"),
         }
     )
+
+
+def for_export(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a :func:`cohort_table` result for CSV: ``cohort`` as an ISO date string (``YYYY-MM-DD``)."""
+    out = table.copy()
+    out["cohort"] = out["cohort"].dt.strftime("%Y-%m-%d")
+    return out

@@ -17,7 +17,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import schema, warehouse
+from retention.errors import DataError
 
 GRAINS = ("day", "week", "month")
 
@@ -35,3 +36,28 @@ def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest order or event timestamp when the rollup was built (None for an empty warehouse)."""
     row = con.execute("SELECT max(as_of) FROM rollup_state").fetchone()
     return None if row is None or row[0] is None else pd.Timestamp(row[0])
+
+
+def ensure_built(con: duckdb.DuckDBPyConnection) -> None:
+    """Build the rollup once for a warehouse that holds data from before the rollup existed.
+
+    A warehouse migrated to schema version 2 has empty rollup tables until its
+    next import; this fills them in a transaction of their own.
+
+    Raises
+    ------
+    DataError
+        The rollup is missing and the connection is read-only.
+    """
+    if con.execute("SELECT EXISTS (SELECT 1 FROM rollup_state)").fetchone()[0]:
+        return
+    if not (warehouse.has_rows(con, schema.ORDERS) or warehouse.has_rows(con, schema.EVENTS)):
+        return
+    try:
+        with warehouse.transaction(con):
+            refresh(con)
+    except duckdb.Error as exc:
+        raise DataError(
+            f"the activity rollup has not been built yet and cannot be built now ({exc}); "
+            "open the warehouse writable once, e.g. with `python -m retention info`"
+        ) from exc

@@ -1,0 +1,54 @@
+"""``cohorts``: the cohort retention table as long-form CSV."""
+
+from __future__ import annotations
+
+import argparse
+
+from retention import cohorts, warehouse
+from retention.cli._common import add_db_argument, write_table
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "cohorts",
+        help="cohort retention table (long form CSV: cohort, [segment,] period, cohort_users, active_users, "
+        "retention, complete)",
+    )
+    add_db_argument(parser)
+    parser.add_argument("--period", choices=cohorts.PERIODS, default="month", help="cohort and period length")
+    parser.add_argument("--mode", choices=tuple(cohorts.MODES), default="n-day", help="retention mode")
+    parser.add_argument(
+        "--brackets", default=None, help="day brackets for --mode brackets, e.g. '1-7,8-30,31-90' (the default)"
+    )
+    parser.add_argument("--cohort", choices=cohorts.COHORT_BY, default="first_purchase", help="what starts a cohort")
+    parser.add_argument(
+        "--activity", default="purchase", help="what counts as coming back: purchase, any (event) or an event type"
+    )
+    parser.add_argument("--measure", choices=cohorts.MEASURES, default="retention", help="revenue adds value columns")
+    parser.add_argument("--by", default=None, metavar="COLUMN", help="break down by a users column, e.g. country")
+    parser.add_argument("--from", dest="cohort_start", default=None, metavar="DATE", help="first cohort (ISO date)")
+    parser.add_argument("--to", dest="cohort_end", default=None, metavar="DATE", help="last cohort (ISO date)")
+    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write here instead of stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    brackets = cohorts.parse_brackets(args.brackets) if args.brackets else None
+    con = warehouse.connect(warehouse.resolve_db_path(args.db))
+    try:
+        table = cohorts.cohort_table(
+            con,
+            period=args.period,
+            cohort_by=args.cohort,
+            activity=args.activity,
+            mode=args.mode,
+            brackets=brackets,
+            measure=args.measure,
+            breakdown=args.by,
+            cohort_start=args.cohort_start,
+            cohort_end=args.cohort_end,
+        )
+    finally:
+        con.close()
+    write_table(cohorts.for_export(table), args.out)
+    return 0
