@@ -1,0 +1,438 @@
+"""SHAP explanations of churn risk: per-customer contributions, global importance, waterfalls and plain-words reasons.
+
+What is explained
+-----------------
+SHAP's TreeExplainer (path-dependent, exact) explains the trees' *raw
+log-odds*. The calibrated risk is ``sigmoid(slope * raw + intercept)``
+(:class:`retention.churn.ChurnModel`), linear in log-odds, so multiplying each
+SHAP value by ``slope`` gives contributions that add up exactly to the
+calibrated log-odds: ``logit(risk) = base_log_odds + sum(contributions)``.
+One-hot columns of a categorical feature are summed back into that feature.
+
+Probability terms
+-----------------
+Users read probabilities, not log-odds. A customer's log-odds contributions are
+turned into probability points by the *average slope of the logistic curve
+between the base and the customer's score*::
+
+    p_i = c_i * (risk - base_risk) / (logit(risk) - base_log_odds)
+
+so the probability contributions keep each sign, keep the ranking of the
+log-odds ones, and add up exactly to ``risk - base_risk`` (a waterfall from the
+base risk lands on the customer's risk). When the sum of contributions is ~0,
+the slope at the base, ``base_risk * (1 - base_risk)``, is used. "No purchase
+for 74 days: +0.21" therefore means that fact moves this customer's risk up by
+about 21 percentage points from the average customer's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shap
+
+if TYPE_CHECKING:
+    from retention.churn import ChurnModel
+
+TOP_REASONS = 3
+REASON_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """SHAP contributions of the customers of one feature frame, row for row.
+
+    features: feature names (one per column of ``values``); values:
+    ``(customers, features)`` contributions to the calibrated log-odds of
+    churning; base_log_odds: the calibrated log-odds of the average training
+    customer (``logit(risk) = base_log_odds + values.sum(axis=1)``).
+    """
+
+    features: tuple[str, ...]
+    values: np.ndarray
+    base_log_odds: float
+
+    @property
+    def base_risk(self) -> float:
+        """The average training customer's risk, in [0, 1]."""
+        return float(1.0 / (1.0 + np.exp(-self.base_log_odds)))
+
+    @property
+    def log_odds(self) -> np.ndarray:
+        """Each customer's calibrated log-odds of churning."""
+        return self.base_log_odds + self.values.sum(axis=1)
+
+    @property
+    def risk(self) -> np.ndarray:
+        """Each customer's calibrated risk, in [0, 1] (equal to the model's)."""
+        return 1.0 / (1.0 + np.exp(-self.log_odds))
+
+    def take(self, rows: np.ndarray) -> Explanation:
+        """The explanation of the given rows, in that order."""
+        return Explanation(
+            features=self.features, values=self.values[np.asarray(rows)], base_log_odds=self.base_log_odds
+        )
+
+
+def explain(model: ChurnModel, frame: pd.DataFrame) -> Explanation:
+    """SHAP contributions of every row of ``frame`` (a feature frame as built by ``churn.snapshot_features``)."""
+    x = model.encoder.transform(frame)
+    explainer = shap.TreeExplainer(model.trees)
+    raw = np.asarray(explainer.shap_values(x), dtype=np.float64).reshape(len(x), -1)
+    expected = float(np.ravel(explainer.expected_value)[0])
+    sources = model.encoder.sources
+    features = tuple(dict.fromkeys(sources))
+    grouping = np.zeros((len(sources), len(features)))
+    grouping[np.arange(len(sources)), [features.index(source) for source in sources]] = 1.0
+    return Explanation(
+        features=features,
+        values=(raw @ grouping) * model.slope,
+        base_log_odds=model.slope * expected + model.intercept,
+    )
+
+
+def probability_contributions(explanation: Explanation) -> np.ndarray:
+    """Contributions in probability points, ``(customers, features)``; each row sums to ``risk - base_risk``."""
+    total = explanation.values.sum(axis=1)
+    base = explanation.base_risk
+    gain = explanation.risk - base
+    flat = np.abs(total) < 1e-9
+    slope = np.where(flat, base * (1.0 - base), gain / np.where(flat, 1.0, total))
+    return explanation.values * slope[:, None]
+
+
+# ---------------------------------------------------------------------------
+# Feature labels and plain-words reasons
+# ---------------------------------------------------------------------------
+
+Phrase = Callable[[pd.Series], np.ndarray]
+
+
+@dataclass(frozen=True)
+class FeatureText:
+    """How a feature reads: a chart label and a phrase builder (values -> text, vectorised)."""
+
+    label: str
+    phrase: Phrase
+
+
+FEATURE_TEXT: dict[str, FeatureText] = {}
+
+
+def describes(feature: str, label: str):
+    """Register the label and phrase builder of ``feature``."""
+
+    def register(phrase: Phrase) -> Phrase:
+        FEATURE_TEXT[feature] = FeatureText(label=label, phrase=phrase)
+        return phrase
+
+    return register
+
+
+def _whole(values: pd.Series) -> np.ndarray:
+    """Rounded whole numbers as text ('12')."""
+    return np.char.mod("%d", np.round(values.to_numpy(dtype=np.float64, na_value=0.0)).astype(np.int64))
+
+
+def _decimal(values: pd.Series) -> np.ndarray:
+    """One decimal as text ('3.5')."""
+    return np.char.mod("%.1f", values.to_numpy(dtype=np.float64, na_value=0.0))
+
+
+def _percent(values: pd.Series) -> np.ndarray:
+    """A share in [0, 1] as a whole percentage ('25%')."""
+    return np.char.add(_whole(values * 100), "%")
+
+
+def _plural(values: pd.Series, one: str, many: str) -> np.ndarray:
+    return np.where(np.round(values.to_numpy(dtype=np.float64, na_value=0.0)) == 1, one, many)
+
+
+def _text(*parts) -> np.ndarray:
+    """Elementwise concatenation of arrays and strings."""
+    out = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        out = out + np.asarray(part, dtype=object)
+    return out
+
+
+def _missing(values: pd.Series) -> np.ndarray:
+    return values.isna().to_numpy()
+
+
+@describes("recency_days", "Days since last purchase")
+def _recency(values: pd.Series) -> np.ndarray:
+    return np.where(
+        values.to_numpy() <= 0, "Bought on the as-of day", _text("No purchase for ", _whole(values), " days")
+    )
+
+
+@describes("frequency", "Orders")
+def _frequency(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " order", " orders"), " in total")
+
+
+@describes("monetary", "Net revenue")
+def _monetary(values: pd.Series) -> np.ndarray:
+    return _text("Spent ", _whole(values), " in total")
+
+
+@describes("tenure_days", "Days since first purchase")
+def _tenure(values: pd.Series) -> np.ndarray:
+    return _text("First purchase ", _whole(values), " days ago")
+
+
+@describes("avg_order_value", "Average order value")
+def _aov(values: pd.Series) -> np.ndarray:
+    return _text("Average order of ", _whole(values))
+
+
+@describes("mean_gap_days", "Mean days between orders")
+def _mean_gap(values: pd.Series) -> np.ndarray:
+    return np.where(
+        _missing(values), "Only one order so far", _text("Orders every ", _whole(values), " days on average")
+    )
+
+
+@describes("last_gap_days", "Days between the last two orders")
+def _last_gap(values: pd.Series) -> np.ndarray:
+    return np.where(
+        _missing(values), "Only one order so far", _text(_whole(values), " days between the last two orders")
+    )
+
+
+@describes("orders_30d", "Orders in the last 30 days")
+def _orders_30d(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " order", " orders"), " in the last 30 days")
+
+
+@describes("orders_90d", "Orders in the last 90 days")
+def _orders_90d(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " order", " orders"), " in the last 90 days")
+
+
+@describes("orders_prior_90d", "Orders 90 to 180 days ago")
+def _orders_prior(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " order", " orders"), " 90 to 180 days ago")
+
+
+@describes("returns_share", "Returned lines per line bought")
+def _returns(values: pd.Series) -> np.ndarray:
+    return np.where(values.to_numpy() <= 0, "Never returned an item", _text("Returned ", _percent(values), " of items"))
+
+
+@describes("rating_mean", "Mean rating given")
+def _rating_mean(values: pd.Series) -> np.ndarray:
+    return np.where(
+        _missing(values), "Never rated a product", _text("Rates products ", _decimal(values), "/5 on average")
+    )
+
+
+@describes("rating_min", "Lowest rating given")
+def _rating_min(values: pd.Series) -> np.ndarray:
+    return np.where(_missing(values), "Never rated a product", _text("Lowest rating given: ", _whole(values), "/5"))
+
+
+@describes("discount_share", "Share of orders with a discount")
+def _discount(values: pd.Series) -> np.ndarray:
+    return _text(_percent(values), " of orders at a discount")
+
+
+@describes("categories", "Categories bought")
+def _categories(values: pd.Series) -> np.ndarray:
+    return _text("Bought from ", _whole(values), _plural(values, " category", " categories"))
+
+
+@describes("views_since_order", "Product views since the last order")
+def _views(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " product view", " product views"), " since the last order")
+
+
+@describes("carts_since_order", "Add-to-carts since the last order")
+def _carts(values: pd.Series) -> np.ndarray:
+    return _text(_whole(values), _plural(values, " add-to-cart", " add-to-carts"), " since the last order")
+
+
+@describes("channel", "Acquisition channel")
+def _channel(values: pd.Series) -> np.ndarray:
+    return _text("Came via ", values.astype("object").to_numpy())
+
+
+@describes("country", "Country")
+def _country(values: pd.Series) -> np.ndarray:
+    return _text("Lives in ", values.astype("object").to_numpy())
+
+
+def label(feature: str) -> str:
+    """The chart label of ``feature`` (the name itself when none is registered)."""
+    text = FEATURE_TEXT.get(feature)
+    return text.label if text else feature
+
+
+def phrases(feature: str, values: pd.Series) -> np.ndarray:
+    """Plain-words description of each value of ``feature`` ('No purchase for 74 days')."""
+    text = FEATURE_TEXT.get(feature)
+    if text is None:
+        return _text(feature + " = ", values.astype("object").astype(str).to_numpy())
+    return np.asarray(text.phrase(values.reset_index(drop=True)), dtype=object)
+
+
+def _signed(points: np.ndarray) -> np.ndarray:
+    """Probability points as '+0.21' / '-0.05'."""
+    return np.char.mod("%+.2f", points)
+
+
+def top_reasons(explanation: Explanation, frame: pd.DataFrame, top: int = TOP_REASONS) -> pd.DataFrame:
+    """Each customer's ``top`` features by absolute probability contribution, strongest first.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer and rank: ``row`` (position in ``frame``),
+        ``rank`` (1 = strongest), ``feature``, ``text`` (plain words),
+        ``contribution`` (probability points, signed).
+    """
+    points = probability_contributions(explanation)
+    n, k = points.shape
+    top = min(top, k)
+    order = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :top]
+    rows = np.repeat(np.arange(n), top)
+    columns = order.ravel()
+    text = np.empty(len(rows), dtype=object)
+    for index, feature in enumerate(explanation.features):
+        hit = columns == index
+        if hit.any():
+            text[hit] = phrases(feature, frame[feature].iloc[rows[hit]])
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "rank": np.tile(np.arange(1, top + 1), n),
+            "feature": np.asarray(explanation.features, dtype=object)[columns],
+            "text": text,
+            "contribution": points[rows, columns],
+        }
+    )
+
+
+def reasons(explanation: Explanation, frame: pd.DataFrame, top: int = TOP_REASONS) -> pd.Series:
+    """Each customer's top reasons as one string: 'No purchase for 74 days: +0.21; 1 order in total: +0.08; ...'.
+
+    Contributions are probability points (see the module docstring).
+    """
+    ranked = top_reasons(explanation, frame, top)
+    n = len(frame)
+    if n == 0:
+        return pd.Series([], dtype="str")
+    items = _text(ranked["text"].to_numpy(), ": ", _signed(ranked["contribution"].to_numpy()))
+    per_row = items.reshape(n, -1)
+    joined = per_row[:, 0]
+    for column in range(1, per_row.shape[1]):
+        joined = _text(joined, REASON_SEPARATOR, per_row[:, column])
+    return pd.Series(joined, dtype="str")
+
+
+# ---------------------------------------------------------------------------
+# Global view and per-customer waterfall
+# ---------------------------------------------------------------------------
+
+
+def global_importance(explanation: Explanation) -> pd.DataFrame:
+    """Mean absolute contribution per feature over all customers, largest first.
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``label``, ``mean_abs_log_odds`` (>= 0) and
+        ``mean_abs_probability`` (probability points, >= 0).
+    """
+    table = pd.DataFrame(
+        {
+            "feature": list(explanation.features),
+            "label": [label(feature) for feature in explanation.features],
+            "mean_abs_log_odds": np.abs(explanation.values).mean(axis=0),
+            "mean_abs_probability": np.abs(probability_contributions(explanation)).mean(axis=0),
+        }
+    )
+    return table.sort_values("mean_abs_probability", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def beeswarm_points(
+    explanation: Explanation,
+    frame: pd.DataFrame,
+    *,
+    max_customers: int = 1500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Points for a beeswarm-style chart: one per sampled customer and feature.
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``label``, ``contribution`` (probability points),
+        ``value_rank`` (the customer's value of the feature as a percentile
+        among the sampled customers, in [0, 1]; NaN for text features and
+        missing values).
+    """
+    n = len(frame)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, size=min(n, max_customers), replace=False)) if n else np.array([], dtype=int)
+    points = probability_contributions(explanation)[rows]
+    parts = []
+    for index, feature in enumerate(explanation.features):
+        values = frame[feature].iloc[rows]
+        if pd.api.types.is_numeric_dtype(values):
+            rank = values.rank(pct=True).to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            rank = np.full(len(rows), np.nan)
+        parts.append(
+            pd.DataFrame(
+                {"feature": feature, "label": label(feature), "contribution": points[:, index], "value_rank": rank}
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["feature", "label", "contribution", "value_rank"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def waterfall(explanation: Explanation, frame: pd.DataFrame, row: int, *, max_features: int = 8) -> pd.DataFrame:
+    """One customer's risk built up from the base risk, feature by feature (in probability points).
+
+    The ``max_features`` strongest features get a step each; the rest are
+    summed into 'Other features'. Steps start at ``base_risk`` and end at the
+    customer's risk.
+
+    Returns
+    -------
+    DataFrame
+        ``feature`` (name, or 'other'), ``label``, ``text`` (plain words),
+        ``contribution`` (signed probability points), ``start`` and ``end``
+        (risk before and after the step, in [0, 1]).
+    """
+    points = probability_contributions(explanation.take([row]))[0]
+    order = np.argsort(-np.abs(points), kind="stable")
+    shown, rest = order[:max_features], order[max_features:]
+    features = [explanation.features[i] for i in shown]
+    texts = [str(phrases(feature, frame[feature].iloc[[row]])[0]) for feature in features]
+    contributions = list(points[shown])
+    labels = [label(feature) for feature in features]
+    if len(rest):
+        features.append("other")
+        labels.append("Other features")
+        texts.append(f"{len(rest)} other features")
+        contributions.append(float(points[rest].sum()))
+    ends = explanation.base_risk + np.cumsum(contributions)
+    starts = ends - np.asarray(contributions)
+    return pd.DataFrame(
+        {
+            "feature": features,
+            "label": labels,
+            "text": texts,
+            "contribution": contributions,
+            "start": starts,
+            "end": ends,
+        }
+    )

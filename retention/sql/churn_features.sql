@@ -1,0 +1,123 @@
+-- Churn features and labels: one row per snapshot date and customer.
+-- A snapshot date d covers the data up to the end of day d: features read rows with ts < d + 1 day only;
+-- the label reads the $horizon_days days after it. A purchase is an order line with quantity > 0,
+-- a return one with quantity < 0; only customers with a purchase before the cutoff get a row.
+-- churned is NULL when the label window reaches past the latest order date (not yet observable).
+WITH snapshots AS (
+    SELECT DISTINCT d AS snapshot_date, d + INTERVAL 1 DAY AS cutoff
+    FROM (SELECT unnest($snapshots::DATE[]) AS d)
+),
+data_end AS (
+    SELECT max(ts)::DATE AS last_day FROM orders
+),
+lines AS (
+    SELECT s.snapshot_date, s.cutoff, o.user_id, o.order_id, o.item_id, o.ts, o.quantity, o.unit_price, o.discount
+    FROM orders AS o
+    JOIN snapshots AS s ON o.ts < s.cutoff
+),
+purchase_orders AS (
+    SELECT
+        snapshot_date,
+        cutoff,
+        user_id,
+        order_id,
+        min(ts) AS ts,
+        sum(quantity * unit_price) AS amount,
+        bool_or(discount > 0) AS discounted
+    FROM lines
+    WHERE quantity > 0
+    GROUP BY ALL
+),
+order_gaps AS (
+    SELECT
+        *,
+        date_diff('second', lag(ts) OVER (PARTITION BY snapshot_date, user_id ORDER BY ts, order_id), ts) / 86400.0 AS gap_days
+    FROM purchase_orders
+),
+order_stats AS (
+    SELECT
+        snapshot_date,
+        user_id,
+        cutoff,
+        count(*) AS frequency,
+        min(ts) AS first_ts,
+        max(ts) AS last_ts,
+        avg(amount) AS avg_order_value,
+        avg(discounted::INTEGER) AS discount_share,
+        arg_max(gap_days, ts) AS last_gap_days,
+        count(*) FILTER (WHERE ts >= cutoff - INTERVAL 30 DAY) AS orders_30d,
+        count(*) FILTER (WHERE ts >= cutoff - INTERVAL 90 DAY) AS orders_90d,
+        count(*) FILTER (WHERE ts >= cutoff - INTERVAL 180 DAY AND ts < cutoff - INTERVAL 90 DAY)
+            AS orders_prior_90d
+    FROM order_gaps
+    GROUP BY snapshot_date, cutoff, user_id
+),
+line_stats AS (
+    SELECT
+        l.snapshot_date,
+        l.user_id,
+        sum(l.quantity * l.unit_price) AS monetary,
+        count(*) FILTER (WHERE l.quantity < 0) AS returned_lines,
+        count(*) FILTER (WHERE l.quantity > 0) AS purchase_lines,
+        count(DISTINCT p.category) FILTER (WHERE l.quantity > 0) AS categories
+    FROM lines AS l
+    LEFT JOIN products AS p USING (item_id)
+    GROUP BY l.snapshot_date, l.user_id
+),
+rating_stats AS (
+    -- Ratings without a timestamp cannot be placed before a snapshot, so they are left out.
+    SELECT s.snapshot_date, r.user_id, avg(r.rating) AS rating_mean, min(r.rating) AS rating_min, count(*) AS ratings
+    FROM ratings AS r
+    JOIN snapshots AS s ON r.ts < s.cutoff
+    GROUP BY ALL
+),
+browsing AS (
+    SELECT
+        os.snapshot_date,
+        os.user_id,
+        count(*) FILTER (WHERE e.event_type IN (SELECT unnest($view_events::VARCHAR[]))) AS views_since_order,
+        count(*) FILTER (WHERE e.event_type IN (SELECT unnest($cart_events::VARCHAR[]))) AS carts_since_order
+    FROM order_stats AS os
+    JOIN events AS e ON e.user_id = os.user_id AND e.ts > os.last_ts AND e.ts < os.cutoff
+    GROUP BY ALL
+),
+future AS (
+    SELECT DISTINCT s.snapshot_date, o.user_id
+    FROM orders AS o
+    JOIN snapshots AS s ON o.ts >= s.cutoff AND o.ts < s.cutoff + to_days(CAST($horizon_days AS INTEGER))
+    WHERE o.quantity > 0
+)
+SELECT
+    os.snapshot_date::DATE AS snapshot_date,
+    os.user_id,
+    date_diff('day', os.last_ts::DATE, os.snapshot_date::DATE)::DOUBLE AS recency_days,
+    os.frequency::DOUBLE AS frequency,
+    ls.monetary,
+    date_diff('day', os.first_ts::DATE, os.snapshot_date::DATE)::DOUBLE AS tenure_days,
+    os.avg_order_value,
+    CASE WHEN os.frequency > 1 THEN date_diff('second', os.first_ts, os.last_ts) / 86400.0 / (os.frequency - 1) END
+        AS mean_gap_days,
+    os.last_gap_days,
+    os.orders_30d::DOUBLE AS orders_30d,
+    os.orders_90d::DOUBLE AS orders_90d,
+    os.orders_prior_90d::DOUBLE AS orders_prior_90d,
+    ls.returned_lines / ls.purchase_lines AS returns_share,
+    rs.rating_mean,
+    rs.rating_min,
+    os.discount_share,
+    ls.categories::DOUBLE AS categories,
+    coalesce(b.views_since_order, 0)::DOUBLE AS views_since_order,
+    coalesce(b.carts_since_order, 0)::DOUBLE AS carts_since_order,
+    coalesce(u.channel, 'unknown') AS channel,
+    coalesce(u.country, 'unknown') AS country,
+    CASE
+        WHEN os.snapshot_date + to_days(CAST($horizon_days AS INTEGER)) <= (SELECT last_day FROM data_end)
+            THEN f.user_id IS NULL
+    END AS churned
+FROM order_stats AS os
+JOIN line_stats AS ls USING (snapshot_date, user_id)
+LEFT JOIN rating_stats AS rs USING (snapshot_date, user_id)
+LEFT JOIN browsing AS b USING (snapshot_date, user_id)
+LEFT JOIN users AS u USING (user_id)
+LEFT JOIN future AS f USING (snapshot_date, user_id)
+ORDER BY os.snapshot_date, os.user_id
