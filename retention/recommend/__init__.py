@@ -1,0 +1,46 @@
+"""Recommenders: train and compare collaborative-filtering, content-based and baseline models on offline metrics.
+
+Public API:
+
+* :func:`load_feedback` — explicit ratings, or implicit ratings from purchases.
+* :data:`MODELS` — the model registry; :func:`fit_model` fits one.
+* :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation.
+* :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table.
+* :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
+"""
+
+from retention.recommend.evaluate import Evaluation, Split, as_record, compare, evaluate_model, make_split
+from retention.recommend.feedback import Feedback, feedback_source, load_feedback, products, user_history
+from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
+from retention.recommend.models import MODELS, Param, fit_model, resolve_params
+from retention.recommend.runs import delete_runs, get_run, list_runs, save_run
+from retention.recommend.serve import Recommender, fit_recommender, recommend, recommend_for_users
+
+__all__ = [
+    "METRICS",
+    "METRIC_NAMES",
+    "MODELS",
+    "TIMINGS",
+    "Evaluation",
+    "Feedback",
+    "Param",
+    "Recommender",
+    "Split",
+    "as_record",
+    "compare",
+    "delete_runs",
+    "evaluate_model",
+    "feedback_source",
+    "fit_model",
+    "fit_recommender",
+    "get_run",
+    "list_runs",
+    "load_feedback",
+    "make_split",
+    "products",
+    "recommend",
+    "recommend_for_users",
+    "resolve_params",
+    "save_run",
+    "user_history",
+]

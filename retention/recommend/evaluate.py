@@ -1,0 +1,328 @@
+"""Offline evaluation: split the feedback, fit each model on the training part, score the held-out part.
+
+Two splits, the same for every model compared:
+
+* ``time`` (default): train on interactions before a cutoff, test on the
+  user-item pairs with an interaction at or after it. The cutoff defaults to
+  the time before which ``1 - test_share`` of the feedback events happened.
+* ``random``: Surprise's ``KFold`` over feedback rows (shuffled with
+  ``seed``); metrics are averaged over the folds. A Surprise model's RMSE and
+  MAE equal ``surprise.model_selection.cross_validate`` on the same folds.
+
+Ranking metrics use, per test user known in training, the test items that
+are in the training catalogue and that the user did not interact with in
+training. Test users absent from training (cold-start users) and test items
+absent from training (cold-start items) cannot be ranked by any model here:
+they are counted in the split summary, not scored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.preprocessing import normalize
+from surprise import Dataset, Reader
+from surprise.model_selection import KFold
+from surprise.trainset import Trainset
+
+from retention import schema
+from retention.errors import DataError
+from retention.recommend import feedback as fb
+from retention.recommend import metrics, models, topk
+
+SPLITS = ("time", "random")
+DEFAULT_K = 10
+SCORE_BLOCK = 1024
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train/test pair: ``test`` has ``user_id``, ``item_id``, ``rating``; ``trainset`` is Surprise's own (random split)."""
+
+    train: fb.Feedback
+    test: pd.DataFrame
+    trainset: Trainset | None = None
+
+
+@dataclass(frozen=True)
+class Split:
+    """The folds every model is evaluated on, the product text, and a JSON-able description of the split."""
+
+    kind: str
+    folds: tuple[Fold, ...]
+    products: pd.DataFrame
+    description: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One model's result: ``metrics`` maps each of :data:`metrics.METRIC_NAMES` to a float or None."""
+
+    model: str
+    params: dict
+    split: dict
+    k: int
+    metrics: dict
+    fit_seconds: float
+    score_seconds: float
+
+
+def time_split(
+    con: duckdb.DuckDBPyConnection, cutoff: pd.Timestamp | str | None = None, test_share: float = 0.2
+) -> Split:
+    """Train on feedback before ``cutoff``, test on user-item pairs with an interaction at or after it.
+
+    ``cutoff`` None: the timestamp before which ``1 - test_share`` of the
+    feedback events lie.
+
+    Raises
+    ------
+    DataError
+        No feedback, no timestamps, or nothing on one side of the cutoff.
+    """
+    source = fb.feedback_source(con, test_share)
+    if cutoff is None:
+        if source.default_cutoff is None:
+            raise DataError("the ratings have no timestamps, so a time split is impossible; use the random split")
+        cutoff = source.default_cutoff
+    cutoff = pd.Timestamp(cutoff)
+    train = fb.load_feedback(con, end=cutoff, kind=source.kind)
+    full = fb.load_feedback(con, kind=source.kind)
+    test = full.frame.loc[full.frame[schema.COL_TS] >= cutoff, [schema.COL_USER, schema.COL_ITEM, schema.COL_RATING]]
+    if train.frame.empty:
+        raise DataError(f"no feedback before the cutoff {cutoff:%Y-%m-%d %H:%M}; choose a later cutoff")
+    if test.empty:
+        raise DataError(f"no feedback at or after the cutoff {cutoff:%Y-%m-%d %H:%M}; choose an earlier cutoff")
+    description = {"kind": "time", "cutoff": cutoff.isoformat(), "test_share": test_share, "feedback": source.kind}
+    split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
+    return _with_counts(split)
+
+
+def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0) -> Split:
+    """Surprise's ``KFold(n_splits=folds, random_state=seed, shuffle=True)`` over all feedback rows.
+
+    Raises
+    ------
+    DataError
+        Fewer than 2 folds, or more folds than feedback rows.
+    """
+    full = fb.load_feedback(con)
+    if folds < 2 or folds > len(full.frame):
+        raise DataError(
+            f"the random split needs between 2 and {len(full.frame)} folds (one per feedback row), got {folds}"
+        )
+    data = surprise_dataset(full)
+    frame = full.frame.set_index([schema.COL_USER, schema.COL_ITEM])
+    built = []
+    for trainset, testset in KFold(n_splits=folds, random_state=seed, shuffle=True).split(data):
+        train_pairs = pd.MultiIndex.from_tuples(
+            [(trainset.to_raw_uid(u), trainset.to_raw_iid(i)) for u, i, _ in trainset.all_ratings()],
+            names=[schema.COL_USER, schema.COL_ITEM],
+        )
+        train = fb.Feedback(frame.loc[train_pairs].reset_index(), full.kind, full.rating_scale)
+        test = pd.DataFrame(testset, columns=[schema.COL_USER, schema.COL_ITEM, schema.COL_RATING])
+        built.append(Fold(train, test, trainset))
+    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind}
+    return _with_counts(Split("random", tuple(built), fb.products(con), description))
+
+
+def make_split(
+    con: duckdb.DuckDBPyConnection,
+    split: str = "time",
+    *,
+    cutoff: pd.Timestamp | str | None = None,
+    test_share: float = 0.2,
+    folds: int = 5,
+    seed: int = 0,
+) -> Split:
+    """:func:`time_split` or :func:`random_split` by name."""
+    if split == "time":
+        return time_split(con, cutoff=cutoff, test_share=test_share)
+    if split == "random":
+        return random_split(con, folds=folds, seed=seed)
+    raise DataError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+
+
+def surprise_dataset(feedback: fb.Feedback) -> Dataset:
+    """The feedback as a Surprise ``Dataset`` (rows in the frame's order, the feedback's rating scale)."""
+    columns = [schema.COL_USER, schema.COL_ITEM, schema.COL_RATING]
+    return Dataset.load_from_df(feedback.frame[columns], Reader(rating_scale=feedback.rating_scale))
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What one fold asks of the models: the users to rank for, their relevant items and the items to exclude."""
+
+    items: pd.Index
+    users: pd.Index
+    relevant: sp.csr_matrix
+    seen: sp.csr_matrix
+    cold_users: int
+    cold_items: int
+
+
+def fold_targets(fold: Fold) -> Targets:
+    """Users to evaluate (known in training, with at least one relevant test item) and their relevant and seen items.
+
+    ``relevant[u, i]``: user u has item i in the test data, i is in the
+    training catalogue, and u did not interact with i in training.
+    ``seen[u, i]``: u interacted with i in training (never recommended).
+    """
+    items, known = models.catalogue(fold.train), models.known_users(fold.train)
+    test = fold.test
+    warm_user = known.get_indexer(test[schema.COL_USER]) >= 0
+    warm_item = items.get_indexer(test[schema.COL_ITEM]) >= 0
+    cold_users = test.loc[~warm_user, schema.COL_USER].nunique()
+    cold_items = test.loc[~warm_item, schema.COL_ITEM].nunique()
+    train_pairs = pd.MultiIndex.from_frame(fold.train.frame[[schema.COL_USER, schema.COL_ITEM]])
+    candidates = test.loc[warm_user & warm_item, [schema.COL_USER, schema.COL_ITEM]].drop_duplicates()
+    candidates = candidates[~pd.MultiIndex.from_frame(candidates).isin(train_pairs)]
+    users = pd.Index(np.sort(candidates[schema.COL_USER].unique()), name=schema.COL_USER)
+    relevant = models.pair_matrix(candidates, users, items)
+    train = fold.train.frame[fold.train.frame[schema.COL_USER].isin(users)]
+    seen = models.pair_matrix(train, users, items)
+    return Targets(items, users, relevant, seen, int(cold_users), int(cold_items))
+
+
+def _with_counts(split: Split) -> Split:
+    """The split with its sizes and cold-start counts (summed over folds) added to its description."""
+    targets = [fold_targets(fold) for fold in split.folds]
+    counts = {
+        "train_rows": int(np.mean([len(fold.train.frame) for fold in split.folds])),
+        "test_rows": int(np.mean([len(fold.test) for fold in split.folds])),
+        "catalogue_items": int(np.mean([len(target.items) for target in targets])),
+        "eval_users": int(np.mean([len(target.users) for target in targets])),
+        "cold_users": int(np.mean([target.cold_users for target in targets])),
+        "cold_items": int(np.mean([target.cold_items for target in targets])),
+    }
+    if min(len(target.users) for target in targets) == 0:
+        raise DataError(
+            "no test customer has a new item that was in the training catalogue, so ranking cannot be evaluated; "
+            "use more data or a different split"
+        )
+    return Split(split.kind, split.folds, split.products, {**split.description, **counts})
+
+
+def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp.csr_matrix:
+    """Item vectors for intra-list diversity: TF-IDF of product text, or who-bought-it columns when there is no text."""
+    texts = models.item_texts(products, items)
+    if texts.str.contains(r"\w", regex=True).any():
+        return models.item_vectors(texts)
+    users = models.known_users(fold.train)
+    incidence = models.pair_matrix(fold.train.frame, users, items)
+    return normalize(incidence.T.tocsr())
+
+
+def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.DataFrame) -> dict:
+    """Fit ``name`` on one fold and compute every metric; also ``fit_seconds`` and ``score_seconds``."""
+    started = time.perf_counter()
+    fitted = models.fit_model(name, fold.train, params, products, fold.trainset)
+    fit_seconds = time.perf_counter() - started
+    result: dict[str, float | None] = dict.fromkeys(metrics.METRIC_NAMES)
+    predicted = fitted.predict(list(fold.test.itertuples(index=False, name=None)))
+    if predicted is not None:
+        actual = fold.test[schema.COL_RATING].to_numpy(dtype=float)
+        result["rmse"], result["mae"] = metrics.rmse(actual, predicted), metrics.mae(actual, predicted)
+    targets = fold_targets(fold)
+    started = time.perf_counter()
+    recommended = recommend_indices(fitted, targets, k)
+    score_seconds = time.perf_counter() - started
+    hits = metrics.hit_matrix(recommended, targets.relevant)
+    n_relevant = np.asarray(targets.relevant.sum(axis=1)).ravel().astype(int)
+    popularity = models.popularity_counts(fold.train, targets.items) / fold.train.frame[schema.COL_USER].nunique()
+    result.update(
+        precision_at_k=metrics.precision_at_k(hits),
+        recall_at_k=metrics.recall_at_k(hits, n_relevant),
+        ndcg_at_k=metrics.ndcg_at_k(hits, n_relevant),
+        map_at_k=metrics.map_at_k(hits, n_relevant),
+        hit_rate=metrics.hit_rate(hits),
+        coverage=metrics.coverage(recommended, len(targets.items)),
+        novelty=metrics.novelty(recommended, popularity),
+        diversity=metrics.diversity(recommended, diversity_vectors(fold, targets.items, products)),
+        popular_share=metrics.popular_share(recommended, popularity),
+    )
+    return {**result, "fit_seconds": fit_seconds, "score_seconds": score_seconds}
+
+
+def recommend_indices(fitted: models.FittedModel, targets: Targets, k: int) -> np.ndarray:
+    """Top-``k`` catalogue indices (``-1`` for empty slots) per target user, training items excluded, in blocks."""
+    columns = targets.items.get_indexer(fitted.items)
+    if (columns < 0).any() or len(columns) != len(targets.items):
+        raise ValueError("the model's catalogue differs from the fold's training items")
+    blocks = []
+    for start in range(0, len(targets.users), SCORE_BLOCK):
+        users = targets.users[start : start + SCORE_BLOCK]
+        scores = np.empty((len(users), len(targets.items)))
+        scores[:, columns] = fitted.scores(list(users))
+        indices, _ = topk.top_k(scores, k, targets.seen[start : start + SCORE_BLOCK])
+        blocks.append(indices)
+    return np.vstack(blocks)
+
+
+def evaluate_model(
+    name: str, split: Split, params: Mapping[str, object] | None = None, k: int = DEFAULT_K
+) -> Evaluation:
+    """Evaluate model ``name`` with ``params`` on every fold of ``split``; metrics and timings are fold means.
+
+    Raises
+    ------
+    DataError
+        Unknown model or parameter, K below 1, or (content) no product text.
+    """
+    if k < 1:
+        raise DataError(f"K must be at least 1, got {k}")
+    resolved = models.resolve_params(name, params)
+    per_fold = pd.DataFrame([evaluate_fold(name, resolved, fold, k, split.products) for fold in split.folds])
+    means = per_fold.mean(numeric_only=True)
+    values = {
+        column: (None if column not in means or pd.isna(means[column]) else float(means[column])) for column in per_fold
+    }
+    return Evaluation(
+        model=name,
+        params=resolved,
+        split=split.description,
+        k=k,
+        metrics={name: values[name] for name in metrics.METRIC_NAMES},
+        fit_seconds=float(values["fit_seconds"]),
+        score_seconds=float(values["score_seconds"]),
+    )
+
+
+def compare(
+    split: Split,
+    model_params: Mapping[str, Mapping[str, object] | None] | Sequence[str],
+    k: int = DEFAULT_K,
+    progress: Progress | None = None,
+) -> list[Evaluation]:
+    """Evaluate several models on the same split, in order; ``progress(fraction, message)`` is called around each."""
+    if not isinstance(model_params, Mapping):
+        model_params = dict.fromkeys(model_params)
+    for name, params in model_params.items():
+        models.resolve_params(name, params)
+    results = []
+    for position, (name, params) in enumerate(model_params.items()):
+        if progress:
+            progress(position / len(model_params), f"Training {models.get_spec(name).label}…")
+        results.append(evaluate_model(name, split, params, k))
+    if progress:
+        progress(1.0, "Done")
+    return results
+
+
+def as_record(result: Evaluation) -> dict:
+    """The result as a flat JSON-able dict: model, params, every metric (None where it does not apply), timings."""
+    return {
+        "model": result.model,
+        "params": result.params,
+        **result.metrics,
+        "fit_seconds": result.fit_seconds,
+        "score_seconds": result.score_seconds,
+    }

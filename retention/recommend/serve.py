@@ -1,0 +1,112 @@
+"""Recommendations for real users: a model refitted on all feedback, with a popularity fallback for unknown users."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from retention import schema, warehouse
+from retention.errors import DataError
+from retention.recommend import feedback as fb
+from retention.recommend import models, runs, topk
+
+RECOMMENDATION_COLUMNS = ("user_id", "rank", "item_id", "title", "score", "source")
+
+
+@dataclass(frozen=True)
+class Recommender:
+    """A model fitted on all feedback, ready to recommend.
+
+    ``popularity`` holds, per catalogue item, the number of users who
+    interacted with it: the list unknown users get.
+    """
+
+    name: str
+    params: dict
+    model: models.FittedModel
+    feedback: fb.Feedback
+    products: pd.DataFrame
+    popularity: np.ndarray
+
+    def recommend(self, user_ids: Sequence[str], k: int = 5, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Top-``k`` items per user, excluding items the user already interacted with.
+
+        ``exclude`` (``user_id``, ``item_id``) lists further pairs never to
+        recommend, e.g. purchases of unrated items when the feedback is ratings.
+
+        Returns
+        -------
+        DataFrame
+            ``user_id``, ``rank`` (1 = best), ``item_id``, ``title`` (None when
+            the products table lacks it), ``score`` (the model's score, or the
+            number of customers for popularity; higher is better) and
+            ``source``: ``'model'``, or ``'popular'`` for users the model does
+            not know. Users appear in the order given, each at most once; a
+            user gets fewer than ``k`` rows when fewer items are left.
+        """
+        if k < 1:
+            raise DataError(f"K must be at least 1, got {k}")
+        users = pd.Index(pd.unique(pd.Series(list(user_ids), dtype="string")), name=schema.COL_USER)
+        items = self.model.items
+        known = users[self.model.users.get_indexer(users) >= 0]
+        scores = np.tile(self.popularity, (len(users), 1))
+        is_known = users.isin(known)
+        if is_known.any():
+            scores[is_known] = self.model.scores(list(users[is_known]))
+        pairs = self.feedback.frame[[schema.COL_USER, schema.COL_ITEM]]
+        if exclude is not None:
+            pairs = pd.concat([pairs, exclude[[schema.COL_USER, schema.COL_ITEM]].astype("string")])
+        pairs = pairs[pairs[schema.COL_USER].isin(users) & pairs[schema.COL_ITEM].isin(items)]
+        seen = models.pair_matrix(pairs, users, items)
+        indices, values = topk.top_k(scores, min(k, len(items)), seen)
+        rows, slots = np.nonzero(indices >= 0)
+        titles = self.products.drop_duplicates(schema.COL_ITEM).set_index(schema.COL_ITEM)["title"]
+        item_ids = items[indices[rows, slots]]
+        table = pd.DataFrame(
+            {
+                "user_id": users[rows],
+                "rank": slots + 1,
+                "item_id": item_ids,
+                "title": titles.reindex(item_ids).to_numpy(),
+                "score": values[rows, slots],
+                "source": np.where(is_known[rows], "model", "popular"),
+            }
+        )
+        return table.astype({"title": "string", "source": "string"})
+
+
+def fit_recommender(
+    con: duckdb.DuckDBPyConnection, model: str, params: Mapping[str, object] | None = None
+) -> Recommender:
+    """Fit ``model`` with ``params`` on all feedback in the warehouse."""
+    feedback = fb.load_feedback(con)
+    products = fb.products(con)
+    fitted = models.fit_model(model, feedback, params, products)
+    popularity = models.popularity_counts(feedback, fitted.items)
+    return Recommender(model, models.resolve_params(model, params), fitted, feedback, products, popularity)
+
+
+def recommend_for_users(
+    con: duckdb.DuckDBPyConnection, run_id: int, user_ids: Sequence[str], k: int = 5
+) -> pd.DataFrame:
+    """Top-``k`` recommendations from the saved run ``run_id``'s model, refitted with its params on all feedback.
+
+    Returns the columns of :meth:`Recommender.recommend`: ``user_id``,
+    ``rank``, ``item_id``, ``title``, ``score``, ``source`` ('model' or
+    'popular' for users unknown to the model).
+    """
+    run = runs.get_run(con, run_id)
+    return recommend(con, fit_recommender(con, run.model, run.params), user_ids, k)
+
+
+def recommend(
+    con: duckdb.DuckDBPyConnection, recommender: Recommender, user_ids: Sequence[str], k: int = 5
+) -> pd.DataFrame:
+    """:meth:`Recommender.recommend`, also excluding everything the users bought or rated according to the warehouse."""
+    users = [str(user) for user in user_ids]
+    bought = warehouse.query_df(con, "recommend_user_items", {"user_ids": users})
+    return recommender.recommend(users, k, exclude=bought)

@@ -1,0 +1,4 @@
+-- One saved recommender run.
+SELECT run_id, model, params, split, k, metrics, fit_seconds, score_seconds, created_at
+FROM model_runs
+WHERE run_id = $run_id

@@ -1,0 +1,4 @@
+-- Saved recommender runs, newest first.
+SELECT run_id, model, params, split, k, metrics, fit_seconds, score_seconds, created_at
+FROM model_runs
+ORDER BY run_id DESC

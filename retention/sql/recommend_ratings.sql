@@ -1,0 +1,12 @@
+-- Explicit feedback before $end (all ratings when $end is NULL): one row per user and item,
+-- the latest rating when a user rated an item more than once (ratings without a timestamp count as oldest).
+SELECT
+    user_id,
+    item_id,
+    arg_max(rating, coalesce(ts, TIMESTAMP '1900-01-01'))::DOUBLE AS rating,
+    min(ts) AS first_ts,
+    max(ts) AS ts
+FROM ratings
+WHERE item_id IS NOT NULL AND ($end IS NULL OR ts < $end)
+GROUP BY user_id, item_id
+ORDER BY user_id, item_id
