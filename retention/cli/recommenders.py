@@ -1,0 +1,112 @@
+"""``recommenders compare`` (offline evaluation of several models) and ``recommend`` (one user's top-K)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from retention import recommend, warehouse
+from retention.cli._common import add_db_argument, write_table
+from retention.errors import DataError
+
+DEFAULT_MODELS = "svd,knn_baseline,content,popularity"
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    group = subparsers.add_parser("recommenders", help="train and compare recommender models")
+    commands = group.add_subparsers(dest="recommenders_command", required=True, metavar="SUBCOMMAND")
+    compare = commands.add_parser(
+        "compare",
+        help="evaluate models on the same split and print (or write) their metrics as JSON",
+        description=f"Models: {', '.join(recommend.MODELS)}. Every run is also saved in the model_runs table.",
+    )
+    add_db_argument(compare)
+    compare.add_argument(
+        "--models", default=DEFAULT_MODELS, help=f"comma-separated model names (default: {DEFAULT_MODELS})"
+    )
+    compare.add_argument("--k", type=int, default=10, help="list length of the ranking metrics (default: 10)")
+    compare.add_argument(
+        "--split", choices=["time", "random"], default="time", help="time-based (default) or random k-fold"
+    )
+    compare.add_argument("--folds", type=int, default=5, help="folds of the random split (default: 5)")
+    compare.add_argument(
+        "--cutoff", default=None, help="time split: first test timestamp (default: 80%% of events before)"
+    )
+    compare.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
+    compare.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="MODEL.NAME=VALUE",
+        help="override a hyperparameter, e.g. svd.n_factors=20 (repeatable)",
+    )
+    compare.add_argument("--out", default=None, help="write the JSON list to this file instead of stdout")
+    compare.add_argument("--no-save", action="store_true", help="do not record the runs in model_runs")
+    compare.set_defaults(handler=run_compare)
+
+    single = subparsers.add_parser("recommend", help="print one user's top-K recommendations with titles")
+    add_db_argument(single)
+    single.add_argument("--model", default="svd", help="model name (default: svd)")
+    single.add_argument("--user", required=True, action="append", help="user id (repeatable)")
+    single.add_argument("--k", type=int, default=10, help="how many items (default: 10)")
+    single.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="hyperparameter override")
+    single.add_argument("--out", default=None, help="write CSV to this file instead of stdout")
+    single.set_defaults(handler=run_recommend)
+
+
+def parse_overrides(pairs: list[str], models: list[str]) -> dict[str, dict[str, str]]:
+    """``MODEL.NAME=VALUE`` strings as ``{model: {name: value}}`` (values are validated by the registry later)."""
+    overrides: dict[str, dict[str, str]] = {model: {} for model in models}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        model, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise DataError(f"--param {pair!r} must look like MODEL.NAME=VALUE, e.g. svd.n_factors=20")
+        if model not in overrides:
+            raise DataError(f"--param {pair!r} names model {model!r}, which is not in --models")
+        overrides[model][name] = value
+    return overrides
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not names:
+        raise DataError("--models is empty; name at least one model")
+    overrides = parse_overrides(args.param, names)
+    for name in names:
+        recommend.resolve_params(name, overrides[name])
+    con = warehouse.connect(args.db)
+    try:
+        split = recommend.make_split(con, args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
+        results = recommend.compare(split, overrides, k=args.k, progress=_print_progress)
+        if not args.no_save:
+            for result in results:
+                recommend.save_run(con, result)
+    finally:
+        con.close()
+    text = json.dumps([recommend.as_record(result) for result in results], indent=2)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+        print(f"wrote {len(results)} results to {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+
+def run_recommend(args: argparse.Namespace) -> int:
+    overrides = parse_overrides([f"{args.model}.{pair}" for pair in args.param], [args.model])[args.model]
+    con = warehouse.connect(args.db)
+    try:
+        recommender = recommend.fit_recommender(con, args.model, overrides)
+        table = recommend.recommend(con, recommender, args.user, k=args.k)
+    finally:
+        con.close()
+    write_table(table, args.out)
+    return 0
