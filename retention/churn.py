@@ -803,10 +803,26 @@ def customer_emails(con: duckdb.DuckDBPyConnection, user_ids: Sequence[str]) -> 
     return warehouse.query_df(con, "churn_emails", {"user_ids": list(user_ids)})
 
 
+def customer_waterfall(result: ScoringResult, user_id: str) -> pd.DataFrame:
+    """The explanation of one scored customer (see :func:`retention.explain.waterfall`).
+
+    Raises
+    ------
+    DataError
+        ``user_id`` was not scored in this run.
+    """
+    hits = np.flatnonzero(result.scores["user_id"].to_numpy() == user_id)
+    if not len(hits):
+        raise DataError(f"customer {user_id!r} was not scored at {result.as_of} (no purchase up to that date)")
+    return explain.waterfall(result.explanation, result.features, int(hits[0]))
+
+
 def export_table(flagged: pd.DataFrame, emails: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The flagged list as users take it away: ``user_id``, ``risk``, ``value``, ``reasons``,
-    plus ``email`` only when an ``emails`` frame (``user_id``, ``email``) is given. Riskiest first."""
+    """The flagged list as users take it away: ``user_id``, ``risk`` (rounded to 4 places), ``value`` (to 2),
+    ``reasons``, plus ``email`` only when an ``emails`` frame (``user_id``, ``email``) is given. Riskiest first."""
     table = flagged[EXPORT_COLUMNS].copy()
+    table["risk"] = table["risk"].round(4)
+    table["value"] = table["value"].round(2)
     if emails is not None:
         table = table.merge(emails[["user_id", "email"]], on="user_id", how="left")
     return table.reset_index(drop=True)

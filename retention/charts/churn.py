@@ -1,0 +1,139 @@
+"""Figures of the At-risk users page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+PREDICTOR_NAMES = {"model": "Gradient-boosted model", "baseline": "Recency-only baseline"}
+RISE_COLOUR = "#d62728"
+FALL_COLOUR = "#2ca02c"
+
+
+def risk_histogram(scores: pd.DataFrame, threshold: float | None = None, bins: int = 20) -> go.Figure:
+    """Customers per risk band (``scores.risk`` in [0, 1]); a dashed line marks the flagging threshold."""
+    figure = go.Figure()
+    figure.add_histogram(x=scores["risk"], xbins={"start": 0.0, "end": 1.0, "size": 1.0 / bins}, name="Customers")
+    if threshold is not None:
+        figure.add_vline(x=threshold, line_dash="dash", annotation_text=f"threshold {threshold:.2f}")
+    figure.update_layout(
+        xaxis_title="Risk of churning (calibrated probability)",
+        yaxis_title="Customers",
+        xaxis_range=[0, 1],
+        bargap=0.05,
+        margin={"t": 20},
+        showlegend=False,
+    )
+    return figure
+
+
+def calibration_chart(calibration: pd.DataFrame) -> go.Figure:
+    """Observed churn rate against mean predicted risk per risk bin, one line per predictor, with the diagonal."""
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dot", "color": "grey"}, name="Perfect")
+    for predictor, table in calibration.groupby("predictor", sort=False):
+        figure.add_scatter(
+            x=table["mean_risk"],
+            y=table["churn_rate"],
+            mode="lines+markers",
+            name=PREDICTOR_NAMES.get(predictor, predictor),
+            customdata=table["customers"],
+            hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}<br>%{customdata} customers<extra></extra>",
+        )
+    figure.update_layout(
+        xaxis_title="Predicted risk (mean in bin)",
+        yaxis_title="Observed churn rate",
+        xaxis_range=[0, 1],
+        yaxis_range=[0, 1],
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 20},
+    )
+    return figure
+
+
+def importance_bars(importance: pd.DataFrame, top: int = 12) -> go.Figure:
+    """Mean absolute contribution (probability points) of the ``top`` strongest features, strongest on top."""
+    shown = importance.head(top).iloc[::-1]
+    figure = go.Figure(go.Bar(x=shown["mean_abs_probability"], y=shown["label"], orientation="h"))
+    figure.update_layout(
+        xaxis_title="Mean |contribution| to risk (probability points)",
+        margin={"t": 20, "l": 10},
+        height=max(300, 28 * len(shown) + 80),
+    )
+    return figure
+
+
+def beeswarm(points: pd.DataFrame, order: list[str], seed: int = 0) -> go.Figure:
+    """Each sampled customer's contribution per feature, jittered within the feature's row.
+
+    ``points`` comes from :func:`retention.explain.beeswarm_points`; ``order``
+    lists feature labels from the strongest (drawn on top). Colour is the
+    customer's value of the feature as a percentile (blue low, red high; grey
+    for text features and missing values).
+    """
+    rows = {name: index for index, name in enumerate(reversed(order))}
+    shown = points[points["label"].isin(rows)]
+    rng = np.random.default_rng(seed)
+    y = shown["label"].map(rows).to_numpy(dtype=np.float64) + rng.uniform(-0.3, 0.3, size=len(shown))
+    ranked = shown["value_rank"].notna().to_numpy()
+    figure = go.Figure()
+    figure.add_scatter(
+        x=shown["contribution"].to_numpy()[~ranked],
+        y=y[~ranked],
+        mode="markers",
+        marker={"color": "lightgrey", "size": 4},
+        name="No value / text",
+    )
+    figure.add_scatter(
+        x=shown["contribution"].to_numpy()[ranked],
+        y=y[ranked],
+        mode="markers",
+        marker={
+            "color": shown["value_rank"].to_numpy()[ranked],
+            "colorscale": "RdBu_r",
+            "cmin": 0,
+            "cmax": 1,
+            "size": 4,
+            "colorbar": {"title": "Feature value<br>(percentile)", "tickvals": [0, 1], "ticktext": ["low", "high"]},
+        },
+        name="Customers",
+    )
+    figure.add_vline(x=0, line_color="grey")
+    figure.update_layout(
+        xaxis_title="Contribution to risk (probability points)",
+        yaxis={"tickvals": list(rows.values()), "ticktext": list(rows)},
+        showlegend=False,
+        margin={"t": 20, "l": 10},
+        height=max(320, 34 * len(rows) + 80),
+    )
+    return figure
+
+
+def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
+    """One customer's risk: the average customer's risk, each feature's step (from
+    :func:`retention.explain.waterfall`), and the customer's risk at the end."""
+    final = float(steps["end"].iloc[-1]) if len(steps) else base_risk
+    labels = ["Average customer", *steps["text"], "This customer"]
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            measure=["absolute", *["relative"] * len(steps), "total"],
+            y=labels,
+            x=[base_risk, *steps["contribution"], final],
+            text=[f"{base_risk:.2f}", *(f"{value:+.2f}" for value in steps["contribution"]), f"{final:.2f}"],
+            textposition="outside",
+            increasing={"marker": {"color": RISE_COLOUR}},
+            decreasing={"marker": {"color": FALL_COLOUR}},
+            totals={"marker": {"color": "#1f77b4"}},
+        )
+    )
+    figure.update_layout(
+        xaxis_title="Risk of churning",
+        xaxis_range=[0, 1.1],
+        yaxis={"autorange": "reversed"},
+        margin={"t": 20, "l": 10},
+        height=max(320, 34 * len(labels) + 60),
+        showlegend=False,
+    )
+    return figure

@@ -1,0 +1,55 @@
+"""``at-risk``: score every customer's churn risk and write the flagged list as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from retention import churn, warehouse
+from retention.cli._common import add_db_argument, write_table
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "at-risk",
+        help="train the churn model, score every customer and write the flagged ones "
+        "(CSV: user_id, risk, value, reasons[, email]; riskiest first)",
+    )
+    add_db_argument(parser)
+    parser.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)")
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        default=churn.DEFAULT_HORIZON_DAYS,
+        help="churn = no purchase in this many days after the as-of date (default: %(default)s)",
+    )
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--threshold", type=float, default=None, help=f"flag risks at or above this (default: {DEFAULT_THRESHOLD})"
+    )
+    chosen.add_argument("--top", type=int, default=None, metavar="N", help="flag the N riskiest customers instead")
+    parser.add_argument("--include-email", action="store_true", help="add the customers' email addresses")
+    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write here instead of stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
+    con = warehouse.connect(warehouse.resolve_db_path(args.db))
+    try:
+        result = churn.score_customers(con, as_of=args.as_of, horizon_days=args.horizon_days, save=True)
+        flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
+        emails = churn.customer_emails(con, flagged["user_id"].tolist()) if args.include_email else None
+    finally:
+        con.close()
+    quality = result.metrics.set_index("metric")
+    print(
+        f"as of {result.as_of}, horizon {result.horizon_days} days, model {result.model_version}: "
+        f"flagged {len(flagged)} of {len(result.scores)} customers; holdout ROC AUC "
+        f"{quality.at['roc_auc', 'model']:.3f} (recency baseline {quality.at['roc_auc', 'baseline']:.3f})",
+        file=sys.stderr,
+    )
+    write_table(churn.export_table(flagged, emails), args.out)
+    return 0
