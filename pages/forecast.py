@@ -1,6 +1,119 @@
-"""Forecast page."""
+"""Forecast: where activity and cohort retention are heading, and whether Prophet beats a naive guess."""
 
+import streamlit as st
+
+from retention.charts import forecast as charts
+from retention.forecast import ACTIVITY_METRICS, PERIODS
+from retention.forecast.models import MAX_HORIZON, YEARLY
 from retention.ui import common
+from retention.ui import forecast as cached
 
-common.page_header("Forecast", "Coming next.")
-common.coming_next("Prophet forecasts of retention and activity with an honest backtest.")
+COHORT_RETENTION = "Cohort retention"
+TARGETS = {spec.label: name for name, spec in ACTIVITY_METRICS.items()} | {COHORT_RETENTION: "cohort_retention"}
+HOLIDAY_COUNTRIES = ["None", "UK", "US", "DE", "FR", "NL", "ES", "IT", "IE", "AU", "CA"]
+CHANGEPOINT_PRIORS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+BACKTEST_COLUMNS = {
+    "model": st.column_config.TextColumn("Model"),
+    "origins": st.column_config.NumberColumn("Origins", help="Forecast origins rolled back from the end of history"),
+    "points": st.column_config.NumberColumn("Held-out periods"),
+    "mae": st.column_config.NumberColumn("MAE", format="%.4g", help="Mean absolute error, in the series' unit"),
+    "mape": st.column_config.NumberColumn("MAPE", format="percent", help="Empty when an actual value is 0"),
+    "smape": st.column_config.NumberColumn("sMAPE", format="percent", help="Symmetric MAPE, from 0% to 200%"),
+    "coverage": st.column_config.NumberColumn("80% interval coverage", format="percent"),
+}
+
+common.page_header(
+    "Forecast", "Where customers, revenue and cohort retention are heading, and whether Prophet beats a naive guess."
+)
+
+controls = st.columns([2, 1, 1])
+target = controls[0].selectbox("Forecast", list(TARGETS))
+period = controls[1].radio("Period", list(PERIODS), horizontal=True, format_func=str.capitalize)
+horizon = controls[2].number_input(
+    f"Horizon ({period}s)", min_value=1, max_value=MAX_HORIZON, value=12 if period == "week" else 6, key=f"h-{period}"
+)
+with st.expander("Model options"):
+    options = st.columns(3)
+    yearly = options[0].radio(
+        "Yearly seasonality", YEARLY, horizontal=True, help="auto: on when there are two full years of history"
+    )
+    country = options[1].selectbox("Country holidays", HOLIDAY_COUNTRIES, help="Prophet's built-in holiday lists")
+    changepoint_prior = options[2].select_slider(
+        "Trend flexibility", CHANGEPOINT_PRIORS, value=0.05, help="Prophet's changepoint prior scale: larger bends more"
+    )
+settings = dict(yearly=yearly, holidays=None if country == "None" else country, changepoint_prior=changepoint_prior)
+path = common.db_path()
+with common.show_errors():
+    version = common.data_version()
+common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page.")
+
+if target != COHORT_RETENTION:
+    with common.show_errors():
+        result = cached.activity_forecast(
+            path, version, metric=TARGETS[target], period=period, horizon=int(horizon), **settings
+        )
+    for message in result.messages:
+        st.info(message)
+    if result.backtest.prophet_won:
+        st.success(result.backtest.verdict)
+    else:
+        st.warning(result.backtest.verdict)
+
+    st.subheader(f"{target} per {period}")
+    st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=target), width="stretch")
+    st.caption("The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted.")
+    common.download_csv(result.forecast.frame, f"forecast_{TARGETS[target]}_{period}.csv", "Download the forecast")
+
+    st.subheader("Components")
+    if result.forecast.components.empty:
+        st.info("The naive forecast has no trend or seasonality to show.")
+    else:
+        st.plotly_chart(charts.components_chart(result.forecast.components), width="stretch")
+
+    st.subheader("Backtest")
+    st.dataframe(result.backtest.summary, column_config=BACKTEST_COLUMNS, hide_index=True)
+    common.download_csv(result.backtest.points, f"backtest_{TARGETS[target]}_{period}.csv", "Download backtest points")
+    st.stop()
+
+with common.show_errors():
+    choices, defaults = cached.cohort_choices(path, version, period=period)
+if not choices:
+    st.info(f"No cohort has a complete {period} after its first yet: there is no retention history to forecast.")
+    st.stop()
+chosen = st.multiselect(
+    "Cohorts", choices, default=defaults, format_func=lambda day: f"{day:%Y-%m-%d}", key=f"cohorts-{period}"
+)
+run = st.toggle(
+    "Fit the cohort forecasts",
+    help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel.",
+)
+if not chosen:
+    st.info("Choose at least one cohort.")
+    st.stop()
+if not run:
+    st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.")
+    st.stop()
+
+with common.show_errors():
+    result = cached.cohort_forecast(
+        path, version, period=period, horizon=int(horizon), cohort_starts=tuple(chosen), **settings
+    )
+for message in result.messages:
+    st.info(message)
+if result.backtest.prophet_won:
+    st.success(result.backtest.verdict)
+else:
+    st.warning(result.backtest.verdict)
+
+st.subheader(f"Retention by {period}s since the first purchase")
+st.plotly_chart(charts.cohort_chart(result.history, result.forecast, result.next_cohort), width="stretch")
+st.caption("Solid: complete periods. Dashed: forecast. Dotted: the cohort starting next, with its 80% interval.")
+common.download_csv(result.forecast, f"forecast_cohort_retention_{period}.csv", "Download the cohort forecasts")
+
+st.subheader("The next cohort")
+st.dataframe(result.next_cohort, hide_index=True)
+common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
+
+st.subheader("Backtest")
+st.dataframe(result.backtest.summary, column_config=BACKTEST_COLUMNS, hide_index=True)
+common.download_csv(result.backtest.points, f"backtest_cohort_retention_{period}.csv", "Download backtest points")

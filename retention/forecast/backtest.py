@@ -186,12 +186,21 @@ def percentage_points(value: float) -> str:
     return f"{100 * value:.1f} percentage points"
 
 
+def prophet_won(summary: pd.DataFrame) -> bool | None:
+    """Whether Prophet's MAE is below every baseline's in a :func:`summarize` table; None without a backtest."""
+    if summary.empty or MODEL_LABELS["prophet"] not in set(summary["model"]):
+        return None
+    table = summary.set_index("model")["mae"]
+    return bool(table[MODEL_LABELS["prophet"]] < table.drop(index=MODEL_LABELS["prophet"]).min())
+
+
 def verdict(summary: pd.DataFrame, *, fmt: Callable[[float], str] = number) -> str:
     """Sentences saying whether Prophet beat every naive baseline on MAE in the backtest, and how its interval did.
 
     ``fmt`` writes an error in the series' unit (e.g. ``lambda v: f"{v:.0f} customers"``).
     """
-    if summary.empty or MODEL_LABELS["prophet"] not in set(summary["model"]):
+    won = prophet_won(summary)
+    if won is None:
         return "No backtest: the history is too short to hold out periods and still fit Prophet."
     table = summary.set_index("model")
     prophet = table.loc[MODEL_LABELS["prophet"]]
@@ -203,7 +212,7 @@ def verdict(summary: pd.DataFrame, *, fmt: Callable[[float], str] = number) -> s
     interval = (
         f" Its 80% interval held {prophet['coverage']:.0%} of the held-out values (an honest one holds about 80%)."
     )
-    if prophet["mae"] < best:
+    if won:
         gain = 1 - prophet["mae"] / best
         return f"Prophet beat the naive forecast on {held_out}: {error}, {gain:.0%} lower than the best baseline.{interval}"
     loss = f", {prophet['mae'] / best - 1:.0%} higher than the best baseline" if best > 0 else ""
@@ -221,6 +230,11 @@ class Backtest:
     summary: pd.DataFrame
     verdict: str
     horizon: int
+
+    @property
+    def prophet_won(self) -> bool | None:
+        """True when Prophet beat every baseline on MAE, False when it did not, None without a backtest."""
+        return prophet_won(self.summary)
 
 
 def finish(

@@ -56,6 +56,19 @@ def retention_history(table: pd.DataFrame, *, period: str) -> pd.DataFrame:
     return cells
 
 
+def cohort_choices(history: pd.DataFrame) -> list[pd.Timestamp]:
+    """Cohort starts with retention history (see :func:`retention_history`), oldest first."""
+    return [pd.Timestamp(day) for day in sorted(history["cohort"].unique())]
+
+
+def default_cohorts(history: pd.DataFrame, count: int = 6) -> list[pd.Timestamp]:
+    """The ``count`` latest cohorts with enough history for Prophet (the latest ones when none has)."""
+    points = history.groupby("cohort")["period"].size()
+    enough = sorted(points.index[points >= models.MIN_POINTS])
+    chosen = enough[-count:] if enough else sorted(points.index)[-count:]
+    return [pd.Timestamp(day) for day in chosen]
+
+
 @dataclass(frozen=True)
 class CohortForecast:
     """Cohort retention forecasts.

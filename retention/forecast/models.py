@@ -35,8 +35,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -308,10 +311,36 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of ``workers`` spawned processes, kept for later calls (starting one costs seconds)."""
     pool = _POOLS.get(workers)
     if pool is None or getattr(pool, "_broken", False):
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_prophet)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_prophet
+        )
+        with _neutral_main():
+            # One task per worker makes the pool start every process now, while __main__ is neutral.
+            warm = [pool.submit(_warm_up) for _ in range(workers)]
+        for future in warm:
+            future.result()
         _POOLS[workers] = pool
     return pool
+
+
+def _warm_up() -> None:
+    """Import Prophet in a fresh worker so that its first fit does not pay for it."""
+    import prophet  # noqa: F401
+
+
+@contextmanager
+def _neutral_main() -> Iterator[None]:
+    """Hide ``__main__`` while worker processes are spawned.
+
+    A spawned worker re-runs the parent's ``__main__`` file. Under Streamlit that file is the
+    page script itself, which must not run in a worker; a bare module gives the worker nothing to run.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def shutdown_pools() -> None:

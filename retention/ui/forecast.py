@@ -1,0 +1,77 @@
+"""Cached forecasts for the Forecast page, keyed on (warehouse path, data version, settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from retention.forecast import activity, cohorts, models
+from retention.ui.common import cursor
+
+
+@st.cache_data(show_spinner="Fitting Prophet and backtesting it…")
+def activity_forecast(
+    path: str,
+    version: str,
+    *,
+    metric: str,
+    period: str,
+    horizon: int,
+    yearly: str,
+    holidays: str | None,
+    changepoint_prior: float,
+) -> activity.ActivityForecast:
+    settings = models.Settings(yearly=yearly, holidays=holidays, changepoint_prior_scale=changepoint_prior)
+    with cursor() as con:
+        return activity.forecast_activity(con, metric=metric, period=period, horizon=horizon, settings=settings)
+
+
+@st.cache_data(show_spinner=False)
+def cohort_history(path: str, version: str, *, period: str) -> pd.DataFrame:
+    """Complete retention cells of periods 1+ (see :func:`cohorts.retention_history`)."""
+    from retention.cohorts import cohort_table
+
+    with cursor() as con:
+        return cohorts.retention_history(cohort_table(con, period=period), period=period)
+
+
+@st.cache_data(show_spinner=False)
+def _cohort_forecast(
+    path: str,
+    version: str,
+    *,
+    period: str,
+    horizon: int,
+    cohort_starts: tuple[pd.Timestamp, ...],
+    yearly: str,
+    holidays: str | None,
+    changepoint_prior: float,
+    _progress: Callable[[int, int], None] | None = None,
+) -> cohorts.CohortForecast:
+    settings = models.Settings(yearly=yearly, holidays=holidays, changepoint_prior_scale=changepoint_prior)
+    with cursor() as con:
+        return cohorts.cohort_retention_forecast(
+            con, period=period, horizon=horizon, settings=settings, cohorts=list(cohort_starts), progress=_progress
+        )
+
+
+def cohort_forecast(path: str, version: str, **settings) -> cohorts.CohortForecast:
+    """Cohort retention forecasts with a progress bar while the Prophet fits run (none when cached)."""
+    bar = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Fitted {done} of {total} Prophet models (forecasts and backtest)")
+
+    try:
+        return _cohort_forecast(path, version, **settings, _progress=progress)
+    finally:
+        bar.empty()
+
+
+@st.cache_data(show_spinner=False)
+def cohort_choices(path: str, version: str, *, period: str) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """Every cohort with retention history, and the ones selected by default."""
+    history = cohort_history(path, version, period=period)
+    return cohorts.cohort_choices(history), cohorts.default_cohorts(history)

@@ -1,0 +1,66 @@
+"""The Forecast page under AppTest: the default activity forecast, switching options, and cohorts on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 240
+PAGE = Path(__file__).resolve().parents[1] / "pages" / "forecast.py"
+
+
+@pytest.fixture
+def page(sample_db, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", sample_db)
+    return AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [element.value for kind in ("success", "warning", "info") for element in getattr(at, kind)]
+
+
+def test_default_is_one_weekly_activity_forecast_with_a_backtest_verdict(page):
+    at = page.run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert at.title[0].value == "Forecast"
+    assert at.selectbox[0].value == "Active customers"
+    verdicts = [element.value for element in [*at.success, *at.warning] if "Prophet" in element.value]
+    assert len(verdicts) == 1
+    assert "beat the naive forecast" in verdicts[0]
+    assert at.dataframe[0].value["model"].tolist()[0] == "Prophet"
+    assert len(at.get("plotly_chart")) == 2  # forecast and components
+    labels = [button.label for button in at.get("download_button")]
+    assert labels == ["Download the forecast", "Download backtest points"]
+    assert at.dataframe[0].value["points"].iloc[0] == 3 * 12  # three origins of 12 weeks each
+
+
+def test_monthly_revenue_with_holidays_and_a_short_horizon(page):
+    at = page.run()
+    at.selectbox[0].select("Net revenue")
+    at.radio[0].set_value("month")
+    at.run()
+    at.number_input(key="h-month").set_value(3)
+    at.selectbox[1].select("UK")
+    at.run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert any("Prophet" in text for text in _texts(at))
+    assert at.dataframe[0].value["points"].max() <= 3 * 3
+
+
+def test_cohort_retention_fits_on_demand(page):
+    at = page.run()
+    at.selectbox[0].select("Cohort retention")
+    at.radio[0].set_value("month")
+    at.run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert any("Switch on" in text for text in _texts(at))
+    assert not at.get("plotly_chart")
+    at.toggle[0].set_value(True).run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert any("Prophet" in text for text in _texts(at))
+    assert len(at.get("plotly_chart")) == 1
+    next_cohort = at.dataframe[0].value
+    assert next_cohort["yhat"].between(0, 1).all()
+    assert next_cohort["period"].tolist() == list(range(1, len(next_cohort) + 1))
