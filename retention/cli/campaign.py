@@ -1,0 +1,141 @@
+"""``campaign simulate|launch|measure|list|close``: retention campaigns from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from retention import campaigns, warehouse
+from retention.campaigns import bandit
+from retention.cli._common import add_db_argument, write_table
+
+
+def _campaign_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a campaign id is a whole number, got {text!r}") from None
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("campaign", help="simulate, launch, measure and list retention campaigns")
+    commands = parser.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
+
+    simulate = commands.add_parser("simulate", help="Monte Carlo of a campaign config before launching it")
+    add_db_argument(simulate)
+    simulate.add_argument("--config", required=True, metavar="FILE.json", help="campaign configuration")
+    simulate.add_argument("--out", default=None, metavar="FILE.csv", help="write the summary here (default: stdout)")
+    simulate.set_defaults(handler=run_simulate)
+
+    launch = commands.add_parser("launch", help="write the campaign and its members in one transaction; export per arm")
+    add_db_argument(launch)
+    launch.add_argument("--config", required=True, metavar="FILE.json", help="campaign configuration")
+    launch.add_argument(
+        "--idempotency-key",
+        default=None,
+        metavar="K",
+        help="a launch with a key already used returns that campaign (default: a digest of the config and scores)",
+    )
+    launch.add_argument("--out-dir", default=None, metavar="DIR", help="write campaign_<id>_<arm>.csv per treated arm")
+    launch.add_argument("--include-email", action="store_true", help="add the email column to the exports")
+    launch.set_defaults(handler=run_launch)
+
+    measure = commands.add_parser("measure", help="each arm against control, and the next wave's proposed split")
+    add_db_argument(measure)
+    measure.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
+    measure.add_argument("--out", default=None, metavar="FILE.csv", help="write the results here (default: stdout)")
+    measure.set_defaults(handler=run_measure)
+
+    listing = commands.add_parser("list", help="every campaign with its status")
+    add_db_argument(listing)
+    listing.add_argument("--out", default=None, metavar="FILE.csv", help="write the list here (default: stdout)")
+    listing.set_defaults(handler=run_list)
+
+    close = commands.add_parser("close", help="close a campaign")
+    add_db_argument(close)
+    close.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
+    close.set_defaults(handler=run_close)
+
+
+def _connect(args: argparse.Namespace):
+    return warehouse.connect(warehouse.resolve_db_path(args.db))
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    config = campaigns.load_config(args.config)
+    con = _connect(args)
+    try:
+        audience = campaigns.select_audience(con, config.audience)
+        members = campaigns.plan_members(audience, config)
+        result = campaigns.simulate(members, config)
+    finally:
+        con.close()
+    print(
+        f"campaign {config.name!r}: {len(audience):,} in the audience, {len(members):,} members "
+        f"({config.draws:,} draws; medians with 90% intervals)",
+        file=sys.stderr,
+    )
+    write_table(campaigns.summary_table(result), args.out)
+    return 0
+
+
+def run_launch(args: argparse.Namespace) -> int:
+    config = campaigns.load_config(args.config)
+    con = _connect(args)
+    try:
+        result = campaigns.launch(con, config, idempotency_key=args.idempotency_key)
+        written = (
+            campaigns.write_exports(con, result.campaign_id, args.out_dir, include_email=args.include_email)
+            if args.out_dir
+            else []
+        )
+    finally:
+        con.close()
+    verb = "launched" if result.created else "already launched with this idempotency key:"
+    print(f"{verb} campaign {result.campaign_id} ({config.name!r}), key {result.idempotency_key}")
+    print(result.arm_counts.to_string(index=False))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    con = _connect(args)
+    try:
+        measurement = campaigns.measure(con, args.id)
+        config = campaigns.campaign_config(con, args.id)
+        if measurement.complete and campaigns.get_campaign(con, args.id)["status"] in ("launched", "measured"):
+            campaigns.record(con, measurement)
+            note = "window complete: recorded, status measured"
+        else:
+            note = f"window incomplete ({measurement.observed_days:.1f} of {config.horizon_days} days observed): not recorded"
+        split = bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
+    finally:
+        con.close()
+    print(f"campaign {args.id}: orders through {measurement.through:%Y-%m-%d %H:%M}; {note}", file=sys.stderr)
+    for line in split["reasoning"]:
+        print(f"next wave: {line}", file=sys.stderr)
+    write_table(measurement.table, args.out)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    con = _connect(args)
+    try:
+        frame = campaigns.list_campaigns(con)
+    finally:
+        con.close()
+    if frame.empty:
+        print("no campaigns yet", file=sys.stderr)
+    write_table(frame, args.out)
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    con = _connect(args)
+    try:
+        campaigns.close(con, args.id)
+    finally:
+        con.close()
+    print(f"closed campaign {args.id}")
+    return 0
