@@ -137,6 +137,12 @@ def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run a named SQL file with the parameters it uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$([a-z_]+)", warehouse.sql_text(name)))
+    return warehouse.query_df(con, name, {key: value for key, value in params.items() if key in used})
+
+
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise DataError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
@@ -154,13 +160,16 @@ def _activity_params(con: duckdb.DuckDBPyConnection, activity: str, cohort_by: s
     return {"activity": "event", "event_type": activity}
 
 
-def _breakdown_params(con: duckdb.DuckDBPyConnection, breakdown: str | None) -> dict[str, object]:
+def _breakdown_params(
+    con: duckdb.DuckDBPyConnection, breakdown: str | None, range_params: dict[str, object], top_segments: int
+) -> dict[str, object]:
     if breakdown is None:
-        return {"breakdown": schema.COL_USER, "has_breakdown": False}
+        return {"breakdown": schema.COL_USER, "has_breakdown": False, "kept": []}
     allowed = breakdown_columns(con)
     if breakdown not in allowed:
         raise DataError(f"cannot break down by {breakdown!r}; choose one of: {', '.join(allowed) or 'none'}")
-    return {"breakdown": breakdown, "has_breakdown": True}
+    ranked = warehouse.query_df(con, "cohort_segments", {**range_params, "breakdown": breakdown})
+    return {"breakdown": breakdown, "has_breakdown": True, "kept": ranked["segment"].head(top_segments).tolist()}
 
 
 def _date(value) -> pd.Timestamp | None:
@@ -170,6 +179,46 @@ def _date(value) -> pd.Timestamp | None:
         return pd.Timestamp(value)
     except (TypeError, ValueError):
         raise DataError(f"{value!r} is not a date") from None
+
+
+def _settings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    period: str,
+    cohort_by: str,
+    activity: str,
+    mode: str,
+    brackets: Sequence[tuple[int, int]] | None,
+    breakdown: str | None,
+    cohort_start,
+    cohort_end,
+    top_segments: int,
+) -> tuple[dict[str, object], list[tuple[int, int]]]:
+    """Check the cohort definition against the data; return the SQL parameters and the day brackets."""
+    _check_choice("period", period, PERIODS)
+    _check_choice("cohort_by", cohort_by, COHORT_BY)
+    _check_choice("mode", mode, tuple(MODES))
+    day_brackets = _MODE_CHECKS[mode](brackets)
+    start, end = _date(cohort_start), _date(cohort_end)
+    if start is not None and end is not None and start > end:
+        raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+    rollups.ensure_built(con)
+    range_params = {
+        "grain": period,
+        "cohort_by": cohort_by,
+        "cohort_start": None if start is None else start.date(),
+        "cohort_end": None if end is None else end.date(),
+    }
+    params = {
+        **range_params,
+        "mode": mode,
+        "lo": [first for first, _ in day_brackets],
+        "hi": [last for _, last in day_brackets],
+        "as_of": rollups.as_of(con),
+        **_activity_params(con, activity, cohort_by),
+        **_breakdown_params(con, breakdown, range_params, int(top_segments)),
+    }
+    return params, day_brackets
 
 
 def cohort_table(
@@ -238,29 +287,20 @@ def cohort_table(
         An unknown option, a missing event type, events asked of a warehouse
         without events, a breakdown column that is not allowed, bad brackets.
     """
-    _check_choice("period", period, PERIODS)
-    _check_choice("cohort_by", cohort_by, COHORT_BY)
-    _check_choice("mode", mode, tuple(MODES))
+    params, day_brackets = _settings(
+        con,
+        period=period,
+        cohort_by=cohort_by,
+        activity=activity,
+        mode=mode,
+        brackets=brackets,
+        breakdown=breakdown,
+        cohort_start=cohort_start,
+        cohort_end=cohort_end,
+        top_segments=top_segments,
+    )
     _check_choice("measure", measure, MEASURES)
-    day_brackets = _MODE_CHECKS[mode](brackets)
-    start, end = _date(cohort_start), _date(cohort_end)
-    if start is not None and end is not None and start > end:
-        raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
-    rollups.ensure_built(con)
-    params = {
-        "grain": period,
-        "cohort_by": cohort_by,
-        "mode": mode,
-        "lo": [first for first, _ in day_brackets],
-        "hi": [last for _, last in day_brackets],
-        "cohort_start": None if start is None else start.date(),
-        "cohort_end": None if end is None else end.date(),
-        "as_of": rollups.as_of(con),
-        "top": int(top_segments),
-        "with_revenue": measure == "revenue",
-        **_activity_params(con, activity, cohort_by),
-        **_breakdown_params(con, breakdown),
-    }
+    params["with_revenue"] = measure == "revenue"
     if params["as_of"] is None:
         return _shape(pd.DataFrame(columns=_RAW_COLUMNS), measure, breakdown, day_brackets)
     table = warehouse.query_df(con, "cohort_table", params)
@@ -331,3 +371,132 @@ def for_export(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["cohort"] = out["cohort"].dt.strftime("%Y-%m-%d")
     return out
+
+
+def cell_users(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    cohort,
+    period_index: int,
+    segment: str | None = None,
+    include_email: bool = False,
+    period: str = "month",
+    cohort_by: str = "first_purchase",
+    activity: str = "purchase",
+    mode: str = "n-day",
+    brackets: Sequence[tuple[int, int]] | None = None,
+    breakdown: str | None = None,
+    cohort_start=None,
+    cohort_end=None,
+    top_segments: int = TOP_SEGMENTS,
+) -> pd.DataFrame:
+    """The users behind one cell of :func:`cohort_table`, retained or lost.
+
+    Takes the same settings as :func:`cohort_table`, plus the cell: ``cohort``
+    (the cohort's period start), ``period_index`` (the cell's ``period``) and,
+    with a breakdown, its ``segment``. Emails are added only when
+    ``include_email`` is true.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user of the cohort (and segment): ``user_id``; ``segment``
+        (with a breakdown); ``start_ts`` (timestamp the user started, by the
+        cohort definition); ``retained`` (bool: counted active in this cell);
+        ``active_periods`` (int: periods, or days in brackets mode, with the
+        return activity since the start, the start included); ``last_active``
+        (datetime64: start of the latest such period, NaT if none);
+        ``revenue`` (net order revenue since the start day, shop currency);
+        ``email`` when asked. Retained users first, then by revenue.
+        ``retained.sum()`` equals the cell's ``active_users``.
+    """
+    params, day_brackets = _settings(
+        con,
+        period=period,
+        cohort_by=cohort_by,
+        activity=activity,
+        mode=mode,
+        brackets=brackets,
+        breakdown=breakdown,
+        cohort_start=cohort_start,
+        cohort_end=cohort_end,
+        top_segments=top_segments,
+    )
+    index = int(period_index)
+    if index < 0 or (day_brackets and index >= len(day_brackets)):
+        raise DataError(f"there is no period {index} in this cohort table")
+    if breakdown is not None and segment is None:
+        raise DataError(f"choose a {breakdown} segment for the cell")
+    lo, hi = day_brackets[index] if day_brackets else (0, 0)
+    cell = {"cohort": _date(cohort).date(), "period": index, "segment": segment, "lo": lo, "hi": hi}
+    users = _query(con, "cohort_cell_users", {**params, **cell})
+    table = pd.DataFrame(
+        {
+            "user_id": users["user_id"].astype("string"),
+            "segment": users["segment"].astype("string"),
+            "start_ts": pd.to_datetime(users["start_ts"]),
+            "retained": users["retained"].astype("bool"),
+            "active_periods": users["active_periods"].astype("int64"),
+            "last_active": pd.to_datetime(users["last_active"]),
+            "revenue": users["revenue"].astype("float64"),
+        }
+    )
+    if breakdown is None:
+        table = table.drop(columns="segment")
+    if include_email:
+        emails = con.execute(
+            "SELECT user_id, email FROM users WHERE list_contains($ids, user_id)", {"ids": table["user_id"].tolist()}
+        ).df()
+        table = table.merge(emails.astype({"user_id": "string"}), on="user_id", how="left")
+    return table
+
+
+def mean_curve(table: pd.DataFrame) -> pd.DataFrame:
+    """The size-weighted mean retention curve of a :func:`cohort_table` result.
+
+    Each period pools the cohorts whose cell is complete: the mean is
+    ``sum(active_users) / sum(cohort_users)`` over them, so a large cohort
+    weighs more than a small one and a cohort still filling up never drags
+    the curve down.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment`` (when the table has one), ``period`` (int), ``cohorts``
+        (int: cohorts pooled), ``cohort_users`` and ``active_users`` (int
+        sums), ``retention`` (float in [0, 1]) and, when the table has
+        revenue, ``revenue`` (sum) and ``value`` (revenue per pooled cohort
+        user). Periods with no complete cell are left out.
+    """
+    keys = [column for column in ("segment", "period") if column in table.columns]
+    sums = {"cohorts": ("cohort", "nunique"), "cohort_users": ("cohort_users", "sum")}
+    sums["active_users"] = ("active_users", "sum")
+    if "revenue" in table.columns:
+        sums["revenue"] = ("revenue", "sum")
+    complete = table[table["complete"]]
+    curve = complete.groupby(keys, as_index=False).agg(**sums)
+    curve["retention"] = curve["active_users"] / curve["cohort_users"]
+    if "revenue" in curve.columns:
+        curve["value"] = curve["revenue"] / curve["cohort_users"]
+    return curve
+
+
+DEFAULT_COHORTS_SHOWN = {"day": 60, "week": 52, "month": None}
+
+
+def default_cohort_range(
+    first: pd.Timestamp | None, last: pd.Timestamp | None, period: str
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The cohort range a view starts with: every month, the last 52 weeks, or the last 60 days of the data.
+
+    ``first`` and ``last`` are the data's first and latest timestamps; returns
+    ``(start, end)`` as day timestamps, ``(None, None)`` when there is no data.
+    """
+    _check_choice("period", period, PERIODS)
+    if first is None or last is None:
+        return None, None
+    start, end = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
+    shown = DEFAULT_COHORTS_SHOWN[period]
+    if shown is not None:
+        start = max(start, end - pd.Timedelta(days=shown * (7 if period == "week" else 1) - 1))
+    return start, end

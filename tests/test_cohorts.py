@@ -125,7 +125,7 @@ def assert_same_table(ours: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def con(sample_db):
-    connection = warehouse.connect(sample_db, read_only=True)
+    connection = warehouse.connect(sample_db)
     yield connection
     connection.close()
 
@@ -404,3 +404,81 @@ def test_retention_is_a_share(con):
     table = cohorts.cohort_table(con, period="week", mode="unbounded")
     assert table["retention"].between(0, 1).all()
     assert np.all(np.diff(table[table["cohort"] == table["cohort"].min()]["active_users"]) <= 0)
+
+
+# ---------------------------------------------------------------- cell users, mean curve, CLI
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"mode": "unbounded", "period": "week"},
+        {"mode": "brackets", "brackets": [(1, 7), (8, 30)]},
+        {"breakdown": "channel", "cohort_by": "signup", "activity": "view"},
+    ],
+)
+def test_cell_users_add_up_to_the_cells(con, settings):
+    table = cohorts.cohort_table(con, **settings)
+    cells = table.sample(8, random_state=3)
+    for cell in cells.itertuples():
+        segment = getattr(cell, "segment", None)
+        users = cohorts.cell_users(con, cohort=cell.cohort, period_index=cell.period, segment=segment, **settings)
+        assert len(users) == cell.cohort_users
+        assert users["retained"].sum() == cell.active_users
+        assert users["user_id"].is_unique
+        assert "email" not in users.columns
+
+
+def test_cell_users_by_hand_with_emails_on_request(tiny):
+    users = cohorts.cell_users(tiny, cohort="2024-01-01", period_index=1, include_email=True)
+    assert users[["user_id", "retained", "active_periods"]].values.tolist() == [["b", True, 2], ["a", False, 2]]
+    # b: 1 x 8 in January and 3 x 4 in February; a: 10 + 2 x 5 + 20.
+    assert users["revenue"].tolist() == pytest.approx([8 + 3 * 4, 10 + 2 * 5 + 20])
+    assert users["email"].tolist() == ["b@x", "a@x"]
+    assert users["last_active"].tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
+
+
+def test_mean_curve_weights_cohorts_by_size_and_skips_incomplete_cells():
+    table = pd.DataFrame(
+        {
+            "cohort": pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01"] * 2),
+            "period": [0, 1, 2, 0, 1],
+            "cohort_users": [10, 10, 10, 30, 30],
+            "active_users": [10, 4, 3, 30, 6],
+            "retention": [1.0, 0.4, 0.3, 1.0, 0.2],
+            "complete": [True, True, False, True, False],
+        }
+    )
+    curve = cohorts.mean_curve(table)
+    assert curve["period"].tolist() == [0, 1]
+    assert curve["retention"].tolist() == pytest.approx([(10 + 30) / (10 + 30), 4 / 10])
+    assert curve["cohorts"].tolist() == [2, 1]
+
+
+def test_default_cohort_range():
+    first, last = pd.Timestamp("2024-01-05 10:00"), pd.Timestamp("2024-12-31 23:00")
+    assert cohorts.default_cohort_range(first, last, "month") == (
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-12-31"),
+    )
+    assert cohorts.default_cohort_range(first, last, "day")[0] == pd.Timestamp("2024-12-31") - pd.Timedelta(days=59)
+    assert cohorts.default_cohort_range(None, None, "week") == (None, None)
+
+
+def test_cli_writes_the_long_form_table(con, sample_db, tmp_path, capsys):
+    from retention.cli import main
+
+    out = tmp_path / "cohorts.csv"
+    assert main(["cohorts", "--db", sample_db, "--period", "week", "--by", "country", "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns) == [
+        "cohort", "segment", "period", "cohort_users", "active_users", "retention", "complete",
+    ]  # fmt: skip
+    expected = cohorts.cohort_table(con, period="week", breakdown="country")
+    assert written["cohort"].tolist() == expected["cohort"].dt.strftime("%Y-%m-%d").tolist()
+    assert written["retention"].to_numpy() == pytest.approx(expected["retention"].to_numpy())
+    assert main(["cohorts", "--db", sample_db, "--mode", "unbounded", "--activity", "nope"]) == 2
+    assert "error: no events of type 'nope'" in capsys.readouterr().err
+    assert main(["cohorts", "--db", sample_db, "--period", "month"]) == 0
+    assert capsys.readouterr().out.startswith("cohort,period,cohort_users,active_users,retention,complete")

@@ -16,7 +16,7 @@ def _month(ts: pd.Series) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def con(sample_db):
-    connection = warehouse.connect(sample_db, read_only=True)
+    connection = warehouse.connect(sample_db)
     yield connection
     connection.close()
 

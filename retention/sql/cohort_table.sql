@@ -3,7 +3,8 @@
 -- $activity: 'purchase' | 'any' | 'event'     $event_type: the event type when $activity = 'event'
 -- $mode: 'n-day' | 'unbounded' | 'brackets'   $lo, $hi: INTEGER[] day brackets (brackets mode; bracket 0 is day 0)
 -- $cohort_start, $cohort_end: DATE or NULL    $as_of: TIMESTAMP, the latest timestamp of the data
--- $breakdown: a users column (checked by the caller; only read when $has_breakdown), $top: segments kept
+-- $breakdown: a users column (checked by the caller; only read when $has_breakdown),
+-- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql); the others are pooled as 'other'
 -- $with_revenue: also sum order revenue.
 -- Branches guarded by a parameter ("WHERE $mode = 'n-day'") are pruned by DuckDB's optimizer.
 WITH
@@ -33,16 +34,11 @@ segmented AS (
     LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
     WHERE $has_breakdown
 ),
-segment_rank AS (
-    SELECT raw_segment, row_number() OVER (ORDER BY count(*) DESC, raw_segment) AS rank
-    FROM segmented
-    GROUP BY raw_segment
-),
 members AS (
     SELECT user_id, cohort, NULL::VARCHAR AS segment FROM members_in_range WHERE NOT $has_breakdown
     UNION ALL
-    SELECT s.user_id, s.cohort, CASE WHEN r.rank <= $top THEN s.raw_segment ELSE 'other' END
-    FROM segmented AS s JOIN segment_rank AS r USING (raw_segment)
+    SELECT user_id, cohort, CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE 'other' END
+    FROM segmented
 ),
 sizes AS (
     SELECT cohort, segment, count(*) AS cohort_users FROM members GROUP BY ALL

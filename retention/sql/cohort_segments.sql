@@ -1,0 +1,23 @@
+-- Breakdown segments of the cohort users in a range, largest first: the first $top are kept, the rest pooled.
+-- Parameters: $grain, $cohort_by, $cohort_start, $cohort_end, $breakdown (a checked users column).
+WITH members AS (
+    SELECT
+        r.user_id,
+        date_trunc(
+            $grain,
+            CASE $cohort_by
+                WHEN 'first_purchase' THEN r.first_purchase_ts
+                WHEN 'first_event' THEN r.first_event_ts
+                ELSE r.signup_ts
+            END
+        )::DATE AS cohort
+    FROM rollup_users AS r
+)
+SELECT coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)') AS segment, count(*) AS users
+FROM members AS m
+LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
+WHERE m.cohort IS NOT NULL
+    AND ($cohort_start IS NULL OR m.cohort >= date_trunc($grain, $cohort_start::DATE)::DATE)
+    AND ($cohort_end IS NULL OR m.cohort <= $cohort_end::DATE)
+GROUP BY ALL
+ORDER BY users DESC, segment
