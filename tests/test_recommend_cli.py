@@ -1,0 +1,60 @@
+"""``recommenders compare`` and ``recommend`` on the sample warehouse."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from retention.cli import main
+
+
+@pytest.fixture
+def db(sample_db, tmp_path):
+    path = tmp_path / "w.duckdb"
+    shutil.copy(sample_db, path)
+    return str(path)
+
+
+def test_compare_writes_the_documented_json(db, tmp_path, capsys):
+    out = tmp_path / "results.json"
+    status = main(
+        ["recommenders", "compare", "--db", db, "--models", "svd,popularity", "--k", "5", "--param", "svd.n_factors=8"]
+        + ["--param", "svd.negatives=0", "--out", str(out)]
+    )
+    assert status == 0
+    records = json.loads(out.read_text())
+    assert [record["model"] for record in records] == ["svd", "popularity"]
+    keys = {"model", "params", "rmse", "mae", "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k", "hit_rate"}
+    keys |= {"coverage", "novelty", "diversity", "fit_seconds", "score_seconds"}
+    assert keys <= set(records[0])
+    assert records[0]["params"]["n_factors"] == 8 and records[0]["rmse"] > 0
+    assert records[1]["rmse"] is None
+    assert main(["recommenders", "compare", "--db", db, "--models", "popularity", "--no-save"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["model"] == "popularity"
+
+
+def test_recommend_prints_titles(db, capsys):
+    assert main(["recommend", "--db", db, "--model", "popularity", "--user", "nobody", "--k", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split(",") == ["user_id", "rank", "item_id", "title", "score", "source"]
+    assert len(lines) == 4 and lines[1].endswith(",popular")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["recommenders", "compare", "--models", "nope"], "unknown model 'nope'"),
+        (["recommenders", "compare", "--models", "svd", "--param", "svd.n_factors"], "MODEL.NAME=VALUE"),
+        (["recommenders", "compare", "--models", "svd", "--param", "nmf.n_factors=3"], "not in --models"),
+        (["recommenders", "compare", "--models", "popularity", "--split", "random", "--folds", "1"], "folds"),
+        (["recommend", "--model", "svd", "--user", "a", "--k", "0"], "K must be at least 1"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
+    assert (
+        main([*argv[:2], "--db", db, *argv[2:]] if argv[0] == "recommenders" else [argv[0], "--db", db, *argv[1:]]) == 2
+    )
+    assert message in capsys.readouterr().err

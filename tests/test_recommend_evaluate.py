@@ -1,0 +1,192 @@
+"""Evaluation: the same folds as Surprise's cross_validate, honest time-split bookkeeping, the quality bar, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from surprise import SVD, Dataset, KNNBaseline, Reader
+from surprise.model_selection import KFold, cross_validate
+from test_recommend_feedback import make_warehouse, order_lines
+
+from retention import warehouse
+from retention.errors import DataError
+from retention.recommend import evaluate, feedback, metrics, models
+
+
+@pytest.fixture(scope="module")
+def sample_con(sample_db):
+    con = warehouse.connect(sample_db)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def default_con(default_db):
+    con = warehouse.connect(default_db)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "algo"),
+    [
+        (
+            "svd",
+            {"n_factors": 10, "n_epochs": 10, "negatives": 0},
+            lambda: SVD(n_factors=10, n_epochs=10, random_state=0),
+        ),
+        (
+            "knn_baseline",
+            {"k": 20, "negatives": 0},
+            lambda: KNNBaseline(
+                k=20, sim_options={"name": "pearson_baseline", "user_based": False, "shrinkage": 100}, verbose=False
+            ),
+        ),
+    ],
+)
+def test_random_split_rmse_and_mae_equal_surprise_cross_validate(sample_con, name, params, algo):
+    result = evaluate.evaluate_model(name, evaluate.random_split(sample_con, folds=3, seed=5), params, k=10)
+    frame = feedback.load_feedback(sample_con).frame
+    data = Dataset.load_from_df(frame[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5)))
+    expected = cross_validate(
+        algo(), data, measures=["rmse", "mae"], cv=KFold(n_splits=3, random_state=5, shuffle=True)
+    )
+    assert result.metrics["rmse"] == pytest.approx(expected["test_rmse"].mean())
+    assert result.metrics["mae"] == pytest.approx(expected["test_mae"].mean())
+
+
+def test_time_split_counts_match_pandas(sample_con):
+    split = evaluate.time_split(sample_con)
+    cutoff = pd.Timestamp(split.description["cutoff"])
+    ratings = sample_con.execute("SELECT user_id, item_id, ts FROM ratings").df()
+    assert (ratings["ts"] < cutoff).mean() == pytest.approx(0.8, abs=0.01)
+    train, test = ratings[ratings["ts"] < cutoff], ratings[ratings["ts"] >= cutoff]
+    assert split.description["train_rows"] == len(train.drop_duplicates(["user_id", "item_id"]))
+    assert split.description["cold_users"] == len(set(test["user_id"]) - set(train["user_id"]))
+    assert split.description["cold_items"] == len(set(test["item_id"]) - set(train["item_id"]))
+    new = test.merge(train[["user_id", "item_id"]], how="left", indicator=True).query("_merge == 'left_only'")
+    warm = new[new["user_id"].isin(train["user_id"]) & new["item_id"].isin(train["item_id"])]
+    assert split.description["eval_users"] == warm["user_id"].nunique()
+
+
+def test_popularity_metrics_match_an_independent_computation(sample_con):
+    split = evaluate.time_split(sample_con)
+    fold = split.folds[0]
+    result = evaluate.evaluate_model("popularity", split, k=5)
+    train, test = fold.train.frame, fold.test
+    counts = train.groupby("item_id")["user_id"].nunique()
+    ranked = sorted(counts.index, key=lambda item: (-counts[item], item))
+    hits, ndcgs = [], []
+    for user, rows in test.groupby("user_id"):
+        seen = set(train.loc[train["user_id"] == user, "item_id"])
+        if not seen:
+            continue
+        relevant = set(rows["item_id"]) & set(counts.index) - seen
+        if not relevant:
+            continue
+        top = [item for item in ranked if item not in seen][:5]
+        gains = [1.0 if item in relevant else 0.0 for item in top]
+        dcg = sum(gain / np.log2(rank + 2) for rank, gain in enumerate(gains))
+        idcg = sum(1 / np.log2(rank + 2) for rank in range(min(len(relevant), 5)))
+        hits.append(sum(gains) > 0)
+        ndcgs.append(dcg / idcg)
+    assert result.metrics["hit_rate"] == pytest.approx(np.mean(hits))
+    assert result.metrics["ndcg_at_k"] == pytest.approx(np.mean(ndcgs))
+    assert result.metrics["rmse"] is None
+    assert result.metrics["popular_share"] > 0.9
+
+
+def test_collaborative_and_content_models_beat_popularity_on_the_sample_shop(default_con):
+    split = evaluate.time_split(default_con)
+    results = {r.model: r for r in evaluate.compare(split, ["popularity", "random", "svd", "knn_baseline", "content"])}
+    ndcg = {name: result.metrics["ndcg_at_k"] for name, result in results.items()}
+    for name in ("svd", "knn_baseline", "content"):
+        assert ndcg[name] > 1.4 * ndcg["popularity"], ndcg
+    assert ndcg["popularity"] > 2 * ndcg["random"], ndcg
+    assert results["svd"].fit_seconds > 0 and results["svd"].score_seconds > 0
+
+
+def test_rating_model_without_negatives_predicts_ratings(sample_con):
+    split = evaluate.time_split(sample_con)
+    result = evaluate.evaluate_model("baseline_only", split, {"negatives": 0})
+    assert 0 < result.metrics["mae"] <= result.metrics["rmse"] < 2.0
+    with_negatives = evaluate.evaluate_model("baseline_only", split, {"negatives": 4})
+    assert with_negatives.metrics["rmse"] is None
+
+
+def test_negative_samples_avoid_observed_pairs():
+    frame = pd.DataFrame(
+        {
+            "user_id": pd.array(["a", "a", "b"], dtype="string"),
+            "item_id": pd.array(["x", "y", "z"], dtype="string"),
+            "rating": [5.0, 4.0, 3.0],
+            "first_ts": pd.NaT,
+            "ts": pd.NaT,
+        }
+    )
+    augmented = models.with_negatives(feedback.Feedback(frame, "ratings", (1.0, 5.0)), 5, seed=1).frame
+    negatives = augmented[augmented["rating"] == models.NEGATIVE_RATING]
+    assert not negatives.empty
+    pairs = set(zip(frame["user_id"], frame["item_id"], strict=True))
+    assert not pairs & set(zip(negatives["user_id"], negatives["item_id"], strict=True))
+    assert not negatives.duplicated(["user_id", "item_id"]).any()
+
+
+def test_k_larger_than_the_catalogue_gives_short_lists(tmp_path):
+    lines = order_lines(
+        [
+            ("o1", "a", "x", "2025-01-01", 1),
+            ("o2", "a", "y", "2025-01-02", 1),
+            ("o3", "b", "x", "2025-01-03", 1),
+            ("o4", "b", "z", "2025-01-04", 1),
+            ("o5", "a", "z", "2025-02-01", 1),
+            ("o6", "b", "y", "2025-02-02", 1),
+            ("o7", "c", "w", "2025-02-03", 1),
+        ]
+    )
+    con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))
+    try:
+        split = evaluate.time_split(con, cutoff="2025-02-01")
+        assert split.description["cold_users"] == 1 and split.description["cold_items"] == 1
+        for name in ("popularity", "svd", "knn_baseline", "random"):
+            result = evaluate.evaluate_model(name, split, k=50)
+            assert result.metrics["recall_at_k"] == 1.0  # each user has one unseen item left, and it is relevant
+            assert result.metrics["precision_at_k"] == pytest.approx(1 / 50)
+        with pytest.raises(DataError, match="content model needs product text"):
+            evaluate.evaluate_model("content", split)
+        with pytest.raises(DataError, match="K must be at least 1"):
+            evaluate.evaluate_model("popularity", split, k=0)
+        with pytest.raises(DataError, match="no feedback before the cutoff"):
+            evaluate.time_split(con, cutoff="2024-01-01")
+        with pytest.raises(DataError, match="between 2 and 7 folds"):
+            evaluate.random_split(con, folds=8)
+    finally:
+        con.close()
+
+
+def test_a_single_user_cannot_be_evaluated_but_says_why(tmp_path):
+    lines = order_lines([("o1", "a", "x", "2025-01-01", 1), ("o2", "a", "y", "2025-02-01", 1)])
+    con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))
+    try:
+        with pytest.raises(DataError, match="no test customer has a new item that was in the training catalogue"):
+            evaluate.time_split(con, cutoff="2025-01-15")
+    finally:
+        con.close()
+
+
+def test_unknown_models_and_parameters_are_named():
+    with pytest.raises(DataError, match="unknown model 'foo'"):
+        models.resolve_params("foo")
+    with pytest.raises(DataError, match="svd has no parameter 'depth'"):
+        models.resolve_params("svd", {"depth": 3})
+    with pytest.raises(DataError, match="between 1 and 500"):
+        models.resolve_params("svd", {"n_factors": 0})
+    assert models.resolve_params("svd", {"biased": "false"})["biased"] is False
+
+
+def test_metric_registry_covers_evaluation_output(sample_con):
+    split = evaluate.time_split(sample_con)
+    result = evaluate.evaluate_model("random", split)
+    assert list(result.metrics) == list(metrics.METRIC_NAMES)
+    assert 0 <= result.metrics["coverage"] <= 1 and result.metrics["novelty"] > 0
