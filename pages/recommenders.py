@@ -1,6 +1,130 @@
-"""Recommenders page."""
+"""Recommenders: train variants on the same split, compare them on held-out feedback, inspect one customer."""
 
+import streamlit as st
+
+from retention import recommend
+from retention.charts import recommenders as charts
 from retention.ui import common
+from retention.ui import recommenders as cached
 
-common.page_header("Recommenders", "Coming next.")
-common.coming_next("train and compare collaborative filtering, content-based and popularity recommenders.")
+common.page_header(
+    "Recommenders",
+    "Which recommender should pick the products in campaigns? Train variants on the same split and compare them "
+    "on what customers went on to buy or rate.",
+)
+
+with common.show_errors():
+    path, version = common.db_path(), common.data_version()
+    summary = cached.feedback_summary(path, version)
+
+st.info(summary["rule"], icon=":material/info:")
+tiles = st.columns(5)
+tiles[0].metric("Customers with feedback", f"{summary['users']:,}")
+tiles[1].metric("Items with feedback", f"{summary['items']:,}")
+tiles[2].metric("Feedback rows", f"{summary['rows']:,}", help="One row per customer and item.")
+if summary["split_error"]:
+    st.warning(f"The default time split is not possible: {summary['split_error']}")
+else:
+    tiles[3].metric(
+        "Cold-start customers",
+        f"{summary['cold_users']:,}",
+        help="Customers active after the cutoff with no feedback before it: no model knows them, so they get the "
+        "most-popular list (in campaigns too). They are left out of the ranking metrics, for every model alike.",
+    )
+    tiles[4].metric(
+        "Cold-start items",
+        f"{summary['cold_items']:,}",
+        help="Items first bought or rated after the cutoff: no model here can recommend them until they have "
+        "feedback. They are left out of the ranking metrics.",
+    )
+    st.caption(
+        f"Default time split: train before {summary['cutoff'][:10]}, test after; "
+        f"{summary['eval_users']:,} customers have new items to rank."
+    )
+
+st.subheader("Train and evaluate")
+labels = {name: spec.label for name, spec in recommend.MODELS.items()}
+chosen = st.multiselect(
+    "Models",
+    list(recommend.MODELS),
+    default=[name for name, spec in recommend.MODELS.items() if spec.default_on],
+    format_func=labels.get,
+    help="SVD++ is slow and off by default.",
+)
+settings = st.columns(3)
+split = settings[0].segmented_control(
+    "Split",
+    ["time", "random"],
+    default="time",
+    help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows.",
+)
+k = settings[1].number_input("K (list length)", min_value=1, max_value=100, value=10)
+folds = settings[2].number_input("Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random")
+selections = {}
+for name in chosen:
+    spec = recommend.MODELS[name]
+    with st.expander(f"{spec.label}: hyperparameters"):
+        st.caption(spec.description)
+        selections[name] = cached.param_widgets(spec)
+
+if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
+    bar = st.progress(0.0, text="Preparing the split…")
+    with common.show_errors():
+        new_runs = cached.train(path, selections, split or "time", int(k), int(folds), bar.progress)
+    st.success(f"Saved {len(new_runs)} run(s).")
+
+st.subheader("Leaderboard")
+runs = cached.runs(path)
+if runs.empty:
+    st.info("No runs yet: pick models above and press **Train and evaluate**. Runs are kept between sessions.")
+    st.stop()
+
+st.dataframe(charts.leaderboard_style(runs), hide_index=True, width="stretch")
+st.caption("Best value per column in green. Empty cells: the metric does not apply to that run.")
+common.download_csv(runs, "recommender_runs.csv")
+
+with st.expander("What the metrics mean"):
+    st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
+    st.caption(
+        "Ranking metrics count, for each customer known before the cutoff, the items they bought or rated afterwards "
+        "that they had not interacted with before. Collaborative models are taught sampled items the customer did "
+        "not pick (hyperparameter negatives); with negatives = 0 they are pure rating models and get RMSE and MAE."
+    )
+
+metric = st.selectbox(
+    "Metric to chart",
+    list(charts.LEADERBOARD_METRICS),
+    index=list(charts.LEADERBOARD_METRICS).index("ndcg_at_k"),
+    format_func=lambda column: charts.metric_info(column).label,
+)
+st.plotly_chart(charts.metric_bars(runs, metric), width="stretch")
+
+with st.expander("Delete runs"):
+    doomed = st.multiselect("Runs to delete", runs["run_id"].tolist(), format_func=lambda run_id: f"#{run_id}")
+    if st.button("Delete selected runs", disabled=not doomed, icon=":material/delete:"):
+        cached.delete_runs(path, doomed)
+        st.rerun()
+
+st.subheader("Inspect one customer")
+with common.show_errors():
+    users = cached.active_users(path, version)
+inspect = st.columns([1, 2, 1])
+user = inspect[0].selectbox("Customer", users, help="Customers with the most feedback first.")
+compared = inspect[1].multiselect(
+    "Runs",
+    runs["run_id"].tolist(),
+    default=cached.best_run_ids(runs, "ndcg_at_k", 3),
+    format_func=dict(zip(runs["run_id"], charts.run_labels(runs), strict=True)).get,
+)
+top = inspect[2].number_input("Items", min_value=1, max_value=50, value=5)
+if user:
+    panels = st.columns(1 + len(compared))
+    with panels[0]:
+        st.markdown("**History**")
+        st.dataframe(cached.user_history(path, version, user), hide_index=True)
+    for panel, run_id in zip(panels[1:], compared, strict=True):
+        with panel, common.show_errors():
+            table = cached.recommendations(path, version, runs, run_id, user, int(top))
+            st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
+            st.dataframe(table[["rank", "item_id", "title", "score"]], hide_index=True)
+            common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")

@@ -9,8 +9,16 @@ Public API:
 * :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
 """
 
-from retention.recommend.evaluate import Evaluation, Split, as_record, compare, evaluate_model, make_split
-from retention.recommend.feedback import Feedback, feedback_source, load_feedback, products, user_history
+from retention.recommend.evaluate import (
+    Evaluation,
+    Split,
+    as_record,
+    compare,
+    evaluate_model,
+    feedback_summary,
+    make_split,
+)
+from retention.recommend.feedback import Feedback, active_users, feedback_source, load_feedback, products, user_history
 from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
 from retention.recommend.models import MODELS, Param, fit_model, resolve_params
 from retention.recommend.runs import delete_runs, get_run, list_runs, save_run
@@ -26,11 +34,13 @@ __all__ = [
     "Param",
     "Recommender",
     "Split",
+    "active_users",
     "as_record",
     "compare",
     "delete_runs",
     "evaluate_model",
     "feedback_source",
+    "feedback_summary",
     "fit_model",
     "fit_recommender",
     "get_run",

@@ -326,3 +326,33 @@ def as_record(result: Evaluation) -> dict:
         "fit_seconds": result.fit_seconds,
         "score_seconds": result.score_seconds,
     }
+
+
+def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) -> dict:
+    """What the models would learn from and what the default time split leaves out.
+
+    Returns a dict: ``kind`` ('ratings' or 'implicit'), ``rule`` (how ratings
+    were obtained, in words), ``rows``, ``users`` and ``items`` (feedback
+    counts), and from the default time split ``cutoff`` (ISO text),
+    ``eval_users``, ``cold_users`` (test customers with no training
+    feedback) and ``cold_items`` (test items with no training feedback);
+    these four are None when the time split is impossible, with ``split_error`` saying why.
+    """
+    full = fb.load_feedback(con)
+    summary = {
+        "kind": full.kind,
+        "rule": full.rule,
+        "rows": len(full.frame),
+        "users": int(full.frame[schema.COL_USER].nunique()),
+        "items": int(full.frame[schema.COL_ITEM].nunique()),
+        "cutoff": None,
+        "eval_users": None,
+        "cold_users": None,
+        "cold_items": None,
+        "split_error": None,
+    }
+    try:
+        description = time_split(con, test_share=test_share).description
+    except DataError as exc:
+        return {**summary, "split_error": str(exc)}
+    return {**summary, **{key: description[key] for key in ("cutoff", "eval_users", "cold_users", "cold_items")}}

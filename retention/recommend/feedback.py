@@ -146,3 +146,12 @@ def user_history(feedback: Feedback, items: pd.DataFrame, user_id: str) -> pd.Da
     return titled[[schema.COL_ITEM, "title", "category", schema.COL_RATING, schema.COL_TS]].sort_values(
         [schema.COL_TS, schema.COL_ITEM], ascending=[False, True], ignore_index=True
     )
+
+
+def active_users(feedback: Feedback, limit: int = 500) -> pd.Series:
+    """Users with the most feedback rows, most first (ties by id): ``user_id`` -> row count (int), at most ``limit``."""
+    counts = feedback.frame[schema.COL_USER].value_counts()
+    order = pd.DataFrame({"user_id": counts.index, "n": counts.to_numpy()}).sort_values(
+        ["n", "user_id"], ascending=[False, True]
+    )
+    return order.set_index("user_id")["n"].head(limit)

@@ -1,0 +1,126 @@
+"""Cached data, fitted models and widgets of the Recommenders page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from retention import recommend
+from retention.recommend.models import ModelSpec, Param
+from retention.ui.common import cursor
+
+METRIC_GLOSSARY_COLUMNS = ("Metric", "What it tells you", "Better")
+
+
+@st.cache_data(show_spinner="Reading feedback…")
+def feedback_summary(path: str, version: str) -> dict:
+    with cursor() as con:
+        return recommend.feedback_summary(con)
+
+
+@st.cache_data(show_spinner=False)
+def active_users(path: str, version: str, limit: int = 500) -> list[str]:
+    with cursor() as con:
+        return recommend.active_users(recommend.load_feedback(con), limit).index.tolist()
+
+
+@st.cache_data(show_spinner=False)
+def user_history(path: str, version: str, user_id: str) -> pd.DataFrame:
+    with cursor() as con:
+        return recommend.user_history(recommend.load_feedback(con), recommend.products(con), user_id)
+
+
+def runs(path: str) -> pd.DataFrame:
+    """Saved runs (not cached: training and deleting change them)."""
+    with cursor() as con:
+        return recommend.list_runs(con)
+
+
+def delete_runs(path: str, run_ids: list[int]) -> None:
+    with cursor() as con:
+        recommend.delete_runs(con, run_ids)
+
+
+def train(
+    path: str,
+    selections: dict[str, dict],
+    split: str,
+    k: int,
+    folds: int,
+    progress: Callable[[float, str], None],
+) -> list[int]:
+    """Evaluate the selected models on one split and save each run; returns the new run ids."""
+    with cursor() as con:
+        chosen = recommend.make_split(con, split, folds=folds)
+        results = recommend.compare(chosen, selections, k=k, progress=progress)
+        return [recommend.save_run(con, result) for result in results]
+
+
+@st.cache_resource(show_spinner="Fitting the model on all feedback…", max_entries=8)
+def recommender(path: str, version: str, model: str, params_json: str) -> recommend.Recommender:
+    with cursor() as con:
+        return recommend.fit_recommender(con, model, json.loads(params_json))
+
+
+def best_run_ids(runs: pd.DataFrame, column: str, n: int) -> list[int]:
+    """Ids of the ``n`` runs with the highest ``column`` (ties: newest first)."""
+    return runs.sort_values([column, "run_id"], ascending=False)["run_id"].head(n).tolist()
+
+
+def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, user_id: str, k: int) -> pd.DataFrame:
+    """One user's top-``k`` from the saved run ``run_id``'s model (a row of ``runs``) refitted on all feedback."""
+    run = runs.loc[runs["run_id"] == run_id].iloc[0]
+    fitted = recommender(path, version, str(run["model"]), str(run["params"]))
+    with cursor() as con:
+        return recommend.recommend(con, fitted, [user_id], k)
+
+
+def metric_glossary() -> pd.DataFrame:
+    """One row per leaderboard column: label, plain-language meaning, and which direction is better."""
+    rows = [
+        (info.label, info.explanation, "higher" if info.higher_is_better else "lower")
+        for info in [*recommend.METRICS.values(), *recommend.TIMINGS.values()]
+    ]
+    return pd.DataFrame(rows, columns=list(METRIC_GLOSSARY_COLUMNS))
+
+
+def param_widget(param: Param, key: str) -> object:
+    """A widget for one hyperparameter, starting at its default."""
+    if isinstance(param.default, bool):
+        return st.checkbox(param.name, value=param.default, help=param.help, key=key)
+    if param.choices:
+        return st.selectbox(
+            param.name, param.choices, index=param.choices.index(param.default), help=param.help, key=key
+        )
+    if isinstance(param.default, int):
+        return st.number_input(
+            param.name,
+            min_value=int(param.low),
+            max_value=int(param.high),
+            value=param.default,
+            step=1,
+            help=param.help,
+            key=key,
+        )
+    return st.number_input(
+        param.name,
+        min_value=float(param.low),
+        max_value=float(param.high),
+        value=float(param.default),
+        format="%g",
+        help=param.help,
+        key=key,
+    )
+
+
+def param_widgets(spec: ModelSpec) -> dict:
+    """Widgets for every hyperparameter of ``spec``, two per row; returns name -> chosen value."""
+    values = {}
+    columns = st.columns(2)
+    for position, param in enumerate(spec.params):
+        with columns[position % 2]:
+            values[param.name] = param_widget(param, key=f"param-{spec.name}-{param.name}")
+    return values

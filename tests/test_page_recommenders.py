@@ -1,0 +1,78 @@
+"""The Recommenders page: empty state, training with progress, leaderboard, charts, inspector, deleting runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from retention import warehouse
+from retention.recommend import runs as saved_runs
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "recommenders.py")
+
+
+@pytest.fixture
+def page_db(sample_db, tmp_path, monkeypatch):
+    """A private copy of the sample warehouse: training saves runs, which must not leak into other tests."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_db, path)
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    return str(path)
+
+
+def _count_runs(path: str) -> int:
+    con = warehouse.connect(path)
+    try:
+        return len(saved_runs.list_runs(con))
+    finally:
+        con.close()
+
+
+def test_empty_state_explains_feedback_and_cold_start(page_db):
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "Recommenders"
+    assert "Ratings from the warehouse's ratings table" in at.info[0].value
+    values = {metric.label: metric.value for metric in at.metric}
+    con = warehouse.connect(page_db)
+    try:
+        users = con.execute("SELECT count(DISTINCT user_id) FROM ratings").fetchone()[0]
+    finally:
+        con.close()
+    assert values["Customers with feedback"] == f"{users:,}"
+    assert "Cold-start customers" in values and "Cold-start items" in values
+    assert any("No runs yet" in info.value for info in at.info)
+
+
+def test_train_compare_inspect_and_delete(page_db):
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at.multiselect[0].set_value(["svd", "popularity"]).run()
+    at.number_input(key="param-svd-n_factors").set_value(8).run()
+    at.button[0].click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert "Saved 2 run(s)." in [success.value for success in at.success]
+    assert _count_runs(page_db) == 2
+
+    leaderboard = at.dataframe[0].value
+    assert leaderboard["model"].tolist() == ["popularity", "svd"]
+    assert leaderboard["ndcg_at_k"].notna().all()
+    assert any(button.label == "Download CSV" for button in at.get("download_button"))
+
+    at.selectbox[0].set_value("coverage").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+
+    headings = [markdown.value for markdown in at.markdown]
+    assert "**History**" in headings and any("svd" in heading for heading in headings)
+    recommendation_tables = [frame.value for frame in at.dataframe if "rank" in frame.value.columns]
+    assert recommendation_tables and all(table["rank"].tolist()[:1] == [1] for table in recommendation_tables)
+
+    svd_run = int(leaderboard.loc[leaderboard["model"] == "svd", "run_id"].iloc[0])
+    at.multiselect[-2].set_value([svd_run]).run()
+    next(button for button in at.button if button.label == "Delete selected runs").click().run()
+    assert not at.exception
+    assert _count_runs(page_db) == 1
+    assert at.dataframe[0].value["model"].tolist() == ["popularity"]
