@@ -1,6 +1,181 @@
-"""Cohorts page."""
+"""Cohorts: who comes back, period after period, by cohort and segment."""
 
+import streamlit as st
+
+from retention import cohorts
+from retention.charts import cohorts as charts
+from retention.ui import cohorts as cached
 from retention.ui import common
 
-common.page_header("Cohorts", "Coming next.")
-common.coming_next("cohort retention heatmaps, curves and lifecycle by first purchase, event or signup.")
+common.page_header("Cohorts", "Which customers come back, period after period, and how cohorts and segments differ.")
+
+with common.show_errors():
+    path, version = common.db_path(), common.data_version()
+    offer = cached.options(path, version)
+
+if offer.last is None:
+    st.info("No orders or events in the warehouse yet. Import some on the Data page.")
+    st.stop()
+
+COHORT_LABELS = {"first_purchase": "First purchase", "first_event": "First event", "signup": "Signup date"}
+MODE_LABELS = {"n-day": "N-day", "unbounded": "Unbounded", "brackets": "Day brackets"}
+MEASURE_LABELS = {"retention": "Users retained", "revenue": "Revenue per user"}
+NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
+
+top = st.columns([1.2, 1.2, 1.2, 1.6])
+period = top[0].segmented_control(
+    "Period", cohorts.PERIODS, default="month", required=True, key="period", bind="query-params"
+)
+cohort_choices = [c for c in cohorts.COHORT_BY if offer.has_events or c != "first_event"]
+cohort_by = top[1].selectbox(
+    "Cohort by",
+    cohort_choices,
+    format_func=COHORT_LABELS.get,
+    key="cohort",
+    bind="query-params",
+    help=None if offer.has_events else NO_EVENTS,
+)
+activity = top[2].selectbox(
+    "Return activity",
+    ["purchase", "any", *offer.event_types],
+    format_func=lambda a: {"purchase": "Purchase", "any": "Any event"}.get(a, f"Event: {a}"),
+    key="activity",
+    bind="query-params",
+    disabled=not offer.has_events,
+    help=NO_EVENTS if not offer.has_events else "What counts as coming back.",
+)
+mode = top[3].segmented_control(
+    "Retention mode",
+    list(cohorts.MODES),
+    default="n-day",
+    required=True,
+    format_func=MODE_LABELS.get,
+    key="mode",
+    bind="query-params",
+    help="; ".join(f"{MODE_LABELS[m.name]}: {m.description}" for m in cohorts.MODES.values()),
+)
+second = st.columns([1.2, 1.2, 1.2, 1.6])
+measure = second[0].segmented_control(
+    "Measure",
+    cohorts.MEASURES,
+    default="retention",
+    required=True,
+    format_func=MEASURE_LABELS.get,
+    key="measure",
+    bind="query-params",
+)
+by = second[1].selectbox(
+    "Break down by",
+    ["none", *offer.breakdown_columns],
+    key="by",
+    bind="query-params",
+    help=f"Users column; the {cohorts.TOP_SEGMENTS} largest values are shown, the rest pooled as 'other'.",
+)
+default_start, default_end = cohorts.default_cohort_range(offer.first, offer.last, period)
+chosen_start = second[2].date_input(
+    "First cohort",
+    value=None,
+    min_value=offer.first,
+    max_value=offer.last,
+    key="from",
+    bind="query-params",
+    help=f"Empty: {default_start:%Y-%m-%d} for {period}s.",
+)
+chosen_end = second[2].date_input(
+    "Last cohort",
+    value=None,
+    min_value=offer.first,
+    max_value=offer.last,
+    key="to",
+    bind="query-params",
+    help=f"Empty: {default_end:%Y-%m-%d}.",
+)
+brackets_text = second[3].text_input(
+    "Day brackets",
+    value="1-7, 8-30, 31-90",
+    key="brackets",
+    bind="query-params",
+    disabled=mode != "brackets",
+    help="Days after each user's start, e.g. 1-7, 8-30, 31-90 (used by the Day brackets mode).",
+)
+if not offer.has_events:
+    st.caption(f":material/info: {NO_EVENTS}")
+
+with common.show_errors():
+    settings = dict(
+        period=period,
+        cohort_by=cohort_by,
+        activity=activity,
+        mode=mode,
+        brackets=tuple(cohorts.parse_brackets(brackets_text)) if mode == "brackets" else None,
+        breakdown=None if by == "none" else by,
+        cohort_start=chosen_start or default_start,
+        cohort_end=chosen_end or default_end,
+    )
+    table = cached.cohort_table(path, version, measure=measure, **settings)
+
+if table.empty:
+    st.info("No cohorts in the selected range. Widen the range or choose another cohort definition.")
+    st.stop()
+
+st.caption(
+    f"Cohorts from {settings['cohort_start']:%Y-%m-%d} to {settings['cohort_end']:%Y-%m-%d}; data up to "
+    f"{offer.last:%Y-%m-%d %H:%M}. Grey cells are periods still in progress, not drops."
+)
+
+segments = cohorts.segments_by_size(table)
+segment = st.selectbox("Segment", segments, key="segment", bind="query-params") if segments else None
+shown = cohorts.segment_rows(table, segment)
+
+st.subheader("Retention by cohort")
+st.plotly_chart(charts.cohort_heatmap(shown, period=period, measure=measure), width="stretch")
+common.download_csv(cohorts.for_export(table), "cohorts.csv", label="Download the cohort table")
+
+st.subheader("Retention curves")
+cohort_list = shown.drop_duplicates("cohort")["cohort"].tolist()
+chosen = st.multiselect(
+    "Cohorts to compare", cohort_list, default=cohorts.recent_cohorts(shown), format_func=lambda c: f"{c:%Y-%m-%d}"
+)
+mean = cohorts.mean_curve(table)
+st.plotly_chart(charts.retention_curves(shown, mean, chosen, period=period, measure=measure), width="stretch")
+common.download_csv(mean, "cohort_mean_curve.csv", label="Download the mean curve")
+
+st.subheader("Users of a cell")
+cell = st.columns([1.2, 1, 1.2, 1])
+cell_cohort = cell[0].selectbox(
+    "Cohort",
+    cohort_list,
+    index=cohort_list.index(cohorts.recent_cohorts(shown, 1)[0]),
+    format_func=lambda c: f"{c:%Y-%m-%d}",
+)
+periods = cohorts.cohort_periods(shown, cell_cohort)
+cell_period = cell[1].selectbox(
+    "Period", periods, index=min(1, len(periods) - 1), format_func=cohorts.period_labels(shown).get
+)
+show = cell[2].segmented_control("Show", ["lost", "retained", "all"], default="lost", required=True)
+with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
+with common.show_errors():
+    users = cached.cell_users(
+        path,
+        version,
+        cohort=cell_cohort,
+        period_index=cell_period,
+        segment=segment,
+        retained={"lost": False, "retained": True, "all": None}[show],
+        include_email=with_email,
+        **settings,
+    )
+st.dataframe(users, hide_index=True, height=280)
+common.download_csv(
+    users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
+)
+
+st.subheader("Lifecycle")
+st.caption(
+    "Active customers each period split into new, returning (also active the period before) and resurrecting "
+    "(back after a gap); dormant ones (active the period before, not now) are drawn below zero."
+)
+with common.show_errors():
+    life = cached.lifecycle(path, version, period, activity)
+st.plotly_chart(charts.lifecycle_bars(life, period=period), width="stretch")
+common.download_csv(life, "lifecycle.csv", label="Download the lifecycle table")

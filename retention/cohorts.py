@@ -379,6 +379,7 @@ def cell_users(
     cohort,
     period_index: int,
     segment: str | None = None,
+    retained: bool | None = None,
     include_email: bool = False,
     period: str = "month",
     cohort_by: str = "first_purchase",
@@ -394,7 +395,8 @@ def cell_users(
 
     Takes the same settings as :func:`cohort_table`, plus the cell: ``cohort``
     (the cohort's period start), ``period_index`` (the cell's ``period``) and,
-    with a breakdown, its ``segment``. Emails are added only when
+    with a breakdown, its ``segment``. ``retained=True`` keeps the retained
+    users, ``False`` the lost ones, None all. Emails are added only when
     ``include_email`` is true.
 
     Returns
@@ -407,8 +409,9 @@ def cell_users(
         return activity since the start, the start included); ``last_active``
         (datetime64: start of the latest such period, NaT if none);
         ``revenue`` (net order revenue since the start day, shop currency);
-        ``email`` when asked. Retained users first, then by revenue.
-        ``retained.sum()`` equals the cell's ``active_users``.
+        ``email`` when asked. Retained users first, then by revenue. With
+        ``retained=None``, ``len()`` is the cell's ``cohort_users`` and
+        ``retained.sum()`` its ``active_users``.
     """
     params, day_brackets = _settings(
         con,
@@ -443,6 +446,8 @@ def cell_users(
     )
     if breakdown is None:
         table = table.drop(columns="segment")
+    if retained is not None:
+        table = table[table["retained"] == retained].reset_index(drop=True)
     if include_email:
         emails = con.execute(
             "SELECT user_id, email FROM users WHERE list_contains($ids, user_id)", {"ids": table["user_id"].tolist()}
@@ -500,3 +505,37 @@ def default_cohort_range(
     if shown is not None:
         start = max(start, end - pd.Timedelta(days=shown * (7 if period == "week" else 1) - 1))
     return start, end
+
+
+def segments_by_size(table: pd.DataFrame) -> list[str]:
+    """The segments of a broken-down :func:`cohort_table`, most cohort users first (empty without a breakdown)."""
+    if "segment" not in table.columns or table.empty:
+        return []
+    sizes = table[table["period"] == 0].groupby("segment")["cohort_users"].sum()
+    return sizes.sort_values(ascending=False, kind="stable").index.tolist()
+
+
+def segment_rows(table: pd.DataFrame, segment: str | None) -> pd.DataFrame:
+    """The rows of one segment (the whole table when ``segment`` is None or there is no breakdown)."""
+    if segment is None or "segment" not in table.columns:
+        return table
+    return table[table["segment"] == segment].reset_index(drop=True)
+
+
+def recent_cohorts(table: pd.DataFrame, count: int = 3) -> list[pd.Timestamp]:
+    """The ``count`` latest cohorts whose period 1 is complete (the latest ones if none is), oldest first."""
+    listed = table.drop_duplicates("cohort")["cohort"].sort_values()
+    mature = table.loc[(table["period"] == 1) & table["complete"], "cohort"].drop_duplicates().sort_values()
+    return (mature if len(mature) else listed).tail(count).tolist()
+
+
+def cohort_periods(table: pd.DataFrame, cohort) -> list[int]:
+    """The periods listed for one cohort of a :func:`cohort_table` result, ascending."""
+    return sorted(table.loc[table["cohort"] == pd.Timestamp(cohort), "period"].unique().tolist())
+
+
+def period_labels(table: pd.DataFrame) -> dict[int, str]:
+    """Period -> its label: the bracket label in brackets mode (``"days 1-7"``), else the number."""
+    if "bracket" in table.columns:
+        return dict(zip(table["period"].tolist(), table["bracket"].tolist(), strict=True))
+    return {int(n): str(n) for n in table["period"].unique()}

@@ -1,0 +1,158 @@
+"""Figures of the Cohorts page: the retention triangle, retention curves and the lifecycle bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from retention import cohorts
+
+LABEL_FORMATS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
+MAX_CELL_LABELS = 600
+LIFECYCLE_COLOURS = {"new": "#2ca02c", "returning": "#1f77b4", "resurrecting": "#ff7f0e", "dormant": "#d62728"}
+
+
+def _measure_column(table: pd.DataFrame, measure: str) -> str:
+    return "value" if measure == "revenue" and "value" in table.columns else "retention"
+
+
+def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str = "retention") -> go.Figure:
+    """The retention triangle: one row per cohort (size beside its label), one column per period.
+
+    ``table`` is a :func:`retention.cohorts.cohort_table` result for one
+    segment. Incomplete cells are drawn grey and say so on hover.
+    """
+    column = _measure_column(table, measure)
+    sizes = table.drop_duplicates("cohort")[["cohort", "cohort_users"]].sort_values("cohort")
+    rows = [
+        f"{c:{LABEL_FORMATS[period]}}  ({n:,})" for c, n in zip(sizes["cohort"], sizes["cohort_users"], strict=True)
+    ]
+    row_of = dict(zip(sizes["cohort"], rows, strict=True))
+    labels = cohorts.period_labels(table)
+    columns = [labels[n] for n in sorted(labels)]
+
+    def grid(frame: pd.DataFrame, values: str) -> pd.DataFrame:
+        wide = frame.assign(row=frame["cohort"].map(row_of), col=frame["period"].map(labels)).pivot(
+            index="row", columns="col", values=values
+        )
+        return wide.reindex(index=rows, columns=columns)
+
+    complete = table[table["complete"]]
+    partial = table[~table["complete"]]
+    hover = "Cohort %{y}<br>Period %{x}<br>%{customdata[0]:,} of %{customdata[1]:,} users active" + (
+        "<br>Revenue per user %{z:,.2f}" if column == "value" else "<br>Retention %{z:.1%}"
+    )
+    show_text = len(table) <= MAX_CELL_LABELS
+    text_format = "%{z:,.1f}" if column == "value" else "%{z:.0%}"
+    figure = go.Figure()
+    for frame, colours, suffix, scale in (
+        (complete, "Blues", "", True),
+        (partial, [[0, "#eeeeee"], [1, "#bbbbbb"]], "<br><i>period still in progress</i>", False),
+    ):
+        if frame.empty:
+            continue
+        customdata = np.dstack([grid(frame, "active_users").to_numpy(), grid(frame, "cohort_users").to_numpy()])
+        figure.add_heatmap(
+            z=grid(frame, column).to_numpy(),
+            x=columns,
+            y=rows,
+            customdata=customdata,
+            colorscale=colours,
+            showscale=scale,
+            zmin=0,
+            zmax=float(table[column].max()) if column == "value" else 1,
+            hovertemplate=hover + suffix + "<extra></extra>",
+            texttemplate=text_format if show_text else None,
+            colorbar={
+                "title": "Revenue / user" if column == "value" else "Retention",
+                "tickformat": "" if column == "value" else ".0%",
+            },
+            xgap=1,
+            ygap=1,
+        )
+    figure.update_layout(
+        xaxis={
+            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's own",
+            "type": "category",
+            "side": "top",
+        },
+        yaxis={"title": "Cohort (users)", "autorange": "reversed", "type": "category"},
+        height=max(320, 22 * len(rows) + 120),
+        margin={"t": 60},
+    )
+    return figure
+
+
+def retention_curves(
+    table: pd.DataFrame,
+    mean: pd.DataFrame,
+    chosen: list[pd.Timestamp],
+    *,
+    period: str = "month",
+    measure: str = "retention",
+) -> go.Figure:
+    """Lines of the chosen cohorts plus the size-weighted mean curve (thick), complete cells only.
+
+    ``mean`` is :func:`retention.cohorts.mean_curve` of ``table``; with a
+    ``segment`` column it draws one mean curve per segment.
+    """
+    column = _measure_column(table, measure)
+    labels = cohorts.period_labels(table)
+    figure = go.Figure()
+    for cohort in chosen:
+        rows = table[(table["cohort"] == cohort) & table["complete"]].sort_values("period")
+        figure.add_scatter(
+            x=rows["period"].map(labels), y=rows[column], mode="lines+markers", name=f"{cohort:{LABEL_FORMATS[period]}}"
+        )
+    groups = mean.groupby("segment") if "segment" in mean.columns else [("Mean of all cohorts", mean)]
+    for name, rows in groups:
+        figure.add_scatter(
+            x=rows["period"].map(labels),
+            y=rows[column],
+            mode="lines",
+            line={"width": 4, "color": "black" if "segment" not in mean.columns else None},
+            name=f"{name} (size-weighted)" if "segment" in mean.columns else "Mean of all cohorts (size-weighted)",
+            customdata=rows[["cohorts"]].to_numpy(),
+            hovertemplate="%{y:.1%} over %{customdata[0]} cohorts<extra></extra>" if column == "retention" else None,
+        )
+    figure.update_layout(
+        xaxis={
+            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's own",
+            "type": "category",
+        },
+        yaxis={
+            "title": "Revenue per cohort user" if column == "value" else "Retention",
+            "tickformat": "" if column == "value" else ".0%",
+        },
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 20},
+    )
+    return figure
+
+
+def lifecycle_bars(life: pd.DataFrame, *, period: str = "month") -> go.Figure:
+    """Stacked bars of new, returning and resurrecting customers above zero and dormant ones below.
+
+    The period in progress is drawn faded.
+    """
+    figure = go.Figure()
+    opacity = np.where(life["complete"], 1.0, 0.45)
+    for column, colour in LIFECYCLE_COLOURS.items():
+        figure.add_bar(
+            x=life["period_start"],
+            y=life[column],
+            name=column.capitalize(),
+            marker={"color": colour, "opacity": opacity},
+            hovertemplate=f"{column.capitalize()}: %{{y:,}}<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="relative",
+        xaxis_title=f"{period.capitalize()} starting",
+        yaxis_title="Customers (dormant below zero)",
+        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 20},
+    )
+    return figure

@@ -1,0 +1,60 @@
+"""Cached data for the Cohorts page.
+
+Every wrapper takes the warehouse path and its data version first, so a new
+import invalidates what was cached; the settings are plain hashable values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from retention import cohorts, rollups, warehouse
+from retention.ui.common import cursor
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the warehouse offers the page's widgets."""
+
+    event_types: tuple[str, ...]
+    breakdown_columns: tuple[str, ...]
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+    @property
+    def has_events(self) -> bool:
+        return bool(self.event_types)
+
+
+@st.cache_data(show_spinner=False)
+def options(path: str, version: str) -> Options:
+    with cursor() as con:
+        rollups.ensure_built(con)
+        first, _ = warehouse.data_range(con)
+        return Options(
+            event_types=tuple(cohorts.event_types(con)),
+            breakdown_columns=tuple(cohorts.breakdown_columns(con)),
+            first=first,
+            last=rollups.as_of(con),
+        )
+
+
+@st.cache_data(show_spinner="Counting cohorts…", max_entries=64)
+def cohort_table(path: str, version: str, **settings) -> pd.DataFrame:
+    with cursor() as con:
+        return cohorts.cohort_table(con, **settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def lifecycle(path: str, version: str, period: str, activity: str) -> pd.DataFrame:
+    with cursor() as con:
+        return cohorts.lifecycle(con, period=period, activity=activity)
+
+
+@st.cache_data(show_spinner="Finding the cell's users…", max_entries=32)
+def cell_users(path: str, version: str, **settings) -> pd.DataFrame:
+    with cursor() as con:
+        return cohorts.cell_users(con, **settings)
