@@ -1,0 +1,105 @@
+"""Figures of the Campaigns page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from scipy import stats
+
+from retention.campaigns.simulate import METRIC_LABELS
+
+
+def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
+    figure.update_layout(
+        xaxis_title=x_title, yaxis_title=y_title, margin={"t": 20}, legend={"orientation": "h", "y": -0.25}
+    )
+    return figure
+
+
+def arm_outcomes(summary: pd.DataFrame, metric: str = "net_value") -> go.Figure:
+    """Median of one simulated metric per arm and in total, with its 90% interval as error bars.
+
+    ``summary`` is :attr:`retention.campaigns.Simulation.summary` (long form).
+    """
+    rows = summary[summary["metric"] == metric]
+    figure = go.Figure(
+        go.Bar(
+            x=rows["arm"],
+            y=rows["median"],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["high"] - rows["median"],
+                "arrayminus": rows["median"] - rows["low"],
+            },
+            marker_color=np.where(rows["median"] >= 0, "#2a9d8f", "#e76f51"),
+            hovertemplate="%{x}: median %{y:,.1f}<extra></extra>",
+        )
+    )
+    figure.add_hline(y=0, line_color="grey", line_width=1)
+    return _layout(figure, x_title="Arm", y_title=f"{METRIC_LABELS[metric]} (median, 90% interval)")
+
+
+def net_value_distribution(draws: pd.DataFrame) -> go.Figure:
+    """Histogram of the campaign's total net value over the simulation draws, with the break-even line."""
+    figure = go.Figure(go.Histogram(x=draws["net_value"], nbinsx=60, marker_color="#264653", name="Draws"))
+    figure.add_vline(x=0, line_dash="dash", line_color="#e76f51", annotation_text="break-even")
+    share = float((draws["net_value"] > 0).mean()) if len(draws) else float("nan")
+    figure.update_layout(
+        showlegend=False, title={"text": f"Net value above 0 in {share:.0%} of draws", "font": {"size": 14}}
+    )
+    return _layout(figure, x_title="Total net value", y_title="Draws")
+
+
+def strategy_comparison(frame: pd.DataFrame) -> go.Figure:
+    """Net value per targeting strategy (median, 90% interval); the configured strategy is highlighted."""
+    figure = go.Figure(
+        go.Bar(
+            x=frame["label"] + " (" + frame["members"].map("{:,}".format) + ")",
+            y=frame["net_value_median"],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": frame["net_value_high"] - frame["net_value_median"],
+                "arrayminus": frame["net_value_median"] - frame["net_value_low"],
+            },
+            marker_color=np.where(frame["chosen"], "#2a9d8f", "#a8dadc"),
+            hovertemplate="%{x}<br>median net value %{y:,.0f}<extra></extra>",
+        )
+    )
+    figure.add_hline(y=0, line_color="grey", line_width=1)
+    return _layout(figure, x_title="Strategy (members)", y_title="Net value (median, 90% interval)")
+
+
+def arm_differences(table: pd.DataFrame) -> go.Figure:
+    """Retention difference of each arm against control in percentage points, with its 95% interval."""
+    arms = table[table["arm"] != "control"]
+    figure = go.Figure(
+        go.Scatter(
+            x=arms["retention_diff"] * 100,
+            y=arms["arm"],
+            mode="markers",
+            marker={"size": 12, "color": "#264653"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (arms["retention_diff_high"] - arms["retention_diff"]) * 100,
+                "arrayminus": (arms["retention_diff"] - arms["retention_diff_low"]) * 100,
+            },
+            hovertemplate="%{y}: %{x:+.1f} pp<extra></extra>",
+        )
+    )
+    figure.add_vline(x=0, line_color="grey", line_dash="dash")
+    return _layout(figure, x_title="Retention vs control (percentage points, 95% interval)", y_title="Arm")
+
+
+def posterior_curves(post: pd.DataFrame, points: int = 400) -> go.Figure:
+    """Beta posterior density of each arm's retention (``post`` from :func:`retention.campaigns.posteriors`)."""
+    low = max(0.0, float(post["low"].min()) - 0.05)
+    high = min(1.0, float(post["high"].max()) + 0.05)
+    grid = np.linspace(low, high, points)
+    figure = go.Figure()
+    for row in post.itertuples():
+        figure.add_scatter(x=grid * 100, y=stats.beta.pdf(grid, row.alpha, row.beta), mode="lines", name=row.arm)
+    return _layout(figure, x_title="Retention (%)", y_title="Posterior density")

@@ -1,0 +1,103 @@
+"""The Campaigns page under AppTest: no scores, building and simulating, launching once, measuring."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_campaigns_fixtures import scored_copy
+
+from retention import campaigns, warehouse
+from retention.campaigns.response import simulate_response
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "campaigns.py")
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def scored_db(sample_db, tmp_path_factory) -> str:
+    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_page"))
+
+
+@pytest.fixture
+def writable_db(scored_db, tmp_path, monkeypatch) -> str:
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(scored_db, path)
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    return str(path)
+
+
+def _query(path: str, sql: str, params=None):
+    con = warehouse.connect(path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_without_scores_the_page_says_what_it_needs(sample_db, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", sample_db)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Campaigns"
+    assert any("score customers on the At-risk users page first" in info.value for info in at.info)
+    assert any("No campaigns yet" in info.value for info in at.info)
+
+
+def test_builder_shows_the_audience_and_simulates(writable_db):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {metric.label: metric.value for metric in at.metric}
+    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
+    assert metrics["Customers in audience"] == f"{expected:,}"
+    at.slider(key="aud-min-risk").set_value(0.8).run()
+    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.8")[0][0]
+    assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
+    simulated = [frame.value for frame in at.dataframe if "net_value_median" in frame.value.columns]
+    assert simulated and simulated[0]["arm"].tolist() == ["discount_email", "recommendations_email", "total"]
+    assert {button.label for button in at.get("download_button")} >= {
+        "Download the simulation",
+        "Download the comparison",
+    }
+
+
+def test_launch_needs_confirmation_and_happens_once(writable_db):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert at.button(key="launch").disabled
+    at.checkbox(key="launch-confirm").check().run()
+    at.button(key="launch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Launched campaign 1" in message.value for message in at.success)
+    labels = [button.label for button in at.get("download_button")]
+    assert any(label.startswith("Download arm discount_email") for label in labels)
+    assert not any("control" in label for label in labels)
+    at.button(key="launch").click().run()
+    assert any("already launched as campaign 1" in info.value for info in at.info)
+    assert _query(writable_db, "SELECT count(*) FROM campaigns")[0][0] == 1
+
+
+def test_results_view_measures_and_proposes_the_next_wave(writable_db):
+    con = warehouse.connect(writable_db)
+    try:
+        config = campaigns.parse_config(
+            {
+                "name": "Page results",
+                "audience": {},
+                "holdout_share": 0.3,
+                "arms": [{"name": "discount", "template": "discount_email", "uplift": [0.05, 0.1, 0.2]}],
+            }
+        )
+        campaign_id = campaigns.launch(con, config).campaign_id
+        simulate_response(con, campaign_id, {"discount": 0.3})
+    finally:
+        con.close()
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    results = [frame.value for frame in at.dataframe if "retention_diff" in frame.value.columns]
+    assert results and results[0]["arm"].tolist() == ["control", "discount"]
+    assert at.data_editor(key="wave-split").value["share"].sum() == pytest.approx(1.0)
+    at.button(key="record").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _query(writable_db, "SELECT status FROM campaigns WHERE campaign_id = ?", [campaign_id])[0][0] == "measured"
