@@ -1,0 +1,25 @@
+-- Upsert the loadable rows of ingest_stage into products, one row per item_id.
+-- Within the file: title is the item's most frequent non-empty title (a tie goes to the title seen
+-- on the latest row); the other columns come from the item's latest row.
+-- Across imports the newest import wins.
+INSERT OR REPLACE INTO products (item_id, title, category, brand, price, description, batch_id)
+WITH title_counts AS (
+    SELECT item_id, title, count(*) AS n, max(row_number) AS last_row
+    FROM ingest_stage
+    WHERE reason IS NULL AND title IS NOT NULL
+    GROUP BY ALL
+),
+best_title AS (
+    SELECT item_id, first(title ORDER BY n DESC, last_row DESC) AS title
+    FROM title_counts
+    GROUP BY item_id
+),
+latest AS (
+    SELECT *
+    FROM ingest_stage
+    WHERE reason IS NULL
+    QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY row_number DESC) = 1
+)
+SELECT latest.item_id, best_title.title, latest.category, latest.brand, latest.price, latest.description, $batch_id
+FROM latest
+LEFT JOIN best_title USING (item_id)

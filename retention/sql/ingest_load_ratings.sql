@@ -1,0 +1,5 @@
+-- Append the loadable rows of ingest_stage to ratings, in file order.
+INSERT INTO ratings (user_id, item_id, rating, ts, batch_id)
+SELECT user_id, item_id, rating, ts, $batch_id
+FROM ingest_stage
+WHERE reason IS NULL

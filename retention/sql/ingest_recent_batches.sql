@@ -1,0 +1,5 @@
+-- The latest import batches, newest first.
+SELECT batch_id, table_name, source_name, rows_read, rows_loaded, rows_rejected, imported_at
+FROM import_batches
+ORDER BY batch_id DESC
+LIMIT $limit

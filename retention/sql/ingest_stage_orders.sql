@@ -1,0 +1,51 @@
+-- Check and type the order lines of a file into the temp table ingest_stage.
+-- The source select put in FROM has the file's mapped columns as text, named canonically (NULL
+-- when empty or unmapped), plus row_number (the row's number in the file) and source_row (the
+-- whole row, kept as JSON for rejects). reason is NULL for a loadable row, else its first problem.
+-- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
+-- Checks test the cheap typed value first so that the text is looked at again only on failure.
+CREATE OR REPLACE TEMP TABLE ingest_stage AS
+WITH typed AS (
+    SELECT
+        row_number,
+        source_row,
+        normalize_id(order_id) AS order_id,
+        normalize_id(user_id) AS user_id,
+        normalize_id(item_id) AS item_id,
+        ts AS ts_text,
+        parse_ts(ts, $ts_format) AS ts,
+        quantity AS quantity_text,
+        parse_number(quantity) AS quantity,
+        unit_price AS unit_price_text,
+        parse_number(unit_price) AS unit_price,
+        discount AS discount_text,
+        parse_number(discount) AS discount
+    FROM ({source})
+),
+checked AS (
+    SELECT
+        *,
+        CASE
+            WHEN order_id IS NULL THEN 'missing order_id'
+            WHEN user_id IS NULL THEN 'missing user_id'
+            WHEN ts IS NULL AND NOT present(ts_text) THEN 'missing ts'
+            WHEN ts IS NULL THEN 'unparseable ts'
+            WHEN quantity IS NULL AND present(quantity_text) THEN 'non-numeric quantity'
+            WHEN unit_price IS NULL AND present(unit_price_text) THEN 'non-numeric unit_price'
+            WHEN discount IS NULL AND present(discount_text) THEN 'non-numeric discount'
+            WHEN discount NOT BETWEEN 0 AND 1 THEN 'discount outside 0-1'
+        END AS reason
+    FROM typed
+)
+SELECT
+    row_number,
+    order_id,
+    user_id,
+    item_id,
+    ts,
+    coalesce(quantity, $default_quantity) AS quantity,
+    coalesce(unit_price, $default_unit_price) AS unit_price,
+    coalesce(discount, $default_discount) AS discount,
+    reason,
+    CASE WHEN reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END AS raw
+FROM checked

@@ -1,0 +1,36 @@
+-- Check and type the products of a file into the temp table ingest_stage
+-- (source select as in ingest_stage_orders.sql). Duplicate ids are resolved by ingest_load_products.sql.
+CREATE OR REPLACE TEMP TABLE ingest_stage AS
+WITH typed AS (
+    SELECT
+        row_number,
+        source_row,
+        normalize_id(item_id) AS item_id,
+        clean_text(title) AS title,
+        clean_text(category) AS category,
+        clean_text(brand) AS brand,
+        price AS price_text,
+        parse_number(price) AS price,
+        clean_text(description) AS description
+    FROM ({source})
+),
+checked AS (
+    SELECT
+        *,
+        CASE
+            WHEN item_id IS NULL THEN 'missing item_id'
+            WHEN price IS NULL AND present(price_text) THEN 'non-numeric price'
+        END AS reason
+    FROM typed
+)
+SELECT
+    row_number,
+    item_id,
+    title,
+    category,
+    brand,
+    price,
+    description,
+    reason,
+    CASE WHEN reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END AS raw
+FROM checked

@@ -1,0 +1,34 @@
+-- Check and type the users of a file into the temp table ingest_stage
+-- (source select as in ingest_stage_orders.sql). Duplicate ids are resolved by ingest_load_users.sql.
+CREATE OR REPLACE TEMP TABLE ingest_stage AS
+WITH typed AS (
+    SELECT
+        row_number,
+        source_row,
+        normalize_id(user_id) AS user_id,
+        signup_ts AS signup_ts_text,
+        parse_ts(signup_ts, $ts_format) AS signup_ts,
+        clean_text(country) AS country,
+        clean_text(channel) AS channel,
+        clean_text(email) AS email
+    FROM ({source})
+),
+checked AS (
+    SELECT
+        *,
+        CASE
+            WHEN user_id IS NULL THEN 'missing user_id'
+            WHEN signup_ts IS NULL AND present(signup_ts_text) THEN 'unparseable signup_ts'
+        END AS reason
+    FROM typed
+)
+SELECT
+    row_number,
+    user_id,
+    signup_ts,
+    country,
+    channel,
+    email,
+    reason,
+    CASE WHEN reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END AS raw
+FROM checked

@@ -1,0 +1,527 @@
+"""Import of CSV, CSV.gz and Parquet files: mapping, checks, rejects, upserts, transactions, CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from retention import ingest, rollups, warehouse
+from retention.cli import main
+from retention.errors import DataError
+
+DATA = Path(__file__).parent / "data"
+RETAIL_SLICE = DATA / "online_retail_slice.csv.gz"
+RETAIL_ORDER_MAP = [
+    "--map", "order_id=InvoiceNo", "--map", "item_id=StockCode", "--map", "ts=InvoiceDate",
+    "--map", "quantity=Quantity", "--map", "unit_price=UnitPrice", "--map", "user_id=CustomerID",
+]  # fmt: skip
+
+ORDERS_CSV = """order_id,user_id,item_id,ts,quantity,unit_price,discount
+o1,u1,i1,2024-01-05 10:00:00,2,3.5,0
+o1,u1,i2,2024-01-05 10:00:00,1,10,0.25
+o2,u2,i1,2024-02-01 09:30:00,-1,3.5,
+o3,u1,i3,2024-03-01,,,
+"""
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = warehouse.connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def rejects_of(con, batch_id: int) -> list[tuple[int, str]]:
+    return [tuple(row) for row in ingest.rejects(con, batch_id)[["row_number", "reason"]].itertuples(index=False)]
+
+
+def counts(con) -> dict[str, int]:
+    tables = ["orders", "users", "products", "events", "ratings", "import_batches", "import_rejects"]
+    return {table: warehouse.row_count(con, table) for table in tables}
+
+
+# --- the id expression ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("17850.0", "17850"),
+        (" 17850.00 ", "17850"),
+        ("-3.0", "-3"),
+        ("0.0", "0"),
+        ("007", "007"),
+        ("1.5", "1.5"),
+        ("85123A", "85123A"),
+        ("BANK CHARGES", "BANK CHARGES"),
+        ("12.0a", "12.0a"),
+        ("1e3", "1e3"),
+        ("  x  ", "x"),
+        ("   ", None),
+        (None, None),
+    ],
+)
+def test_normalize_id(raw, expected):
+    scratch = duckdb.connect()
+    ingest.install_macros(scratch)
+    assert scratch.execute("SELECT normalize_id(CAST($v AS VARCHAR))", {"v": raw}).fetchone()[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "fmt", "expected"),
+    [
+        ("2024-01-05 10:00:00", None, "2024-01-05 10:00:00"),
+        ("2024-01-05T10:00:00", None, "2024-01-05 10:00:00"),
+        ("2024-01-05", None, "2024-01-05 00:00:00"),
+        ("2024-01-05T10:00:00Z", None, "2024-01-05 10:00:00"),
+        ("2024-01-05 10:00:00+02:00", None, "2024-01-05 08:00:00"),
+        ("1704448800", None, "2024-01-05 10:00:00"),  # epoch seconds
+        ("1/5/2024 10:00", "%m/%d/%Y %H:%M", "2024-01-05 10:00:00"),
+        ("1704448800", "%m/%d/%Y %H:%M", "2024-01-05 10:00:00"),
+        ("yesterday", None, None),
+        ("2024-13-05", None, None),
+        ("2024-01-05 10:00:00", "%m/%d/%Y %H:%M", None),
+    ],
+)
+def test_parse_ts(raw, fmt, expected):
+    scratch = duckdb.connect()
+    ingest.install_macros(scratch)
+    value = scratch.execute("SELECT parse_ts(CAST($v AS VARCHAR), $fmt)", {"v": raw, "fmt": fmt}).fetchone()[0]
+    assert value == (pd.Timestamp(expected).to_pydatetime() if expected else None)
+
+
+# --- good files ----------------------------------------------------------------------------
+
+
+def test_good_orders_file_is_loaded_with_defaults(con, tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_CSV)
+    result = ingest.import_file(con, "orders", path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 4, 0)
+    assert result.rejects_by_reason.empty
+    orders = con.execute("SELECT * FROM orders ORDER BY order_id, item_id").df()
+    assert orders["order_id"].tolist() == ["o1", "o1", "o2", "o3"]
+    assert orders["quantity"].tolist() == [2, 1, -1, 1]  # a return is kept; a blank quantity is 1
+    assert orders["unit_price"].tolist() == [3.5, 10, 3.5, 0]
+    assert orders["discount"].tolist() == [0, 0.25, 0, 0]
+    assert orders["ts"].tolist() == [pd.Timestamp("2024-01-05 10:00"), pd.Timestamp("2024-01-05 10:00")] + [
+        pd.Timestamp("2024-02-01 09:30"),
+        pd.Timestamp("2024-03-01"),
+    ]
+    assert set(orders["batch_id"]) == {result.batch_id}
+    batch = con.execute("SELECT * FROM import_batches").df().iloc[0]
+    assert batch["table_name"] == "orders"
+    assert batch["source_name"] == "orders.csv"
+    assert batch["sha256"] == ingest.file_sha256(path)
+    assert (batch["rows_read"], batch["rows_loaded"], batch["rows_rejected"]) == (4, 4, 0)
+
+
+def test_mapping_and_case_insensitive_names(con, tmp_path):
+    path = write(tmp_path, "o.csv", "Invoice,Customer,TS,Qty\nA1,17850.0,2024-01-01,3\n")
+    result = ingest.import_file(
+        con, "orders", path, mapping={"order_id": "Invoice", "user_id": "Customer", "quantity": "Qty"}
+    )
+    assert result.rows_loaded == 1
+    assert con.execute("SELECT order_id, user_id, quantity FROM orders").fetchall() == [("A1", "17850", 3.0)]
+
+
+def test_ids_are_normalised_on_import(con, tmp_path):
+    path = write(
+        tmp_path,
+        "o.csv",
+        'order_id,user_id,item_id,ts\n" 536365 ",17850.0, 85123A ,2024-01-01\n536366.0,007,POST,2024-01-01\n',
+    )
+    ingest.import_file(con, "orders", path)
+    rows = con.execute("SELECT order_id, user_id, item_id FROM orders ORDER BY order_id").fetchall()
+    assert rows == [("536365", "17850", "85123A"), ("536366", "007", "POST")]
+
+
+def test_ts_format_and_epoch_seconds(con, tmp_path):
+    path = write(
+        tmp_path, "o.csv", "order_id,user_id,ts\na,u,12/1/2010 8:26\nb,u,1291191960\nc,u,2010-12-01 08:26:00\n"
+    )
+    result = ingest.import_file(con, "orders", path, ts_format="%m/%d/%Y %H:%M")
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert rejects_of(con, result.batch_id) == [(4, "unparseable ts")]
+    assert con.execute("SELECT DISTINCT ts FROM orders").fetchall() == [
+        (pd.Timestamp("2010-12-01 08:26").to_pydatetime(),)
+    ]
+
+
+def test_invalid_ts_format_is_refused(con, tmp_path):
+    path = write(tmp_path, "o.csv", "order_id,user_id,ts\na,u,2024-01-01\n")
+    with pytest.raises(DataError, match="not a strptime layout"):
+        ingest.import_file(con, "orders", path, ts_format="%Q")
+    assert counts(con)["import_batches"] == 0
+
+
+def test_other_separator_and_gzip_without_gz_name(con, tmp_path):
+    path = tmp_path / "orders.txt"
+    path.write_bytes(gzip.compress(b"order_id;user_id;ts;unit_price\na;u;2024-01-01;1.5\n"))
+    assert ingest.file_format(path) == "csv.gz"
+    result = ingest.import_file(con, "orders", path, sep=";")
+    assert result.rows_loaded == 1
+    assert con.execute("SELECT unit_price FROM orders").fetchone()[0] == 1.5
+
+
+def test_parquet_file(con, tmp_path):
+    path = tmp_path / "ratings.parquet"
+    pd.DataFrame(
+        {
+            "userId": [1, 2, 3],
+            "movieId": [10.0, 20.0, 30.0],
+            "rating": [4.5, 0.5, 3.0],
+            "timestamp": [964982703, 964981247, 964982224],
+        }
+    ).to_parquet(path, index=False)
+    assert ingest.file_format(path) == "parquet"
+    result = ingest.import_file(
+        con, "ratings", path, mapping=ingest.guess_mapping("ratings", ingest.file_columns(path))
+    )
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    assert rejects_of(con, result.batch_id) == [(2, "rating outside 1-5")]  # Parquet rows count from 1
+    assert con.execute("SELECT user_id, item_id, rating, ts FROM ratings ORDER BY user_id").fetchall() == [
+        ("1", "10", 4.5, pd.Timestamp(964982703, unit="s").to_pydatetime()),
+        ("3", "30", 3.0, pd.Timestamp(964982224, unit="s").to_pydatetime()),
+    ]
+
+
+def test_events_file(con, tmp_path):
+    path = write(
+        tmp_path, "e.csv", "user_id,ts,event_type,item_id\nu1,2024-01-01 10:00,view,i1\nu1,2024-01-01 10:01,,i1\n"
+    )
+    result = ingest.import_file(con, "events", path)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert rejects_of(con, result.batch_id) == [(3, "missing event_type")]
+
+
+# --- bad files -----------------------------------------------------------------------------
+
+
+def test_missing_required_column_names_it_and_lists_the_files_columns(con, tmp_path):
+    path = write(tmp_path, "o.csv", "order_id,customer,ts\na,u,2024-01-01\n")
+    with pytest.raises(DataError) as error:
+        ingest.import_file(con, "orders", path)
+    message = str(error.value)
+    assert "'user_id'" in message
+    assert "'order_id', 'customer', 'ts'" in message
+    assert counts(con)["import_batches"] == 0
+
+
+def test_mapping_to_an_unknown_column_is_refused(con, tmp_path):
+    path = write(tmp_path, "o.csv", "order_id,user_id,ts\na,u,2024-01-01\n")
+    with pytest.raises(DataError, match="no column of the file"):
+        ingest.import_file(con, "orders", path, mapping={"quantity": "Qty"})
+    with pytest.raises(DataError, match="orders has no column 'colour'"):
+        ingest.import_file(con, "orders", path, mapping={"colour": "ts"})
+
+
+def test_unparseable_and_missing_timestamps(con, tmp_path):
+    path = write(tmp_path, "o.csv", "order_id,user_id,ts\na,u,2024-01-01\nb,u,yesterday\nc,u,\nd,u,2024-02-30\n")
+    result = ingest.import_file(con, "orders", path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (4, 1, 3)
+    assert rejects_of(con, result.batch_id) == [(3, "unparseable ts"), (4, "missing ts"), (5, "unparseable ts")]
+    assert dict(result.rejects_by_reason.itertuples(index=False)) == {"unparseable ts": 2, "missing ts": 1}
+
+
+def test_non_numeric_values_and_discount_range(con, tmp_path):
+    text = (
+        "order_id,user_id,ts,quantity,unit_price,discount\n"
+        "a,u,2024-01-01,two,1,0\n"
+        "b,u,2024-01-01,1,£3,0\n"
+        "c,u,2024-01-01,1,1,1.5\n"
+        "d,u,2024-01-01,1,1,x\n"
+        "e,u,2024-01-01,nan,1,0\n"
+        "f,u,2024-01-01,0,1,1\n"
+    )
+    result = ingest.import_file(con, "orders", write(tmp_path, "o.csv", text))
+    assert rejects_of(con, result.batch_id) == [
+        (2, "non-numeric quantity"),
+        (3, "non-numeric unit_price"),
+        (4, "discount outside 0-1"),
+        (5, "non-numeric discount"),
+        (6, "non-numeric quantity"),
+    ]
+    assert con.execute("SELECT order_id, quantity, discount FROM orders").fetchall() == [("f", 0.0, 1.0)]
+
+
+def test_first_problem_is_the_reason_and_raw_keeps_the_row(con, tmp_path):
+    path = write(tmp_path, "o.csv", 'order_id,user_id,ts,quantity\na,,never,"x, y"\n')
+    result = ingest.import_file(con, "orders", path)
+    reject = ingest.rejects(con, result.batch_id).iloc[0]
+    assert (reject["row_number"], reject["reason"]) == (2, "missing user_id")
+    assert json.loads(reject["raw"]) == {"order_id": "a", "user_id": None, "ts": "never", "quantity": "x, y"}
+
+
+def test_ratings_checks(con, tmp_path):
+    text = "user_id,item_id,rating\nu,i,5\nu,i,6\nu,i,0.5\nu,i,good\nu,i,\n,i,3\n"
+    result = ingest.import_file(con, "ratings", write(tmp_path, "r.csv", text))
+    assert result.rows_loaded == 1
+    assert rejects_of(con, result.batch_id) == [
+        (3, "rating outside 1-5"),
+        (4, "rating outside 1-5"),
+        (5, "non-numeric rating"),
+        (6, "missing rating"),
+        (7, "missing user_id"),
+    ]
+
+
+def test_empty_file_and_header_only(con, tmp_path):
+    with pytest.raises(DataError, match="is empty"):
+        ingest.import_file(con, "orders", write(tmp_path, "empty.csv", ""))
+    with pytest.raises(DataError, match="no data rows"):
+        ingest.import_file(con, "orders", write(tmp_path, "header.csv", "order_id,user_id,ts\n"))
+    with pytest.raises(DataError, match="does not exist"):
+        ingest.import_file(con, "orders", tmp_path / "nope.csv")
+    assert counts(con)["import_batches"] == 0
+
+
+@pytest.mark.parametrize("bad_line", ["b,u,2024-01-01,extra,fields", "b,u"])
+def test_ragged_csv_is_a_data_error(con, tmp_path, bad_line):
+    path = write(tmp_path, "o.csv", f"order_id,user_id,ts\na,u,2024-01-01\n{bad_line}\n")
+    with pytest.raises(DataError, match="cannot split the rows of 'o.csv'"):
+        ingest.import_file(con, "orders", path)
+    with pytest.raises(DataError, match="cannot read 'o.csv'.*as many fields as the header"):
+        ingest.import_file(con, "orders", path, sep=",")
+    assert counts(con)["import_batches"] == 0
+
+
+def test_invalid_utf8_is_a_data_error(con, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_bytes(b"order_id,user_id,ts\na,u,2024-01-01\nb,\xff\xfe,2024-01-01\n")
+    with pytest.raises(DataError, match="cannot read 'o.csv'"):
+        ingest.import_file(con, "orders", path)
+
+
+def test_reject_row_numbers_point_at_the_file_line(con, tmp_path):
+    lines = ["order_id,user_id,ts"]
+    for i in range(5000):
+        user = "" if i % 997 == 3 else f"u{i}"
+        lines.append(f"o{i},{user},2024-01-01")
+    path = write(tmp_path, "o.csv", "\n".join(lines) + "\n")
+    result = ingest.import_file(con, "orders", path)
+    rejected = ingest.rejects(con, result.batch_id)
+    assert len(rejected) == sum(1 for i in range(5000) if i % 997 == 3)
+    for row_number, raw in rejected[["row_number", "raw"]].itertuples(index=False):
+        assert lines[row_number - 1] == f"{json.loads(raw)['order_id']},,2024-01-01"
+
+
+# --- keyed tables --------------------------------------------------------------------------
+
+
+def test_users_upsert_latest_row_wins(con, tmp_path):
+    first = write(
+        tmp_path, "u1.csv", "user_id,country,signup_ts\n1.0,UK,2024-01-01\n2,FR,2024-01-02\n1,DE,2024-01-03\n"
+    )
+    result = ingest.import_file(con, "users", first)
+    assert (result.rows_read, result.rows_loaded, result.rows_merged) == (3, 2, 1)
+    assert con.execute("SELECT user_id, country FROM users ORDER BY 1").fetchall() == [("1", "DE"), ("2", "FR")]
+    second = write(tmp_path, "u2.csv", "user_id,country\n2,ES\n3,IT\n")
+    ingest.import_file(con, "users", second)
+    rows = con.execute("SELECT user_id, country, signup_ts IS NULL FROM users ORDER BY 1").fetchall()
+    assert rows == [("1", "DE", False), ("2", "ES", True), ("3", "IT", True)]
+
+
+def test_products_title_is_the_most_frequent_then_latest(con, tmp_path):
+    text = (
+        "StockCode,Description,UnitPrice\n"
+        "A,RED MUG,1\n"
+        "A,red mug,2\n"
+        "A,RED MUG,3\n"
+        "A,,4\n"  # latest row: price 4, but no title
+        "B,BLUE CUP,1\n"
+        "B,BLUE CUP (NEW),2\n"  # a tie: the latest row's title wins
+        "C,,1\n"
+    )
+    mapping = {"item_id": "StockCode", "title": "Description", "price": "UnitPrice"}
+    result = ingest.import_file(con, "products", write(tmp_path, "p.csv", text), mapping=mapping)
+    assert (result.rows_loaded, result.rows_merged) == (3, 4)
+    rows = con.execute("SELECT item_id, title, price, description FROM products ORDER BY 1").fetchall()
+    assert rows == [("A", "RED MUG", 4.0, None), ("B", "BLUE CUP (NEW)", 2.0, None), ("C", None, 1.0, None)]
+
+
+# --- transactions and re-imports -----------------------------------------------------------
+
+
+def test_failed_import_leaves_the_warehouse_as_it_was(con, tmp_path, monkeypatch):
+    ingest.import_file(con, "orders", write(tmp_path, "a.csv", ORDERS_CSV))
+    before = counts(con)
+    batches = con.execute("SELECT * FROM import_batches").fetchall()
+
+    def broken_refresh(connection):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rollups, "refresh", broken_refresh)
+    bad = write(tmp_path, "b.csv", ORDERS_CSV.replace("o1", "o9") + "o4,,i1,2024-01-01,1,1,0\n")
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest.import_file(con, "orders", bad)
+    assert counts(con) == before
+    assert con.execute("SELECT * FROM import_batches").fetchall() == batches
+    assert con.execute("SELECT count(*) FROM orders WHERE order_id = 'o9'").fetchone()[0] == 0
+
+
+def test_same_file_is_refused_then_replaced(con, tmp_path):
+    path = write(tmp_path, "o.csv", ORDERS_CSV + "o5,,i1,2024-01-01,1,1,0\n")
+    first = ingest.import_file(con, "orders", path)
+    with pytest.raises(DataError, match="already imported into orders"):
+        ingest.import_file(con, "orders", path)
+    # The same bytes under another name are the same file.
+    copy = write(tmp_path, "copy.csv", path.read_text())
+    with pytest.raises(DataError, match="already imported"):
+        ingest.import_file(con, "orders", copy)
+    again = ingest.import_file(con, "orders", path, replace=True)
+    assert again.replaced_batches == (first.batch_id,)
+    assert warehouse.row_count(con, "orders") == 4
+    assert con.execute("SELECT DISTINCT batch_id FROM orders").fetchall() == [(again.batch_id,)]
+    assert con.execute("SELECT batch_id FROM import_batches").fetchall() == [(again.batch_id,)]
+    assert con.execute("SELECT batch_id, row_number FROM import_rejects").fetchall() == [(again.batch_id, 6)]
+    # Another table may take the same file.
+    assert ingest.import_file(con, "users", path).rows_loaded == 2
+
+
+def test_replace_on_a_keyed_table(con, tmp_path):
+    path = write(tmp_path, "u.csv", "user_id,country\n1,UK\n2,FR\n")
+    ingest.import_file(con, "users", path)
+    ingest.import_file(con, "users", write(tmp_path, "u2.csv", "user_id,country\n3,IT\n"))
+    result = ingest.import_file(con, "users", path, replace=True)
+    assert result.rows_loaded == 2
+    assert con.execute("SELECT user_id, country FROM users ORDER BY 1").fetchall() == [
+        ("1", "UK"),
+        ("2", "FR"),
+        ("3", "IT"),
+    ]
+
+
+# --- mapping guesses and previews ----------------------------------------------------------
+
+
+def test_guess_mapping_online_retail():
+    columns = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+    assert ingest.guess_mapping("orders", columns) == {
+        "order_id": "InvoiceNo",
+        "user_id": "CustomerID",
+        "item_id": "StockCode",
+        "ts": "InvoiceDate",
+        "quantity": "Quantity",
+        "unit_price": "UnitPrice",
+        "discount": None,
+    }
+    products = ingest.guess_mapping("products", columns)
+    assert (products["item_id"], products["title"], products["price"], products["description"]) == (
+        "StockCode",
+        "Description",
+        "UnitPrice",
+        None,
+    )
+    assert ingest.guess_mapping("users", columns)["country"] == "Country"
+
+
+def test_guess_mapping_prefers_exact_names():
+    mapping = ingest.guess_mapping("products", ["sku", "title", "description", "Price"])
+    assert mapping == {
+        "item_id": "sku",
+        "title": "title",
+        "category": None,
+        "brand": None,
+        "price": "Price",
+        "description": "description",
+    }
+    assert ingest.guess_mapping("ratings", ["userId", "movieId", "rating", "timestamp"]) == {
+        "user_id": "userId",
+        "item_id": "movieId",
+        "rating": "rating",
+        "ts": "timestamp",
+    }
+
+
+def test_mapped_column_is_not_taken_again_by_name(con, tmp_path):
+    path = write(tmp_path, "p.csv", "item_id,Description\nA,RED MUG\n")
+    ingest.import_file(con, "products", path, mapping={"title": "Description"})
+    assert con.execute("SELECT title, description FROM products").fetchall() == [("RED MUG", None)]
+
+
+def test_preview_and_columns():
+    assert ingest.file_columns(RETAIL_SLICE)[:3] == ["InvoiceNo", "StockCode", "Description"]
+    head = ingest.preview(RETAIL_SLICE, rows=5)
+    assert len(head) == 5
+    assert head.loc[0, "CustomerID"] == "17850.0"  # text, as in the file
+
+
+# --- Online Retail through the command line ------------------------------------------------
+
+
+def test_online_retail_slice_via_cli(tmp_path, capsys):
+    db = str(tmp_path / "w.duckdb")
+    assert main(["import", "orders", str(RETAIL_SLICE), "--db", db, *RETAIL_ORDER_MAP]) == 0
+    report = capsys.readouterr().out
+    products_map = ["--map", "item_id=StockCode", "--map", "title=Description", "--map", "price=UnitPrice"]
+    assert main(["import", "products", str(RETAIL_SLICE), "--db", db, *products_map]) == 0
+
+    lines = pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False)
+    guest = lines["CustomerID"].str.strip() == ""
+    members = lines[~guest]
+    assert f"rows read      {len(lines):>12,}" in report
+    assert f"rows loaded    {len(members):>12,}" in report
+    assert f"missing user_id {guest.sum():>18,}".replace(" ", "") in report.replace(" ", "")
+
+    con = warehouse.connect(db)
+    try:
+        orders = con.execute("SELECT * FROM orders").df()
+        assert len(orders) == len(members)
+        # Duplicate lines are kept as they are: the file has them and so does the table.
+        assert members.duplicated().sum() > 0
+        returns = pd.to_numeric(members["Quantity"]) <= 0
+        assert (orders["quantity"] <= 0).sum() == returns.sum()
+        cancelled = members["InvoiceNo"].str.startswith("C")
+        assert orders["order_id"].str.startswith("C").sum() == cancelled.sum() > 0
+        assert sorted(orders["user_id"].unique()) == sorted(members["CustomerID"].str.removesuffix(".0").unique())
+        assert orders["ts"].min() == pd.Timestamp(members["InvoiceDate"].min())
+        assert orders["unit_price"].sum() == pytest.approx(pd.to_numeric(members["UnitPrice"]).sum())
+
+        batch = con.execute("SELECT batch_id FROM import_batches WHERE table_name = 'orders'").fetchone()[0]
+        rejected = ingest.rejects(con, batch)
+        assert set(rejected["reason"]) == {"missing user_id"}
+        assert rejected["row_number"].tolist() == (lines.index[guest] + 2).tolist()
+
+        products = con.execute("SELECT item_id, title, price FROM products").df().set_index("item_id")
+        codes = lines["StockCode"].str.strip()
+        assert sorted(products.index) == sorted(codes.unique())
+        assert {"POST", "M", "BANK CHARGES", "AMAZONFEE", "D"} <= set(products.index)
+        described = lines.assign(title=lines["Description"].str.strip(), row=range(len(lines)))
+        described = described[described["title"] != ""]
+        tally = described.groupby(["StockCode", "title"]).agg(n=("row", "size"), last=("row", "max")).reset_index()
+        best = tally.sort_values(["n", "last"]).groupby("StockCode").tail(1).set_index("StockCode")["title"]
+        assert products["title"].dropna().sort_index().to_dict() == best.sort_index().to_dict()
+        latest_price = lines.groupby("StockCode")["UnitPrice"].last().astype(float)
+        assert products["price"].sort_index().tolist() == latest_price.sort_index().tolist()
+    finally:
+        con.close()
+
+
+def test_cli_exit_status_and_messages(tmp_path, capsys):
+    db = str(tmp_path / "w.duckdb")
+    missing = write(tmp_path, "m.csv", "order,user_id,ts\na,u,2024-01-01\n")
+    assert main(["import", "orders", str(missing), "--db", db]) == 2
+    assert "needs a column 'order_id'" in capsys.readouterr().err
+    assert main(["import", "orders", str(missing), "--db", db, "--map", "order_id=order"]) == 0
+    assert main(["import", "orders", str(missing), "--db", db, "--map", "order_id=order"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["import", "orders", str(missing), "--db", db, "--map", "order_id=order", "--replace"]) == 0
+    assert "replacing batch 1" in capsys.readouterr().out
+    nothing = write(tmp_path, "n.csv", "order_id,user_id,ts\na,,2024-01-01\nb,u,soon\n")
+    assert main(["import", "orders", str(nothing), "--db", db]) == 1
+    out = capsys.readouterr()
+    assert "rows loaded               0" in out.out
+    assert "no row of 'n.csv' could be loaded" in out.err
+    tabbed = write(tmp_path, "t.tsv", "order_id\tuser_id\tts\nx\tu\t05.01.2024\n")
+    assert main(["import", "orders", str(tabbed), "--db", db, "--sep", "tab", "--ts-format", "%d.%m.%Y"]) == 0
