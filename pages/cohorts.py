@@ -147,12 +147,13 @@ cell_cohort = cell[0].selectbox(
     cohort_list,
     index=cohort_list.index(cohorts.recent_cohorts(shown, 1)[0]),
     format_func=lambda c: f"{c:%Y-%m-%d}",
+    key="cell_cohort",
 )
 periods = cohorts.cohort_periods(shown, cell_cohort)
 cell_period = cell[1].selectbox(
-    "Period", periods, index=min(1, len(periods) - 1), format_func=cohorts.period_labels(shown).get
+    "Period", periods, index=min(1, len(periods) - 1), format_func=cohorts.period_labels(shown).get, key="cell_period"
 )
-show = cell[2].segmented_control("Show", ["lost", "retained", "all"], default="lost", required=True)
+show = cell[2].segmented_control("Show", ["lost", "retained", "all"], default="lost", required=True, key="cell_show")
 with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
 with common.show_errors():
     users = cached.cell_users(

@@ -1,0 +1,149 @@
+"""The Cohorts page under AppTest: rendered numbers, widgets, URL settings and bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from retention import cohorts, sample, warehouse
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "cohorts.py")
+TIMEOUT = 120
+
+
+def _array(value) -> np.ndarray:
+    """A Plotly array from a figure's JSON: a list, or a typed array ``{"dtype", "bdata", "shape"}``."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = [int(n) for n in str(value.get("shape", len(flat))).split(",")]
+        return flat.reshape(shape)
+    return np.asarray(value, dtype=float)
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def app(sample_db, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", sample_db)
+    return AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def expected_monthly(sample_db) -> pd.DataFrame:
+    con = warehouse.connect(sample_db)
+    try:
+        return cohorts.cohort_table(con)
+    finally:
+        con.close()
+
+
+def test_default_view_shows_the_monthly_table(app, expected_monthly):
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Cohorts"
+    heatmap, curves, lifecycle = _figures(at)
+    # The heatmap's complete cells are the library's retention, row by row.
+    complete = expected_monthly[expected_monthly["complete"]]
+    z = _array(heatmap["data"][0]["z"])
+    assert np.sort(z[~np.isnan(z)]) == pytest.approx(np.sort(complete["retention"].to_numpy()))
+    first = expected_monthly.iloc[0]
+    assert heatmap["data"][0]["y"][0] == f"{first['cohort']:%Y-%m}  ({first['cohort_users']:,})"
+    assert any("size-weighted" in trace.get("name", "") for trace in curves["data"])
+    assert [trace["name"] for trace in lifecycle["data"]] == ["New", "Returning", "Resurrecting", "Dormant"]
+    assert [button.proto.label for button in at.download_button] == [
+        "Download the cohort table",
+        "Download the mean curve",
+        "Download these users",
+        "Download the lifecycle table",
+    ]
+
+
+def test_settings_come_from_the_url(app):
+    app.query_params.update({"period": "week", "mode": "Unbounded", "cohort": "Signup date", "by": "channel"})
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.segmented_control(key="period").value == "week"
+    assert at.segmented_control(key="mode").value == "unbounded"
+    assert at.selectbox(key="cohort").value == "signup"
+    assert at.selectbox(key="segment").options  # one entry per channel
+    heatmap = _figures(at)[0]
+    assert heatmap["layout"]["xaxis"]["title"]["text"] == "Weeks since the cohort's own"
+
+
+def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):
+    at = app.run()
+    at.selectbox(key="by").select("country").run()
+    at.segmented_control(key="mode").set_value("brackets").run()
+    at.segmented_control(key="measure").set_value("revenue").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    heatmap = _figures(at)[0]
+    assert heatmap["data"][0]["x"][:2] == ["day 0", "days 1-7"]
+    assert "Revenue per user" in heatmap["data"][0]["hovertemplate"]
+    # The cell table holds the lost users of the chosen cell; ticking emails adds them.
+    segment = at.selectbox(key="segment").value
+    cohort, period = at.selectbox(key="cell_cohort").value, at.selectbox(key="cell_period").value
+    lost = at.dataframe[0].value
+    con = warehouse.connect(sample_db)
+    try:
+        table = cohorts.cohort_table(con, mode="brackets", breakdown="country", measure="revenue")
+    finally:
+        con.close()
+    cell = table[(table["cohort"] == cohort) & (table["period"] == period) & (table["segment"] == segment)].iloc[0]
+    assert len(lost) == cell["cohort_users"] - cell["active_users"]
+    assert "email" not in lost.columns
+    at.checkbox[0].check().run()
+    assert "email" in at.dataframe[0].value.columns
+
+
+def test_bad_brackets_and_reversed_range_give_messages(app):
+    at = app.run()
+    at.segmented_control(key="mode").set_value("brackets").run()
+    at.text_input(key="brackets").input("1-7, soon").run()
+    assert not at.exception
+    assert "cannot read the bracket 'soon'" in at.error[0].value
+    at.text_input(key="brackets").input("1-7").run()
+    at.date_input(key="from").set_value(pd.Timestamp("2026-06-01").date()).run()
+    at.date_input(key="to").set_value(pd.Timestamp("2025-03-01").date()).run()
+    assert not at.exception
+    assert "after it ends" in at.error[0].value
+
+
+@pytest.fixture(scope="module")
+def no_events_db(sample_frames, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("no_events") / "warehouse.duckdb"
+    con = warehouse.connect(path)
+    try:
+        frames = {name: frame.copy() for name, frame in sample_frames.items() if name != "events"}
+        sample.load_frames(con, frames, source="sample without events")
+    finally:
+        con.close()
+    return str(path)
+
+
+def test_no_events_disables_event_options_with_a_reason(no_events_db, sample_frames, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", no_events_db)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="activity").disabled
+    assert "first_event" not in at.selectbox(key="cohort").options
+    assert any("has no events" in caption.value for caption in at.caption)
+    # A day with no first purchase is an empty range: a message, not an error.
+    orders = sample_frames["orders"]
+    firsts = set(orders[orders["quantity"] > 0].groupby("user_id")["ts"].min().dt.date)
+    quiet = next(
+        day.date() for day in pd.date_range(orders["ts"].min(), orders["ts"].max()) if day.date() not in firsts
+    )
+    at.segmented_control(key="period").set_value("day").run()
+    at.date_input(key="from").set_value(quiet).run()
+    at.date_input(key="to").set_value(quiet).run()
+    assert not at.exception
+    assert "No cohorts in the selected range" in at.info[0].value
