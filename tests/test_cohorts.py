@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from retention import cohorts, sample, warehouse
+from retention import cohorts, ingest, sample, warehouse
 from retention.errors import DataError
 
 # ---------------------------------------------------------------- pandas reference
@@ -482,3 +484,43 @@ def test_cli_writes_the_long_form_table(con, sample_db, tmp_path, capsys):
     assert "error: no events of type 'nope'" in capsys.readouterr().err
     assert main(["cohorts", "--db", sample_db, "--period", "month"]) == 0
     assert capsys.readouterr().out.startswith("cohort,period,cohort_users,active_users,retention,complete")
+
+
+# ---------------------------------------------------------------- the real Online Retail slice
+
+RETAIL_SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
+RETAIL_ORDERS = {
+    "order_id": "InvoiceNo",
+    "user_id": "CustomerID",
+    "item_id": "StockCode",
+    "ts": "InvoiceDate",
+    "quantity": "Quantity",
+    "unit_price": "UnitPrice",
+}
+
+
+def retail_reference(lines: pd.DataFrame) -> pd.Series:
+    """Monthly first-purchase cohorts of raw Online Retail lines: active customers per (cohort, months since)."""
+    customers = lines[lines["CustomerID"].str.strip() != ""]
+    purchases = customers[pd.to_numeric(customers["Quantity"]) > 0]
+    month = pd.to_datetime(purchases["InvoiceDate"]).dt.to_period("M")
+    month_number = month.dt.year * 12 + month.dt.month
+    first = month_number.groupby(purchases["CustomerID"]).transform("min")
+    cohort = month.groupby(purchases["CustomerID"]).transform("min").dt.start_time
+    active = pd.DataFrame({"user": purchases["CustomerID"], "cohort": cohort, "period": month_number - first})
+    return active.drop_duplicates().groupby(["cohort", "period"]).size()
+
+
+def test_online_retail_slice_matches_a_plain_pandas_reading(tmp_path):
+    con = warehouse.connect(tmp_path / "retail.duckdb")
+    try:
+        ingest.import_file(con, "orders", RETAIL_SLICE, mapping=RETAIL_ORDERS)
+        ours = cohorts.cohort_table(con).set_index(["cohort", "period"])
+    finally:
+        con.close()
+    expected = retail_reference(pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False))
+    assert len(expected) >= 3
+    assert ours.loc[expected.index, "active_users"].tolist() == expected.tolist()
+    assert ours.drop(expected.index)["active_users"].eq(0).all()
+    sizes = expected.xs(0, level="period")
+    assert ours.xs(0, level="period")["cohort_users"].tolist() == sizes.tolist()
