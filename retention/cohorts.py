@@ -307,6 +307,18 @@ def cohort_table(
     return _shape(table, measure, breakdown, day_brackets)
 
 
+def cohort_table_raw(con: duckdb.DuckDBPyConnection, *, period: str = "month") -> pd.DataFrame:
+    """The default :func:`cohort_table` (first purchase, purchases, n-day) computed from the order lines.
+
+    Slower than :func:`cohort_table`, which reads the activity rollup; kept
+    to verify the rollup and to measure what it saves. Same columns and
+    values as ``cohort_table(con, period=period)``.
+    """
+    _check_choice("period", period, PERIODS)
+    table = warehouse.query_df(con, "cohort_raw", {"grain": period})
+    return _shape(table, "retention", None, [])
+
+
 _RAW_COLUMNS = ["cohort", "segment", "period", "cohort_users", "active_users", "revenue", "complete"]
 
 

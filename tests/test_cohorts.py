@@ -524,3 +524,10 @@ def test_online_retail_slice_matches_a_plain_pandas_reading(tmp_path):
     assert ours.drop(expected.index)["active_users"].eq(0).all()
     sizes = expected.xs(0, level="period")
     assert ours.xs(0, level="period")["cohort_users"].tolist() == sizes.tolist()
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_rollup_agrees_with_the_order_lines(con, period):
+    pd.testing.assert_frame_equal(
+        cohorts.cohort_table(con, period=period), cohorts.cohort_table_raw(con, period=period)
+    )
