@@ -125,9 +125,10 @@ class SnapshotPlan:
     """Which snapshot dates train, evaluate and score.
 
     as_of: the date scored (features up to its end, no label); holdout: the
-    latest labelled snapshot (``as_of - horizon_days``); evaluation_train: the
-    snapshots whose label windows end by the holdout date; final_train: every
-    labelled snapshot, the holdout included. Dates ascend.
+    latest labelled snapshot (``as_of - horizon_days``); evaluation_train:
+    monthly snapshots back from ``holdout - horizon_days``, whose label windows
+    end by the holdout date; final_train: monthly snapshots back from the
+    holdout, which they include. Dates ascend.
     """
 
     as_of: dt.date
@@ -138,7 +139,7 @@ class SnapshotPlan:
 
     @property
     def all_dates(self) -> tuple[dt.date, ...]:
-        return tuple(sorted({*self.final_train, self.as_of}))
+        return tuple(sorted({*self.evaluation_train, *self.final_train, self.holdout, self.as_of}))
 
 
 def required_history_days(horizon_days: int, min_history_days: int = MIN_HISTORY_DAYS) -> int:
@@ -154,7 +155,7 @@ def plan_snapshots(
     step_months: int = SNAPSHOT_STEP_MONTHS,
     min_history_days: int = MIN_HISTORY_DAYS,
 ) -> SnapshotPlan:
-    """Monthly snapshot dates back from ``as_of - horizon_days`` to ``first_day + min_history_days``.
+    """Monthly snapshot dates from ``first_day + min_history_days`` up to the holdout ``as_of - horizon_days``.
 
     Raises
     ------
@@ -165,12 +166,7 @@ def plan_snapshots(
     check_horizon(horizon_days)
     holdout = as_of - dt.timedelta(days=horizon_days)
     earliest = first_day + dt.timedelta(days=min_history_days)
-    dates = []
-    k = 0
-    while (candidate := (pd.Timestamp(holdout) - pd.DateOffset(months=k * step_months)).date()) >= earliest:
-        dates.append(candidate)
-        k += 1
-    evaluation = tuple(sorted(d for d in dates if d + dt.timedelta(days=horizon_days) <= holdout))
+    evaluation = monthly_dates(holdout - dt.timedelta(days=horizon_days), earliest, step_months)
     if not evaluation:
         have = (as_of - first_day).days
         need = required_history_days(horizon_days, min_history_days)
@@ -185,8 +181,18 @@ def plan_snapshots(
         horizon_days=horizon_days,
         holdout=holdout,
         evaluation_train=evaluation,
-        final_train=tuple(sorted(dates)),
+        final_train=monthly_dates(holdout, earliest, step_months),
     )
+
+
+def monthly_dates(last: dt.date, earliest: dt.date, step_months: int = SNAPSHOT_STEP_MONTHS) -> tuple[dt.date, ...]:
+    """``last``, ``last`` minus one step, minus two steps... while not before ``earliest``; ascending."""
+    dates = []
+    k = 0
+    while (candidate := (pd.Timestamp(last) - pd.DateOffset(months=k * step_months)).date()) >= earliest:
+        dates.append(candidate)
+        k += 1
+    return tuple(reversed(dates))
 
 
 def check_horizon(horizon_days: int) -> None:
@@ -325,13 +331,15 @@ def fit_encoder(
     categorical: Sequence[str] = CATEGORICAL_FEATURES,
     max_levels: int = MAX_CATEGORY_LEVELS,
 ) -> FeatureEncoder:
-    """Keep the ``max_levels`` most frequent levels of each categorical feature (ties by name)."""
+    """Keep the numeric features with at least one value (a warehouse without ratings has none) and the
+    ``max_levels`` most frequent levels of each categorical feature (ties by name)."""
+    present = tuple(feature for feature in numeric if frame[feature].notna().any())
     levels = {}
     for feature in categorical:
         counts = frame[feature].astype("object").value_counts()
         ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
         levels[feature] = tuple(str(level) for level, _ in ordered[:max_levels] if level != OTHER_LEVEL)
-    return FeatureEncoder(numeric=tuple(numeric), levels=levels)
+    return FeatureEncoder(numeric=present, levels=levels)
 
 
 @dataclass(frozen=True)

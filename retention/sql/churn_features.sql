@@ -3,6 +3,7 @@
 -- the label reads the $horizon_days days after it. A purchase is an order line with quantity > 0,
 -- a return one with quantity < 0; only customers with a purchase before the cutoff get a row.
 -- churned is NULL when the label window reaches past the latest order date (not yet observable).
+-- Money is rounded to cents so that parallel summation order cannot change a feature (and the model).
 WITH snapshots AS (
     SELECT DISTINCT d AS snapshot_date, d + INTERVAL 1 DAY AS cutoff
     FROM (SELECT unnest($snapshots::DATE[]) AS d)
@@ -22,7 +23,7 @@ purchase_orders AS (
         user_id,
         order_id,
         min(ts) AS ts,
-        sum(quantity * unit_price) AS amount,
+        round(sum(quantity * unit_price), 2) AS amount,
         bool_or(discount > 0) AS discounted
     FROM lines
     WHERE quantity > 0
@@ -42,7 +43,7 @@ order_stats AS (
         count(*) AS frequency,
         min(ts) AS first_ts,
         max(ts) AS last_ts,
-        avg(amount) AS avg_order_value,
+        round(avg(amount), 4) AS avg_order_value,
         avg(discounted::INTEGER) AS discount_share,
         arg_max(gap_days, ts) AS last_gap_days,
         count(*) FILTER (WHERE ts >= cutoff - INTERVAL 30 DAY) AS orders_30d,
@@ -56,7 +57,7 @@ line_stats AS (
     SELECT
         l.snapshot_date,
         l.user_id,
-        sum(l.quantity * l.unit_price) AS monetary,
+        round(sum(l.quantity * l.unit_price), 2) AS monetary,
         count(*) FILTER (WHERE l.quantity < 0) AS returned_lines,
         count(*) FILTER (WHERE l.quantity > 0) AS purchase_lines,
         count(DISTINCT p.category) FILTER (WHERE l.quantity > 0) AS categories
