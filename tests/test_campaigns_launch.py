@@ -149,3 +149,23 @@ def test_no_scores_says_what_is_needed(sample_db):
             campaigns.select_audience(con, parse_config(basic_config()).audience)
     finally:
         con.close()
+
+
+def test_recommendations_arm_exports_the_runs_top_items(con):
+    from retention.recommend import evaluate, recommend_for_users, runs
+
+    run_id = runs.save_run(con, evaluate.evaluate_model("popularity", evaluate.time_split(con), k=5))
+    data = basic_config()
+    data["arms"][1]["recommender_run"] = run_id
+    result = campaigns.launch(con, parse_config(data))
+    frame = campaigns.arm_exports(con, result.campaign_id, k=3)["recs"]
+    first = frame["user_id"].iloc[0]
+    expected = recommend_for_users(con, run_id, [first], k=3).sort_values("rank")
+    assert frame["recommended_items"].iloc[0] == "; ".join(
+        f"{row.title} ({row.item_id})" for row in expected.itertuples()
+    )
+    assert (frame["recommended_items"].str.count(r"\(") == 3).all()
+    assert (campaigns.arm_exports(con, result.campaign_id)["discount"]["recommended_items"] == "").all()
+    data["arms"][1]["recommender_run"] = 999
+    with pytest.raises(DataError, match="999"):
+        campaigns.launch(con, parse_config(data), idempotency_key="missing-run")

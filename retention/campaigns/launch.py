@@ -43,9 +43,9 @@ class LaunchResult:
     arm_counts: pd.DataFrame
 
 
-def default_key(config: CampaignConfig, scores_as_of: object) -> str:
-    """Digest of the configuration and the scoring date: the same campaign on the same scores gets the same key."""
-    text = config_to_json(config) + "|" + str(scores_as_of)
+def default_key(config: CampaignConfig, scores_as_of: object, model_version: object = None) -> str:
+    """Digest of the configuration and the scoring run: the same campaign on the same scores gets the same key."""
+    text = config_to_json(config) + "|" + str(scores_as_of) + "|" + str(model_version)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -143,6 +143,7 @@ def save_draft(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> int:
                 "wave": config.wave,
                 "horizon_days": config.horizon_days,
                 "scores_as_of": None,
+                "scores_model_version": None,
                 "start_ts": None,
             },
         )
@@ -171,13 +172,15 @@ def launch(
     """
     frame = audiences.require_members(audiences.select_audience(con, config.audience), config.audience)
     scores_as_of = frame["scores_as_of"].iloc[0]
-    key = idempotency_key or default_key(config, scores_as_of)
+    model_version = frame["model_version"].iloc[0]
+    key = idempotency_key or default_key(config, scores_as_of, model_version)
     existing = _existing(con, key)
     if existing is not None:
         return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
     start_ts = warehouse.data_range(con)[1]
     if start_ts is None:
         raise DataError("the warehouse holds no orders: a campaign's window starts after the latest order")
+    _check_recommender_runs(con, config)
     if draft_id is not None and get_campaign(con, draft_id)["status"] != "draft":
         raise DataError(f"campaign {draft_id} is not a draft; only drafts can be launched")
     try:
@@ -189,6 +192,7 @@ def launch(
                 "config": config_to_json(config),
                 "idempotency_key": key,
                 "scores_as_of": scores_as_of,
+                "scores_model_version": model_version,
                 "start_ts": start_ts,
             }
             if draft_id is None:
@@ -207,7 +211,7 @@ def launch(
             else:
                 warehouse.execute(con, "campaign_mark_launched", params)
             _insert_frame(con, "campaign_arms_new", _arms_frame(config), "campaign_insert_arms", campaign_id)
-            columns = ["user_id", "arm", "risk", "risk_decile", "assignment", "expected_value"]
+            columns = ["user_id", "arm", "risk", "risk_decile", "assignment", "expected_value", "reasons"]
             _insert_frame(con, "campaign_members_new", members[columns], "campaign_insert_members", campaign_id)
     except duckdb.ConstraintException:
         existing = _existing(con, key)
@@ -215,6 +219,16 @@ def launch(
             raise
         return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
     return LaunchResult(campaign_id, True, key, plan.arm_counts(members, config))
+
+
+def _check_recommender_runs(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:
+    """DataError when an arm names a recommender run that is not saved."""
+    runs = [arm.recommender_run for arm in config.arms if arm.recommender_run is not None]
+    if runs:
+        from retention.recommend import get_run
+
+        for run_id in runs:
+            get_run(con, run_id)
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pd.DataFrame, sql: str, campaign_id: int) -> None:
@@ -277,17 +291,14 @@ def recommended_items(
 ) -> pd.Series:
     """Per user, "title (item_id); ..." of the top ``k`` items of a saved recommender run ("" when there is none).
 
-    Uses ``retention.recommend.recommend_for_users`` when the recommenders
-    module provides it; otherwise every value is "".
+    The items come from :func:`retention.recommend.recommend_for_users` (the run's
+    model refitted on all feedback; imported here because it is heavy).
     """
     empty = pd.Series("", index=user_ids.index, dtype="string")
     if run_id is None or user_ids.empty:
         return empty
-    from retention import recommend
+    from retention.recommend import recommend_for_users
 
-    recommend_for_users = getattr(recommend, "recommend_for_users", None)
-    if recommend_for_users is None:
-        return empty
     recs = recommend_for_users(con, run_id, user_ids.tolist(), k=k)
     if recs.empty:
         return empty

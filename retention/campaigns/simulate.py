@@ -21,7 +21,9 @@ members x draws random numbers (10^9 for 100k x 10,000). Instead each arm's
 members are sorted by risk and cut into ``buckets`` quantile buckets of nearly
 equal risk. Within a bucket of ``n`` members with mean risk ``p`` the state
 counts are multinomial: kept ~ Binomial(n, u p), then retained-anyway ~
-Binomial(n - kept, (1 - p) / (1 - u p)). Counts become revenue through the
+Binomial(n - kept, (1 - p) / (1 - u p)); a bucket large enough that the
+binomial's variance exceeds 50 in every draw is drawn from its normal
+approximation instead. Counts become revenue through the
 bucket's risk-weighted mean value (for kept members) and retention-weighted
 mean value (for retained-anyway members), which keeps every expectation exact;
 only the spread of values within a bucket is ignored. The work is draws x
@@ -89,39 +91,38 @@ def risk_buckets(risk: np.ndarray, value: np.ndarray, buckets: int) -> pd.DataFr
     count = min(buckets, len(risk))
     bucket = np.empty(len(risk), dtype=np.int64)
     bucket[order] = np.arange(len(risk)) * count // max(len(risk), 1)
-    frame = pd.DataFrame(
-        {
-            "bucket": bucket,
-            "risk": risk,
-            "stay": 1.0 - risk,
-            "rv": risk * value,
-            "sv": (1.0 - risk) * value,
-            "value": value,
-        }
-    )
-    grouped = frame.groupby("bucket").agg(
-        n=("risk", "size"),
-        risk=("risk", "mean"),
-        risk_sum=("risk", "sum"),
-        stay_sum=("stay", "sum"),
-        rv=("rv", "sum"),
-        sv=("sv", "sum"),
-        value=("value", "mean"),
-    )
-    kept_value = np.where(
-        grouped["risk_sum"] > 0, grouped["rv"] / grouped["risk_sum"].where(grouped["risk_sum"] > 0, 1), grouped["value"]
-    )
-    retained_value = np.where(
-        grouped["stay_sum"] > 0, grouped["sv"] / grouped["stay_sum"].where(grouped["stay_sum"] > 0, 1), grouped["value"]
-    )
-    return pd.DataFrame(
-        {
-            "n": grouped["n"].to_numpy(),
-            "risk": grouped["risk"].to_numpy(),
-            "value_kept": kept_value,
-            "value_retained": retained_value,
-        }
-    )
+    n = np.bincount(bucket, minlength=count)
+    risk_sum = np.bincount(bucket, weights=risk, minlength=count)
+    stay_sum = n - risk_sum
+    value_mean = np.bincount(bucket, weights=value, minlength=count) / n
+    kept_value = np.bincount(bucket, weights=risk * value, minlength=count)
+    retained_value = np.bincount(bucket, weights=(1.0 - risk) * value, minlength=count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept_value = np.where(risk_sum > 0, kept_value / risk_sum, value_mean)
+        retained_value = np.where(stay_sum > 0, retained_value / stay_sum, value_mean)
+    return pd.DataFrame({"n": n, "risk": risk_sum / n, "value_kept": kept_value, "value_retained": retained_value})
+
+
+def binomial_counts(
+    rng: np.random.Generator, n: np.ndarray, p: np.ndarray, *, normal_above: float = 50.0
+) -> np.ndarray:
+    """Binomial(n, p) counts, elementwise over a (draws, buckets) grid.
+
+    Buckets whose variance ``n p (1 - p)`` exceeds ``normal_above`` in every
+    draw use the normal approximation (rounded and clipped to [0, n]), which
+    is several times cheaper to draw and indistinguishable at that size; the
+    others draw exact binomials.
+    """
+    n = np.broadcast_to(n, p.shape)
+    variance = n * p * (1.0 - p)
+    normal = variance.min(axis=0) > normal_above
+    counts = np.empty(p.shape, dtype=np.int64)
+    if normal.any():
+        mean, sd = n[:, normal] * p[:, normal], np.sqrt(variance[:, normal])
+        counts[:, normal] = np.clip(np.rint(mean + sd * rng.standard_normal(mean.shape)), 0, n[:, normal])
+    if (~normal).any():
+        counts[:, ~normal] = rng.binomial(n[:, ~normal], p[:, ~normal])
+    return counts
 
 
 def simulate_arm(
@@ -143,10 +144,10 @@ def simulate_arm(
     n = table["n"].to_numpy()[None, :]
     p = table["risk"].to_numpy()[None, :]
     p_kept = np.clip(uplift[:, None] * p, 0.0, 1.0)
-    kept = rng.binomial(n, p_kept)
+    kept = binomial_counts(rng, n, p_kept)
     rest = np.maximum(1.0 - p_kept, 1e-12)
     p_anyway = np.clip((1.0 - p) / rest, 0.0, 1.0)
-    anyway = rng.binomial(n - kept, p_anyway)
+    anyway = binomial_counts(rng, n - kept, p_anyway)
     revenue = kept @ table["value_kept"].to_numpy()
     ordered_value = revenue + anyway @ table["value_retained"].to_numpy()
     cost = n_members * arm.cost_per_contact + arm.discount_share * ordered_value

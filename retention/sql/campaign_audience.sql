@@ -1,16 +1,18 @@
 -- Scored customers matching a campaign audience's filters, riskiest first.
--- Scores: the run at $scores_as_of (NULL = the latest as_of), newest model_version of that day.
+-- Scores: the newest scoring run (the newest at $scores_as_of when it is not NULL), as churn.latest_scores.
 -- expected_value: average net value of the customer's orders before as_of (0 when none).
-WITH run AS (
-    SELECT as_of, model_version
+WITH runs AS (
+    SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
     FROM scores
-    WHERE as_of = coalesce($scores_as_of::DATE, (SELECT max(as_of) FROM scores))
-    ORDER BY scored_at DESC, model_version DESC
-    LIMIT 1
+    WHERE $scores_as_of::DATE IS NULL OR as_of = $scores_as_of::DATE
+    GROUP BY ALL
+),
+run AS (
+    SELECT * FROM runs ORDER BY scored_at DESC, as_of DESC, horizon_days, model_version LIMIT 1
 ),
 scored AS (
     SELECT s.user_id, s.risk, s.value, s.recency_days, s.reasons, s.as_of, s.model_version, s.horizon_days
-    FROM scores s JOIN run USING (as_of, model_version)
+    FROM scores s JOIN run USING (as_of, horizon_days, model_version)
 ),
 order_values AS (
     SELECT o.user_id, o.order_id, min(o.ts) AS ts, sum(o.quantity * o.unit_price) AS order_value

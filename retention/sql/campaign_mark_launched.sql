@@ -1,5 +1,5 @@
 -- A draft becomes launched (members are written in the same transaction).
 UPDATE campaigns
-SET status = 'launched', config = $config, idempotency_key = $idempotency_key, scores_as_of = $scores_as_of,
+SET status = 'launched', config = $config, idempotency_key = $idempotency_key, scores_as_of = $scores_as_of, scores_model_version = $scores_model_version,
     start_ts = $start_ts, launched_at = now()::TIMESTAMP
 WHERE campaign_id = $campaign_id AND status = 'draft'

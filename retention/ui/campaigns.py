@@ -44,12 +44,9 @@ def audience_options(path: str, version: str, token: str) -> dict[str, list[str]
 
 @st.cache_data(show_spinner=False)
 def recommender_runs(path: str, version: str, token: str) -> dict[int, str]:
-    """Saved recommender runs, id -> label ("{} when the recommenders module offers none)."""
-    from retention import recommend
+    """Saved recommender runs, id -> label (empty when none is saved)."""
+    from retention.recommend import list_runs
 
-    list_runs = getattr(recommend, "list_runs", None)
-    if list_runs is None:
-        return {}
     with cursor() as con:
         runs = list_runs(con)
     if runs.empty:

@@ -10,7 +10,8 @@ CREATE TABLE campaigns (
     parent_id INTEGER,                   -- the campaign whose results proposed this wave's split
     wave INTEGER NOT NULL DEFAULT 1,
     horizon_days INTEGER NOT NULL,       -- retention = a purchase within this many days after start_ts
-    scores_as_of DATE,                   -- the churn scores the audience was drawn from
+    scores_as_of DATE,                   -- the churn scoring run the audience was drawn from:
+    scores_model_version VARCHAR,        --   its as_of and model_version
     start_ts TIMESTAMP,                  -- latest order in the warehouse at launch: the window starts after it
     created_at TIMESTAMP NOT NULL,
     launched_at TIMESTAMP
@@ -39,6 +40,7 @@ CREATE TABLE campaign_members (
     risk_decile INTEGER NOT NULL,        -- 1 (lowest risk) .. 10, the assignment stratum
     assignment DOUBLE NOT NULL,          -- the hash of (campaign id, user id) as a number in [0, 1)
     expected_value DOUBLE NOT NULL,      -- average net order value before launch
+    reasons VARCHAR,                     -- the churn score's reasons at launch (exported with the member)
     PRIMARY KEY (campaign_id, user_id)
 );
 
