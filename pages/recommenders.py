@@ -126,5 +126,5 @@ if user:
         with panel, common.show_errors():
             table = cached.recommendations(path, version, runs, run_id, user, int(top))
             st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
-            st.dataframe(table[["rank", "item_id", "title", "score"]], hide_index=True)
+            st.dataframe(table[["rank", "title", "score", "item_id"]], hide_index=True)
             common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")

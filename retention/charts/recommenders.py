@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
@@ -32,8 +34,25 @@ def best_runs(runs: pd.DataFrame, column: str) -> pd.Series:
     return values == best
 
 
+def split_label(split_json: str) -> str:
+    """A short description of a saved split: ``'time, test from 2026-04-29'`` or ``'random, 5 folds'``."""
+    split = json.loads(split_json)
+    if split.get("kind") == "time":
+        return f"time, test from {str(split.get('cutoff', '?'))[:10]}"
+    return f"random, {split.get('folds', '?')} folds"
+
+
+def leaderboard_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs for display: run, model, split label, K, metrics and timings first; params and time saved last."""
+    table = runs.copy()
+    table["split"] = table["split"].map(split_label)
+    first = ["run_id", "model", "split", "k", *LEADERBOARD_METRICS]
+    return table[first + [column for column in table.columns if column not in first]]
+
+
 def leaderboard_style(runs: pd.DataFrame) -> Styler:
-    """The leaderboard with the best value of each metric column in bold green; empty cells show a dash."""
+    """:func:`leaderboard_table` with the best value of each metric column in bold green; empty cells show a dash."""
+    runs = leaderboard_table(runs)
     columns = [column for column in LEADERBOARD_METRICS if column in runs]
     styler = runs.style.format(precision=4, na_rep="–", subset=columns)
 

@@ -121,10 +121,8 @@ def pairwise_scores(algo: AlgoBase, inner_users: np.ndarray) -> np.ndarray:
 
 def _user_ratings(algo: AlgoBase, user: int) -> tuple[np.ndarray, np.ndarray]:
     """Inner item ids and ratings of one user, in the trainset's order (the order Surprise's k-NN ties follow)."""
-    pairs = algo.trainset.ur[user]
-    items = np.fromiter((item for item, _ in pairs), dtype=int, count=len(pairs))
-    ratings = np.fromiter((rating for _, rating in pairs), dtype=float, count=len(pairs))
-    return items, ratings
+    pairs = np.array(algo.trainset.ur[user], dtype=float).reshape(-1, 2)
+    return pairs[:, 0].astype(int), pairs[:, 1]
 
 
 @scorer(SVD, NMF)
@@ -193,19 +191,38 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
     for row, user in enumerate(users):
         items, ratings = _user_ratings(algo, user)
         base, deviations = centred(user, items, ratings)
-        sims = algo.sim[:, items]
-        deviations = np.broadcast_to(deviations, sims.shape)
-        if items.size > algo.k:
-            nearest = np.argsort(-sims, axis=1, kind="stable")[:, : algo.k]
-            sims = np.take_along_axis(sims, nearest, axis=1)
-            deviations = np.take_along_axis(deviations, nearest, axis=1)
-        positive = sims > 0
+        sims = algo.sim[items].T  # the similarity matrix is symmetric; gathering rows is faster than columns
+        positive = _positive_nearest(sims, algo.k)
         weights = np.where(positive, sims, 0.0)
         sum_sim = weights.sum(axis=1)
-        sum_ratings = (weights * deviations).sum(axis=1)
+        sum_ratings = weights @ deviations
         sum_ratings[positive.sum(axis=1) < algo.min_k] = 0.0
         out[row] = base + np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
     return out
+
+
+def _positive_nearest(sims: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the entries that are among the ``k`` largest of their row and positive.
+
+    The neighbour set of Surprise's stable ``heapq.nlargest`` (ties at the
+    boundary go to the earlier columns), restricted to positive similarities,
+    found with one ``np.partition`` instead of a sort. When the k-th largest
+    value is not positive, every positive entry is in; otherwise the entries
+    at or above it are, and only rows with surplus ties need the tie-break.
+    """
+    n_cols = sims.shape[1]
+    if n_cols <= k:
+        return sims > 0
+    kth = np.partition(sims, n_cols - k, axis=1)[:, n_cols - k, None]
+    mask = sims >= np.maximum(kth, np.nextafter(0.0, 1.0))
+    surplus = np.nonzero(mask.sum(axis=1) > k)[0]
+    if surplus.size:
+        rows, row_kth = sims[surplus], kth[surplus]
+        greater = rows > row_kth
+        tied = rows == row_kth
+        room = k - greater.sum(axis=1, keepdims=True)
+        mask[surplus] = greater | (tied & (np.cumsum(tied, axis=1) <= room))
+    return mask
 
 
 @scorer(KNNBaseline)
