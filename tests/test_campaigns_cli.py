@@ -1,0 +1,118 @@
+"""``python -m retention campaign ...``: simulate, launch (idempotent, exports), list, measure, close, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+from test_campaigns_fixtures import basic_config, scored_copy
+
+from retention import warehouse
+from retention.campaigns.response import simulate_response
+from retention.cli import main
+
+
+@pytest.fixture(scope="module")
+def scored_db(sample_db, tmp_path_factory) -> str:
+    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_cli"))
+
+
+@pytest.fixture
+def db(scored_db, tmp_path) -> str:
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(scored_db, path)
+    return str(path)
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(basic_config()))
+    return str(path)
+
+
+def test_simulate_prints_the_summary(db, config_file, capsys):
+    assert main(["campaign", "simulate", "--db", db, "--config", config_file]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [row["arm"] for row in rows] == ["discount", "recs", "total"]
+    assert float(rows[2]["kept_low"]) <= float(rows[2]["kept_median"]) <= float(rows[2]["kept_high"])
+    assert "members" in err and "2,000 draws" in err
+
+
+def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_path, capsys):
+    out_dir = tmp_path / "exports"
+    args = [
+        "campaign",
+        "launch",
+        "--db",
+        db,
+        "--config",
+        config_file,
+        "--idempotency-key",
+        "K1",
+        "--out-dir",
+        str(out_dir),
+    ]
+    assert main(args) == 0
+    assert "launched campaign 1" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "already launched with this idempotency key: campaign 1" in capsys.readouterr().out
+    assert sorted(path.name for path in out_dir.iterdir()) == ["campaign_1_discount.csv", "campaign_1_recs.csv"]
+    header = (out_dir / "campaign_1_discount.csv").read_text().splitlines()[0]
+    assert header == "user_id,arm,risk,reasons,recommended_items"
+
+    assert main(["campaign", "list", "--db", db]) == 0
+    listed = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(listed) == 1 and listed[0]["status"] == "launched"
+
+    assert main(["campaign", "measure", "--db", db, "--id", "1"]) == 2
+    assert "has no orders after its launch" in capsys.readouterr().err
+
+    con = warehouse.connect(db)
+    try:
+        simulate_response(con, 1, {"discount": 0.2})
+    finally:
+        con.close()
+    results = tmp_path / "results.csv"
+    assert main(["campaign", "measure", "--db", db, "--id", "1", "--out", str(results)]) == 0
+    err = capsys.readouterr().err
+    assert "recorded, status measured" in err and "next wave:" in err
+    rows = list(csv.DictReader(results.read_text().splitlines()))
+    assert [row["arm"] for row in rows] == ["control", "discount", "recs"]
+    assert main(["campaign", "close", "--db", db, "--id", "1"]) == 0
+    assert main(["campaign", "close", "--db", db, "--id", "1"]) == 2
+    assert "is closed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["campaign", "measure", "--id", "42"], "error: no campaign with id 42"),
+        (["campaign", "simulate", "--config", "missing.json"], "does not exist"),
+        (["campaign", "launch", "--config", "EMPTY"], "error: the audience is empty"),
+        (["campaign", "simulate", "--config", "NO_UPLIFT"], "uplift is missing"),
+        (["campaign", "launch", "--config", "LOW_BUDGET"], "below the cost of one contact"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(db, tmp_path, capsys, args, message):
+    configs = {
+        "EMPTY": basic_config(audience={"min_risk": 0.99, "countries": ["XX"]}),
+        "NO_UPLIFT": basic_config(arms=[{"name": "discount", "template": "discount_email"}]),
+        "LOW_BUDGET": basic_config(targeting={"strategy": "everyone", "budget": 0.01}),
+    }
+    args = list(args)
+    if args[-1] in configs:
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(configs[args[-1]]))
+        args[-1] = str(path)
+    assert main([*args, "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    con = warehouse.connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM campaigns").fetchone()[0] == 0
+    finally:
+        con.close()
