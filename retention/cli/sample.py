@@ -1,0 +1,97 @@
+"""``sample`` and ``init``: the synthetic shop, generated or built from ``sample_data/``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from retention import sample, schema, warehouse
+from retention.cli._common import add_db_argument
+from retention.errors import DataError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sample",
+        help="generate the synthetic shop into an empty warehouse (or export it as parquet)",
+    )
+    add_db_argument(parser)
+    parser.add_argument("--users", type=_positive_int, default=20000, help="users who sign up (default: 20000)")
+    parser.add_argument("--months", type=_positive_int, default=24, help="months of history (default: 24)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    parser.add_argument(
+        "--end", default=sample.DEFAULT_END, help=f"last day of the history (default: {sample.DEFAULT_END})"
+    )
+    parser.add_argument(
+        "--export-dir",
+        default=None,
+        metavar="DIR",
+        help="write <table>.parquet files to DIR instead of loading the warehouse",
+    )
+    parser.set_defaults(handler=run_sample)
+
+    parser = subparsers.add_parser("init", help="build the warehouse from sample_data/ if the file does not exist yet")
+    add_db_argument(parser)
+    parser.set_defaults(handler=run_init)
+
+
+def _print_counts(frames: dict) -> None:
+    for table, frame in frames.items():
+        print(f"  {table:<10} {len(frame):>10,} rows")
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    params = dict(users=args.users, months=args.months, seed=args.seed, end=args.end)
+    source = "sample " + " ".join(f"{key}={value}" for key, value in params.items())
+    started = time.perf_counter()
+    if args.export_dir:
+        frames = _generate(params)
+        written = sample.write_parquet(frames, args.export_dir)
+        print(f"wrote {len(written)} parquet files to {args.export_dir} ({source})")
+        _print_counts(frames)
+    else:
+        path = warehouse.resolve_db_path(args.db)
+        con = warehouse.connect(path)
+        try:
+            filled = [table for table in schema.CANONICAL_COLUMNS if warehouse.has_rows(con, table)]
+            if filled:
+                raise DataError(
+                    f"warehouse {str(path)!r} is not empty (it holds {', '.join(filled)}); `sample` loads only "
+                    "into an empty warehouse (pass a new --db file, or --export-dir to write parquet instead)"
+                )
+            frames = _generate(params)
+            sample.load_frames(con, frames, source=source)
+        finally:
+            con.close()
+        print(f"loaded the synthetic shop into {path} ({source})")
+        _print_counts(frames)
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _generate(params: dict) -> dict:
+    try:
+        return sample.generate(**params)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
+
+
+def run_init(args: argparse.Namespace) -> int:
+    path = warehouse.resolve_db_path(args.db)
+    if path.exists():
+        print(f"warehouse {path} already exists; nothing built")
+        return 0
+    started = time.perf_counter()
+    sample.build_warehouse(path)
+    print(f"built warehouse {path} from {sample.SAMPLE_DIR.name}/ in {time.perf_counter() - started:.1f} s")
+    return 0
