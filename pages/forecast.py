@@ -54,10 +54,7 @@ if target != COHORT_RETENTION:
         )
     for message in result.messages:
         st.info(message)
-    if result.backtest.prophet_won:
-        st.success(result.backtest.verdict)
-    else:
-        st.warning(result.backtest.verdict)
+    cached.show_verdict(result.backtest)
 
     st.subheader(f"{target} per {period}")
     st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=target), width="stretch")
@@ -100,10 +97,7 @@ with common.show_errors():
     )
 for message in result.messages:
     st.info(message)
-if result.backtest.prophet_won:
-    st.success(result.backtest.verdict)
-else:
-    st.warning(result.backtest.verdict)
+cached.show_verdict(result.backtest)
 
 st.subheader(f"Retention by {period}s since the first purchase")
 st.plotly_chart(charts.cohort_chart(result.history, result.forecast, result.next_cohort), width="stretch")

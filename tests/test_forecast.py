@@ -179,6 +179,8 @@ def test_prophet_beats_the_naive_baselines_on_a_known_trend_and_season():
     assert result.prophet_won is True
     assert summary.loc["Prophet", "mae"] < 0.5 * summary.loc["Naive (last value)", "mae"]
     assert result.verdict.startswith("Prophet beat the naive forecast on 24 held-out periods from 3 forecast origins")
+    assert result.enough_points
+    assert "prove little" not in result.verdict
     # The scored points are the held-out actuals, independently of the models.
     prophet_points = result.points[result.points["model"] == "prophet"]
     series = _trend_and_season().set_index("ds")["y"]
@@ -354,3 +356,22 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
     capsys.readouterr()
     assert main(["forecast", "--db", sample_db, "--holidays", "Atlantis"]) == 2
     assert "error: no built-in holiday list for country 'Atlantis'" in capsys.readouterr().err
+
+
+def test_verdict_never_hides_a_loss_and_flags_a_thin_backtest():
+    def summary(prophet_mae: float, points: int) -> pd.DataFrame:
+        rows = [("Prophet", 1, points, prophet_mae, 0.8), ("Naive (last value)", 1, points, 10.0, 0.9)]
+        return pd.DataFrame(rows, columns=["model", "origins", "points", "mae", "coverage"])
+
+    lost = backtest.verdict(summary(12.5, 24), fmt=lambda value: f"{value:.1f} customers")
+    assert lost.startswith(
+        "Prophet did not beat the naive forecast on 24 held-out periods from 1 forecast origin: "
+        "mean absolute error 12.5 customers against 10.0 customers for the naive (last value), "
+        f"{12.5 / 10 - 1:.0%} higher than the best baseline."
+    )
+    assert backtest.prophet_won(summary(12.5, 24)) is False
+    tie = summary(10.0, 24)
+    assert backtest.prophet_won(tie) is False  # a tie is not a win
+    thin = backtest.verdict(summary(5.0, 2))
+    assert thin.startswith("Prophet beat the naive forecast on 2 held-out periods from 1 forecast origin")
+    assert thin.endswith("So few held-out periods prove little either way.")

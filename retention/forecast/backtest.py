@@ -194,6 +194,14 @@ def prophet_won(summary: pd.DataFrame) -> bool | None:
     return bool(table[MODEL_LABELS["prophet"]] < table.drop(index=MODEL_LABELS["prophet"]).min())
 
 
+FEW_POINTS = 10
+"""A backtest on fewer held-out periods than this gets a warning that it proves little."""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def verdict(summary: pd.DataFrame, *, fmt: Callable[[float], str] = number) -> str:
     """Sentences saying whether Prophet beat every naive baseline on MAE in the backtest, and how its interval did.
 
@@ -207,11 +215,14 @@ def verdict(summary: pd.DataFrame, *, fmt: Callable[[float], str] = number) -> s
     baselines = table.drop(index=MODEL_LABELS["prophet"])
     against = " and ".join(f"{fmt(row['mae'])} for the {label.lower()}" for label, row in baselines.iterrows())
     best = float(baselines["mae"].min())
-    held_out = f"{int(prophet['points'])} held-out periods from {int(prophet['origins'])} forecast origins"
+    points, origins_count = int(prophet["points"]), int(prophet["origins"])
+    held_out = f"{_plural(points, 'held-out period')} from {_plural(origins_count, 'forecast origin')}"
     error = f"mean absolute error {fmt(prophet['mae'])} against {against}"
     interval = (
         f" Its 80% interval held {prophet['coverage']:.0%} of the held-out values (an honest one holds about 80%)."
     )
+    if points < FEW_POINTS:
+        interval += " So few held-out periods prove little either way."
     if won:
         gain = 1 - prophet["mae"] / best
         return f"Prophet beat the naive forecast on {held_out}: {error}, {gain:.0%} lower than the best baseline.{interval}"
@@ -230,6 +241,11 @@ class Backtest:
     summary: pd.DataFrame
     verdict: str
     horizon: int
+
+    @property
+    def enough_points(self) -> bool:
+        """Whether Prophet was scored on at least ``FEW_POINTS`` held-out periods."""
+        return int((self.points["model"] == "prophet").sum()) >= FEW_POINTS
 
     @property
     def prophet_won(self) -> bool | None:

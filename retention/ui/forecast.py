@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from retention.forecast import activity, cohorts, models
+from retention.forecast import activity, backtest, cohorts, models
 from retention.ui.common import cursor
 
 
@@ -75,3 +75,13 @@ def cohort_choices(path: str, version: str, *, period: str) -> tuple[list[pd.Tim
     """Every cohort with retention history, and the ones selected by default."""
     history = cohort_history(path, version, period=period)
     return cohorts.cohort_choices(history), cohorts.default_cohorts(history)
+
+
+def show_verdict(tested: backtest.Backtest) -> None:
+    """The backtest verdict: green when Prophet won on enough held-out periods, yellow when it lost, blue otherwise."""
+    if tested.prophet_won and tested.enough_points:
+        st.success(tested.verdict, icon=":material/check_circle:")
+    elif tested.prophet_won is False:
+        st.warning(tested.verdict, icon=":material/warning:")
+    else:
+        st.info(tested.verdict)
