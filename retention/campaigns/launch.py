@@ -126,27 +126,28 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
     )
 
 
+def _next_id(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
+
+
+def _launch_params(campaign_id: int, config: CampaignConfig, **launch: object) -> dict[str, object]:
+    """Bound parameters of ``campaign_insert`` / ``campaign_mark_launched``; a draft leaves the launch fields None."""
+    fields = ("idempotency_key", "scores_as_of", "scores_model_version", "start_ts")
+    return {"campaign_id": campaign_id, "config": config_to_json(config)} | {name: launch.get(name) for name in fields}
+
+
+def _insert_campaign(
+    con: duckdb.DuckDBPyConnection, params: dict[str, object], config: CampaignConfig, status: str
+) -> None:
+    extra = {"name": config.name, "status": status, "parent_id": config.parent_id, "wave": config.wave}
+    warehouse.execute(con, "campaign_insert", params | extra | {"horizon_days": config.horizon_days})
+
+
 def save_draft(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> int:
     """Store ``config`` as a draft campaign (no members) and return its id."""
     with warehouse.transaction(con):
-        campaign_id = int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
-        warehouse.execute(
-            con,
-            "campaign_insert",
-            {
-                "campaign_id": campaign_id,
-                "name": config.name,
-                "config": config_to_json(config),
-                "status": "draft",
-                "idempotency_key": None,
-                "parent_id": config.parent_id,
-                "wave": config.wave,
-                "horizon_days": config.horizon_days,
-                "scores_as_of": None,
-                "scores_model_version": None,
-                "start_ts": None,
-            },
-        )
+        campaign_id = _next_id(con)
+        _insert_campaign(con, _launch_params(campaign_id, config), config, "draft")
     return campaign_id
 
 
@@ -185,29 +186,18 @@ def launch(
         raise DataError(f"campaign {draft_id} is not a draft; only drafts can be launched")
     try:
         with warehouse.transaction(con):
-            campaign_id = draft_id or int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
+            campaign_id = draft_id or _next_id(con)
             members = plan.plan_members(frame, config, salt=str(campaign_id))
-            params = {
-                "campaign_id": campaign_id,
-                "config": config_to_json(config),
-                "idempotency_key": key,
-                "scores_as_of": scores_as_of,
-                "scores_model_version": model_version,
-                "start_ts": start_ts,
-            }
+            params = _launch_params(
+                campaign_id,
+                config,
+                idempotency_key=key,
+                scores_as_of=scores_as_of,
+                scores_model_version=model_version,
+                start_ts=start_ts,
+            )
             if draft_id is None:
-                warehouse.execute(
-                    con,
-                    "campaign_insert",
-                    params
-                    | {
-                        "name": config.name,
-                        "status": "launched",
-                        "parent_id": config.parent_id,
-                        "wave": config.wave,
-                        "horizon_days": config.horizon_days,
-                    },
-                )
+                _insert_campaign(con, params, config, "launched")
             else:
                 warehouse.execute(con, "campaign_mark_launched", params)
             _insert_frame(con, "campaign_arms_new", _arms_frame(config), "campaign_insert_arms", campaign_id)

@@ -17,6 +17,11 @@ def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
     return figure
 
 
+def _interval(center: pd.Series, low: pd.Series, high: pd.Series) -> dict:
+    """Plotly error bars from a centre and the ends of its interval."""
+    return {"type": "data", "symmetric": False, "array": high - center, "arrayminus": center - low}
+
+
 def arm_outcomes(summary: pd.DataFrame, metric: str = "net_value") -> go.Figure:
     """Median of one simulated metric per arm and in total, with its 90% interval as error bars.
 
@@ -27,12 +32,7 @@ def arm_outcomes(summary: pd.DataFrame, metric: str = "net_value") -> go.Figure:
         go.Bar(
             x=rows["arm"],
             y=rows["median"],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": rows["high"] - rows["median"],
-                "arrayminus": rows["median"] - rows["low"],
-            },
+            error_y=_interval(rows["median"], rows["low"], rows["high"]),
             marker_color=np.where(rows["median"] >= 0, "#2a9d8f", "#e76f51"),
             hovertemplate="%{x}: median %{y:,.1f}<extra></extra>",
         )
@@ -58,12 +58,7 @@ def strategy_comparison(frame: pd.DataFrame) -> go.Figure:
         go.Bar(
             x=frame["label"] + " (" + frame["members"].map("{:,}".format) + ")",
             y=frame["net_value_median"],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": frame["net_value_high"] - frame["net_value_median"],
-                "arrayminus": frame["net_value_median"] - frame["net_value_low"],
-            },
+            error_y=_interval(frame["net_value_median"], frame["net_value_low"], frame["net_value_high"]),
             marker_color=np.where(frame["chosen"], "#2a9d8f", "#a8dadc"),
             hovertemplate="%{x}<br>median net value %{y:,.0f}<extra></extra>",
         )
@@ -81,12 +76,9 @@ def arm_differences(table: pd.DataFrame) -> go.Figure:
             y=arms["arm"],
             mode="markers",
             marker={"size": 12, "color": "#264653"},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (arms["retention_diff_high"] - arms["retention_diff"]) * 100,
-                "arrayminus": (arms["retention_diff"] - arms["retention_diff_low"]) * 100,
-            },
+            error_x=_interval(
+                arms["retention_diff"] * 100, arms["retention_diff_low"] * 100, arms["retention_diff_high"] * 100
+            ),
             hovertemplate="%{y}: %{x:+.1f} pp<extra></extra>",
         )
     )
