@@ -1,0 +1,126 @@
+"""The At-risk users page under AppTest: what it renders, its widgets, and its messages on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from retention import sample, warehouse
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "at_risk.py")
+TIMEOUT = 180
+
+
+def _build(path, frames) -> str:
+    con = warehouse.connect(path)
+    try:
+        sample.load_frames(con, frames, source="test")
+    finally:
+        con.close()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def page_db(sample_frames, tmp_path_factory) -> str:
+    """A private copy of the 600-user test shop: the page saves its scores."""
+    return _build(tmp_path_factory.mktemp("page_at_risk") / "warehouse.duckdb", sample_frames)
+
+
+@pytest.fixture
+def page(page_db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("RETENTION_DB", page_db)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [element.value for element in at.exception]
+    return at
+
+
+def _tiles(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def _definition(at: AppTest) -> str:
+    return next(caption.value for caption in at.caption if "churns" in caption.value)
+
+
+def _saved_risks(path: str) -> pd.Series:
+    con = warehouse.connect(path)  # the app holds the file open read-write in this process
+    try:
+        return con.execute("SELECT user_id, risk, reasons FROM scores").df().set_index("user_id")
+    finally:
+        con.close()
+
+
+def test_first_render_shows_quality_flags_and_saves_scores(page, page_db, sample_frames):
+    at = page
+    assert at.title[0].value == "At-risk users"
+    assert [header.value for header in at.subheader] == ["Model quality", "Who is flagged", "Why", "One customer"]
+    metrics = at.dataframe[0].value
+    assert metrics["label"].tolist() == [
+        "ROC AUC",
+        "PR AUC",
+        "Brier score",
+        "Lift in top 10%",
+        "Capture rate in top 10%",
+    ]
+    assert metrics[["model", "baseline"]].notna().all().all()
+
+    saved = _saved_risks(page_db)
+    buyers = sample_frames["orders"].query("quantity > 0")["user_id"].nunique()
+    assert len(saved) == buyers
+    tiles = _tiles(at)
+    assert tiles["Customers scored"] == f"{buyers:,}"
+    assert tiles["Flagged"] == f"{int((saved['risk'] >= 0.5).sum()):,}"
+    flagged = at.dataframe[1].value
+    assert len(flagged) == int((saved["risk"] >= 0.5).sum())
+    assert flagged["risk"].is_monotonic_decreasing and (flagged["risk"] >= 0.5).all()
+    assert flagged["reasons"].tolist() == saved.loc[flagged["user_id"], "reasons"].tolist()
+    assert "90 days" in _definition(at)
+    assert any(button.label == "Download flagged list" for button in at.get("download_button"))
+
+
+def test_top_n_and_segment_filter(page):
+    at = page
+    at.radio[0].set_value("Top N").run()
+    at.number_input[0].set_value(10).run()
+    assert not at.exception
+    assert _tiles(at)["Flagged"] == "10"
+    assert len(at.dataframe[1].value) == 10
+
+    channel = at.multiselect[0].options[0]
+    at.multiselect[0].select(channel).run()
+    assert not at.exception
+    flagged = at.dataframe[1].value
+    assert len(flagged) == 10 and (flagged["channel"] == channel).all()
+
+
+def test_customer_explanation_and_emails(page):
+    at = page
+    customer = at.selectbox[0].options[1]
+    at.selectbox[0].select(customer).run()
+    at.checkbox[0].check().run()
+    assert not at.exception
+    assert any("average customer's risk" in caption.value for caption in at.caption)
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download flagged list" in labels and "Download this explanation" in labels
+
+
+def test_changing_the_horizon_rescores(page):
+    at = page
+    at.slider(key="horizon").set_value(60).run()
+    assert not at.exception
+    assert "60 days" in _definition(at)
+    assert at.dataframe[0].value["model"].notna().all()
+
+
+def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):
+    orders = sample_frames["orders"]
+    short = orders[orders["ts"] < orders["ts"].min() + pd.Timedelta(days=150)]
+    path = _build(tmp_path / "short.duckdb", {"users": sample_frames["users"], "orders": short})
+    monkeypatch.setenv("RETENTION_DB", path)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "At-risk users"
+    assert "needs at least 210 days of order history" in at.error[0].value
