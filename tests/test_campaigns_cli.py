@@ -10,7 +10,6 @@ import pytest
 from test_campaigns_fixtures import basic_config, scored_copy
 
 from retention import warehouse
-from retention.campaigns.response import simulate_response
 from retention.cli import main
 
 
@@ -71,11 +70,12 @@ def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_pa
     assert main(["campaign", "measure", "--db", db, "--id", "1"]) == 2
     assert "has no orders after its launch" in capsys.readouterr().err
 
-    con = warehouse.connect(db)
-    try:
-        simulate_response(con, 1, {"discount": 0.2})
-    finally:
-        con.close()
+    assert main(["sample", "--db", db, "--simulate-campaign", "1", "--true-uplift", "sms=0.2"]) == 2
+    assert "campaign 1 has no arm(s) ['sms']" in capsys.readouterr().err
+    assert main(["sample", "--db", db, "--simulate-campaign", "1", "--true-uplift", "discount=0.2"]) == 0
+    assert "post-launch order lines for campaign 1" in capsys.readouterr().out
+    assert main(["sample", "--db", db, "--simulate-campaign", "1", "--true-uplift", "discount=0.2"]) == 2
+    assert "already imported" in capsys.readouterr().err
     results = tmp_path / "results.csv"
     assert main(["campaign", "measure", "--db", db, "--id", "1", "--out", str(results)]) == 0
     err = capsys.readouterr().err

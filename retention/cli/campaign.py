@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from retention import campaigns, warehouse
-from retention.campaigns import bandit
+from retention.campaigns import bandit, response
 from retention.cli._common import add_db_argument, write_table
 
 
@@ -138,4 +138,19 @@ def run_close(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print(f"closed campaign {args.id}")
+    return 0
+
+
+def run_simulate_response(args: argparse.Namespace) -> int:
+    """``sample --simulate-campaign ID --true-uplift ARM=U,...``: append a synthetic post-launch response."""
+    uplift = response.parse_true_uplift(args.true_uplift) if args.true_uplift else {}
+    con = _connect(args)
+    try:
+        result = response.simulate_response(con, args.simulate_campaign, uplift, seed=args.seed)
+    finally:
+        con.close()
+    print(
+        f"appended {result.rows_loaded:,} post-launch order lines for campaign {args.simulate_campaign} "
+        f"(import batch {result.batch_id}; {result.source_name})"
+    )
     return 0

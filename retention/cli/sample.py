@@ -38,6 +38,19 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="write <table>.parquet files to DIR instead of loading the warehouse",
     )
+    parser.add_argument(
+        "--simulate-campaign",
+        type=_positive_int,
+        default=None,
+        metavar="CAMPAIGN_ID",
+        help="instead: append post-launch orders of a launched campaign whose arms respond with --true-uplift",
+    )
+    parser.add_argument(
+        "--true-uplift",
+        default=None,
+        metavar="ARM=U,...",
+        help="with --simulate-campaign: each arm's true uplift, the share of would-be churners it keeps (default 0)",
+    )
     parser.set_defaults(handler=run_sample)
 
     parser = subparsers.add_parser("init", help="build the warehouse from sample_data/ if the file does not exist yet")
@@ -51,6 +64,10 @@ def _print_counts(frames: dict) -> None:
 
 
 def run_sample(args: argparse.Namespace) -> int:
+    if args.simulate_campaign is not None:
+        from retention.cli.campaign import run_simulate_response
+
+        return run_simulate_response(args)
     params = dict(users=args.users, months=args.months, seed=args.seed, end=args.end)
     source = "sample " + " ".join(f"{key}={value}" for key, value in params.items())
     started = time.perf_counter()
