@@ -35,9 +35,7 @@ ACTIVITY_METRICS: dict[str, ActivityMetric] = {
 
 def metric_spec(metric: str) -> ActivityMetric:
     """The :class:`ActivityMetric` named ``metric``, or a :class:`DataError` listing the choices."""
-    if metric not in ACTIVITY_METRICS:
-        raise DataError(f"metric {metric!r} is not one of {', '.join(ACTIVITY_METRICS)}")
-    return ACTIVITY_METRICS[metric]
+    return models.choose("metric", metric, ACTIVITY_METRICS)
 
 
 def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> pd.DataFrame:

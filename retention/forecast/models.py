@@ -37,19 +37,25 @@ import multiprocessing
 import os
 import sys
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from retention.errors import DataError
 
+T = TypeVar("T")
+
 MIN_POINTS = 10
 """Prophet needs at least this many complete periods; shorter series get the naive forecast only."""
+
+MAX_HORIZON = 104
+"""The longest horizon a user may ask for, in periods (two years of weeks)."""
 
 INTERVAL_WIDTH = 0.8
 UNCERTAINTY_SAMPLES = 300
@@ -87,11 +93,16 @@ PERIODS: dict[str, Period] = {
 }
 
 
+def choose(kind: str, name: str, registry: Mapping[str, T]) -> T:
+    """``registry[name]``, or a :class:`DataError` naming the ``kind`` and listing the choices."""
+    if name not in registry:
+        raise DataError(f"{kind} {name!r} is not one of {', '.join(registry)}")
+    return registry[name]
+
+
 def period_spec(period: str) -> Period:
     """The :class:`Period` named ``period``, or a :class:`DataError` listing the choices."""
-    if period not in PERIODS:
-        raise DataError(f"period {period!r} is not one of {', '.join(PERIODS)}")
-    return PERIODS[period]
+    return choose("period", period, PERIODS)
 
 
 @dataclass(frozen=True)
@@ -131,9 +142,7 @@ SCALES: dict[str, Scale] = {
 
 def scale_spec(scale: str) -> Scale:
     """The :class:`Scale` named ``scale``."""
-    if scale not in SCALES:
-        raise DataError(f"scale {scale!r} is not one of {', '.join(SCALES)}")
-    return SCALES[scale]
+    return choose("scale", scale, SCALES)
 
 
 @dataclass(frozen=True)
@@ -477,14 +486,13 @@ def baseline_forecast(
     Returns a :class:`Forecast` whose interval is the normal interval of ``interval_width``
     around the point forecast on the model scale, mapped back to the series' scale.
     """
-    if name not in BASELINES:
-        raise DataError(f"baseline {name!r} is not one of {', '.join(BASELINES)}")
+    fn = choose("baseline", name, BASELINES)[1]
     if history.empty:
         raise DataError("no complete periods of history to forecast from")
     spec, period_info = scale_spec(scale), period_spec(period)
     future = pd.DatetimeIndex(future)
     steps = np.array([periods_between(history["ds"].iloc[-1], date, period) for date in future], dtype=int)
-    outcome = BASELINES[name][1](spec.forward(history["y"].to_numpy(dtype=float)), steps, period_info.season)
+    outcome = fn(spec.forward(history["y"].to_numpy(dtype=float)), steps, period_info.season)
     if outcome is None:
         return None
     yhat, sd = outcome
@@ -524,6 +532,8 @@ def forecast_series(
     """
     settings = settings or Settings()
     check_horizon(horizon)
+    if history.empty:
+        raise DataError("no complete periods of history to forecast from")
     future = future_dates(history["ds"].iloc[-1], period, horizon)
     planned = plan(history, period=period, future=future, scale=scale, settings=settings, with_history=True)
     if planned.job is None:
@@ -534,9 +544,6 @@ def forecast_series(
     result = run_jobs([planned.job], workers=1)[0]
     finished = finish_prophet(result, planned.job, scale)
     return Forecast(finished.frame, finished.model, planned.messages, finished.components)
-
-
-MAX_HORIZON = 104
 
 
 def check_horizon(horizon: int) -> None:
