@@ -48,11 +48,19 @@ MISSING_SEGMENT = "(missing)"
 
 @dataclass(frozen=True)
 class Mode:
-    """A retention mode: its name, a one-line definition for the UI, and whether it uses day brackets."""
+    """A retention mode: its name, a one-line definition for the UI, and whether it uses day brackets.
+
+    Its counting lives in ``retention/sql/cohort_mode_<name>.sql`` (dashes as
+    underscores), the ``grouped`` part of ``cohort_table.sql``.
+    """
 
     name: str
     description: str
     uses_brackets: bool = False
+
+    @property
+    def sql_name(self) -> str:
+        return "cohort_mode_" + self.name.replace("-", "_")
 
 
 MODES: dict[str, Mode] = {}
@@ -137,10 +145,24 @@ def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def _bound(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters that ``sql`` uses outside its comments (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$([a-z_]+)", re.sub(r"--[^\n]*", "", sql)))
+    return {key: value for key, value in params.items() if key in used}
+
+
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pd.DataFrame:
-    """Run a named SQL file with the parameters it uses (DuckDB refuses unused ones)."""
-    used = set(re.findall(r"\$([a-z_]+)", warehouse.sql_text(name)))
-    return warehouse.query_df(con, name, {key: value for key, value in params.items() if key in used})
+    """Run a named SQL file with the parameters it uses."""
+    return warehouse.query_df(con, name, _bound(warehouse.sql_text(name), params))
+
+
+def _cohort_sql(mode: str) -> str:
+    """``cohort_table.sql`` with the mode's counting in place of its ``-- @mode`` line.
+
+    Only SQL text from this package's files is joined, never a value; a
+    query per mode keeps DuckDB from planning the branches of every mode.
+    """
+    return warehouse.sql_text("cohort_table").replace("-- @mode", warehouse.sql_text(MODES[mode].sql_name))
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
@@ -303,7 +325,8 @@ def cohort_table(
     params["with_revenue"] = measure == "revenue"
     if params["as_of"] is None:
         return _shape(pd.DataFrame(columns=_RAW_COLUMNS), measure, breakdown, day_brackets)
-    table = warehouse.query_df(con, "cohort_table", params)
+    sql = _cohort_sql(mode)
+    table = con.execute(sql, _bound(sql, params)).df()
     return _shape(table, measure, breakdown, day_brackets)
 
 

@@ -6,7 +6,7 @@
 -- $breakdown: a users column (checked by the caller; only read when $has_breakdown),
 -- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql); the others are pooled as 'other'
 -- $with_revenue: also sum order revenue.
--- Branches guarded by a parameter ("WHERE $mode = 'n-day'") are pruned by DuckDB's optimizer.
+-- Branches guarded by a parameter ("WHERE $has_breakdown") are pruned by DuckDB's optimizer.
 WITH
 members_all AS (
     SELECT
@@ -78,28 +78,29 @@ activity_rows AS (
     UNION ALL
     SELECT user_id, period_start, start, true, 0.0 FROM event_rows
 ),
-located AS (
+-- start stays at the row grain here; periods are counted only after grouping, on a few rows.
+range_bounds AS (
     SELECT
-        user_id,
-        date_trunc($grain, start)::DATE AS cohort,
-        CASE WHEN $mode = 'brackets' THEN date_diff('day', start, period_start) ELSE date_diff($grain, start, period_start) END
-            AS n,
-        active,
-        revenue
-    FROM activity_rows
-    WHERE start IS NOT NULL AND period_start >= start
+        date_trunc($grain, $cohort_start::DATE)::DATE AS first_cohort,
+        CASE $grain
+            WHEN 'day' THEN date_trunc($grain, $cohort_end::DATE) + to_days(1)
+            WHEN 'week' THEN date_trunc($grain, $cohort_end::DATE) + to_days(7)
+            ELSE date_trunc($grain, $cohort_end::DATE) + to_months(1)
+        END::DATE AS after_last_cohort
 ),
 rows_plain AS (
-    SELECT l.user_id, l.cohort, NULL::VARCHAR AS segment, l.n, l.active, l.revenue
-    FROM located AS l
+    SELECT a.user_id, a.start, NULL::VARCHAR AS segment, a.period_start, a.active, a.revenue
+    FROM activity_rows AS a, range_bounds AS r
     WHERE NOT $has_breakdown
-        AND ($cohort_start IS NULL OR l.cohort >= date_trunc($grain, $cohort_start::DATE)::DATE)
-        AND ($cohort_end IS NULL OR l.cohort <= $cohort_end::DATE)
+        AND a.start IS NOT NULL
+        AND a.period_start >= a.start
+        AND (r.first_cohort IS NULL OR a.start >= r.first_cohort)
+        AND (r.after_last_cohort IS NULL OR a.start < r.after_last_cohort)
 ),
 rows_segmented AS (
-    SELECT l.user_id, l.cohort, m.segment, l.n, l.active, l.revenue
-    FROM located AS l JOIN members AS m USING (user_id)
-    WHERE $has_breakdown
+    SELECT a.user_id, a.start, m.segment, a.period_start, a.active, a.revenue
+    FROM activity_rows AS a JOIN members AS m USING (user_id)
+    WHERE $has_breakdown AND a.period_start >= a.start
 ),
 cohort_rows AS (
     SELECT * FROM rows_plain UNION ALL SELECT * FROM rows_segmented
@@ -107,29 +108,19 @@ cohort_rows AS (
 brackets AS (
     SELECT unnest(range(0, len($lo::INTEGER[]))) AS period, unnest($lo::INTEGER[]) AS lo, unnest($hi::INTEGER[]) AS hi
 ),
+-- (start, segment, period start or bracket) -> users and revenue, before periods are counted:
+-- the mode's own SQL file (cohort_mode_*.sql, see retention.cohorts.MODES) goes in its place.
+grouped AS (
+-- @mode
+),
 cells AS (
-    -- n-day: active in period n.
-    SELECT cohort, segment, n AS period, count(*) FILTER (WHERE active) AS active_users, sum(revenue) AS revenue
-    FROM cohort_rows
-    WHERE $mode = 'n-day'
-    GROUP BY ALL
-    UNION ALL
-    -- unbounded: users whose last active period is n (summed over n and later below); revenue in period n.
-    SELECT cohort, segment, period, sum(last_users), sum(revenue)
-    FROM (
-        SELECT cohort, segment, last_n AS period, count(*) AS last_users, 0.0 AS revenue
-        FROM (SELECT cohort, segment, user_id, max(n) AS last_n FROM cohort_rows WHERE active GROUP BY ALL)
-        GROUP BY ALL
-        UNION ALL
-        SELECT cohort, segment, n, 0, sum(revenue) FROM cohort_rows WHERE $with_revenue GROUP BY ALL
-    )
-    WHERE $mode = 'unbounded'
-    GROUP BY ALL
-    UNION ALL
-    -- brackets: active on a day whose offset from the user's start lies in [lo, hi].
-    SELECT c.cohort, c.segment, b.period, count(DISTINCT c.user_id) FILTER (WHERE c.active), sum(c.revenue)
-    FROM cohort_rows AS c JOIN brackets AS b ON c.n BETWEEN b.lo AND b.hi
-    WHERE $mode = 'brackets'
+    SELECT
+        date_trunc($grain, start)::DATE AS cohort,
+        segment,
+        coalesce(bracket, date_diff($grain, start, until)) AS period,
+        sum(users) AS active_users,
+        sum(revenue) AS revenue
+    FROM grouped
     GROUP BY ALL
 ),
 grid AS (
