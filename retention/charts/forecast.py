@@ -68,7 +68,7 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: st
     return figure
 
 
-def components_chart(components: pd.DataFrame, *, scale_note: str = "") -> go.Figure:
+def components_chart(components: pd.DataFrame) -> go.Figure:
     """One panel per model component (trend, yearly seasonality, holidays) over history and forecast.
 
     ``components`` has ``ds`` and any of ``trend``, ``yearly``, ``holidays``, on the model's scale.
@@ -82,8 +82,6 @@ def components_chart(components: pd.DataFrame, *, scale_note: str = "") -> go.Fi
             x=components["ds"], y=components[name], mode="lines", name=COMPONENT_TITLES[name], row=row, col=1
         )
     figure.update_layout(showlegend=False, height=220 * len(names) + 60, margin={"t": 40})
-    if scale_note:
-        figure.update_yaxes(title_text=scale_note)
     return figure
 
 

@@ -28,6 +28,13 @@ Each series has a scale that keeps forecasts and intervals in range:
   escapes through rounding is clipped to [0, 1].
 * ``count`` (customers) is fitted as is and clipped at 0.
 * ``amount`` (net revenue, which returns can make negative) is left unbounded.
+
+Seasonality
+-----------
+Series are weekly or monthly totals, one date per period, so Prophet's weekly
+(day-of-week) and daily seasonalities have nothing to fit and are off. Yearly
+seasonality is on when history allows it (see :func:`yearly_order`), with a
+low Fourier order for monthly data (12 points a year cannot carry more).
 """
 
 from __future__ import annotations
