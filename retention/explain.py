@@ -127,7 +127,7 @@ def describes(feature: str, label: str):
     """Register the label and phrase builder of ``feature``."""
 
     def register(phrase: Phrase) -> Phrase:
-        FEATURE_TEXT[feature] = FeatureText(label=label, phrase=phrase)
+        register_text(feature, label, phrase)
         return phrase
 
     return register
@@ -164,6 +164,30 @@ def _missing(values: pd.Series) -> np.ndarray:
     return values.isna().to_numpy()
 
 
+def counted(one: str, many: str, after: str = "", before: str = "") -> Phrase:
+    """A phrase builder for counts: ``before`` + '3' + ``one``/``many`` + ``after``."""
+
+    def phrase(values: pd.Series) -> np.ndarray:
+        return _text(before, _whole(values), _plural(values, one, many), after)
+
+    return phrase
+
+
+def unless_missing(missing: str, phrase: Phrase) -> Phrase:
+    """``phrase`` for present values, the text ``missing`` for missing ones."""
+    return lambda values: np.where(_missing(values), missing, phrase(values))
+
+
+def template(before: str, format_values: Callable[[pd.Series], np.ndarray], after: str = "") -> Phrase:
+    """A phrase builder ``before`` + formatted value + ``after``."""
+    return lambda values: _text(before, format_values(values), after)
+
+
+def register_text(feature: str, label: str, phrase: Phrase) -> None:
+    """Register how ``feature`` reads (see :func:`describes` for a custom phrase builder)."""
+    FEATURE_TEXT[feature] = FeatureText(label=label, phrase=phrase)
+
+
 @describes("recency_days", "Days since last purchase")
 def _recency(values: pd.Series) -> np.ndarray:
     return np.where(
@@ -171,100 +195,54 @@ def _recency(values: pd.Series) -> np.ndarray:
     )
 
 
-@describes("frequency", "Orders")
-def _frequency(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " order", " orders"), " in total")
-
-
-@describes("monetary", "Net revenue")
-def _monetary(values: pd.Series) -> np.ndarray:
-    return _text("Spent ", _whole(values), " in total")
-
-
-@describes("tenure_days", "Days since first purchase")
-def _tenure(values: pd.Series) -> np.ndarray:
-    return _text("First purchase ", _whole(values), " days ago")
-
-
-@describes("avg_order_value", "Average order value")
-def _aov(values: pd.Series) -> np.ndarray:
-    return _text("Average order of ", _whole(values))
-
-
-@describes("mean_gap_days", "Mean days between orders")
-def _mean_gap(values: pd.Series) -> np.ndarray:
-    return np.where(
-        _missing(values), "Only one order so far", _text("Orders every ", _whole(values), " days on average")
-    )
-
-
-@describes("last_gap_days", "Days between the last two orders")
-def _last_gap(values: pd.Series) -> np.ndarray:
-    return np.where(
-        _missing(values), "Only one order so far", _text(_whole(values), " days between the last two orders")
-    )
-
-
-@describes("orders_30d", "Orders in the last 30 days")
-def _orders_30d(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " order", " orders"), " in the last 30 days")
-
-
-@describes("orders_90d", "Orders in the last 90 days")
-def _orders_90d(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " order", " orders"), " in the last 90 days")
-
-
-@describes("orders_prior_90d", "Orders 90 to 180 days ago")
-def _orders_prior(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " order", " orders"), " 90 to 180 days ago")
-
-
 @describes("returns_share", "Returned lines per line bought")
 def _returns(values: pd.Series) -> np.ndarray:
     return np.where(values.to_numpy() <= 0, "Never returned an item", _text("Returned ", _percent(values), " of items"))
 
 
-@describes("rating_mean", "Mean rating given")
-def _rating_mean(values: pd.Series) -> np.ndarray:
-    return np.where(
-        _missing(values), "Never rated a product", _text("Rates products ", _decimal(values), "/5 on average")
-    )
-
-
-@describes("rating_min", "Lowest rating given")
-def _rating_min(values: pd.Series) -> np.ndarray:
-    return np.where(_missing(values), "Never rated a product", _text("Lowest rating given: ", _whole(values), "/5"))
-
-
-@describes("discount_share", "Share of orders with a discount")
-def _discount(values: pd.Series) -> np.ndarray:
-    return _text(_percent(values), " of orders at a discount")
-
-
-@describes("categories", "Categories bought")
-def _categories(values: pd.Series) -> np.ndarray:
-    return _text("Bought from ", _whole(values), _plural(values, " category", " categories"))
-
-
-@describes("views_since_order", "Product views since the last order")
-def _views(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " product view", " product views"), " since the last order")
-
-
-@describes("carts_since_order", "Add-to-carts since the last order")
-def _carts(values: pd.Series) -> np.ndarray:
-    return _text(_whole(values), _plural(values, " add-to-cart", " add-to-carts"), " since the last order")
-
-
-@describes("channel", "Acquisition channel")
-def _channel(values: pd.Series) -> np.ndarray:
-    return _text("Came via ", values.astype("object").to_numpy())
-
-
-@describes("country", "Country")
-def _country(values: pd.Series) -> np.ndarray:
-    return _text("Lives in ", values.astype("object").to_numpy())
+_ONE_ORDER = "Only one order so far"
+_NEVER_RATED = "Never rated a product"
+register_text("frequency", "Orders", counted(" order", " orders", " in total"))
+register_text("monetary", "Net revenue", template("Spent ", _whole, " in total"))
+register_text("tenure_days", "Days since first purchase", template("First purchase ", _whole, " days ago"))
+register_text("avg_order_value", "Average order value", template("Average order of ", _whole))
+register_text(
+    "mean_gap_days",
+    "Mean days between orders",
+    unless_missing(_ONE_ORDER, template("Orders every ", _whole, " days on average")),
+)
+register_text(
+    "last_gap_days",
+    "Days between the last two orders",
+    unless_missing(_ONE_ORDER, template("", _whole, " days between the last two orders")),
+)
+register_text("orders_30d", "Orders in the last 30 days", counted(" order", " orders", " in the last 30 days"))
+register_text("orders_90d", "Orders in the last 90 days", counted(" order", " orders", " in the last 90 days"))
+register_text("orders_prior_90d", "Orders 90 to 180 days ago", counted(" order", " orders", " 90 to 180 days ago"))
+register_text(
+    "rating_mean",
+    "Mean rating given",
+    unless_missing(_NEVER_RATED, template("Rates products ", _decimal, "/5 on average")),
+)
+register_text(
+    "rating_min", "Lowest rating given", unless_missing(_NEVER_RATED, template("Lowest rating given: ", _whole, "/5"))
+)
+register_text("discount_share", "Share of orders with a discount", template("", _percent, " of orders at a discount"))
+register_text("categories", "Categories bought", counted(" category", " categories", before="Bought from "))
+register_text(
+    "views_since_order",
+    "Product views since the last order",
+    counted(" product view", " product views", " since the last order"),
+)
+register_text(
+    "carts_since_order",
+    "Add-to-carts since the last order",
+    counted(" add-to-cart", " add-to-carts", " since the last order"),
+)
+register_text(
+    "channel", "Acquisition channel", template("Came via ", lambda values: values.astype("object").to_numpy())
+)
+register_text("country", "Country", template("Lives in ", lambda values: values.astype("object").to_numpy()))
 
 
 def label(feature: str) -> str:

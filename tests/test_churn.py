@@ -28,11 +28,8 @@ def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def _warehouse(path, frames: dict[str, pd.DataFrame]) -> str:
-    con = warehouse.connect(path)
-    try:
+    with warehouse.connect(path) as con:
         sample.load_frames(con, frames, source="test")
-    finally:
-        con.close()
     return str(path)
 
 
@@ -106,22 +103,16 @@ def churn_db(sample_frames, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def scored(churn_db) -> churn.ScoringResult:
-    con = warehouse.connect(churn_db)
-    try:
+    with warehouse.connect(churn_db) as con:
         return churn.score_customers(con, save=True)
-    finally:
-        con.close()
 
 
 # ---------------------------------------------------------------- features by hand
 
 
 def test_features_match_hand_computation(hand_db):
-    con = warehouse.connect(hand_db)
-    try:
+    with warehouse.connect(hand_db) as con:
         frame = churn.snapshot_features(con, [dt.date(2025, 6, 30)], horizon_days=30)
-    finally:
-        con.close()
     assert frame["user_id"].tolist() == ["u1", "u2"]  # u3 has no purchase yet
     u1, u2 = frame.iloc[0], frame.iloc[1]
     assert u1["recency_days"] == 20
@@ -147,11 +138,8 @@ def test_features_match_hand_computation(hand_db):
 
 
 def test_label_missing_when_window_is_not_observed(hand_db):
-    con = warehouse.connect(hand_db)
-    try:
+    with warehouse.connect(hand_db) as con:
         frame = churn.snapshot_features(con, [dt.date(2025, 7, 31)], horizon_days=30)
-    finally:
-        con.close()
     # The label window reaches 2025-08-30, after the latest order (2025-08-15).
     assert frame["churned"].isna().all()
     assert set(frame["user_id"]) == {"u1", "u2", "u3"}
@@ -187,11 +175,8 @@ def _reference_features(frames: dict[str, pd.DataFrame], day: dt.date, horizon: 
 
 def test_sql_features_match_pandas_on_sample_shop(churn_db, sample_frames):
     day = dt.date(2026, 1, 31)
-    con = warehouse.connect(churn_db)
-    try:
+    with warehouse.connect(churn_db) as con:
         frame = churn.snapshot_features(con, [day], horizon_days=60).set_index("user_id").sort_index()
-    finally:
-        con.close()
     expected = _reference_features(sample_frames, day, 60)
     assert frame.index.tolist() == expected.index.tolist()
     assert len(frame) > 200
@@ -287,11 +272,8 @@ def test_model_beats_recency_baseline_on_holdout(scored):
 
 
 def test_model_beats_baseline_on_committed_sample(default_db):
-    con = warehouse.connect(default_db, read_only=True)
-    try:
+    with warehouse.connect(default_db, read_only=True) as con:
         result = churn.score_customers(con, save=False)
-    finally:
-        con.close()
     metrics = result.metrics.set_index("metric")
     assert metrics.at["roc_auc", "model"] > metrics.at["roc_auc", "baseline"] + 0.01
     assert metrics.at["pr_auc", "model"] > metrics.at["pr_auc", "baseline"]
@@ -316,8 +298,7 @@ def test_scores_are_consistent(scored, churn_db, sample_frames):
 
 
 def test_scores_are_saved_and_read_back(scored, churn_db):
-    con = warehouse.connect(churn_db)
-    try:
+    with warehouse.connect(churn_db) as con:
         saved = churn.latest_scores(con)
         assert list(saved.columns) == churn.SCORE_COLUMNS
         assert len(saved) == len(scored.scores)
@@ -331,16 +312,11 @@ def test_scores_are_saved_and_read_back(scored, churn_db):
         assert con.execute("SELECT count(*) FROM scores").fetchone()[0] == len(scored.scores)
         assert len(churn.latest_scores(con, as_of=scored.as_of)) == len(scored.scores)
         assert churn.latest_scores(con, as_of="2020-01-01").empty
-    finally:
-        con.close()
 
 
 def test_latest_scores_empty_has_columns(hand_db):
-    con = warehouse.connect(hand_db)
-    try:
+    with warehouse.connect(hand_db) as con:
         empty = churn.latest_scores(con)
-    finally:
-        con.close()
     assert empty.empty and list(empty.columns) == churn.SCORE_COLUMNS
 
 
@@ -355,11 +331,8 @@ def test_scoring_uses_no_data_after_as_of(churn_db, sample_frames, tmp_path):
     path = _warehouse(tmp_path / "truncated.duckdb", truncated)
     results = []
     for db in (churn_db, path):
-        con = warehouse.connect(db)
-        try:
+        with warehouse.connect(db) as con:
             results.append(churn.score_customers(con, as_of=day, horizon_days=60, save=False))
-        finally:
-            con.close()
     full, cut = results
     assert cut.model_version == full.model_version
     assert cut.scores["user_id"].tolist() == full.scores["user_id"].tolist()
@@ -447,23 +420,16 @@ def test_cli_reports_too_little_history(churn_db, capsys):
 
 
 def test_no_orders_is_a_clear_error(tmp_path):
-    con = warehouse.connect(tmp_path / "empty.duckdb")
-    try:
-        with pytest.raises(DataError, match="no orders"):
-            churn.score_customers(con)
-    finally:
-        con.close()
+    with warehouse.connect(tmp_path / "empty.duckdb") as con, pytest.raises(DataError, match="no orders"):
+        churn.score_customers(con)
 
 
 def test_as_of_outside_history(churn_db):
-    con = warehouse.connect(churn_db)
-    try:
+    with warehouse.connect(churn_db) as con:
         with pytest.raises(DataError, match="outside the order history"):
             churn.score_customers(con, as_of="2030-01-01", save=False)
         with pytest.raises(DataError, match="not a date"):
             churn.score_customers(con, as_of="soon", save=False)
-    finally:
-        con.close()
 
 
 def test_single_class_labels_are_explained(tmp_path):
@@ -475,23 +441,16 @@ def test_single_class_labels_are_explained(tmp_path):
     )
     users = _frame("users", [dict(user_id=f"u{i}") for i in range(len(days))])
     path = _warehouse(tmp_path / "once.duckdb", {"users": users, "orders": orders})
-    con = warehouse.connect(path)
-    try:
-        with pytest.raises(DataError, match=r"all \d+ customer snapshots .* churned"):
-            churn.score_customers(con, save=False)
-    finally:
-        con.close()
+    with warehouse.connect(path) as con, pytest.raises(DataError, match=r"all \d+ customer snapshots .* churned"):
+        churn.score_customers(con, save=False)
 
 
 def test_orders_only_warehouse_scores(sample_frames, tmp_path):
     """No events, ratings or products (optional tables), many one-order customers: still scored."""
     frames = {"users": sample_frames["users"], "orders": sample_frames["orders"]}
     path = _warehouse(tmp_path / "orders_only.duckdb", frames)
-    con = warehouse.connect(path)
-    try:
+    with warehouse.connect(path) as con:
         result = churn.score_customers(con, save=False)
-    finally:
-        con.close()
     assert result.features["rating_min"].isna().all()
     assert (result.features["views_since_order"] == 0).all()
     assert result.scores["risk"].between(0, 1).all()

@@ -15,11 +15,8 @@ TIMEOUT = 180
 
 
 def _build(path, frames) -> str:
-    con = warehouse.connect(path)
-    try:
+    with warehouse.connect(path) as con:
         sample.load_frames(con, frames, source="test")
-    finally:
-        con.close()
     return str(path)
 
 
@@ -46,11 +43,8 @@ def _definition(at: AppTest) -> str:
 
 
 def _saved_risks(path: str) -> pd.Series:
-    con = warehouse.connect(path)  # the app holds the file open read-write in this process
-    try:
+    with warehouse.connect(path) as con:  # the app holds the file open read-write in this process
         return con.execute("SELECT user_id, risk, reasons FROM scores").df().set_index("user_id")
-    finally:
-        con.close()
 
 
 def test_first_render_shows_quality_flags_and_saves_scores(page, page_db, sample_frames):
