@@ -6,8 +6,10 @@ curve and backtest) in one run:
 
 * serial, with Prophet's default 1000 uncertainty samples (the baseline);
 * serial, with the 300 samples the 80% interval needs;
-* parallel, first call (spawns the worker processes);
+* parallel, first call (spawns the worker processes; measured once);
 * parallel, again (the workers are kept).
+
+The repeated runs are interleaved and the fastest of each counts.
 
 Prints seconds per cohort and each run's speed-up over the baseline. The machine may be
 shared, so only the ratios within one run mean anything.
@@ -62,20 +64,21 @@ def main() -> None:
     count = table["cohort"].nunique()
     print(f"{count} monthly cohorts, horizon {args.horizon} months, {args.workers} workers, {os.cpu_count()} CPUs")
 
-    _timed(table, workers=1, settings=models.Settings(), horizon=1)  # import Prophet and compile nothing twice
-    runs = [
-        ("serial, 1000 samples (baseline)", 1, models.Settings(uncertainty_samples=1000), args.repeat),
-        (f"serial, {models.UNCERTAINTY_SAMPLES} samples", 1, models.Settings(), args.repeat),
-        (f"parallel x{args.workers}, first call", args.workers, models.Settings(), 1),
-        (f"parallel x{args.workers}, workers kept", args.workers, models.Settings(), args.repeat),
-    ]
-    baseline = None
-    print(f"{'run (best of repeats)':<36}{'Prophet fits':>13}{'seconds':>10}{'s/cohort':>10}{'speed-up':>10}")
-    for label, workers, settings, repeat in runs:
-        timings = [_timed(table, workers=workers, settings=settings, horizon=args.horizon) for _ in range(repeat)]
-        seconds, fits = min(timings)
-        baseline = baseline or seconds
-        print(f"{label:<36}{fits:>13}{seconds:>10.2f}{seconds / count:>10.3f}{baseline / seconds:>9.2f}x")
+    _timed(table, workers=1, settings=models.Settings(), horizon=1)  # import Prophet before timing anything
+    serial_1000 = ("serial, 1000 samples (baseline)", 1, models.Settings(uncertainty_samples=1000))
+    serial = (f"serial, {models.UNCERTAINTY_SAMPLES} samples", 1, models.Settings())
+    kept = (f"parallel x{args.workers}, workers kept", args.workers, models.Settings())
+    first_call = _timed(table, workers=args.workers, settings=models.Settings(), horizon=args.horizon)
+    timings: dict[str, list[tuple[float, int]]] = {label: [] for label, _, _ in (serial_1000, serial, kept)}
+    for _ in range(args.repeat):  # interleaved, so that a burst of load on the machine hits every run alike
+        for label, workers, settings in (serial_1000, serial, kept):
+            timings[label].append(_timed(table, workers=workers, settings=settings, horizon=args.horizon))
+    rows = [(label, *min(timings[label])) for label in timings]
+    rows.insert(2, (f"parallel x{args.workers}, first call (spawns)", *first_call))
+    baseline = rows[0][1]
+    print(f"{'run (best of repeats)':<40}{'Prophet fits':>13}{'seconds':>10}{'s/cohort':>10}{'speed-up':>10}")
+    for label, seconds, fits in rows:
+        print(f"{label:<40}{fits:>13}{seconds:>10.2f}{seconds / count:>10.3f}{baseline / seconds:>9.2f}x")
     models.shutdown_pools()
 
 

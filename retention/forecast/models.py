@@ -68,8 +68,9 @@ INTERVAL_WIDTH = 0.8
 UNCERTAINTY_SAMPLES = 300
 """Samples Prophet draws for the interval. The 80% interval needs the 10th and 90th percentiles:
 with 300 draws the standard error of a 10% quantile is sqrt(0.1 * 0.9 / 300) = 1.7 percentage
-points of probability, small next to the backtest's own noise, at under a third of the cost of
-Prophet's default 1000."""
+points of probability, small next to the backtest's own noise. Prophet's default is 1000; in
+Prophet 1.5 the sampling is vectorised, so on series of a few hundred points the saving is
+small next to the Stan fit (see benchmarks/forecast_bench.py)."""
 
 PARALLEL_MIN_JOBS = 6
 """Fewer Prophet fits than this run in the calling process: starting workers costs more."""
