@@ -72,6 +72,7 @@ with build_tab:
         charts_row[0].plotly_chart(charts.arm_outcomes(simulation.summary), width="stretch")
         charts_row[1].plotly_chart(charts.net_value_distribution(simulation.draws), width="stretch")
         st.subheader("Targeting strategies compared")
+        st.caption("Each strategy simulated at several campaign sizes (1,000 draws each): where does net value peak?")
         comparison = cached.strategy_comparison(path, version, token, key)
         st.plotly_chart(charts.strategy_comparison(comparison), width="stretch")
         common.download_csv(comparison, "campaign_strategies.csv", "Download the comparison", key="dl-strategies")
@@ -144,10 +145,11 @@ with results_tab:
         measured = cached.guarded(cached.measurement, path, version, token, int(chosen), _info=True)
         if measured is None:
             st.stop()
-        tiles = st.columns(3)
-        tiles[0].metric("Window", f"{measured.start_ts:%Y-%m-%d} → {measured.window_end:%Y-%m-%d}")
-        tiles[1].metric("Orders seen up to", f"{measured.through:%Y-%m-%d}")
-        tiles[2].metric("Days observed", f"{measured.observed_days:.0f}")
+        tiles = st.columns(4)
+        tiles[0].metric("Window starts", f"{measured.start_ts:%Y-%m-%d}", help="The latest order at launch.")
+        tiles[1].metric("Window ends", f"{measured.window_end:%Y-%m-%d}")
+        tiles[2].metric("Orders seen up to", f"{measured.through:%Y-%m-%d}")
+        tiles[3].metric("Days observed", f"{measured.observed_days:.0f}")
         if not measured.complete:
             st.warning("The retention window is not over yet: these numbers will still move.")
         st.dataframe(measured.table, hide_index=True, column_config=RESULT_COLUMNS)

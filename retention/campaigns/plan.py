@@ -38,11 +38,18 @@ def candidates(audience: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
 
 
 def plan_members(
-    audience: pd.DataFrame, config: CampaignConfig, *, salt: str = PREVIEW_SALT, strategy: str | None = None
+    audience: pd.DataFrame,
+    config: CampaignConfig,
+    *,
+    salt: str = PREVIEW_SALT,
+    strategy: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The members the campaign would have, each with its arm.
 
-    ``strategy`` overrides the config's (to compare strategies). Returns the
+    ``strategy`` overrides the config's, and ``limit`` replaces its N: the
+    first ``limit`` candidates the strategy orders, whatever the strategy (to
+    compare strategies at one size). Returns the
     candidates' columns plus ``priority_rank``, ``assignment``, ``risk_decile``
     and ``arm`` (an arm name or ``"control"``). Raises :class:`DataError` when
     nobody is left.
@@ -50,9 +57,11 @@ def plan_members(
     chosen = targeting.select(
         candidates(audience, config),
         strategy or config.targeting.strategy,
-        top_n=config.targeting.top_n,
-        budget=None if config.targeting.budget is None else config.targeting.budget,
+        top_n=config.targeting.top_n if limit is None else limit,
+        budget=config.targeting.budget,
     )
+    if limit is not None:
+        chosen = chosen.head(limit)
     if chosen.empty:
         if config.targeting.budget is not None and not audience.empty:
             raise DataError(

@@ -53,18 +53,42 @@ def net_value_distribution(draws: pd.DataFrame) -> go.Figure:
 
 
 def strategy_comparison(frame: pd.DataFrame) -> go.Figure:
-    """Net value per targeting strategy (median, 90% interval); the configured strategy is highlighted."""
-    figure = go.Figure(
-        go.Bar(
-            x=frame["label"] + " (" + frame["members"].map("{:,}".format) + ")",
-            y=frame["net_value_median"],
-            error_y=_interval(frame["net_value_median"], frame["net_value_low"], frame["net_value_high"]),
-            marker_color=np.where(frame["chosen"], "#2a9d8f", "#a8dadc"),
-            hovertemplate="%{x}<br>median net value %{y:,.0f}<extra></extra>",
+    """Median net value against campaign size, one line per targeting strategy with its 90% band;
+    a star marks the configured plan. ``frame`` is :func:`retention.campaigns.compare_strategies`' output."""
+    figure = go.Figure()
+    colours = ["#2a9d8f", "#e76f51", "#264653", "#e9c46a", "#8ab17d"]
+    for index, (label, rows) in enumerate(frame.groupby("label", sort=False)):
+        colour = colours[index % len(colours)]
+        rows = rows.sort_values("members")
+        figure.add_scatter(
+            x=pd.concat([rows["members"], rows["members"][::-1]]),
+            y=pd.concat([rows["net_value_high"], rows["net_value_low"][::-1]]),
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.15,
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
         )
-    )
+        figure.add_scatter(
+            x=rows["members"],
+            y=rows["net_value_median"],
+            mode="lines+markers",
+            name=label,
+            line={"color": colour},
+            hovertemplate="%{x:,} members: median net value %{y:,.0f}<extra>" + label + "</extra>",
+        )
+    chosen = frame[frame["chosen"]]
+    if not chosen.empty:
+        figure.add_scatter(
+            x=chosen["members"],
+            y=chosen["net_value_median"],
+            mode="markers",
+            marker={"symbol": "star", "size": 16, "color": "#1d3557"},
+            name="Your plan",
+        )
     figure.add_hline(y=0, line_color="grey", line_width=1)
-    return _layout(figure, x_title="Strategy (members)", y_title="Net value (median, 90% interval)")
+    return _layout(figure, x_title="Members targeted", y_title="Net value (median, 90% interval)")
 
 
 def arm_differences(table: pd.DataFrame) -> go.Figure:
@@ -83,6 +107,7 @@ def arm_differences(table: pd.DataFrame) -> go.Figure:
         )
     )
     figure.add_vline(x=0, line_color="grey", line_dash="dash")
+    figure.update_layout(height=160 + 60 * len(arms))
     return _layout(figure, x_title="Retention vs control (percentage points, 95% interval)", y_title="Arm")
 
 
