@@ -111,8 +111,18 @@ MODEL_PARAMS: dict[str, object] = {
     "n_iter_no_change": 15,
 }
 
-SCORE_COLUMNS = ["user_id", "as_of", "model_version", "horizon_days", "risk", "value", "recency_days", "reasons"]
 EXPORT_COLUMNS = ["user_id", "risk", "value", "reasons"]
+SCORE_DTYPES = {
+    "user_id": "str",
+    "as_of": "object",
+    "model_version": "str",
+    "horizon_days": "int64",
+    "risk": "float64",
+    "value": "float64",
+    "recency_days": "float64",
+    "reasons": "str",
+}
+SCORE_COLUMNS = list(SCORE_DTYPES)
 
 
 # ---------------------------------------------------------------------------
@@ -730,21 +740,10 @@ def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None
     day = None if as_of is None else pd.Timestamp(as_of).date()
     frame = warehouse.query_df(con, "churn_latest_scores", {"as_of": day})
     if frame.empty:
-        return pd.DataFrame({column: pd.Series(dtype=_SCORE_DTYPES[column]) for column in SCORE_COLUMNS})
+        return pd.DataFrame({column: pd.Series(dtype=SCORE_DTYPES[column]) for column in SCORE_COLUMNS})
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame["horizon_days"] = frame["horizon_days"].astype("int64")
     return frame[SCORE_COLUMNS].reset_index(drop=True)
-
-
-_SCORE_DTYPES = {
-    "user_id": "str",
-    "as_of": "object",
-    "model_version": "str",
-    "horizon_days": "int64",
-    "risk": "float64",
-    "value": "float64",
-    "recency_days": "float64",
-    "reasons": "str",
-}
 
 
 # ---------------------------------------------------------------------------
