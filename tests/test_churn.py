@@ -309,7 +309,10 @@ def test_scores_are_saved_and_read_back(scored, churn_db):
         assert (saved["horizon_days"] == 90).all()
         # Saving the same run again replaces it.
         churn.save_scores(con, scored)
-        assert con.execute("SELECT count(*) FROM scores").fetchone()[0] == len(scored.scores)
+        saved_rows = con.execute(
+            "SELECT count(*) FROM scores WHERE model_version = ? AND as_of = ?", [scored.model_version, scored.as_of]
+        ).fetchone()[0]
+        assert saved_rows == len(scored.scores)
         assert len(churn.latest_scores(con, as_of=scored.as_of)) == len(scored.scores)
         assert churn.latest_scores(con, as_of="2020-01-01").empty
 
