@@ -20,6 +20,12 @@ RESULT_COLUMNS = {
     "roi": st.column_config.NumberColumn("ROI", format="%.2f"),
 }
 
+SIMULATION_COLUMNS = {
+    f"{metric}_{stat}": st.column_config.NumberColumn(format="%.2f" if metric == "roi" else "%.0f")
+    for metric in ("kept", "incremental_revenue", "cost", "net_value", "roi")
+    for stat in ("median", "low", "high")
+} | {"break_even_uplift": st.column_config.NumberColumn("break_even_uplift", format="percent")}
+
 common.page_header(
     "Campaigns",
     "Pick who to target and with what, see what it will likely return, launch it with a holdout, and learn what it really did.",
@@ -66,7 +72,7 @@ with build_tab:
             "Break-even uplift: the uplift at which the arm's expected net value is 0."
         )
         summary = campaigns.summary_table(simulation)
-        st.dataframe(summary, hide_index=True)
+        st.dataframe(summary, hide_index=True, column_config=SIMULATION_COLUMNS)
         common.download_csv(summary, "campaign_simulation.csv", "Download the simulation", key="dl-simulation")
         charts_row = st.columns(2)
         charts_row[0].plotly_chart(charts.arm_outcomes(simulation.summary), width="stretch")
@@ -100,6 +106,7 @@ with launch_tab:
         st.caption("Launching the same configuration on the same scores again returns the campaign already launched.")
     launched = st.session_state.get("launched")
     if launched:
+        st.divider()
         campaign_id, created = launched
         if created:
             st.success(f"Launched campaign {campaign_id}.")
@@ -132,6 +139,8 @@ with results_tab:
     if listing.empty:
         st.info("No campaigns to measure yet.")
     else:
+        if st.session_state.get("launched"):
+            st.success(f"Campaign {st.session_state['launched'][0]} is launched: its exports are on the Launch tab.")
         names = dict(zip(listing["campaign_id"], listing["name"] + " (" + listing["status"] + ")", strict=True))
         chosen = st.selectbox("Campaign", list(names), format_func=lambda i: f"#{i} {names[i]}", key="results-campaign")
         status = listing.set_index("campaign_id").loc[chosen, "status"]
@@ -139,7 +148,9 @@ with results_tab:
             st.info("This campaign is a draft: it has no members yet.")
             if st.button("Launch this draft", key="launch-draft"):
                 stored = cached.stored_config(path, version, token, chosen)
-                if cached.guarded(cached.launch, stored, draft_id=int(chosen)) is not None:
+                launched_draft = cached.guarded(cached.launch, stored, draft_id=int(chosen))
+                if launched_draft is not None:
+                    st.session_state["launched"] = (launched_draft.campaign_id, launched_draft.created)
                     st.rerun()
             st.stop()
         measured = cached.guarded(cached.measurement, path, version, token, int(chosen), _info=True)
@@ -177,7 +188,9 @@ with results_tab:
                 int(chosen),
                 dict(zip(edited["arm"], edited["share"], strict=True)),
             )
-            if wave is not None and cached.guarded(cached.launch, wave) is not None:
+            launched_wave = None if wave is None else cached.guarded(cached.launch, wave)
+            if launched_wave is not None:
+                st.session_state["launched"] = (launched_wave.campaign_id, launched_wave.created)
                 st.rerun()
         if actions[1].button(
             "Record results", key="record", disabled=not measured.complete or status not in ("launched", "measured")

@@ -98,6 +98,28 @@ def test_results_view_measures_and_proposes_the_next_wave(writable_db):
     results = [frame.value for frame in at.dataframe if "retention_diff" in frame.value.columns]
     assert results and results[0]["arm"].tolist() == ["control", "discount"]
     assert at.data_editor(key="wave-split").value["share"].sum() == pytest.approx(1.0)
+    # Everyone scored was in this wave, so the proposed next wave has nobody left: a message, nothing written.
+    at.button(key="next-wave").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("audience is empty" in error.value for error in at.error)
+    assert _query(writable_db, "SELECT count(*) FROM campaigns")[0][0] == 1
     at.button(key="record").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert _query(writable_db, "SELECT status FROM campaigns WHERE campaign_id = ?", [campaign_id])[0][0] == "measured"
+
+
+def test_a_saved_draft_is_launched_from_the_results_tab(writable_db):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.button(key="save-draft").click().run()
+    assert any("Saved draft campaign 1" in message.value for message in at.success)
+    assert _query(writable_db, "SELECT status FROM campaigns")[0][0] == "draft"
+    at.run()
+    assert any("is a draft" in info.value for info in at.info)
+    at.button(key="launch-draft").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (
+        _query(
+            writable_db, "SELECT status, count(*) FROM campaign_members JOIN campaigns USING (campaign_id) GROUP BY ALL"
+        )[0][0]
+        == "launched"
+    )
