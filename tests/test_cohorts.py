@@ -531,3 +531,19 @@ def test_rollup_agrees_with_the_order_lines(con, period):
     pd.testing.assert_frame_equal(
         cohorts.cohort_table(con, period=period), cohorts.cohort_table_raw(con, period=period)
     )
+
+
+def test_periods_between():
+    assert cohorts.periods_between(pd.Timestamp("2024-01-31"), pd.Timestamp("2024-03-01"), "month") == 2
+    # Sunday 2024-03-10 and Monday 2024-03-11 are in consecutive Monday weeks.
+    assert cohorts.periods_between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "week") == 1
+    assert cohorts.periods_between(pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-10"), "week") == 0
+    assert cohorts.periods_between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "day") == 1
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_rollup_agrees_with_the_order_lines_on_a_short_span(tiny, period):
+    # About 11 weeks of data: weeks and months take the bit-mask path, days the join.
+    pd.testing.assert_frame_equal(
+        cohorts.cohort_table(tiny, period=period), cohorts.cohort_table_raw(tiny, period=period)
+    )

@@ -1,23 +1,54 @@
 -- The default cohort table (first-purchase cohorts, purchase activity, n-day) straight from the
 -- order lines, without the activity rollup: what cohort_table.sql would cost without it.
 -- Used to verify the rollup and by benchmarks/cohort_bench.py. $grain: 'day' | 'week' | 'month'.
+-- $bitmask: the data spans at most 64 periods, so one pass can gather each customer's active
+-- periods as bits of a 64-bit mask (bit = period number mod 64) instead of a (customer, period)
+-- table joined to each customer's first period.
 WITH
-active AS (
-    SELECT user_id, date_trunc($grain, ts)::DATE AS period_start
+purchases AS (
+    -- Period number: months since year 0, or days / Monday-weeks since 1970-01-01.
+    SELECT
+        user_id,
+        CASE $grain
+            WHEN 'month' THEN year(ts) * 12 + month(ts) - 1
+            WHEN 'week' THEN (epoch(ts)::BIGINT // 86400 + 3) // 7
+            ELSE epoch(ts)::BIGINT // 86400
+        END AS p
     FROM orders
     WHERE quantity > 0
+),
+by_mask AS (
+    SELECT c, n, count(*) AS active_users
+    FROM (
+        SELECT min(p) AS c, max(p) AS last, bit_or(1::UBIGINT << (p % 64)::INTEGER) AS mask
+        FROM purchases
+        WHERE $bitmask
+        GROUP BY user_id
+    ) AS u, LATERAL (SELECT unnest(range(u.last - u.c + 1)) AS n)
+    WHERE (mask >> ((c + n) % 64)::INTEGER) & 1 = 1
     GROUP BY ALL
 ),
-firsts AS (
-    SELECT user_id, min(period_start) AS cohort FROM active GROUP BY user_id
+active AS (
+    SELECT user_id, p FROM purchases WHERE NOT $bitmask GROUP BY ALL
+),
+by_join AS (
+    SELECT f.c, a.p - f.c AS n, count(*) AS active_users
+    FROM active AS a JOIN (SELECT user_id, min(p) AS c FROM active GROUP BY user_id) AS f USING (user_id)
+    GROUP BY ALL
 ),
 cells AS (
-    SELECT f.cohort, date_diff($grain, f.cohort, a.period_start) AS period, count(*) AS active_users
-    FROM active AS a JOIN firsts AS f USING (user_id)
-    GROUP BY ALL
+    SELECT
+        CASE $grain
+            WHEN 'month' THEN make_date((c // 12)::INTEGER, (c % 12 + 1)::INTEGER, 1)
+            WHEN 'week' THEN DATE '1970-01-01' + to_days((c * 7 - 3)::INTEGER)
+            ELSE DATE '1970-01-01' + to_days(c::INTEGER)
+        END AS cohort,
+        n AS period,
+        active_users
+    FROM (SELECT * FROM by_mask UNION ALL SELECT * FROM by_join)
 ),
 sizes AS (
-    SELECT cohort, count(*) AS cohort_users FROM firsts GROUP BY cohort
+    SELECT cohort, active_users AS cohort_users FROM cells WHERE period = 0
 ),
 latest AS (
     SELECT max(ts) AS as_of FROM (SELECT ts FROM orders UNION ALL SELECT ts FROM events)
