@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGES = sorted(str(path) for path in Path("pages").glob("*.py"))
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))
 
 
 @pytest.fixture
@@ -16,13 +17,13 @@ def app_env(sample_db, monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_without_exception(app_env, page):
-    at = AppTest.from_file(page, default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180).run()
     assert not at.exception, [element.value for element in at.exception]
     assert at.title, f"{page} shows no title"
 
 
 def test_router_opens_overview_with_sidebar(app_env):
-    at = AppTest.from_file("app.py", default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Overview"
     assert any(app_env in caption.value for caption in at.sidebar.caption)
@@ -38,7 +39,7 @@ def test_overview_tiles_match_independent_counts(app_env):
         con.close()
     purchases = orders[orders["quantity"] > 0]
     per_customer = purchases.groupby("user_id")["order_id"].nunique()
-    at = AppTest.from_file("pages/overview.py", default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=120).run()
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Customers"] == f"{per_customer.size:,}"
     assert values["Orders"] == f"{purchases['order_id'].nunique():,}"
