@@ -206,17 +206,20 @@ def _date(value) -> pd.Timestamp | None:
 def _settings(
     con: duckdb.DuckDBPyConnection,
     *,
-    period: str,
-    cohort_by: str,
-    activity: str,
-    mode: str,
-    brackets: Sequence[tuple[int, int]] | None,
-    breakdown: str | None,
-    cohort_start,
-    cohort_end,
-    top_segments: int,
+    period: str = "month",
+    cohort_by: str = "first_purchase",
+    activity: str = "purchase",
+    mode: str = "n-day",
+    brackets: Sequence[tuple[int, int]] | None = None,
+    breakdown: str | None = None,
+    cohort_start=None,
+    cohort_end=None,
+    top_segments: int = TOP_SEGMENTS,
 ) -> tuple[dict[str, object], list[tuple[int, int]]]:
-    """Check the cohort definition against the data; return the SQL parameters and the day brackets."""
+    """Check a cohort definition (the settings of :func:`cohort_table`) against the data.
+
+    Returns the SQL parameters and the day brackets (empty unless the mode uses them).
+    """
     _check_choice("period", period, PERIODS)
     _check_choice("cohort_by", cohort_by, COHORT_BY)
     _check_choice("mode", mode, tuple(MODES))
@@ -434,19 +437,14 @@ def cell_users(
     segment: str | None = None,
     retained: bool | None = None,
     include_email: bool = False,
-    period: str = "month",
-    cohort_by: str = "first_purchase",
-    activity: str = "purchase",
-    mode: str = "n-day",
-    brackets: Sequence[tuple[int, int]] | None = None,
-    breakdown: str | None = None,
-    cohort_start=None,
-    cohort_end=None,
-    top_segments: int = TOP_SEGMENTS,
+    **definition,
 ) -> pd.DataFrame:
     """The users behind one cell of :func:`cohort_table`, retained or lost.
 
-    Takes the same settings as :func:`cohort_table`, plus the cell: ``cohort``
+    ``definition`` takes the settings of :func:`cohort_table` (``period``,
+    ``cohort_by``, ``activity``, ``mode``, ``brackets``, ``breakdown``,
+    ``cohort_start``, ``cohort_end``, ``top_segments``) with the same
+    defaults; ``measure`` does not apply. The cell is ``cohort``
     (the cohort's period start), ``period_index`` (the cell's ``period``) and,
     with a breakdown, its ``segment``. ``retained=True`` keeps the retained
     users, ``False`` the lost ones, None all. Emails are added only when
@@ -466,18 +464,8 @@ def cell_users(
         ``retained=None``, ``len()`` is the cell's ``cohort_users`` and
         ``retained.sum()`` its ``active_users``.
     """
-    params, day_brackets = _settings(
-        con,
-        period=period,
-        cohort_by=cohort_by,
-        activity=activity,
-        mode=mode,
-        brackets=brackets,
-        breakdown=breakdown,
-        cohort_start=cohort_start,
-        cohort_end=cohort_end,
-        top_segments=top_segments,
-    )
+    params, day_brackets = _settings(con, **definition)
+    breakdown = definition.get("breakdown")
     index = int(period_index)
     if index < 0 or (day_brackets and index >= len(day_brackets)):
         raise DataError(f"there is no period {index} in this cohort table")
