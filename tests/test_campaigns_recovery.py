@@ -56,16 +56,19 @@ def test_outcomes_match_pandas_on_the_raw_orders(launched):
     end = start + pd.Timedelta(days=int(campaign["horizon_days"]))
     orders = con.execute("SELECT user_id, order_id, ts, quantity, unit_price FROM orders").df()
     window = orders[(orders["ts"] > start) & (orders["ts"] <= end)]
-    per_order = (
-        window.assign(value=window["quantity"] * window["unit_price"]).groupby(["user_id", "order_id"])["value"].sum()
-    )
-    per_user = per_order[per_order > 0].groupby("user_id").size()
+    # An order is a purchase when one of its lines has quantity > 0.
+    purchase = window.assign(purchase=window["quantity"] > 0).groupby(["user_id", "order_id"])["purchase"].any()
+    per_user = purchase[purchase].groupby("user_id").size()
     members = con.execute("SELECT user_id, arm FROM campaign_members WHERE campaign_id = ?", [campaign_id]).df()
     members["orders"] = members["user_id"].map(per_user).fillna(0)
     expected = members.groupby("arm").agg(members=("orders", "size"), retained=("orders", lambda o: int((o > 0).sum())))
     table = campaigns.measure(con, campaign_id).table.set_index("arm")
     assert table["members"].to_dict() == expected["members"].to_dict()
     assert table["retained"].to_dict() == expected["retained"].to_dict()
+    revenue = window.assign(value=window["quantity"] * window["unit_price"]).groupby("user_id")["value"].sum()
+    members["revenue"] = members["user_id"].map(revenue).fillna(0.0)
+    for arm, group in members.groupby("arm"):
+        assert table.loc[arm, "revenue_per_member"] == pytest.approx(group["revenue"].mean())
     assert table.loc["discount", "orders_per_member"] == pytest.approx(
         members.loc[members["arm"] == "discount", "orders"].mean()
     )

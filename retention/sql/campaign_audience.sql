@@ -1,6 +1,6 @@
 -- Scored customers matching a campaign audience's filters, riskiest first.
 -- Scores: the newest scoring run (the newest at $scores_as_of when it is not NULL), as churn.latest_scores.
--- expected_value: average net value of the customer's orders before as_of (0 when none).
+-- expected_value: average net value of the customer's purchase orders (a line with quantity > 0) before as_of.
 WITH runs AS (
     SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
     FROM scores
@@ -15,7 +15,8 @@ scored AS (
     FROM scores s JOIN run USING (as_of, horizon_days, model_version)
 ),
 order_values AS (
-    SELECT o.user_id, o.order_id, min(o.ts) AS ts, sum(o.quantity * o.unit_price) AS order_value
+    SELECT o.user_id, o.order_id, min(o.ts) AS ts, sum(o.quantity * o.unit_price) AS order_value,
+           bool_or(o.quantity > 0) AS purchase
     FROM orders o
     WHERE o.ts < (SELECT as_of FROM run) AND o.user_id IN (SELECT user_id FROM scored)
     GROUP BY ALL
@@ -24,8 +25,8 @@ history AS (
     SELECT
         user_id,
         strftime(min(ts), '%Y-%m') AS cohort,
-        count(*) FILTER (WHERE order_value > 0) AS past_orders,
-        coalesce(avg(order_value) FILTER (WHERE order_value > 0), 0) AS expected_value
+        count(*) FILTER (WHERE purchase) AS past_orders,
+        coalesce(greatest(avg(order_value) FILTER (WHERE purchase), 0), 0) AS expected_value
     FROM order_values
     GROUP BY user_id
 )
