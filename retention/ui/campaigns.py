@@ -9,6 +9,8 @@ Writes (launch, record, close) are plain functions: never cached.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +23,7 @@ from retention.campaigns.templates import ARM_TEMPLATES
 from retention.errors import RetentionError
 from retention.ui.common import cursor
 
-STATUS_ICONS = {"draft": "📝", "launched": "🚀", "measured": "📊", "closed": "🔒"}
+T = TypeVar("T")
 
 
 def state_token() -> str:
@@ -136,7 +138,7 @@ def close(campaign_id: int) -> bool:
     return True
 
 
-def guarded(function, *args, _info: bool = False, **kwargs):
+def guarded(function: Callable[..., T], *args: object, _info: bool = False, **kwargs: object) -> T | None:
     """Call ``function``; on a :class:`RetentionError` show its message (an error box, or an info box when
     ``_info``) and return None, so the other tabs still render."""
     try:
