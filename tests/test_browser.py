@@ -93,12 +93,24 @@ def browser_page(app_url):
         browser.close()
 
 
-def _wait_until_idle(page) -> None:
-    """Wait until Streamlit has finished running the script (the status widget shows no 'Running')."""
+def _wait_until_idle(page, quiet_checks: int = 4) -> None:
+    """Wait until Streamlit has finished the script run and every Plotly chart has drawn.
+
+    The status widget ('Running...') shows while a script runs; it must stay
+    away for several checks in a row, since a rerun may start just after a click.
+    """
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    quiet = 0
+    while quiet < quiet_checks:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page kept running")
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        quiet = 0 if running else quiet + 1
+        page.wait_for_timeout(500)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=PAGE_TIMEOUT_MS,
-        polling=500,
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=60_000,
     )
 
 
