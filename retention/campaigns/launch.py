@@ -171,6 +171,8 @@ def launch(
         orders in the warehouse, or ``draft_id`` is not a draft. Nothing is
         written then.
     """
+    if idempotency_key is not None and (existing := _existing(con, idempotency_key)) is not None:
+        return LaunchResult(existing, False, idempotency_key, launched_arm_counts(con, existing))
     frame = audiences.require_members(audiences.select_audience(con, config.audience), config.audience)
     scores_as_of = frame["scores_as_of"].iloc[0]
     model_version = frame["model_version"].iloc[0]
