@@ -76,6 +76,10 @@ def test_same_idempotency_key_creates_one_campaign(con):
     assert default.created and not rerun.created and rerun.campaign_id == default.campaign_id
     assert campaigns.launch(con, config, idempotency_key="submit-2").created
     assert _count(con, "campaigns") == 3
+    # A retry with a used key returns its campaign even when the audience has changed since.
+    con.execute("DELETE FROM scores")
+    assert campaigns.launch(con, config, idempotency_key="submit-1").campaign_id == first.campaign_id
+    assert _count(con, "campaigns") == 3
 
 
 def test_bad_input_writes_nothing(con):
