@@ -262,25 +262,40 @@ class SurpriseModel(FittedModel):
         return np.array([prediction.est for prediction in self.algo.test(test)])
 
 
-NEGATIVES = Param(
-    "negatives",
-    8,
-    "Sampled items the customer did not choose, per rating, taught as rating 0. 0 = a pure rating model "
-    "(RMSE and MAE apply; ranking is poor); more = better at picking items, scores are no longer ratings.",
-    0,
-    50,
-)
+def negatives_param(default: int) -> Param:
+    """The ``negatives`` hyperparameter (see :func:`with_negatives`) with a model-specific default."""
+    return Param(
+        "negatives",
+        default,
+        "Sampled items the customer did not choose, per rating, taught as rating 0. 0 = a pure rating model "
+        "(RMSE and MAE apply; ranking is poor); more = better at picking items, scores are no longer ratings, "
+        "fitting takes longer.",
+        0,
+        50,
+    )
 
 
-def _surprise(name: str, label: str, description: str, build: Callable[[dict], AlgoBase], params=(), **options) -> None:
+NEGATIVES = "negatives"
+
+
+def _surprise(
+    name: str,
+    label: str,
+    description: str,
+    build: Callable[[dict], AlgoBase],
+    params=(),
+    negatives: int = 8,
+    **options,
+) -> None:
     """Register a Surprise algorithm built from its resolved parameters (plus ``negatives``, see :func:`with_negatives`)."""
 
     def fit(train: Feedback, resolved: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
-        algo_params = {key: value for key, value in resolved.items() if key != NEGATIVES.name}
+        algo_params = {key: value for key, value in resolved.items() if key != NEGATIVES}
         seed = resolved.get("random_state", 0)
-        return SurpriseModel(build(algo_params), train, trainset, resolved[NEGATIVES.name], seed)
+        return SurpriseModel(build(algo_params), train, trainset, resolved[NEGATIVES], seed)
 
-    register(name, label, "collaborative", description, (*params, NEGATIVES), predicts_ratings=True, **options)(fit)
+    params = (*params, negatives_param(negatives))
+    register(name, label, "collaborative", description, params, predicts_ratings=True, **options)(fit)
 
 
 SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 - 1)
@@ -345,6 +360,7 @@ _surprise(
         Param("min_k", 1, "Fewer positive neighbours than this: fall back to the baseline.", 1, 100),
         Param("shrinkage", 100, "Shrinks similarities of item pairs with few common customers.", 0, 10_000),
     ),
+    negatives=3,
 )
 _surprise(
     "knn_means",
@@ -358,6 +374,7 @@ _surprise(
         Param("min_k", 1, "Fewer positive neighbours than this: use the item's mean.", 1, 100),
         Param("similarity", "msd", "Similarity between items.", choices=("msd", "cosine", "pearson")),
     ),
+    negatives=3,
     default_on=False,
 )
 _surprise(
@@ -380,6 +397,7 @@ _surprise(
     "Slope One",
     "Predicts from the average rating difference between item pairs rated by the same customers.",
     lambda p: SlopeOne(),
+    negatives=3,
     default_on=False,
 )
 _surprise(
