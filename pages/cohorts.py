@@ -22,7 +22,7 @@ MODE_LABELS = {"n-day": "N-day", "unbounded": "Unbounded", "brackets": "Day brac
 MEASURE_LABELS = {"retention": "Users retained", "revenue": "Revenue per user"}
 NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
 
-top = st.columns([1.2, 1.2, 1.2, 1.6])
+top = st.columns([1.3, 1, 1, 1])
 period = top[0].segmented_control(
     "Period", cohorts.PERIODS, default="month", required=True, key="period", bind="query-params"
 )
@@ -44,35 +44,32 @@ activity = top[2].selectbox(
     disabled=not offer.has_events,
     help=NO_EVENTS if not offer.has_events else "What counts as coming back.",
 )
-mode = top[3].segmented_control(
-    "Retention mode",
-    list(cohorts.MODES),
-    default="n-day",
-    required=True,
-    format_func=MODE_LABELS.get,
-    key="mode",
-    bind="query-params",
-    help="; ".join(f"{MODE_LABELS[m.name]}: {m.description}" for m in cohorts.MODES.values()),
-)
-second = st.columns([1.2, 1.2, 1.2, 1.6])
-measure = second[0].segmented_control(
-    "Measure",
-    cohorts.MEASURES,
-    default="retention",
-    required=True,
-    format_func=MEASURE_LABELS.get,
-    key="measure",
-    bind="query-params",
-)
-by = second[1].selectbox(
+by = top[3].selectbox(
     "Break down by",
     ["none", *offer.breakdown_columns],
     key="by",
     bind="query-params",
     help=f"Users column; the {cohorts.TOP_SEGMENTS} largest values are shown, the rest pooled as 'other'.",
 )
+second = st.columns([1.3, 1, 1, 1])
+mode = second[0].selectbox(
+    "Retention mode",
+    list(cohorts.MODES),
+    format_func=MODE_LABELS.get,
+    key="mode",
+    bind="query-params",
+    help="; ".join(f"{MODE_LABELS[m.name]}: {m.description}" for m in cohorts.MODES.values()),
+)
+measure = second[2].selectbox(
+    "Measure",
+    cohorts.MEASURES,
+    format_func=MEASURE_LABELS.get,
+    key="measure",
+    bind="query-params",
+)
 default_start, default_end = cohorts.default_cohort_range(offer.first, offer.last, period)
-chosen_start = second[2].date_input(
+third = st.columns(4)
+chosen_start = third[0].date_input(
     "First cohort",
     value=None,
     min_value=offer.first,
@@ -81,7 +78,7 @@ chosen_start = second[2].date_input(
     bind="query-params",
     help=f"Empty: {default_start:%Y-%m-%d} for {period}s.",
 )
-chosen_end = second[2].date_input(
+chosen_end = third[1].date_input(
     "Last cohort",
     value=None,
     min_value=offer.first,
@@ -90,7 +87,7 @@ chosen_end = second[2].date_input(
     bind="query-params",
     help=f"Empty: {default_end:%Y-%m-%d}.",
 )
-brackets_text = second[3].text_input(
+brackets_text = second[1].text_input(
     "Day brackets",
     value="1-7, 8-30, 31-90",
     key="brackets",

@@ -536,7 +536,8 @@ def default_cohort_range(
     """The cohort range a view starts with: every month, the last 52 weeks, or the last 60 days of the data.
 
     ``first`` and ``last`` are the data's first and latest timestamps; returns
-    ``(start, end)`` as day timestamps, ``(None, None)`` when there is no data.
+    ``(start, end)`` as day timestamps, ``start`` at the beginning of its
+    period (Monday, first of the month); ``(None, None)`` when there is no data.
     """
     _check_choice("period", period, PERIODS)
     if first is None or last is None:
@@ -545,6 +546,10 @@ def default_cohort_range(
     shown = DEFAULT_COHORTS_SHOWN[period]
     if shown is not None:
         start = max(start, end - pd.Timedelta(days=shown * (7 if period == "week" else 1) - 1))
+    if period == "week":
+        start -= pd.Timedelta(days=start.dayofweek)
+    elif period == "month":
+        start = start.replace(day=1)
     return start, end
 
 

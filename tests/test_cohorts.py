@@ -461,10 +461,12 @@ def test_mean_curve_weights_cohorts_by_size_and_skips_incomplete_cells():
 def test_default_cohort_range():
     first, last = pd.Timestamp("2024-01-05 10:00"), pd.Timestamp("2024-12-31 23:00")
     assert cohorts.default_cohort_range(first, last, "month") == (
-        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-01-01"),
         pd.Timestamp("2024-12-31"),
     )
     assert cohorts.default_cohort_range(first, last, "day")[0] == pd.Timestamp("2024-12-31") - pd.Timedelta(days=59)
+    # 52 weeks back from Tuesday 2024-12-31 is Wednesday 2024-01-03, in the week of Monday 2024-01-01.
+    assert cohorts.default_cohort_range(first, last, "week")[0] == pd.Timestamp("2024-01-01")
     assert cohorts.default_cohort_range(None, None, "week") == (None, None)
 
 

@@ -71,7 +71,7 @@ def test_settings_come_from_the_url(app):
     at = app.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.segmented_control(key="period").value == "week"
-    assert at.segmented_control(key="mode").value == "unbounded"
+    assert at.selectbox(key="mode").value == "unbounded"
     assert at.selectbox(key="cohort").value == "signup"
     assert at.selectbox(key="segment").options  # one entry per channel
     heatmap = _figures(at)[0]
@@ -81,8 +81,8 @@ def test_settings_come_from_the_url(app):
 def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):
     at = app.run()
     at.selectbox(key="by").select("country").run()
-    at.segmented_control(key="mode").set_value("brackets").run()
-    at.segmented_control(key="measure").set_value("revenue").run()
+    at.selectbox(key="mode").select("brackets").run()
+    at.selectbox(key="measure").select("revenue").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     heatmap = _figures(at)[0]
@@ -106,7 +106,7 @@ def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):
 
 def test_bad_brackets_and_reversed_range_give_messages(app):
     at = app.run()
-    at.segmented_control(key="mode").set_value("brackets").run()
+    at.selectbox(key="mode").select("brackets").run()
     at.text_input(key="brackets").input("1-7, soon").run()
     assert not at.exception
     assert "cannot read the bracket 'soon'" in at.error[0].value
