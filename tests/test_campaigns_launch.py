@@ -146,8 +146,10 @@ def test_exports_leave_out_control_and_email_and_neutralise_formulas(con, tmp_pa
     assert "'=HYPERLINK" in text and "@" not in text
 
 
-def test_no_scores_says_what_is_needed(sample_db):
-    con = warehouse.connect(sample_db, read_only=True)
+def test_no_scores_says_what_is_needed(sample_db, tmp_path):
+    path = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, path)
+    con = warehouse.connect(path)
     try:
         with pytest.raises(DataError, match="score customers on the At-risk users page first"):
             campaigns.select_audience(con, parse_config(basic_config()).audience)
