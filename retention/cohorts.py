@@ -405,9 +405,10 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
         previous period, but at some time before) as counts >= 0; ``dormant``
         (active in the previous period but not in this one) as a count <= 0,
         negative by the usual chart convention so that it stacks below zero;
-        ``complete`` (bool: the period is fully observed). Active users of a
-        period are ``new + returning + resurrecting``. Empty when there is no
-        activity.
+        ``complete`` (bool: the period is fully observed; in a period still
+        in progress the counts are provisional, dormant ones above all).
+        Active users of a period are ``new + returning + resurrecting``.
+        Empty when there is no activity.
     """
     _check_choice("period", period, PERIODS)
     rollups.ensure_built(con)

@@ -549,3 +549,12 @@ def test_rollup_agrees_with_the_order_lines_on_a_short_span(tiny, period):
     pd.testing.assert_frame_equal(
         cohorts.cohort_table(tiny, period=period), cohorts.cohort_table_raw(tiny, period=period)
     )
+
+
+@pytest.mark.parametrize("settings", [{"period": "week"}, {"period": "month", "mode": "brackets"}])
+def test_a_cohort_range_keeps_exactly_those_cohorts(con, settings):
+    everything = cohorts.cohort_table(con, **settings)
+    ranged = cohorts.cohort_table(con, cohort_start="2025-03-12", cohort_end="2025-08-20", **settings)
+    first = pd.Timestamp("2025-03-10") if settings["period"] == "week" else pd.Timestamp("2025-03-01")
+    expected = everything[everything["cohort"].between(first, pd.Timestamp("2025-08-20"))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ranged, expected)
