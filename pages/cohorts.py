@@ -26,10 +26,9 @@ top = st.columns([1.3, 1, 1, 1])
 period = top[0].segmented_control(
     "Period", cohorts.PERIODS, default="month", required=True, key="period", bind="query-params"
 )
-cohort_choices = [c for c in cohorts.COHORT_BY if offer.has_events or c != "first_event"]
 cohort_by = top[1].selectbox(
     "Cohort by",
-    cohort_choices,
+    offer.cohort_by_choices,
     format_func=COHORT_LABELS.get,
     key="cohort",
     bind="query-params",
@@ -129,7 +128,7 @@ st.plotly_chart(charts.cohort_heatmap(shown, period=period, measure=measure), wi
 common.download_csv(cohorts.for_export(table), "cohorts.csv", label="Download the cohort table")
 
 st.subheader("Retention curves")
-cohort_list = shown.drop_duplicates("cohort")["cohort"].tolist()
+cohort_list = cohorts.cohort_starts(shown)
 chosen = st.multiselect(
     "Cohorts to compare", cohort_list, default=cohorts.recent_cohorts(shown), format_func=lambda c: f"{c:%Y-%m-%d}"
 )
@@ -150,7 +149,7 @@ periods = cohorts.cohort_periods(shown, cell_cohort)
 cell_period = cell[1].selectbox(
     "Period", periods, index=min(1, len(periods) - 1), format_func=cohorts.period_labels(shown).get, key="cell_period"
 )
-show = cell[2].segmented_control("Show", ["lost", "retained", "all"], default="lost", required=True, key="cell_show")
+show = cell[2].segmented_control("Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show")
 with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
 with common.show_errors():
     users = cached.cell_users(
@@ -159,7 +158,7 @@ with common.show_errors():
         cohort=cell_cohort,
         period_index=cell_period,
         segment=segment,
-        retained={"lost": False, "retained": True, "all": None}[show],
+        retained=cohorts.SHOW_USERS[show],
         include_email=with_email,
         **settings,
     )

@@ -576,6 +576,15 @@ def recent_cohorts(table: pd.DataFrame, count: int = 3) -> list[pd.Timestamp]:
     return (mature if len(mature) else listed).tail(count).tolist()
 
 
+def cohort_starts(table: pd.DataFrame) -> list[pd.Timestamp]:
+    """The cohorts of a :func:`cohort_table` result, oldest first."""
+    return sorted(table["cohort"].unique().tolist())
+
+
+# The users of a cell to list: lost ones, retained ones, or all (the ``retained`` argument of cell_users).
+SHOW_USERS: dict[str, bool | None] = {"lost": False, "retained": True, "all": None}
+
+
 def cohort_periods(table: pd.DataFrame, cohort) -> list[int]:
     """The periods listed for one cohort of a :func:`cohort_table` result, ascending."""
     return sorted(table.loc[table["cohort"] == pd.Timestamp(cohort), "period"].unique().tolist())

@@ -28,6 +28,11 @@ class Options:
     def has_events(self) -> bool:
         return bool(self.event_types)
 
+    @property
+    def cohort_by_choices(self) -> list[str]:
+        """The cohort definitions the data allows (first event only with events)."""
+        return [name for name in cohorts.COHORT_BY if self.has_events or name != "first_event"]
+
 
 @st.cache_data(show_spinner=False)
 def options(path: str, version: str) -> Options:
