@@ -14,7 +14,7 @@ NEEDS_SCORES = "Churn scores are needed to build an audience: score customers on
 
 def has_scores(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any churn score is stored."""
-    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM scores)").fetchone()[0])
+    return bool(warehouse.query_df(con, "campaign_has_scores")["found"].iloc[0])
 
 
 def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     if not has_scores(con):
         raise DataError(NEEDS_SCORES)
     if spec.scores_as_of is not None:
-        found = con.execute("SELECT count(*) FROM scores WHERE as_of = ?", [spec.scores_as_of]).fetchone()[0]
+        found = warehouse.query_df(con, "campaign_scores_on", {"as_of": spec.scores_as_of})["scores"].iloc[0]
         if not found:
             raise DataError(f"no churn scores dated {spec.scores_as_of}; pick a scoring date that exists")
     return warehouse.query_df(

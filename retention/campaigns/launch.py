@@ -53,7 +53,7 @@ def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.Series:
     """The campaign row (see ``campaign_get.sql``); DataError when the id is unknown."""
     frame = warehouse.query_df(con, "campaign_get", {"campaign_id": int(campaign_id)})
     if frame.empty:
-        known = con.execute("SELECT list(campaign_id ORDER BY campaign_id) FROM campaigns").fetchone()[0] or []
+        known = list(warehouse.query_df(con, "campaign_ids")["ids"].iloc[0])
         raise DataError(f"no campaign with id {campaign_id}; known ids: {known or 'none yet'}")
     return frame.iloc[0]
 
@@ -127,7 +127,7 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
 
 
 def _next_id(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT nextval('campaign_seq')").fetchone()[0])
+    return int(warehouse.query_df(con, "campaign_next_id")["campaign_id"].iloc[0])
 
 
 def _launch_params(campaign_id: int, config: CampaignConfig, **launch: object) -> dict[str, object]:
@@ -234,7 +234,7 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pd.DataFrame
 def launched_arm_counts(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.DataFrame:
     """Members per arm of a stored campaign: columns ``arm``, ``label``, ``members`` (int), ``share`` (planned)."""
     config = campaign_config(con, campaign_id)
-    members = con.execute("SELECT arm FROM campaign_members WHERE campaign_id = ?", [int(campaign_id)]).df()
+    members = warehouse.query_df(con, "campaign_members", {"campaign_id": int(campaign_id)})
     return plan.arm_counts(members, config)
 
 

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import ingest, schema
+from retention import ingest, schema, warehouse
 from retention.campaigns.config import CONTROL
 from retention.campaigns.launch import campaign_config, get_campaign
 from retention.errors import DataError
@@ -118,11 +118,8 @@ def simulate_response(
     for name, value in true_uplift.items():
         if not 0.0 <= value <= 1.0:
             raise DataError(f"true uplift of arm {name!r} must be in [0, 1] (share of churners kept), got {value}")
-    members = con.execute(
-        "SELECT user_id, arm, risk, expected_value FROM campaign_members WHERE campaign_id = ? ORDER BY user_id",
-        [int(campaign_id)],
-    ).df()
-    items = con.execute("SELECT item_id FROM products ORDER BY item_id").df()
+    members = warehouse.query_df(con, "campaign_members", {"campaign_id": int(campaign_id)})
+    items = warehouse.query_df(con, "campaign_response_items")
     orders = response_orders(
         members,
         true_uplift,

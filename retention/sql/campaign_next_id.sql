@@ -1,0 +1,2 @@
+-- The next campaign id.
+SELECT nextval('campaign_seq') AS campaign_id
