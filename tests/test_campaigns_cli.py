@@ -82,6 +82,15 @@ def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_pa
     assert "recorded, status measured" in err and "next wave:" in err
     rows = list(csv.DictReader(results.read_text().splitlines()))
     assert [row["arm"] for row in rows] == ["control", "discount", "recs"]
+    wave_file = tmp_path / "wave2.json"
+    assert main(["campaign", "next-wave", "--db", db, "--id", "1", "--out", str(wave_file)]) == 0
+    wave = json.loads(wave_file.read_text())
+    assert wave["name"] == "Win back (wave 2)" and wave["parent_id"] == 1
+    assert wave["audience"]["exclude_campaigns"] == [1]
+    assert "launch --config" in capsys.readouterr().out
+    # Every scored customer with risk >= 0.1 was in wave 1: the second wave has nobody left.
+    assert main(["campaign", "launch", "--db", db, "--config", str(wave_file)]) == 2
+    assert "audience is empty" in capsys.readouterr().err
     assert main(["campaign", "close", "--db", db, "--id", "1"]) == 0
     assert main(["campaign", "close", "--db", db, "--id", "1"]) == 2
     assert "is closed" in capsys.readouterr().err

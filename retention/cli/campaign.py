@@ -1,9 +1,11 @@
-"""``campaign simulate|launch|measure|list|close``: retention campaigns from the command line."""
+"""``campaign simulate|launch|measure|next-wave|list|close``: retention campaigns from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from retention import campaigns, warehouse
 from retention.campaigns import bandit, response
@@ -45,6 +47,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
     measure.add_argument("--out", default=None, metavar="FILE.csv", help="write the results here (default: stdout)")
     measure.set_defaults(handler=run_measure)
+
+    wave = commands.add_parser(
+        "next-wave", help="write the next wave's config with the Thompson-sampling split (edit it, then launch it)"
+    )
+    add_db_argument(wave)
+    wave.add_argument("--id", required=True, type=_campaign_id, help="the measured campaign")
+    wave.add_argument("--out", required=True, metavar="FILE.json", help="where to write the next wave's config")
+    wave.set_defaults(handler=run_next_wave)
 
     listing = commands.add_parser("list", help="every campaign with its status")
     add_db_argument(listing)
@@ -116,6 +126,23 @@ def run_measure(args: argparse.Namespace) -> int:
     for line in split["reasoning"]:
         print(f"next wave: {line}", file=sys.stderr)
     write_table(measurement.table, args.out)
+    return 0
+
+
+def run_next_wave(args: argparse.Namespace) -> int:
+    con = _connect(args)
+    try:
+        measurement = campaigns.measure(con, args.id)
+        config = campaigns.campaign_config(con, args.id)
+    finally:
+        con.close()
+    split = bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
+    wave = bandit.next_wave_config(config, args.id, dict(zip(split["arm"], split["share"], strict=True)))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(campaigns.config_to_dict(wave), indent=2) + "\n")
+    for line in split["reasoning"]:
+        print(f"next wave: {line}", file=sys.stderr)
+    print(f"wrote {args.out}: {wave.name!r}; review it, then `campaign launch --config {args.out}`")
     return 0
 
 
