@@ -112,6 +112,9 @@ with launch_tab:
             st.success(f"Launched campaign {campaign_id}.")
         else:
             st.info(f"This campaign was already launched as campaign {campaign_id}; nothing new was written.")
+        counts = cached.guarded(cached.launched_counts, path, version, token, campaign_id)
+        if counts is not None:
+            st.dataframe(counts, hide_index=True)
         include_email = st.checkbox(
             "Include email addresses in the exports",
             key="export-email",

@@ -107,6 +107,12 @@ def next_wave_split(path: str, version: str, token: str, campaign_id: int) -> pd
     )
 
 
+@st.cache_data(show_spinner=False)
+def launched_counts(path: str, version: str, token: str, campaign_id: int) -> pd.DataFrame:
+    with cursor() as con:
+        return campaigns.launched_arm_counts(con, campaign_id)
+
+
 @st.cache_data(show_spinner="Preparing the exports…")
 def exports(path: str, version: str, token: str, campaign_id: int, include_email: bool) -> dict[str, pd.DataFrame]:
     with cursor() as con:
