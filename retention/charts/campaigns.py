@@ -63,9 +63,10 @@ def strategy_comparison(frame: pd.DataFrame) -> go.Figure:
         figure.add_scatter(
             x=pd.concat([rows["members"], rows["members"][::-1]]),
             y=pd.concat([rows["net_value_high"], rows["net_value_low"][::-1]]),
+            mode="lines",
             fill="toself",
             fillcolor=colour,
-            opacity=0.15,
+            opacity=0.12,
             line={"width": 0},
             hoverinfo="skip",
             showlegend=False,
