@@ -98,6 +98,7 @@ def test_break_even_uplift_by_hand():
     assert gain - cost == pytest.approx(0.0, abs=1e-9)
     expensive = Arm("b", "custom", cost_per_contact=1000.0, discount_share=0.0, uplift=Uplift(0.0, 0.1, 0.2))
     assert np.isnan(break_even_uplift(risk, value, expensive))
+    assert np.isnan(break_even_uplift(np.array([]), np.array([]), arm))
 
 
 def test_simulate_sums_arms_into_the_total(customers):

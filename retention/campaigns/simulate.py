@@ -164,13 +164,16 @@ def simulate_arm(
 
 
 def break_even_uplift(risk: np.ndarray, value: np.ndarray, arm: Arm) -> float:
-    """Uplift at which the arm's expected net value is 0, in [0, 1]; NaN when even uplift 1 loses money.
+    """Uplift at which the arm's expected net value is 0, in [0, 1]; NaN when even uplift 1 loses money
+    or the arm has no members.
 
     Expected net value at uplift ``u`` is ``u (1 - d) S_pv - n c - d S_qv`` with
     ``S_pv = sum(risk * value)`` and ``S_qv = sum((1 - risk) * value)``.
     """
     risk = np.asarray(risk, dtype=float)
     value = np.asarray(value, dtype=float)
+    if risk.size == 0:
+        return float("nan")
     gain = (1.0 - arm.discount_share) * float((risk * value).sum())
     fixed = len(risk) * arm.cost_per_contact + arm.discount_share * float(((1.0 - risk) * value).sum())
     if gain <= 0:
