@@ -18,14 +18,19 @@ purchases AS (
     WHERE quantity > 0
 ),
 by_mask AS (
-    SELECT c, n, count(*) AS active_users
+    -- Customers sharing a first period and a mask are expanded once, bit by bit.
+    SELECT g.c, n, sum(g.customers) AS active_users
     FROM (
-        SELECT min(p) AS c, max(p) AS last, bit_or(1::UBIGINT << (p % 64)::INTEGER) AS mask
-        FROM purchases
-        WHERE $bitmask
-        GROUP BY user_id
-    ) AS u, LATERAL (SELECT unnest(range(u.last - u.c + 1)) AS n)
-    WHERE (mask >> ((c + n) % 64)::INTEGER) & 1 = 1
+        SELECT c, last - c AS span, mask, count(*) AS customers
+        FROM (
+            SELECT min(p) AS c, max(p) AS last, bit_or(1::UBIGINT << (p % 64)::INTEGER) AS mask
+            FROM purchases
+            WHERE $bitmask
+            GROUP BY user_id
+        )
+        GROUP BY ALL
+    ) AS g, LATERAL (SELECT unnest(range(g.span + 1)) AS n)
+    WHERE (g.mask >> ((g.c + n) % 64)::INTEGER) & 1 = 1
     GROUP BY ALL
 ),
 active AS (
@@ -51,7 +56,7 @@ sizes AS (
     SELECT cohort, active_users AS cohort_users FROM cells WHERE period = 0
 ),
 latest AS (
-    SELECT max(ts) AS as_of FROM (SELECT ts FROM orders UNION ALL SELECT ts FROM events)
+    SELECT greatest((SELECT max(ts) FROM orders), (SELECT max(ts) FROM events)) AS as_of
 ),
 grid AS (
     SELECT cohort, cohort_users, unnest(range(0, date_diff($grain, cohort, date_trunc($grain, as_of)::DATE) + 1)) AS period
