@@ -121,7 +121,9 @@ if user:
     panels = st.columns(1 + len(compared))
     with panels[0]:
         st.markdown("**History**")
-        st.dataframe(cached.user_history(path, version, user), hide_index=True)
+        history = cached.user_history(path, version, user)
+        st.dataframe(history, hide_index=True)
+        common.download_csv(history, f"history_{user}.csv", key="download-history")
     for panel, run_id in zip(panels[1:], compared, strict=True):
         with panel, common.show_errors():
             table = cached.recommendations(path, version, runs, run_id, user, int(top))

@@ -105,3 +105,14 @@ def test_user_based_knn_is_refused_by_the_numpy_scorer(trainset):
     algo = KNNWithMeans(sim_options={"name": "msd", "user_based": True}, verbose=False).fit(trainset)
     with pytest.raises(ValueError, match="item-based"):
         topk.surprise_scores(algo, [0])
+
+
+def test_knn_neighbours_match_a_stable_sort_with_many_ties():
+    rng = np.random.default_rng(7)
+    sims = rng.integers(-2, 4, size=(30, 200)).astype(float) / 3  # the user's 30 items x 200 items, many ties
+    k = 8
+    order = np.argsort(-sims, axis=0, kind="stable")[:k]  # heapq.nlargest keeps earlier rows on ties
+    expected = np.zeros(sims.shape, dtype=bool)
+    np.put_along_axis(expected, order, True, axis=0)
+    expected &= sims > 0
+    assert (topk._positive_nearest(sims, k) == expected).all()

@@ -38,7 +38,7 @@ from retention.recommend import metrics, models, topk
 
 SPLITS = ("time", "random")
 DEFAULT_K = 10
-SCORE_BLOCK = 1024
+SCORE_BLOCK = 256
 
 Progress = Callable[[float, str], None]
 

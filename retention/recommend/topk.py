@@ -183,7 +183,9 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
     """Item-based k-NN: ``base(u, i) + sum_j s_ij d_uj / sum_j s_ij`` over the k most similar items j of u (s_ij > 0).
 
     ``centred(user, items, ratings)`` returns ``(base, d)``: the estimate
-    without neighbours for every item and the centred ratings of the user's items.
+    without neighbours for every item and the centred ratings of the user's
+    items. Works on the ``(user's items) x (all items)`` block of the
+    similarity matrix (rows gathered, as the matrix is symmetric).
     """
     if algo.sim_options["user_based"]:
         raise ValueError("the numpy scorer covers item-based k-NN only; use pairwise_scores for user-based")
@@ -191,38 +193,43 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
     for row, user in enumerate(users):
         items, ratings = _user_ratings(algo, user)
         base, deviations = centred(user, items, ratings)
-        sims = algo.sim[items].T  # the similarity matrix is symmetric; gathering rows is faster than columns
-        positive = _positive_nearest(sims, algo.k)
-        weights = np.where(positive, sims, 0.0)
-        sum_sim = weights.sum(axis=1)
-        sum_ratings = weights @ deviations
-        sum_ratings[positive.sum(axis=1) < algo.min_k] = 0.0
+        sims = algo.sim[items]
+        neighbours = _positive_nearest(sims, algo.k)
+        weights = sims * neighbours
+        sum_sim = weights.sum(axis=0)
+        sum_ratings = deviations @ weights
+        sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
         out[row] = base + np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
     return out
 
 
 def _positive_nearest(sims: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the entries that are among the ``k`` largest of their row and positive.
+    """Mask of the entries of each column that are among its ``k`` largest and positive.
 
     The neighbour set of Surprise's stable ``heapq.nlargest`` (ties at the
-    boundary go to the earlier columns), restricted to positive similarities,
-    found with one ``np.partition`` instead of a sort. When the k-th largest
-    value is not positive, every positive entry is in; otherwise the entries
-    at or above it are, and only rows with surplus ties need the tie-break.
+    boundary go to the earlier rows, i.e. the user's earlier ratings),
+    restricted to positive similarities. A column with at most ``k`` positive
+    entries keeps them all; only the other columns need ``np.partition`` for
+    their k-th largest value, and only those with surplus ties a tie-break.
     """
-    n_cols = sims.shape[1]
-    if n_cols <= k:
-        return sims > 0
-    kth = np.partition(sims, n_cols - k, axis=1)[:, n_cols - k, None]
-    mask = sims >= np.maximum(kth, np.nextafter(0.0, 1.0))
-    surplus = np.nonzero(mask.sum(axis=1) > k)[0]
-    if surplus.size:
-        rows, row_kth = sims[surplus], kth[surplus]
-        greater = rows > row_kth
-        tied = rows == row_kth
-        room = k - greater.sum(axis=1, keepdims=True)
-        mask[surplus] = greater | (tied & (np.cumsum(tied, axis=1) <= room))
-    return mask
+    positive = sims > 0
+    n_rows = sims.shape[0]
+    if n_rows <= k:
+        return positive
+    crowded = np.nonzero(positive.sum(axis=0) > k)[0]
+    if crowded.size:
+        block = sims[:, crowded]
+        kth = np.partition(block, n_rows - k, axis=0)[n_rows - k]
+        keep = block >= kth
+        surplus = np.nonzero(keep.sum(axis=0) > k)[0]
+        if surplus.size:
+            columns, column_kth = block[:, surplus], kth[surplus]
+            greater = columns > column_kth
+            tied = columns == column_kth
+            room = k - greater.sum(axis=0)
+            keep[:, surplus] = greater | (tied & (np.cumsum(tied, axis=0) <= room))
+        positive[:, crowded] = keep
+    return positive
 
 
 @scorer(KNNBaseline)
