@@ -172,9 +172,10 @@ def _slope_one_scores(algo: SlopeOne, users: np.ndarray) -> np.ndarray:
     user_mean = np.asarray(algo.user_mean)
     for row, user in enumerate(users):
         items, _ = _user_ratings(algo, user)
-        related = algo.freq[:, items] > 0
-        count = related.sum(axis=1)
-        total = np.where(related, algo.dev[:, items], 0.0).sum(axis=1)
+        # Rows instead of columns (faster to gather): freq is symmetric and dev antisymmetric, exactly.
+        related = algo.freq[items] > 0
+        count = related.sum(axis=0)
+        total = -np.where(related, algo.dev[items], 0.0).sum(axis=0)  # dev is NaN where freq is 0
         out[row] = user_mean[user] + np.divide(total, count, out=np.zeros_like(total), where=count > 0)
     return out
 
@@ -195,7 +196,7 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
         base, deviations = centred(user, items, ratings)
         sims = algo.sim[items]
         neighbours = _positive_nearest(sims, algo.k)
-        weights = sims * neighbours
+        weights = np.where(neighbours, sims, 0.0)
         sum_sim = weights.sum(axis=0)
         sum_ratings = deviations @ weights
         sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
