@@ -107,6 +107,20 @@ def test_collaborative_and_content_models_beat_popularity_on_the_sample_shop(def
     assert results["svd"].fit_seconds > 0 and results["svd"].score_seconds > 0
 
 
+@pytest.fixture(scope="module")
+def sample_split(sample_con):
+    return evaluate.time_split(sample_con)
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_every_registered_model_evaluates_with_its_defaults(sample_split, name):
+    result = evaluate.evaluate_model(name, sample_split, k=5)
+    ranking = [result.metrics[metric] for metric in metrics.RANKING_METRICS + ("coverage", "popular_share")]
+    assert all(0.0 <= value <= 1.0 for value in ranking), result.metrics
+    assert result.metrics["novelty"] > 0 and result.fit_seconds >= 0 and result.score_seconds > 0
+    assert result.params == models.resolve_params(name)
+
+
 def test_rating_model_without_negatives_predicts_ratings(sample_con):
     split = evaluate.time_split(sample_con)
     result = evaluate.evaluate_model("baseline_only", split, {"negatives": 0})
