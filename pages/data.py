@@ -1,6 +1,118 @@
-"""Data page."""
+"""Data: import files into the warehouse and see what it holds."""
 
+import streamlit as st
+
+from retention import ingest, schema
 from retention.ui import common
+from retention.ui import data as ui
 
-common.page_header("Data", "Coming next.")
-common.coming_next("file import with column mapping, and the warehouse's tables.")
+common.page_header(
+    "Data",
+    "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
+)
+
+st.subheader("Import a file")
+uploaded = st.file_uploader(
+    "CSV, CSV.gz or Parquet file",
+    type=ui.UPLOAD_TYPES,
+    key="data_file",
+    help="Files too big to upload: `python -m retention import TABLE FILE` reads them from disk.",
+)
+if uploaded is not None:
+    path = ui.saved_upload(uploaded)
+    left, middle, right = st.columns(3)
+    table = left.selectbox("Table", schema.IMPORTABLE_TABLES, index=schema.IMPORTABLE_TABLES.index(schema.ORDERS))
+    sep = ingest.separator(middle.text_input("Separator", placeholder="detected", help="A character, or 'tab'."))
+    ts_format = right.text_input(
+        "Timestamp layout",
+        placeholder="ISO 8601",
+        help="strptime codes such as %m/%d/%Y %H:%M. All-digit values are read as Unix epoch seconds.",
+    )
+    with common.show_errors():
+        file_columns = ui.columns(str(path), sep, uploaded.file_id)
+        head = ui.preview(str(path), sep, uploaded.file_id)
+    st.caption(f"First {len(head)} rows of {uploaded.name}, as text")
+    st.dataframe(head, hide_index=True)
+
+    st.markdown("**Columns** · the table's column on top, the file's column to take it from below; * required")
+    mapping = {}
+    grid = st.columns(4)
+    for position, (column, required, guessed) in enumerate(ui.mapping_options(table, file_columns)):
+        choice = grid[position % 4].selectbox(
+            f"{column} *" if required else column,
+            [ui.NONE, *file_columns],
+            index=guessed,
+            key=f"map-{uploaded.file_id}-{table}-{column}",
+        )
+        mapping[column] = None if choice == ui.NONE else choice
+    missing = [column for column in schema.REQUIRED_COLUMNS[table] if mapping[column] is None]
+    if missing:
+        st.warning(f"Choose the file's column for: {', '.join(missing)}.")
+    replace = st.checkbox(
+        "Replace the earlier import of this file",
+        help="A file already imported into this table is refused; with this, the rows of its earlier import are deleted first.",
+    )
+    if st.button("Import", type="primary", disabled=bool(missing), icon=":material/upload:"):
+        with st.spinner(f"Importing {uploaded.name} into {table}…"):
+            result, error = ui.run_import(
+                table,
+                path,
+                mapping=mapping,
+                sep=sep,
+                ts_format=ts_format or None,
+                replace=replace,
+                source_name=uploaded.name,
+            )
+        st.session_state["data_result"] = result
+        if error:
+            st.error(error)
+
+result = st.session_state.get("data_result")
+if result is not None:
+    st.subheader(f"Imported {result.source_name} into {result.table}")
+    tiles = st.columns(4)
+    tiles[0].metric("Rows read", f"{result.rows_read:,}")
+    tiles[1].metric("Rows loaded", f"{result.rows_loaded:,}")
+    tiles[2].metric("Rows rejected", f"{result.rows_rejected:,}")
+    tiles[3].metric(
+        "Merged duplicates", f"{result.rows_merged:,}", help="Further rows of an id in the file, folded into one."
+    )
+    if result.replaced_batches:
+        st.caption(f"Replaced the rows of batch {', '.join(map(str, result.replaced_batches))}.")
+    if result.rows_loaded == 0:
+        st.error("No row could be loaded; the reasons are below.")
+    if not result.rejects_by_reason.empty:
+        st.markdown("**Rejected rows by reason**")
+        st.dataframe(result.rejects_by_reason, hide_index=True)
+        buttons = st.columns(2)
+        with buttons[0]:
+            common.download_csv(
+                result.rejects_by_reason, f"rejects_summary_batch_{result.batch_id}.csv", "Download the summary"
+            )
+        with buttons[1], common.show_errors():
+            common.download_csv(
+                ui.reject_rows(result.batch_id),
+                f"rejects_batch_{result.batch_id}.csv",
+                f"Download the rejected rows (up to {ui.REJECT_ROWS_DOWNLOAD:,})",
+            )
+
+st.subheader("Warehouse")
+with common.show_errors():
+    db_path, version = common.db_path(), common.data_version()
+    summary = ui.table_summary(db_path, version)
+    batches = ui.recent_batches(db_path, version)
+st.dataframe(
+    summary,
+    hide_index=True,
+    column_config={
+        "table": "Table",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "first_ts": st.column_config.DatetimeColumn("From", format="YYYY-MM-DD HH:mm"),
+        "last_ts": st.column_config.DatetimeColumn("To", format="YYYY-MM-DD HH:mm"),
+    },
+)
+st.markdown("**Recent imports**")
+if batches.empty:
+    st.info("Nothing imported yet.")
+else:
+    st.dataframe(batches, hide_index=True)

@@ -40,6 +40,7 @@ import pandas as pd
 from retention import rollups, schema, warehouse
 from retention.errors import DataError
 
+SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -154,6 +155,14 @@ class ImportResult:
 
 
 # --- files ---------------------------------------------------------------------------------
+
+
+def separator(text: str | None) -> str | None:
+    """A CSV separator as typed by a user: ``tab`` or ``\\t`` for a tab, a name such as
+    ``semicolon``, or the character itself; None or blank means "detect it"."""
+    if text is None or text == "":
+        return None
+    return SEPARATOR_NAMES.get(text.strip().lower(), text)
 
 
 def file_format(path: str | Path) -> str:

@@ -8,8 +8,6 @@ import sys
 from retention import ingest, schema, warehouse
 from retention.cli._common import add_db_argument
 
-SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-
 
 def _mapping_pair(text: str) -> tuple[str, str]:
     canonical, equals, source = text.partition("=")
@@ -58,7 +56,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sep = SEPARATOR_NAMES.get(args.sep, args.sep) if args.sep else None
+    sep = ingest.separator(args.sep)
     con = warehouse.connect(args.db)
     try:
         result = ingest.import_file(

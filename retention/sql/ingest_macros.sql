@@ -1,17 +1,24 @@
 -- Scalar macros of the import SQL. They are TEMP: created on the importing connection
 -- (retention.ingest.install_macros) and gone when it closes. Their input is the file's text as
--- read (an empty CSV field is already NULL); surrounding whitespace is tolerated everywhere.
+-- read (an empty CSV field is already NULL); surrounding spaces are tolerated everywhere.
 
--- An identifier as text: surrounding whitespace removed, blank -> NULL, and a float-looking
--- integer such as '17850.0' -> '17850' (a spreadsheet or pandas writes integer ids that way
--- once the column has a gap). Anything else is kept verbatim: '007', 'POST', '85123A', '1.5'.
+-- An identifier as text: surrounding spaces removed, blank -> NULL, and a float-looking integer
+-- such as '17850.0' -> '17850' (a spreadsheet or pandas writes integer ids that way once the
+-- column has a gap). Anything else is kept verbatim: '007', 'POST', '85123A', '1.5'.
+-- In effect: nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), ''); the first and last
+-- branches only spare the regular expression to the ids that cannot need it.
 CREATE OR REPLACE TEMP MACRO normalize_id(v) AS
-    nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '');
+    CASE
+        WHEN suffix(v, '.0') AND regexp_full_match(v, '-?[0-9]+\.0') THEN left(v, -2)
+        WHEN contains(v, '.') OR starts_with(v, ' ') OR suffix(v, ' ') OR v = ''
+            THEN nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '')
+        ELSE v
+    END;
 
--- Free text: surrounding whitespace removed, blank -> NULL.
+-- Free text: surrounding spaces removed, blank -> NULL.
 CREATE OR REPLACE TEMP MACRO clean_text(v) AS nullif(trim(v), '');
 
--- Whether a value holds something other than whitespace (false for NULL).
+-- Whether a value holds something other than spaces (false for NULL).
 CREATE OR REPLACE TEMP MACRO present(v) AS coalesce(trim(v) <> '', false);
 
 -- Text -> DOUBLE; NULL unless it is a finite number ('nan' and 'inf' are not accepted).
@@ -22,8 +29,7 @@ CREATE OR REPLACE TEMP MACRO parse_number(v) AS
 -- so the result is the UTC wall clock; text without an offset is taken as it is.
 CREATE OR REPLACE TEMP MACRO parse_iso_ts(v) AS
     CASE
-        WHEN (contains(v, '+') OR contains(v, 'Z') OR contains(v, 'z') OR contains(substr(v, 12), '-'))
-            AND regexp_matches(trim(v), '[T ][0-9:.]+ ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$')
+        WHEN strlen(v) > 19 AND regexp_matches(trim(v), '[T ][0-9:.]+ ?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$')
             THEN timezone('UTC', try_cast(v AS TIMESTAMPTZ))
         ELSE try_cast(v AS TIMESTAMP)
     END;

@@ -1,0 +1,99 @@
+"""Cached reads and upload handling for the Data page.
+
+Uploads are saved once per uploaded file (keyed by Streamlit's file id) into a
+temporary folder of the session, so that DuckDB can stream them from disk.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from retention import ingest, schema, warehouse
+from retention.errors import RetentionError
+from retention.ui.common import cursor
+
+NONE = "(none)"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
+REJECT_ROWS_DOWNLOAD = 100_000
+
+
+def saved_upload(uploaded) -> Path:
+    """Path of the uploaded file on disk, written on first use and reused on reruns.
+
+    One upload is kept per session: a new upload replaces the previous file.
+    """
+    state = st.session_state
+    if state.get("data_upload_id") != uploaded.file_id or not Path(state.get("data_upload_path", "")).is_file():
+        old = state.get("data_upload_dir")
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+        folder = tempfile.mkdtemp(prefix="retention_upload_")
+        path = Path(folder) / Path(uploaded.name).name
+        with open(path, "wb") as handle:
+            shutil.copyfileobj(uploaded, handle)
+        uploaded.seek(0)
+        state.update(data_upload_id=uploaded.file_id, data_upload_path=str(path), data_upload_dir=folder)
+    return Path(state["data_upload_path"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def columns(path: str, sep: str | None, file_id: str) -> list[str]:
+    """The file's column names (``file_id`` keys the cache on the upload)."""
+    return ingest.file_columns(path, sep)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def preview(path: str, sep: str | None, file_id: str, rows: int = 20) -> pd.DataFrame:
+    """The file's first rows as text."""
+    return ingest.preview(path, sep, rows)
+
+
+def mapping_options(table: str, file_columns: list[str]) -> list[tuple[str, bool, int]]:
+    """For each canonical column of ``table``: (column, required, index of the guessed file column).
+
+    The index is into ``[NONE, *file_columns]``; 0 means unmapped.
+    """
+    guess = ingest.guess_mapping(table, file_columns)
+    required = schema.REQUIRED_COLUMNS[table]
+    return [
+        (column, column in required, 0 if guess[column] is None else 1 + file_columns.index(guess[column]))
+        for column in schema.CANONICAL_COLUMNS[table]
+    ]
+
+
+@st.cache_data(show_spinner=False)
+def table_summary(path: str, version: str) -> pd.DataFrame:
+    with cursor() as con:
+        return warehouse.table_summary(con)
+
+
+@st.cache_data(show_spinner=False)
+def recent_batches(path: str, version: str, limit: int = 20) -> pd.DataFrame:
+    with cursor() as con:
+        return ingest.recent_batches(con, limit)
+
+
+def run_import(table: str, path: Path, **options) -> tuple[ingest.ImportResult | None, str | None]:
+    """Import on a cursor of the app's connection and clear every cached result.
+
+    Returns ``(result, None)``, or ``(None, message)`` when the import was refused or failed
+    (nothing was written then), so that the page can show the message and go on.
+    """
+    try:
+        with cursor() as con:
+            result = ingest.import_file(con, table, path, **options)
+    except RetentionError as exc:
+        return None, str(exc)
+    st.cache_data.clear()
+    return result, None
+
+
+def reject_rows(batch_id: int) -> pd.DataFrame:
+    """Up to ``REJECT_ROWS_DOWNLOAD`` rejected rows of a batch: row_number, reason, raw."""
+    with cursor() as con:
+        return ingest.rejects(con, batch_id, limit=REJECT_ROWS_DOWNLOAD)

@@ -1,0 +1,91 @@
+"""The Data page: warehouse tables, upload, column mapping, import, rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from retention import warehouse
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "data.py")
+RETAIL_SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch) -> str:
+    path = tmp_path / "w.duckdb"
+    warehouse.connect(path).close()
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    return str(path)
+
+
+def run_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, [element.value for element in at.exception]
+    return at
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    return [element.value for element in at.dataframe]
+
+
+def upload(at: AppTest, path: Path) -> AppTest:
+    at.file_uploader[0].upload(path.name, path.read_bytes(), "application/gzip").run()
+    assert not at.exception, [element.value for element in at.exception]
+    return at
+
+
+def test_page_lists_the_warehouse_tables(empty_db):
+    at = run_page()
+    summary = frames(at)[0]
+    assert summary["table"].tolist() == ["users", "products", "orders", "events", "ratings"]
+    assert summary["rows"].tolist() == [0, 0, 0, 0, 0]
+    assert any("Nothing imported yet" in info.value for info in at.info)
+
+
+def test_upload_map_and_import_online_retail(empty_db):
+    at = upload(run_page(), RETAIL_SLICE)
+    preview = frames(at)[0]
+    assert list(preview.columns[:2]) == ["InvoiceNo", "StockCode"] and len(preview) == 20
+    mapped = {box.label: box.value for box in at.selectbox if box.key and box.key.startswith("map-")}
+    assert mapped["order_id *"] == "InvoiceNo"
+    assert mapped["user_id *"] == "CustomerID"
+    assert mapped["ts *"] == "InvoiceDate"
+    assert mapped["discount"] == "(none)"
+
+    at.button[0].click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    lines = pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False)
+    guests = int((lines["CustomerID"] == "").sum())
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Rows read"] == f"{len(lines):,}"
+    assert tiles["Rows loaded"] == f"{len(lines) - guests:,}"
+    assert tiles["Rows rejected"] == f"{guests:,}"
+    reasons = next(frame for frame in frames(at) if "reason" in frame.columns)
+    assert reasons.to_dict("records") == [{"reason": "missing user_id", "rows": guests}]
+    assert len(at.get("download_button")) == 2
+    summary = next(frame for frame in frames(at) if "table" in frame.columns)
+    assert summary.set_index("table").loc["orders", "rows"] == len(lines) - guests
+    batches = next(frame for frame in frames(at) if "source_name" in frame.columns)
+    assert batches["source_name"].tolist() == [RETAIL_SLICE.name]
+
+    # The same file again is refused with a message, not a traceback; with the box ticked it replaces.
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("already imported" in error.value for error in at.error)
+    at.checkbox[0].check().run()
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert any("Replaced the rows of batch 1" in caption.value for caption in at.caption)
+
+
+def test_an_unmapped_required_column_disables_import(empty_db):
+    at = upload(run_page(), RETAIL_SLICE)
+    at.selectbox[0].select("ratings").run()
+    assert not at.exception
+    # Ratings need a rating column that the file does not have: a warning, and no import.
+    assert any("rating" in warning.value for warning in at.warning)
+    assert at.button[0].disabled
