@@ -80,7 +80,10 @@ if runs.empty:
     st.stop()
 
 st.dataframe(charts.leaderboard_style(runs), hide_index=True, width="stretch")
-st.caption("Best value per column in green. Empty cells: the metric does not apply to that run.")
+st.caption(
+    "Best value per column in green. None: the metric does not apply to that run (RMSE and MAE need a model "
+    "that predicts ratings: a collaborative model with negatives = 0)."
+)
 common.download_csv(runs, "recommender_runs.csv")
 
 with st.expander("What the metrics mean"):

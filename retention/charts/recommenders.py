@@ -51,7 +51,7 @@ def leaderboard_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def leaderboard_style(runs: pd.DataFrame) -> Styler:
-    """:func:`leaderboard_table` with the best value of each metric column in bold green; empty cells show a dash."""
+    """:func:`leaderboard_table` with the best value of each metric column in bold green (missing values as a dash)."""
     runs = leaderboard_table(runs)
     columns = [column for column in LEADERBOARD_METRICS if column in runs]
     styler = runs.style.format(precision=4, na_rep="–", subset=columns)
