@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -45,11 +45,15 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class Fold:
-    """One train/test pair: ``test`` has ``user_id``, ``item_id``, ``rating``; ``trainset`` is Surprise's own (random split)."""
+    """One train/test pair: ``test`` has ``user_id``, ``item_id``, ``rating``; ``trainset`` is Surprise's own (random split).
+
+    ``targets`` is filled in once per split (see :func:`fold_targets`) and shared by every model evaluated on it.
+    """
 
     train: fb.Feedback
     test: pd.DataFrame
     trainset: Trainset | None = None
+    targets: Targets | None = None
 
 
 @dataclass(frozen=True)
@@ -167,14 +171,18 @@ class Targets:
     seen: sp.csr_matrix
     cold_users: int
     cold_items: int
+    popularity: np.ndarray
+    item_vectors: sp.csr_matrix
 
 
-def fold_targets(fold: Fold) -> Targets:
+def fold_targets(fold: Fold, products: pd.DataFrame) -> Targets:
     """Users to evaluate (known in training, with at least one relevant test item) and their relevant and seen items.
 
     ``relevant[u, i]``: user u has item i in the test data, i is in the
     training catalogue, and u did not interact with i in training.
     ``seen[u, i]``: u interacted with i in training (never recommended).
+    ``popularity[i]``: share of training users who interacted with item i, in (0, 1].
+    ``item_vectors``: the rows :func:`diversity_vectors` gives, for intra-list diversity.
     """
     items, known = models.catalogue(fold.train), models.known_users(fold.train)
     test = fold.test
@@ -189,12 +197,15 @@ def fold_targets(fold: Fold) -> Targets:
     relevant = models.pair_matrix(candidates, users, items)
     train = fold.train.frame[fold.train.frame[schema.COL_USER].isin(users)]
     seen = models.pair_matrix(train, users, items)
-    return Targets(items, users, relevant, seen, int(cold_users), int(cold_items))
+    popularity = models.popularity_counts(fold.train, items) / len(known)
+    vectors = diversity_vectors(fold, items, products)
+    return Targets(items, users, relevant, seen, int(cold_users), int(cold_items), popularity, vectors)
 
 
 def _with_counts(split: Split) -> Split:
-    """The split with its sizes and cold-start counts (summed over folds) added to its description."""
-    targets = [fold_targets(fold) for fold in split.folds]
+    """The split with each fold's targets, and its sizes and cold-start counts (means over folds) in its description."""
+    folds = tuple(replace(fold, targets=fold_targets(fold, split.products)) for fold in split.folds)
+    targets = [fold.targets for fold in folds]
     counts = {
         "train_rows": int(np.mean([len(fold.train.frame) for fold in split.folds])),
         "test_rows": int(np.mean([len(fold.test) for fold in split.folds])),
@@ -208,7 +219,7 @@ def _with_counts(split: Split) -> Split:
             "no test customer has a new item that was in the training catalogue, so ranking cannot be evaluated; "
             "use more data or a different split"
         )
-    return Split(split.kind, split.folds, split.products, {**split.description, **counts})
+    return Split(split.kind, folds, split.products, {**split.description, **counts})
 
 
 def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp.csr_matrix:
@@ -231,13 +242,12 @@ def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.Data
     if predicted is not None:
         actual = fold.test[schema.COL_RATING].to_numpy(dtype=float)
         result["rmse"], result["mae"] = metrics.rmse(actual, predicted), metrics.mae(actual, predicted)
-    targets = fold_targets(fold)
+    targets = fold.targets or fold_targets(fold, products)
     started = time.perf_counter()
     recommended = recommend_indices(fitted, targets, k)
     score_seconds = time.perf_counter() - started
     hits = metrics.hit_matrix(recommended, targets.relevant)
     n_relevant = np.asarray(targets.relevant.sum(axis=1)).ravel().astype(int)
-    popularity = models.popularity_counts(fold.train, targets.items) / fold.train.frame[schema.COL_USER].nunique()
     result.update(
         precision_at_k=metrics.precision_at_k(hits),
         recall_at_k=metrics.recall_at_k(hits, n_relevant),
@@ -245,9 +255,9 @@ def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.Data
         map_at_k=metrics.map_at_k(hits, n_relevant),
         hit_rate=metrics.hit_rate(hits),
         coverage=metrics.coverage(recommended, len(targets.items)),
-        novelty=metrics.novelty(recommended, popularity),
-        diversity=metrics.diversity(recommended, diversity_vectors(fold, targets.items, products)),
-        popular_share=metrics.popular_share(recommended, popularity),
+        novelty=metrics.novelty(recommended, targets.popularity),
+        diversity=metrics.diversity(recommended, targets.item_vectors),
+        popular_share=metrics.popular_share(recommended, targets.popularity),
     )
     return {**result, "fit_seconds": fit_seconds, "score_seconds": score_seconds}
 
