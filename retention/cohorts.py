@@ -194,6 +194,22 @@ def _breakdown_params(
     return {"breakdown": breakdown, "has_breakdown": True, "kept": ranked["segment"].head(top_segments).tolist()}
 
 
+def period_start(ts: pd.Timestamp, period: str) -> pd.Timestamp:
+    """The first day of the period (day, Monday week, month) that holds ``ts``."""
+    day = pd.Timestamp(ts).normalize()
+    if period == "week":
+        return day - pd.Timedelta(days=day.dayofweek)
+    return day.replace(day=1) if period == "month" else day
+
+
+def next_period_start(ts: pd.Timestamp, period: str) -> pd.Timestamp:
+    """The first day of the period after the one that holds ``ts``."""
+    start = period_start(ts, period)
+    if period == "month":
+        return start + pd.DateOffset(months=1)
+    return start + pd.Timedelta(days=7 if period == "week" else 1)
+
+
 def _date(value) -> pd.Timestamp | None:
     if value is None:
         return None
@@ -231,8 +247,8 @@ def _settings(
     range_params = {
         "grain": period,
         "cohort_by": cohort_by,
-        "cohort_start": None if start is None else start.date(),
-        "cohort_end": None if end is None else end.date(),
+        "first_cohort": None if start is None else period_start(start, period).date(),
+        "after_last_cohort": None if end is None else next_period_start(end, period).date(),
     }
     params = {
         **range_params,

@@ -1,5 +1,5 @@
 -- Breakdown segments of the cohort users in a range, largest first: the first $top are kept, the rest pooled.
--- Parameters: $grain, $cohort_by, $cohort_start, $cohort_end, $breakdown (a checked users column).
+-- Parameters: $grain, $cohort_by, $first_cohort, $after_last_cohort (DATE or NULL), $breakdown (a checked users column).
 WITH members AS (
     SELECT
         r.user_id,
@@ -17,7 +17,7 @@ SELECT coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)')
 FROM members AS m
 LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
 WHERE m.cohort IS NOT NULL
-    AND ($cohort_start IS NULL OR m.cohort >= date_trunc($grain, $cohort_start::DATE)::DATE)
-    AND ($cohort_end IS NULL OR m.cohort <= $cohort_end::DATE)
+    AND ($first_cohort IS NULL OR m.cohort >= $first_cohort::DATE)
+    AND ($after_last_cohort IS NULL OR m.cohort < $after_last_cohort::DATE)
 GROUP BY ALL
 ORDER BY users DESC, segment

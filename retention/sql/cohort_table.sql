@@ -2,31 +2,32 @@
 -- $grain: 'day' | 'week' | 'month'            $cohort_by: 'first_purchase' | 'first_event' | 'signup'
 -- $activity: 'purchase' | 'any' | 'event'     $event_type: the event type when $activity = 'event'
 -- $mode: 'n-day' | 'unbounded' | 'brackets'   $lo, $hi: INTEGER[] day brackets (brackets mode; bracket 0 is day 0)
--- $cohort_start, $cohort_end: DATE or NULL    $as_of: TIMESTAMP, the latest timestamp of the data
+-- $first_cohort, $after_last_cohort: DATE or NULL, the first cohort and the period after the last one
+-- $as_of: TIMESTAMP, the latest timestamp of the data
 -- $breakdown: a users column (checked by the caller; only read when $has_breakdown),
 -- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql); the others are pooled as 'other'
 -- $with_revenue: also sum order revenue.
 -- Branches guarded by a parameter ("WHERE $has_breakdown") are pruned by DuckDB's optimizer.
 WITH
 members_all AS (
-    SELECT
-        r.user_id,
-        date_trunc(
-            $grain,
+    SELECT user_id, date_trunc($grain, start_ts)::DATE AS cohort
+    FROM (
+        SELECT
+            user_id,
             CASE $cohort_by
-                WHEN 'first_purchase' THEN r.first_purchase_ts
-                WHEN 'first_event' THEN r.first_event_ts
-                ELSE r.signup_ts
-            END
-        )::DATE AS cohort
-    FROM rollup_users AS r
+                WHEN 'first_purchase' THEN first_purchase_ts
+                WHEN 'first_event' THEN first_event_ts
+                ELSE signup_ts
+            END AS start_ts
+        FROM rollup_users
+    )
+    WHERE start_ts IS NOT NULL
 ),
 members_in_range AS (
     SELECT user_id, cohort
     FROM members_all
-    WHERE cohort IS NOT NULL
-        AND ($cohort_start IS NULL OR cohort >= date_trunc($grain, $cohort_start::DATE)::DATE)
-        AND ($cohort_end IS NULL OR cohort <= $cohort_end::DATE)
+    WHERE ($first_cohort IS NULL OR cohort >= $first_cohort::DATE)
+        AND ($after_last_cohort IS NULL OR cohort < $after_last_cohort::DATE)
 ),
 segmented AS (
     SELECT m.user_id, m.cohort, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)') AS raw_segment
@@ -52,10 +53,11 @@ order_rows AS (
         CASE $cohort_by WHEN 'first_purchase' THEN first_purchase WHEN 'first_event' THEN first_event ELSE signup END
             AS start,
         purchase_lines > 0 AS purchased,
-        revenue
+        CASE WHEN $with_revenue THEN revenue ELSE 0.0 END AS revenue
     FROM rollup_order_periods
     WHERE grain = CASE WHEN $mode = 'brackets' THEN 'day' ELSE $grain END
         AND ($activity = 'purchase' OR $with_revenue)
+        AND (purchase_lines > 0 OR $with_revenue)
 ),
 event_rows AS (
     SELECT
@@ -78,24 +80,15 @@ activity_rows AS (
     UNION ALL
     SELECT user_id, period_start, start, true, 0.0 FROM event_rows
 ),
--- start stays at the row grain here; periods are counted only after grouping, on a few rows.
-range_bounds AS (
-    SELECT
-        date_trunc($grain, $cohort_start::DATE)::DATE AS first_cohort,
-        CASE $grain
-            WHEN 'day' THEN date_trunc($grain, $cohort_end::DATE) + to_days(1)
-            WHEN 'week' THEN date_trunc($grain, $cohort_end::DATE) + to_days(7)
-            ELSE date_trunc($grain, $cohort_end::DATE) + to_months(1)
-        END::DATE AS after_last_cohort
-),
+-- start stays at the row grain here (a day for brackets); periods are counted only after grouping.
 rows_plain AS (
-    SELECT a.user_id, a.start, NULL::VARCHAR AS segment, a.period_start, a.active, a.revenue
-    FROM activity_rows AS a, range_bounds AS r
+    SELECT user_id, start, NULL::VARCHAR AS segment, period_start, active, revenue
+    FROM activity_rows
     WHERE NOT $has_breakdown
-        AND a.start IS NOT NULL
-        AND a.period_start >= a.start
-        AND (r.first_cohort IS NULL OR a.start >= r.first_cohort)
-        AND (r.after_last_cohort IS NULL OR a.start < r.after_last_cohort)
+        AND start IS NOT NULL
+        AND period_start >= start
+        AND ($first_cohort IS NULL OR start >= $first_cohort::DATE)
+        AND ($after_last_cohort IS NULL OR start < $after_last_cohort::DATE)
 ),
 rows_segmented AS (
     SELECT a.user_id, a.start, m.segment, a.period_start, a.active, a.revenue
