@@ -2,8 +2,15 @@
 
 Every model is fitted on a :class:`~retention.recommend.feedback.Feedback`
 and returns a :class:`FittedModel` that scores every catalogue item (the items
-of the training feedback) for known users; Surprise models also predict
-ratings. :func:`register` adds a model to :data:`MODELS`.
+of the training feedback) for known users. :func:`register` adds a model to
+:data:`MODELS`.
+
+Surprise models learn ratings, and a model that only ever sees what customers
+chose cannot tell a likely pick from an unlikely one. So by default they are
+also taught sampled items each customer did not choose, rated 0
+(:func:`with_negatives`, hyperparameter ``negatives``): their scores then rank
+well but are no longer ratings, and RMSE/MAE are reported only for
+``negatives = 0``, the pure rating model.
 """
 
 from __future__ import annotations
@@ -177,21 +184,21 @@ def known_users(train: Feedback) -> pd.Index:
     return pd.Index(np.sort(train.frame[schema.COL_USER].unique()), name=schema.COL_USER)
 
 
-def _interaction_matrix(train: Feedback, users: pd.Index, items: pd.Index, values: np.ndarray) -> sp.csr_matrix:
-    """A users x items sparse matrix of ``values`` (one per feedback row)."""
-    frame = train.frame
-    rows = users.get_indexer(frame[schema.COL_USER])
-    cols = items.get_indexer(frame[schema.COL_ITEM])
-    return sp.csr_matrix((values, (rows, cols)), shape=(len(users), len(items)))
+def pair_matrix(
+    pairs: pd.DataFrame, users: pd.Index, items: pd.Index, values: np.ndarray | None = None
+) -> sp.csr_matrix:
+    """A users x items sparse matrix over the ``user_id``/``item_id`` rows of ``pairs`` (all must be in the indexes).
 
-
-def pair_matrix(pairs: pd.DataFrame, users: pd.Index, items: pd.Index) -> sp.csr_matrix:
-    """A users x items 0/1 matrix marking the ``user_id``/``item_id`` pairs of ``pairs`` (all must be in the indexes)."""
+    Without ``values`` it marks each pair with 1 (repeated pairs too); with
+    ``values`` (one per row) it holds their sum per pair.
+    """
     rows = users.get_indexer(pairs[schema.COL_USER])
     cols = items.get_indexer(pairs[schema.COL_ITEM])
-    matrix = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(users), len(items)))
+    data = np.ones(len(rows)) if values is None else np.asarray(values, dtype=float)
+    matrix = sp.csr_matrix((data, (rows, cols)), shape=(len(users), len(items)))
     matrix.sum_duplicates()
-    matrix.data[:] = 1.0
+    if values is None:
+        matrix.data[:] = 1.0
     return matrix
 
 
@@ -523,8 +530,8 @@ def _fit_content(
 ) -> FittedModel:
     items, users = catalogue(train), known_users(train)
     vectors = item_vectors(item_texts(products, items), params["max_features"], params["ngram_max"])
-    weights = _interaction_matrix(
-        train, users, items, recency_weights(train, params["half_life_days"], params["min_rating"])
+    weights = pair_matrix(
+        train.frame, users, items, recency_weights(train, params["half_life_days"], params["min_rating"])
     )
     profiles = normalize(weights @ vectors)
     candidate = candidate_pool(popularity_counts(train, items), params["candidate_share"])
