@@ -54,7 +54,5 @@ def test_recommend_prints_titles(db, capsys):
     ],
 )
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
-    assert (
-        main([*argv[:2], "--db", db, *argv[2:]] if argv[0] == "recommenders" else [argv[0], "--db", db, *argv[1:]]) == 2
-    )
+    assert main([*argv, "--db", db]) == 2
     assert message in capsys.readouterr().err
