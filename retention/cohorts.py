@@ -156,13 +156,24 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object])
     return warehouse.query_df(con, name, _bound(warehouse.sql_text(name), params))
 
 
-def _cohort_sql(mode: str) -> str:
-    """``cohort_table.sql`` with the mode's counting in place of its ``-- @mode`` line.
+def _cohort_sql(mode: str, *, counted: bool = False) -> str:
+    """``cohort_table.sql`` with its ``-- @sizes`` and ``-- @mode`` lines filled in.
 
-    Only SQL text from this package's files is joined, never a value; a
+    ``counted``: read the pre-counted cohorts of the rollup (n-day purchases
+    without a breakdown); otherwise count the members and run the mode's own
+    SQL. Only SQL text from this package's files is joined, never a value; a
     query per mode keeps DuckDB from planning the branches of every mode.
     """
-    return warehouse.sql_text("cohort_table").replace("-- @mode", warehouse.sql_text(MODES[mode].sql_name))
+    sizes, grouped = (
+        ("cohort_sizes_counted", "cohort_mode_counted")
+        if counted
+        else (
+            "cohort_sizes_members",
+            MODES[mode].sql_name,
+        )
+    )
+    text = warehouse.sql_text("cohort_table").replace("-- @sizes", warehouse.sql_text(sizes))
+    return text.replace("-- @mode", warehouse.sql_text(grouped))
 
 
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
@@ -344,7 +355,10 @@ def cohort_table(
     params["with_revenue"] = measure == "revenue"
     if params["as_of"] is None:
         return _shape(pd.DataFrame(columns=_RAW_COLUMNS), measure, breakdown, day_brackets)
-    sql = _cohort_sql(mode)
+    counted = (
+        mode == "n-day" and params["activity"] == "purchase" and breakdown is None and rollups.has_counted_cohorts(con)
+    )
+    sql = _cohort_sql(mode, counted=counted)
     table = con.execute(sql, _bound(sql, params)).df()
     return _shape(table, measure, breakdown, day_brackets)
 

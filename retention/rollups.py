@@ -7,8 +7,10 @@ instead of order lines.
 The activity rollup (migration ``002_activity_rollup``) holds one row per
 user and period (day, week starting Monday, month) with any order line
 (``rollup_order_periods``) or event (``rollup_event_periods``), the moments
-that start each user's cohorts (``rollup_users``) and the latest timestamp of
-the data (``rollup_state``). It is rebuilt as a whole: an import may add,
+that start each user's cohorts (``rollup_users``), the latest timestamp of
+the data (``rollup_state``), and pre-counted cohort sizes and cells for the
+default view (``rollup_cohort_sizes``, ``rollup_cohort_cells``: purchases,
+every grain and cohort definition). It is rebuilt as a whole: an import may add,
 replace or back-date rows, and a user's first purchase can move with it.
 """
 
@@ -30,6 +32,16 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     starts no transaction of its own.
     """
     warehouse.execute(con, "rollup_refresh")
+    if has_counted_cohorts(con):
+        warehouse.execute(con, "rollup_refresh_cohorts")
+
+
+COUNTED_COHORT_TABLES = ("rollup_cohort_sizes", "rollup_cohort_cells")
+
+
+def has_counted_cohorts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has the pre-counted cohort tables (a file migrated early to version 2 may not)."""
+    return all(warehouse.table_columns(con, table) for table in COUNTED_COHORT_TABLES)
 
 
 def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:

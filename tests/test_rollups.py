@@ -118,3 +118,26 @@ def test_ensure_built_fills_a_rollup_missing_from_an_older_warehouse(tmp_path, s
         pd.testing.assert_frame_equal(cohorts.cohort_table(con), expected)
     finally:
         con.close()
+
+
+def test_pre_counted_cohorts_equal_counting_the_user_periods(tmp_path, sample_frames):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        sample.load_frames(con, {name: frame.copy() for name, frame in sample_frames.items()}, source="sample")
+        settings = [
+            {},
+            {"period": "week", "measure": "revenue"},
+            {"period": "day", "cohort_by": "signup", "cohort_start": "2025-06-03", "cohort_end": "2025-09-30"},
+            {"cohort_by": "first_event", "measure": "revenue"},
+        ]
+        counted = [cohorts.cohort_table(con, **one) for one in settings]
+        # A file migrated before the pre-counted tables existed: imports still work, queries count user-periods.
+        con.execute("DROP TABLE rollup_cohort_cells")
+        con.execute("DROP TABLE rollup_cohort_sizes")
+        assert not rollups.has_counted_cohorts(con)
+        with warehouse.transaction(con):
+            rollups.refresh(con)
+        for one, expected in zip(settings, counted, strict=True):
+            pd.testing.assert_frame_equal(cohorts.cohort_table(con, **one), expected)
+    finally:
+        con.close()

@@ -41,8 +41,9 @@ members AS (
     SELECT user_id, cohort, CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE 'other' END
     FROM segmented
 ),
+-- Cohort sizes: cohort_sizes_members.sql, or cohort_sizes_counted.sql for the pre-counted default view.
 sizes AS (
-    SELECT cohort, segment, count(*) AS cohort_users FROM members GROUP BY ALL
+-- @sizes
 ),
 -- Rollup rows at the grain the mode counts in: the chosen period, or days for brackets.
 -- start: the user's cohort period at that grain (for days: the day the user started).
@@ -102,7 +103,8 @@ brackets AS (
     SELECT unnest(range(0, len($lo::INTEGER[]))) AS period, unnest($lo::INTEGER[]) AS lo, unnest($hi::INTEGER[]) AS hi
 ),
 -- (start, segment, period start or bracket) -> users and revenue, before periods are counted:
--- the mode's own SQL file (cohort_mode_*.sql, see retention.cohorts.MODES) goes in its place.
+-- the mode's own SQL file (cohort_mode_*.sql, see retention.cohorts.MODES) goes in its place, or
+-- cohort_mode_counted.sql for the pre-counted default view.
 grouped AS (
 -- @mode
 ),
