@@ -577,11 +577,7 @@ def default_cohort_range(
     shown = DEFAULT_COHORTS_SHOWN[period]
     if shown is not None:
         start = max(start, end - pd.Timedelta(days=shown * (7 if period == "week" else 1) - 1))
-    if period == "week":
-        start -= pd.Timedelta(days=start.dayofweek)
-    elif period == "month":
-        start = start.replace(day=1)
-    return start, end
+    return period_start(start, period), end
 
 
 def segments_by_size(table: pd.DataFrame) -> list[str]:
