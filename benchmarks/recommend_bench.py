@@ -9,11 +9,11 @@ default, MovieLens-100k-sized: 1,000 users x 1,700 items), it compares
   of users at once, rated items excluded, :func:`retention.recommend.topk.top_k`.
 
 Both break ties by the lower inner item id, so the lists must be identical.
-The loop runs on ``--loop-users`` users (it is slow); the fast path is timed
-on the same users and on every user, and the ratio is per user; the matrix of
-rated items is built once, outside both timings, measured in
-the same run (the machine is shared, so only ratios are meaningful). The fast
-path is timed as the best of three calls; the loop once.
+The loop runs on ``--loop-users`` users (it is slow, so once); the fast path
+is timed on the same users and on every user (best of three calls each). The
+ratios are per user and measured in the same run: the machine is shared, so
+only ratios mean anything. The matrix of rated items is built once, outside
+both timings.
 
     python benchmarks/recommend_bench.py [--ratings 100000] [--loop-users 40] [--models svd,knn_baseline]
 """
