@@ -5,7 +5,10 @@ event or signup) falls in the same period (day, week starting Monday, or
 month). A cohort user is *active* in a period when they did the return
 activity in it: a purchase (an order line with quantity > 0), any event, or
 one event type. Everything here reads the activity rollup kept by
-:mod:`retention.rollups`, never the order lines.
+:mod:`retention.rollups`, never the order lines (but
+:func:`cohort_table_raw`, which exists to check and measure the rollup):
+the default view (purchases, n-day, no breakdown) reads its pre-counted
+cohorts, every other view counts its user-period rows.
 
 Retention modes (a registry, :data:`MODES`):
 
@@ -250,6 +253,8 @@ def _settings(
     _check_choice("period", period, PERIODS)
     _check_choice("cohort_by", cohort_by, COHORT_BY)
     _check_choice("mode", mode, tuple(MODES))
+    if int(top_segments) < 1:
+        raise DataError(f"keep at least one breakdown segment, not {top_segments}")
     day_brackets = _MODE_CHECKS[mode](brackets)
     start, end = _date(cohort_start), _date(cohort_end)
     if start is not None and end is not None and start > end:

@@ -365,6 +365,7 @@ def test_empty_range_gives_empty_table_with_columns(con):
         ({"mode": "brackets", "brackets": [(0, 7)]}, "must start on day 1"),
         ({"cohort_start": "2025-05-01", "cohort_end": "2025-01-01"}, "starts (2025-05-01) after it ends"),
         ({"cohort_start": "yesterday-ish"}, "is not a date"),
+        ({"breakdown": "country", "top_segments": 0}, "keep at least one breakdown segment"),
     ],
 )
 def test_bad_settings_name_the_problem(con, settings, message):
