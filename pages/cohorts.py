@@ -119,6 +119,12 @@ st.caption(
     f"{offer.last:%Y-%m-%d %H:%M}. Grey cells are periods still in progress, not drops."
 )
 
+if measure == "revenue":
+    st.caption(
+        "Revenue: net order revenue (returns subtract) per cohort user; in Unbounded mode it adds up every "
+        "period to that one (revenue to date per user)."
+    )
+
 segments = cohorts.segments_by_size(table)
 segment = st.selectbox("Segment", segments, key="segment", bind="query-params") if segments else None
 shown = cohorts.segment_rows(table, segment)
