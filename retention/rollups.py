@@ -32,6 +32,9 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     starts no transaction of its own.
     """
     warehouse.execute(con, "rollup_refresh")
+    for grain in GRAINS[1:]:
+        warehouse.execute(con, "rollup_refresh_orders_grain", {"grain": grain})
+        warehouse.execute(con, "rollup_refresh_events_grain", {"grain": grain})
     if has_counted_cohorts(con):
         warehouse.execute(con, "rollup_refresh_cohorts")
 

@@ -1,5 +1,7 @@
 -- Rebuild the activity rollup (migration 002) from orders, events and users.
--- Day rows are aggregated from the raw tables once; week and month rows from the day rows.
+-- Day rows are aggregated from the raw tables once; rollup_refresh_orders_grain.sql and
+-- rollup_refresh_events_grain.sql add week and month rows
+-- from the day rows.
 DELETE FROM rollup_users;
 DELETE FROM rollup_order_periods;
 DELETE FROM rollup_event_periods;
@@ -38,22 +40,6 @@ SELECT
     d.purchase_lines, d.revenue
 FROM days AS d JOIN rollup_users AS r USING (user_id);
 
-INSERT INTO rollup_order_periods
-SELECT
-    g.grain,
-    date_trunc(g.grain, d.period_start)::DATE AS period_start,
-    d.user_id,
-    date_trunc(g.grain, any_value(d.first_purchase))::DATE,
-    date_trunc(g.grain, any_value(d.first_event))::DATE,
-    date_trunc(g.grain, any_value(d.signup))::DATE,
-    sum(d.purchase_lines)::INTEGER,
-    sum(d.revenue)
-FROM rollup_order_periods AS d
-CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-WHERE d.grain = 'day'
-GROUP BY g.grain, date_trunc(g.grain, d.period_start), d.user_id
-ORDER BY g.grain DESC;
-
 INSERT INTO rollup_event_periods
 WITH days AS (
     SELECT user_id, ts::DATE AS period_start, event_type, count(*)::INTEGER AS events
@@ -65,22 +51,6 @@ SELECT
     r.first_purchase_ts::DATE, r.first_event_ts::DATE, r.signup_ts::DATE,
     d.events
 FROM days AS d JOIN rollup_users AS r USING (user_id);
-
-INSERT INTO rollup_event_periods
-SELECT
-    g.grain,
-    date_trunc(g.grain, d.period_start)::DATE AS period_start,
-    d.user_id,
-    d.event_type,
-    date_trunc(g.grain, any_value(d.first_purchase))::DATE,
-    date_trunc(g.grain, any_value(d.first_event))::DATE,
-    date_trunc(g.grain, any_value(d.signup))::DATE,
-    sum(d.events)::INTEGER
-FROM rollup_event_periods AS d
-CROSS JOIN (VALUES ('week'), ('month')) AS g(grain)
-WHERE d.grain = 'day'
-GROUP BY g.grain, date_trunc(g.grain, d.period_start), d.user_id, d.event_type
-ORDER BY g.grain DESC;
 
 INSERT INTO rollup_state
 SELECT greatest((SELECT max(ts) FROM orders), (SELECT max(ts) FROM events)), now()::TIMESTAMP;
