@@ -377,7 +377,8 @@ def _source_sql(reader: str, offset: int, table: str, resolved: Mapping[str, str
     """The select that feeds ``ingest_stage_<table>.sql``: canonical columns as text.
 
     The only identifiers put into the SQL are canonical names from the schema and file column
-    names that :func:`resolve_mapping` found in the file's own header.
+    names that :func:`resolve_mapping` found in the file's own header. ``row_number()`` over the
+    scan numbers the rows in file order (DuckDB preserves the order of a file scan).
     """
     alias = "ingest_file"
     while alias in {column.lower() for column in columns}:
@@ -490,16 +491,6 @@ def import_file(
     resolved = resolve_mapping(table, columns, mapping)
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
-    earlier = previous_batches(con, table, sha256)
-    if len(earlier) and not replace:
-        first = earlier.iloc[0]
-        raise DataError(
-            f"{source_name!r} was already imported into {table} (batch {first.batch_id}, "
-            f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); "
-            "use --replace (or 'Replace the earlier import' in the Data page) to delete those rows and import it again"
-        )
-    replaced = tuple(int(b) for b in earlier["batch_id"])
-
     stage_sql = _sql(f"ingest_stage_{table}", source=_source_sql(reader, offset, table, resolved, columns))
     stage_params = {**reader_params, "ts_format": ts_format}
     if table == schema.ORDERS:
@@ -507,6 +498,16 @@ def import_file(
         stage_params.update({f"default_{name}": value for name, value in defaults.items()})
 
     with warehouse.transaction(con):
+        # Checked inside the transaction, so that two imports of one file cannot both pass.
+        earlier = previous_batches(con, table, sha256)
+        if len(earlier) and not replace:
+            first = earlier.iloc[0]
+            raise DataError(
+                f"{source_name!r} was already imported into {table} (batch {first.batch_id}, "
+                f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); use --replace "
+                "(or 'Replace the earlier import' in the Data page) to delete those rows and import it again"
+            )
+        replaced = tuple(int(b) for b in earlier["batch_id"])
         install_macros(con)
         if replaced:
             con.execute(_sql("ingest_delete_rows", table=table), {"batch_ids": list(replaced)})

@@ -316,6 +316,24 @@ def test_reject_row_numbers_point_at_the_file_line(con, tmp_path):
         assert lines[row_number - 1] == f"{json.loads(raw)['order_id']},,2024-01-01"
 
 
+def test_reject_row_numbers_across_parquet_row_groups(con, tmp_path):
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(n)],
+            "user_id": [None if i % 1_313 == 5 else f"u{i % 97}" for i in range(n)],
+            "ts": ["2024-01-01 10:00:00"] * n,
+        }
+    )
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path, index=False, row_group_size=1_000)  # twenty row groups, read in parallel
+    result = ingest.import_file(con, "orders", path)
+    rejected = ingest.rejects(con, result.batch_id)
+    expected = [i + 1 for i in range(n) if i % 1_313 == 5]  # Parquet rows count from 1
+    assert rejected["row_number"].tolist() == expected
+    assert [json.loads(raw)["order_id"] for raw in rejected["raw"]] == [f"o{i - 1}" for i in expected]
+
+
 # --- keyed tables --------------------------------------------------------------------------
 
 
