@@ -78,3 +78,13 @@ def test_delete_runs(con, saved):
     before = set(runs.list_runs(con)["run_id"])
     runs.delete_runs(con, [saved[0][0], 12345])
     assert set(runs.list_runs(con)["run_id"]) == before - {saved[0][0]}
+
+
+def test_many_users_at_once_equal_one_at_a_time(con):
+    recommender = serve.fit_recommender(con, "svd", {"n_factors": 8, "n_epochs": 5})
+    users = con.execute("SELECT user_id FROM users ORDER BY user_id").df()["user_id"].tolist()
+    assert len(users) > serve.BLOCK  # scored in more than one block
+    together = serve.recommend(con, recommender, users, k=3)
+    for user in users[:2] + users[-2:]:
+        alone = serve.recommend(con, recommender, [user], k=3)
+        pd.testing.assert_frame_equal(together[together["user_id"] == user].reset_index(drop=True), alone)

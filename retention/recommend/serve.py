@@ -15,6 +15,7 @@ from retention.recommend import feedback as fb
 from retention.recommend import models, runs, topk
 
 RECOMMENDATION_COLUMNS = ("user_id", "rank", "item_id", "title", "score", "source")
+BLOCK = 512  # users scored at once: bounds memory at BLOCK x catalogue floats
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,22 @@ class Recommender:
             raise DataError(f"K must be at least 1, got {k}")
         users = pd.Index(pd.unique(pd.Series(list(user_ids), dtype="string")), name=schema.COL_USER)
         items = self.model.items
-        known = users[self.model.users.get_indexer(users) >= 0]
-        scores = np.tile(self.popularity, (len(users), 1))
-        is_known = users.isin(known)
-        if is_known.any():
-            scores[is_known] = self.model.scores(list(users[is_known]))
+        is_known = self.model.users.get_indexer(users) >= 0
         pairs = self.feedback.frame[[schema.COL_USER, schema.COL_ITEM]]
         if exclude is not None:
             pairs = pd.concat([pairs, exclude[[schema.COL_USER, schema.COL_ITEM]].astype("string")])
         pairs = pairs[pairs[schema.COL_USER].isin(users) & pairs[schema.COL_ITEM].isin(items)]
         seen = models.pair_matrix(pairs, users, items)
-        indices, values = topk.top_k(scores, min(k, len(items)), seen)
+        list_length = min(k, len(items))
+        indices = np.full((len(users), list_length), -1)
+        values = np.full((len(users), list_length), np.nan)
+        for start in range(0, len(users), BLOCK):
+            block = slice(start, start + BLOCK)
+            scores = np.tile(self.popularity, (len(users[block]), 1))
+            known = is_known[block]
+            if known.any():
+                scores[known] = self.model.scores(list(users[block][known]))
+            indices[block], values[block] = topk.top_k(scores, list_length, seen[block])
         rows, slots = np.nonzero(indices >= 0)
         titles = self.products.drop_duplicates(schema.COL_ITEM).set_index(schema.COL_ITEM)["title"]
         item_ids = items[indices[rows, slots]]
