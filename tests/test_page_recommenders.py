@@ -76,3 +76,12 @@ def test_train_compare_inspect_and_delete(page_db):
     assert not at.exception
     assert _count_runs(page_db) == 1
     assert at.dataframe[0].value["model"].tolist() == ["popularity"]
+
+
+def test_a_warehouse_without_feedback_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "empty.duckdb"
+    warehouse.connect(path).close()
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "no ratings and no purchases with an item id" in at.error[0].value
