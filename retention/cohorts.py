@@ -66,7 +66,7 @@ class Mode:
         return "cohort_mode_" + self.name.replace("-", "_")
 
 
-MODES: dict[str, Mode] = {}
+MODES: dict[str, Mode] = {}  # in registration order; the first is the default
 
 
 def register_mode(name: str, description: str, *, uses_brackets: bool = False) -> Callable:
@@ -83,13 +83,10 @@ def register_mode(name: str, description: str, *, uses_brackets: bool = False) -
 _MODE_CHECKS: dict[str, Callable] = {}
 
 
-@register_mode("n-day", "active in period N")
-def _check_n_day(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
-    return []
-
-
+# Decorators apply bottom-up: n-day registers first, so it is the first (default) mode.
 @register_mode("unbounded", "active in period N or later")
-def _check_unbounded(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
+@register_mode("n-day", "active in period N")
+def _no_brackets(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
     return []
 
 
@@ -199,13 +196,15 @@ def _activity_params(con: duckdb.DuckDBPyConnection, activity: str, cohort_by: s
 def _breakdown_params(
     con: duckdb.DuckDBPyConnection, breakdown: str | None, range_params: dict[str, object], top_segments: int
 ) -> dict[str, object]:
+    labels = {"other_segment": OTHER_SEGMENT, "missing_segment": MISSING_SEGMENT}
     if breakdown is None:
-        return {"breakdown": schema.COL_USER, "has_breakdown": False, "kept": []}
+        return {"breakdown": schema.COL_USER, "has_breakdown": False, "kept": [], **labels}
     allowed = breakdown_columns(con)
     if breakdown not in allowed:
         raise DataError(f"cannot break down by {breakdown!r}; choose one of: {', '.join(allowed) or 'none'}")
-    ranked = warehouse.query_df(con, "cohort_segments", {**range_params, "breakdown": breakdown})
-    return {"breakdown": breakdown, "has_breakdown": True, "kept": ranked["segment"].head(top_segments).tolist()}
+    ranked = _query(con, "cohort_segments", {**range_params, **labels, "breakdown": breakdown})
+    kept = ranked["segment"].head(top_segments).tolist()
+    return {"breakdown": breakdown, "has_breakdown": True, "kept": kept, **labels}
 
 
 def period_start(ts: pd.Timestamp, period: str) -> pd.Timestamp:

@@ -559,3 +559,8 @@ def test_a_cohort_range_keeps_exactly_those_cohorts(con, settings):
     first = pd.Timestamp("2025-03-10") if settings["period"] == "week" else pd.Timestamp("2025-03-01")
     expected = everything[everything["cohort"].between(first, pd.Timestamp("2025-08-20"))].reset_index(drop=True)
     pd.testing.assert_frame_equal(ranged, expected)
+
+
+def test_modes_registry_lists_n_day_first():
+    assert list(cohorts.MODES) == ["n-day", "unbounded", "brackets"]
+    assert [mode.uses_brackets for mode in cohorts.MODES.values()] == [False, False, True]

@@ -1,7 +1,7 @@
 -- The users of one cohort cell, retained or not; see retention.cohorts.cell_users.
 -- Parameters as in cohort_table.sql, plus $cohort (DATE: the cohort's period start), $period (INTEGER: the
 -- cell's period or bracket index), $segment (VARCHAR or NULL), $kept (VARCHAR[]: the segments not pooled
--- into 'other'), $lo/$hi (INTEGER: the bracket's first and last day, brackets mode).
+-- into $other_segment), $lo/$hi (INTEGER: the bracket's first and last day, brackets mode).
 WITH
 members AS (
     SELECT
@@ -14,7 +14,7 @@ members AS (
     FROM rollup_users AS r
 ),
 cohort AS (
-    SELECT m.user_id, m.start_ts, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)') AS raw_segment
+    SELECT m.user_id, m.start_ts, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS raw_segment
     FROM members AS m
     LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
     WHERE date_trunc($grain, m.start_ts)::DATE = $cohort::DATE
@@ -23,10 +23,10 @@ in_cell AS (
     SELECT
         user_id,
         start_ts,
-        CASE WHEN NOT $has_breakdown THEN NULL WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE 'other' END
+        CASE WHEN NOT $has_breakdown THEN NULL WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE $other_segment END
             AS segment
     FROM cohort
-    WHERE NOT $has_breakdown OR $segment = (CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE 'other' END)
+    WHERE NOT $has_breakdown OR $segment = (CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE $other_segment END)
 ),
 activity AS (
     SELECT user_id, period_start FROM rollup_order_periods

@@ -13,7 +13,7 @@ WITH members AS (
         )::DATE AS cohort
     FROM rollup_users AS r
 )
-SELECT coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)') AS segment, count(*) AS users
+SELECT coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS segment, count(*) AS users
 FROM members AS m
 LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
 WHERE m.cohort IS NOT NULL

@@ -5,7 +5,8 @@
 -- $first_cohort, $after_last_cohort: DATE or NULL, the first cohort and the period after the last one
 -- $as_of: TIMESTAMP, the latest timestamp of the data
 -- $breakdown: a users column (checked by the caller; only read when $has_breakdown),
--- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql); the others are pooled as 'other'
+-- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql), the others pooled as
+-- $other_segment; users without a value are $missing_segment
 -- $with_revenue: also sum order revenue.
 -- Branches guarded by a parameter ("WHERE $has_breakdown") are pruned by DuckDB's optimizer.
 WITH
@@ -30,7 +31,7 @@ members_in_range AS (
         AND ($after_last_cohort IS NULL OR cohort < $after_last_cohort::DATE)
 ),
 segmented AS (
-    SELECT m.user_id, m.cohort, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), '(missing)') AS raw_segment
+    SELECT m.user_id, m.cohort, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS raw_segment
     FROM members_in_range AS m
     LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
     WHERE $has_breakdown
@@ -38,7 +39,7 @@ segmented AS (
 members AS (
     SELECT user_id, cohort, NULL::VARCHAR AS segment FROM members_in_range WHERE NOT $has_breakdown
     UNION ALL
-    SELECT user_id, cohort, CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE 'other' END
+    SELECT user_id, cohort, CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE $other_segment END
     FROM segmented
 ),
 -- Cohort sizes: cohort_sizes_members.sql, or cohort_sizes_counted.sql for the pre-counted default view.
