@@ -197,9 +197,9 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
         sims = algo.sim[items]
         neighbours = _positive_nearest(sims, algo.k)
         weights = np.where(neighbours, sims, 0.0)
-        sum_sim = weights.sum(axis=0)
-        sum_ratings = deviations @ weights
-        sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
+        sum_ratings, sum_sim = np.vstack([deviations, np.ones(items.size)]) @ weights
+        if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
+            sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
         out[row] = base + np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
     return out
 
@@ -210,27 +210,28 @@ def _positive_nearest(sims: np.ndarray, k: int) -> np.ndarray:
     The neighbour set of Surprise's stable ``heapq.nlargest`` (ties at the
     boundary go to the earlier rows, i.e. the user's earlier ratings),
     restricted to positive similarities. A column with at most ``k`` positive
-    entries keeps them all; only the other columns need ``np.partition`` for
-    their k-th largest value, and only those with surplus ties a tie-break.
+    entries keeps them all (threshold: the smallest positive float); the
+    others need ``np.partition`` for their k-th largest value as threshold,
+    and only those with surplus ties at it a tie-break.
     """
     positive = sims > 0
     n_rows = sims.shape[0]
     if n_rows <= k:
         return positive
     crowded = np.nonzero(positive.sum(axis=0) > k)[0]
-    if crowded.size:
-        block = sims[:, crowded]
-        kth = np.partition(block, n_rows - k, axis=0)[n_rows - k]
-        keep = block >= kth
-        surplus = np.nonzero(keep.sum(axis=0) > k)[0]
-        if surplus.size:
-            columns, column_kth = block[:, surplus], kth[surplus]
-            greater = columns > column_kth
-            tied = columns == column_kth
-            room = k - greater.sum(axis=0)
-            keep[:, surplus] = greater | (tied & (np.cumsum(tied, axis=0) <= room))
-        positive[:, crowded] = keep
-    return positive
+    if crowded.size == 0:
+        return positive
+    threshold = np.full(sims.shape[1], np.nextafter(0.0, 1.0))
+    threshold[crowded] = np.partition(sims[:, crowded], n_rows - k, axis=0)[n_rows - k]
+    keep = sims >= threshold
+    surplus = crowded[keep[:, crowded].sum(axis=0) > k]
+    if surplus.size:
+        columns, column_kth = sims[:, surplus], threshold[surplus]
+        greater = columns > column_kth
+        tied = columns == column_kth
+        room = k - greater.sum(axis=0)
+        keep[:, surplus] = greater | (tied & (np.cumsum(tied, axis=0) <= room))
+    return keep
 
 
 @scorer(KNNBaseline)
