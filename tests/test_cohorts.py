@@ -564,3 +564,38 @@ def test_a_cohort_range_keeps_exactly_those_cohorts(con, settings):
 def test_modes_registry_lists_n_day_first():
     assert list(cohorts.MODES) == ["n-day", "unbounded", "brackets"]
     assert [mode.uses_brackets for mode in cohorts.MODES.values()] == [False, False, True]
+
+
+def test_a_breakdown_with_thousands_of_values_keeps_twenty_and_pools_the_rest(tmp_path):
+    users = 3000
+    ids = [f"c{number:04d}" for number in range(users)]
+    # Every customer has a country of their own, except the first 60, who share "BIG", the largest segment.
+    countries = ["BIG" if number < 60 else f"land{number}" for number in range(users)]
+    frames = {
+        "users": pd.DataFrame(
+            {"user_id": ids, "signup_ts": pd.NaT, "country": countries, "channel": "ads", "email": None}
+        ).astype({"signup_ts": "datetime64[us]"}),
+        "orders": pd.DataFrame(
+            {
+                "order_id": [f"o{number}" for number in range(users)],
+                "user_id": ids,
+                "item_id": "x",
+                "ts": pd.Timestamp("2024-01-01") + pd.to_timedelta([number % 90 for number in range(users)], unit="D"),
+                "quantity": 1.0,
+                "unit_price": 2.0,
+                "discount": 0.0,
+            }
+        ),
+    }
+    con = warehouse.connect(tmp_path / "many.duckdb")
+    try:
+        sample.load_frames(con, frames, source="many countries")
+        table = cohorts.cohort_table(con, breakdown="country")
+    finally:
+        con.close()
+    segments = set(table["segment"])
+    assert len(segments) == cohorts.TOP_SEGMENTS + 1 and "other" in segments and "BIG" in segments
+    sizes = table[table["period"] == 0].groupby("segment")["cohort_users"].sum()
+    assert sizes["BIG"] == 60
+    assert sizes.sum() == users
+    assert sizes["other"] == users - 60 - (cohorts.TOP_SEGMENTS - 1)
