@@ -66,11 +66,14 @@ if flag_by == FLAG_BY[0]:
     threshold = pick[1].slider("Risk threshold", min_value=0.0, max_value=1.0, value=0.5, step=0.05)
     top = None
 else:
-    top = int(pick[1].number_input("Riskiest customers", min_value=1, max_value=len(scores), value=min(100, len(scores))))
+    top = int(
+        pick[1].number_input("Riskiest customers", min_value=1, max_value=len(scores), value=min(100, len(scores)))
+    )
     threshold = None
 segments = st.columns(2)
-channels = segments[0].multiselect("Channel", sorted(scores["channel"].unique()), placeholder="All channels")
-countries = segments[1].multiselect("Country", sorted(scores["country"].unique()), placeholder="All countries")
+options = churn.segment_options(scores)
+channels = segments[0].multiselect("Channel", options["channel"], placeholder="All channels")
+countries = segments[1].multiselect("Country", options["country"], placeholder="All countries")
 
 with common.show_errors():
     in_segment = churn.filter_segments(scores, channel=channels, country=countries)

@@ -795,6 +795,11 @@ def filter_segments(scores: pd.DataFrame, **allowed: Sequence[str] | None) -> pd
     return scores[mask].reset_index(drop=True)
 
 
+def segment_options(scores: pd.DataFrame) -> dict[str, list[str]]:
+    """The values each segment column takes among the scored customers, sorted (for filter widgets)."""
+    return {column: sorted(scores[column].dropna().astype(str).unique()) for column in CATEGORICAL_FEATURES}
+
+
 def flagged_summary(scores: pd.DataFrame, flagged: pd.DataFrame) -> dict[str, float]:
     """customers and value flagged, with their shares of all scored customers and of all value (in [0, 1])."""
     total_value = float(scores["value"].clip(lower=0).sum())

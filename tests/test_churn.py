@@ -373,6 +373,8 @@ def test_filter_segments_and_summary(scored):
     )
     with pytest.raises(DataError, match="segment"):
         churn.filter_segments(scores, email=["x"])
+    options = churn.segment_options(scores)
+    assert options["channel"] == sorted(set(scores["channel"])) and "social" in options["channel"]
 
 
 def test_export_has_email_only_when_asked_and_is_formula_safe():
