@@ -135,6 +135,12 @@ def event_types(con: duckdb.DuckDBPyConnection) -> list[str]:
     return warehouse.query_df(con, "cohort_event_types")["event_type"].tolist()
 
 
+def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and latest timestamps of orders and events together; ``(None, None)`` without either."""
+    first, last = con.execute(warehouse.sql_text("cohort_data_range")).fetchone()
+    return (None if first is None else pd.Timestamp(first), None if last is None else pd.Timestamp(last))
+
+
 def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The users columns a cohort table can be broken down by (no identifiers, timestamps or emails)."""
     columns = warehouse.table_columns(con, schema.USERS)

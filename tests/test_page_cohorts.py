@@ -147,3 +147,20 @@ def test_no_events_disables_event_options_with_a_reason(no_events_db, sample_fra
     at.date_input(key="to").set_value(quiet).run()
     assert not at.exception
     assert "No cohorts in the selected range" in at.info[0].value
+
+
+def test_a_warehouse_with_events_only_says_there_are_no_purchases(sample_frames, tmp_path, monkeypatch):
+    path = tmp_path / "events_only.duckdb"
+    con = warehouse.connect(path)
+    try:
+        sample.load_frames(con, {"events": sample_frames["events"].copy()}, source="events only")
+    finally:
+        con.close()
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "No cohorts in the selected range" in at.info[0].value
+    at.selectbox(key="cohort").select("first_event").run()
+    at.selectbox(key="activity").select("any").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _figures(at)  # the heatmap of first-event cohorts

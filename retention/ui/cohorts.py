@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from retention import cohorts, rollups, warehouse
+from retention import cohorts, rollups
 from retention.ui.common import cursor
 
 
@@ -38,12 +38,12 @@ class Options:
 def options(path: str, version: str) -> Options:
     with cursor() as con:
         rollups.ensure_built(con)
-        first, _ = warehouse.data_range(con)
+        first, last = cohorts.data_range(con)
         return Options(
             event_types=tuple(cohorts.event_types(con)),
             breakdown_columns=tuple(cohorts.breakdown_columns(con)),
             first=first,
-            last=rollups.as_of(con),
+            last=last,
         )
 
 
