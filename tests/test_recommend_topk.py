@@ -116,3 +116,10 @@ def test_knn_neighbours_match_a_stable_sort_with_many_ties():
     np.put_along_axis(expected, order, True, axis=0)
     expected &= sims > 0
     assert (topk._positive_nearest(sims, k) == expected).all()
+
+
+def test_knn_scores_in_column_blocks_equal_per_pair_predictions(trainset, monkeypatch):
+    monkeypatch.setattr(topk, "KNN_BLOCK_CELLS", 300)  # a few columns at a time, as for a very heavy user
+    algo = ALGORITHMS["knn_means"]().fit(trainset)
+    users = np.arange(0, trainset.n_users, 10)
+    assert topk.surprise_scores(algo, users) == pytest.approx(topk.pairwise_scores(algo, users), abs=1e-9)

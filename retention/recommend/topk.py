@@ -19,6 +19,7 @@ from surprise import NMF, SVD, BaselineOnly, CoClustering, KNNBaseline, KNNWithM
 from surprise.prediction_algorithms.algo_base import AlgoBase
 
 Scorer = Callable[[AlgoBase, np.ndarray], np.ndarray]
+KNN_BLOCK_CELLS = 4_000_000  # similarity cells (32 MB) a k-NN scorer gathers at once
 SCORERS: dict[type, Scorer] = {}
 
 
@@ -190,17 +191,23 @@ def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centre
     """
     if algo.sim_options["user_based"]:
         raise ValueError("the numpy scorer covers item-based k-NN only; use pairwise_scores for user-based")
-    out = np.empty((users.size, algo.trainset.n_items))
+    n_items = algo.trainset.n_items
+    out = np.empty((users.size, n_items))
     for row, user in enumerate(users):
         items, ratings = _user_ratings(algo, user)
         base, deviations = centred(user, items, ratings)
-        sims = algo.sim[items]
-        neighbours = _positive_nearest(sims, algo.k)
-        weights = np.where(neighbours, sims, 0.0)
-        sum_ratings, sum_sim = np.vstack([deviations, np.ones(items.size)]) @ weights
-        if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
-            sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
-        out[row] = base + np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
+        stacked = np.vstack([deviations, np.ones(items.size)])
+        width = max(1, KNN_BLOCK_CELLS // items.size)  # heavy users: a few item columns at a time, bounded memory
+        for start in range(0, n_items, width):
+            columns = slice(start, start + width)
+            sims = algo.sim[items] if width >= n_items else algo.sim[items, columns]
+            neighbours = _positive_nearest(sims, algo.k)
+            weights = np.where(neighbours, sims, 0.0)
+            sum_ratings, sum_sim = stacked @ weights
+            if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
+                sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
+            divided = np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
+            out[row, columns] = base[columns] + divided
     return out
 
 
