@@ -164,3 +164,18 @@ def test_a_warehouse_with_events_only_says_there_are_no_purchases(sample_frames,
     at.selectbox(key="activity").select("any").run()
     assert not at.exception, [e.value for e in at.exception]
     assert _figures(at)  # the heatmap of first-event cohorts
+
+
+def test_choosing_a_cell_lists_its_users(app, expected_monthly):
+    at = app.run()
+    cohort = expected_monthly["cohort"].unique()[1]
+    at.selectbox(key="cell_cohort").set_value(pd.Timestamp(cohort)).run()
+    at.selectbox(key="cell_period").set_value(3).run()
+    cell = expected_monthly.set_index(["cohort", "period"]).loc[(pd.Timestamp(cohort), 3)]
+    assert len(at.dataframe[0].value) == cell["cohort_users"] - cell["active_users"]
+    at.segmented_control(key="cell_show").set_value("all").run()
+    users = at.dataframe[0].value
+    assert len(users) == cell["cohort_users"] and users["retained"].sum() == cell["active_users"]
+    # Another period length: the chosen cohort no longer exists and the cell falls back to a default.
+    at.segmented_control(key="period").set_value("week").run()
+    assert not at.exception, [e.value for e in at.exception]
