@@ -88,7 +88,7 @@ def browser_page(app_url):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
+        page.goto(f"{app_url}/cohorts?period=week")
         yield page
         browser.close()
 
@@ -112,6 +112,17 @@ def _wait_until_idle(page, quiet_checks: int = 4) -> None:
                  .every(chart => chart.querySelector('.main-svg'))""",
         timeout=60_000,
     )
+
+
+def test_first_request_as_deep_link_goes_through_the_router(browser_page):
+    """A shared link opened on a fresh server shows the app's navigation and keeps its settings."""
+    page = browser_page
+    expect(page.get_by_role("heading", name="Cohorts", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    _wait_until_idle(page)
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation.get_by_text("At-risk users", exact=True)).to_be_visible()
+    assert navigation.get_by_text("app", exact=True).count() == 0
+    assert "period=week" in page.url
 
 
 @pytest.mark.parametrize("title", PAGE_TITLES)

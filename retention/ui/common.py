@@ -51,8 +51,26 @@ def show_errors() -> Iterator[None]:
         st.stop()
 
 
+def _route_through_app() -> None:
+    """Make a deep link (``/cohorts?...``) run through ``app.py``'s navigation.
+
+    Streamlit decides once per server, from the existence of ``pages/`` beside
+    the main script, whether the app uses the legacy pages-folder mode; only a
+    call to ``st.navigation`` switches that off. When the very first request
+    of a server is a deep link, the page file would run on its own, with the
+    legacy sidebar and without ``app.py``'s layout. Switching the flag off and
+    rerunning sends that request through the router, on the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_header(title: str, caption: str) -> None:
     """The page title and one line saying what the page answers."""
+    _route_through_app()
     st.title(title)
     st.caption(caption)
 
