@@ -1,5 +1,6 @@
 """Every page runs under Streamlit's AppTest without an exception."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,12 @@ PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))
 
 
 @pytest.fixture
-def app_env(sample_db, monkeypatch):
-    monkeypatch.setenv("RETENTION_DB", sample_db)
-    return sample_db
+def app_env(sample_db, tmp_path, monkeypatch):
+    """A private copy of the sample warehouse: pages may write (scores, runs) and other tests expect it untouched."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_db, db)
+    monkeypatch.setenv("RETENTION_DB", str(db))
+    return str(db)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -306,7 +306,7 @@ def test_sessions_start_with_session_start_and_some_browse_without_buying(sample
 
 
 def test_sample_db_holds_the_frames_with_one_batch_per_table(sample_db, sample_frames):
-    con = warehouse.connect(sample_db, read_only=True)
+    con = warehouse.connect(sample_db)
     try:
         batches = con.execute("SELECT batch_id, table_name, sha256, rows_loaded FROM import_batches").df()
         assert sorted(batches["table_name"]) == sorted(schema.CANONICAL_COLUMNS)
@@ -368,7 +368,7 @@ def test_load_frames_fills_optional_columns_and_names_missing_required_ones(tmp_
 
 def test_default_db_is_the_committed_sample(default_db):
     committed = sample.read_parquet(sample.SAMPLE_DIR)
-    con = warehouse.connect(default_db, read_only=True)
+    con = warehouse.connect(default_db)
     try:
         counts = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
     finally:
