@@ -25,8 +25,12 @@ tiles[1].metric(
     help=f"Customers with a purchase in the 30 days up to {numbers.as_of:%Y-%m-%d}.",
 )
 tiles[2].metric("Orders", f"{numbers.orders:,}")
-tiles[3].metric("Net revenue", f"{numbers.revenue:,.0f}", help="Quantity x unit price over all lines; returns subtract.")
-tiles[4].metric("Repeat-purchase rate", f"{numbers.repeat_rate:.1%}", help="Share of customers with two or more orders.")
+tiles[3].metric(
+    "Net revenue", f"{numbers.revenue:,.0f}", help="Quantity x unit price over all lines; returns subtract."
+)
+tiles[4].metric(
+    "Repeat-purchase rate", f"{numbers.repeat_rate:.1%}", help="Share of customers with two or more orders."
+)
 
 st.subheader("Customers per week")
 st.plotly_chart(charts.weekly_customers(weekly), width="stretch")

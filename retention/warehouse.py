@@ -111,7 +111,9 @@ def migrate(con: duckdb.DuckDBPyConnection, *, read_only: bool = False, name: st
     if pending and read_only:
         raise SchemaError(f"{name} has schema version {current} and needs migrating to {latest}; open it writable once")
     if not applied and pending:
-        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
     for version, sql in pending:
         with transaction(con):
             con.execute(sql)

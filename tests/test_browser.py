@@ -65,7 +65,17 @@ def app_url(sample_db, tmp_path_factory):
     env = {**os.environ, "RETENTION_DB": str(db_copy)}
     with open(log, "w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+            ],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -18,7 +18,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "(CSV: user_id, risk, value, reasons[, email]; riskiest first)",
     )
     add_db_argument(parser)
-    parser.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)")
+    parser.add_argument(
+        "--as-of", default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)"
+    )
     parser.add_argument(
         "--horizon-days",
         type=int,
