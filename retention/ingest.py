@@ -26,11 +26,12 @@ In a Parquet file the first row is row 1.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,9 @@ from retention.errors import DataError
 SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
+
+# Tables whose rows the activity rollup is computed from (see retention.rollups).
+ROLLUP_SOURCES = (schema.ORDERS, schema.EVENTS, schema.USERS)
 
 # Other names under which a canonical column is commonly found, compared after lower-casing
 # and dropping everything but letters and digits ("Customer ID" -> "customerid").
@@ -191,11 +195,11 @@ def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
 
 
 def _reader(path: str | Path, sep: str | None) -> tuple[str, dict[str, object], int]:
-    """The table function call that reads ``path``, its bound parameters, and the row-number offset."""
+    """The table function call that reads ``path``, its bound parameters, and the number of its first data row."""
     fmt = file_format(path)
     params: dict[str, object] = {"path": str(path)}
     if fmt == "parquet":
-        return "read_parquet($path)", params, 0
+        return "read_parquet($path)", params, 1
     # The header is always the first line: DuckDB's sniffer may otherwise skip lines it finds odd.
     options = ["all_varchar = true", "header = true", "skip = 0", "compression = $compression"]
     params["compression"] = "gzip" if fmt == "csv.gz" else "none"
@@ -203,7 +207,7 @@ def _reader(path: str | Path, sep: str | None) -> tuple[str, dict[str, object], 
         options.append("sep = $sep")
         params["sep"] = sep
     # The header is row 1, so the first data row is row 2.
-    return f"read_csv($path, {', '.join(options)})", params, 1
+    return f"read_csv($path, {', '.join(options)})", params, 2
 
 
 def _run_reader(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object], path: str | Path):
@@ -373,17 +377,18 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _source_sql(reader: str, offset: int, table: str, resolved: Mapping[str, str], columns: Sequence[str]) -> str:
+def _source_sql(reader: str, table: str, resolved: Mapping[str, str], columns: Sequence[str]) -> str:
     """The select that feeds ``ingest_stage_<table>.sql``: canonical columns as text.
 
     The only identifiers put into the SQL are canonical names from the schema and file column
-    names that :func:`resolve_mapping` found in the file's own header. ``row_number()`` over the
-    scan numbers the rows in file order (DuckDB preserves the order of a file scan).
+    names that :func:`resolve_mapping` found in the file's own header. Rows are not numbered
+    here: a window function (``row_number() OVER ()``) would make the whole scan single-threaded.
+    The stage keeps the scan's order instead, so a row's rowid there is its place in the file.
     """
     alias = "ingest_file"
     while alias in {column.lower() for column in columns}:
         alias += "_"
-    select = [f"row_number() OVER () + {int(offset)} AS row_number"]
+    select = []
     for target in _canonical(table):
         source = resolved.get(target)
         if source is None:
@@ -436,6 +441,42 @@ def previous_batches(con: duckdb.DuckDBPyConnection, table: str, sha256: str) ->
     return warehouse.query_df(con, "ingest_previous_batches", {"table_name": table, "sha256": sha256})
 
 
+def _refuse_reimport(
+    con: duckdb.DuckDBPyConnection, table: str, sha256: str, source_name: str, replace: bool
+) -> tuple[int, ...]:
+    """The earlier batches of this file in ``table`` (to delete when ``replace``); a DataError if not ``replace``."""
+    earlier = previous_batches(con, table, sha256)
+    if len(earlier) and not replace:
+        first = earlier.iloc[0]
+        raise DataError(
+            f"{source_name!r} was already imported into {table} (batch {first.batch_id}, "
+            f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); use --replace "
+            "(or 'Replace the earlier import' in the Data page) to delete those rows and import it again"
+        )
+    return tuple(int(b) for b in earlier["batch_id"])
+
+
+@contextlib.contextmanager
+def _insertion_order_not_kept(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let the statements of the block write rows in any order, on this connection only.
+
+    With ``preserve_insertion_order`` on, DuckDB writes a filtered scan's rows in order and,
+    doing so, on about one core; the loaded rows need no order (queries sort, and reject rows
+    carry their row number). The setting is changed for this session only (``SET SESSION``:
+    other connections and cursors of the database keep theirs) and put back to its previous
+    value afterwards, also when the block fails. The block is a whole transaction, not one
+    statement: a SET cannot run in a transaction aborted by a failed statement, and ROLLBACK
+    does not undo one, so the setting is changed before BEGIN and restored after the
+    COMMIT or ROLLBACK.
+    """
+    previous = bool(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
+    con.execute("SET SESSION preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET SESSION preserve_insertion_order = {'true' if previous else 'false'}")
+
+
 def import_file(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -486,57 +527,63 @@ def import_file(
     _canonical(table)
     path = Path(path)
     source_name = source_name or path.name
-    reader, reader_params, offset = _reader(path, sep)
+    reader, reader_params, first_row = _reader(path, sep)
     columns = file_columns(path, sep, con=con)
     resolved = resolve_mapping(table, columns, mapping)
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
-    stage_sql = _sql(f"ingest_stage_{table}", source=_source_sql(reader, offset, table, resolved, columns))
+    stage_sql = _sql(f"ingest_stage_{table}", source=_source_sql(reader, table, resolved, columns))
     stage_params = {**reader_params, "ts_format": ts_format}
     if table == schema.ORDERS:
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
         stage_params.update({f"default_{name}": value for name, value in defaults.items()})
+    tracked = table in ROLLUP_SOURCES
 
-    with warehouse.transaction(con):
-        # Checked inside the transaction, so that two imports of one file cannot both pass.
-        earlier = previous_batches(con, table, sha256)
-        if len(earlier) and not replace:
-            first = earlier.iloc[0]
-            raise DataError(
-                f"{source_name!r} was already imported into {table} (batch {first.batch_id}, "
-                f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); use --replace "
-                "(or 'Replace the earlier import' in the Data page) to delete those rows and import it again"
-            )
-        replaced = tuple(int(b) for b in earlier["batch_id"])
-        install_macros(con)
-        if replaced:
-            con.execute(_sql("ingest_delete_rows", table=table), {"batch_ids": list(replaced)})
-            warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
-            warehouse.execute(con, "ingest_forget_batches", {"batch_ids": list(replaced)})
+    _refuse_reimport(con, table, sha256, source_name, replace)  # early, before the file is read
+    install_macros(con)
+    con.execute("DROP TABLE IF EXISTS ingest_stage")
+    try:
+        # The stage is a TEMP table of this connection, made outside the transaction: it changes
+        # nothing in the warehouse, and rows appended outside a transaction get rowids 0, 1, ...
+        # in the scan's order (DuckDB preserves insertion order by default), which numbers them.
         _run_reader(con, stage_sql, _used(stage_sql, stage_params), path)
         counts = warehouse.query_df(con, "ingest_counts")
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
             raise DataError(f"{source_name!r} has a header but no data rows")
-        batch_id = warehouse.new_batch_id(con)
-        loaded = warehouse.execute(con, f"ingest_load_{table}", {"batch_id": batch_id}).fetchone()[0]
-        warehouse.execute(con, "ingest_rejects", {"batch_id": batch_id})
-        rejects = counts[counts["reason"].notna()].reset_index(drop=True)
-        rejects["rows"] = rejects["rows"].astype("int64")
-        rows_rejected = int(rejects["rows"].sum())
-        valid = rows_read - rows_rejected
-        warehouse.record_batch(
-            con,
-            batch_id=batch_id,
-            table=table,
-            source_name=source_name,
-            sha256=sha256,
-            rows_read=rows_read,
-            rows_loaded=int(loaded),
-            rows_rejected=rows_rejected,
-        )
-        rollups.refresh(con)
-        con.execute("DROP TABLE ingest_stage")
+        with _insertion_order_not_kept(con), warehouse.transaction(con):
+            # Checked again inside the transaction, so that two imports of one file cannot both pass.
+            replaced = _refuse_reimport(con, table, sha256, source_name, replace)
+            if tracked:
+                rollups.track_changes(con)
+            if replaced:
+                if tracked:
+                    con.execute(_sql("ingest_touched_rows", table=table), {"batch_ids": list(replaced)})
+                con.execute(_sql("ingest_delete_rows", table=table), {"batch_ids": list(replaced)})
+                warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
+                warehouse.execute(con, "ingest_forget_batches", {"batch_ids": list(replaced)})
+            batch_id = warehouse.new_batch_id(con)
+            loaded = warehouse.execute(con, f"ingest_load_{table}", {"batch_id": batch_id}).fetchone()[0]
+            warehouse.execute(con, "ingest_rejects", {"batch_id": batch_id, "first_row": first_row})
+            rejects = counts[counts["reason"].notna()].reset_index(drop=True)
+            rejects["rows"] = rejects["rows"].astype("int64")
+            rows_rejected = int(rejects["rows"].sum())
+            valid = rows_read - rows_rejected
+            warehouse.record_batch(
+                con,
+                batch_id=batch_id,
+                table=table,
+                source_name=source_name,
+                sha256=sha256,
+                rows_read=rows_read,
+                rows_loaded=int(loaded),
+                rows_rejected=rows_rejected,
+            )
+            if tracked:
+                warehouse.execute(con, "ingest_touched_stage")
+                rollups.refresh_changed(con)
+    finally:
+        con.execute("DROP TABLE IF EXISTS ingest_stage")
     return ImportResult(
         batch_id=int(batch_id),
         table=table,

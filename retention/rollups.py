@@ -10,11 +10,22 @@ user and period (day, week starting Monday, month) with any order line
 that start each user's cohorts (``rollup_users``), the latest timestamp of
 the data (``rollup_state``), and pre-counted cohort sizes and cells for the
 default view (``rollup_cohort_sizes``, ``rollup_cohort_cells``: purchases,
-every grain and cohort definition). It is rebuilt as a whole: an import may add,
-replace or back-date rows, and a user's first purchase can move with it.
+every grain and cohort definition).
+
+Two ways to keep it current, both inside the caller's transaction (a rollback undoes them):
+
+* :func:`refresh` rebuilds everything (a sample build, a rollup that was never built);
+* :func:`track_changes` then :func:`refresh_changed`: an import lists in the temp table
+  ``rollup_touched`` (column ``user_id``) every user whose orders, events or users rows it
+  added, replaced or deleted; only those users' rollup rows are computed again, from all of
+  their canonical rows (so a back-dated order still moves a first purchase), and only the
+  pre-counted cohorts they were in before or are in now are counted again. Importing into a
+  large warehouse then costs in proportion to the users the file touches.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import duckdb
 import pandas as pd
@@ -26,17 +37,69 @@ GRAINS = ("day", "week", "month")
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the activity rollup from ``orders``, ``events`` and ``users``.
+    """Rebuild the whole activity rollup from ``orders``, ``events`` and ``users``.
 
     Call it inside the transaction that changed the canonical tables; it
     starts no transaction of its own.
     """
+    try:
+        warehouse.execute(con, "rollup_scope_all")
+        _compute(con)
+        if has_counted_cohorts(con):
+            warehouse.execute(con, "rollup_refresh_cohorts")
+    finally:
+        _drop_scope(con)
+
+
+def track_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Start listing changed users: an empty temp table ``rollup_touched(user_id VARCHAR)`` on ``con``.
+
+    Insert into it the ``user_id`` of every orders, events or users row that the
+    transaction adds or deletes (duplicates are fine), then call :func:`refresh_changed`.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE rollup_touched (user_id VARCHAR)")
+
+
+def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the rollup up to date for the users listed in ``rollup_touched`` (see :func:`track_changes`).
+
+    Their rollup rows are deleted and computed again from all their canonical rows, and the
+    pre-counted cohorts that they left or joined are recounted; everything else is kept. The
+    result equals :func:`refresh`. A rollup that was never built (no ``rollup_state`` row) is
+    built whole instead. Call it inside the transaction that changed the canonical tables;
+    ``rollup_touched`` is dropped when it returns.
+    """
+    if not is_built(con):
+        refresh(con)
+        return
+    try:
+        if not con.execute("SELECT EXISTS (SELECT 1 FROM rollup_touched)").fetchone()[0]:
+            return
+        warehouse.execute(con, "rollup_scope_touched")
+        _compute(con)
+        if has_counted_cohorts(con):
+            warehouse.execute(con, "rollup_refresh_cohorts_affected")
+    finally:
+        _drop_scope(con)
+
+
+def _compute(con: duckdb.DuckDBPyConnection) -> None:
+    """Rollup rows of the users in scope (the rollup_scope_* views), every grain, and rollup_state."""
     warehouse.execute(con, "rollup_refresh")
     for grain in GRAINS[1:]:
         warehouse.execute(con, "rollup_refresh_orders_grain", {"grain": grain})
         warehouse.execute(con, "rollup_refresh_events_grain", {"grain": grain})
-    if has_counted_cohorts(con):
-        warehouse.execute(con, "rollup_refresh_cohorts")
+
+
+def _drop_scope(con: duckdb.DuckDBPyConnection) -> None:
+    # Inside an aborted transaction nothing can run; the rollback drops what the transaction made.
+    with contextlib.suppress(duckdb.TransactionException):
+        warehouse.execute(con, "rollup_drop_scope")
+
+
+def is_built(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the rollup has been built (``rollup_state`` has its row), even for an empty warehouse."""
+    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM rollup_state)").fetchone()[0])
 
 
 COUNTED_COHORT_TABLES = ("rollup_cohort_sizes", "rollup_cohort_cells")
@@ -64,7 +127,7 @@ def ensure_built(con: duckdb.DuckDBPyConnection) -> None:
     DataError
         The rollup is missing and the connection is read-only.
     """
-    if con.execute("SELECT EXISTS (SELECT 1 FROM rollup_state)").fetchone()[0]:
+    if is_built(con):
         return
     if not (warehouse.has_rows(con, schema.ORDERS) or warehouse.has_rows(con, schema.EVENTS)):
         return

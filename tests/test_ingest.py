@@ -379,13 +379,28 @@ def test_failed_import_leaves_the_warehouse_as_it_was(con, tmp_path, monkeypatch
     def broken_refresh(connection):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rollups, "refresh", broken_refresh)
+    monkeypatch.setattr(rollups, "refresh_changed", broken_refresh)
     bad = write(tmp_path, "b.csv", ORDERS_CSV.replace("o1", "o9") + "o4,,i1,2024-01-01,1,1,0\n")
     with pytest.raises(RuntimeError, match="disk full"):
         ingest.import_file(con, "orders", bad)
     assert counts(con) == before
     assert con.execute("SELECT * FROM import_batches").fetchall() == batches
     assert con.execute("SELECT count(*) FROM orders WHERE order_id = 'o9'").fetchone()[0] == 0
+    # The load runs without preserving insertion order; the connection gets its setting back.
+    assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is True
+
+
+def test_insertion_order_setting_is_restored_and_stays_per_connection(con, tmp_path):
+    other = con.cursor()
+    con.execute("SET SESSION preserve_insertion_order = false")
+    ingest.import_file(con, "orders", write(tmp_path, "a.csv", ORDERS_CSV))
+    setting = "SELECT current_setting('preserve_insertion_order')"
+    assert con.execute(setting).fetchone()[0] is False
+    assert other.execute(setting).fetchone()[0] is True
+    con.execute("SET SESSION preserve_insertion_order = true")
+    with pytest.raises(DataError, match="already imported"):
+        ingest.import_file(con, "orders", write(tmp_path, "b.csv", ORDERS_CSV))
+    assert con.execute(setting).fetchone()[0] is True
 
 
 def test_same_file_is_refused_then_replaced(con, tmp_path):

@@ -1,10 +1,10 @@
 -- Upsert the loadable rows of ingest_stage into products, one row per item_id.
--- Within the file: title is the item's most frequent non-empty title (a tie goes to the title seen
+-- Within the file (the stage's rowid follows the file's order): title is the item's most frequent non-empty title (a tie goes to the title seen
 -- on the latest row); the other columns come from the item's latest row.
 -- Across imports the newest import wins.
 INSERT OR REPLACE INTO products (item_id, title, category, brand, price, description, batch_id)
 WITH title_counts AS (
-    SELECT item_id, title, count(*) AS n, max(row_number) AS last_row
+    SELECT item_id, title, count(*) AS n, max(rowid) AS last_row
     FROM ingest_stage
     WHERE reason IS NULL AND title IS NOT NULL
     GROUP BY ALL
@@ -18,7 +18,7 @@ latest AS (
     SELECT *
     FROM ingest_stage
     WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY row_number DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY rowid DESC) = 1
 )
 SELECT latest.item_id, best_title.title, latest.category, latest.brand, latest.price, latest.description, $batch_id
 FROM latest

@@ -1,4 +1,5 @@
--- Append the loadable rows of ingest_stage to ratings, in file order.
+-- Append the loadable rows of ingest_stage to ratings;
+-- retention.ingest runs it without preserving insertion order (a table's rows have no order).
 INSERT INTO ratings (user_id, item_id, rating, ts, batch_id)
 SELECT user_id, item_id, rating, ts, $batch_id
 FROM ingest_stage

@@ -5,14 +5,14 @@
 -- An identifier as text: surrounding spaces removed, blank -> NULL, and a float-looking integer
 -- such as '17850.0' -> '17850' (a spreadsheet or pandas writes integer ids that way once the
 -- column has a gap). Anything else is kept verbatim: '007', 'POST', '85123A', '1.5'.
--- In effect: nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), ''); the first and last
--- branches only spare the regular expression to the ids that cannot need it.
+-- In effect: nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), ''). The first branch
+-- keeps without further checks the ids that cannot need it (no dot, no space, not blank: most of
+-- them), the second spares the regular expression replace to the common '17850.0'.
 CREATE OR REPLACE TEMP MACRO normalize_id(v) AS
     CASE
+        WHEN NOT (contains(v, '.') OR contains(v, ' ')) AND v <> '' THEN v
         WHEN suffix(v, '.0') AND regexp_full_match(v, '-?[0-9]+\.0') THEN left(v, -2)
-        WHEN contains(v, '.') OR starts_with(v, ' ') OR suffix(v, ' ') OR v = ''
-            THEN nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '')
-        ELSE v
+        ELSE nullif(regexp_replace(trim(v), '^(-?[0-9]+)\.0+$', '\1'), '')
     END;
 
 -- Free text: surrounding spaces removed, blank -> NULL.

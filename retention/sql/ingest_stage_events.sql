@@ -1,9 +1,8 @@
 -- Check and type the events of a file into the temp table ingest_stage
 -- (source select as in ingest_stage_orders.sql). reason is NULL for a loadable row.
-CREATE OR REPLACE TEMP TABLE ingest_stage AS
+CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
-        row_number,
         source_row,
         normalize_id(user_id) AS user_id,
         ts AS ts_text,
@@ -25,7 +24,6 @@ checked AS (
     FROM typed
 )
 SELECT
-    row_number,
     user_id,
     ts,
     event_type,

@@ -1,13 +1,13 @@
 -- Check and type the order lines of a file into the temp table ingest_stage.
 -- The source select put in FROM has the file's mapped columns as text, named canonically (NULL
--- when empty or unmapped), plus row_number (the row's number in the file) and source_row (the
--- whole row, kept as JSON for rejects). reason is NULL for a loadable row, else its first problem.
+-- when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects). reason is
+-- NULL for a loadable row, else its first problem. The stage keeps the file's order, so a row's
+-- number in the file is its rowid plus the number of the first data row (see ingest_rejects.sql).
 -- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
 -- Checks test the cheap typed value first so that the text is looked at again only on failure.
-CREATE OR REPLACE TEMP TABLE ingest_stage AS
+CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
-        row_number,
         source_row,
         normalize_id(order_id) AS order_id,
         normalize_id(user_id) AS user_id,
@@ -38,7 +38,6 @@ checked AS (
     FROM typed
 )
 SELECT
-    row_number,
     order_id,
     user_id,
     item_id,

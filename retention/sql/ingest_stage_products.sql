@@ -1,9 +1,8 @@
 -- Check and type the products of a file into the temp table ingest_stage
 -- (source select as in ingest_stage_orders.sql). Duplicate ids are resolved by ingest_load_products.sql.
-CREATE OR REPLACE TEMP TABLE ingest_stage AS
+CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
-        row_number,
         source_row,
         normalize_id(item_id) AS item_id,
         clean_text(title) AS title,
@@ -24,7 +23,6 @@ checked AS (
     FROM typed
 )
 SELECT
-    row_number,
     item_id,
     title,
     category,

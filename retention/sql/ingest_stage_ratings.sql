@@ -1,9 +1,8 @@
 -- Check and type the ratings of a file into the temp table ingest_stage
 -- (source select as in ingest_stage_orders.sql). A rating is a number from 1 to 5; ts is optional.
-CREATE OR REPLACE TEMP TABLE ingest_stage AS
+CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
-        row_number,
         source_row,
         normalize_id(user_id) AS user_id,
         normalize_id(item_id) AS item_id,
@@ -27,7 +26,6 @@ checked AS (
     FROM typed
 )
 SELECT
-    row_number,
     user_id,
     item_id,
     rating,

@@ -1,9 +1,8 @@
 -- Check and type the users of a file into the temp table ingest_stage
 -- (source select as in ingest_stage_orders.sql). Duplicate ids are resolved by ingest_load_users.sql.
-CREATE OR REPLACE TEMP TABLE ingest_stage AS
+CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
-        row_number,
         source_row,
         normalize_id(user_id) AS user_id,
         signup_ts AS signup_ts_text,
@@ -23,7 +22,6 @@ checked AS (
     FROM typed
 )
 SELECT
-    row_number,
     user_id,
     signup_ts,
     country,

@@ -1,56 +1,57 @@
--- Rebuild the activity rollup (migration 002) from orders, events and users.
--- Day rows are aggregated from the raw tables once; rollup_refresh_orders_grain.sql and
--- rollup_refresh_events_grain.sql add week and month rows
--- from the day rows.
-DELETE FROM rollup_users;
-DELETE FROM rollup_order_periods;
-DELETE FROM rollup_event_periods;
-DELETE FROM rollup_state;
+-- Compute the activity rollup (migration 002) of the users in scope from their orders, events and
+-- users rows, read through the temp views of rollup_scope_all.sql or rollup_scope_touched.sql
+-- (which deleted the old rows of those users). Orders and events are aggregated to user-days once,
+-- in rollup_new_order_days and rollup_new_event_days, from which the users' cohort starts come and
+-- rollup_refresh_orders_grain.sql and rollup_refresh_events_grain.sql add week and month rows.
+CREATE OR REPLACE TEMP TABLE rollup_order_days AS
+SELECT
+    user_id,
+    ts::DATE AS period_start,
+    min(ts) FILTER (WHERE quantity > 0) AS first_purchase_ts,
+    count(*) FILTER (WHERE quantity > 0)::INTEGER AS purchase_lines,
+    sum(quantity * unit_price) AS revenue
+FROM rollup_scope_orders
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE rollup_event_days AS
+SELECT user_id, ts::DATE AS period_start, event_type, min(ts) AS first_event_ts, count(*)::INTEGER AS events
+FROM rollup_scope_events
+GROUP BY ALL;
 
 INSERT INTO rollup_users
 WITH
 purchase_starts AS (
-    SELECT user_id, min(ts) FILTER (WHERE quantity > 0) AS first_purchase_ts FROM orders GROUP BY user_id
+    SELECT user_id, min(first_purchase_ts) AS first_purchase_ts FROM rollup_order_days GROUP BY user_id
 ),
 event_starts AS (
-    SELECT user_id, min(ts) AS first_event_ts FROM events GROUP BY user_id
+    SELECT user_id, min(first_event_ts) AS first_event_ts FROM rollup_event_days GROUP BY user_id
 ),
 ids AS (
-    SELECT user_id FROM purchase_starts UNION SELECT user_id FROM event_starts UNION SELECT user_id FROM users
+    SELECT user_id FROM purchase_starts UNION SELECT user_id FROM event_starts UNION SELECT user_id FROM rollup_scope_users
 )
 SELECT ids.user_id, p.first_purchase_ts, e.first_event_ts, u.signup_ts
 FROM ids
 LEFT JOIN purchase_starts AS p USING (user_id)
 LEFT JOIN event_starts AS e USING (user_id)
-LEFT JOIN users AS u USING (user_id);
+LEFT JOIN rollup_scope_users AS u USING (user_id);
 
-INSERT INTO rollup_order_periods
-WITH days AS (
-    SELECT
-        user_id,
-        ts::DATE AS period_start,
-        count(*) FILTER (WHERE quantity > 0)::INTEGER AS purchase_lines,
-        sum(quantity * unit_price) AS revenue
-    FROM orders
-    GROUP BY ALL
-)
+CREATE OR REPLACE TEMP TABLE rollup_new_order_days AS
 SELECT
-    'day', d.period_start, d.user_id,
-    r.first_purchase_ts::DATE, r.first_event_ts::DATE, r.signup_ts::DATE,
+    'day' AS grain, d.period_start, d.user_id,
+    r.first_purchase_ts::DATE AS first_purchase, r.first_event_ts::DATE AS first_event, r.signup_ts::DATE AS signup,
     d.purchase_lines, d.revenue
-FROM days AS d JOIN rollup_users AS r USING (user_id);
+FROM rollup_order_days AS d JOIN rollup_users AS r USING (user_id);
 
-INSERT INTO rollup_event_periods
-WITH days AS (
-    SELECT user_id, ts::DATE AS period_start, event_type, count(*)::INTEGER AS events
-    FROM events
-    GROUP BY ALL
-)
+CREATE OR REPLACE TEMP TABLE rollup_new_event_days AS
 SELECT
-    'day', d.period_start, d.user_id, d.event_type,
-    r.first_purchase_ts::DATE, r.first_event_ts::DATE, r.signup_ts::DATE,
+    'day' AS grain, d.period_start, d.user_id, d.event_type,
+    r.first_purchase_ts::DATE AS first_purchase, r.first_event_ts::DATE AS first_event, r.signup_ts::DATE AS signup,
     d.events
-FROM days AS d JOIN rollup_users AS r USING (user_id);
+FROM rollup_event_days AS d JOIN rollup_users AS r USING (user_id);
 
+INSERT INTO rollup_order_periods SELECT * FROM rollup_new_order_days;
+INSERT INTO rollup_event_periods SELECT * FROM rollup_new_event_days;
+
+DELETE FROM rollup_state;
 INSERT INTO rollup_state
 SELECT greatest((SELECT max(ts) FROM orders), (SELECT max(ts) FROM events)), now()::TIMESTAMP;

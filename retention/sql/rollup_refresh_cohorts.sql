@@ -1,5 +1,5 @@
--- Rebuild the pre-counted cohorts (migration 002) from rollup_users and rollup_order_periods;
--- runs after rollup_refresh.sql.
+-- Rebuild all the pre-counted cohorts (migration 002) from rollup_users and rollup_order_periods;
+-- runs after a full rollup_refresh.sql (an incremental refresh uses rollup_refresh_cohorts_affected.sql).
 DELETE FROM rollup_cohort_sizes;
 DELETE FROM rollup_cohort_cells;
 

@@ -1,4 +1,5 @@
--- Week or month rows of the event rollup from its day rows; $grain: 'week' | 'month'.
+-- Week or month rows of the event rollup from the day rows just computed by rollup_refresh.sql;
+-- $grain: 'week' | 'month'.
 INSERT INTO rollup_event_periods
 SELECT
     $grain,
@@ -9,6 +10,5 @@ SELECT
     date_trunc($grain, any_value(first_event))::DATE,
     date_trunc($grain, any_value(signup))::DATE,
     sum(events)::INTEGER
-FROM rollup_event_periods
-WHERE grain = 'day'
+FROM rollup_new_event_days
 GROUP BY date_trunc($grain, period_start), user_id, event_type
