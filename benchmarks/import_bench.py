@@ -1,6 +1,6 @@
 """Import throughput: ``ingest.import_file`` against DuckDB's bare ``read_csv`` of the same file.
 
-Run: ``python benchmarks/import_bench.py [--rows 1000000,10000000] [--threads N] [--memory-limit 2GB]``.
+Run: ``python benchmarks/import_bench.py [--rows 1000000,10000000] [--threads N] [--memory-limit 2GB] [--into N]``.
 
 For each size, order lines are generated as a CSV with DuckDB ``COPY`` (in a temporary
 folder, never through pandas), then loaded three times, each in a fresh subprocess and a
@@ -20,7 +20,9 @@ CPU seconds are steadier than wall time on a machine that other work shares.
 The generated lines look like an Online Retail export (see ``GENERATE``); the reject rows'
 numbers are checked against the generated guest lines. ``import_file`` refreshes the rollups
 inside its transaction (``rollups.refresh_changed``; a whole build, as the warehouse is new);
-that part is timed apart too, so the import's own cost is visible.
+that part is timed apart too, so the import's own cost is visible. With ``--into N`` each
+import goes into a warehouse that already holds N other generated lines of the same
+customers: the refresh then recomputes only the users the file touches.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 GENERATE = """
 COPY (
     SELECT
-        CAST(500000 + i // 10 AS VARCHAR) AS order_id,
+        CAST($first_order + i // 10 AS VARCHAR) AS order_id,
         CASE WHEN (i // 10) % 1000 = 7 THEN NULL
              ELSE CAST(12346 + ((i // 10) * 7919) % greatest($rows // 100, 1) AS VARCHAR) || '.0' END AS user_id,
         CAST(20000 + (i * 31) % 5000 AS VARCHAR) || CASE WHEN i % 7 = 0 THEN 'B' ELSE '' END AS item_id,
@@ -67,8 +69,8 @@ def expected_rejects(rows: int) -> int:
     return rows // 10_000 * 10 + max(0, min(rows % 10_000, 80) - 70)
 
 
-def generate(path: Path, rows: int) -> None:
-    """Write ``rows`` order lines to ``path`` with DuckDB's COPY (streamed, low memory)."""
+def generate(path: Path, rows: int, first_order: int = 500_000) -> None:
+    """Write ``rows`` order lines to ``path`` with DuckDB's COPY (streamed, low memory); order ids from ``first_order``."""
     import duckdb
 
     if "'" in str(path):
@@ -76,7 +78,7 @@ def generate(path: Path, rows: int) -> None:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(GENERATE.replace("{path}", str(path)), {"rows": rows})
+        con.execute(GENERATE.replace("{path}", str(path)), {"rows": rows, "first_order": first_order})
     finally:
         con.close()
 
@@ -90,10 +92,21 @@ def _settings(con, threads: int | None, memory_limit: str | None) -> None:
         con.execute(f"SET memory_limit = '{memory_limit}'")
 
 
-def child(mode: str, csv: str, db: str, threads: int | None, memory_limit: str | None) -> None:
-    """Run one load in this process and print its figures as JSON."""
+def child(
+    mode: str, csv: str, db: str, threads: int | None, memory_limit: str | None, base_csv: str | None = None
+) -> None:
+    """Run one load in this process and print its figures as JSON.
+
+    With ``base_csv`` (import only) that file is imported first, untimed: the timed import then
+    goes into a warehouse that already holds data, and refreshes the rollup of its users only.
+    """
     if mode == "import":
         from retention import ingest, rollups, warehouse
+
+        if base_csv:
+            con = warehouse.connect(db)
+            ingest.import_file(con, "orders", base_csv)
+            con.close()
 
         refresh = rollups.refresh_changed
         spent: dict[str, float] = {}
@@ -114,7 +127,8 @@ def child(mode: str, csv: str, db: str, threads: int | None, memory_limit: str |
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
         # Guest lines are generated lines i with (i // 10) % 1000 = 7; line i is row i + 2 of the file.
         misplaced = con.execute(
-            "SELECT count(*) FROM import_rejects WHERE ((row_number - 2) // 10) % 1000 <> 7"
+            "SELECT count(*) FROM import_rejects WHERE batch_id = ? AND ((row_number - 2) // 10) % 1000 <> 7",
+            [result.batch_id],
         ).fetchone()[0]
         figures = {
             "rows_read": result.rows_read,
@@ -149,8 +163,10 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_child(mode: str, csv: Path, db: Path, args: argparse.Namespace) -> dict:
+def run_child(mode: str, csv: Path, db: Path, args: argparse.Namespace, base_csv: Path | None = None) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--csv", str(csv), "--db", str(db)]
+    if base_csv is not None:
+        command += ["--base-csv", str(base_csv)]
     if args.threads:
         command += ["--threads", str(args.threads)]
     if args.memory_limit:
@@ -164,12 +180,19 @@ def main() -> None:
     parser.add_argument("--rows", default="1000000,10000000", help="comma-separated sizes (default: 1M and 10M)")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: DuckDB's, one per core)")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 1GB (default: DuckDB's)")
+    parser.add_argument(
+        "--into",
+        type=int,
+        default=0,
+        help="import into a warehouse that already holds this many other generated lines (default: a new one)",
+    )
     parser.add_argument("--child", choices=["import", "bare", "same_types"], help=argparse.SUPPRESS)
+    parser.add_argument("--base-csv", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.csv, args.db, args.threads, args.memory_limit)
+        child(args.child, args.csv, args.db, args.threads, args.memory_limit, args.base_csv)
         return
 
     sizes = [int(size) for size in args.rows.split(",") if size.strip()]
@@ -178,12 +201,18 @@ def main() -> None:
     )
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="import_bench_") as folder:
+        base_csv = None
+        if args.into:
+            # Other orders (their own order ids) of the same customers, imported first and untimed.
+            base_csv = Path(folder) / "existing.csv"
+            generate(base_csv, args.into, first_order=100_000_000)
+            print(f"each import goes into a warehouse already holding {args.into:,} other order lines")
         for rows in sizes:
             run_folder = Path(folder) / str(rows)
             run_folder.mkdir()
             csv = run_folder / "orders.csv"
             generate(csv, rows)
-            imported = run_child("import", csv, run_folder / "import.duckdb", args)
+            imported = run_child("import", csv, run_folder / "import.duckdb", args, base_csv)
             bare = run_child("bare", csv, run_folder / "bare.duckdb", args)
             same = run_child("same_types", csv, run_folder / "same_types.duckdb", args)
             megabytes = csv.stat().st_size / 1e6

@@ -554,10 +554,9 @@ def import_file(
         with _insertion_order_not_kept(con), warehouse.transaction(con):
             # Checked again inside the transaction, so that two imports of one file cannot both pass.
             replaced = _refuse_reimport(con, table, sha256, source_name, replace)
-            if tracked:
-                rollups.track_changes(con)
+            noting = tracked and rollups.track_changes(con)
             if replaced:
-                if tracked:
+                if noting:
                     con.execute(_sql("ingest_touched_rows", table=table), {"batch_ids": list(replaced)})
                 con.execute(_sql("ingest_delete_rows", table=table), {"batch_ids": list(replaced)})
                 warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
@@ -579,8 +578,9 @@ def import_file(
                 rows_loaded=int(loaded),
                 rows_rejected=rows_rejected,
             )
-            if tracked:
+            if noting:
                 warehouse.execute(con, "ingest_touched_stage")
+            if tracked:
                 rollups.refresh_changed(con)
     finally:
         con.execute("DROP TABLE IF EXISTS ingest_stage")

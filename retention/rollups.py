@@ -51,13 +51,22 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         _drop_scope(con)
 
 
-def track_changes(con: duckdb.DuckDBPyConnection) -> None:
+def track_changes(con: duckdb.DuckDBPyConnection) -> bool:
     """Start listing changed users: an empty temp table ``rollup_touched(user_id VARCHAR)`` on ``con``.
 
     Insert into it the ``user_id`` of every orders, events or users row that the
     transaction adds or deletes (duplicates are fine), then call :func:`refresh_changed`.
+
+    Returns
+    -------
+    bool
+        False when there is nothing to list: the rollup has never been built (a new
+        warehouse), so :func:`refresh_changed` will build it whole. No table is made then.
     """
+    if not is_built(con):
+        return False
     con.execute("CREATE OR REPLACE TEMP TABLE rollup_touched (user_id VARCHAR)")
+    return True
 
 
 def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
