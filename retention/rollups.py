@@ -18,9 +18,9 @@ Two ways to keep it current, both inside the caller's transaction (a rollback un
 * :func:`track_changes` then :func:`refresh_changed`: an import lists in the temp table
   ``rollup_touched`` (column ``user_id``) every user whose orders, events or users rows it
   added, replaced or deleted; only those users' rollup rows are computed again, from all of
-  their canonical rows (so a back-dated order still moves a first purchase), and only the
-  pre-counted cohorts they were in before or are in now are counted again. Importing into a
-  large warehouse then costs in proportion to the users the file touches.
+  their canonical rows (so a back-dated order still moves a first purchase); the small
+  pre-counted cohort tables are recounted from the rollup. Importing into a large warehouse
+  then costs mostly in proportion to the users the file touches.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from retention import schema, warehouse
 from retention.errors import DataError
 
 GRAINS = ("day", "week", "month")
+
+# refresh_changed rebuilds the whole rollup instead when at least this share of its users changed.
+REBUILD_SHARE = 0.5
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -72,22 +75,30 @@ def track_changes(con: duckdb.DuckDBPyConnection) -> bool:
 def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
     """Bring the rollup up to date for the users listed in ``rollup_touched`` (see :func:`track_changes`).
 
-    Their rollup rows are deleted and computed again from all their canonical rows, and the
-    pre-counted cohorts that they left or joined are recounted; everything else is kept. The
-    result equals :func:`refresh`. A rollup that was never built (no ``rollup_state`` row) is
-    built whole instead. Call it inside the transaction that changed the canonical tables;
-    ``rollup_touched`` is dropped when it returns.
+    Their rollup rows are deleted and computed again from all their canonical rows; the other
+    users' rows are kept. The small pre-counted cohort tables are recounted whole, from the
+    rollup (not from order lines). The result equals :func:`refresh`, which runs instead when
+    the rollup was never built (no ``rollup_state`` row) or when at least
+    :data:`REBUILD_SHARE` of its users changed (a whole rebuild is cheaper then). Call it
+    inside the transaction that changed the canonical tables; ``rollup_touched`` is dropped
+    when it returns.
     """
     if not is_built(con):
         refresh(con)
         return
     try:
-        if not con.execute("SELECT EXISTS (SELECT 1 FROM rollup_touched)").fetchone()[0]:
+        changed, known = con.execute(
+            "SELECT (SELECT count(DISTINCT user_id) FROM rollup_touched), (SELECT count(*) FROM rollup_users)"
+        ).fetchone()
+        if changed == 0:
+            return
+        if changed >= REBUILD_SHARE * known:
+            refresh(con)  # deleting and recomputing most users' rows costs more than a rebuild
             return
         warehouse.execute(con, "rollup_scope_touched")
         _compute(con)
         if has_counted_cohorts(con):
-            warehouse.execute(con, "rollup_refresh_cohorts_affected")
+            warehouse.execute(con, "rollup_refresh_cohorts")
     finally:
         _drop_scope(con)
 

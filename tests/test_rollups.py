@@ -208,6 +208,7 @@ def test_incremental_refresh_after_imports_equals_a_full_rebuild(tmp_path, sampl
             raise AssertionError("an import into a built rollup refreshes only the users it changed")
 
         monkeypatch.setattr(rollups, "refresh", no_full_rebuild)
+        monkeypatch.setattr(rollups, "REBUILD_SHARE", 2.0)  # incremental even when every user changed
         for name, table in [("early_half.csv", "orders"), ("events.csv", "events"), ("users.csv", "users")]:
             ingest.import_file(con, table, tmp_path / name)
             _assert_rollup_is_a_full_rebuild(con)
@@ -277,5 +278,23 @@ def test_changes_on_a_rollup_never_built_build_it_whole(tmp_path, sample_frames)
             assert not rollups.track_changes(con)  # nothing to list: the next refresh builds it whole
             rollups.refresh_changed(con)
         _assert_same_rollup(_rollup(con), expected)
+    finally:
+        con.close()
+
+
+def test_a_change_to_most_users_rebuilds_the_rollup_whole(tmp_path, monkeypatch):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        rows = [(f"o{n}", user, "x", f"2024-0{n}-03", 1, 1.0) for n, user in enumerate("abcd", start=1)]
+        ingest.import_file(con, "orders", _write_orders(tmp_path / "a.csv", rows))
+        whole = []
+        monkeypatch.setattr(rollups, "refresh", lambda connection: whole.append(FULL_REFRESH(connection)))
+        ingest.import_file(con, "orders", _write_orders(tmp_path / "b.csv", [("o5", "e", "x", "2024-01-03", 1, 2.0)]))
+        ingest.import_file(con, "orders", _write_orders(tmp_path / "c.csv", [("o6", "a", "x", "2024-01-01", 1, 2.0)]))
+        assert whole == []  # one user of four, then of five: incremental
+        _assert_rollup_is_a_full_rebuild(con)
+        ingest.import_file(con, "orders", _write_orders(tmp_path / "d.csv", [(*row[:-1], 5.0) for row in rows[:3]]))
+        assert len(whole) == 1  # three users of five
+        _assert_rollup_is_a_full_rebuild(con)
     finally:
         con.close()

@@ -3,7 +3,6 @@ DROP VIEW IF EXISTS rollup_scope_orders;
 DROP VIEW IF EXISTS rollup_scope_events;
 DROP VIEW IF EXISTS rollup_scope_users;
 DROP TABLE IF EXISTS rollup_scope;
-DROP TABLE IF EXISTS rollup_affected_cohorts;
 DROP TABLE IF EXISTS rollup_order_days;
 DROP TABLE IF EXISTS rollup_event_days;
 DROP TABLE IF EXISTS rollup_new_order_days;

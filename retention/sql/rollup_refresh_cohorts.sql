@@ -1,5 +1,7 @@
--- Rebuild all the pre-counted cohorts (migration 002) from rollup_users and rollup_order_periods;
--- runs after a full rollup_refresh.sql (an incremental refresh uses rollup_refresh_cohorts_affected.sql).
+-- Rebuild the pre-counted cohorts (migration 002) from rollup_users and rollup_order_periods;
+-- runs after rollup_refresh.sql, whole or incremental. Recounting only the cohorts that the
+-- changed users left or joined saves nothing: a few hundred users already touch most cohorts'
+-- keys, and the cells are counted from one scan of rollup_order_periods either way.
 DELETE FROM rollup_cohort_sizes;
 DELETE FROM rollup_cohort_cells;
 

@@ -2,22 +2,7 @@
 -- rollup_touched (filled by the caller with every user whose orders, events or users row was
 -- added, replaced or deleted). Their rollup rows are deleted here; rollup_refresh.sql recomputes
 -- them from all of their canonical rows, so a back-dated order still moves a first purchase.
--- The cohorts they belonged to are noted first (rollup_affected_cohorts), for
--- rollup_refresh_cohorts_affected.sql.
 CREATE OR REPLACE TEMP TABLE rollup_scope AS SELECT DISTINCT user_id FROM rollup_touched;
-
-CREATE OR REPLACE TEMP TABLE rollup_affected_cohorts AS
-WITH starts AS (
-    SELECT 'first_purchase' AS cohort_by, first_purchase_ts AS start_ts
-    FROM rollup_users SEMI JOIN rollup_scope USING (user_id)
-    UNION ALL
-    SELECT 'first_event', first_event_ts FROM rollup_users SEMI JOIN rollup_scope USING (user_id)
-    UNION ALL
-    SELECT 'signup', signup_ts FROM rollup_users SEMI JOIN rollup_scope USING (user_id)
-)
-SELECT DISTINCT g.grain, s.cohort_by, date_trunc(g.grain, s.start_ts)::DATE AS cohort
-FROM starts AS s CROSS JOIN (VALUES ('day'), ('week'), ('month')) AS g(grain)
-WHERE s.start_ts IS NOT NULL;
 
 CREATE OR REPLACE TEMP VIEW rollup_scope_orders AS
 SELECT user_id, ts, quantity, unit_price FROM orders SEMI JOIN rollup_scope USING (user_id);
