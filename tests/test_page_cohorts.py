@@ -75,7 +75,7 @@ def test_settings_come_from_the_url(app):
     assert at.selectbox(key="cohort").value == "signup"
     assert at.selectbox(key="segment").options  # one entry per channel
     heatmap = _figures(at)[0]
-    assert heatmap["layout"]["xaxis"]["title"]["text"] == "Weeks since the cohort's own"
+    assert heatmap["layout"]["xaxis"]["title"]["text"] == "Weeks since the cohort's start"
 
 
 def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):

@@ -16,11 +16,12 @@ def risk_histogram(scores: pd.DataFrame, threshold: float | None = None, bins: i
     figure = go.Figure()
     figure.add_histogram(x=scores["risk"], xbins={"start": 0.0, "end": 1.0, "size": 1.0 / bins}, name="Customers")
     if threshold is not None:
-        figure.add_vline(x=threshold, line_dash="dash", annotation_text=f"threshold {threshold:.2f}")
+        figure.add_vline(x=threshold, line_dash="dash", annotation_text=f"threshold {threshold:.0%}")
     figure.update_layout(
         xaxis_title="Risk of churning (calibrated probability)",
         yaxis_title="Customers",
         xaxis_range=[0, 1],
+        xaxis_tickformat=".0%",
         bargap=0.05,
         margin={"t": 20},
         showlegend=False,

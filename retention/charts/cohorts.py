@@ -17,11 +17,21 @@ def _measure_column(table: pd.DataFrame, measure: str) -> str:
     return "value" if measure == "revenue" and "value" in table.columns else "retention"
 
 
+def _colour_top(table: pd.DataFrame, column: str) -> float:
+    """Top of the colour scale: the largest value, leaving out period 0 for retention (100% by definition
+    in most modes), so that the cells people compare (periods 1+) use the whole scale; never 0."""
+    values = table[column] if column == "value" else table.loc[table["period"] > 0, column]
+    top = float(values.max()) if values.notna().any() else 1.0
+    return top if top > 0 else 1.0
+
+
 def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str = "retention") -> go.Figure:
     """The retention triangle: one row per cohort (size beside its label), one column per period.
 
     ``table`` is a :func:`retention.cohorts.cohort_table` result for one
-    segment. Incomplete cells are drawn grey and say so on hover.
+    segment. Incomplete cells are drawn grey and say so on hover. The colour
+    scale tops out at the best retention after period 0, so differences
+    between later cells stay visible.
     """
     column = _measure_column(table, measure)
     sizes = table.drop_duplicates("cohort")[["cohort", "cohort_users"]].sort_values("cohort")
@@ -61,7 +71,7 @@ def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str =
             colorscale=colours,
             showscale=scale,
             zmin=0,
-            zmax=float(table[column].max()) if column == "value" else 1,
+            zmax=_colour_top(table, column),
             hovertemplate=hover + suffix + "<extra></extra>",
             texttemplate=text_format if show_text else None,
             colorbar={
@@ -73,7 +83,7 @@ def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str =
         )
     figure.update_layout(
         xaxis={
-            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's own",
+            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's start",
             "type": "category",
             "side": "top",
         },
@@ -118,7 +128,7 @@ def retention_curves(
         )
     figure.update_layout(
         xaxis={
-            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's own",
+            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's start",
             "type": "category",
         },
         yaxis={

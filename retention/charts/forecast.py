@@ -19,6 +19,7 @@ def _band(figure: go.Figure, forecast: pd.DataFrame, *, x: str = "ds", color: st
     figure.add_scatter(
         x=np.concatenate([forecast[x].to_numpy(), forecast[x].to_numpy()[::-1]]),
         y=np.concatenate([forecast["yhat_upper"].to_numpy(), forecast["yhat_lower"].to_numpy()[::-1]]),
+        mode="lines",
         fill="toself",
         fillcolor=color,
         line={"width": 0},
@@ -68,10 +69,11 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: st
     return figure
 
 
-def components_chart(components: pd.DataFrame) -> go.Figure:
+def components_chart(components: pd.DataFrame, *, unit: str | None = None) -> go.Figure:
     """One panel per model component (trend, yearly seasonality, holidays) over history and forecast.
 
-    ``components`` has ``ds`` and any of ``trend``, ``yearly``, ``holidays``, on the model's scale.
+    ``components`` has ``ds`` and any of ``trend``, ``yearly``, ``holidays``, on the model's scale;
+    ``unit`` (e.g. "Active customers") titles the y axes: the trend's level and the other parts' effect.
     """
     names = [name for name in COMPONENT_TITLES if name in components.columns]
     figure = make_subplots(
@@ -81,11 +83,17 @@ def components_chart(components: pd.DataFrame) -> go.Figure:
         figure.add_scatter(
             x=components["ds"], y=components[name], mode="lines", name=COMPONENT_TITLES[name], row=row, col=1
         )
+        if unit:
+            title = unit if name == "trend" else f"Effect on {unit[:1].lower()}{unit[1:]}"
+            figure.update_yaxes(title_text=title, title_font={"size": 12}, row=row, col=1)
+    figure.update_xaxes(title_text="Period starting", row=len(names), col=1)
     figure.update_layout(showlegend=False, height=220 * len(names) + 60, margin={"t": 40})
     return figure
 
 
-def cohort_chart(history: pd.DataFrame, forecast: pd.DataFrame, next_cohort: pd.DataFrame) -> go.Figure:
+def cohort_chart(
+    history: pd.DataFrame, forecast: pd.DataFrame, next_cohort: pd.DataFrame, *, period: str | None = None
+) -> go.Figure:
     """Retention by periods since the first purchase: each cohort's actuals (solid), forecast (dashed) and band.
 
     ``history`` has ``cohort``, ``period``, ``retention``; ``forecast`` and ``next_cohort`` have
@@ -136,7 +144,7 @@ def cohort_chart(history: pd.DataFrame, forecast: pd.DataFrame, next_cohort: pd.
             legendgroup="next",
         )
     figure.update_layout(
-        xaxis_title="Periods since first purchase",
+        xaxis_title=f"{period.capitalize() if period else 'Period'}s since the first purchase",
         yaxis_title="Retention",
         legend={"orientation": "v"},
         margin={"t": 20},
