@@ -41,13 +41,26 @@ def data_version() -> str:
         return warehouse.data_version(con)
 
 
+def readable(message: str) -> str:
+    """A library message as a sentence for the app: first letter capitalised, a full stop at the end.
+
+    The library writes messages for the CLI's ``error: ...`` line ("campaign 1 has no orders ..."); in a
+    box of the app they read better as sentences.
+    """
+    text = message.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
 @contextmanager
 def show_errors() -> Iterator[None]:
     """Show a :class:`RetentionError` as an error box instead of a traceback, and stop the page."""
     try:
         yield
     except RetentionError as exc:
-        st.error(str(exc))
+        st.error(readable(str(exc)))
         st.stop()
 
 
