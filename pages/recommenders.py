@@ -56,6 +56,7 @@ split = settings[0].segmented_control(
     "Split",
     ["time", "random"],
     default="time",
+    format_func=str.capitalize,
     help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows.",
 )
 k = settings[1].number_input("K (list length)", min_value=1, max_value=100, value=10)
@@ -63,6 +64,10 @@ folds = settings[2].number_input("Folds (random split)", min_value=2, max_value=
 selections = {}
 for name in chosen:
     spec = recommend.MODELS[name]
+    if not spec.params:
+        st.caption(f"**{spec.label}**: {spec.description} No hyperparameters.")
+        selections[name] = {}
+        continue
     with st.expander(f"{spec.label}: hyperparameters"):
         st.caption(spec.description)
         selections[name] = cached.param_widgets(spec)
@@ -79,10 +84,16 @@ if runs.empty:
     st.info("No runs yet: pick models above and press **Train and evaluate**. Runs are kept between sessions.")
     st.stop()
 
-st.dataframe(charts.leaderboard_style(runs), hide_index=True, width="stretch")
+st.dataframe(
+    charts.leaderboard_style(runs),
+    hide_index=True,
+    width="stretch",
+    column_config=cached.leaderboard_columns(),
+    placeholder="–",
+)
 st.caption(
-    "Best value per column in green. None: the metric does not apply to that run (RMSE and MAE need a model "
-    "that predicts ratings: a collaborative model with negatives = 0)."
+    "Best value per column in green; hover a header for what it measures. –: the metric does not apply to that run "
+    "(RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
 )
 common.download_csv(runs, "recommender_runs.csv")
 
@@ -121,15 +132,21 @@ compared = inspect[1].multiselect(
 )
 top = inspect[2].number_input("Items", min_value=1, max_value=50, value=5)
 if user:
-    panels = st.columns(1 + len(compared))
-    with panels[0]:
-        st.markdown("**History**")
-        history = cached.user_history(path, version, user)
-        st.dataframe(history, hide_index=True)
-        common.download_csv(history, f"history_{user}.csv", key="download-history")
-    for panel, run_id in zip(panels[1:], compared, strict=True):
-        with panel, common.show_errors():
+    if not compared:
+        st.info("Pick one or more runs to see their recommendations for this customer.")
+    panels = st.columns(3)
+    for position, run_id in enumerate(compared):
+        with panels[position % 3], common.show_errors():
             table = cached.recommendations(path, version, runs, run_id, user, int(top))
             st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
-            st.dataframe(table[["rank", "title", "score", "item_id"]], hide_index=True)
+            st.dataframe(
+                table[["rank", "title", "score", "item_id"]],
+                hide_index=True,
+                column_config=cached.RECOMMENDATION_COLUMNS,
+                placeholder="–",
+            )
             common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")
+    st.markdown("**History**")
+    history = cached.user_history(path, version, user)
+    st.dataframe(history, hide_index=True, column_config=cached.HISTORY_COLUMNS, placeholder="–", height=250)
+    common.download_csv(history, f"history_{user}.csv", key="download-history")

@@ -13,6 +13,38 @@ from retention.recommend.models import ModelSpec, Param
 from retention.ui.common import cursor
 
 METRIC_GLOSSARY_COLUMNS = ("Metric", "What it tells you", "Better")
+HISTORY_COLUMNS = {
+    "item_id": st.column_config.TextColumn("Item"),
+    "title": st.column_config.TextColumn("Product"),
+    "category": st.column_config.TextColumn("Category"),
+    "rating": st.column_config.NumberColumn(
+        "Rating", format="%.1f", help="The feedback value the models learn from (see the note at the top)"
+    ),
+    "ts": st.column_config.DateColumn("Last interaction"),
+}
+RECOMMENDATION_COLUMNS = {
+    "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
+    "title": st.column_config.TextColumn("Product"),
+    "score": st.column_config.NumberColumn("Score", format="%.3f", help="The model's score: only the order matters"),
+    "item_id": st.column_config.TextColumn("Item"),
+}
+
+
+def leaderboard_columns() -> dict:
+    """Readable headers of the leaderboard: each metric's label, its explanation on hover."""
+    metrics = {
+        name: st.column_config.Column(info.label, help=info.explanation)
+        for name, info in [*recommend.METRICS.items(), *recommend.TIMINGS.items()]
+    }
+    return {
+        "run_id": st.column_config.NumberColumn("Run", format="#%d"),
+        "model": st.column_config.TextColumn("Model"),
+        "split": st.column_config.TextColumn("Split"),
+        "k": st.column_config.NumberColumn("K", format="%d"),
+        **metrics,
+        "params": st.column_config.TextColumn("Hyperparameters"),
+        "created_at": st.column_config.DatetimeColumn("Trained", format="YYYY-MM-DD HH:mm"),
+    }
 
 
 @st.cache_data(show_spinner="Reading feedback…")
