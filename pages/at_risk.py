@@ -15,12 +15,12 @@ METRIC_COLUMNS = {
 }
 FLAGGED_COLUMNS = {
     "user_id": st.column_config.TextColumn("Customer"),
-    "risk": st.column_config.ProgressColumn("Risk", min_value=0.0, max_value=1.0, format="%.2f"),
-    "value": st.column_config.NumberColumn("Past revenue", format="%.2f"),
+    "risk": st.column_config.ProgressColumn("Risk", min_value=0.0, max_value=1.0, format="percent"),
+    "value": st.column_config.NumberColumn("Past revenue", format="%,.2f"),
     "recency_days": st.column_config.NumberColumn("Days since last purchase", format="%d"),
-    "reasons": st.column_config.TextColumn("Top reasons (effect on risk)", width="large"),
     "channel": st.column_config.TextColumn("Channel"),
     "country": st.column_config.TextColumn("Country"),
+    "reasons": st.column_config.TextColumn("Top reasons (effect on risk)", width="large"),
 }
 
 common.page_header("At-risk users", "Who is about to stop buying, why, and what each one is worth.")

@@ -8,24 +8,6 @@ from retention.charts import campaigns as charts
 from retention.ui import campaigns as cached
 from retention.ui import common
 
-RESULT_COLUMNS = {
-    "retention": st.column_config.NumberColumn("Retention", format="percent"),
-    "retention_diff": st.column_config.NumberColumn("vs control", format="percent", help="Percentage points"),
-    "retention_diff_low": st.column_config.NumberColumn("95% low", format="percent"),
-    "retention_diff_high": st.column_config.NumberColumn("95% high", format="percent"),
-    "retention_p": st.column_config.NumberColumn("p-value", format="%.4f"),
-    "uplift": st.column_config.NumberColumn("Churners kept", format="percent", help="(arm - control) / control churn"),
-    "revenue_per_member": st.column_config.NumberColumn("Revenue / member", format="%.2f"),
-    "net_return": st.column_config.NumberColumn("Net return", format="%.0f"),
-    "roi": st.column_config.NumberColumn("ROI", format="%.2f"),
-}
-
-SIMULATION_COLUMNS = {
-    f"{metric}_{stat}": st.column_config.NumberColumn(format="%.2f" if metric == "roi" else "%.0f")
-    for metric in ("kept", "incremental_revenue", "cost", "net_value", "roi")
-    for stat in ("median", "low", "high")
-} | {"break_even_uplift": st.column_config.NumberColumn("break_even_uplift", format="percent")}
-
 common.page_header(
     "Campaigns",
     "Pick who to target and with what, see what it will likely return, launch it with a holdout, and learn what it really did.",
@@ -60,11 +42,7 @@ with build_tab:
             members = cached.guarded(cached.plan, path, version, token, key)
     if members is not None:
         st.subheader("Members per arm")
-        st.dataframe(
-            campaigns.arm_counts(members, config),
-            hide_index=True,
-            column_config={"share": st.column_config.NumberColumn("Share", format="percent")},
-        )
+        st.dataframe(campaigns.arm_counts(members, config), hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
         simulation = cached.simulation(path, version, token, key)
         st.subheader("Simulated outcome")
         st.caption(
@@ -72,7 +50,13 @@ with build_tab:
             "Break-even uplift: the uplift at which the arm's expected net value is 0."
         )
         summary = campaigns.summary_table(simulation)
-        st.dataframe(summary, hide_index=True, column_config=SIMULATION_COLUMNS)
+        st.dataframe(
+            summary,
+            hide_index=True,
+            column_config=cached.SIMULATION_COLUMNS,
+            column_order=cached.SIMULATION_ORDER,
+            placeholder="–",
+        )
         common.download_csv(summary, "campaign_simulation.csv", "Download the simulation", key="dl-simulation")
         charts_row = st.columns(2)
         charts_row[0].plotly_chart(charts.arm_outcomes(simulation.summary), width="stretch")
@@ -90,7 +74,7 @@ with launch_tab:
         st.markdown(
             f"**{config.name}**: {len(members):,} members, {config.holdout_share:.0%} held out and never contacted."
         )
-        st.dataframe(campaigns.arm_counts(members, config), hide_index=True)
+        st.dataframe(campaigns.arm_counts(members, config), hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
         confirm = st.checkbox("I have reviewed the audience, the arms and the simulation", key="launch-confirm")
         buttons = st.columns(2)
         if buttons[0].button("Launch campaign", type="primary", disabled=not confirm, key="launch"):
@@ -114,7 +98,7 @@ with launch_tab:
             st.info(f"This campaign was already launched as campaign {campaign_id}; nothing new was written.")
         counts = cached.guarded(cached.launched_counts, path, version, token, campaign_id)
         if counts is not None:
-            st.dataframe(counts, hide_index=True)
+            st.dataframe(counts, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
         include_email = st.checkbox(
             "Include email addresses in the exports",
             key="export-email",
@@ -135,7 +119,7 @@ with list_tab:
     if listing.empty:
         st.info("No campaigns yet. Build one on the first tab and launch it.")
     else:
-        st.dataframe(listing, hide_index=True)
+        st.dataframe(listing, hide_index=True, column_config=cached.LIST_COLUMNS, placeholder="–")
         common.download_csv(listing, "campaigns.csv", "Download the list", key="dl-campaigns")
 
 with results_tab:
@@ -166,12 +150,23 @@ with results_tab:
         tiles[3].metric("Days observed", f"{measured.observed_days:.0f}")
         if not measured.complete:
             st.warning("The retention window is not over yet: these numbers will still move.")
-        st.dataframe(measured.table, hide_index=True, column_config=RESULT_COLUMNS)
+        st.dataframe(
+            measured.table,
+            hide_index=True,
+            column_config=cached.RESULT_COLUMNS,
+            column_order=list(cached.RESULT_COLUMNS),
+            placeholder="–",
+        )
+        st.caption("The download holds every column, orders and revenue differences with their intervals included.")
         common.download_csv(measured.table, f"campaign_{chosen}_results.csv", "Download the results", key="dl-results")
         st.plotly_chart(charts.arm_differences(measured.table), width="stretch")
 
         st.subheader("Next wave")
         st.plotly_chart(charts.posterior_curves(campaigns.posteriors(measured.table)), width="stretch")
+        st.caption(
+            "How plausible each retention rate is for each arm after what was observed: the narrower the curve, "
+            "the surer. The next wave sends more members to the arms likely to be best."
+        )
         split = cached.next_wave_split(path, version, token, int(chosen))
         st.markdown("\n".join(f"- **{row.arm}**: {row.reasoning}" for row in split.itertuples()))
         edited = st.data_editor(
@@ -180,7 +175,8 @@ with results_tab:
             hide_index=True,
             key="wave-split",
             column_config={
-                "share": st.column_config.NumberColumn("Proposed share", min_value=0.0, max_value=1.0, format="%.3f")
+                "arm": st.column_config.TextColumn("Arm"),
+                "share": st.column_config.NumberColumn("Proposed share", min_value=0.0, max_value=1.0, format="%.3f"),
             },
         )
         actions = st.columns(3)

@@ -126,7 +126,11 @@ if measure == "revenue":
     )
 
 segments = cohorts.segments_by_size(table)
-segment = st.selectbox("Segment", segments, key="segment", bind="query-params") if segments else None
+segment = (
+    second[3].selectbox("Segment", segments, key="segment", bind="query-params", help=f"The {by} shown below")
+    if segments
+    else None
+)
 shown = cohorts.segment_rows(table, segment)
 
 st.subheader("Retention by cohort")
@@ -153,7 +157,7 @@ cell_cohort = cell[0].selectbox(
 )
 periods = cohorts.cohort_periods(shown, cell_cohort)
 cell_period = cell[1].selectbox(
-    "Period", periods, index=min(1, len(periods) - 1), format_func=cohorts.period_labels(shown).get, key="cell_period"
+    "Period", periods, index=min(1, len(periods) - 1), format_func=cached.period_namer(shown, period), key="cell_period"
 )
 show = cell[2].segmented_control("Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show")
 with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
@@ -168,7 +172,14 @@ with common.show_errors():
         include_email=with_email,
         **settings,
     )
-st.dataframe(users, hide_index=True, height=280)
+st.dataframe(
+    users,
+    hide_index=True,
+    height=280,
+    column_config=cached.cell_user_columns(period, brackets=mode == "brackets"),
+    placeholder="–",
+)
+st.caption(f"{len(users):,} customers.")
 common.download_csv(
     users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
 )

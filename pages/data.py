@@ -66,6 +66,8 @@ if uploaded is not None:
         st.session_state["data_result"] = result
         if error:
             st.error(error)
+        else:
+            st.rerun()  # the sidebar's date range and every page read the new data
 
 result = st.session_state.get("data_result")
 if result is not None:
@@ -83,7 +85,7 @@ if result is not None:
         st.error("No row could be loaded; the reasons are below.")
     if not result.rejects_by_reason.empty:
         st.markdown("**Rejected rows by reason**")
-        st.dataframe(result.rejects_by_reason, hide_index=True)
+        st.dataframe(result.rejects_by_reason, hide_index=True, column_config=ui.REJECT_COLUMNS)
         buttons = st.columns(2)
         with buttons[0]:
             common.download_csv(
@@ -101,18 +103,9 @@ with common.show_errors():
     db_path, version = common.db_path(), common.data_version()
     summary = ui.table_summary(db_path, version)
     batches = ui.recent_batches(db_path, version)
-st.dataframe(
-    summary,
-    hide_index=True,
-    column_config={
-        "table": "Table",
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "first_ts": st.column_config.DatetimeColumn("From", format="YYYY-MM-DD HH:mm"),
-        "last_ts": st.column_config.DatetimeColumn("To", format="YYYY-MM-DD HH:mm"),
-    },
-)
+st.dataframe(summary, hide_index=True, column_config=ui.SUMMARY_COLUMNS, placeholder="–")
 st.markdown("**Recent imports**")
 if batches.empty:
     st.info("Nothing imported yet.")
 else:
-    st.dataframe(batches, hide_index=True)
+    st.dataframe(batches, hide_index=True, column_config=ui.BATCH_COLUMNS)

@@ -65,7 +65,7 @@ if target != COHORT_RETENTION:
     if result.forecast.components.empty:
         st.info("The naive forecast has no trend or seasonality to show.")
     else:
-        st.plotly_chart(charts.components_chart(result.forecast.components), width="stretch")
+        st.plotly_chart(charts.components_chart(result.forecast.components, unit=target), width="stretch")
 
     st.subheader("Backtest")
     st.dataframe(result.backtest.summary, column_config=BACKTEST_COLUMNS, hide_index=True)
@@ -100,12 +100,14 @@ for message in result.messages:
 cached.show_verdict(result.backtest)
 
 st.subheader(f"Retention by {period}s since the first purchase")
-st.plotly_chart(charts.cohort_chart(result.history, result.forecast, result.next_cohort), width="stretch")
+st.plotly_chart(
+    charts.cohort_chart(result.history, result.forecast, result.next_cohort, period=period), width="stretch"
+)
 st.caption("Solid: complete periods. Dashed: forecast. Dotted: the cohort starting next, with its 80% interval.")
 common.download_csv(result.forecast, f"forecast_cohort_retention_{period}.csv", "Download the cohort forecasts")
 
 st.subheader("The next cohort")
-st.dataframe(result.next_cohort, hide_index=True)
+st.dataframe(result.next_cohort, hide_index=True, column_config=cached.next_cohort_columns(period), placeholder="–")
 common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
 
 st.subheader("Backtest")

@@ -1,5 +1,6 @@
 """Every page runs under Streamlit's AppTest without an exception."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -48,3 +49,20 @@ def test_overview_tiles_match_independent_counts(app_env):
     assert values["Customers"] == f"{per_customer.size:,}"
     assert values["Orders"] == f"{purchases['order_id'].nunique():,}"
     assert values["Repeat-purchase rate"] == f"{(per_customer >= 2).mean():.1%}"
+
+
+def _headers(frame) -> dict[str, str]:
+    """Column -> the header a user sees: the column_config label where one is set, else the raw name."""
+    config = json.loads(frame.proto.columns or "{}")
+    shown = list(frame.proto.column_order) or [str(column) for column in frame.value.columns]
+    return {column: config.get(column, {}).get("label") or column for column in shown}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_tables_show_readable_headers(app_env, page):
+    """No table on a page's first view shows a snake_case column name as its header."""
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180).run()
+    assert not at.exception, [element.value for element in at.exception]
+    for frame in at.dataframe:
+        raw = [header for header in _headers(frame).values() if "_" in header]
+        assert not raw, f"{page}: a table shows raw column names {raw}"

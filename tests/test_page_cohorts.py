@@ -173,6 +173,8 @@ def test_choosing_a_cell_lists_its_users(app, expected_monthly):
     at.selectbox(key="cell_period").set_value(3).run()
     cell = expected_monthly.set_index(["cohort", "period"]).loc[(pd.Timestamp(cohort), 3)]
     assert len(at.dataframe[0].value) == cell["cohort_users"] - cell["active_users"]
+    assert f"{cell['cohort_users'] - cell['active_users']:,} customers." in [caption.value for caption in at.caption]
+    assert at.selectbox(key="cell_period").format_func(3) == "Month 3"
     at.segmented_control(key="cell_show").set_value("all").run()
     users = at.dataframe[0].value
     assert len(users) == cell["cohort_users"] and users["retained"].sum() == cell["active_users"]

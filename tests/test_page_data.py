@@ -43,6 +43,7 @@ def test_page_lists_the_warehouse_tables(empty_db):
     summary = frames(at)[0]
     assert summary["table"].tolist() == ["users", "products", "orders", "events", "ratings"]
     assert summary["rows"].tolist() == [0, 0, 0, 0, 0]
+    assert at.dataframe[0].proto.placeholder == "–"  # a table without timestamps shows a dash, not "None"
     assert any("Nothing imported yet" in info.value for info in at.info)
 
 

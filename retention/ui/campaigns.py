@@ -18,12 +18,88 @@ import streamlit as st
 from retention import campaigns
 from retention.campaigns import bandit
 from retention.campaigns.config import CampaignConfig, config_to_json, parse_config
+from retention.campaigns.simulate import METRIC_LABELS
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
 from retention.errors import RetentionError
-from retention.ui.common import cursor
+from retention.ui.common import cursor, readable
 
 T = TypeVar("T")
+
+_SHORT = {
+    "kept": "Kept",
+    "incremental_revenue": "Extra revenue",
+    "cost": "Cost",
+    "net_value": "Net value",
+    "roi": "ROI",
+}
+ARM_COUNT_COLUMNS = {
+    "arm": st.column_config.TextColumn("Arm"),
+    "label": st.column_config.TextColumn("Treatment"),
+    "members": st.column_config.NumberColumn("Members", format="localized"),
+    "share": st.column_config.NumberColumn("Planned share", format="percent"),
+}
+SIMULATION_COLUMNS = {
+    "arm": st.column_config.TextColumn("Arm"),
+    "members": st.column_config.NumberColumn("Members", format="localized"),
+    **{
+        f"{metric}_{stat}": st.column_config.NumberColumn(
+            f"{_SHORT[metric]} {title}",
+            format="%.2f" if metric == "roi" else "%,.0f",
+            help=f"{METRIC_LABELS[metric]}: {meaning}",
+        )
+        for metric in _SHORT
+        for stat, title, meaning in (
+            ("median", "(median)", "median over the draws"),
+            ("low", "low", "5th percentile (low end of the 90% interval)"),
+            ("high", "high", "95th percentile (high end of the 90% interval)"),
+        )
+    },
+    "break_even_uplift": st.column_config.NumberColumn(
+        "Break-even uplift", format="percent", help="The uplift at which the arm's expected net value is 0"
+    ),
+}
+SIMULATION_ORDER = [
+    "arm",
+    "members",
+    *(f"{metric}_median" for metric in _SHORT),
+    "break_even_uplift",
+    *(f"{metric}_{stat}" for metric in _SHORT for stat in ("low", "high")),
+]
+RESULT_COLUMNS = {
+    "arm": st.column_config.TextColumn("Arm"),
+    "members": st.column_config.NumberColumn("Members", format="localized"),
+    "retained": st.column_config.NumberColumn(
+        "Retained", format="localized", help="Members with an order in the window"
+    ),
+    "retention": st.column_config.NumberColumn("Retention", format="percent"),
+    "retention_diff": st.column_config.NumberColumn("vs control", format="percent", help="Percentage points"),
+    "retention_diff_low": st.column_config.NumberColumn("95% low", format="percent"),
+    "retention_diff_high": st.column_config.NumberColumn("95% high", format="percent"),
+    "retention_p": st.column_config.NumberColumn("p-value", format="%.4f"),
+    "uplift": st.column_config.NumberColumn("Churners kept", format="percent", help="(arm - control) / control churn"),
+    "revenue_per_member": st.column_config.NumberColumn("Revenue / member", format="%,.2f"),
+    "cost": st.column_config.NumberColumn("Cost", format="%,.0f", help="Contacts x cost + discounts given"),
+    "incremental_revenue": st.column_config.NumberColumn("Extra revenue", format="%,.0f"),
+    "net_return": st.column_config.NumberColumn("Net return", format="%,.0f"),
+    "roi": st.column_config.NumberColumn("ROI", format="%.2f", help="Net return / cost"),
+}
+LIST_COLUMNS = {
+    "campaign_id": st.column_config.NumberColumn("Campaign", format="#%d"),
+    "name": st.column_config.TextColumn("Name"),
+    "status": st.column_config.TextColumn("Status"),
+    "wave": st.column_config.NumberColumn("Wave", format="%d"),
+    "parent_id": st.column_config.NumberColumn("Follows", format="#%d", help="The campaign this wave continues"),
+    "horizon_days": st.column_config.NumberColumn("Window (days)", format="%d"),
+    "scores_as_of": st.column_config.DateColumn("Scores of"),
+    "start_ts": st.column_config.DateColumn("Window starts", help="The latest order at launch"),
+    "window_end": st.column_config.DateColumn("Window ends"),
+    "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+    "launched_at": st.column_config.DatetimeColumn("Launched", format="YYYY-MM-DD HH:mm"),
+    "members": st.column_config.NumberColumn("Members", format="localized"),
+    "contacted": st.column_config.NumberColumn("Contacted", format="localized"),
+    "holdout": st.column_config.NumberColumn("Holdout", format="localized"),
+}
 
 
 def state_token() -> str:
@@ -150,7 +226,7 @@ def guarded(function: Callable[..., T], *args: object, _info: bool = False, **kw
     try:
         return function(*args, **kwargs)
     except RetentionError as exc:
-        (st.info if _info else st.error)(str(exc))
+        (st.info if _info else st.error)(readable(str(exc)))
         return None
 
 

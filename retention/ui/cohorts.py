@@ -6,6 +6,7 @@ import invalidates what was cached; the settings are plain hashable values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,6 +14,35 @@ import streamlit as st
 
 from retention import cohorts, rollups
 from retention.ui.common import cursor
+
+
+def cell_user_columns(period: str, brackets: bool) -> dict:
+    """Labels and formats of the cell-users table (:func:`retention.cohorts.cell_users`)."""
+    unit = "Days" if brackets else f"{period.capitalize()}s"
+    return {
+        "user_id": st.column_config.TextColumn("Customer"),
+        "segment": st.column_config.TextColumn("Segment"),
+        "start_ts": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm"),
+        "retained": st.column_config.CheckboxColumn("Active in this cell"),
+        "active_periods": st.column_config.NumberColumn(
+            f"{unit} active", format="%d", help=f"{unit} with the return activity since the start, the start included"
+        ),
+        "last_active": st.column_config.DateColumn(
+            "Last active", help=f"Start of the latest {'day' if brackets else period} with the return activity"
+        ),
+        "revenue": st.column_config.NumberColumn(
+            "Revenue since start", format="%,.2f", help="Net order revenue; returns subtract"
+        ),
+        "email": st.column_config.TextColumn("Email"),
+    }
+
+
+def period_namer(table: pd.DataFrame, period: str) -> Callable[[int], str]:
+    """Names a period of ``table`` for a picker: "Month 3", or the bracket ("days 1-7") in brackets mode."""
+    labels = cohorts.period_labels(table)
+    if "bracket" in table.columns:
+        return labels.get
+    return lambda n: f"{period.capitalize()} {labels[n]}"
 
 
 @dataclass(frozen=True)

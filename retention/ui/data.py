@@ -15,9 +15,30 @@ import streamlit as st
 
 from retention import ingest, schema, warehouse
 from retention.errors import RetentionError
-from retention.ui.common import cursor
+from retention.ui.common import cursor, readable
 
 NONE = "(none)"
+SUMMARY_COLUMNS = {
+    "table": st.column_config.TextColumn("Table"),
+    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+    "first_ts": st.column_config.DatetimeColumn(
+        "From", format="YYYY-MM-DD HH:mm", help="Earliest timestamp; – when the table has none (products) or no rows"
+    ),
+    "last_ts": st.column_config.DatetimeColumn("To", format="YYYY-MM-DD HH:mm", help="Latest timestamp"),
+}
+BATCH_COLUMNS = {
+    "batch_id": st.column_config.NumberColumn("Batch", format="%d"),
+    "table_name": st.column_config.TextColumn("Table"),
+    "source_name": st.column_config.TextColumn("Source", width="large"),
+    "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+    "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+    "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+    "imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
+}
+REJECT_COLUMNS = {
+    "reason": st.column_config.TextColumn("Reason", width="large"),
+    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+}
 UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
 REJECT_ROWS_DOWNLOAD = 100_000
 
@@ -88,7 +109,7 @@ def run_import(table: str, path: Path, **options) -> tuple[ingest.ImportResult |
         with cursor() as con:
             result = ingest.import_file(con, table, path, **options)
     except RetentionError as exc:
-        return None, str(exc)
+        return None, readable(str(exc))
     st.cache_data.clear()
     return result, None
 

@@ -11,6 +11,19 @@ from retention.forecast import activity, backtest, cohorts, models
 from retention.ui.common import cursor
 
 
+def next_cohort_columns(period: str) -> dict:
+    """Labels and formats of the next cohort's forecast table (retention as percentages, dates without times)."""
+    return {
+        "cohort": st.column_config.DateColumn("Cohort"),
+        "period": st.column_config.NumberColumn(f"{period.capitalize()}s since first purchase", format="%d"),
+        "ds": st.column_config.DateColumn(f"{period.capitalize()} starting"),
+        "yhat": st.column_config.NumberColumn("Forecast retention", format="percent"),
+        "yhat_lower": st.column_config.NumberColumn("80% low", format="percent"),
+        "yhat_upper": st.column_config.NumberColumn("80% high", format="percent"),
+        "model": st.column_config.TextColumn("Model"),
+    }
+
+
 @st.cache_data(show_spinner="Fitting Prophet and backtesting it…")
 def activity_forecast(
     path: str,
