@@ -7,13 +7,16 @@ never a Python loop over rows. One import is one transaction:
 1. the file's columns are mapped onto the table's canonical columns
    (``mapping`` first, then columns whose name equals a canonical one, ignoring case);
    a missing required column stops the import before anything is written;
-2. every row is typed and checked into a temporary stage; a row that fails a check
-   goes to ``import_rejects`` with its row number in the file, the first problem
-   found (``missing user_id``, ``unparseable ts``, ``non-numeric quantity``, ...) and
-   the row itself as JSON;
+2. every row is typed and checked into a temporary stage (a TEMP table of the importing
+   connection, filled in file order before the transaction starts, so that its rowid is
+   the row's place in the file); a row that fails a check goes to ``import_rejects`` with
+   its row number in the file, the first problem found (``missing user_id``,
+   ``unparseable ts``, ``non-numeric quantity``, ...) and the row itself as JSON;
 3. the other rows are appended (orders, events, ratings) or upserted (users,
    products: one row per id, the newest import wins), the batch is logged in
-   ``import_batches`` and :func:`retention.rollups.refresh` runs.
+   ``import_batches`` and, for orders, events and users, the activity rollup is brought
+   up to date for the users whose rows were added or replaced
+   (:func:`retention.rollups.refresh_changed`).
 
 Any error rolls the whole import back. A file whose bytes were already imported into
 the same table is refused unless ``replace=True``, which first deletes what the
@@ -457,20 +460,19 @@ def _refuse_reimport(
 
 
 @contextlib.contextmanager
-def _insertion_order_not_kept(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Let the statements of the block write rows in any order, on this connection only.
+def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator[None]:
+    """Run the block with DuckDB's ``preserve_insertion_order`` set to ``preserve``, on this connection only.
 
-    With ``preserve_insertion_order`` on, DuckDB writes a filtered scan's rows in order and,
-    doing so, on about one core; the loaded rows need no order (queries sort, and reject rows
-    carry their row number). The setting is changed for this session only (``SET SESSION``:
-    other connections and cursors of the database keep theirs) and put back to its previous
-    value afterwards, also when the block fails. The block is a whole transaction, not one
-    statement: a SET cannot run in a transaction aborted by a failed statement, and ROLLBACK
-    does not undo one, so the setting is changed before BEGIN and restored after the
-    COMMIT or ROLLBACK.
+    The stage needs it on (its rowids number the file's rows); the load is better off without:
+    with it on, DuckDB writes a filtered scan's rows in order and, doing so, on about one core,
+    while the loaded rows need no order (queries sort; reject rows carry their row number).
+    The setting is changed for this session only (``SET SESSION``: other connections and
+    cursors of the database keep theirs) and put back to its previous value afterwards, also
+    when the block fails. Around a transaction, put this outside it: a SET cannot run in a
+    transaction aborted by a failed statement, and ROLLBACK does not undo one.
     """
     previous = bool(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
-    con.execute("SET SESSION preserve_insertion_order = false")
+    con.execute(f"SET SESSION preserve_insertion_order = {'true' if preserve else 'false'}")
     try:
         yield
     finally:
@@ -545,13 +547,14 @@ def import_file(
     try:
         # The stage is a TEMP table of this connection, made outside the transaction: it changes
         # nothing in the warehouse, and rows appended outside a transaction get rowids 0, 1, ...
-        # in the scan's order (DuckDB preserves insertion order by default), which numbers them.
-        _run_reader(con, stage_sql, _used(stage_sql, stage_params), path)
+        # in the scan's order when insertion order is preserved, which numbers them.
+        with _insertion_order(con, True):
+            _run_reader(con, stage_sql, _used(stage_sql, stage_params), path)
         counts = warehouse.query_df(con, "ingest_counts")
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
             raise DataError(f"{source_name!r} has a header but no data rows")
-        with _insertion_order_not_kept(con), warehouse.transaction(con):
+        with _insertion_order(con, False), warehouse.transaction(con):
             # Checked again inside the transaction, so that two imports of one file cannot both pass.
             replaced = _refuse_reimport(con, table, sha256, source_name, replace)
             noting = tracked and rollups.track_changes(con)

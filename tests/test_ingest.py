@@ -393,13 +393,15 @@ def test_failed_import_leaves_the_warehouse_as_it_was(con, tmp_path, monkeypatch
 def test_insertion_order_setting_is_restored_and_stays_per_connection(con, tmp_path):
     other = con.cursor()
     con.execute("SET SESSION preserve_insertion_order = false")
-    ingest.import_file(con, "orders", write(tmp_path, "a.csv", ORDERS_CSV))
+    text = ORDERS_CSV + "o4,,i1,2024-01-01,1,1,0\n"
+    result = ingest.import_file(con, "orders", write(tmp_path, "a.csv", text))
+    assert rejects_of(con, result.batch_id) == [(6, "missing user_id")]  # the stage kept the file's order
     setting = "SELECT current_setting('preserve_insertion_order')"
     assert con.execute(setting).fetchone()[0] is False
     assert other.execute(setting).fetchone()[0] is True
     con.execute("SET SESSION preserve_insertion_order = true")
     with pytest.raises(DataError, match="already imported"):
-        ingest.import_file(con, "orders", write(tmp_path, "b.csv", ORDERS_CSV))
+        ingest.import_file(con, "orders", write(tmp_path, "b.csv", text))
     assert con.execute(setting).fetchone()[0] is True
 
 
