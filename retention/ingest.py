@@ -543,7 +543,7 @@ def import_file(
 
     _refuse_reimport(con, table, sha256, source_name, replace)  # early, before the file is read
     install_macros(con)
-    con.execute("DROP TABLE IF EXISTS ingest_stage")
+    con.execute("DROP TABLE IF EXISTS temp.ingest_stage")
     try:
         # The stage is a TEMP table of this connection, made outside the transaction: it changes
         # nothing in the warehouse, and rows appended outside a transaction get rowids 0, 1, ...
@@ -586,7 +586,7 @@ def import_file(
             if tracked:
                 rollups.refresh_changed(con)
     finally:
-        con.execute("DROP TABLE IF EXISTS ingest_stage")
+        con.execute("DROP TABLE IF EXISTS temp.ingest_stage")
     return ImportResult(
         batch_id=int(batch_id),
         table=table,

@@ -1,10 +1,10 @@
 -- Drop the temp tables and views of one rollup refresh (they belong to the refreshing connection).
-DROP VIEW IF EXISTS rollup_scope_orders;
-DROP VIEW IF EXISTS rollup_scope_events;
-DROP VIEW IF EXISTS rollup_scope_users;
-DROP TABLE IF EXISTS rollup_scope;
-DROP TABLE IF EXISTS rollup_order_days;
-DROP TABLE IF EXISTS rollup_event_days;
-DROP TABLE IF EXISTS rollup_new_order_days;
-DROP TABLE IF EXISTS rollup_new_event_days;
-DROP TABLE IF EXISTS rollup_touched;
+DROP VIEW IF EXISTS temp.rollup_scope_orders;
+DROP VIEW IF EXISTS temp.rollup_scope_events;
+DROP VIEW IF EXISTS temp.rollup_scope_users;
+DROP TABLE IF EXISTS temp.rollup_scope;
+DROP TABLE IF EXISTS temp.rollup_order_days;
+DROP TABLE IF EXISTS temp.rollup_event_days;
+DROP TABLE IF EXISTS temp.rollup_new_order_days;
+DROP TABLE IF EXISTS temp.rollup_new_event_days;
+DROP TABLE IF EXISTS temp.rollup_touched;
