@@ -22,7 +22,8 @@ numbers are checked against the generated guest lines. ``import_file`` refreshes
 inside its transaction (``rollups.refresh_changed``; a whole build, as the warehouse is new);
 that part is timed apart too, so the import's own cost is visible. With ``--into N`` each
 import goes into a warehouse that already holds N other generated lines of the same
-customers: the refresh then recomputes only the users the file touches.
+customers: the refresh then recomputes only the users the file touches (a whole rebuild when
+they are at least half of all users, see ``rollups.REBUILD_SHARE``).
 """
 
 from __future__ import annotations
