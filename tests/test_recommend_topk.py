@@ -109,13 +109,13 @@ def test_user_based_knn_is_refused_by_the_numpy_scorer(trainset):
 
 def test_knn_neighbours_match_a_stable_sort_with_many_ties():
     rng = np.random.default_rng(7)
-    sims = rng.integers(-2, 4, size=(30, 200)).astype(float) / 3  # the user's 30 items x 200 items, many ties
+    sims = rng.integers(-2, 4, size=(200, 30)).astype(float) / 3  # 200 items x the user's 30 items, many ties
     k = 8
-    order = np.argsort(-sims, axis=0, kind="stable")[:k]  # heapq.nlargest keeps earlier rows on ties
+    order = np.argsort(-sims, axis=1, kind="stable")[:, :k]  # heapq.nlargest keeps earlier entries on ties
     expected = np.zeros(sims.shape, dtype=bool)
-    np.put_along_axis(expected, order, True, axis=0)
+    np.put_along_axis(expected, order, True, axis=1)
     expected &= sims > 0
-    assert (topk._positive_nearest(sims, k) == expected).all()
+    assert (topk._neighbour_mask(sims, k) == expected).all()
 
 
 def test_knn_scores_in_column_blocks_equal_per_pair_predictions(trainset, monkeypatch):
@@ -123,3 +123,61 @@ def test_knn_scores_in_column_blocks_equal_per_pair_predictions(trainset, monkey
     algo = ALGORITHMS["knn_means"]().fit(trainset)
     users = np.arange(0, trainset.n_users, 10)
     assert topk.surprise_scores(algo, users) == pytest.approx(topk.pairwise_scores(algo, users), abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def tied_trainset():
+    """Few rating values and few co-raters (similarities tie often); users 0-5 rated 1 to 3 items."""
+    rng = np.random.default_rng(11)
+    light = [(user, item) for user in range(6) for item in rng.choice(30, size=user % 3 + 1, replace=False)]
+    heavy = [(user, item) for user in range(6, 40) for item in rng.choice(30, size=rng.integers(4, 25), replace=False)]
+    pairs = pd.DataFrame(light + heavy, columns=["user", "item"])
+    frame = pairs.assign(
+        user="u" + pairs["user"].astype(str),
+        item="i" + pairs["item"].astype(str),
+        rating=rng.choice([1.0, 3.0, 5.0], size=len(pairs)),
+    )
+    return Dataset.load_from_df(frame, Reader(rating_scale=(1, 5))).build_full_trainset()
+
+
+KNN_VARIANTS = {
+    "means_msd": lambda k, min_k: KNNWithMeans(
+        k=k, min_k=min_k, sim_options={"name": "msd", "user_based": False}, verbose=False
+    ),
+    "means_pearson": lambda k, min_k: KNNWithMeans(
+        k=k, min_k=min_k, sim_options={"name": "pearson", "user_based": False}, verbose=False
+    ),
+    "baseline_pearson_baseline": lambda k, min_k: KNNBaseline(
+        k=k, min_k=min_k, sim_options={"name": "pearson_baseline", "user_based": False, "shrinkage": 0}, verbose=False
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(KNN_VARIANTS))
+@pytest.mark.parametrize(("k", "min_k"), [(1, 1), (3, 1), (3, 3), (8, 2), (40, 1)])
+@pytest.mark.parametrize("block_cells", [topk.KNN_BLOCK_CELLS, 200, 2_000])
+def test_knn_scores_equal_predict_with_ties_light_users_and_blocks(
+    tied_trainset, monkeypatch, variant, k, min_k, block_cells
+):
+    """Neighbour ties, users with fewer ratings than k, min_k, padded multi-user blocks and column chunks."""
+    monkeypatch.setattr(topk, "KNN_BLOCK_CELLS", block_cells)
+    algo = KNN_VARIANTS[variant](k, min_k).fit(tied_trainset)
+    users = np.arange(tied_trainset.n_users)[::-1]  # any order in, the same order out
+    fast = topk.surprise_scores(algo, users)
+    slow = topk.pairwise_scores(algo, users)
+    assert fast == pytest.approx(slow, abs=1e-9)
+    fast_lists, _ = topk.top_k(fast, 5)
+    slow_lists, _ = topk.top_k(slow, 5)
+    assert (fast_lists == slow_lists).all()
+
+
+def test_knn_ties_are_exercised(tied_trainset):
+    """The tie fixture has ties straddling the k-th place, which only the tie-break resolves."""
+    algo = KNN_VARIANTS["means_msd"](3, 1).fit(tied_trainset)
+    straddling = 0
+    for user in range(6, tied_trainset.n_users):
+        lanes = algo.sim[:, [item for item, _ in tied_trainset.ur[user]]]  # every item x the user's rated items
+        ranked = np.sort(lanes, axis=1)
+        straddling += (ranked[:, -3] == ranked[:, -4]).sum()
+        assert (topk._neighbour_mask(lanes, 3).sum(axis=1) == np.minimum(3, (lanes > 0).sum(axis=1))).all()
+    assert straddling > 50

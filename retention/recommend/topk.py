@@ -11,7 +11,8 @@ against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,7 +20,7 @@ from surprise import NMF, SVD, BaselineOnly, CoClustering, KNNBaseline, KNNWithM
 from surprise.prediction_algorithms.algo_base import AlgoBase
 
 Scorer = Callable[[AlgoBase, np.ndarray], np.ndarray]
-KNN_BLOCK_CELLS = 4_000_000  # similarity cells (32 MB) a k-NN scorer gathers at once
+KNN_BLOCK_CELLS = 500_000  # similarity cells (8 MB) a k-NN scorer gathers at once
 SCORERS: dict[type, Scorer] = {}
 
 
@@ -181,64 +182,141 @@ def _slope_one_scores(algo: SlopeOne, users: np.ndarray) -> np.ndarray:
     return out
 
 
-def _item_knn_scores(algo: KNNBaseline | KNNWithMeans, users: np.ndarray, centred: Callable) -> np.ndarray:
+def _item_knn_scores(
+    algo: KNNBaseline | KNNWithMeans,
+    users: np.ndarray,
+    base: Callable[[np.ndarray, slice], np.ndarray],
+    deviations: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
     """Item-based k-NN: ``base(u, i) + sum_j s_ij d_uj / sum_j s_ij`` over the k most similar items j of u (s_ij > 0).
 
-    ``centred(user, items, ratings)`` returns ``(base, d)``: the estimate
-    without neighbours for every item and the centred ratings of the user's
-    items. Works on the ``(user's items) x (all items)`` block of the
-    similarity matrix (rows gathered, as the matrix is symmetric).
+    ``base(users, columns)`` is the estimate without neighbours (users x
+    items in ``columns``); ``deviations(owners, items, ratings)`` centres the
+    ratings (one entry per rating; ``owners`` is the user of each). Users are
+    taken in blocks of similar rating counts: a block gathers the
+    ``users x items x (user's rated items)`` tensor of similarities (at most
+    :data:`KNN_BLOCK_CELLS` cells, padded with zeros, which are never
+    neighbours; a user too heavy for one block gets a few item columns at a
+    time) into buffers reused across blocks, marks each item's neighbours
+    with :func:`_neighbour_mask` and sums with one batched matrix product. As
+    in Surprise: fewer than ``min_k`` neighbours adds nothing, no neighbour
+    at all leaves the base.
     """
     if algo.sim_options["user_based"]:
         raise ValueError("the numpy scorer covers item-based k-NN only; use pairwise_scores for user-based")
-    n_items = algo.trainset.n_items
+    ur, n_items = algo.trainset.ur, algo.trainset.n_items
     out = np.empty((users.size, n_items))
-    for row, user in enumerate(users):
-        items, ratings = _user_ratings(algo, user)
-        base, deviations = centred(user, items, ratings)
-        stacked = np.vstack([deviations, np.ones(items.size)])
-        width = max(1, KNN_BLOCK_CELLS // items.size)  # heavy users: a few item columns at a time, bounded memory
-        for start in range(0, n_items, width):
-            columns = slice(start, start + width)
-            sims = algo.sim[items] if width >= n_items else algo.sim[items, columns]
-            neighbours = _positive_nearest(sims, algo.k)
-            weights = np.where(neighbours, sims, 0.0)
-            sum_ratings, sum_sim = stacked @ weights
-            if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
-                sum_ratings[neighbours.sum(axis=0) < algo.min_k] = 0.0
-            divided = np.divide(sum_ratings, sum_sim, out=np.zeros_like(sum_sim), where=sum_sim != 0)
-            out[row, columns] = base[columns] + divided
+    sizes = np.array([len(ur[user]) for user in users], dtype=np.intp)
+    order = np.argsort(sizes, kind="stable")
+    sorted_sizes = sizes[order]
+    starts = np.concatenate([[0], np.cumsum(sorted_sizes)])
+    pairs = itertools.chain.from_iterable(itertools.chain.from_iterable(ur[user] for user in users[order]))
+    flat = np.fromiter(pairs, dtype=float, count=2 * int(starts[-1])).reshape(-1, 2)
+    blocks = list(_knn_blocks(sorted_sizes, n_items))
+    cells = max((_block_cells(sorted_sizes[rows], n_items, columns) for rows, columns in blocks), default=0)
+    gathered_buffer, sims_buffer, ranked_buffer = np.empty(cells), np.empty(cells), np.empty(cells)
+    neighbours_buffer = np.empty(cells, dtype=bool)
+    for rows, columns in blocks:
+        block, block_sizes = order[rows], sorted_sizes[rows]
+        width, n_columns = int(block_sizes.max()), len(range(n_items)[columns])
+        ratings = flat[starts[rows.start] : starts[rows.stop]]
+        items = ratings[:, 0].astype(np.intp)
+        owner = np.repeat(np.arange(block.size), block_sizes)
+        slot = np.arange(items.size) - np.repeat(starts[rows] - starts[rows.start], block_sizes)
+        index = np.zeros((block.size, width), dtype=np.intp)
+        index[owner, slot] = items
+        centred = np.zeros((block.size, width, 2))
+        centred[owner, slot, 0] = deviations(users[block][owner], items, ratings[:, 1])
+        centred[owner, slot, 1] = 1.0
+        shape = (block.size, width, n_columns)
+        gathered = gathered_buffer[: np.prod(shape)].reshape(shape)
+        np.take(algo.sim[:, columns], index, axis=0, out=gathered, mode="clip")  # the user's rows: sim is symmetric
+        padding = np.ones((block.size, width), dtype=bool)
+        padding[owner, slot] = False
+        gathered[padding] = 0.0
+        shape = (block.size, n_columns, width)
+        sims, ranked = (buffer[: np.prod(shape)].reshape(shape) for buffer in (sims_buffer, ranked_buffer))
+        np.copyto(sims, gathered.transpose(0, 2, 1))  # users x items x rated items
+        neighbours = _neighbour_mask(sims, algo.k, ranked, neighbours_buffer[: np.prod(shape)].reshape(shape))
+        np.multiply(sims, neighbours, out=sims)
+        sums = sims @ centred
+        sum_ratings, sum_sim = sums[..., 0], sums[..., 1]
+        if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
+            sum_ratings[neighbours.sum(axis=-1) < algo.min_k] = 0.0
+        # No neighbour: sum_sim = 0 and sum_ratings = (-)0, so the estimate stays the base, as in Surprise.
+        out[block, columns] = base(users[block], columns) + sum_ratings / np.where(sum_sim == 0, 1.0, sum_sim)
     return out
 
 
-def _positive_nearest(sims: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the entries of each column that are among its ``k`` largest and positive.
+def _knn_blocks(sizes: np.ndarray, n_items: int) -> Iterator[tuple[slice, slice]]:
+    """Blocks ``(users, item columns)`` over users sorted by rating count, each at most :data:`KNN_BLOCK_CELLS` cells.
+
+    A block of users spans every item column and is padded to its heaviest
+    user; a user whose ratings times the catalogue exceed the budget forms a
+    block alone, a few item columns at a time.
+    """
+    start = 0
+    while start < sizes.size:
+        heaviest = max(int(sizes[start]), 1)
+        if heaviest * n_items > KNN_BLOCK_CELLS:
+            step = max(1, KNN_BLOCK_CELLS // heaviest)
+            for column in range(0, n_items, step):
+                yield slice(start, start + 1), slice(column, column + step)
+            start += 1
+            continue
+        stop = start + 1
+        while stop < sizes.size and (stop + 1 - start) * int(sizes[stop]) * n_items <= KNN_BLOCK_CELLS:
+            stop += 1
+        yield slice(start, stop), slice(None)
+        start = stop
+
+
+def _block_cells(sizes: np.ndarray, n_items: int, columns: slice) -> int:
+    """Cells of a block's similarity tensor: users x heaviest user's ratings x item columns."""
+    return sizes.size * int(sizes.max()) * len(range(n_items)[columns])
+
+
+def _neighbour_mask(
+    sims: np.ndarray, k: int, ranked: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Mask of the entries of each row (last axis) that are among its ``k`` largest and positive.
 
     The neighbour set of Surprise's stable ``heapq.nlargest`` (ties at the
-    boundary go to the earlier rows, i.e. the user's earlier ratings),
-    restricted to positive similarities. A column with at most ``k`` positive
-    entries keeps them all (threshold: the smallest positive float); the
-    others need ``np.partition`` for their k-th largest value as threshold,
-    and only those with surplus ties at it a tie-break.
+    boundary go to the earlier entries, i.e. the user's earlier ratings),
+    restricted to positive similarities. The threshold is each row's k-th
+    largest value, from a copy sorted in ``ranked`` (a work buffer shaped
+    like ``sims``) as int64: the bits of non-negative floats sort like their
+    values, and negative floats sort below them. A threshold that is not
+    positive becomes the smallest positive float (every positive entry is
+    then a neighbour). In rows with more entries tied at a positive
+    threshold than places left, the tied entries after the first ``room``
+    are unmarked.
     """
-    positive = sims > 0
-    n_rows = sims.shape[0]
-    if n_rows <= k:
-        return positive
-    crowded = np.nonzero(positive.sum(axis=0) > k)[0]
-    if crowded.size == 0:
-        return positive
-    threshold = np.full(sims.shape[1], np.nextafter(0.0, 1.0))
-    threshold[crowded] = np.partition(sims[:, crowded], n_rows - k, axis=0)[n_rows - k]
-    keep = sims >= threshold
-    surplus = crowded[keep[:, crowded].sum(axis=0) > k]
+    length = sims.shape[-1]
+    if out is None:
+        out = np.empty(sims.shape, dtype=bool)
+    if k < 1:
+        out[...] = False
+        return out
+    if length <= k:
+        return np.greater(sims, 0.0, out=out)
+    if ranked is None:
+        ranked = np.empty(sims.shape)
+    np.copyto(ranked, sims)
+    keys = ranked.view(np.int64)
+    keys.sort(axis=-1)
+    kth = ranked[..., length - k]
+    np.greater_equal(sims, np.maximum(kth, np.nextafter(0.0, 1.0))[..., None], out=out)
+    surplus = np.flatnonzero((kth > 0) & (keys[..., length - k - 1] == keys[..., length - k]))
     if surplus.size:
-        columns, column_kth = sims[:, surplus], threshold[surplus]
-        greater = columns > column_kth
-        tied = columns == column_kth
-        room = k - greater.sum(axis=0)
-        keep[:, surplus] = greater | (tied & (np.cumsum(tied, axis=0) <= room))
-    return keep
+        rows, row_kth = sims.reshape(-1, length)[surplus], kth.reshape(-1)[surplus, None]
+        room = k - (ranked.reshape(-1, length)[surplus, length - k + 1 :] > row_kth).sum(axis=-1)
+        tied = np.flatnonzero(rows == row_kth)
+        row = tied // length
+        counts = np.bincount(row, minlength=surplus.size)
+        drop = tied[np.arange(tied.size) - np.repeat(np.cumsum(counts) - counts, counts) >= room[row]]
+        out.reshape(-1)[surplus[drop // length] * length + drop % length] = False
+    return out
 
 
 @scorer(KNNBaseline)
@@ -246,17 +324,23 @@ def _knn_baseline_scores(algo: KNNBaseline, users: np.ndarray) -> np.ndarray:
     """Item-based KNNBaseline: centred ratings ``r_uj - (mu + b_j + b_u)`` around ``mu + b_u + b_i``."""
     mu = algo.trainset.global_mean
 
-    def centred(user, items, ratings):
-        return mu + algo.bu[user] + algo.bi, ratings - (mu + algo.bi[items] + algo.bu[user])
+    def base(block_users: np.ndarray, columns: slice) -> np.ndarray:
+        return (mu + algo.bu[block_users])[:, None] + algo.bi[None, columns]
 
-    return _item_knn_scores(algo, users, centred)
+    def deviations(owners: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+        return ratings - (mu + algo.bi[items] + algo.bu[owners])
+
+    return _item_knn_scores(algo, users, base, deviations)
 
 
 @scorer(KNNWithMeans)
 def _knn_means_scores(algo: KNNWithMeans, users: np.ndarray) -> np.ndarray:
     """Item-based KNNWithMeans: centred ratings ``r_uj - mean_j`` around ``mean_i``."""
 
-    def centred(user, items, ratings):
-        return algo.means, ratings - algo.means[items]
+    def base(block_users: np.ndarray, columns: slice) -> np.ndarray:
+        return algo.means[None, columns]
 
-    return _item_knn_scores(algo, users, centred)
+    def deviations(owners: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+        return ratings - algo.means[items]
+
+    return _item_knn_scores(algo, users, base, deviations)
