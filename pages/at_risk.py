@@ -17,7 +17,7 @@ FLAGGED_COLUMNS = {
     "user_id": st.column_config.TextColumn("Customer"),
     "risk": st.column_config.ProgressColumn("Risk", min_value=0.0, max_value=1.0, format="percent"),
     "value": st.column_config.NumberColumn("Past revenue", format="%,.2f"),
-    "recency_days": st.column_config.NumberColumn("Days since last purchase", format="%d"),
+    "recency_days": st.column_config.NumberColumn("Days since last purchase", format="localized"),
     "channel": st.column_config.TextColumn("Channel"),
     "country": st.column_config.TextColumn("Country"),
     "reasons": st.column_config.TextColumn("Top reasons (effect on risk)", width="large"),

@@ -111,6 +111,15 @@ def beeswarm(points: pd.DataFrame, order: list[str], seed: int = 0) -> go.Figure
     return figure
 
 
+def _step_label(value: float) -> str:
+    """A step's label: two decimals; three, or "<0.001", when two would round a real effect to "+0.00"."""
+    if abs(value) >= 0.005 or value == 0:
+        return f"{value:+.2f}"
+    if abs(value) >= 0.0005:
+        return f"{value:+.3f}"
+    return f"{'+' if value > 0 else '-'}<0.001"
+
+
 def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
     """One customer's risk: the average customer's risk, each feature's step (from
     :func:`retention.explain.waterfall`), and the customer's risk at the end."""
@@ -122,7 +131,7 @@ def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
             measure=["absolute", *["relative"] * len(steps), "total"],
             y=labels,
             x=[base_risk, *steps["contribution"], final],
-            text=[f"{base_risk:.2f}", *(f"{value:+.2f}" for value in steps["contribution"]), f"{final:.2f}"],
+            text=[f"{base_risk:.2f}", *(_step_label(value) for value in steps["contribution"]), f"{final:.2f}"],
             textposition="outside",
             increasing={"marker": {"color": RISE_COLOUR}},
             decreasing={"marker": {"color": FALL_COLOUR}},
