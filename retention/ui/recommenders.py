@@ -24,8 +24,10 @@ HISTORY_COLUMNS = {
 }
 RECOMMENDATION_COLUMNS = {
     "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "title": st.column_config.TextColumn("Product"),
-    "score": st.column_config.NumberColumn("Score", format="%.3f", help="The model's score: only the order matters"),
+    "title": st.column_config.TextColumn("Product", width="medium"),
+    "score": st.column_config.NumberColumn(
+        "Score", format="%.3f", width="small", help="The model's score: only the order matters"
+    ),
     "item_id": st.column_config.TextColumn("Item"),
 }
 
