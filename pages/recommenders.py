@@ -15,6 +15,7 @@ common.page_header(
 
 with common.show_errors():
     path, version = common.db_path(), common.data_version()
+with common.show_errors(empty_state=True):
     summary = cached.feedback_summary(path, version)
 
 st.info(summary["rule"], icon=":material/info:")

@@ -55,12 +55,16 @@ def readable(message: str) -> str:
 
 
 @contextmanager
-def show_errors() -> Iterator[None]:
-    """Show a :class:`RetentionError` as an error box instead of a traceback, and stop the page."""
+def show_errors(*, empty_state: bool = False) -> Iterator[None]:
+    """Show a :class:`RetentionError` as an error box instead of a traceback, and stop the page.
+
+    With ``empty_state`` the message is an info box: for a page whose only expected error is that the
+    warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing to show).
+    """
     try:
         yield
     except RetentionError as exc:
-        st.error(readable(str(exc)))
+        (st.info if empty_state else st.error)(readable(str(exc)))
         st.stop()
 
 
