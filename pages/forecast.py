@@ -12,15 +12,6 @@ COHORT_RETENTION = "Cohort retention"
 TARGETS = {spec.label: name for name, spec in ACTIVITY_METRICS.items()} | {COHORT_RETENTION: "cohort_retention"}
 HOLIDAY_COUNTRIES = ["None", "UK", "US", "DE", "FR", "NL", "ES", "IT", "IE", "AU", "CA"]
 CHANGEPOINT_PRIORS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
-BACKTEST_COLUMNS = {
-    "model": st.column_config.TextColumn("Model"),
-    "origins": st.column_config.NumberColumn("Origins", help="Forecast origins rolled back from the end of history"),
-    "points": st.column_config.NumberColumn("Held-out periods"),
-    "mae": st.column_config.NumberColumn("MAE", format="%.4g", help="Mean absolute error, in the series' unit"),
-    "mape": st.column_config.NumberColumn("MAPE", format="percent", help="Empty when an actual value is 0"),
-    "smape": st.column_config.NumberColumn("sMAPE", format="percent", help="Symmetric MAPE, from 0% to 200%"),
-    "coverage": st.column_config.NumberColumn("80% interval coverage", format="percent"),
-}
 
 common.page_header(
     "Forecast", "Where customers, revenue and cohort retention are heading, and whether Prophet beats a naive guess."
@@ -68,7 +59,7 @@ if target != COHORT_RETENTION:
         st.plotly_chart(charts.components_chart(result.forecast.components, unit=target), width="stretch")
 
     st.subheader("Backtest")
-    st.dataframe(result.backtest.summary, column_config=BACKTEST_COLUMNS, hide_index=True)
+    st.dataframe(result.backtest.summary, column_config=cached.backtest_columns(), hide_index=True, placeholder="–")
     common.download_csv(result.backtest.points, f"backtest_{TARGETS[target]}_{period}.csv", "Download backtest points")
     st.stop()
 
@@ -111,5 +102,7 @@ st.dataframe(result.next_cohort, hide_index=True, column_config=cached.next_coho
 common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
 
 st.subheader("Backtest")
-st.dataframe(result.backtest.summary, column_config=BACKTEST_COLUMNS, hide_index=True)
+st.dataframe(
+    result.backtest.summary, column_config=cached.backtest_columns(retention=True), hide_index=True, placeholder="–"
+)
 common.download_csv(result.backtest.points, f"backtest_cohort_retention_{period}.csv", "Download backtest points")

@@ -35,4 +35,4 @@ tiles[4].metric(
 st.subheader("Customers per week")
 st.plotly_chart(charts.weekly_customers(weekly), width="stretch")
 st.caption("A hollow marker is the week still in progress: its count is not final.")
-common.download_csv(weekly, "weekly_customers.csv")
+common.download_csv(weekly, "weekly_customers.csv", "Download weekly customers")

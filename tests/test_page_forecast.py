@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,8 @@ def test_cohort_retention_fits_on_demand(page):
     next_cohort = at.dataframe[0].value
     assert next_cohort["yhat"].between(0, 1).all()
     assert next_cohort["period"].tolist() == list(range(1, len(next_cohort) + 1))
+    # The interval band is a plain area (no stray markers on a short horizon); the retention MAE reads in points.
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bands = [trace for trace in figure["data"] if trace.get("fill") == "toself"]
+    assert bands and all(trace["mode"] == "lines" for trace in bands)
+    assert "percent" in json.dumps(json.loads(at.dataframe[1].proto.columns)["mae"])

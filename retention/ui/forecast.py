@@ -11,6 +11,26 @@ from retention.forecast import activity, backtest, cohorts, models
 from retention.ui.common import cursor
 
 
+def backtest_columns(*, retention: bool = False) -> dict:
+    """Labels and formats of the backtest summary; with ``retention`` the MAE is in percentage points."""
+    mae = (
+        st.column_config.NumberColumn("MAE", format="percent", help="Mean absolute error, in percentage points")
+        if retention
+        else st.column_config.NumberColumn("MAE", format="%.4g", help="Mean absolute error, in the series' unit")
+    )
+    return {
+        "model": st.column_config.TextColumn("Model"),
+        "origins": st.column_config.NumberColumn(
+            "Origins", help="Forecast origins rolled back from the end of history"
+        ),
+        "points": st.column_config.NumberColumn("Held-out periods"),
+        "mae": mae,
+        "mape": st.column_config.NumberColumn("MAPE", format="percent", help="– when an actual value is 0"),
+        "smape": st.column_config.NumberColumn("sMAPE", format="percent", help="Symmetric MAPE, from 0% to 200%"),
+        "coverage": st.column_config.NumberColumn("80% interval coverage", format="percent"),
+    }
+
+
 def next_cohort_columns(period: str) -> dict:
     """Labels and formats of the next cohort's forecast table (retention as percentages, dates without times)."""
     return {
