@@ -63,7 +63,7 @@ st.subheader("Who is flagged")
 pick = st.columns([1, 2])
 flag_by = pick[0].radio("Flag by", FLAG_BY, horizontal=True)
 if flag_by == FLAG_BY[0]:
-    threshold = pick[1].slider("Risk threshold", min_value=0.0, max_value=1.0, value=0.5, step=0.05)
+    threshold = pick[1].slider("Risk threshold", min_value=0, max_value=100, value=50, step=5, format="%d%%") / 100
     top = None
 else:
     top = int(

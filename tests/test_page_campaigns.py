@@ -52,7 +52,7 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
     metrics = {metric.label: metric.value for metric in at.metric}
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
     assert metrics["Customers in audience"] == f"{expected:,}"
-    at.slider(key="aud-min-risk").set_value(0.8).run()
+    at.slider(key="aud-min-risk").set_value(80).run()  # percent
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.8")[0][0]
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
     simulated = [frame.value for frame in at.dataframe if "net_value_median" in frame.value.columns]

@@ -233,12 +233,13 @@ def guarded(function: Callable[..., T], *args: object, _info: bool = False, **kw
 def _audience_form(options: dict[str, list[str]]) -> dict:
     st.markdown("**Audience**")
     first = st.columns(3)
-    min_risk = first[0].slider(
+    min_risk_percent = first[0].slider(
         "Churn risk at least",
-        0.0,
-        1.0,
-        0.5,
-        0.05,
+        0,
+        100,
+        50,
+        5,
+        format="%d%%",
         key="aud-min-risk",
         help="Calibrated churn probability from the latest scores.",
     )
@@ -257,7 +258,7 @@ def _audience_form(options: dict[str, list[str]]) -> dict:
         "Past revenue at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
     )
     return {
-        "min_risk": min_risk,
+        "min_risk": min_risk_percent / 100,
         "top_n": int(top_n) or None,
         "countries": countries,
         "channels": channels,
@@ -368,7 +369,13 @@ def builder(options: dict[str, list[str]], runs: dict[int, str]) -> dict:
     audience_spec = _audience_form(options)
     arms = _arms_form(runs)
     targeting, holdout, horizon = _targeting_form()
-    draws = st.select_slider("Simulation draws", [1_000, 2_000, 5_000, 10_000, 20_000], value=10_000, key="sim-draws")
+    draws = st.select_slider(
+        "Simulation draws",
+        [1_000, 2_000, 5_000, 10_000, 20_000],
+        value=10_000,
+        format_func="{:,}".format,
+        key="sim-draws",
+    )
     return {
         "name": name,
         "horizon_days": horizon,
