@@ -10,7 +10,7 @@ from retention.ui import forecast as cached
 
 COHORT_RETENTION = "Cohort retention"
 TARGETS = {spec.label: name for name, spec in ACTIVITY_METRICS.items()} | {COHORT_RETENTION: "cohort_retention"}
-HOLIDAY_COUNTRIES = ["None", "UK", "US", "DE", "FR", "NL", "ES", "IT", "IE", "AU", "CA"]
+HOLIDAY_COUNTRIES = ["No holidays", "UK", "US", "DE", "FR", "NL", "ES", "IT", "IE", "AU", "CA"]
 CHANGEPOINT_PRIORS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
 
 common.page_header(
@@ -32,7 +32,9 @@ with st.expander("Model options"):
     changepoint_prior = options[2].select_slider(
         "Trend flexibility", CHANGEPOINT_PRIORS, value=0.05, help="Prophet's changepoint prior scale: larger bends more"
     )
-settings = dict(yearly=yearly, holidays=None if country == "None" else country, changepoint_prior=changepoint_prior)
+settings = dict(
+    yearly=yearly, holidays=None if country == HOLIDAY_COUNTRIES[0] else country, changepoint_prior=changepoint_prior
+)
 path = common.db_path()
 with common.show_errors():
     version = common.data_version()
