@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from retention import campaigns
 from retention.campaigns import bandit
@@ -330,7 +331,8 @@ def _arms_form(runs: dict[int, str]) -> list[dict]:
     return arms
 
 
-def _targeting_form() -> tuple[dict, float, int]:
+def _targeting_form() -> tuple[dict, float, int, DeltaGenerator]:
+    """Targeting, holdout share and retention window; also the free cell beside the window's slider."""
     st.markdown("**Targeting and holdout**")
     cells = st.columns(4)
     strategy = cells[0].selectbox(
@@ -345,22 +347,24 @@ def _targeting_form() -> tuple[dict, float, int]:
         disabled=not STRATEGIES[strategy].needs_n,
     )
     budget = cells[2].number_input("Budget cap (0 = none)", min_value=0.0, value=0.0, step=100.0, key="tgt-budget")
-    holdout = cells[3].slider(
+    holdout_percent = cells[3].slider(
         "Holdout (control) share",
-        0.05,
-        0.5,
-        0.1,
-        0.05,
+        5,
+        50,
+        10,
+        5,
+        format="%d%%",
         key="tgt-holdout",
         help="Never contacted: the baseline the arms are measured against.",
     )
-    horizon = st.slider("Retention window (days after launch)", 7, 120, 30, key="tgt-horizon")
+    last_row = st.columns(2)
+    horizon = last_row[0].slider("Retention window (days after launch)", 7, 120, 30, key="tgt-horizon")
     targeting = {
         "strategy": strategy,
         "top_n": int(top_n) if STRATEGIES[strategy].needs_n else None,
         "budget": budget or None,
     }
-    return targeting, holdout, horizon
+    return targeting, holdout_percent / 100, horizon, last_row[1]
 
 
 def builder(options: dict[str, list[str]], runs: dict[int, str]) -> dict:
@@ -368,8 +372,8 @@ def builder(options: dict[str, list[str]], runs: dict[int, str]) -> dict:
     name = st.text_input("Campaign name", value="Win back at-risk customers", key="campaign-name")
     audience_spec = _audience_form(options)
     arms = _arms_form(runs)
-    targeting, holdout, horizon = _targeting_form()
-    draws = st.select_slider(
+    targeting, holdout, horizon, beside = _targeting_form()
+    draws = beside.select_slider(
         "Simulation draws",
         [1_000, 2_000, 5_000, 10_000, 20_000],
         value=10_000,
