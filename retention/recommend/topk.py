@@ -21,6 +21,7 @@ from surprise.prediction_algorithms.algo_base import AlgoBase
 
 Scorer = Callable[[AlgoBase, np.ndarray], np.ndarray]
 KNN_BLOCK_CELLS = 500_000  # similarity cells (8 MB) a k-NN scorer gathers at once
+PARTITION_ROWS = 64  # rows :func:`top_k` partitions at once (bigger blocks of temporaries were slower, not faster)
 SCORERS: dict[type, Scorer] = {}
 
 
@@ -40,6 +41,9 @@ def top_k(scores: np.ndarray, k: int, exclude: sp.spmatrix | None = None) -> tup
 
     Ties are broken by the lower column index. Columns marked (non-zero) in
     ``exclude`` (same shape as ``scores``) and NaN scores are never chosen.
+    Each row's k-th largest score comes from ``np.partition`` (values only);
+    the columns scoring at least that much (k of them, more on ties) are
+    then ordered by (-score, column).
 
     Returns
     -------
@@ -56,45 +60,29 @@ def top_k(scores: np.ndarray, k: int, exclude: sp.spmatrix | None = None) -> tup
         rows, cols = sp.coo_matrix(exclude).nonzero()
         scores[rows, cols] = -np.inf
     n_rows, n_cols = scores.shape
+    indices, values = np.full((n_rows, k), -1), np.full((n_rows, k), np.nan)
     kk = min(k, n_cols)
     if n_rows == 0 or kk == 0:
-        return np.full((n_rows, k), -1), np.full((n_rows, k), np.nan)
+        return indices, values
     if kk < n_cols:
-        chosen = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
-        chosen = _resolve_boundary_ties(scores, chosen)
+        kth = np.empty((n_rows, 1))
+        for start in range(0, n_rows, PARTITION_ROWS):  # small temporaries, whatever block of rows the caller passes
+            block = scores[start : start + PARTITION_ROWS]
+            kth[start : start + PARTITION_ROWS, 0] = np.partition(block, n_cols - kk, axis=1)[:, n_cols - kk]
+        candidates = (scores >= kth) & (scores > -np.inf)
     else:
-        chosen = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
-    values = np.take_along_axis(scores, chosen, axis=1)
-    order = np.lexsort((chosen, -values), axis=1)
-    indices = np.take_along_axis(chosen, order, axis=1)
-    values = np.take_along_axis(values, order, axis=1)
-    empty = np.isneginf(values)
-    indices = np.where(empty, -1, indices)
-    values = np.where(empty, np.nan, values)
-    if kk < k:
-        pad = ((0, 0), (0, k - kk))
-        indices = np.pad(indices, pad, constant_values=-1)
-        values = np.pad(values, pad, constant_values=np.nan)
+        candidates = scores > -np.inf
+    flat = np.flatnonzero(candidates)
+    row, col = np.divmod(flat, n_cols)
+    score = scores.reshape(-1)[flat]
+    order = np.lexsort((col, -score, row))
+    row, col, score = row[order], col[order], score[order]
+    counts = np.bincount(row, minlength=n_rows)
+    rank = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = rank < kk
+    indices[row[keep], rank[keep]] = col[keep]
+    values[row[keep], rank[keep]] = score[keep]
     return indices, values
-
-
-def _resolve_boundary_ties(scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """Make ``argpartition``'s pick deterministic: among columns tied with the K-th score, keep the lowest indices."""
-    kk = chosen.shape[1]
-    picked = np.take_along_axis(scores, chosen, axis=1)
-    kth = picked.min(axis=1, keepdims=True)
-    tied_picked = (picked == kth).sum(axis=1)
-    tied_all = (scores == kth).sum(axis=1)
-    fix = np.nonzero(tied_all > tied_picked)[0]
-    if fix.size == 0:
-        return chosen
-    block, block_kth = scores[fix], kth[fix]
-    tied = block == block_kth
-    keep_tied = tied & (np.cumsum(tied, axis=1) <= tied_picked[fix, None])
-    selected = (block > block_kth) | keep_tied
-    chosen = chosen.copy()
-    chosen[fix] = np.nonzero(selected)[1].reshape(fix.size, kk)
-    return chosen
 
 
 def surprise_scores(algo: AlgoBase, inner_users: Sequence[int]) -> np.ndarray:
@@ -225,9 +213,8 @@ def _item_knn_scores(
         slot = np.arange(items.size) - np.repeat(starts[rows] - starts[rows.start], block_sizes)
         index = np.zeros((block.size, width), dtype=np.intp)
         index[owner, slot] = items
-        centred = np.zeros((block.size, width, 2))
+        centred = np.zeros((block.size, width, 1))
         centred[owner, slot, 0] = deviations(users[block][owner], items, ratings[:, 1])
-        centred[owner, slot, 1] = 1.0
         shape = (block.size, width, n_columns)
         gathered = gathered_buffer[: np.prod(shape)].reshape(shape)
         np.take(algo.sim[:, columns], index, axis=0, out=gathered, mode="clip")  # the user's rows: sim is symmetric
@@ -238,9 +225,9 @@ def _item_knn_scores(
         sims, ranked = (buffer[: np.prod(shape)].reshape(shape) for buffer in (sims_buffer, ranked_buffer))
         np.copyto(sims, gathered.transpose(0, 2, 1))  # users x items x rated items
         neighbours = _neighbour_mask(sims, algo.k, ranked, neighbours_buffer[: np.prod(shape)].reshape(shape))
-        np.multiply(sims, neighbours, out=sims)
-        sums = sims @ centred
-        sum_ratings, sum_sim = sums[..., 0], sums[..., 1]
+        np.multiply(sims, neighbours.view(np.uint8), out=sims)  # (0/1 bytes multiply faster than bools)
+        # Two matrix-vector products (a product with a width-2 matrix is slower in OpenBLAS); padding adds zeros.
+        sum_ratings, sum_sim = (sims @ centred)[..., 0], (sims @ np.ones((width, 1)))[..., 0]
         if algo.min_k > 1:  # with min_k = 1, no neighbour means sum_sim = 0 and the estimate is the base anyway
             sum_ratings[neighbours.sum(axis=-1) < algo.min_k] = 0.0
         # No neighbour: sum_sim = 0 and sum_ratings = (-)0, so the estimate stays the base, as in Surprise.
