@@ -270,6 +270,11 @@ def _audience_form(options: dict[str, list[str]]) -> dict:
     }
 
 
+def _percent(share: float) -> float:
+    """A share in [0, 1] as a percentage for a number input, without float dust (0.07 -> 7.0, not 7.000000000000001)."""
+    return round(share * 100, 6)
+
+
 def _arms_form(runs: dict[int, str]) -> list[dict]:
     st.markdown("**Arms**")
     chosen = st.multiselect(
@@ -288,35 +293,40 @@ def _arms_form(runs: dict[int, str]) -> list[dict]:
                 "Cost per contact", min_value=0.0, value=template.cost_per_contact, step=0.01, key=f"arm-{name}-cost"
             )
             discount = cells[1].number_input(
-                "Discount (share of the next order)",
+                "Discount (% of the next order)",
                 min_value=0.0,
-                max_value=0.95,
-                value=template.discount_share,
-                step=0.01,
+                max_value=95.0,
+                value=_percent(template.discount_share),
+                step=1.0,
+                format="%.1f",
                 key=f"arm-{name}-discount",
             )
             share = cells[2].number_input("Relative share", min_value=0.0, value=1.0, step=0.5, key=f"arm-{name}-share")
-            low, likely, high = template.suggested_uplift
             uplift = st.columns(3)
+            bounds = {}
+            for cell, bound, suggested in zip(
+                uplift, ("low", "likely", "high"), template.suggested_uplift, strict=True
+            ):
+                bounds[bound] = (
+                    cell.number_input(
+                        f"Uplift {bound} (%)",
+                        0.0,
+                        100.0,
+                        _percent(suggested),
+                        0.5,
+                        format="%.1f",
+                        key=f"arm-{name}-{bound}",
+                        help="Share of would-be churners the treatment keeps, in percent.",
+                    )
+                    / 100
+                )
             arm = {
                 "name": name,
                 "template": name,
                 "cost_per_contact": cost,
-                "discount_share": discount,
+                "discount_share": discount / 100,
                 "share": share,
-                "uplift": {
-                    "low": uplift[0].number_input(
-                        "Uplift low",
-                        0.0,
-                        1.0,
-                        low,
-                        0.01,
-                        key=f"arm-{name}-low",
-                        help="Share of would-be churners the treatment keeps.",
-                    ),
-                    "likely": uplift[1].number_input("Uplift likely", 0.0, 1.0, likely, 0.01, key=f"arm-{name}-likely"),
-                    "high": uplift[2].number_input("Uplift high", 0.0, 1.0, high, 0.01, key=f"arm-{name}-high"),
-                },
+                "uplift": bounds,
             }
             if template.needs_recommendations:
                 if runs:
