@@ -55,6 +55,9 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
     at.slider(key="aud-min-risk").set_value(80).run()  # percent
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.8")[0][0]
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
+    # Shares are entered in percent and reach the config as shares.
+    at.slider(key="tgt-holdout").set_value(20).run()
+    assert any("20% held out" in markdown.value for markdown in at.markdown)
     simulated = [frame.value for frame in at.dataframe if "net_value_median" in frame.value.columns]
     assert simulated and simulated[0]["arm"].tolist() == ["discount_email", "recommendations_email", "total"]
     assert {button.label for button in at.get("download_button")} >= {
