@@ -144,6 +144,7 @@ if user:
                 table[["rank", "title", "score", "item_id"]],
                 hide_index=True,
                 column_config=cached.RECOMMENDATION_COLUMNS,
+                column_order=["rank", "title", "score"],
                 placeholder="–",
             )
             common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")

@@ -23,10 +23,10 @@ HISTORY_COLUMNS = {
     "ts": st.column_config.DateColumn("Last interaction"),
 }
 RECOMMENDATION_COLUMNS = {
-    "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
-    "title": st.column_config.TextColumn("Product", width="medium"),
+    "rank": st.column_config.NumberColumn("#", format="%d", width=36),
+    "title": st.column_config.TextColumn("Product", width=190),
     "score": st.column_config.NumberColumn(
-        "Score", format="%.3f", width="small", help="The model's score: only the order matters"
+        "Score", format="%.3f", width=64, help="The model's score: only the order matters"
     ),
     "item_id": st.column_config.TextColumn("Item"),
 }
