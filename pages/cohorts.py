@@ -179,7 +179,7 @@ st.dataframe(
     column_config=cached.cell_user_columns(period, brackets=mode == "brackets"),
     placeholder="–",
 )
-st.caption(f"{len(users):,} customers.")
+st.caption(f"{len(users):,} customer{'' if len(users) == 1 else 's'}.")
 common.download_csv(
     users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
 )
