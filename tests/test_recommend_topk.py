@@ -119,7 +119,8 @@ def test_knn_neighbours_match_a_stable_sort_with_many_ties():
 
 
 def test_knn_scores_in_column_blocks_equal_per_pair_predictions(trainset, monkeypatch):
-    monkeypatch.setattr(topk, "KNN_BLOCK_CELLS", 300)  # a few columns at a time, as for a very heavy user
+    monkeypatch.setattr(topk, "KNN_BLOCK_CELLS", 300)
+    monkeypatch.setattr(topk, "KNN_USER_CELLS", 300)  # a few columns at a time, as for a very heavy user
     algo = ALGORITHMS["knn_means"]().fit(trainset)
     users = np.arange(0, trainset.n_users, 10)
     assert topk.surprise_scores(algo, users) == pytest.approx(topk.pairwise_scores(algo, users), abs=1e-9)
@@ -155,12 +156,15 @@ KNN_VARIANTS = {
 
 @pytest.mark.parametrize("variant", sorted(KNN_VARIANTS))
 @pytest.mark.parametrize(("k", "min_k"), [(1, 1), (3, 1), (3, 3), (8, 2), (40, 1)])
-@pytest.mark.parametrize("block_cells", [topk.KNN_BLOCK_CELLS, 200, 2_000])
+@pytest.mark.parametrize(
+    ("block_cells", "user_cells"), [(topk.KNN_BLOCK_CELLS, topk.KNN_USER_CELLS), (200, 200), (2_000, 600), (100, 2_000)]
+)
 def test_knn_scores_equal_predict_with_ties_light_users_and_blocks(
-    tied_trainset, monkeypatch, variant, k, min_k, block_cells
+    tied_trainset, monkeypatch, variant, k, min_k, block_cells, user_cells
 ):
     """Neighbour ties, users with fewer ratings than k, min_k, padded multi-user blocks and column chunks."""
     monkeypatch.setattr(topk, "KNN_BLOCK_CELLS", block_cells)
+    monkeypatch.setattr(topk, "KNN_USER_CELLS", user_cells)
     algo = KNN_VARIANTS[variant](k, min_k).fit(tied_trainset)
     users = np.arange(tied_trainset.n_users)[::-1]  # any order in, the same order out
     fast = topk.surprise_scores(algo, users)

@@ -1,12 +1,16 @@
-"""Fast top-K: score every item for many users with numpy, then keep the K best with ``argpartition``.
+"""Fast top-K: score every item for many users with numpy, then keep the K best.
 
 Surprise's ``predict`` is one Python call per user-item pair. The scorers in
 :data:`SCORERS` compute the same estimates (unclipped, as
-``predict(..., clip=False)``) from a fitted algorithm's parameters: biases and
-factors for SVD, SVD++, NMF and BaselineOnly; the similarity matrix for the
-item-based k-NN models; deviations for Slope One; cluster means for
-co-clustering. :func:`pairwise_scores` is the per-pair loop they are checked
-against.
+``predict(..., clip=False)``, which is what rankings use) from a fitted
+algorithm's parameters: biases and factors for SVD, SVD++, NMF and
+BaselineOnly; the similarity matrix for the item-based k-NN models (the same
+neighbours as Surprise's ``heapq.nlargest``, ties included, with its ``min_k``
+rule and its fallback to the baseline or mean); deviations for Slope One;
+cluster means for co-clustering. Estimates equal Surprise's up to float
+rounding (sums are taken in another order). :func:`pairwise_scores` is the
+per-pair loop they are checked against. :func:`top_k` finds each row's K-th
+score with ``np.partition`` and orders the few columns at or above it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from surprise import NMF, SVD, BaselineOnly, CoClustering, KNNBaseline, KNNWithM
 from surprise.prediction_algorithms.algo_base import AlgoBase
 
 Scorer = Callable[[AlgoBase, np.ndarray], np.ndarray]
-KNN_BLOCK_CELLS = 500_000  # similarity cells (8 MB) a k-NN scorer gathers at once
+KNN_BLOCK_CELLS = 500_000  # similarity cells (4 MB) a k-NN scorer gathers for a block of users (cache-sized)
+KNN_USER_CELLS = 2_000_000  # cells (16 MB) of one heavy user gathered whole; beyond, a few item columns at a time
 PARTITION_ROWS = 64  # rows :func:`top_k` partitions at once (bigger blocks of temporaries were slower, not faster)
 SCORERS: dict[type, Scorer] = {}
 
@@ -184,8 +189,7 @@ def _item_knn_scores(
     taken in blocks of similar rating counts: a block gathers the
     ``users x items x (user's rated items)`` tensor of similarities (at most
     :data:`KNN_BLOCK_CELLS` cells, padded with zeros, which are never
-    neighbours; a user too heavy for one block gets a few item columns at a
-    time) into buffers reused across blocks, marks each item's neighbours
+    neighbours; see :func:`_knn_blocks` for heavy users) into buffers reused across blocks, marks each item's neighbours
     with :func:`_neighbour_mask` and sums with one batched matrix product. As
     in Surprise: fewer than ``min_k`` neighbours adds nothing, no neighbour
     at all leaves the base.
@@ -236,17 +240,19 @@ def _item_knn_scores(
 
 
 def _knn_blocks(sizes: np.ndarray, n_items: int) -> Iterator[tuple[slice, slice]]:
-    """Blocks ``(users, item columns)`` over users sorted by rating count, each at most :data:`KNN_BLOCK_CELLS` cells.
+    """Blocks ``(users, item columns)`` over users sorted by rating count.
 
-    A block of users spans every item column and is padded to its heaviest
-    user; a user whose ratings times the catalogue exceed the budget forms a
-    block alone, a few item columns at a time.
+    Users are grouped while the block (users x heaviest user's ratings x
+    items, padded) stays within :data:`KNN_BLOCK_CELLS` cells; a heavier user
+    forms a block alone, with every item column up to
+    :data:`KNN_USER_CELLS` cells and a few item columns at a time beyond
+    (bounded memory for any user).
     """
     start = 0
     while start < sizes.size:
         heaviest = max(int(sizes[start]), 1)
-        if heaviest * n_items > KNN_BLOCK_CELLS:
-            step = max(1, KNN_BLOCK_CELLS // heaviest)
+        if heaviest * n_items > KNN_USER_CELLS:
+            step = max(1, KNN_USER_CELLS // heaviest)
             for column in range(0, n_items, step):
                 yield slice(start, start + 1), slice(column, column + step)
             start += 1
@@ -297,13 +303,26 @@ def _neighbour_mask(
     surplus = np.flatnonzero((kth > 0) & (keys[..., length - k - 1] == keys[..., length - k]))
     if surplus.size:
         rows, row_kth = sims.reshape(-1, length)[surplus], kth.reshape(-1)[surplus, None]
-        room = k - (ranked.reshape(-1, length)[surplus, length - k + 1 :] > row_kth).sum(axis=-1)
-        tied = np.flatnonzero(rows == row_kth)
+        room = _tied_run(ranked.reshape(-1, length)[:, length - k :], surplus, row_kth)
+        tied = np.flatnonzero(rows == row_kth)  # in rating order within each row
         row = tied // length
         counts = np.bincount(row, minlength=surplus.size)
-        drop = tied[np.arange(tied.size) - np.repeat(np.cumsum(counts) - counts, counts) >= room[row]]
-        out.reshape(-1)[surplus[drop // length] * length + drop % length] = False
+        drop = np.arange(tied.size) >= (np.cumsum(counts) - counts + room)[row]  # past the first ``room`` of its row
+        out.reshape(-1)[(surplus - np.arange(surplus.size))[row[drop]] * length + tied[drop]] = False
     return out
+
+
+def _tied_run(top: np.ndarray, rows: np.ndarray, value: np.ndarray, window: int = 4) -> np.ndarray:
+    """How many of ``top[rows]`` (sorted rows, starting at ``value``) equal ``value``: the length of the leading run.
+
+    Runs are short, so a few leading columns are read first; rows whose run
+    fills them are counted over the whole row.
+    """
+    run = (top[rows, :window] == value).sum(axis=-1)
+    long = np.flatnonzero(run == min(window, top.shape[1]))
+    if long.size:
+        run[long] = (top[rows[long]] == value[long]).sum(axis=-1)
+    return run
 
 
 @scorer(KNNBaseline)
