@@ -186,13 +186,13 @@ def _item_knn_scores(
     ``base(users, columns)`` is the estimate without neighbours (users x
     items in ``columns``); ``deviations(owners, items, ratings)`` centres the
     ratings (one entry per rating; ``owners`` is the user of each). Users are
-    taken in blocks of similar rating counts: a block gathers the
-    ``users x items x (user's rated items)`` tensor of similarities (at most
-    :data:`KNN_BLOCK_CELLS` cells, padded with zeros, which are never
-    neighbours; see :func:`_knn_blocks` for heavy users) into buffers reused across blocks, marks each item's neighbours
-    with :func:`_neighbour_mask` and sums with one batched matrix product. As
-    in Surprise: fewer than ``min_k`` neighbours adds nothing, no neighbour
-    at all leaves the base.
+    taken in blocks of similar rating counts (see :func:`_knn_blocks`): a
+    block gathers the ``users x items x (user's rated items)`` tensor of
+    similarities into buffers reused across blocks (padded with zeros, which
+    are never neighbours), marks each item's neighbours with
+    :func:`_neighbour_mask`, zeroes the others and sums with two batched
+    matrix-vector products. As in Surprise: fewer than ``min_k`` neighbours
+    adds nothing, no neighbour at all leaves the base.
     """
     if algo.sim_options["user_based"]:
         raise ValueError("the numpy scorer covers item-based k-NN only; use pairwise_scores for user-based")
@@ -283,7 +283,8 @@ def _neighbour_mask(
     positive becomes the smallest positive float (every positive entry is
     then a neighbour). In rows with more entries tied at a positive
     threshold than places left, the tied entries after the first ``room``
-    are unmarked.
+    are unmarked. ``sims``, ``ranked`` and ``out`` are C-contiguous; Surprise's
+    similarity matrices hold no NaN.
     """
     length = sims.shape[-1]
     if out is None:
