@@ -185,3 +185,10 @@ def test_knn_ties_are_exercised(tied_trainset):
         straddling += (ranked[:, -3] == ranked[:, -4]).sum()
         assert (topk._neighbour_mask(lanes, 3).sum(axis=1) == np.minimum(3, (lanes > 0).sum(axis=1))).all()
     assert straddling > 50
+
+
+def test_tied_run_counts_runs_shorter_and_longer_than_its_window():
+    top = np.array([[2.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0], [3.0] * 7, [3.0, 3.0, 3.0, 3.0, 4.0, 4.0, 5.0]])
+    value = np.array([[2.0], [3.0], [3.0]])
+    assert topk._tied_run(top, np.array([0, 1, 2]), value, window=4).tolist() == [1, 7, 4]
+    assert topk._tied_run(top, np.array([2]), value[2:], window=2).tolist() == [4]
