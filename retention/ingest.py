@@ -459,6 +459,12 @@ def _refuse_reimport(
     return tuple(int(b) for b in earlier["batch_id"])
 
 
+_SET_INSERTION_ORDER = {
+    True: "SET SESSION preserve_insertion_order = true",
+    False: "SET SESSION preserve_insertion_order = false",
+}
+
+
 @contextlib.contextmanager
 def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator[None]:
     """Run the block with DuckDB's ``preserve_insertion_order`` set to ``preserve``, on this connection only.
@@ -472,11 +478,11 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
     transaction aborted by a failed statement, and ROLLBACK does not undo one.
     """
     previous = bool(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
-    con.execute(f"SET SESSION preserve_insertion_order = {'true' if preserve else 'false'}")
+    con.execute(_SET_INSERTION_ORDER[preserve])
     try:
         yield
     finally:
-        con.execute(f"SET SESSION preserve_insertion_order = {'true' if previous else 'false'}")
+        con.execute(_SET_INSERTION_ORDER[previous])
 
 
 def import_file(
@@ -534,7 +540,8 @@ def import_file(
     resolved = resolve_mapping(table, columns, mapping)
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
-    stage_sql = _sql(f"ingest_stage_{table}", source=_source_sql(reader, table, resolved, columns))
+    stage_file = f"ingest_stage_{table}"  # one named SQL file per importable table
+    stage_sql = _sql(stage_file, source=_source_sql(reader, table, resolved, columns))
     stage_params = {**reader_params, "ts_format": ts_format}
     if table == schema.ORDERS:
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
