@@ -165,7 +165,7 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Rows in one canonical or app-owned table (the name is checked against the schema)."""
     if not table_columns(con, table):
         raise DataError(f"no table named {table!r} in the warehouse")
-    return con.table(table).aggregate("count(*)").fetchall()[0][0]
+    return con.execute("SELECT count(*) FROM query_table($table)", {"table": table}).fetchone()[0]
 
 
 def table_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a canonical table holds any row."""
     if table not in schema.CANONICAL_COLUMNS:
         raise DataError(f"{table!r} is not a canonical table")
-    return bool(con.table(table).limit(1).fetchall())
+    return con.execute("SELECT EXISTS (SELECT 1 FROM query_table($table))", {"table": table}).fetchone()[0]
 
 
 def new_batch_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -462,3 +462,9 @@ def test_orders_only_warehouse_scores(sample_frames, tmp_path):
     one_order = result.features["frequency"] == 1
     assert one_order.any() and result.features.loc[one_order, "last_gap_days"].isna().all()
     assert result.metrics.set_index("metric").at["roc_auc", "model"] > 0.5
+
+
+def test_cli_default_horizon_is_the_models():
+    from retention.cli import at_risk
+
+    assert at_risk.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 
@@ -28,3 +30,22 @@ def write_table(frame: pd.DataFrame, out: str | None) -> None:
         print(f"wrote {len(frame)} rows to {out}", file=sys.stderr)
     else:
         sys.stdout.write(export.to_csv_bytes(frame).decode("utf-8"))
+
+
+def lazy_import(name: str) -> ModuleType:
+    """The module ``name``, executed only when one of its attributes is first used.
+
+    Every command module is imported to build the parser, and some library
+    modules pull in scikit-learn, SHAP or Surprise, which take seconds to
+    import: loading them lazily keeps ``--help`` and the light commands fast.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

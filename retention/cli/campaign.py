@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from retention import campaigns, warehouse
-from retention.campaigns import bandit, response
-from retention.cli._common import add_db_argument, write_table
+from retention import warehouse
+from retention.cli._common import add_db_argument, lazy_import, write_table
+
+campaigns = lazy_import("retention.campaigns")
 
 
 def _campaign_id(text: str) -> int:
@@ -119,7 +120,7 @@ def run_measure(args: argparse.Namespace) -> int:
             note = "window complete: recorded, status measured"
         else:
             note = f"window incomplete ({measurement.observed_days:.1f} of {config.horizon_days} days observed): not recorded"
-        split = bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
+        split = campaigns.bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
     finally:
         con.close()
     print(f"campaign {args.id}: orders through {measurement.through:%Y-%m-%d %H:%M}; {note}", file=sys.stderr)
@@ -136,8 +137,8 @@ def run_next_wave(args: argparse.Namespace) -> int:
         config = campaigns.campaign_config(con, args.id)
     finally:
         con.close()
-    split = bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
-    wave = bandit.next_wave_config(config, args.id, dict(zip(split["arm"], split["share"], strict=True)))
+    split = campaigns.bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
+    wave = campaigns.bandit.next_wave_config(config, args.id, dict(zip(split["arm"], split["share"], strict=True)))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(campaigns.config_to_dict(wave), indent=2) + "\n")
     for line in split["reasoning"]:
@@ -170,6 +171,8 @@ def run_close(args: argparse.Namespace) -> int:
 
 def run_simulate_response(args: argparse.Namespace) -> int:
     """``sample --simulate-campaign ID --true-uplift ARM=U,...``: append a synthetic post-launch response."""
+    from retention.campaigns import response
+
     uplift = response.parse_true_uplift(args.true_uplift) if args.true_uplift else {}
     con = _connect(args)
     try:

@@ -7,9 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from retention import recommend, warehouse
-from retention.cli._common import add_db_argument, write_table
+from retention import warehouse
+from retention.cli._common import add_db_argument, lazy_import, write_table
 from retention.errors import DataError
+
+recommend = lazy_import("retention.recommend")
 
 DEFAULT_MODELS = "svd,knn_baseline,content,popularity"
 
@@ -20,7 +22,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="evaluate models on the same split and print (or write) their metrics as JSON",
-        description=f"Models: {', '.join(recommend.MODELS)}. Every run is also saved in the model_runs table.",
+        description="Every run is also saved in the model_runs table. An unknown model name is refused with the list.",
     )
     add_db_argument(compare)
     compare.add_argument(
