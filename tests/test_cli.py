@@ -1,0 +1,44 @@
+"""The command line as a whole: every command is registered, and building the parser stays light."""
+
+import subprocess
+import sys
+
+from retention import cli
+
+
+def test_every_command_is_registered():
+    subparsers = next(action for action in cli.build_parser()._actions if action.dest == "command")
+    assert {
+        "info",
+        "init",
+        "sample",
+        "import",
+        "cohorts",
+        "forecast",
+        "at-risk",
+        "recommenders",
+        "recommend",
+        "campaign",
+    } <= set(subparsers.choices)
+
+
+def test_building_the_parser_imports_no_model_library():
+    code = (
+        "import sys; from retention.cli import build_parser; build_parser(); "
+        "print(sorted(name for name in ('sklearn', 'shap', 'surprise', 'prophet') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_info_prints_tables_and_schema_version(sample_db, capsys):
+    assert cli.main(["info", "--db", sample_db]) == 0
+    out = capsys.readouterr().out
+    assert f"warehouse: {sample_db}" in out
+    assert "orders" in out and "ratings" in out
+
+
+def test_user_errors_exit_2_without_traceback(tmp_path, capsys):
+    assert cli.main(["cohorts", "--db", str(tmp_path / "empty.duckdb"), "--by", "email"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
