@@ -192,7 +192,7 @@ with results_tab:
                 st.session_state["launched"] = (launched_wave.campaign_id, launched_wave.created)
                 st.rerun()
         if actions[1].button(
-            "Record results", key="record", disabled=not measured.complete or status not in ("launched", "measured")
+            "Record results", key="record", disabled=not campaigns.recordable(measured, status)
         ) and cached.guarded(cached.record, int(chosen), path, version, token):
             st.rerun()
         if actions[2].button("Close campaign", key="close", disabled=status == "closed") and cached.guarded(

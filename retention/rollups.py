@@ -46,10 +46,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     starts no transaction of its own.
     """
     try:
-        warehouse.execute(con, "rollup_scope_all")
-        _compute(con)
-        if has_counted_cohorts(con):
-            warehouse.execute(con, "rollup_refresh_cohorts")
+        _refresh_scope(con, "rollup_scope_all")
     finally:
         _drop_scope(con)
 
@@ -95,12 +92,17 @@ def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         if changed >= REBUILD_SHARE * known:
             refresh(con)  # deleting and recomputing most users' rows costs more than a rebuild
             return
-        warehouse.execute(con, "rollup_scope_touched")
-        _compute(con)
-        if has_counted_cohorts(con):
-            warehouse.execute(con, "rollup_refresh_cohorts")
+        _refresh_scope(con, "rollup_scope_touched")
     finally:
         _drop_scope(con)
+
+
+def _refresh_scope(con: duckdb.DuckDBPyConnection, scope_sql: str) -> None:
+    """Recompute the rollup rows of the users the named ``rollup_scope_*`` SQL selects, then the pre-counted cohorts."""
+    warehouse.execute(con, scope_sql)
+    _compute(con)
+    if has_counted_cohorts(con):
+        warehouse.execute(con, "rollup_refresh_cohorts")
 
 
 def _compute(con: duckdb.DuckDBPyConnection) -> None:

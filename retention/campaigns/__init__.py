@@ -42,7 +42,7 @@ from retention.campaigns.launch import (
     state_token,
     write_exports,
 )
-from retention.campaigns.measure import Measurement, measure, record
+from retention.campaigns.measure import Measurement, measure, record, recordable
 from retention.campaigns.plan import arm_counts, candidates, plan_members
 from retention.campaigns.simulate import Simulation, simulate, summary_table
 from retention.campaigns.strategies import compare_strategies
@@ -86,6 +86,7 @@ __all__ = [
     "plan_members",
     "posteriors",
     "record",
+    "recordable",
     "save_draft",
     "select_audience",
     "simulate",

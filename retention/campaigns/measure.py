@@ -245,8 +245,21 @@ def measure(con: duckdb.DuckDBPyConnection, campaign_id: int, *, confidence: flo
     return Measurement(int(campaign_id), table, start, end, through, through.normalize() >= end.normalize())
 
 
+RECORDABLE_STATUSES = ("launched", "measured")
+
+
+def recordable(measurement: Measurement, status: str) -> bool:
+    """Whether :func:`record` accepts this measurement: a complete window of a launched or measured campaign."""
+    return measurement.complete and status in RECORDABLE_STATUSES
+
+
 def record(con: duckdb.DuckDBPyConnection, measurement: Measurement) -> None:
     """Store the measurement's rows and mark the campaign measured (only a complete window marks it)."""
+    status = get_campaign(con, measurement.campaign_id)["status"]
+    if status not in RECORDABLE_STATUSES:
+        raise DataError(
+            f"campaign {measurement.campaign_id} is {status}; only a launched campaign's results are recorded"
+        )
     if not measurement.complete:
         raise DataError(
             f"campaign {measurement.campaign_id}'s window runs to {measurement.window_end:%Y-%m-%d} but the orders stop at "

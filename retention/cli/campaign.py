@@ -115,7 +115,7 @@ def run_measure(args: argparse.Namespace) -> int:
     try:
         measurement = campaigns.measure(con, args.id)
         config = campaigns.campaign_config(con, args.id)
-        if measurement.complete and campaigns.get_campaign(con, args.id)["status"] in ("launched", "measured"):
+        if campaigns.recordable(measurement, campaigns.get_campaign(con, args.id)["status"]):
             campaigns.record(con, measurement)
             note = "window complete: recorded, status measured"
         else:
