@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+import online_retail
 import pandas as pd
 import pytest
 
@@ -491,15 +490,7 @@ def test_cli_writes_the_long_form_table(con, sample_db, tmp_path, capsys):
 
 # ---------------------------------------------------------------- the real Online Retail slice
 
-RETAIL_SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
-RETAIL_ORDERS = {
-    "order_id": "InvoiceNo",
-    "user_id": "CustomerID",
-    "item_id": "StockCode",
-    "ts": "InvoiceDate",
-    "quantity": "Quantity",
-    "unit_price": "UnitPrice",
-}
+RETAIL_SLICE, RETAIL_ORDERS = online_retail.SLICE, online_retail.ORDER_MAPPING
 
 
 def retail_reference(lines: pd.DataFrame) -> pd.Series:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import online_retail
 import pandas as pd
 import pytest
 
@@ -15,7 +16,7 @@ from retention.cli import main
 from retention.errors import DataError
 
 DATA = Path(__file__).parent / "data"
-RETAIL_SLICE = DATA / "online_retail_slice.csv.gz"
+RETAIL_SLICE = online_retail.SLICE
 RETAIL_ORDER_MAP = [
     "--map", "order_id=InvoiceNo", "--map", "item_id=StockCode", "--map", "ts=InvoiceDate",
     "--map", "quantity=Quantity", "--map", "unit_price=UnitPrice", "--map", "user_id=CustomerID",

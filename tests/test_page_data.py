@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import online_retail
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from retention import warehouse
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "data.py")
-RETAIL_SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
+RETAIL_SLICE = online_retail.SLICE
 
 
 @pytest.fixture

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from online_retail import ORDER_MAPPING, PRODUCT_MAPPING, SLICE
 
 from retention import ingest, warehouse
 from retention.recommend import evaluate, feedback, serve
-
-SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
-ORDER_MAPPING = {
-    "order_id": "InvoiceNo",
-    "item_id": "StockCode",
-    "ts": "InvoiceDate",
-    "quantity": "Quantity",
-    "unit_price": "UnitPrice",
-    "user_id": "CustomerID",
-}
 
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     connection = warehouse.connect(tmp_path_factory.mktemp("online_retail") / "w.duckdb")
     ingest.import_file(connection, "orders", SLICE, mapping=ORDER_MAPPING)
-    ingest.import_file(connection, "products", SLICE, mapping={"item_id": "StockCode", "title": "Description"})
+    ingest.import_file(connection, "products", SLICE, mapping=PRODUCT_MAPPING)
     yield connection
     connection.close()
 
