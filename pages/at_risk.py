@@ -27,7 +27,8 @@ common.page_header("At-risk users", "Who is about to stop buying, why, and what 
 path = common.db_path()
 with common.show_errors():
     version = common.data_version()
-common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page.")
+if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
+    st.stop()
 with common.show_errors():
     first_day, last_day = cached.order_days(path, version)
 

@@ -38,7 +38,8 @@ settings = dict(
 path = common.db_path()
 with common.show_errors():
     version = common.data_version()
-common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page.")
+if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
+    st.stop()
 
 if target != COHORT_RETENTION:
     with common.show_errors():

@@ -274,7 +274,7 @@ def snapshot_features(
         that window reaches past the latest order).
     """
     check_horizon(horizon_days)
-    frame = warehouse.query_df(
+    frame = warehouse.query(
         con,
         "churn_features",
         {
@@ -740,7 +740,7 @@ def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None
         Empty, with these columns, when nothing was saved.
     """
     day = None if as_of is None else pd.Timestamp(as_of).date()
-    frame = warehouse.query_df(con, "churn_latest_scores", {"as_of": day})
+    frame = warehouse.query(con, "churn_latest_scores", {"as_of": day})
     if frame.empty:
         return pd.DataFrame({column: pd.Series(dtype=SCORE_DTYPES[column]) for column in SCORE_COLUMNS})
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
@@ -814,7 +814,7 @@ def flagged_summary(scores: pd.DataFrame, flagged: pd.DataFrame) -> dict[str, fl
 
 def customer_emails(con: duckdb.DuckDBPyConnection, user_ids: Sequence[str]) -> pd.DataFrame:
     """Columns ``user_id`` and ``email`` (missing when the users table has none) of the given customers."""
-    return warehouse.query_df(con, "churn_emails", {"user_ids": list(user_ids)})
+    return warehouse.query(con, "churn_emails", {"user_ids": list(user_ids)})
 
 
 def customer_waterfall(result: ScoringResult, user_id: str) -> pd.DataFrame:

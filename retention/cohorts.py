@@ -132,7 +132,7 @@ def bracket_label(first: int, last: int) -> str:
 
 def event_types(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The event types in the warehouse, most frequent first (empty when there are no events)."""
-    return warehouse.query_df(con, "cohort_event_types")["event_type"].tolist()
+    return warehouse.query(con, "cohort_event_types")["event_type"].tolist()
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -159,7 +159,7 @@ def _bound(sql: str, params: dict[str, object]) -> dict[str, object]:
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pd.DataFrame:
     """Run a named SQL file with the parameters it uses."""
-    return warehouse.query_df(con, name, _bound(warehouse.sql_text(name), params))
+    return warehouse.query(con, name, _bound(warehouse.sql_text(name), params))
 
 
 def _cohort_sql(mode: str, *, counted: bool = False) -> str:
@@ -385,7 +385,7 @@ def cohort_table_raw(con: duckdb.DuckDBPyConnection, *, period: str = "month") -
     _check_choice("period", period, PERIODS)
     first, last = warehouse.data_range(con)
     spans = first is not None and periods_between(first, last, period) < RAW_MASK_BITS
-    table = warehouse.query_df(con, "cohort_raw", {"grain": period, "bitmask": bool(spans)})
+    table = warehouse.query(con, "cohort_raw", {"grain": period, "bitmask": bool(spans)})
     return _shape(table, "retention", None, [])
 
 
@@ -453,7 +453,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
     _check_choice("period", period, PERIODS)
     rollups.ensure_built(con)
     params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
-    table = warehouse.query_df(con, "cohort_lifecycle", params)
+    table = warehouse.query(con, "cohort_lifecycle", params)
     return pd.DataFrame(
         {
             "period_start": pd.to_datetime(table["period_start"]),

@@ -441,7 +441,7 @@ def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> N
 
 def previous_batches(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> pd.DataFrame:
     """Earlier imports of a file with this SHA-256 into ``table``: batch_id, source_name, imported_at, rows_loaded."""
-    return warehouse.query_df(con, "ingest_previous_batches", {"table_name": table, "sha256": sha256})
+    return warehouse.query(con, "ingest_previous_batches", {"table_name": table, "sha256": sha256})
 
 
 def _refuse_reimport(
@@ -557,7 +557,7 @@ def import_file(
         # in the scan's order when insertion order is preserved, which numbers them.
         with _insertion_order(con, True):
             _run_reader(con, stage_sql, _used(stage_sql, stage_params), path)
-        counts = warehouse.query_df(con, "ingest_counts")
+        counts = warehouse.query(con, "ingest_counts")
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
             raise DataError(f"{source_name!r} has a header but no data rows")
@@ -613,9 +613,9 @@ def recent_batches(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFr
 
     Returns columns batch_id, table_name, source_name, rows_read, rows_loaded, rows_rejected, imported_at.
     """
-    return warehouse.query_df(con, "ingest_recent_batches", {"limit": int(limit)})
+    return warehouse.query(con, "ingest_recent_batches", {"limit": int(limit)})
 
 
 def rejects(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None = None) -> pd.DataFrame:
     """The rejected rows of one batch in file order: row_number, reason, raw (the row as JSON)."""
-    return warehouse.query_df(con, "ingest_batch_rejects", {"batch_id": int(batch_id), "limit": limit})
+    return warehouse.query(con, "ingest_batch_rejects", {"batch_id": int(batch_id), "limit": limit})

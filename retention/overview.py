@@ -31,7 +31,7 @@ class Kpis:
 
 def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
     """The headline numbers (all zero on an empty warehouse)."""
-    row = warehouse.query_df(con, "overview_kpis").iloc[0]
+    row = warehouse.query(con, "overview_kpis").iloc[0]
     as_of = None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"])
     return Kpis(
         customers=int(row["customers"]),
@@ -50,4 +50,4 @@ def weekly_activity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``new_customers`` (int counts), ``complete`` (bool: the data covers the
     whole week).
     """
-    return warehouse.query_df(con, "overview_weekly")
+    return warehouse.query(con, "overview_weekly")

@@ -80,3 +80,21 @@ IMPORTABLE_TABLES = tuple(CANONICAL_COLUMNS)
 
 # users columns that are never offered as a breakdown (identifiers and personal data).
 NON_BREAKDOWN_USER_COLUMNS = frozenset({"user_id", "email", "signup_ts", "batch_id"})
+
+APP_TABLES = (
+    IMPORT_BATCHES,
+    IMPORT_REJECTS,
+    "model_runs",
+    "scores",
+    "campaigns",
+    "campaign_arms",
+    "campaign_members",
+    "campaign_results",
+    "schema_version",
+)
+
+# Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).
+IDENTIFIERS = frozenset(
+    {*CANONICAL_COLUMNS, *APP_TABLES, "batch_id"}
+    | {column for columns in CANONICAL_COLUMNS.values() for column in columns}
+)

@@ -2,7 +2,7 @@
 
 This is the only module that opens DuckDB. Everything else receives a
 connection (or a cursor of one) and runs the named SQL files of
-``retention/sql/`` through :func:`query_df` and :func:`execute`.
+``retention/sql/`` through :func:`query` and :func:`execute`.
 """
 
 from __future__ import annotations
@@ -142,14 +142,78 @@ def sql_text(name: str) -> str:
     return path.read_text()
 
 
-def query_df(con: duckdb.DuckDBPyConnection, name: str, params: Params = None) -> pd.DataFrame:
-    """Run the named SQL file with bound parameters and return its result as a DataFrame."""
-    return con.execute(sql_text(name), params).df()
+_PART_SLOT = re.compile(r"^[ \t]*-- @part (\w+)[ \t]*$", re.MULTILINE)
+_NAME_SLOT = re.compile(r"\{(\w+)\}")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
 
 
-def execute(con: duckdb.DuckDBPyConnection, name: str, params: Params = None) -> duckdb.DuckDBPyConnection:
-    """Run the named SQL file with bound parameters (for statements without a result)."""
-    return con.execute(sql_text(name), params)
+def statement(name: str, *, parts: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None) -> str:
+    """The SQL of ``retention/sql/<name>.sql`` with its slots filled; only this package's SQL text is joined.
+
+    ``parts`` fills each ``-- @part SLOT`` line with the text of another named SQL file (whose own
+    slots are filled the same way); ``names`` fills each ``{SLOT}`` with an identifier (a table or
+    column name), which must be a plain name known to :mod:`retention.schema` and is double-quoted.
+    Values never go here: they are bound as parameters by :func:`query` and :func:`execute`.
+    """
+    parts = parts or {}
+
+    def part(match: re.Match) -> str:
+        slot = match.group(1)
+        if slot not in parts:
+            raise KeyError(f"{name}.sql has a part slot {slot!r} that was not filled")
+        return _PART_SLOT.sub(part, sql_text(parts[slot]))
+
+    text = _PART_SLOT.sub(part, sql_text(name))
+    if names:
+        for identifier in names.values():
+            names_checked = identifier in schema.IDENTIFIERS and _IDENTIFIER.match(identifier)
+            if not names_checked:
+                raise DataError(f"{identifier!r} is not a table or column of the warehouse")
+        text = _NAME_SLOT.sub(lambda match: f'"{names[match.group(1)]}"', text)
+    return text
+
+
+def bound(sql: str, params: Params) -> Params:
+    """The named parameters that ``sql`` uses outside its comments (DuckDB refuses unused ones).
+
+    Positional parameters (a sequence) are passed through unchanged.
+    """
+    if not isinstance(params, Mapping):
+        return params
+    used = set(_PARAMETER.findall(_COMMENT.sub("", sql)))
+    return {key: value for key, value in params.items() if key in used}
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Params = None,
+    *,
+    parts: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Run a named SQL file: the one way SQL is run in Retention Studio.
+
+    ``parts`` and ``names`` fill its slots (see :func:`statement`); ``params`` are bound, and
+    named ones the statement does not use are dropped, so one settings dict can feed several
+    files. Returns the connection, to read the result with ``.fetchone()``, ``.df()`` and so on.
+    """
+    sql = statement(name, parts=parts, names=names)
+    return con.execute(sql, bound(sql, params))
+
+
+def query(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Params = None,
+    *,
+    parts: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Run a named SQL file (as :func:`execute`) and return its result as a DataFrame."""
+    return execute(con, name, params, parts=parts, names=names).df()
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -175,7 +239,7 @@ def table_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``last_ts`` (timestamps of the earliest and latest row; NaT where the
     table has no time column or no rows).
     """
-    return query_df(con, "table_summary")
+    return query(con, "table_summary")
 
 
 def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -185,9 +249,9 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A token that changes whenever data is imported; cached results key on it."""
-    batches, last_batch = con.execute("SELECT count(*), max(batch_id) FROM import_batches").fetchone()
-    return f"{latest_schema_version()}-{batches}-{last_batch}"
+    """A token that changes whenever data is imported, customers are scored, a recommender run is saved or
+    deleted, or a campaign changes; cached results key on it."""
+    return f"{latest_schema_version()}-{execute(con, 'data_version').fetchone()[0]}"
 
 
 def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -6,12 +6,27 @@ connection open; a test opens its own with ``warehouse.connect(path)``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from retention import sample, warehouse
 
 SAMPLE_FIXTURE_PARAMS = dict(users=600, months=18, seed=11)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def app_page(page: str, *, timeout: float = 180) -> AppTest:
+    """An AppTest of the whole app (``app.py``: router, sidebar) switched to ``pages/<page>``, not yet run.
+
+    Page tests start here, as Streamlit's docs describe for ``st.navigation`` apps, so that every page is
+    tested inside the router. ``page`` is the file name, e.g. ``"cohorts.py"``; set ``RETENTION_DB`` first.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{page}")
+    return at
 
 
 @pytest.fixture(scope="session")

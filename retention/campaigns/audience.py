@@ -14,7 +14,7 @@ NEEDS_SCORES = "Churn scores are needed to build an audience: score customers on
 
 def has_scores(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any churn score is stored."""
-    return bool(warehouse.query_df(con, "campaign_has_scores")["found"].iloc[0])
+    return bool(warehouse.query(con, "campaign_has_scores")["found"].iloc[0])
 
 
 def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame:
@@ -37,10 +37,10 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     if not has_scores(con):
         raise DataError(NEEDS_SCORES)
     if spec.scores_as_of is not None:
-        found = warehouse.query_df(con, "campaign_scores_on", {"as_of": spec.scores_as_of})["scores"].iloc[0]
+        found = warehouse.query(con, "campaign_scores_on", {"as_of": spec.scores_as_of})["scores"].iloc[0]
         if not found:
             raise DataError(f"no churn scores dated {spec.scores_as_of}; pick a scoring date that exists")
-    return warehouse.query_df(
+    return warehouse.query(
         con,
         "campaign_audience",
         {
@@ -101,6 +101,6 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
 
 def options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """The values each audience filter can take: ``country``, ``channel``, ``cohort``, ``scores_as_of``."""
-    frame = warehouse.query_df(con, "campaign_audience_options")
+    frame = warehouse.query(con, "campaign_audience_options")
     found = {kind: group["value"].astype(str).tolist() for kind, group in frame.groupby("kind")}
     return {kind: found.get(kind, []) for kind in ("country", "channel", "cohort", "scores_as_of")}

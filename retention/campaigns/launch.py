@@ -51,9 +51,9 @@ def default_key(config: CampaignConfig, scores_as_of: object, model_version: obj
 
 def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.Series:
     """The campaign row (see ``campaign_get.sql``); DataError when the id is unknown."""
-    frame = warehouse.query_df(con, "campaign_get", {"campaign_id": int(campaign_id)})
+    frame = warehouse.query(con, "campaign_get", {"campaign_id": int(campaign_id)})
     if frame.empty:
-        known = list(warehouse.query_df(con, "campaign_ids")["ids"].iloc[0])
+        known = list(warehouse.query(con, "campaign_ids")["ids"].iloc[0])
         raise DataError(f"no campaign with id {campaign_id}; known ids: {known or 'none yet'}")
     return frame.iloc[0]
 
@@ -71,17 +71,17 @@ def list_campaigns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``scores_as_of``, ``start_ts`` (latest order at launch), ``window_end``,
     ``created_at``, ``launched_at``, ``members``, ``contacted`` and ``holdout`` (ints).
     """
-    return warehouse.query_df(con, "campaign_list")
+    return warehouse.query(con, "campaign_list")
 
 
 def state_token(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever scores or campaigns change; cached views key on it with the data version."""
-    row = warehouse.query_df(con, "campaign_state").iloc[0]
+    row = warehouse.query(con, "campaign_state").iloc[0]
     return "|".join(str(value) for value in row.tolist())
 
 
 def _existing(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
-    found = warehouse.query_df(con, "campaign_by_key", {"idempotency_key": key})
+    found = warehouse.query(con, "campaign_by_key", {"idempotency_key": key})
     return None if found.empty else int(found["campaign_id"].iloc[0])
 
 
@@ -127,7 +127,7 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
 
 
 def _next_id(con: duckdb.DuckDBPyConnection) -> int:
-    return int(warehouse.query_df(con, "campaign_next_id")["campaign_id"].iloc[0])
+    return int(warehouse.query(con, "campaign_next_id")["campaign_id"].iloc[0])
 
 
 def _launch_params(campaign_id: int, config: CampaignConfig, **launch: object) -> dict[str, object]:
@@ -234,7 +234,7 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, view: str, frame: pd.DataFrame
 def launched_arm_counts(con: duckdb.DuckDBPyConnection, campaign_id: int) -> pd.DataFrame:
     """Members per arm of a stored campaign: columns ``arm``, ``label``, ``members`` (int), ``share`` (planned)."""
     config = campaign_config(con, campaign_id)
-    members = warehouse.query_df(con, "campaign_members", {"campaign_id": int(campaign_id)})
+    members = warehouse.query(con, "campaign_members", {"campaign_id": int(campaign_id)})
     return plan.arm_counts(members, config)
 
 
@@ -268,7 +268,7 @@ def arm_exports(
         raise DataError(f"campaign {campaign_id} is a draft: launch it before exporting its members")
     frames = {}
     for arm in config.arms:
-        frame = warehouse.query_df(
+        frame = warehouse.query(
             con, "campaign_export", {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email}
         )
         frame.insert(4, "recommended_items", recommended_items(con, arm.recommender_run, frame["user_id"], k=k))

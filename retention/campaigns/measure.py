@@ -218,7 +218,7 @@ def compare_arms(outcomes: pd.DataFrame, config: CampaignConfig, confidence: flo
 
 def outcomes(con: duckdb.DuckDBPyConnection, campaign_id: int, through: pd.Timestamp) -> pd.DataFrame:
     """Per-arm aggregates of one campaign's window up to ``through`` (see ``campaign_outcomes.sql``)."""
-    return warehouse.query_df(con, "campaign_outcomes", {"campaign_id": int(campaign_id), "through": through})
+    return warehouse.query(con, "campaign_outcomes", {"campaign_id": int(campaign_id), "through": through})
 
 
 def measure(con: duckdb.DuckDBPyConnection, campaign_id: int, *, confidence: float = CONFIDENCE) -> Measurement:

@@ -118,8 +118,8 @@ def simulate_response(
     for name, value in true_uplift.items():
         if not 0.0 <= value <= 1.0:
             raise DataError(f"true uplift of arm {name!r} must be in [0, 1] (share of churners kept), got {value}")
-    members = warehouse.query_df(con, "campaign_members", {"campaign_id": int(campaign_id)})
-    items = warehouse.query_df(con, "campaign_response_items")
+    members = warehouse.query(con, "campaign_members", {"campaign_id": int(campaign_id)})
+    items = warehouse.query(con, "campaign_response_items")
     orders = response_orders(
         members,
         true_uplift,

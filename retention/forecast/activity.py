@@ -49,7 +49,7 @@ def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> p
     Periods without purchases are rows of zeros. Empty when there are no orders.
     """
     models.period_spec(period)
-    return warehouse.query_df(con, "forecast_activity", {"period": period})
+    return warehouse.query(con, "forecast_activity", {"period": period})
 
 
 def activity_series(table: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -84,7 +84,7 @@ def feedback_source(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) -> 
     """
     if not 0 < test_share < 1:
         raise DataError(f"test share must be between 0 and 1 (exclusive), got {test_share}")
-    row = warehouse.query_df(con, "recommend_source", {"test_share": test_share}).iloc[0]
+    row = warehouse.query(con, "recommend_source", {"test_share": test_share}).iloc[0]
     if row["rating_rows"] > 0:
         cutoff = row["ratings_cutoff"]
         return Source(RATINGS, int(row["rating_rows"]), None if pd.isna(cutoff) else pd.Timestamp(cutoff))
@@ -117,11 +117,11 @@ def load_feedback(
     kind = kind or feedback_source(con).kind
     params = {"end": None if end is None else pd.Timestamp(end).to_pydatetime()}
     if kind == RATINGS:
-        frame = warehouse.query_df(con, "recommend_ratings", params)
+        frame = warehouse.query(con, "recommend_ratings", params)
         low, high = (float(frame["rating"].min()), float(frame["rating"].max())) if len(frame) else (1.0, 5.0)
         scale = (low, high) if high > low else (low, low + 1.0)
     elif kind == IMPLICIT:
-        frame = warehouse.query_df(con, "recommend_implicit", {**params, "recent_days": RECENT_DAYS})
+        frame = warehouse.query(con, "recommend_implicit", {**params, "recent_days": RECENT_DAYS})
         scale = IMPLICIT_SCALE
     else:
         raise DataError(f"unknown feedback kind {kind!r}; use 'ratings' or 'implicit'")
@@ -131,7 +131,7 @@ def load_feedback(
 
 def products(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Product text: ``item_id``, ``title``, ``category``, ``brand``, ``description`` (str, may be missing)."""
-    return warehouse.query_df(con, "recommend_products")
+    return warehouse.query(con, "recommend_products")
 
 
 def user_history(feedback: Feedback, items: pd.DataFrame, user_id: str) -> pd.DataFrame:

@@ -31,7 +31,7 @@ class SavedRun:
 
 def save_run(con: duckdb.DuckDBPyConnection, result: Evaluation) -> int:
     """Store one evaluation; returns its ``run_id``. ``created_at`` is the wall-clock time of saving."""
-    row = warehouse.query_df(
+    row = warehouse.query(
         con,
         "recommend_insert_run",
         {
@@ -61,7 +61,7 @@ def list_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ratings; ranking metrics in [0, 1], novelty in bits), ``fit_seconds``
         and ``score_seconds`` (float seconds, means over folds).
     """
-    runs = warehouse.query_df(con, "recommend_list_runs")
+    runs = warehouse.query(con, "recommend_list_runs")
     decoded = pd.DataFrame([json.loads(text) for text in runs["metrics"]], columns=list(METRIC_NAMES), dtype=float)
     table = pd.concat([runs.drop(columns="metrics").reset_index(drop=True), decoded], axis=1)
     return table[list(RUN_COLUMNS)].astype({"run_id": "int64", "k": "int64"})
@@ -75,7 +75,7 @@ def get_run(con: duckdb.DuckDBPyConnection, run_id: int) -> SavedRun:
     DataError
         No run has that id.
     """
-    rows = warehouse.query_df(con, "recommend_get_run", {"run_id": int(run_id)})
+    rows = warehouse.query(con, "recommend_get_run", {"run_id": int(run_id)})
     if rows.empty:
         raise DataError(f"no saved recommender run with id {run_id}; see the Recommenders page or list_runs")
     row = rows.iloc[0]

@@ -114,5 +114,5 @@ def recommend(
 ) -> pd.DataFrame:
     """:meth:`Recommender.recommend`, also excluding everything the users bought or rated according to the warehouse."""
     users = [str(user) for user in user_ids]
-    bought = warehouse.query_df(con, "recommend_user_items", {"user_ids": users})
+    bought = warehouse.query(con, "recommend_user_items", {"user_ids": users})
     return recommender.recommend(users, k, exclude=bought)

@@ -1,14 +1,17 @@
 """Widgets and cached resources shared by every page.
 
 Pages call :func:`cursor` for a thread-safe handle on the warehouse and key
-their ``st.cache_data`` wrappers on ``(db_path(), data_version())`` so a new
-import invalidates them.
+their ``st.cache_data`` wrappers on ``(db_path(), data_version())``, a token
+that changes with every import, scoring, recommender run and campaign change,
+so that any write invalidates them. Cached functions only read. Library errors
+reach the user through :func:`attempt`, the one error guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -16,6 +19,8 @@ import streamlit as st
 
 from retention import export, sample, warehouse
 from retention.errors import RetentionError
+
+T = TypeVar("T")
 
 
 def db_path() -> str:
@@ -36,7 +41,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def data_version() -> str:
-    """Token that changes with every import; pass it to cached functions as a key."""
+    """Token that changes with every write (import, scoring, model run, campaign); the key of cached reads."""
     with cursor() as con:
         return warehouse.data_version(con)
 
@@ -54,13 +59,25 @@ def readable(message: str) -> str:
     return text if text[-1] in ".!?" else f"{text}."
 
 
+def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = False, **kwargs: object) -> T | None:
+    """The one error guard of the app: call ``function``; on a :class:`RetentionError` show its message and
+    return None.
+
+    The message goes in an error box, or with ``empty_state`` an info box: for a call whose only expected
+    error is that the warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing
+    to show). The caller checks for None and returns (or, at a page's top level, ``st.stop()``s), so that a
+    failure in one tab never hides the others.
+    """
+    try:
+        return function(*args, **kwargs)
+    except RetentionError as exc:
+        (st.info if empty_state else st.error)(readable(str(exc)))
+        return None
+
+
 @contextmanager
 def show_errors(*, empty_state: bool = False) -> Iterator[None]:
-    """Show a :class:`RetentionError` as an error box instead of a traceback, and stop the page.
-
-    With ``empty_state`` the message is an info box: for a page whose only expected error is that the
-    warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing to show).
-    """
+    """Being replaced by :func:`attempt`; removed once no page uses it."""
     try:
         yield
     except RetentionError as exc:
@@ -92,11 +109,6 @@ def page_header(title: str, caption: str) -> None:
     st.caption(caption)
 
 
-def coming_next(what: str) -> None:
-    """Placeholder for a page whose issue is not built yet."""
-    st.info(f"Coming next: {what}")
-
-
 def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
     """A download button for ``frame`` as a formula-safe CSV."""
     st.download_button(
@@ -109,12 +121,14 @@ def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV"
     )
 
 
-def require_rows(table: str, message: str) -> None:
-    """Stop the page with ``message`` when ``table`` is empty (e.g. "Recommenders need item ids")."""
+def require_rows(table: str, message: str) -> bool:
+    """Whether ``table`` holds rows; when it does not, ``message`` is shown in an info box
+    (e.g. "No orders in the warehouse yet")."""
     with cursor() as con:
-        if not warehouse.has_rows(con, table):
-            st.info(message)
-            st.stop()
+        if warehouse.has_rows(con, table):
+            return True
+    st.info(message)
+    return False
 
 
 @st.cache_data(show_spinner=False)
@@ -126,8 +140,10 @@ def _date_range(path: str, version: str) -> tuple[pd.Timestamp | None, pd.Timest
 def sidebar() -> None:
     """Sidebar: the warehouse file in use and the date range of its orders."""
     with st.sidebar:
-        with show_errors():
-            first, last = _date_range(db_path(), data_version())
+        dates = attempt(lambda: _date_range(db_path(), data_version()))
+        if dates is None:
+            return
+        first, last = dates
         st.caption(f"Warehouse: `{db_path()}`")
         if first is None:
             st.caption("No orders yet: import some on the Data page.")
