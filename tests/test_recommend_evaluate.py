@@ -190,7 +190,7 @@ def test_a_single_user_cannot_be_evaluated_but_says_why(tmp_path):
 
 
 def test_unknown_models_and_parameters_are_named():
-    with pytest.raises(DataError, match="unknown model 'foo'"):
+    with pytest.raises(DataError, match=f"model 'foo' is not one of {', '.join(models.MODELS)}$"):
         models.resolve_params("foo")
     with pytest.raises(DataError, match="svd has no parameter 'depth'"):
         models.resolve_params("svd", {"depth": 3})

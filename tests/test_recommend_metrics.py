@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from retention.errors import DataError
 from retention.recommend import metrics
 
 PERFECT = np.array([[True, True, False], [True, False, False]])
@@ -69,3 +70,18 @@ def test_every_leaderboard_metric_is_registered():
     assert set(metrics.METRIC_NAMES) <= set(metrics.METRICS)
     assert not metrics.METRICS["rmse"].higher_is_better
     assert metrics.METRICS["ndcg_at_k"].higher_is_better
+
+
+def test_the_decorator_registers_a_description_and_returns_the_function_itself():
+    assert metrics.METRICS["recall_at_k"] == metrics.MetricInfo(
+        "recall_at_k", "Recall@K", True, "Share of what the customer went on to buy that the K items caught."
+    )
+    assert metrics.recall_at_k(PERFECT, np.array([2, 1])) == 1.0
+    assert list(metrics.METRICS) == list(metrics.METRIC_NAMES)  # the leaderboard's order is the registry's
+
+
+def test_unknown_and_twice_registered_metrics_are_refused():
+    with pytest.raises(DataError, match=f"metric 'auc' is not one of {', '.join(metrics.METRIC_NAMES)}$"):
+        metrics.METRICS.get_or_raise("auc")
+    with pytest.raises(ValueError, match="metric 'rmse' is registered twice"):
+        metrics.metric("rmse", "RMSE", False, "again")(metrics.rmse)

@@ -95,6 +95,12 @@ def test_numpy_scores_equal_per_pair_predictions(trainset, name):
     assert (fast_lists == slow_lists).all()
 
 
+def test_every_surprise_model_has_a_numpy_scorer():
+    registered = {topk.algorithm_key(type(ALGORITHMS[name]())) for name in ALGORITHMS}
+    assert registered == set(topk.SCORERS)
+    assert topk.SCORERS[topk.algorithm_key(SVD)] is topk.SCORERS[topk.algorithm_key(NMF)]
+
+
 def _seen_coordinates(trainset, users):
     rows = [row for row, user in enumerate(users) for _ in trainset.ur[user]]
     cols = [item for user in users for item, _ in trainset.ur[user]]

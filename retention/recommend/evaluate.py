@@ -320,7 +320,7 @@ def compare(
     results = []
     for position, (name, params) in enumerate(model_params.items()):
         if progress:
-            progress(position / len(model_params), f"Training {models.get_spec(name).label}…")
+            progress(position / len(model_params), f"Training {models.MODELS[name].label}…")
         results.append(evaluate_model(name, split, params, k))
     if progress:
         progress(1.0, "Done")

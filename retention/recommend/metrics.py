@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from retention.registry import Registry
+
 
 @dataclass(frozen=True)
 class MetricInfo:
@@ -29,17 +31,12 @@ class MetricInfo:
     explanation: str
 
 
-METRICS: dict[str, MetricInfo] = {}
+METRICS: Registry[MetricInfo] = Registry("metric")
 
 
-def metric(name: str, label: str, higher_is_better: bool, explanation: str) -> Callable:
-    """Register the decorated metric function under ``name`` in :data:`METRICS`."""
-
-    def register(function: Callable) -> Callable:
-        METRICS[name] = MetricInfo(name, label, higher_is_better, explanation)
-        return function
-
-    return register
+def metric(name: str, label: str, higher_is_better: bool, explanation: str) -> Callable[[Callable], Callable]:
+    """Register the decorated metric function's description under ``name`` in :data:`METRICS`."""
+    return METRICS.register(name, make=lambda function: MetricInfo(name, label, higher_is_better, explanation))
 
 
 def _discounts(k: int) -> np.ndarray:

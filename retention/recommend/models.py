@@ -31,6 +31,7 @@ from retention import schema
 from retention.errors import DataError
 from retention.recommend import topk
 from retention.recommend.feedback import Feedback
+from retention.registry import Registry
 
 TEXT_COLUMNS = ("title", "category", "brand", "description")
 
@@ -111,7 +112,7 @@ class ModelSpec:
         object.__setattr__(self, "param_index", {param.name: param for param in self.params})
 
 
-MODELS: dict[str, ModelSpec] = {}
+MODELS: Registry[ModelSpec] = Registry("model")
 
 
 def register(
@@ -123,28 +124,22 @@ def register(
     predicts_ratings: bool = False,
     default_on: bool = True,
     slow: bool = False,
-) -> Callable:
-    """Register the decorated ``fit(train, params, products, trainset) -> FittedModel`` under ``name``."""
+) -> Callable[[Callable], Callable]:
+    """Register the decorated ``fit(train, params, products, trainset) -> FittedModel`` in :data:`MODELS`.
 
-    def decorate(fit: Callable) -> Callable:
-        MODELS[name] = ModelSpec(
+    The entry is a :class:`ModelSpec` of ``fit`` and its description; ``fit`` itself is returned unchanged.
+    """
+    return MODELS.register(
+        name,
+        make=lambda fit: ModelSpec(
             name, label, family, description, tuple(params), fit, predicts_ratings, default_on, slow
-        )
-        return fit
-
-    return decorate
-
-
-def get_spec(name: str) -> ModelSpec:
-    """The registered model ``name``; a DataError lists the known names otherwise."""
-    if name not in MODELS:
-        raise DataError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
-    return MODELS[name]
+        ),
+    )
 
 
 def resolve_params(name: str, params: Mapping[str, object] | None = None) -> dict:
     """All hyperparameters of model ``name``: the defaults, overridden and validated by ``params``."""
-    spec = get_spec(name)
+    spec = MODELS.get_or_raise(name)
     params = dict(params or {})
     unknown = sorted(set(params) - set(spec.param_index))
     if unknown:
@@ -167,7 +162,7 @@ def fit_model(
     DataError
         Unknown model or parameter, empty feedback, or (content model) no product text.
     """
-    spec = get_spec(name)
+    spec = MODELS.get_or_raise(name)
     resolved = resolve_params(name, params)
     if train.frame.empty:
         raise DataError("there is no feedback to train on (no ratings or purchases before the cutoff)")

@@ -23,19 +23,26 @@ import scipy.sparse as sp
 from surprise import NMF, SVD, BaselineOnly, CoClustering, KNNBaseline, KNNWithMeans, SlopeOne, SVDpp
 from surprise.prediction_algorithms.algo_base import AlgoBase
 
+from retention.registry import Registry
+
 Scorer = Callable[[AlgoBase, np.ndarray], np.ndarray]
 KNN_BLOCK_CELLS = 500_000  # similarity cells (4 MB) a k-NN scorer gathers for a block of users (cache-sized)
 KNN_USER_CELLS = 2_000_000  # cells (16 MB) of one heavy user gathered whole; beyond, a few item columns at a time
 PARTITION_ROWS = 64  # rows :func:`top_k` partitions at once (bigger blocks of temporaries were slower, not faster)
-SCORERS: dict[type, Scorer] = {}
+SCORERS: Registry[Scorer] = Registry("numpy scorer")  # keyed by :func:`algorithm_key`
+
+
+def algorithm_key(algorithm_type: type) -> str:
+    """The :data:`SCORERS` key of a Surprise algorithm class: its dotted path, so only that exact class matches."""
+    return f"{algorithm_type.__module__}.{algorithm_type.__qualname__}"
 
 
 def scorer(*algorithm_types: type) -> Callable[[Scorer], Scorer]:
-    """Register the decorated function as the numpy scorer of the given Surprise algorithm classes."""
+    """Register the decorated function in :data:`SCORERS` as the numpy scorer of the given Surprise algorithm classes."""
 
     def register(function: Scorer) -> Scorer:
         for algorithm_type in algorithm_types:
-            SCORERS[algorithm_type] = function
+            SCORERS.add(algorithm_key(algorithm_type), function)
         return function
 
     return register
@@ -99,7 +106,7 @@ def surprise_scores(algo: AlgoBase, inner_users: Sequence[int]) -> np.ndarray:
     scorer fall back to :func:`pairwise_scores`.
     """
     inner_users = np.asarray(inner_users, dtype=int)
-    function = SCORERS.get(type(algo), pairwise_scores)
+    function = SCORERS.get(algorithm_key(type(algo)), pairwise_scores)
     return function(algo, inner_users)
 
 
