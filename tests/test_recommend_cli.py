@@ -7,7 +7,9 @@ import shutil
 
 import pytest
 
+from retention import cli
 from retention.cli import main
+from retention.errors import DataError
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def test_recommend_prints_titles(db, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["recommenders", "compare", "--models", "nope"], "unknown model 'nope'"),
+        (["recommenders", "compare", "--models", "nope"], "model 'nope' is not one of svd, "),
         (["recommenders", "compare", "--models", "svd", "--param", "svd.n_factors"], "MODEL.NAME=VALUE"),
         (["recommenders", "compare", "--models", "svd", "--param", "nmf.n_factors=3"], "not in --models"),
         (["recommenders", "compare", "--models", "popularity", "--split", "random", "--folds", "1"], "folds"),
@@ -56,3 +58,11 @@ def test_recommend_prints_titles(db, capsys):
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
     assert main([*argv, "--db", db]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_command_groups_are_one_registry_of_the_cli_modules():
+    groups = cli.command_groups()
+    assert {"recommenders", "info", "campaign"} <= set(groups)
+    assert groups["recommenders"] is cli.recommenders.add_parsers
+    with pytest.raises(DataError, match="command group 'nope' is not one of at_risk, "):
+        groups.get_or_raise("nope")
