@@ -3,6 +3,7 @@
 --   2 for one order, 3 for two, 4 for three or more;
 --   +1 when the last purchase lies within $recent_days of the window's end;
 --   -1 when some units were returned, -2 when at least half were; clipped to [1, 5].
+-- $end: TIMESTAMP or NULL, the first moment not used   $recent_days: INTEGER, days.
 WITH lines AS (
     SELECT user_id, item_id, order_id, ts, quantity
     FROM orders

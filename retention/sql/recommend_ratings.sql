@@ -1,5 +1,6 @@
 -- Explicit feedback before $end (all ratings when $end is NULL): one row per user and item,
 -- the latest rating when a user rated an item more than once (ratings without a timestamp count as oldest).
+-- $end: TIMESTAMP or NULL, the first moment not used.
 SELECT
     user_id,
     item_id,

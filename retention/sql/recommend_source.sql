@@ -1,4 +1,5 @@
 -- What feedback the recommenders can use: rated pairs, purchase lines with an item id, and their time range.
+-- $test_share: DOUBLE in (0, 1), the share of events at or after each default cutoff.
 SELECT
     (SELECT count(*) FROM ratings WHERE item_id IS NOT NULL) AS rating_rows,
     (SELECT count(*) FROM orders WHERE item_id IS NOT NULL AND quantity > 0) AS purchase_rows,
