@@ -1,31 +1,23 @@
 """Recommenders: train variants on the same split, compare them on held-out feedback, inspect one customer."""
 
+import pandas as pd
 import streamlit as st
 
-from retention import recommend
 from retention.charts import recommenders as charts
 from retention.ui import common
 from retention.ui import recommenders as cached
 
-common.page_header(
-    "Recommenders",
-    "Which recommender should pick the products in campaigns? Train variants on the same split and compare them "
-    "on what customers went on to buy or rate.",
-)
 
-with common.show_errors():
-    path, version = common.db_path(), common.data_version()
-with common.show_errors(empty_state=True):
-    summary = cached.feedback_summary(path, version)
-
-st.info(summary["rule"], icon=":material/info:")
-tiles = st.columns(5)
-tiles[0].metric("Customers with feedback", f"{summary['users']:,}")
-tiles[1].metric("Items with feedback", f"{summary['items']:,}")
-tiles[2].metric("Feedback rows", f"{summary['rows']:,}", help="One row per customer and item.")
-if summary["split_error"]:
-    st.warning(f"The default time split is not possible: {summary['split_error']}")
-else:
+def feedback_tiles(summary: dict) -> None:
+    """How the feedback was obtained, its size, and what the default time split leaves out."""
+    st.info(summary["rule"], icon=":material/info:")
+    tiles = st.columns(5)
+    tiles[0].metric("Customers with feedback", f"{summary['users']:,}")
+    tiles[1].metric("Items with feedback", f"{summary['items']:,}")
+    tiles[2].metric("Feedback rows", f"{summary['rows']:,}", help="One row per customer and item.")
+    if summary["split_error"]:
+        st.warning(f"The default time split is not possible: {summary['split_error']}")
+        return
     tiles[3].metric(
         "Cold-start customers",
         f"{summary['cold_users']:,}",
@@ -43,112 +35,143 @@ else:
         f"{summary['eval_users']:,} customers have new items to rank."
     )
 
-st.subheader("Train and evaluate")
-labels = {name: spec.label for name, spec in recommend.MODELS.items()}
-chosen = st.multiselect(
-    "Models",
-    list(recommend.MODELS),
-    default=[name for name, spec in recommend.MODELS.items() if spec.default_on],
-    format_func=labels.get,
-    help="SVD++ is slow and off by default.",
-)
-settings = st.columns(3)
-split = settings[0].segmented_control(
-    "Split",
-    ["time", "random"],
-    default="time",
-    format_func=str.capitalize,
-    help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows.",
-)
-k = settings[1].number_input("K (list length)", min_value=1, max_value=100, value=10)
-folds = settings[2].number_input("Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random")
-selections = {}
-for name in chosen:
-    spec = recommend.MODELS[name]
-    if not spec.params:
-        st.caption(f"**{spec.label}**: {spec.description} No hyperparameters.")
-        selections[name] = {}
-        continue
-    with st.expander(f"{spec.label}: hyperparameters"):
-        st.caption(spec.description)
-        selections[name] = cached.param_widgets(spec)
 
-if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
-    bar = st.progress(0.0, text="Preparing the split…")
-    with common.show_errors():
-        new_runs = cached.train(path, selections, split or "time", int(k), int(folds), bar.progress)
-    st.success(f"Saved {len(new_runs)} run(s).")
+def training_form(path: str) -> None:
+    """Models, split and K to train with; the button evaluates them and saves one run per model."""
+    st.subheader("Train and evaluate")
+    labels = cached.model_labels()
+    chosen = st.multiselect(
+        "Models",
+        list(labels),
+        default=cached.default_models(),
+        format_func=labels.get,
+        help="SVD++ is slow and off by default.",
+    )
+    settings = st.columns(3)
+    split = settings[0].segmented_control(
+        "Split",
+        ["time", "random"],
+        default="time",
+        format_func=str.capitalize,
+        help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows.",
+    )
+    k = settings[1].number_input("K (list length)", min_value=1, max_value=100, value=10)
+    folds = settings[2].number_input(
+        "Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random"
+    )
+    selections = cached.model_settings(chosen)
+    if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
+        bar = st.progress(0.0, text="Preparing the split…")
+        new_runs = common.attempt(cached.train, path, selections, split or "time", int(k), int(folds), bar.progress)
+        if new_runs is not None:
+            st.success(f"Saved {len(new_runs)} run(s).")
+
+
+def leaderboard(path: str, runs: pd.DataFrame) -> None:
+    """The saved runs with the best value per metric highlighted, a chart of one metric, and deleting runs."""
+    st.dataframe(
+        charts.leaderboard_style(runs),
+        hide_index=True,
+        width="stretch",
+        column_config=cached.leaderboard_columns(),
+        placeholder="–",
+    )
+    st.caption(
+        "Best value per column in green; hover a header for what it measures. –: the metric does not apply to that "
+        "run (RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
+    )
+    common.download_csv(runs, "recommender_runs.csv")
+
+    with st.expander("What the metrics mean"):
+        st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
+        st.caption(
+            "Ranking metrics count, for each customer known before the cutoff, the items they bought or rated "
+            "afterwards that they had not interacted with before. Collaborative models are taught sampled items the "
+            "customer did not pick (hyperparameter negatives); with negatives = 0 they are pure rating models and get "
+            "RMSE and MAE."
+        )
+
+    metric = st.selectbox(
+        "Metric to chart",
+        list(charts.LEADERBOARD_METRICS),
+        index=list(charts.LEADERBOARD_METRICS).index("ndcg_at_k"),
+        format_func=lambda column: charts.metric_info(column).label,
+    )
+    st.plotly_chart(charts.metric_bars(runs, metric), width="stretch")
+
+    with st.expander("Delete runs"):
+        doomed = st.multiselect("Runs to delete", runs["run_id"].tolist(), format_func=lambda run_id: f"#{run_id}")
+        if st.button("Delete selected runs", disabled=not doomed, icon=":material/delete:"):
+            cached.delete_runs(path, doomed)
+            st.rerun()
+
+
+def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
+    """One customer's recommendations from several runs side by side, and the customer's history."""
+    st.subheader("Inspect one customer")
+    users = common.attempt(cached.active_users, path, version)
+    if users is None:
+        return
+    inspect = st.columns([1, 2, 1])
+    user = inspect[0].selectbox("Customer", users, help="Customers with the most feedback first.")
+    compared = inspect[1].multiselect(
+        "Runs",
+        runs["run_id"].tolist(),
+        default=cached.best_run_ids(runs, "ndcg_at_k", 3),
+        format_func=dict(zip(runs["run_id"], charts.run_labels(runs), strict=True)).get,
+    )
+    top = inspect[2].number_input("Items", min_value=1, max_value=50, value=5)
+    if not user:
+        return
+    if not compared:
+        st.info("Pick one or more runs to see their recommendations for this customer.")
+    panels = st.columns(3)
+    for position, run_id in enumerate(compared):
+        with panels[position % 3]:
+            recommendations(path, version, runs, run_id, user, int(top))
+    st.markdown("**History**")
+    history = common.attempt(cached.user_history, path, version, user)
+    if history is None:
+        return
+    st.dataframe(history, hide_index=True, column_config=cached.HISTORY_COLUMNS, placeholder="–", height=250)
+    common.download_csv(history, f"history_{user}.csv", key="download-history")
+
+
+def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
+    """One run's top items for the customer: a failure shows in this panel only."""
+    table = common.attempt(cached.recommendations, path, version, runs, run_id, user, top)
+    if table is None:
+        return
+    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
+    st.dataframe(
+        table[["rank", "title", "score", "item_id"]],
+        hide_index=True,
+        column_config=cached.RECOMMENDATION_COLUMNS,
+        column_order=["rank", "title", "score"],
+        placeholder="–",
+    )
+    common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")
+
+
+common.page_header(
+    "Recommenders",
+    "Which recommender should pick the products in campaigns? Train variants on the same split and compare them "
+    "on what customers went on to buy or rate.",
+)
+path = common.db_path()
+version = common.attempt(common.data_version)
+if version is None:
+    st.stop()
+summary = common.attempt(cached.feedback_summary, path, version, empty_state=True)
+if summary is None:
+    st.stop()
+feedback_tiles(summary)
+training_form(path)
 
 st.subheader("Leaderboard")
 runs = cached.runs(path)
 if runs.empty:
     st.info("No runs yet: pick models above and press **Train and evaluate**. Runs are kept between sessions.")
-    st.stop()
-
-st.dataframe(
-    charts.leaderboard_style(runs),
-    hide_index=True,
-    width="stretch",
-    column_config=cached.leaderboard_columns(),
-    placeholder="–",
-)
-st.caption(
-    "Best value per column in green; hover a header for what it measures. –: the metric does not apply to that run "
-    "(RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
-)
-common.download_csv(runs, "recommender_runs.csv")
-
-with st.expander("What the metrics mean"):
-    st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
-    st.caption(
-        "Ranking metrics count, for each customer known before the cutoff, the items they bought or rated afterwards "
-        "that they had not interacted with before. Collaborative models are taught sampled items the customer did "
-        "not pick (hyperparameter negatives); with negatives = 0 they are pure rating models and get RMSE and MAE."
-    )
-
-metric = st.selectbox(
-    "Metric to chart",
-    list(charts.LEADERBOARD_METRICS),
-    index=list(charts.LEADERBOARD_METRICS).index("ndcg_at_k"),
-    format_func=lambda column: charts.metric_info(column).label,
-)
-st.plotly_chart(charts.metric_bars(runs, metric), width="stretch")
-
-with st.expander("Delete runs"):
-    doomed = st.multiselect("Runs to delete", runs["run_id"].tolist(), format_func=lambda run_id: f"#{run_id}")
-    if st.button("Delete selected runs", disabled=not doomed, icon=":material/delete:"):
-        cached.delete_runs(path, doomed)
-        st.rerun()
-
-st.subheader("Inspect one customer")
-with common.show_errors():
-    users = cached.active_users(path, version)
-inspect = st.columns([1, 2, 1])
-user = inspect[0].selectbox("Customer", users, help="Customers with the most feedback first.")
-compared = inspect[1].multiselect(
-    "Runs",
-    runs["run_id"].tolist(),
-    default=cached.best_run_ids(runs, "ndcg_at_k", 3),
-    format_func=dict(zip(runs["run_id"], charts.run_labels(runs), strict=True)).get,
-)
-top = inspect[2].number_input("Items", min_value=1, max_value=50, value=5)
-if user:
-    if not compared:
-        st.info("Pick one or more runs to see their recommendations for this customer.")
-    panels = st.columns(3)
-    for position, run_id in enumerate(compared):
-        with panels[position % 3], common.show_errors():
-            table = cached.recommendations(path, version, runs, run_id, user, int(top))
-            st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
-            st.dataframe(
-                table[["rank", "title", "score", "item_id"]],
-                hide_index=True,
-                column_config=cached.RECOMMENDATION_COLUMNS,
-                column_order=["rank", "title", "score"],
-                placeholder="–",
-            )
-            common.download_csv(table, f"recommendations_{run_id}_{user}.csv", key=f"download-{run_id}")
-    st.markdown("**History**")
-    history = cached.user_history(path, version, user)
-    st.dataframe(history, hide_index=True, column_config=cached.HISTORY_COLUMNS, placeholder="–", height=250)
-    common.download_csv(history, f"history_{user}.csv", key="download-history")
+else:
+    leaderboard(path, runs)
+    inspector(path, version, runs)

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import app_page
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
 
 from retention import warehouse
 from retention.recommend import runs as saved_runs
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "recommenders.py")
+PAGE = "recommenders.py"
+
+
+class _RoutedPagesManager(PagesManager):
+    """Pages as a server holds them after its first request: ``st.navigation`` has switched the legacy mode off."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def routed_runs(monkeypatch):
+    """Every AppTest run starts as a fresh server's first request, which finds ``pages/`` beside ``app.py`` and runs
+    the page in the legacy mode; ``common.page_header`` then reruns it through the router, and a rerun drops a
+    clicked button. Runs here start as later requests do, through ``app.py``."""
+    monkeypatch.setattr(app_test, "PagesManager", _RoutedPagesManager)
 
 
 @pytest.fixture
@@ -32,9 +49,10 @@ def _count_runs(path: str) -> int:
 
 
 def test_empty_state_explains_feedback_and_cold_start(page_db):
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at = app_page(PAGE, timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Recommenders"
+    assert any("Warehouse:" in caption.value for caption in at.sidebar.caption)  # run through the router
     assert "Ratings from the warehouse's ratings table" in at.info[0].value
     values = {metric.label: metric.value for metric in at.metric}
     con = warehouse.connect(page_db)
@@ -48,7 +66,7 @@ def test_empty_state_explains_feedback_and_cold_start(page_db):
 
 
 def test_train_compare_inspect_and_delete(page_db):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = app_page(PAGE, timeout=180).run()
     at.multiselect[0].set_value(["svd", "popularity"]).run()
     at.number_input(key="param-svd-n_factors").set_value(8).run()
     at.button[0].click().run()
@@ -82,7 +100,7 @@ def test_a_warehouse_without_feedback_gets_a_message_not_a_traceback(tmp_path, m
     path = tmp_path / "empty.duckdb"
     warehouse.connect(path).close()
     monkeypatch.setenv("RETENTION_DB", str(path))
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = app_page(PAGE, timeout=60).run()
     assert not at.exception
     assert not at.error  # an empty state, not a failure
     assert "no ratings and no purchases with an item id" in at.info[0].value

@@ -112,6 +112,16 @@ def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, us
         return recommend.recommend(con, fitted, [user_id], k)
 
 
+def model_labels() -> dict[str, str]:
+    """Every registered model: registry name -> readable label, in registration order."""
+    return {name: spec.label for name, spec in recommend.MODELS.items()}
+
+
+def default_models() -> list[str]:
+    """The models trained unless the user picks others (all but the slow and the rarely useful)."""
+    return [name for name, spec in recommend.MODELS.items() if spec.default_on]
+
+
 def metric_glossary() -> pd.DataFrame:
     """One row per leaderboard column: label, plain-language meaning, and which direction is better."""
     rows = [
@@ -158,3 +168,18 @@ def param_widgets(spec: ModelSpec) -> dict:
         with columns[position % 2]:
             values[param.name] = param_widget(param, key=f"param-{spec.name}-{param.name}")
     return values
+
+
+def model_settings(chosen: list[str]) -> dict[str, dict]:
+    """Each chosen model's description and hyperparameter widgets (in an expander); returns name -> params."""
+    selections = {}
+    for name in chosen:
+        spec = recommend.MODELS[name]
+        if not spec.params:
+            st.caption(f"**{spec.label}**: {spec.description} No hyperparameters.")
+            selections[name] = {}
+            continue
+        with st.expander(f"{spec.label}: hyperparameters"):
+            st.caption(spec.description)
+            selections[name] = param_widgets(spec)
+    return selections
