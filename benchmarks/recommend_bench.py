@@ -36,27 +36,32 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from surprise import NMF, SVD, BaselineOnly, CoClustering, Dataset, KNNBaseline, KNNWithMeans, Reader, SlopeOne, SVDpp  # noqa: E402
+from surprise.prediction_algorithms.algo_base import AlgoBase  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from retention.errors import DataError  # noqa: E402
 from retention.recommend import topk  # noqa: E402
+from retention.registry import Registry  # noqa: E402
 
-ALGORITHMS = {
-    "svd": lambda: SVD(random_state=0),
-    "nmf": lambda: NMF(random_state=0),
-    "baseline_only": lambda: BaselineOnly(verbose=False),
-    "knn_baseline": lambda: KNNBaseline(sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False),
-    "knn_means": lambda: KNNWithMeans(sim_options={"name": "msd", "user_based": False}, verbose=False),
-    "slope_one": SlopeOne,
-    "coclustering": lambda: CoClustering(random_state=0),
-    "svdpp": lambda: SVDpp(n_factors=20, n_epochs=5, random_state=0),
-}
+ALGORITHMS: Registry[Callable[[], AlgoBase]] = Registry("benchmark model")  # name -> a fresh unfitted algorithm
+ALGORITHMS.add("svd", lambda: SVD(random_state=0))
+ALGORITHMS.add("nmf", lambda: NMF(random_state=0))
+ALGORITHMS.add("baseline_only", lambda: BaselineOnly(verbose=False))
+ALGORITHMS.add(
+    "knn_baseline", lambda: KNNBaseline(sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False)
+)
+ALGORITHMS.add("knn_means", lambda: KNNWithMeans(sim_options={"name": "msd", "user_based": False}, verbose=False))
+ALGORITHMS.add("slope_one", SlopeOne)
+ALGORITHMS.add("coclustering", lambda: CoClustering(random_state=0))
+ALGORITHMS.add("svdpp", lambda: SVDpp(n_factors=20, n_epochs=5, random_state=0))
 DEFAULT_MODELS = "svd,nmf,baseline_only,knn_baseline,knn_means,slope_one,coclustering"
 
 
@@ -144,6 +149,12 @@ def main() -> None:
     parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated, from {', '.join(ALGORITHMS)}")
     parser.add_argument("--min-seconds", type=float, default=1.0, help="least CPU time each fast-path timing spans")
     args = parser.parse_args()
+    names = args.models.split(",")
+    try:
+        for name in names:
+            ALGORITHMS.check(name)
+    except DataError as exc:
+        parser.error(str(exc))
 
     ratings = synthetic_ratings(args.ratings, args.users, args.items)
     trainset = Dataset.load_from_df(ratings, Reader(rating_scale=(1, 5))).build_full_trainset()
@@ -154,7 +165,7 @@ def main() -> None:
     sampled = loop_sample(trainset, args.loop_users)
     everyone = np.arange(trainset.n_users)
     rated = rated_matrix(trainset)  # set-up shared by both paths, outside the timings
-    for name in args.models.split(","):
+    for name in names:
         started = time.perf_counter()
         algo = ALGORITHMS[name]().fit(trainset)
         fit_seconds = time.perf_counter() - started
