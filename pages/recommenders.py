@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
+from retention.recommend import SplitQuery
 from retention.ui import common
 from retention.ui import recommenders as cached
 
@@ -62,7 +63,8 @@ def training_form(path: str) -> None:
     selections = cached.model_settings(chosen)
     if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
         bar = st.progress(0.0, text="Preparing the split…")
-        new_runs = common.attempt(cached.train, path, selections, split or "time", int(k), int(folds), bar.progress)
+        query = SplitQuery(kind=split or "time", folds=int(folds))
+        new_runs = common.attempt(cached.train, path, selections, query, int(k), bar.progress)
         if new_runs is not None:
             st.success(f"Saved {len(new_runs)} run(s).")
 

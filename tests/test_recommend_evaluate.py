@@ -204,3 +204,14 @@ def test_metric_registry_covers_evaluation_output(sample_con):
     result = evaluate.evaluate_model("random", split)
     assert list(result.metrics) == list(metrics.METRIC_NAMES)
     assert 0 <= result.metrics["coverage"] <= 1 and result.metrics["novelty"] > 0
+
+
+def test_a_split_query_names_the_split_it_makes(sample_con):
+    default = evaluate.make_split(sample_con)
+    assert default.description == evaluate.time_split(sample_con).description
+    query = evaluate.SplitQuery("random", folds=3, seed=5)
+    made = evaluate.make_split(sample_con, query)
+    assert made.description == evaluate.random_split(sample_con, folds=3, seed=5).description
+    assert made.description["folds"] == 3 and len(made.folds) == 3
+    with pytest.raises(DataError, match="unknown split 'leave_one_out'; use one of time, random"):
+        evaluate.make_split(sample_con, evaluate.SplitQuery("leave_one_out"))

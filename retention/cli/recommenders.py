@@ -81,7 +81,8 @@ def run_compare(args: argparse.Namespace) -> int:
         recommend.resolve_params(name, overrides[name])
     con = warehouse.connect(args.db)
     try:
-        split = recommend.make_split(con, args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
+        query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
+        split = recommend.make_split(con, query)
         results = recommend.compare(split, overrides, k=args.k, progress=_print_progress)
         if not args.no_save:
             for result in results:

@@ -4,7 +4,7 @@ Public API:
 
 * :func:`load_feedback` — explicit ratings, or implicit ratings from purchases.
 * :data:`MODELS` — the model registry; :func:`fit_model` fits one.
-* :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation.
+* :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation.
 * :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table.
 * :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
 """
@@ -12,6 +12,7 @@ Public API:
 from retention.recommend.evaluate import (
     Evaluation,
     Split,
+    SplitQuery,
     as_record,
     compare,
     evaluate_model,
@@ -34,6 +35,7 @@ __all__ = [
     "Param",
     "Recommender",
     "Split",
+    "SplitQuery",
     "active_users",
     "as_record",
     "compare",

@@ -138,21 +138,46 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0) 
     return _with_counts(Split("random", tuple(built), fb.products(con), description))
 
 
-def make_split(
-    con: duckdb.DuckDBPyConnection,
-    split: str = "time",
-    *,
-    cutoff: pd.Timestamp | str | None = None,
-    test_share: float = 0.2,
-    folds: int = 5,
-    seed: int = 0,
-) -> Split:
-    """:func:`time_split` or :func:`random_split` by name."""
-    if split == "time":
-        return time_split(con, cutoff=cutoff, test_share=test_share)
-    if split == "random":
-        return random_split(con, folds=folds, seed=seed)
-    raise DataError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+@dataclass(frozen=True)
+class SplitQuery:
+    """Which split every compared model is evaluated on (hashable, so it can key a cache).
+
+    Attributes
+    ----------
+    kind
+        ``'time'`` (:func:`time_split`) or ``'random'`` (:func:`random_split`).
+    cutoff
+        Time split: the first test timestamp; None = the time before which ``1 - test_share`` of the
+        feedback events lie.
+    test_share
+        Time split: share of feedback events after the default cutoff, in (0, 1).
+    folds
+        Random split: number of folds, at least 2.
+    seed
+        Random split: seed of the shuffle.
+    """
+
+    kind: str = "time"
+    cutoff: pd.Timestamp | str | None = None
+    test_share: float = 0.2
+    folds: int = 5
+    seed: int = 0
+
+
+def make_split(con: duckdb.DuckDBPyConnection, query: SplitQuery | None = None) -> Split:
+    """The split ``query`` describes (by default the time split at the default cutoff).
+
+    Raises
+    ------
+    DataError
+        An unknown kind, or the reasons of :func:`time_split` and :func:`random_split`.
+    """
+    query = query or SplitQuery()
+    if query.kind == "time":
+        return time_split(con, cutoff=query.cutoff, test_share=query.test_share)
+    if query.kind == "random":
+        return random_split(con, folds=query.folds, seed=query.seed)
+    raise DataError(f"unknown split {query.kind!r}; use one of {', '.join(SPLITS)}")
 
 
 def surprise_dataset(feedback: fb.Feedback) -> Dataset:

@@ -81,14 +81,13 @@ def delete_runs(path: str, run_ids: list[int]) -> None:
 def train(
     path: str,
     selections: dict[str, dict],
-    split: str,
+    query: recommend.SplitQuery,
     k: int,
-    folds: int,
     progress: Callable[[float, str], None],
 ) -> list[int]:
-    """Evaluate the selected models on one split and save each run; returns the new run ids."""
+    """Evaluate the selected models (name -> hyperparameters) on one split and save each run; returns the new run ids."""
     with cursor() as con:
-        chosen = recommend.make_split(con, split, folds=folds)
+        chosen = recommend.make_split(con, query)
         results = recommend.compare(chosen, selections, k=k, progress=progress)
         return [recommend.save_run(con, result) for result in results]
 
