@@ -4,36 +4,36 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
-from retention.recommend import SplitQuery
+from retention.recommend import FeedbackSummary, SplitQuery
 from retention.ui import common
 from retention.ui import recommenders as cached
 
 
-def feedback_tiles(summary: dict) -> None:
+def feedback_tiles(summary: FeedbackSummary) -> None:
     """How the feedback was obtained, its size, and what the default time split leaves out."""
-    st.info(summary["rule"], icon=":material/info:")
+    st.info(summary.rule, icon=":material/info:")
     tiles = st.columns(5)
-    tiles[0].metric("Customers with feedback", f"{summary['users']:,}")
-    tiles[1].metric("Items with feedback", f"{summary['items']:,}")
-    tiles[2].metric("Feedback rows", f"{summary['rows']:,}", help="One row per customer and item.")
-    if summary["split_error"]:
-        st.warning(f"The default time split is not possible: {summary['split_error']}")
+    tiles[0].metric("Customers with feedback", f"{summary.users:,}")
+    tiles[1].metric("Items with feedback", f"{summary.items:,}")
+    tiles[2].metric("Feedback rows", f"{summary.rows:,}", help="One row per customer and item.")
+    if summary.split_error:
+        st.warning(f"The default time split is not possible: {summary.split_error}")
         return
     tiles[3].metric(
         "Cold-start customers",
-        f"{summary['cold_users']:,}",
+        f"{summary.cold_users:,}",
         help="Customers active after the cutoff with no feedback before it: no model knows them, so they get the "
         "most-popular list (in campaigns too). They are left out of the ranking metrics, for every model alike.",
     )
     tiles[4].metric(
         "Cold-start items",
-        f"{summary['cold_items']:,}",
+        f"{summary.cold_items:,}",
         help="Items first bought or rated after the cutoff: no model here can recommend them until they have "
         "feedback. They are left out of the ranking metrics.",
     )
     st.caption(
-        f"Default time split: train before {summary['cutoff'][:10]}, test after; "
-        f"{summary['eval_users']:,} customers have new items to rank."
+        f"Default time split: train before {summary.cutoff[:10]}, test after; "
+        f"{summary.eval_users:,} customers have new items to rank."
     )
 
 

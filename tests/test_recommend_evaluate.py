@@ -215,3 +215,30 @@ def test_a_split_query_names_the_split_it_makes(sample_con):
     assert made.description["folds"] == 3 and len(made.folds) == 3
     with pytest.raises(DataError, match="unknown split 'leave_one_out'; use one of time, random"):
         evaluate.make_split(sample_con, evaluate.SplitQuery("leave_one_out"))
+
+
+def test_feedback_summary_counts_match_pandas_and_the_default_split(sample_con):
+    summary = evaluate.feedback_summary(sample_con)
+    ratings = sample_con.execute("SELECT user_id, item_id FROM ratings WHERE item_id IS NOT NULL").df()
+    assert (summary.kind, summary.rule) == ("ratings", feedback.RATINGS_RULE)
+    assert summary.rows == len(ratings.drop_duplicates())
+    assert (summary.users, summary.items) == (ratings["user_id"].nunique(), ratings["item_id"].nunique())
+    description = evaluate.time_split(sample_con).description
+    assert summary.cutoff == description["cutoff"] and summary.split_error is None
+    assert (summary.eval_users, summary.cold_users, summary.cold_items) == (
+        description["eval_users"],
+        description["cold_users"],
+        description["cold_items"],
+    )
+
+
+def test_feedback_summary_says_why_the_default_split_is_impossible(tmp_path):
+    lines = order_lines([("o1", "a", "x", "2025-01-01", 1), ("o2", "a", "y", "2025-02-01", 1)])
+    con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))
+    try:
+        summary = evaluate.feedback_summary(con)
+    finally:
+        con.close()
+    assert (summary.kind, summary.rows, summary.users, summary.items) == ("implicit", 2, 1, 2)
+    assert summary.cutoff is None and summary.eval_users is None and summary.cold_users is None
+    assert "no test customer has a new item" in summary.split_error

@@ -11,6 +11,7 @@ Public API:
 
 from retention.recommend.evaluate import (
     Evaluation,
+    FeedbackSummary,
     Split,
     SplitQuery,
     as_record,
@@ -32,6 +33,7 @@ __all__ = [
     "TIMINGS",
     "Evaluation",
     "Feedback",
+    "FeedbackSummary",
     "Param",
     "Recommender",
     "Split",

@@ -363,31 +363,58 @@ def as_record(result: Evaluation) -> dict:
     }
 
 
-def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) -> dict:
-    """What the models would learn from and what the default time split leaves out.
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """What the models would learn from, and what the default time split leaves out.
 
-    Returns a dict: ``kind`` ('ratings' or 'implicit'), ``rule`` (how ratings
-    were obtained, in words), ``rows``, ``users`` and ``items`` (feedback
-    counts), and from the default time split ``cutoff`` (ISO text),
-    ``eval_users``, ``cold_users`` (test customers with no training
-    feedback) and ``cold_items`` (test items with no training feedback);
-    these four are None when the time split is impossible, with ``split_error`` saying why.
+    Attributes
+    ----------
+    kind
+        ``'ratings'`` or ``'implicit'``.
+    rule
+        How the ratings were obtained, in plain words.
+    rows, users, items
+        Feedback rows (one per user and item), distinct users and distinct items.
+    cutoff
+        The default time split's first test timestamp (ISO text); None when that split is impossible.
+    eval_users
+        Test customers with a new item to rank; None when the split is impossible.
+    cold_users, cold_items
+        Test customers and test items with no feedback before the cutoff; None when the split is impossible.
+    split_error
+        Why the default time split is impossible; None when it is possible.
+    """
+
+    kind: str
+    rule: str
+    rows: int
+    users: int
+    items: int
+    cutoff: str | None = None
+    eval_users: int | None = None
+    cold_users: int | None = None
+    cold_items: int | None = None
+    split_error: str | None = None
+
+
+def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) -> FeedbackSummary:
+    """The feedback in the warehouse and the default time split for ``test_share`` (see :class:`FeedbackSummary`).
+
+    Raises
+    ------
+    DataError
+        The warehouse has no feedback (see :func:`~retention.recommend.feedback.feedback_source`).
     """
     full = fb.load_feedback(con)
-    summary = {
-        "kind": full.kind,
-        "rule": full.rule,
-        "rows": len(full.frame),
-        "users": int(full.frame[schema.COL_USER].nunique()),
-        "items": int(full.frame[schema.COL_ITEM].nunique()),
-        "cutoff": None,
-        "eval_users": None,
-        "cold_users": None,
-        "cold_items": None,
-        "split_error": None,
-    }
+    summary = FeedbackSummary(
+        kind=full.kind,
+        rule=full.rule,
+        rows=len(full.frame),
+        users=int(full.frame[schema.COL_USER].nunique()),
+        items=int(full.frame[schema.COL_ITEM].nunique()),
+    )
     try:
         description = time_split(con, test_share=test_share).description
     except DataError as exc:
-        return {**summary, "split_error": str(exc)}
-    return {**summary, **{key: description[key] for key in ("cutoff", "eval_users", "cold_users", "cold_items")}}
+        return replace(summary, split_error=str(exc))
+    return replace(summary, **{key: description[key] for key in ("cutoff", "eval_users", "cold_users", "cold_items")})

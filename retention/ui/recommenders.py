@@ -50,7 +50,7 @@ def leaderboard_columns() -> dict:
 
 
 @st.cache_data(show_spinner="Reading feedback…")
-def feedback_summary(path: str, version: str) -> dict:
+def feedback_summary(path: str, version: str) -> recommend.FeedbackSummary:
     with cursor() as con:
         return recommend.feedback_summary(con)
 
