@@ -3,8 +3,7 @@
 import streamlit as st
 
 from retention.charts import forecast as charts
-from retention.forecast import ACTIVITY_METRICS, PERIODS
-from retention.forecast.models import MAX_HORIZON, YEARLY
+from retention.forecast import ACTIVITY_METRICS, MAX_HORIZON, PERIOD_SPECS, YEARLY
 from retention.ui import common
 from retention.ui import forecast as cached
 
@@ -19,7 +18,7 @@ common.page_header(
 
 controls = st.columns([2, 1, 1])
 target = controls[0].selectbox("Forecast", list(TARGETS))
-period = controls[1].radio("Period", list(PERIODS), horizontal=True, format_func=str.capitalize)
+period = controls[1].radio("Period", list(PERIOD_SPECS), horizontal=True, format_func=str.capitalize)
 horizon = controls[2].number_input(
     f"Horizon ({period}s)", min_value=1, max_value=MAX_HORIZON, value=12 if period == "week" else 6, key=f"h-{period}"
 )
