@@ -101,6 +101,29 @@ def forecast_activity(
 ) -> ActivityForecast:
     """Forecast one activity metric ``horizon`` periods past the last complete period, and backtest it.
 
+    Parameters
+    ----------
+    con
+        The warehouse.
+    metric
+        A name of :data:`ACTIVITY_METRICS`.
+    period
+        ``week`` or ``month``.
+    horizon
+        Periods to forecast, from 1 to ``MAX_HORIZON``; the backtest scores the same horizon where
+        history allows it.
+    settings
+        Prophet's options; None for the defaults.
+    folds
+        Backtest origins.
+
+    Returns
+    -------
+    ActivityForecast
+        ``history`` every period (the incomplete last one included), ``forecast`` one row per future
+        period in the metric's unit (customers: counts >= 0; revenue: unbounded), ``backtest`` Prophet
+        against the naive baselines.
+
     Raises
     ------
     DataError
