@@ -3,8 +3,7 @@
 import streamlit as st
 
 from retention.charts import forecast as charts
-from retention.forecast import ACTIVITY_METRICS, PERIODS
-from retention.forecast.models import MAX_HORIZON, YEARLY
+from retention.forecast import ACTIVITY_METRICS, MAX_HORIZON, PERIOD_SPECS, YEARLY, Settings
 from retention.ui import common
 from retention.ui import forecast as cached
 
@@ -19,7 +18,7 @@ common.page_header(
 
 controls = st.columns([2, 1, 1])
 target = controls[0].selectbox("Forecast", list(TARGETS))
-period = controls[1].radio("Period", list(PERIODS), horizontal=True, format_func=str.capitalize)
+period = controls[1].radio("Period", list(PERIOD_SPECS), horizontal=True, format_func=str.capitalize)
 horizon = controls[2].number_input(
     f"Horizon ({period}s)", min_value=1, max_value=MAX_HORIZON, value=12 if period == "week" else 6, key=f"h-{period}"
 )
@@ -32,80 +31,104 @@ with st.expander("Model options"):
     changepoint_prior = options[2].select_slider(
         "Trend flexibility", CHANGEPOINT_PRIORS, value=0.05, help="Prophet's changepoint prior scale: larger bends more"
     )
-settings = dict(
-    yearly=yearly, holidays=None if country == HOLIDAY_COUNTRIES[0] else country, changepoint_prior=changepoint_prior
-)
 path = common.db_path()
-with common.show_errors():
-    version = common.data_version()
+settings = common.attempt(
+    Settings,
+    yearly=yearly,
+    holidays=None if country == HOLIDAY_COUNTRIES[0] else country,
+    changepoint_prior_scale=changepoint_prior,
+)
+version = common.attempt(common.data_version)
+if settings is None or version is None:
+    st.stop()
 if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
     st.stop()
 
-if target != COHORT_RETENTION:
-    with common.show_errors():
-        result = cached.activity_forecast(
-            path, version, metric=TARGETS[target], period=period, horizon=int(horizon), **settings
-        )
+
+def show_activity(metric: str, label: str) -> None:
+    """One activity metric: verdict, forecast, components and backtest."""
+    result = common.attempt(
+        cached.activity_forecast, path, version, metric=metric, period=period, horizon=int(horizon), settings=settings
+    )
+    if result is None:
+        return
     for message in result.messages:
         st.info(message)
     cached.show_verdict(result.backtest)
 
-    st.subheader(f"{target} per {period}")
-    st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=target), width="stretch")
+    st.subheader(f"{label} per {period}")
+    st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=label), width="stretch")
     st.caption("The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted.")
-    common.download_csv(result.forecast.frame, f"forecast_{TARGETS[target]}_{period}.csv", "Download the forecast")
+    common.download_csv(result.forecast.frame, f"forecast_{metric}_{period}.csv", "Download the forecast")
 
     st.subheader("Components")
     if result.forecast.components.empty:
         st.info("The naive forecast has no trend or seasonality to show.")
     else:
-        st.plotly_chart(charts.components_chart(result.forecast.components, unit=target), width="stretch")
+        st.plotly_chart(charts.components_chart(result.forecast.components, unit=label), width="stretch")
 
     st.subheader("Backtest")
     st.dataframe(result.backtest.summary, column_config=cached.backtest_columns(), hide_index=True, placeholder="–")
-    common.download_csv(result.backtest.points, f"backtest_{TARGETS[target]}_{period}.csv", "Download backtest points")
-    st.stop()
+    common.download_csv(result.backtest.points, f"backtest_{metric}_{period}.csv", "Download backtest points")
 
-with common.show_errors():
-    choices, defaults = cached.cohort_choices(path, version, period=period)
-if not choices:
-    st.info(f"No cohort has a complete {period} after its first yet: there is no retention history to forecast.")
-    st.stop()
-chosen = st.multiselect(
-    "Cohorts", choices, default=defaults, format_func=lambda day: f"{day:%Y-%m-%d}", key=f"cohorts-{period}"
-)
-run = st.toggle(
-    "Fit the cohort forecasts",
-    help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel.",
-)
-if not chosen:
-    st.info("Choose at least one cohort.")
-    st.stop()
-if not run:
-    st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.")
-    st.stop()
 
-with common.show_errors():
-    result = cached.cohort_forecast(
-        path, version, period=period, horizon=int(horizon), cohort_starts=tuple(chosen), **settings
+def show_cohorts() -> None:
+    """Cohort retention: the chosen cohorts' curves and the next cohort's, fitted on demand, and the backtest."""
+    cohort_choices = common.attempt(cached.cohort_choices, path, version, period=period)
+    if cohort_choices is None:
+        return
+    choices, defaults = cohort_choices
+    if not choices:
+        st.info(f"No cohort has a complete {period} after its first yet: there is no retention history to forecast.")
+        return
+    chosen = st.multiselect(
+        "Cohorts", choices, default=defaults, format_func=lambda day: f"{day:%Y-%m-%d}", key=f"cohorts-{period}"
     )
-for message in result.messages:
-    st.info(message)
-cached.show_verdict(result.backtest)
+    run = st.toggle(
+        "Fit the cohort forecasts",
+        help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel.",
+    )
+    if not chosen:
+        st.info("Choose at least one cohort.")
+        return
+    if not run:
+        st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.")
+        return
 
-st.subheader(f"Retention by {period}s since the first purchase")
-st.plotly_chart(
-    charts.cohort_chart(result.history, result.forecast, result.next_cohort, period=period), width="stretch"
-)
-st.caption("Solid: complete periods. Dashed: forecast. Dotted: the cohort starting next, with its 80% interval.")
-common.download_csv(result.forecast, f"forecast_cohort_retention_{period}.csv", "Download the cohort forecasts")
+    result = common.attempt(
+        cached.cohort_forecast,
+        path,
+        version,
+        period=period,
+        horizon=int(horizon),
+        cohort_starts=tuple(chosen),
+        settings=settings,
+    )
+    if result is None:
+        return
+    for message in result.messages:
+        st.info(message)
+    cached.show_verdict(result.backtest)
 
-st.subheader("The next cohort")
-st.dataframe(result.next_cohort, hide_index=True, column_config=cached.next_cohort_columns(period), placeholder="–")
-common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
+    st.subheader(f"Retention by {period}s since the first purchase")
+    st.plotly_chart(
+        charts.cohort_chart(result.history, result.forecast, result.next_cohort, period=period), width="stretch"
+    )
+    st.caption("Solid: complete periods. Dashed: forecast. Dotted: the cohort starting next, with its 80% interval.")
+    common.download_csv(result.forecast, f"forecast_cohort_retention_{period}.csv", "Download the cohort forecasts")
 
-st.subheader("Backtest")
-st.dataframe(
-    result.backtest.summary, column_config=cached.backtest_columns(retention=True), hide_index=True, placeholder="–"
-)
-common.download_csv(result.backtest.points, f"backtest_cohort_retention_{period}.csv", "Download backtest points")
+    st.subheader("The next cohort")
+    st.dataframe(result.next_cohort, hide_index=True, column_config=cached.next_cohort_columns(period), placeholder="–")
+    common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
+
+    st.subheader("Backtest")
+    st.dataframe(
+        result.backtest.summary, column_config=cached.backtest_columns(retention=True), hide_index=True, placeholder="–"
+    )
+    common.download_csv(result.backtest.points, f"backtest_cohort_retention_{period}.csv", "Download backtest points")
+
+
+if target == COHORT_RETENTION:
+    show_cohorts()
+else:
+    show_activity(TARGETS[target], target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from statistics import NormalDist
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from retention import warehouse
 from retention.cli import main
 from retention.errors import DataError
-from retention.forecast import activity, backtest, cohorts, models
+from retention.forecast import activity, backtest, baselines, cohorts, models, parallel, series
 
 Z80 = NormalDist().inv_cdf(0.9)
 
@@ -90,7 +91,7 @@ def test_unknown_metric_and_period_name_the_choices(sample_db):
     with pytest.raises(DataError, match="metric 'churn' is not one of active_customers"):
         activity.metric_spec("churn")
     with pytest.raises(DataError, match="period 'day' is not one of week, month"):
-        models.period_spec("day")
+        series.period_spec("day")
 
 
 # ---------------------------------------------------------------- baselines and metrics
@@ -99,13 +100,13 @@ def test_unknown_metric_and_period_name_the_choices(sample_db):
 def test_naive_baseline_and_its_random_walk_interval():
     history = _weekly([1.0, 2.0, 4.0])
     future = pd.date_range("2023-01-23", periods=2, freq="W-MON")
-    forecast = models.baseline_forecast("naive", history, period="week", future=future, scale="amount")
+    forecast = baselines.baseline_forecast("naive", history, period="week", future=future, scale="amount")
     sd = np.sqrt((1**2 + 2**2) / 2)
     assert forecast.frame["yhat"].tolist() == [4.0, 4.0]
     assert forecast.frame["yhat_lower"].tolist() == pytest.approx([4 - Z80 * sd, 4 - Z80 * sd * np.sqrt(2)])
     assert forecast.frame["yhat_upper"].tolist() == pytest.approx([4 + Z80 * sd, 4 + Z80 * sd * np.sqrt(2)])
     falling = _weekly([10.0, 1.0, 0.5])
-    counts = models.baseline_forecast("naive", falling, period="week", future=future, scale="count")
+    counts = baselines.baseline_forecast("naive", falling, period="week", future=future, scale="count")
     assert 0.5 - Z80 * np.sqrt((9**2 + 0.5**2) / 2) < 0
     assert counts.frame["yhat_lower"].tolist() == [0.0, 0.0]  # clipped: a count is never negative
 
@@ -114,12 +115,12 @@ def test_seasonal_naive_repeats_last_year_and_needs_more_than_a_year():
     values = np.arange(14, dtype=float) ** 2  # 14 months: 0, 1, 4, ..., 169
     history = pd.DataFrame({"ds": pd.date_range("2022-01-01", periods=14, freq="MS"), "y": values})
     future = pd.date_range("2023-03-01", periods=3, freq="MS")
-    forecast = models.baseline_forecast("seasonal_naive", history, period="month", future=future, scale="amount")
+    forecast = baselines.baseline_forecast("seasonal_naive", history, period="month", future=future, scale="amount")
     assert forecast.frame["yhat"].tolist() == [2.0**2, 3.0**2, 4.0**2]  # March, April, May of 2022
     year_on_year = np.sqrt(((12**2 - 0**2) ** 2 + (13**2 - 1**2) ** 2) / 2)
     assert forecast.frame["yhat_upper"].iloc[0] == pytest.approx(4 + Z80 * year_on_year)
     short = history.iloc[:12]
-    assert models.baseline_forecast("seasonal_naive", short, period="month", future=future, scale="amount") is None
+    assert baselines.baseline_forecast("seasonal_naive", short, period="month", future=future, scale="amount") is None
 
 
 def test_error_metrics_by_hand():
@@ -145,10 +146,51 @@ def test_origins_step_back_by_half_the_horizon():
 
 
 def test_logit_scale_round_trips_and_clips():
-    share = models.SCALES["share"]
+    share = series.SCALES["share"]
     values = np.array([0.0, 0.2, 0.5, 0.9, 1.0])
     assert share.inverse(share.forward(values)) == pytest.approx([0.001, 0.2, 0.5, 0.9, 0.999])
     assert share.clip(np.array([-0.1, 1.2])).tolist() == [0.0, 1.0]
+    with np.errstate(
+        over="raise"
+    ):  # far out on the logit scale the logistic function neither overflows nor leaves [0, 1]
+        assert share.inverse(np.array([-800.0, 0.0, 800.0])).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_registries_name_the_choices():
+    assert list(baselines.BASELINES) == ["naive", "seasonal_naive"]
+    assert list(backtest.ERROR_METRICS) == ["mae", "mape", "smape", "coverage"]
+    assert list(series.PERIOD_SPECS) == ["week", "month"]
+    with pytest.raises(DataError, match="baseline 'drift' is not one of naive, seasonal_naive"):
+        baselines.baseline_forecast("drift", _weekly([1.0, 2.0]), period="week", future=[], scale="count")
+    with pytest.raises(DataError, match="scale 'percent' is not one of share, count, amount"):
+        series.scale_spec("percent")
+
+
+def test_settings_are_a_hashable_cache_key():
+    assert models.Settings(yearly="off") == models.Settings(yearly="off")
+    assert hash(models.Settings(yearly="off")) == hash(models.Settings(yearly="off"))
+    assert models.Settings(yearly="off") != models.Settings()
+    with pytest.raises(DataError, match="yearly seasonality 'sometimes' is not one of auto, on, off"):
+        models.Settings(yearly="sometimes")
+
+
+def test_few_jobs_run_here_even_with_an_executor():
+    class Refusing(Executor):
+        def submit(self, *args, **kwargs):
+            raise AssertionError("a job was sent to the executor")
+
+    planned = models.plan(
+        _trend_and_season(30),
+        period="week",
+        future=pd.date_range("2023-07-31", periods=2, freq="W-MON"),
+        scale="count",
+        settings=models.Settings(),
+    )
+    assert parallel.PARALLEL_MIN_JOBS > 1
+    done = []
+    results = parallel.run_jobs([planned.job], executor=Refusing(), progress=lambda *step: done.append(step))
+    assert len(results) == 1 and len(results[0]) == 2
+    assert done == [(1, 1)]
 
 
 def test_holidays_move_to_the_start_of_their_period():
@@ -279,16 +321,19 @@ def test_retention_history_keeps_complete_periods_after_the_first_and_dates_them
 
 def test_cohort_forecasts_stay_in_range_and_parallel_fits_match_serial():
     table = _cohort_table()
-    serial = cohorts.forecast_cohort_retention(table, period="month", horizon=3, workers=1)
-    parallel = cohorts.forecast_cohort_retention(table, period="month", horizon=3, workers=2)
+    serial = cohorts.forecast_cohort_retention(table, period="month", horizon=3)
+    with parallel.process_pool(2) as pool:
+        side_by_side = cohorts.forecast_cohort_retention(table, period="month", horizon=3, executor=pool)
+        assert parallel.usable(pool)  # the caller's pool is left running for its next call
+    assert not parallel.usable(pool)
     values = serial.forecast[["yhat", "yhat_lower", "yhat_upper"]]
     assert (values.isna() | ((values >= 0) & (values <= 1))).all().all()
     assert serial.forecast["yhat"].notna().all()
     # One complete period says nothing about spread: only the cohort with a single point has no interval.
     no_interval = serial.forecast.loc[serial.forecast["yhat_lower"].isna(), "cohort"].unique().tolist()
     assert no_interval == [pd.Timestamp("2024-01-01")]
-    pd.testing.assert_frame_equal(serial.forecast, parallel.forecast)
-    pd.testing.assert_frame_equal(serial.next_cohort, parallel.next_cohort)
+    pd.testing.assert_frame_equal(serial.forecast, side_by_side.forecast)
+    pd.testing.assert_frame_equal(serial.next_cohort, side_by_side.next_cohort)
     # Cohort i (0 = Jan 2023) has 13 - i complete periods after its first: 13 cohorts have history,
     # and those with 10 or more (Jan..Apr 2023) get Prophet.
     models_used = serial.forecast.groupby("cohort")["model"].first()

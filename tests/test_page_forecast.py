@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 240
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "forecast.py"
 
 
 @pytest.fixture
 def page(sample_db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", sample_db)
-    return AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    return app_page("forecast.py", timeout=TIMEOUT)
 
 
 def _texts(at: AppTest) -> list[str]:

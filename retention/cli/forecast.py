@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 
 import pandas as pd
 
 from retention import warehouse
 from retention.cli._common import add_db_argument, write_table
-from retention.forecast import ACTIVITY_METRICS, PERIODS, Settings, forecast_activity
+from retention.forecast import ACTIVITY_METRICS, PERIOD_SPECS, YEARLY, Settings, forecast_activity
 from retention.forecast.cohorts import cohort_retention_forecast
-from retention.forecast.models import YEARLY
+from retention.forecast.parallel import process_pool
 
 COHORT_RETENTION = "cohort_retention"
 FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper"]
@@ -29,7 +30,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(parser)
     parser.add_argument("--metric", choices=[*ACTIVITY_METRICS, COHORT_RETENTION], default="active_customers")
-    parser.add_argument("--period", choices=list(PERIODS), default="week")
+    parser.add_argument("--period", choices=list(PERIOD_SPECS), default="week")
     parser.add_argument("--horizon", type=int, default=None, help="periods to forecast (default 12 weeks or 6 months)")
     parser.add_argument("--yearly", choices=YEARLY, default="auto", help="yearly seasonality (auto: with 2+ years)")
     parser.add_argument("--holidays", default=None, metavar="COUNTRY", help="add a country's holidays, e.g. UK or US")
@@ -50,9 +51,10 @@ def run(args: argparse.Namespace) -> int:
     con = warehouse.connect(args.db)
     try:
         if args.metric == COHORT_RETENTION:
-            result = cohort_retention_forecast(
-                con, period=args.period, horizon=horizon, settings=settings, workers=args.workers
-            )
+            with nullcontext() if args.workers == 1 else process_pool(args.workers) as pool:
+                result = cohort_retention_forecast(
+                    con, period=args.period, horizon=horizon, settings=settings, executor=pool
+                )
             frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
             table = frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]]
             messages, tested = result.messages, result.backtest

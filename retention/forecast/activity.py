@@ -9,12 +9,13 @@ import pandas as pd
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.forecast import backtest, models
+from retention.forecast import backtest, models, series
+from retention.registry import Registry
 
 
 @dataclass(frozen=True)
 class ActivityMetric:
-    """A forecastable activity series: its label, scale (see :mod:`retention.forecast.models`) and unit."""
+    """A forecastable activity series: its label, scale (see :mod:`retention.forecast.series`) and unit."""
 
     label: str
     scale: str
@@ -25,17 +26,17 @@ class ActivityMetric:
         return f"{backtest.number(value)} {self.unit}".strip()
 
 
-ACTIVITY_METRICS: dict[str, ActivityMetric] = {
-    "active_customers": ActivityMetric("Active customers", "count", "customers"),
-    "new_customers": ActivityMetric("New customers", "count", "customers"),
-    "returning_customers": ActivityMetric("Returning customers", "count", "customers"),
-    "revenue": ActivityMetric("Net revenue", "amount", ""),
-}
+ACTIVITY_METRICS: Registry[ActivityMetric] = Registry("metric")
+"""The columns of :func:`activity_table` that can be forecast, in the order the app lists them."""
+ACTIVITY_METRICS.add("active_customers", ActivityMetric("Active customers", "count", "customers"))
+ACTIVITY_METRICS.add("new_customers", ActivityMetric("New customers", "count", "customers"))
+ACTIVITY_METRICS.add("returning_customers", ActivityMetric("Returning customers", "count", "customers"))
+ACTIVITY_METRICS.add("revenue", ActivityMetric("Net revenue", "amount", ""))
 
 
 def metric_spec(metric: str) -> ActivityMetric:
     """The :class:`ActivityMetric` named ``metric``, or a :class:`DataError` listing the choices."""
-    return models.choose("metric", metric, ACTIVITY_METRICS)
+    return ACTIVITY_METRICS.get_or_raise(metric)
 
 
 def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> pd.DataFrame:
@@ -48,7 +49,7 @@ def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> p
     returns; the shop's currency) and ``complete`` (bool: the data covers the whole period).
     Periods without purchases are rows of zeros. Empty when there are no orders.
     """
-    models.period_spec(period)
+    series.period_spec(period)
     return warehouse.query(con, "forecast_activity", {"period": period})
 
 
@@ -69,14 +70,14 @@ class ActivityForecast:
     """An activity forecast.
 
     history: columns ``ds``, ``y``, ``complete`` (every period, the incomplete ones included
-    for display; only complete ones are fitted); forecast: see :class:`models.Forecast`;
+    for display; only complete ones are fitted); forecast: see :class:`series.Forecast`;
     backtest: see :class:`backtest.Backtest`.
     """
 
     metric: str
     period: str
     history: pd.DataFrame
-    forecast: models.Forecast
+    forecast: series.Forecast
     backtest: backtest.Backtest
 
     @property
@@ -84,9 +85,9 @@ class ActivityForecast:
         return self.forecast.messages
 
 
-def forecast_history(series: pd.DataFrame) -> pd.DataFrame:
-    """The complete periods of a series (columns ``ds``, ``y``) that a model is fitted on."""
-    return series.loc[series["complete"], ["ds", "y"]].reset_index(drop=True)
+def forecast_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """The complete periods of a series (columns ``ds``, ``y``, ``complete``) that a model is fitted on."""
+    return frame.loc[frame["complete"], ["ds", "y"]].reset_index(drop=True)
 
 
 def forecast_activity(
@@ -100,20 +101,43 @@ def forecast_activity(
 ) -> ActivityForecast:
     """Forecast one activity metric ``horizon`` periods past the last complete period, and backtest it.
 
+    Parameters
+    ----------
+    con
+        The warehouse.
+    metric
+        A name of :data:`ACTIVITY_METRICS`.
+    period
+        ``week`` or ``month``.
+    horizon
+        Periods to forecast, from 1 to ``MAX_HORIZON``; the backtest scores the same horizon where
+        history allows it.
+    settings
+        Prophet's options; None for the defaults.
+    folds
+        Backtest origins.
+
+    Returns
+    -------
+    ActivityForecast
+        ``history`` every period (the incomplete last one included), ``forecast`` one row per future
+        period in the metric's unit (customers: counts >= 0; revenue: unbounded), ``backtest`` Prophet
+        against the naive baselines.
+
     Raises
     ------
     DataError
         Unknown metric or period, a horizon out of range, or no complete period of history.
     """
     spec = metric_spec(metric)
-    models.check_horizon(horizon)
+    series.check_horizon(horizon)
     settings = settings or models.Settings()
-    series = activity_series(activity_table(con, period=period), metric)
-    history = forecast_history(series)
+    observed = activity_series(activity_table(con, period=period), metric)
+    history = forecast_history(observed)
     if history.empty:
         raise DataError(f"no complete {period} of purchases to forecast from: import more orders")
     forecast = models.forecast_series(history, period=period, horizon=horizon, scale=spec.scale, settings=settings)
     tested = backtest.backtest_series(
         history, period=period, horizon=horizon, scale=spec.scale, settings=settings, folds=folds, fmt=spec.describe
     )
-    return ActivityForecast(metric, period, series, forecast, tested)
+    return ActivityForecast(metric, period, observed, forecast, tested)

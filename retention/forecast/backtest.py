@@ -14,22 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retention.forecast import models
+from retention.forecast import baselines, models, parallel
+from retention.forecast.series import INTERVAL_WIDTH
+from retention.registry import Registry
 
 DEFAULT_FOLDS = 3
 
 ErrorMetric = Callable[[pd.DataFrame], float]
-ERROR_METRICS: dict[str, ErrorMetric] = {}
+ERROR_METRICS: Registry[ErrorMetric] = Registry("error metric")
 
 
 def error_metric(name: str) -> Callable[[ErrorMetric], ErrorMetric]:
     """Register ``fn(points) -> float`` scoring backtest points (columns ``actual``, ``yhat``, ``yhat_lower``, ``yhat_upper``)."""
-
-    def register(fn: ErrorMetric) -> ErrorMetric:
-        ERROR_METRICS[name] = fn
-        return fn
-
-    return register
+    return ERROR_METRICS.register(name)
 
 
 @error_metric("mae")
@@ -64,7 +61,7 @@ def coverage(points: pd.DataFrame) -> float:
     return float(inside.mean())
 
 
-MODEL_LABELS = {"prophet": "Prophet", **{name: label for name, (label, _) in models.BASELINES.items()}}
+MODEL_LABELS = {"prophet": "Prophet", **{name: entry.label for name, entry in baselines.BASELINES.items()}}
 
 
 def origins(points: int, horizon: int, *, folds: int = DEFAULT_FOLDS, min_train: int = models.MIN_POINTS) -> list[int]:
@@ -121,11 +118,11 @@ def score_folds(
     *,
     period: str,
     scale: str,
-    interval_width: float = models.INTERVAL_WIDTH,
+    interval_width: float = INTERVAL_WIDTH,
 ) -> pd.DataFrame:
     """Every model's forecast at every held-out point.
 
-    ``results`` are the :func:`models.run_jobs` results of the folds' Prophet jobs, in order.
+    ``results`` are the :func:`parallel.run_jobs` results of the folds' Prophet jobs, in order.
     Returns the folds' key columns and ``origin`` (first held-out period), ``ds``, ``step``
     (1 = the period right after the origin), ``model``, ``actual``, ``yhat``, ``yhat_lower``,
     ``yhat_upper``. A baseline that does not apply at every origin is left out.
@@ -134,8 +131,8 @@ def score_folds(
     skipped: set[str] = set()
     for fold, result in zip(folds, results, strict=True):
         forecasts = [models.finish_prophet(result, fold.plan.job, scale)]
-        for name in models.BASELINES:
-            forecast = models.baseline_forecast(
+        for name in baselines.BASELINES:
+            forecast = baselines.baseline_forecast(
                 name, fold.train, period=period, future=fold.test["ds"], scale=scale, interval_width=interval_width
             )
             if forecast is None:
@@ -282,5 +279,5 @@ def backtest_series(
     """Rolling-origin backtest of one series (columns ``ds``, ``y``; complete periods), Prophet against the baselines."""
     settings = settings or models.Settings()
     planned = plan_folds(history, period=period, horizon=horizon, scale=scale, settings=settings, folds=folds)
-    results = models.run_jobs([fold.plan.job for fold in planned], workers=1)
+    results = parallel.run_jobs([fold.plan.job for fold in planned])
     return finish(planned, results, period=period, scale=scale, settings=settings, fmt=fmt)

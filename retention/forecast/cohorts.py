@@ -14,12 +14,14 @@ retention is 1 by definition, and an incomplete cell is still filling up.
 
 Retention is modelled on the logit scale (see :mod:`retention.forecast.models`),
 so forecasts and intervals stay in [0, 1]. Every Prophet fit of one call (forecasts,
-next-cohort curve and the backtest folds) runs in one process pool.
+next-cohort curve and the backtest folds) goes to one executor, the caller's (see
+:mod:`retention.forecast.parallel`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import duckdb
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from retention.errors import DataError
-from retention.forecast import backtest, models
+from retention.forecast import backtest, baselines, models, parallel, series
 
 SCALE = "share"
 COHORT_FOLDS = 2
@@ -36,7 +38,7 @@ FORECAST_COLUMNS = ["cohort", "period", "ds", "yhat", "yhat_lower", "yhat_upper"
 
 def period_dates(cohorts: pd.Series | pd.DatetimeIndex, ages: np.ndarray, period: str) -> np.ndarray:
     """The start of period ``ages[i]`` of the cohort starting ``cohorts[i]`` (timestamps)."""
-    alias = models.period_spec(period).alias
+    alias = series.period_spec(period).alias
     starts = pd.PeriodIndex(pd.DatetimeIndex(cohorts), freq=alias)
     return (starts + np.asarray(ages, dtype=int)).to_timestamp().to_numpy()
 
@@ -100,7 +102,7 @@ class _Series:
 
 
 def _cohort_series(history: pd.DataFrame, cohorts: Sequence[pd.Timestamp], period: str, horizon: int) -> list[_Series]:
-    series = []
+    found = []
     for cohort in cohorts:
         cells = history[history["cohort"] == cohort]
         if cells.empty:
@@ -109,26 +111,26 @@ def _cohort_series(history: pd.DataFrame, cohorts: Sequence[pd.Timestamp], perio
         ages = np.arange(last + 1, last + horizon + 1)
         future = pd.DatetimeIndex(period_dates(pd.DatetimeIndex([cohort] * horizon), ages, period))
         frame = pd.DataFrame({"ds": cells["ds"].to_numpy(), "y": cells["retention"].to_numpy(dtype=float)})
-        series.append(_Series(cohort, frame, future, ages))
-    return series
+        found.append(_Series(cohort, frame, future, ages))
+    return found
 
 
 def _next_cohort_series(history: pd.DataFrame, next_start: pd.Timestamp, horizon: int) -> list[_Series]:
-    series = []
+    found = []
     for age in range(1, horizon + 1):
         cells = history[history["period"] == age]
         if cells.empty:
             break
         frame = pd.DataFrame({"ds": cells["cohort"].to_numpy(), "y": cells["retention"].to_numpy(dtype=float)})
-        series.append(_Series(next_start, frame, pd.DatetimeIndex([next_start]), np.array([age])))
-    return series
+        found.append(_Series(next_start, frame, pd.DatetimeIndex([next_start]), np.array([age])))
+    return found
 
 
 def _finish(
     item: _Series, planned: models.Plan, result: pd.DataFrame | None, period: str, width: float
 ) -> pd.DataFrame:
     if planned.job is None:
-        done = models.baseline_forecast(
+        done = baselines.baseline_forecast(
             "naive", item.history, period=period, future=item.future, scale=SCALE, interval_width=width
         )
     else:
@@ -147,7 +149,7 @@ def forecast_cohort_retention(
     settings: models.Settings | None = None,
     cohorts: Sequence[pd.Timestamp] | None = None,
     folds: int = COHORT_FOLDS,
-    workers: int | None = None,
+    executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CohortForecast:
     """Forecast retention of existing cohorts and of the next cohort from a cohort table.
@@ -164,8 +166,9 @@ def forecast_cohort_retention(
         Cohort starts to forecast; None for every cohort with a complete period 1.
     folds
         Backtest origins per cohort (0 skips the backtest).
-    workers
-        Worker processes for the Prophet fits; None for one per CPU core, 1 for none.
+    executor
+        Where the Prophet fits run (see :func:`parallel.run_jobs`): None for this process, one after
+        the other; a :func:`parallel.process_pool` to fit side by side. It is left running.
     progress
         Called as ``progress(done, total)`` after each Prophet fit.
 
@@ -176,7 +179,7 @@ def forecast_cohort_retention(
         ``messages`` says how many.
     """
     settings = settings or models.Settings()
-    models.check_horizon(horizon)
+    series.check_horizon(horizon)
     history = retention_history(table, period=period)
     if history.empty:
         raise DataError("no cohort has a complete period after its first: there is no retention history to forecast")
@@ -207,7 +210,7 @@ def forecast_cohort_retention(
                 key={"cohort": item.cohort},
             )
     jobs = [planned.job for planned in plans if planned.job is not None] + [fold.plan.job for fold in fold_plans]
-    results = iter(models.run_jobs(jobs, workers=workers, progress=progress))
+    results = iter(parallel.run_jobs(jobs, executor=executor, progress=progress))
 
     frames = []
     for item, planned in zip(existing + upcoming, plans, strict=True):
@@ -244,13 +247,13 @@ def cohort_retention_forecast(
     settings: models.Settings | None = None,
     cohorts: Sequence[pd.Timestamp] | None = None,
     folds: int = COHORT_FOLDS,
-    workers: int | None = None,
+    executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CohortForecast:
     """:func:`forecast_cohort_retention` of the warehouse's first-purchase cohorts (purchase retention, n-day)."""
     from retention.cohorts import cohort_table
 
-    models.period_spec(period)
+    series.period_spec(period)
     table = cohort_table(con, period=period)
     return forecast_cohort_retention(
         table,
@@ -259,6 +262,6 @@ def cohort_retention_forecast(
         settings=settings,
         cohorts=cohorts,
         folds=folds,
-        workers=workers,
+        executor=executor,
         progress=progress,
     )

@@ -1,5 +1,6 @@
 -- Customer activity per period, one row per period from the first to the last period with an
--- order line; periods without purchases are zeros. $period is 'week' (starting Monday) or 'month'.
+-- order line; periods without purchases are zeros. See retention.forecast.activity.activity_table.
+-- $period: VARCHAR, 'week' (weeks start on Monday) | 'month'
 -- A purchase is an order line with quantity > 0; revenue is net of returns (every line counts).
 -- active_customers: customers with a purchase in the period; new_customers: whose first purchase
 -- ever falls in it; returning_customers: active customers who had purchased in an earlier period.

@@ -1,13 +1,18 @@
-"""Cached forecasts for the Forecast page, keyed on (warehouse path, data version, settings)."""
+"""Cached forecasts for the Forecast page, keyed on (warehouse path, data version, query, settings).
+
+The model options arrive as one frozen :class:`models.Settings`, which is part of the cache key.
+Cohort forecasts fit in one pool of worker processes kept for the whole server.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import streamlit as st
 
-from retention.forecast import activity, backtest, cohorts, models
+from retention.forecast import activity, backtest, cohorts, models, parallel
 from retention.ui.common import cursor
 
 
@@ -46,17 +51,9 @@ def next_cohort_columns(period: str) -> dict:
 
 @st.cache_data(show_spinner="Fitting Prophet and backtesting it…")
 def activity_forecast(
-    path: str,
-    version: str,
-    *,
-    metric: str,
-    period: str,
-    horizon: int,
-    yearly: str,
-    holidays: str | None,
-    changepoint_prior: float,
+    path: str, version: str, *, metric: str, period: str, horizon: int, settings: models.Settings
 ) -> activity.ActivityForecast:
-    settings = models.Settings(yearly=yearly, holidays=holidays, changepoint_prior_scale=changepoint_prior)
+    """One activity metric's forecast and backtest (see :func:`activity.forecast_activity`)."""
     with cursor() as con:
         return activity.forecast_activity(con, metric=metric, period=period, horizon=horizon, settings=settings)
 
@@ -70,6 +67,19 @@ def cohort_history(path: str, version: str, *, period: str) -> pd.DataFrame:
         return cohorts.retention_history(cohort_table(con, period=period), period=period)
 
 
+def _release_pool(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@st.cache_resource(show_spinner=False, validate=parallel.usable, on_release=_release_pool)
+def _process_pool() -> ProcessPoolExecutor:
+    """One pool of worker processes for the whole server (one per CPU core; starting them costs seconds).
+
+    A pool that a dead worker broke fails validation and is replaced on the next call.
+    """
+    return parallel.process_pool()
+
+
 @st.cache_data(show_spinner=False)
 def _cohort_forecast(
     path: str,
@@ -78,27 +88,47 @@ def _cohort_forecast(
     period: str,
     horizon: int,
     cohort_starts: tuple[pd.Timestamp, ...],
-    yearly: str,
-    holidays: str | None,
-    changepoint_prior: float,
+    settings: models.Settings,
     _progress: Callable[[int, int], None] | None = None,
 ) -> cohorts.CohortForecast:
-    settings = models.Settings(yearly=yearly, holidays=holidays, changepoint_prior_scale=changepoint_prior)
     with cursor() as con:
         return cohorts.cohort_retention_forecast(
-            con, period=period, horizon=horizon, settings=settings, cohorts=list(cohort_starts), progress=_progress
+            con,
+            period=period,
+            horizon=horizon,
+            settings=settings,
+            cohorts=list(cohort_starts),
+            executor=_process_pool(),
+            progress=_progress,
         )
 
 
-def cohort_forecast(path: str, version: str, **settings) -> cohorts.CohortForecast:
-    """Cohort retention forecasts with a progress bar while the Prophet fits run (none when cached)."""
+def cohort_forecast(
+    path: str,
+    version: str,
+    *,
+    period: str,
+    horizon: int,
+    cohort_starts: tuple[pd.Timestamp, ...],
+    settings: models.Settings,
+) -> cohorts.CohortForecast:
+    """Cohort retention forecasts (see :func:`cohorts.cohort_retention_forecast`), fitted in the server's worker
+    processes, with a progress bar while the Prophet fits run (none when cached)."""
     bar = st.empty()
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"Fitted {done} of {total} Prophet models (forecasts and backtest)")
 
     try:
-        return _cohort_forecast(path, version, **settings, _progress=progress)
+        return _cohort_forecast(
+            path,
+            version,
+            period=period,
+            horizon=horizon,
+            cohort_starts=cohort_starts,
+            settings=settings,
+            _progress=progress,
+        )
     finally:
         bar.empty()
 
