@@ -6,19 +6,17 @@ from retention import ingest, schema
 from retention.ui import common
 from retention.ui import data as ui
 
-common.page_header(
-    "Data",
-    "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
-)
 
-st.subheader("Import a file")
-uploaded = st.file_uploader(
-    "CSV, CSV.gz or Parquet file",
-    type=ui.UPLOAD_TYPES,
-    key="data_file",
-    help="Files too big to upload: `python -m retention import TABLE FILE` reads them from disk.",
-)
-if uploaded is not None:
+def import_section() -> None:
+    """Upload, preview, column mapping and the import; a file that cannot be read shows why and ends here."""
+    uploaded = st.file_uploader(
+        "CSV, CSV.gz or Parquet file",
+        type=ui.UPLOAD_TYPES,
+        key="data_file",
+        help="Files too big to upload: `python -m retention import TABLE FILE` reads them from disk.",
+    )
+    if uploaded is None:
+        return
     path = ui.saved_upload(uploaded)
     left, middle, right = st.columns(3)
     table = left.selectbox("Table", schema.IMPORTABLE_TABLES, index=schema.IMPORTABLE_TABLES.index(schema.ORDERS))
@@ -28,9 +26,12 @@ if uploaded is not None:
         placeholder="ISO 8601",
         help="strptime codes such as %m/%d/%Y %H:%M. All-digit values are read as Unix epoch seconds.",
     )
-    with common.show_errors():
-        file_columns = ui.columns(str(path), sep, uploaded.file_id)
-        head = ui.preview(str(path), sep, uploaded.file_id)
+    file_columns = common.attempt(ui.columns, str(path), sep, uploaded.file_id)
+    if file_columns is None:
+        return
+    head = common.attempt(ui.preview, str(path), sep, uploaded.file_id)
+    if head is None:
+        return
     st.caption(f"First {len(head)} rows of {uploaded.name}, as text")
     st.dataframe(head, hide_index=True)
 
@@ -54,7 +55,8 @@ if uploaded is not None:
     )
     if st.button("Import", type="primary", disabled=bool(missing), icon=":material/upload:"):
         with st.spinner(f"Importing {uploaded.name} into {table}…"):
-            result, error = ui.run_import(
+            result = common.attempt(
+                ui.run_import,
                 table,
                 path,
                 mapping=mapping,
@@ -64,13 +66,15 @@ if uploaded is not None:
                 source_name=uploaded.name,
             )
         st.session_state["data_result"] = result
-        if error:
-            st.error(error)
-        else:
+        if result is not None:
             st.rerun()  # the sidebar's date range and every page read the new data
 
-result = st.session_state.get("data_result")
-if result is not None:
+
+def result_section() -> None:
+    """What the last import did, with its rejected rows to download."""
+    result = st.session_state.get("data_result")
+    if result is None:
+        return
     st.subheader(f"Imported {result.source_name} into {result.table}")
     tiles = st.columns(4)
     tiles[0].metric("Rows read", f"{result.rows_read:,}")
@@ -83,29 +87,51 @@ if result is not None:
         st.caption(f"Replaced the rows of batch {', '.join(map(str, result.replaced_batches))}.")
     if result.rows_loaded == 0:
         st.error("No row could be loaded; the reasons are below.")
-    if not result.rejects_by_reason.empty:
-        st.markdown("**Rejected rows by reason**")
-        st.dataframe(result.rejects_by_reason, hide_index=True, column_config=ui.REJECT_COLUMNS)
-        buttons = st.columns(2)
-        with buttons[0]:
+    if result.rejects_by_reason.empty:
+        return
+    st.markdown("**Rejected rows by reason**")
+    st.dataframe(result.rejects_by_reason, hide_index=True, column_config=ui.REJECT_COLUMNS)
+    buttons = st.columns(2)
+    with buttons[0]:
+        common.download_csv(
+            result.rejects_by_reason, f"rejects_summary_batch_{result.batch_id}.csv", "Download the summary"
+        )
+    with buttons[1]:
+        rows = common.attempt(ui.reject_rows, result.batch_id)
+        if rows is not None:
             common.download_csv(
-                result.rejects_by_reason, f"rejects_summary_batch_{result.batch_id}.csv", "Download the summary"
-            )
-        with buttons[1], common.show_errors():
-            common.download_csv(
-                ui.reject_rows(result.batch_id),
+                rows,
                 f"rejects_batch_{result.batch_id}.csv",
                 f"Download the rejected rows (up to {ui.REJECT_ROWS_DOWNLOAD:,})",
             )
 
-st.subheader("Warehouse")
-with common.show_errors():
-    db_path, version = common.db_path(), common.data_version()
-    summary = ui.table_summary(db_path, version)
-    batches = ui.recent_batches(db_path, version)
-st.dataframe(summary, hide_index=True, column_config=ui.SUMMARY_COLUMNS, placeholder="–")
-st.markdown("**Recent imports**")
-if batches.empty:
-    st.info("Nothing imported yet.")
-else:
-    st.dataframe(batches, hide_index=True, column_config=ui.BATCH_COLUMNS)
+
+def warehouse_section() -> None:
+    """The warehouse's tables and its recent imports."""
+    st.subheader("Warehouse")
+    db_path = common.db_path()
+    version = common.attempt(common.data_version)
+    if version is None:
+        return
+    summary = common.attempt(ui.table_summary, db_path, version)
+    if summary is None:
+        return
+    st.dataframe(summary, hide_index=True, column_config=ui.SUMMARY_COLUMNS, placeholder="–")
+    st.markdown("**Recent imports**")
+    batches = common.attempt(ui.recent_batches, db_path, version)
+    if batches is None:
+        return
+    if batches.empty:
+        st.info("Nothing imported yet.")
+    else:
+        st.dataframe(batches, hide_index=True, column_config=ui.BATCH_COLUMNS)
+
+
+common.page_header(
+    "Data",
+    "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
+)
+st.subheader("Import a file")
+import_section()
+result_section()
+warehouse_section()

@@ -198,24 +198,24 @@ def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
 
 
 def _reader(path: str | Path, sep: str | None) -> tuple[str, dict[str, object], int]:
-    """The table function call that reads ``path``, its bound parameters, and the number of its first data row."""
+    """How to read ``path``: the named reader part (``ingest_read_*.sql``), its parameters, and the number
+    of the file's first data row (the header of a CSV is row 1, so its first data row is row 2)."""
     fmt = file_format(path)
     params: dict[str, object] = {"path": str(path)}
     if fmt == "parquet":
-        return "read_parquet($path)", params, 1
-    # The header is always the first line: DuckDB's sniffer may otherwise skip lines it finds odd.
-    options = ["all_varchar = true", "header = true", "skip = 0", "compression = $compression"]
+        return "ingest_read_parquet", params, 1
     params["compression"] = "gzip" if fmt == "csv.gz" else "none"
     if sep:
-        options.append("sep = $sep")
         params["sep"] = sep
-    # The header is row 1, so the first data row is row 2.
-    return f"read_csv($path, {', '.join(options)})", params, 2
+        return "ingest_read_csv_sep", params, 2
+    return "ingest_read_csv", params, 2
 
 
-def _run_reader(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object], path: str | Path):
+@contextlib.contextmanager
+def _reading(path: str | Path) -> Iterator[None]:
+    """Run the block that reads ``path``, turning DuckDB's complaints about the file into a DataError."""
     try:
-        return con.execute(sql, params)
+        yield
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
         hint = ""
         if "sniffing" in str(exc) or "Expected Number of Columns" in str(exc):
@@ -228,20 +228,19 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _scratch() -> duckdb.DuckDBPyConnection:
-    # Reading a file needs no warehouse: an in-memory DuckDB is enough for columns and previews.
-    return duckdb.connect()
-
-
 def file_columns(
     path: str | Path, sep: str | None = None, *, con: duckdb.DuckDBPyConnection | None = None
 ) -> list[str]:
-    """The file's column names, in file order (for CSV, its header row)."""
+    """The file's column names, in file order (for CSV, its header row).
+
+    ``con`` is any DuckDB connection to read through; without one, a scratch in-memory DuckDB is used.
+    """
     reader, params, _ = _reader(path, sep)
     own = con is None
-    con = con or _scratch()
+    con = con or warehouse.scratch()
     try:
-        rows = _run_reader(con, f"DESCRIBE SELECT * FROM {reader}", params, path).fetchall()
+        with _reading(path):
+            rows = warehouse.execute(con, "ingest_file_columns", params, parts={"reader": reader}).fetchall()
     finally:
         if own:
             con.close()
@@ -257,9 +256,10 @@ def file_columns(
 def preview(path: str | Path, sep: str | None = None, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` data rows of the file, CSV values as text (nothing is typed or checked)."""
     reader, params, _ = _reader(path, sep)
-    con = _scratch()
+    con = warehouse.scratch()
     try:
-        return _run_reader(con, f"SELECT * FROM {reader} LIMIT $rows", {**params, "rows": int(rows)}, path).df()
+        with _reading(path):
+            return warehouse.query(con, "ingest_preview", {**params, "rows": int(rows)}, parts={"reader": reader})
     finally:
         con.close()
 
@@ -377,16 +377,25 @@ def resolve_mapping(
 
 
 def _quote(identifier: str) -> str:
+    """``identifier`` as a DuckDB quoted identifier: in double quotes, a double quote in it doubled."""
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _source_sql(reader: str, table: str, resolved: Mapping[str, str], columns: Sequence[str]) -> str:
-    """The select that feeds ``ingest_stage_<table>.sql``: canonical columns as text.
+def _stage_statement(table: str, reader: str, resolved: Mapping[str, str], columns: Sequence[str]) -> str:
+    """The statement that fills the stage: ``ingest_stage_<table>.sql`` reading the file through ``reader``.
 
-    The only identifiers put into the SQL are canonical names from the schema and file column
-    names that :func:`resolve_mapping` found in the file's own header. Rows are not numbered
-    here: a window function (``row_number() OVER ()``) would make the whole scan single-threaded.
-    The stage keeps the scan's order instead, so a row's rowid there is its place in the file.
+    Its ``{source}`` is the select that renames the file's mapped columns to canonical ones, as
+    text. This is the one statement that is not a named file alone, because it names the file's
+    own columns: they are known only once the file's header is read, and they are any text a
+    user wrote ("Customer ID", "Invoice Date"), so they cannot be runner ``names=`` slots, which
+    take only the warehouse's own identifiers. Every file column name put here is one that
+    :func:`resolve_mapping` found in the file's header, and it is quoted (:func:`_quote`); the
+    canonical names come from the schema; every value (the path, the separator, the timestamp
+    layout, the defaults) stays a bound parameter of the reader part and the stage file.
+
+    Rows are not numbered here: a window function (``row_number() OVER ()``) would make the whole
+    scan single-threaded. The stage keeps the scan's order instead, so a row's rowid there is its
+    place in the file.
     """
     alias = "ingest_file"
     while alias in {column.lower() for column in columns}:
@@ -401,22 +410,14 @@ def _source_sql(reader: str, table: str, resolved: Mapping[str, str], columns: S
                 raise DataError(f"no column {source!r} in the file")
             select.append(f"CAST({alias}.{_quote(source)} AS VARCHAR) AS {target}")
     select.append(f"{alias} AS source_row")
-    return f"SELECT {', '.join(select)} FROM {reader} AS {alias}"
+    file_rows = f"SELECT {', '.join(select)} FROM\n{warehouse.statement(reader)}\nAS {alias}"
+    slot = "FROM ({source})"  # once in every ingest_stage_<table>.sql
+    return warehouse.statement(f"ingest_stage_{table}").replace(slot, f"FROM ({file_rows})")
 
 
-def _used(sql: str, params: Mapping[str, object]) -> dict[str, object]:
-    """The parameters that ``sql`` refers to (DuckDB refuses unused named parameters)."""
-    return {key: value for key, value in params.items() if re.search(rf"\${key}\b", sql)}
-
-
-def _sql(name: str, **identifiers: str) -> str:
-    """A named SQL file with its ``{placeholders}`` filled; table names must be canonical."""
-    text = warehouse.sql_text(name)
-    for key, value in identifiers.items():
-        if key == "table" and value not in schema.CANONICAL_COLUMNS:
-            raise DataError(f"{value!r} is not a canonical table")
-        text = text.replace("{" + key + "}", value)
-    return text
+def _fill_stage(con: duckdb.DuckDBPyConnection, statement: str, params: Mapping[str, object]) -> None:
+    """Run the statement of :func:`_stage_statement`, binding the parameters it uses (the others are dropped)."""
+    con.execute(statement, warehouse.bound(statement, params))
 
 
 # --- import --------------------------------------------------------------------------------
@@ -427,14 +428,14 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
     They are TEMP macros: visible to ``con`` only, until it closes.
     """
-    con.execute(warehouse.sql_text("ingest_macros"))
+    warehouse.execute(con, "ingest_macros")
 
 
 def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> None:
     if ts_format is None:
         return
     try:
-        con.execute("SELECT try_strptime('', $fmt)", {"fmt": ts_format})
+        warehouse.execute(con, "ingest_check_ts_format", {"ts_format": ts_format})
     except duckdb.Error as exc:
         raise DataError(f"--ts-format {ts_format!r} is not a strptime layout: {_first_line(exc)}") from exc
 
@@ -459,12 +460,6 @@ def _refuse_reimport(
     return tuple(int(b) for b in earlier["batch_id"])
 
 
-_SET_INSERTION_ORDER = {
-    True: "SET SESSION preserve_insertion_order = true",
-    False: "SET SESSION preserve_insertion_order = false",
-}
-
-
 @contextlib.contextmanager
 def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator[None]:
     """Run the block with DuckDB's ``preserve_insertion_order`` set to ``preserve``, on this connection only.
@@ -477,12 +472,12 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
     when the block fails. Around a transaction, put this outside it: a SET cannot run in a
     transaction aborted by a failed statement, and ROLLBACK does not undo one.
     """
-    previous = bool(con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0])
-    con.execute(_SET_INSERTION_ORDER[preserve])
+    previous = bool(warehouse.execute(con, "ingest_insertion_order").fetchone()[0])
+    warehouse.execute(con, "ingest_set_insertion_order", {"preserve": preserve})
     try:
         yield
     finally:
-        con.execute(_SET_INSERTION_ORDER[previous])
+        warehouse.execute(con, "ingest_set_insertion_order", {"preserve": previous})
 
 
 def import_file(
@@ -540,8 +535,7 @@ def import_file(
     resolved = resolve_mapping(table, columns, mapping)
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
-    stage_file = f"ingest_stage_{table}"  # one named SQL file per importable table
-    stage_sql = _sql(stage_file, source=_source_sql(reader, table, resolved, columns))
+    stage_sql = _stage_statement(table, reader, resolved, columns)
     stage_params = {**reader_params, "ts_format": ts_format}
     if table == schema.ORDERS:
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
@@ -550,13 +544,13 @@ def import_file(
 
     _refuse_reimport(con, table, sha256, source_name, replace)  # early, before the file is read
     install_macros(con)
-    con.execute("DROP TABLE IF EXISTS temp.ingest_stage")
+    warehouse.execute(con, "ingest_drop_stage")
     try:
         # The stage is a TEMP table of this connection, made outside the transaction: it changes
         # nothing in the warehouse, and rows appended outside a transaction get rowids 0, 1, ...
         # in the scan's order when insertion order is preserved, which numbers them.
-        with _insertion_order(con, True):
-            _run_reader(con, stage_sql, _used(stage_sql, stage_params), path)
+        with _insertion_order(con, True), _reading(path):
+            _fill_stage(con, stage_sql, stage_params)
         counts = warehouse.query(con, "ingest_counts")
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
@@ -567,8 +561,8 @@ def import_file(
             noting = tracked and rollups.track_changes(con)
             if replaced:
                 if noting:
-                    con.execute(_sql("ingest_touched_rows", table=table), {"batch_ids": list(replaced)})
-                con.execute(_sql("ingest_delete_rows", table=table), {"batch_ids": list(replaced)})
+                    warehouse.execute(con, "ingest_touched_rows", {"batch_ids": list(replaced)}, names={"table": table})
+                warehouse.execute(con, "ingest_delete_rows", {"batch_ids": list(replaced)}, names={"table": table})
                 warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
                 warehouse.execute(con, "ingest_forget_batches", {"batch_ids": list(replaced)})
             batch_id = warehouse.new_batch_id(con)
@@ -593,7 +587,7 @@ def import_file(
             if tracked:
                 rollups.refresh_changed(con)
     finally:
-        con.execute("DROP TABLE IF EXISTS temp.ingest_stage")
+        warehouse.execute(con, "ingest_drop_stage")
     return ImportResult(
         batch_id=int(batch_id),
         table=table,

@@ -79,6 +79,14 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> 
     return con
 
 
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with no warehouse behind it, for reading a file's columns or first rows.
+
+    The caller closes it; nothing written to it outlives the connection.
+    """
+    return duckdb.connect()
+
+
 def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     """The migration versions already applied to the warehouse (empty for a new file)."""
     exists = con.execute(

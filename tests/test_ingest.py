@@ -105,6 +105,26 @@ def test_parse_ts(raw, fmt, expected):
 # --- good files ----------------------------------------------------------------------------
 
 
+def test_file_column_names_are_quoted_never_run(con, tmp_path):
+    # A header is any text a user wrote: quotes, semicolons and SQL in it stay a column name.
+    user = 'Customer "ID"; DROP TABLE orders; --'
+    text = f'order_id,"{user.replace(chr(34), 2 * chr(34))}",ts\no1,u1,2024-01-05 10:00\n'
+    path = write(tmp_path, "odd_header.csv", text)
+    assert ingest.file_columns(path) == ["order_id", user, "ts"]
+    result = ingest.import_file(con, "orders", path, mapping={"user_id": user})
+    assert (result.rows_read, result.rows_loaded) == (1, 1)
+    assert con.execute("SELECT order_id, user_id FROM orders").fetchall() == [("o1", "u1")]
+
+
+def test_file_columns_and_preview_need_no_warehouse(tmp_path):
+    path = write(tmp_path, "orders.csv", ORDERS_CSV)
+    columns = ingest.file_columns(path)
+    head = ingest.preview(path, rows=2)
+    assert list(head.columns) == columns
+    assert len(head) == 2
+    assert head.iloc[0].map(type).eq(str).all()  # CSV values as text
+
+
 def test_good_orders_file_is_loaded_with_defaults(con, tmp_path):
     path = write(tmp_path, "orders.csv", ORDERS_CSV)
     result = ingest.import_file(con, "orders", path)

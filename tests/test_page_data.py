@@ -7,11 +7,12 @@ from pathlib import Path
 import online_retail
 import pandas as pd
 import pytest
+from conftest import app_page
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from retention import warehouse
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "data.py")
 RETAIL_SLICE = online_retail.SLICE
 
 
@@ -23,8 +24,25 @@ def empty_db(tmp_path, monkeypatch) -> str:
     return str(path)
 
 
+@pytest.fixture
+def clicks_survive(monkeypatch) -> None:
+    """Keep Streamlit's legacy pages-folder flag off in every run, as a server has it after its first request.
+
+    AppTest resets the flag before each run, so each run of app.py starts as a deep link would, and
+    ``common.page_header`` reruns it once through the router; a button's click does not survive that
+    rerun. Tests that click a button need the flag off.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = app_page("data.py", timeout=60).run()
     assert not at.exception, [element.value for element in at.exception]
     return at
 
@@ -48,7 +66,7 @@ def test_page_lists_the_warehouse_tables(empty_db):
     assert any("Nothing imported yet" in info.value for info in at.info)
 
 
-def test_upload_map_and_import_online_retail(empty_db):
+def test_upload_map_and_import_online_retail(empty_db, clicks_survive):
     at = upload(run_page(), RETAIL_SLICE)
     preview = frames(at)[0]
     assert list(preview.columns[:2]) == ["InvoiceNo", "StockCode"] and len(preview) == 20
@@ -91,3 +109,16 @@ def test_an_unmapped_required_column_disables_import(empty_db):
     # Ratings need a rating column that the file does not have: a warning, and no import.
     assert any("rating" in warning.value for warning in at.warning)
     assert at.button[0].disabled
+
+
+def test_an_unreadable_file_shows_why_and_the_warehouse_still_shows(empty_db, tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really a parquet file")
+    at = run_page()
+    at.file_uploader[0].upload(broken.name, broken.read_bytes(), "application/octet-stream").run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert any("Cannot read 'broken.parquet'" in error.value for error in at.error)
+    assert not at.button  # no mapping and no import for a file that cannot be read
+    summary = frames(at)[0]  # the page goes on below the error
+    assert summary["table"].tolist() == ["users", "products", "orders", "events", "ratings"]
+    assert any("Nothing imported yet" in info.value for info in at.info)

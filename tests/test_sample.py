@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 import pytest
 
-from retention import sample, schema, warehouse
+from retention import bootstrap, sample, schema, warehouse
 from retention.cli import main
 from retention.errors import DataError
 
@@ -364,6 +364,33 @@ def test_load_frames_fills_optional_columns_and_names_missing_required_ones(tmp_
     finally:
         con.close()
     assert row == (None, 1.0, 0.0, 0.0)
+
+
+def test_load_frames_matches_columns_by_name_whatever_their_order(tmp_path):
+    orders = pd.DataFrame(
+        {
+            "discount": [0.1],
+            "ts": [pd.Timestamp("2025-01-01 10:00")],
+            "unit_price": [2.5],
+            "user_id": ["a"],
+            "order_id": ["1"],
+            "note": ["not a canonical column: left out"],
+        }
+    )
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        bootstrap.load_frames(con, {"orders": orders}, source="shuffled")
+        row = con.execute("SELECT order_id, user_id, ts, quantity, unit_price, discount FROM orders").fetchone()
+    finally:
+        con.close()
+    assert row == ("1", "a", pd.Timestamp("2025-01-01 10:00").to_pydatetime(), 1.0, 2.5, 0.1)
+
+
+def test_sample_keeps_the_loading_functions_of_the_bootstrap():
+    # The simulator and the warehouse bootstrap are separate modules; `sample.<loader>` still works.
+    for name in ("load_frames", "build_warehouse", "ensure_default_warehouse", "read_parquet", "write_parquet"):
+        assert getattr(sample, name) is getattr(bootstrap, name)
+    assert sample.SAMPLE_DIR == bootstrap.SAMPLE_DIR
 
 
 def test_default_db_is_the_committed_sample(default_db):

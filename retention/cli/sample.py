@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from retention import sample, schema, warehouse
+from retention import bootstrap, sample, schema, warehouse
 from retention.cli._common import add_db_argument
 from retention.errors import DataError
 
@@ -73,7 +73,7 @@ def run_sample(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.export_dir:
         frames = _generate(params)
-        written = sample.write_parquet(frames, args.export_dir)
+        written = bootstrap.write_parquet(frames, args.export_dir)
         print(f"wrote {len(written)} parquet files to {args.export_dir} ({source})")
         _print_counts(frames)
     else:
@@ -87,7 +87,7 @@ def run_sample(args: argparse.Namespace) -> int:
                     "into an empty warehouse (pass a new --db file, or --export-dir to write parquet instead)"
                 )
             frames = _generate(params)
-            sample.load_frames(con, frames, source=source)
+            bootstrap.load_frames(con, frames, source=source)
         finally:
             con.close()
         print(f"loaded the synthetic shop into {path} ({source})")
@@ -109,6 +109,6 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"warehouse {path} already exists; nothing built")
         return 0
     started = time.perf_counter()
-    sample.build_warehouse(path)
-    print(f"built warehouse {path} from {sample.SAMPLE_DIR.name}/ in {time.perf_counter() - started:.1f} s")
+    bootstrap.build_warehouse(path)
+    print(f"built warehouse {path} from {bootstrap.SAMPLE_DIR.name}/ in {time.perf_counter() - started:.1f} s")
     return 0

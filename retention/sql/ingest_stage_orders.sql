@@ -1,8 +1,11 @@
 -- Check and type the order lines of a file into the temp table ingest_stage.
--- The source select put in FROM has the file's mapped columns as text, named canonically (NULL
--- when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects). reason is
--- NULL for a loadable row, else its first problem. The stage keeps the file's order, so a row's
--- number in the file is its rowid plus the number of the first data row (see ingest_rejects.sql).
+-- The source slot in FROM is the select of the file's mapped columns as text, named canonically
+-- (NULL when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects); it is
+-- not a runner slot: retention.ingest._stage_statement fills it, as it names the file's own columns.
+-- $ts_format: VARCHAR, a strptime layout, or NULL for ISO 8601. $default_quantity, $default_unit_price,
+-- $default_discount: DOUBLE, from schema.COLUMN_DEFAULTS. The reader part's parameters ($path, ...).
+-- reason is NULL for a loadable row, else its first problem. The stage keeps the file's order, so a
+-- row's number in the file is its rowid plus the number of the first data row (see ingest_rejects.sql).
 -- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
 -- Checks test the cheap typed value first so that the text is looked at again only on failure.
 CREATE TEMP TABLE ingest_stage AS

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from retention import export, sample, warehouse
+from retention import bootstrap, export, warehouse
 from retention.errors import RetentionError
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ def db_path() -> str:
 @st.cache_resource(show_spinner="Opening the warehouse…")
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     """One connection per warehouse file for the whole server; the sample warehouse is built if the file is missing."""
-    sample.ensure_default_warehouse(path)
+    bootstrap.ensure_default_warehouse(path)
     return warehouse.connect(path)
 
 

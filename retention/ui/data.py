@@ -14,8 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import ingest, schema, warehouse
-from retention.errors import RetentionError
-from retention.ui.common import cursor, readable
+from retention.ui.common import cursor
 
 NONE = "(none)"
 SUMMARY_COLUMNS = {
@@ -99,19 +98,16 @@ def recent_batches(path: str, version: str, limit: int = 20) -> pd.DataFrame:
         return ingest.recent_batches(con, limit)
 
 
-def run_import(table: str, path: Path, **options) -> tuple[ingest.ImportResult | None, str | None]:
-    """Import on a cursor of the app's connection and clear every cached result.
+def run_import(table: str, path: Path, **options) -> ingest.ImportResult:
+    """Import on a cursor of the app's connection, then clear every cached result.
 
-    Returns ``(result, None)``, or ``(None, message)`` when the import was refused or failed
-    (nothing was written then), so that the page can show the message and go on.
+    Raises the import's :class:`~retention.errors.RetentionError` when it is refused or fails (nothing was
+    written then); the page calls it through :func:`retention.ui.common.attempt`, which shows the message.
     """
-    try:
-        with cursor() as con:
-            result = ingest.import_file(con, table, path, **options)
-    except RetentionError as exc:
-        return None, readable(str(exc))
+    with cursor() as con:
+        result = ingest.import_file(con, table, path, **options)
     st.cache_data.clear()
-    return result, None
+    return result
 
 
 def reject_rows(batch_id: int) -> pd.DataFrame:

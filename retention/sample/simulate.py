@@ -19,26 +19,22 @@ over users; the only Python loops run over weeks, categories and promotions):
   and stop ordering for good.
 
 The output is deterministic: the same arguments give equal frames. ``sample_data/``
-holds the export for :data:`SAMPLE_PARAMS`; its README documents the model.
+holds the export for :data:`SAMPLE_PARAMS`; its README documents the model. The words that
+name products live in :mod:`retention.sample.words`; writing frames to Parquet and loading
+them into a warehouse is :mod:`retention.bootstrap`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import rollups, schema, warehouse
-from retention.errors import DataError
+from retention import schema
+from retention.bootstrap import canonical_frame
+from retention.sample.words import CATEGORIES, STYLE_WORDS
 
-SAMPLE_DIR = Path(__file__).parent.parent / "sample_data"
 SAMPLE_PARAMS: dict[str, int] = dict(users=5000, months=24, seed=7)
 DEFAULT_END = "2026-06-30"
 TASTE_DIM = 8
@@ -50,118 +46,6 @@ EVENT_TYPES = (EVENT_SESSION_START, EVENT_VIEW, EVENT_ADD_TO_CART)
 
 RETURN_PREFIX = "C"
 
-# category -> median price, nouns, materials/colours (title adjectives), brands, feature phrases, uses.
-CATEGORIES: dict[str, dict] = {
-    "home": dict(
-        price=24.0,
-        nouns=["cushion", "throw", "lamp", "vase", "candle", "mirror", "rug", "clock", "frame"],
-        adjectives=["linen", "velvet", "oak", "ceramic", "woven", "brass", "cotton", "marble"],
-        brands=["Hearthwell", "Nestory", "Loomcraft", "Casaluna"],
-        features=["soft furnishing", "living room accent", "cosy home decor", "hand finished detail"],
-        uses=["the living room", "the bedroom", "a reading nook", "a housewarming gift"],
-    ),
-    "kitchen": dict(
-        price=22.0,
-        nouns=["saucepan", "knife", "chopping board", "teapot", "mixing bowl", "mug", "skillet", "grater"],
-        adjectives=["stainless", "cast iron", "bamboo", "enamel", "copper", "stoneware", "non-stick", "glass"],
-        brands=["Panforte", "Kitchwise", "Copperleaf", "Emberpot"],
-        features=["dishwasher safe cookware", "oven safe to 220C", "chef grade kitchen tool", "easy clean surface"],
-        uses=["everyday cooking", "baking weekends", "dinner parties", "a first kitchen"],
-    ),
-    "garden": dict(
-        price=28.0,
-        nouns=["trowel", "planter", "hose", "bird feeder", "pruner", "seed tray", "watering can", "lantern"],
-        adjectives=["galvanised", "terracotta", "weatherproof", "steel", "recycled", "rattan", "cedar", "solar"],
-        brands=["Greenfold", "Potting Shed", "Bloomery", "Fernwick"],
-        features=["outdoor garden tool", "frost resistant build", "for beds and borders", "patio planting"],
-        uses=["the allotment", "balcony gardens", "spring planting", "the patio"],
-    ),
-    "toys": dict(
-        price=18.0,
-        nouns=["puzzle", "building set", "plush bear", "train set", "board game", "kite", "doll", "robot kit"],
-        adjectives=["wooden", "colourful", "magnetic", "musical", "glow", "giant", "mini", "classic"],
-        brands=["Tumbletop", "Playnest", "Jigglewood", "Marvelkin"],
-        features=["kids play time toy", "safe for ages 3+", "family game night", "imaginative play"],
-        uses=["rainy days", "birthday presents", "family evenings", "the playroom"],
-    ),
-    "stationery": dict(
-        price=8.0,
-        nouns=["notebook", "fountain pen", "planner", "sketchbook", "pencil set", "washi tape", "envelope set"],
-        adjectives=["dotted", "leather", "recycled paper", "pastel", "A5", "gel", "kraft", "hardback"],
-        brands=["Inkwell & Co", "Paperlark", "Quillby", "Notewise"],
-        features=["smooth writing paper", "desk and office stationery", "journaling essential", "acid free pages"],
-        uses=["journaling", "the home office", "back to school", "letter writing"],
-    ),
-    "beauty": dict(
-        price=15.0,
-        nouns=["face serum", "hand cream", "lip balm", "shampoo", "body wash", "face mask", "nail polish"],
-        adjectives=["vegan", "rose", "shea", "vitamin C", "fragrance free", "argan", "matte", "hydrating"],
-        brands=["Glowlane", "Petalist", "Dewdrop", "Skinsmith"],
-        features=["gentle skincare formula", "dermatologist tested", "cruelty free beauty", "daily self care"],
-        uses=["morning routines", "sensitive skin", "pamper evenings", "travel bags"],
-    ),
-    "sports": dict(
-        price=32.0,
-        nouns=["yoga mat", "dumbbell", "running belt", "water bottle", "resistance band", "football", "racket"],
-        adjectives=["lightweight", "grip", "insulated", "carbon", "adjustable", "breathable", "pro", "foldable"],
-        brands=["Strideline", "Peakform", "Fitforge", "Sprintly"],
-        features=["gym and fitness gear", "sweat resistant", "for training and workouts", "outdoor running"],
-        uses=["home workouts", "marathon training", "the gym", "weekend matches"],
-    ),
-    "electronics": dict(
-        price=55.0,
-        nouns=["headphones", "charger", "speaker", "smart plug", "keyboard", "webcam", "power bank", "mouse"],
-        adjectives=["wireless", "bluetooth", "USB-C", "noise cancelling", "fast charge", "ergonomic", "HD"],
-        brands=["Voltbay", "Circuitry", "Audiora", "Pixelon"],
-        features=["rechargeable battery gadget", "plug and play setup", "tech accessory", "long battery life"],
-        uses=["working from home", "commuting", "gaming setups", "travel"],
-    ),
-    "books": dict(
-        price=12.0,
-        nouns=["novel", "cookbook", "atlas", "poetry collection", "biography", "crime thriller", "field guide"],
-        adjectives=["paperback", "illustrated", "hardcover", "signed", "bestselling", "pocket", "annotated"],
-        brands=["Foxglove Press", "Larkspur Books", "Inkhorn", "Pagewright"],
-        features=["page turning read", "a book for the shelf", "award winning author", "chapters to savour"],
-        uses=["book clubs", "holiday reading", "bedtime reading", "curious minds"],
-    ),
-    "pets": dict(
-        price=14.0,
-        nouns=["dog bed", "cat toy", "lead", "feeding bowl", "scratching post", "pet shampoo", "chew treat"],
-        adjectives=["orthopaedic", "catnip", "reflective", "slow feed", "natural", "waterproof", "chunky"],
-        brands=["Pawsome", "Whiskerly", "Barkside", "Furrow"],
-        features=["for dogs and cats", "vet approved pet care", "durable chew proof", "happy pets"],
-        uses=["puppies", "indoor cats", "long walks", "senior dogs"],
-    ),
-    "fashion": dict(
-        price=28.0,
-        nouns=["scarf", "beanie", "tote bag", "socks", "gloves", "belt", "sunglasses", "wallet"],
-        adjectives=["wool", "cashmere", "denim", "knitted", "leather", "striped", "organic cotton", "silk"],
-        brands=["Threadmere", "Northcoat", "Stitchwell", "Velour Lane"],
-        features=["wardrobe staple accessory", "fits true to size", "seasonal style", "made to last"],
-        uses=["winter days", "city weekends", "gifting", "everyday outfits"],
-    ),
-    "food": dict(
-        price=9.0,
-        nouns=["coffee beans", "loose leaf tea", "chocolate bar", "olive oil", "granola", "hot sauce", "honey"],
-        adjectives=["single origin", "organic", "dark", "extra virgin", "smoked", "raw", "spiced", "artisan"],
-        brands=["Grindhouse", "Hillside Pantry", "Cocoa Row", "Saltmarsh"],
-        features=["small batch pantry treat", "ethically sourced", "gourmet flavour", "store cupboard staple"],
-        uses=["breakfast", "foodie gifts", "afternoon tea", "the pantry"],
-    ),
-}
-
-# One pair of style words per taste dimension: descriptions name the item's two strongest dimensions,
-# so words carry taste beyond the category.
-STYLE_WORDS = [
-    ("minimalist", "ornate"),
-    ("bold", "understated"),
-    ("eco", "luxury"),
-    ("compact", "generous"),
-    ("vintage", "modern"),
-    ("playful", "elegant"),
-    ("rugged", "delicate"),
-    ("everyday", "statement"),
-]
 
 CHANNELS = ("organic", "paid_search", "social", "email", "referral")
 CHANNEL_WEIGHTS = (0.36, 0.22, 0.17, 0.12, 0.13)
@@ -243,10 +127,6 @@ def _window(months: int, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     return prefix + pd.Series(numbers, dtype="int64").astype(str).str.zfill(width)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _pick(words: list[str], index: np.ndarray) -> np.ndarray:
@@ -448,6 +328,9 @@ def _simulate(
     items only viewed) with their lines (item, quantity, returned, rated, rating, delays), and
     the number of sessions without a purchase per (week, user).
     """
+    # Imported here, not at the top: scipy takes longer to load than the CLI takes to start without it.
+    from scipy.special import expit
+
     users = len(people.signup_sec)
     n_days = len(days)
     n_weeks = -(-n_days // 7)
@@ -482,7 +365,7 @@ def _simulate(
             + HAZARD_DISCOUNT_SHARE * n_discounted / np.maximum(n_orders, 1)
             + people.hazard_channel
         )
-        state[active & (draw < _sigmoid(logit))] = _STATE_DRIFTING
+        state[active & (draw < expit(logit))] = _STATE_DRIFTING
         state[drifting & (draw < DRIFT_TO_CHURN)] = _STATE_CHURNED
         state[drifting & (draw > 1 - DRIFT_RECOVERY)] = _STATE_ACTIVE
         state[joined] = _STATE_ACTIVE
@@ -522,7 +405,7 @@ def _simulate(
         line_user = o_user[line_order]
         affinity = np.einsum("ij,ij->i", people.taste[line_user], item_taste[line_item])
         z = (affinity - people.affinity_mean[line_user]) / people.affinity_sd[line_user]
-        returned = rng.random(len(line_order)) < _sigmoid(-1.2 - 1.3 * z)
+        returned = rng.random(len(line_order)) < expit(-1.2 - 1.3 * z)
         rated = rng.random(len(line_order)) < people.rating_propensity[line_user]
         rating = np.clip(np.round(2.0 + 0.9 * z + rng.normal(0.0, 0.7, size=len(z)) - 1.5 * returned), 1, 5)
         quantity = 1 + rng.choice(len(QUANTITY), size=len(line_order), p=QUANTITY)
@@ -656,7 +539,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         schema.EVENTS: events,
         schema.RATINGS: ratings,
     }
-    return {table: _canonical(table, frame) for table, frame in frames.items()}
+    return {table: canonical_frame(table, frame) for table, frame in frames.items()}
 
 
 def _events(
@@ -752,179 +635,3 @@ def _events(
         "item": np.concatenate([p_item, b_item])[order],
         "session": session_ids[session[order]],
     }
-
-
-def _canonical(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with exactly the canonical columns: strings as ``str``, timestamps as ``datetime64[us]``.
-
-    A missing optional column is filled with its default from ``schema.COLUMN_DEFAULTS``, else left empty.
-    """
-    out = {}
-    for column, sql_type in schema.CANONICAL_COLUMNS[table].items():
-        if column in frame.columns:
-            values = frame[column]
-        else:
-            values = pd.Series(schema.COLUMN_DEFAULTS.get(table, {}).get(column), index=frame.index, dtype=object)
-        if sql_type == "VARCHAR":
-            out[column] = pd.Series(values, dtype="str").reset_index(drop=True)
-        elif sql_type == "TIMESTAMP":
-            out[column] = pd.Series(values).astype("datetime64[us]").reset_index(drop=True)
-        else:
-            out[column] = pd.Series(values, dtype="float64").reset_index(drop=True)
-    return pd.DataFrame(out)
-
-
-def write_parquet(frames: dict[str, pd.DataFrame], folder: str | os.PathLike) -> dict[str, Path]:
-    """Write each frame to ``folder/<table>.parquet`` (zstd); returns table -> file written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for table, frame in frames.items():
-        path = folder / f"{table}.parquet"
-        frame.to_parquet(path, index=False, compression="zstd", compression_level=19)
-        written[table] = path
-    return written
-
-
-def read_parquet(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
-    """Read ``folder/<table>.parquet`` for every canonical table, with the canonical columns and dtypes.
-
-    Raises
-    ------
-    DataError
-        A table's file is missing or lacks a canonical column.
-    """
-    folder = Path(folder)
-    frames = {}
-    for table, columns in schema.CANONICAL_COLUMNS.items():
-        path = folder / f"{table}.parquet"
-        if not path.is_file():
-            raise DataError(f"sample file {str(path)!r} does not exist")
-        frame = pd.read_parquet(path)
-        missing = [column for column in columns if column not in frame.columns]
-        if missing:
-            raise DataError(f"{str(path)!r} lacks the column(s) {', '.join(missing)}")
-        frames[table] = _canonical(table, frame)
-    return frames
-
-
-def frame_sha256(frame: pd.DataFrame) -> str:
-    """A SHA-256 of a frame's column names and values (row order matters, the index does not)."""
-    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
-    """Insert the canonical frames into an empty warehouse in one transaction.
-
-    ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
-    columns (they get their default or NULL). Each frame becomes one import batch
-    (``import_batches`` row with the frame's SHA-256 and ``source`` as source name); its rows carry
-    that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
-    is loaded or nothing is.
-
-    Raises
-    ------
-    DataError
-        The warehouse already holds orders or any other canonical rows (the sample loads only
-        into an empty warehouse), or a frame is not a canonical table or lacks a required column.
-    """
-    for table, frame in frames.items():
-        if table not in schema.CANONICAL_COLUMNS:
-            raise DataError(f"{table!r} is not a canonical table")
-        missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
-        if missing:
-            raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
-    view = "_sample_frame"
-    try:
-        with warehouse.transaction(con):
-            filled = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
-            filled = {table: rows for table, rows in filled.items() if rows}
-            if filled:
-                held = ", ".join(f"{rows} {table}" for table, rows in filled.items())
-                raise DataError(
-                    f"the warehouse already holds {held}; sample data loads only into an empty "
-                    "warehouse (choose a new --db file)"
-                )
-            for table in schema.CANONICAL_COLUMNS:
-                if table not in frames:
-                    continue
-                frame = _canonical(table, frames[table])
-                batch_id = warehouse.new_batch_id(con)
-                warehouse.record_batch(
-                    con,
-                    batch_id=batch_id,
-                    table=table,
-                    source_name=source,
-                    sha256=frame_sha256(frame),
-                    rows_read=len(frame),
-                    rows_loaded=len(frame),
-                    rows_rejected=0,
-                )
-                # Identifiers come from schema.CANONICAL_COLUMNS only; the batch id is a bound parameter.
-                columns = ", ".join(f'"{column}"' for column in schema.CANONICAL_COLUMNS[table])
-                con.register(view, frame)
-                con.execute(
-                    f'INSERT INTO "{table}" ({columns}, batch_id) SELECT {columns}, $batch_id FROM {view}',
-                    {"batch_id": batch_id},
-                )
-            rollups.refresh(con)
-    finally:
-        # After the commit or the rollback: inside an aborted transaction this would raise.
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(view)
-
-
-def build_warehouse(db_path: str | os.PathLike, folder: str | os.PathLike = SAMPLE_DIR) -> Path:
-    """Create the warehouse file ``db_path`` from the parquet sample in ``folder``.
-
-    The file is built under a temporary name and linked into place when complete, so a
-    half-built warehouse is never seen and a file built meanwhile by someone else is never
-    overwritten.
-
-    Raises
-    ------
-    DataError
-        ``db_path`` already exists (or appeared while building), or the sample files are missing.
-    """
-    path = Path(db_path)
-    if path.exists():
-        raise DataError(f"warehouse file {str(path)!r} already exists; the sample builds only a new file")
-    frames = read_parquet(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.building-{os.getpid()}-{threading.get_ident()}")
-    for leftover in (partial, partial.with_name(partial.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    try:
-        con = warehouse.connect(partial)
-        try:
-            load_frames(con, frames, source=f"parquet sample {Path(folder).name}/")
-        finally:
-            con.close()
-        try:
-            os.link(partial, path)  # fails if the file exists, unlike a rename
-        except FileExistsError:
-            raise DataError(f"warehouse file {str(path)!r} appeared while the sample was being built") from None
-        except OSError:  # a file system without hard links
-            if path.exists():
-                raise DataError(f"warehouse file {str(path)!r} appeared while the sample was being built") from None
-            os.replace(partial, path)
-    finally:
-        for leftover in (partial, partial.with_name(partial.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-    return path
-
-
-def ensure_default_warehouse(db_path: str | os.PathLike | None = None) -> Path:
-    """The warehouse path (see :func:`retention.warehouse.resolve_db_path`), built from
-    ``sample_data/`` first if the file does not exist yet."""
-    path = warehouse.resolve_db_path(db_path)
-    if not path.exists():
-        try:
-            build_warehouse(path)
-        except DataError:
-            if not path.exists():
-                raise
-            # Another process or thread built it first.
-    return path

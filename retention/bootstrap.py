@@ -1,0 +1,199 @@
+"""The sample warehouse: canonical frames loaded in one transaction, and the default warehouse built on first use.
+
+The app and the CLI open ``data/warehouse.duckdb`` (or ``$RETENTION_DB``); when that file does not
+exist yet, :func:`ensure_default_warehouse` builds it from the committed Parquet sample in
+``sample_data/`` (written by :mod:`retention.sample` for :data:`retention.sample.SAMPLE_PARAMS`).
+This module only moves frames: it reads and writes Parquet and loads canonical frames into a
+warehouse; it knows nothing of how the synthetic shop is simulated.
+
+A loaded frame is one import batch, exactly as a file import is (``import_batches`` row with the
+frame's SHA-256), so the Data page and the CLI report the sample like any other data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from retention import rollups, schema, warehouse
+from retention.errors import DataError
+
+SAMPLE_DIR = Path(__file__).parent.parent / "sample_data"
+FRAME_VIEW = "sample_frame"  # the name sample_insert_frame.sql reads a registered frame under
+
+
+def canonical_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with exactly the canonical columns of ``table``, in schema order.
+
+    Strings become ``str``, timestamps ``datetime64[us]``, numbers ``float64``. A missing optional
+    column is filled with its default from ``schema.COLUMN_DEFAULTS``, else left empty. The index is reset.
+    """
+    out = {}
+    for column, sql_type in schema.CANONICAL_COLUMNS[table].items():
+        if column in frame.columns:
+            values = frame[column]
+        else:
+            values = pd.Series(schema.COLUMN_DEFAULTS.get(table, {}).get(column), index=frame.index, dtype=object)
+        if sql_type == "VARCHAR":
+            out[column] = pd.Series(values, dtype="str").reset_index(drop=True)
+        elif sql_type == "TIMESTAMP":
+            out[column] = pd.Series(values).astype("datetime64[us]").reset_index(drop=True)
+        else:
+            out[column] = pd.Series(values, dtype="float64").reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+def write_parquet(frames: dict[str, pd.DataFrame], folder: str | os.PathLike) -> dict[str, Path]:
+    """Write each frame to ``folder/<table>.parquet`` (zstd); returns table -> file written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for table, frame in frames.items():
+        path = folder / f"{table}.parquet"
+        frame.to_parquet(path, index=False, compression="zstd", compression_level=19)
+        written[table] = path
+    return written
+
+
+def read_parquet(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
+    """Read ``folder/<table>.parquet`` for every canonical table, with the canonical columns and dtypes.
+
+    Raises
+    ------
+    DataError
+        A table's file is missing or lacks a canonical column.
+    """
+    folder = Path(folder)
+    frames = {}
+    for table, columns in schema.CANONICAL_COLUMNS.items():
+        path = folder / f"{table}.parquet"
+        if not path.is_file():
+            raise DataError(f"sample file {str(path)!r} does not exist")
+        frame = pd.read_parquet(path)
+        missing = [column for column in columns if column not in frame.columns]
+        if missing:
+            raise DataError(f"{str(path)!r} lacks the column(s) {', '.join(missing)}")
+        frames[table] = canonical_frame(table, frame)
+    return frames
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A SHA-256 of a frame's column names and values (row order matters, the index does not)."""
+    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
+    """Insert the canonical frames into an empty warehouse in one transaction.
+
+    ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
+    columns (they get their default or NULL). Each frame becomes one import batch
+    (``import_batches`` row with the frame's SHA-256 and ``source`` as source name); its rows carry
+    that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
+    is loaded or nothing is.
+
+    Raises
+    ------
+    DataError
+        The warehouse already holds orders or any other canonical rows (the sample loads only
+        into an empty warehouse), or a frame is not a canonical table or lacks a required column.
+    """
+    for table, frame in frames.items():
+        if table not in schema.CANONICAL_COLUMNS:
+            raise DataError(f"{table!r} is not a canonical table")
+        missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
+        if missing:
+            raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
+    try:
+        with warehouse.transaction(con):
+            filled = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
+            filled = {table: rows for table, rows in filled.items() if rows}
+            if filled:
+                held = ", ".join(f"{rows} {table}" for table, rows in filled.items())
+                raise DataError(
+                    f"the warehouse already holds {held}; sample data loads only into an empty "
+                    "warehouse (choose a new --db file)"
+                )
+            for table in schema.CANONICAL_COLUMNS:
+                if table not in frames:
+                    continue
+                frame = canonical_frame(table, frames[table])
+                batch_id = warehouse.new_batch_id(con)
+                warehouse.record_batch(
+                    con,
+                    batch_id=batch_id,
+                    table=table,
+                    source_name=source,
+                    sha256=frame_sha256(frame),
+                    rows_read=len(frame),
+                    rows_loaded=len(frame),
+                    rows_rejected=0,
+                )
+                con.register(FRAME_VIEW, frame)
+                warehouse.execute(con, "sample_insert_frame", {"batch_id": batch_id}, names={"table": table})
+            rollups.refresh(con)
+    finally:
+        # After the commit or the rollback: inside an aborted transaction this would raise.
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(FRAME_VIEW)
+
+
+def build_warehouse(db_path: str | os.PathLike, folder: str | os.PathLike = SAMPLE_DIR) -> Path:
+    """Create the warehouse file ``db_path`` from the parquet sample in ``folder``.
+
+    The file is built under a temporary name and linked into place when complete, so a
+    half-built warehouse is never seen and a file built meanwhile by someone else is never
+    overwritten.
+
+    Raises
+    ------
+    DataError
+        ``db_path`` already exists (or appeared while building), or the sample files are missing.
+    """
+    path = Path(db_path)
+    if path.exists():
+        raise DataError(f"warehouse file {str(path)!r} already exists; the sample builds only a new file")
+    frames = read_parquet(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.building-{os.getpid()}-{threading.get_ident()}")
+    for leftover in (partial, partial.with_name(partial.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = warehouse.connect(partial)
+        try:
+            load_frames(con, frames, source=f"parquet sample {Path(folder).name}/")
+        finally:
+            con.close()
+        try:
+            os.link(partial, path)  # fails if the file exists, unlike a rename
+        except FileExistsError:
+            raise DataError(f"warehouse file {str(path)!r} appeared while the sample was being built") from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise DataError(f"warehouse file {str(path)!r} appeared while the sample was being built") from None
+            os.replace(partial, path)
+    finally:
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return path
+
+
+def ensure_default_warehouse(db_path: str | os.PathLike | None = None) -> Path:
+    """The warehouse path (see :func:`retention.warehouse.resolve_db_path`), built from
+    ``sample_data/`` first if the file does not exist yet."""
+    path = warehouse.resolve_db_path(db_path)
+    if not path.exists():
+        try:
+            build_warehouse(path)
+        except DataError:
+            if not path.exists():
+                raise
+            # Another process or thread built it first.
+    return path
