@@ -10,12 +10,33 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from retention import sample, warehouse
 
 SAMPLE_FIXTURE_PARAMS = dict(users=600, months=18, seed=11)
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _RoutedPagesManager(PagesManager):
+    """Pages as a server holds them after its first request: ``st.navigation`` has switched the legacy mode off."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        PagesManager.uses_pages_directory = False
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def routed_runs(monkeypatch):
+    """Every AppTest run starts as later requests to a server do: through ``app.py``'s navigation.
+
+    AppTest resets Streamlit's legacy pages-folder flag before each run, so each run would start as a fresh
+    server's very first request: the page file runs alone, ``common.page_header`` reruns it through the
+    router, and that rerun drops a clicked button. The first-request path itself is covered for real by the
+    browser test that opens a deep link on a fresh server.
+    """
+    monkeypatch.setattr(app_test, "PagesManager", _RoutedPagesManager)
 
 
 def app_page(page: str, *, timeout: float = 180) -> AppTest:

@@ -8,7 +8,6 @@ import online_retail
 import pandas as pd
 import pytest
 from conftest import app_page
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from retention import warehouse
@@ -22,23 +21,6 @@ def empty_db(tmp_path, monkeypatch) -> str:
     warehouse.connect(path).close()
     monkeypatch.setenv("RETENTION_DB", str(path))
     return str(path)
-
-
-@pytest.fixture
-def clicks_survive(monkeypatch) -> None:
-    """Keep Streamlit's legacy pages-folder flag off in every run, as a server has it after its first request.
-
-    AppTest resets the flag before each run, so each run of app.py starts as a deep link would, and
-    ``common.page_header`` reruns it once through the router; a button's click does not survive that
-    rerun. Tests that click a button need the flag off.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def run_page() -> AppTest:
@@ -66,7 +48,7 @@ def test_page_lists_the_warehouse_tables(empty_db):
     assert any("Nothing imported yet" in info.value for info in at.info)
 
 
-def test_upload_map_and_import_online_retail(empty_db, clicks_survive):
+def test_upload_map_and_import_online_retail(empty_db):
     at = upload(run_page(), RETAIL_SLICE)
     preview = frames(at)[0]
     assert list(preview.columns[:2]) == ["InvoiceNo", "StockCode"] and len(preview) == 20

@@ -6,29 +6,11 @@ import shutil
 
 import pytest
 from conftest import app_page
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import app_test
 
 from retention import warehouse
 from retention.recommend import runs as saved_runs
 
 PAGE = "recommenders.py"
-
-
-class _RoutedPagesManager(PagesManager):
-    """Pages as a server holds them after its first request: ``st.navigation`` has switched the legacy mode off."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        PagesManager.uses_pages_directory = False
-        super().__init__(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def routed_runs(monkeypatch):
-    """Every AppTest run starts as a fresh server's first request, which finds ``pages/`` beside ``app.py`` and runs
-    the page in the legacy mode; ``common.page_header`` then reruns it through the router, and a rerun drops a
-    clicked button. Runs here start as later requests do, through ``app.py``."""
-    monkeypatch.setattr(app_test, "PagesManager", _RoutedPagesManager)
 
 
 @pytest.fixture
