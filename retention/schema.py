@@ -91,6 +91,7 @@ APP_TABLES = (
     "campaign_members",
     "campaign_results",
     "schema_version",
+    "non_products",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

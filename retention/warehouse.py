@@ -284,8 +284,14 @@ def record_batch(
     rows_read: int,
     rows_loaded: int,
     rows_rejected: int,
+    duplicates_found: int = 0,
+    duplicates_policy: str = "keep",
 ) -> None:
-    """Write one row of ``import_batches`` (call it inside the import's transaction)."""
+    """Write one row of ``import_batches`` (call it inside the import's transaction).
+
+    ``duplicates_found`` counts the file's exact duplicate lines; ``duplicates_policy`` says whether the
+    import kept them (``"keep"``) or dropped them (``"drop"``).
+    """
     execute(
         con,
         "record_batch",
@@ -297,5 +303,7 @@ def record_batch(
             "rows_read": rows_read,
             "rows_loaded": rows_loaded,
             "rows_rejected": rows_rejected,
+            "duplicates_found": duplicates_found,
+            "duplicates_policy": duplicates_policy,
         },
     )
