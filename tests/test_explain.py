@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shap
+from scipy.special import expit
 
 from retention import churn, explain
 
@@ -29,7 +30,7 @@ def _synthetic_frame(n: int = 1500, seed: int = 3) -> pd.DataFrame:
     frame["country"] = rng.choice(["UK", "DE"], size=n)
     frame["user_id"] = [f"u{i}" for i in range(n)]
     logit = -1.5 + 0.06 * frame["recency_days"] + 0.8 * (frame["channel"] == "social") - 0.02 * frame["returns_share"]
-    frame["churned"] = rng.random(n) < 1 / (1 + np.exp(-logit))
+    frame["churned"] = rng.random(n) < expit(logit)
     return frame
 
 
