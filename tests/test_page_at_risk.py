@@ -132,3 +132,13 @@ def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "At-risk users"
     assert "needs at least 210 days of order history" in at.error[0].value
+
+
+def test_scoring_runs_keep_the_newest():
+    from retention.ui.churn import ScoringRuns
+
+    runs = ScoringRuns(size=2)
+    keys = [("db", f"v{i}", pd.Timestamp("2025-01-01").date(), 90) for i in range(3)]
+    for index, key in enumerate(keys):
+        runs.put(key, index)
+    assert runs.get(keys[0]) is None and runs.get(keys[1]) == 1 and runs.get(keys[2]) == 2

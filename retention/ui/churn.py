@@ -26,11 +26,15 @@ KEPT_RUNS = 8
 
 
 class ScoringRuns:
-    """The newest :data:`KEPT_RUNS` scoring results of this server, by :data:`RunKey`; thread-safe."""
+    """The newest :data:`KEPT_RUNS` scoring results of this server, by :data:`RunKey`; thread-safe.
+
+    ``scoring_lock`` lets one session score at a time, so that two sessions opening the page together train once.
+    """
 
     def __init__(self, size: int = KEPT_RUNS) -> None:
         self._size = size
         self._lock = threading.Lock()
+        self.scoring_lock = threading.Lock()
         self._results: OrderedDict[RunKey, churn.ScoringResult] = OrderedDict()
 
     def get(self, key: RunKey) -> churn.ScoringResult | None:
@@ -71,10 +75,13 @@ def score_and_save(path: str, as_of: dt.date, horizon_days: int) -> churn.Scorin
 
     Raises ``DataError`` when the warehouse cannot support the model (see :func:`retention.churn.score_customers`).
     """
-    with st.spinner("Training the churn model and explaining every score…"), cursor() as con:
+    runs = _runs()
+    with runs.scoring_lock, st.spinner("Training the churn model and explaining every score…"), cursor() as con:
+        done = runs.get((path, warehouse.data_version(con), as_of, int(horizon_days)))
+        if done is not None:  # another session scored it while this one waited
+            return done
         result = churn.score_customers(con, as_of=as_of, horizon_days=int(horizon_days), save=True)
-        version = warehouse.data_version(con)
-    _runs().put((path, version, as_of, int(horizon_days)), result)
+        runs.put((path, warehouse.data_version(con), as_of, int(horizon_days)), result)
     return result
 
 
