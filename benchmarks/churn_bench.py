@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -42,7 +43,7 @@ COUNTRIES = ("UK", "DE", "FR", "NL", "IE", "ES", "US", "IT", "BE", "SE")
 
 
 def synthetic_features(n: int, seed: int) -> pd.DataFrame:
-    """``n`` customers' features (the columns of ``churn.snapshot_features``) and a ``churned`` label."""
+    """``n`` customers' features (one column per entry of ``churn.FEATURE_REGISTRY``) and a ``churned`` label."""
     rng = np.random.default_rng(seed)
     tenure = rng.uniform(0, 700, size=n).round()
     rate = np.exp(rng.normal(np.log(0.16 / 7), 0.8, size=n))  # orders per day
@@ -102,7 +103,8 @@ def synthetic_features(n: int, seed: int) -> pd.DataFrame:
         + 0.15 * np.minimum(views, 10) * (recency > 30)  # browsing without buying matters once purchases stop
         + 1.5 * drifting
     )
-    frame["churned"] = rng.random(n) < 1 / (1 + np.exp(-hazard))
+    frame["churned"] = rng.random(n) < expit(hazard)
+    assert set(frame.columns) - {"user_id", "churned"} == set(churn.FEATURE_REGISTRY)
     return frame
 
 
@@ -120,7 +122,7 @@ def measure(name: str, params: dict, train: pd.DataFrame, score: pd.DataFrame, r
     for _ in range(repeat):
         seconds, risk = timed(lambda: model.predict_risk(score))
         scoring = min(scoring, seconds)
-        seconds, explanation = timed(lambda: explain.explain(model, score))
+        seconds, explanation = timed(lambda: explain.explain(model, score, churn.FEATURE_REGISTRY))
         shap_time = min(shap_time, seconds)
     reasons_time, _ = timed(lambda: explain.reasons(explanation, score))
     return {

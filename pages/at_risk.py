@@ -1,5 +1,8 @@
 """At-risk users: who is about to stop buying, why, and what each one is worth."""
 
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
 from retention import churn
@@ -23,14 +26,111 @@ FLAGGED_COLUMNS = {
     "reasons": st.column_config.TextColumn("Top reasons (effect on risk)", width="large"),
 }
 
+
+def model_quality(result: churn.ScoringResult) -> None:
+    st.subheader("Model quality")
+    quality = st.columns([1, 1])
+    quality[0].dataframe(result.metrics[["label", "model", "baseline"]], column_config=METRIC_COLUMNS, hide_index=True)
+    summary = result.summary
+    quality[0].caption(
+        f"Held-out snapshot {summary['holdout_date']}: {summary['holdout_customers']:,} customers, "
+        f"{summary['holdout_churn_rate']:.0%} churned. Trained on {summary['evaluation_rows']:,} earlier "
+        f"customer snapshots; the scores below come from a refit on {summary['training_rows']:,}. "
+        f"Lower Brier is better; lift and capture look at the riskiest 10%. Model version `{result.model_version}`."
+    )
+    with quality[1]:
+        st.plotly_chart(charts.calibration_chart(result.calibration), width="stretch")
+
+
+def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int) -> pd.DataFrame | None:
+    """The flagging controls, tiles, histogram, list and download; returns the flagged customers."""
+    st.subheader("Who is flagged")
+    pick = st.columns([1, 2])
+    flag_by = pick[0].radio("Flag by", FLAG_BY, horizontal=True)
+    if flag_by == FLAG_BY[0]:
+        threshold = pick[1].slider("Risk threshold", min_value=0, max_value=100, value=50, step=5, format="%d%%") / 100
+        top = None
+    else:
+        top = int(
+            pick[1].number_input("Riskiest customers", min_value=1, max_value=len(scores), value=min(100, len(scores)))
+        )
+        threshold = None
+    segments = st.columns(2)
+    options = churn.segment_options(scores)
+    channels = segments[0].multiselect("Channel", options["channel"], placeholder="All channels")
+    countries = segments[1].multiselect("Country", options["country"], placeholder="All countries")
+
+    in_segment = common.attempt(churn.filter_segments, scores, channel=channels, country=countries)
+    if in_segment is None:
+        return None
+    flagged = common.attempt(churn.flag, in_segment, threshold=threshold, top=top)
+    if flagged is None:
+        return None
+    summary = churn.flagged_summary(in_segment, flagged)
+
+    tiles = st.columns(4)
+    tiles[0].metric("Customers scored", f"{len(in_segment):,}")
+    tiles[1].metric(
+        "Flagged", f"{summary['customers']:,}", help=f"{summary['customer_share']:.0%} of the customers shown"
+    )
+    tiles[2].metric("Their past revenue", f"{summary['value']:,.0f}", help="Net revenue up to the as-of date")
+    tiles[3].metric("Share of revenue", f"{summary['value_share']:.0%}")
+    st.plotly_chart(charts.risk_histogram(in_segment, threshold), width="stretch")
+
+    st.dataframe(flagged, column_config=FLAGGED_COLUMNS, hide_index=True, column_order=list(FLAGGED_COLUMNS))
+    include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
+    common.download_csv(
+        cached.export_table(flagged, include_emails), f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv", "Download flagged list"
+    )
+    return flagged
+
+
+def why(result: churn.ScoringResult) -> None:
+    st.subheader("Why")
+    overall, swarm = st.tabs(["Feature importance", "Every customer"])
+    importance = cached.importance(result)
+    with overall:
+        st.plotly_chart(charts.importance_bars(importance), width="stretch")
+        st.caption(
+            "Mean effect of each feature on the risk, in probability points, over every scored customer (SHAP values)."
+        )
+    with swarm:
+        order = importance["label"].head(12).tolist()
+        st.plotly_chart(charts.beeswarm(cached.beeswarm_points(result), order), width="stretch")
+        st.caption("One dot per customer (a sample of up to 1,500): right of zero pushes risk up.")
+
+
+def one_customer(result: churn.ScoringResult, flagged: pd.DataFrame | None) -> None:
+    st.subheader("One customer")
+    if flagged is None:
+        return
+    if flagged.empty:
+        st.info("No customer is flagged with these settings.")
+        return
+    customer = st.selectbox("Customer", flagged["user_id"].tolist())
+    steps = common.attempt(churn.customer_waterfall, result, customer)
+    if steps is None:
+        return
+    base_risk = result.explanation.base_risk
+    st.plotly_chart(charts.waterfall_chart(steps, base_risk), width="stretch")
+    st.caption(
+        f"From the average customer's risk ({base_risk:.2f}) to this customer's: each bar is what "
+        "one fact about them adds or removes, in probability points."
+    )
+    common.download_csv(steps, f"explanation_{customer}.csv", "Download this explanation")
+
+
 common.page_header("At-risk users", "Who is about to stop buying, why, and what each one is worth.")
 path = common.db_path()
-with common.show_errors():
-    version = common.data_version()
-if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
+version = common.attempt(common.data_version)
+if version is None or not common.require_rows(
+    "orders", "No orders in the warehouse yet. Import some on the Data page."
+):
     st.stop()
-with common.show_errors():
-    first_day, last_day = cached.order_days(path, version)
+days = common.attempt(cached.order_days, path, version)
+if days is None:
+    st.stop()
+first_day, last_day = days
 
 controls = st.columns([1, 2])
 as_of = controls[0].date_input("As of", value=last_day, min_value=first_day, max_value=last_day)
@@ -44,79 +144,13 @@ st.caption(
     f"snapshot, the label from the {horizon} days after it) and is checked on the latest labelled snapshot."
 )
 
-with common.show_errors():
-    result = cached.scoring(path, version, as_of, horizon)
-scores = result.scores
-
-st.subheader("Model quality")
-quality = st.columns([1, 1])
-quality[0].dataframe(result.metrics[["label", "model", "baseline"]], column_config=METRIC_COLUMNS, hide_index=True)
-quality[0].caption(
-    f"Held-out snapshot {result.summary['holdout_date']}: {result.summary['holdout_customers']:,} customers, "
-    f"{result.summary['holdout_churn_rate']:.0%} churned. Trained on {result.summary['evaluation_rows']:,} earlier "
-    f"customer snapshots; the scores below come from a refit on {result.summary['training_rows']:,}. "
-    f"Lower Brier is better; lift and capture look at the riskiest 10%. Model version `{result.model_version}`."
-)
-with quality[1]:
-    st.plotly_chart(charts.calibration_chart(result.calibration), width="stretch")
-
-st.subheader("Who is flagged")
-pick = st.columns([1, 2])
-flag_by = pick[0].radio("Flag by", FLAG_BY, horizontal=True)
-if flag_by == FLAG_BY[0]:
-    threshold = pick[1].slider("Risk threshold", min_value=0, max_value=100, value=50, step=5, format="%d%%") / 100
-    top = None
-else:
-    top = int(
-        pick[1].number_input("Riskiest customers", min_value=1, max_value=len(scores), value=min(100, len(scores)))
-    )
-    threshold = None
-segments = st.columns(2)
-options = churn.segment_options(scores)
-channels = segments[0].multiselect("Channel", options["channel"], placeholder="All channels")
-countries = segments[1].multiselect("Country", options["country"], placeholder="All countries")
-
-with common.show_errors():
-    in_segment = churn.filter_segments(scores, channel=channels, country=countries)
-    flagged = churn.flag(in_segment, threshold=threshold, top=top)
-summary = churn.flagged_summary(in_segment, flagged)
-
-tiles = st.columns(4)
-tiles[0].metric("Customers scored", f"{len(in_segment):,}")
-tiles[1].metric("Flagged", f"{summary['customers']:,}", help=f"{summary['customer_share']:.0%} of the customers shown")
-tiles[2].metric("Their past revenue", f"{summary['value']:,.0f}", help="Net revenue up to the as-of date")
-tiles[3].metric("Share of revenue", f"{summary['value_share']:.0%}")
-st.plotly_chart(charts.risk_histogram(in_segment, threshold), width="stretch")
-
-st.dataframe(flagged, column_config=FLAGGED_COLUMNS, hide_index=True, column_order=list(FLAGGED_COLUMNS))
-include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
-common.download_csv(
-    cached.export_table(flagged, include_emails), f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv", "Download flagged list"
-)
-
-st.subheader("Why")
-overall, swarm = st.tabs(["Feature importance", "Every customer"])
-importance = cached.importance(result)
-with overall:
-    st.plotly_chart(charts.importance_bars(importance), width="stretch")
-    st.caption(
-        "Mean effect of each feature on the risk, in probability points, over every scored customer (SHAP values)."
-    )
-with swarm:
-    order = importance["label"].head(12).tolist()
-    st.plotly_chart(charts.beeswarm(cached.beeswarm_points(result), order), width="stretch")
-    st.caption("One dot per customer (a sample of up to 1,500): right of zero pushes risk up.")
-
-st.subheader("One customer")
-if flagged.empty:
-    st.info("No customer is flagged with these settings.")
+# Scoring writes (the scores are saved), so it is an action run when no run of this data version exists,
+# never a cached function; reruns read the result it left.
+result = cached.scoring(path, version, as_of, horizon) or common.attempt(cached.score_and_save, path, as_of, horizon)
+if result is None:
     st.stop()
-customer = st.selectbox("Customer", flagged["user_id"].tolist())
-with common.show_errors():
-    steps = churn.customer_waterfall(result, customer)
-st.plotly_chart(charts.waterfall_chart(steps, result.explanation.base_risk), width="stretch")
-st.caption(
-    f"From the average customer's risk ({result.explanation.base_risk:.2f}) to this customer's: each bar is what "
-    "one fact about them adds or removes, in probability points."
-)
-common.download_csv(steps, f"explanation_{customer}.csv", "Download this explanation")
+
+model_quality(result)
+flagged = who_is_flagged(result.scores, as_of, horizon)
+why(result)
+one_customer(result, flagged)

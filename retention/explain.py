@@ -1,13 +1,20 @@
-"""SHAP explanations of churn risk: per-customer contributions, global importance, waterfalls and plain-words reasons.
+"""SHAP explanations of a calibrated tree model: per-customer contributions, global importance, waterfalls and
+plain-words reasons.
 
 What is explained
 -----------------
 SHAP's TreeExplainer (path-dependent, exact) explains the trees' *raw
-log-odds*. The calibrated risk is ``sigmoid(slope * raw + intercept)``
-(:class:`retention.churn.ChurnModel`), linear in log-odds, so multiplying each
-SHAP value by ``slope`` gives contributions that add up exactly to the
+log-odds*. The calibrated risk is ``expit(slope * raw + intercept)`` (for
+example :class:`retention.churn.ChurnModel`), linear in log-odds, so multiplying
+each SHAP value by ``slope`` gives contributions that add up exactly to the
 calibrated log-odds: ``logit(risk) = base_log_odds + sum(contributions)``.
 One-hot columns of a categorical feature are summed back into that feature.
+
+This module knows no particular feature. How a feature reads (a chart label and
+a phrase per value) comes from a *glossary*: a mapping from feature name to an
+object with ``label`` and ``phrase`` (churn passes its feature registry). The
+phrase builders below (:func:`counted`, :func:`template`, :func:`unless_missing`)
+help write those phrases; imports go one way, from the model's package to here.
 
 Probability terms
 -----------------
@@ -27,19 +34,57 @@ about 21 percentage points from the average customer's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import shap
-
-if TYPE_CHECKING:
-    from retention.churn import ChurnModel
+from scipy.special import expit
 
 TOP_REASONS = 3
 REASON_SEPARATOR = "; "
+
+Phrase = Callable[[pd.Series], np.ndarray]
+
+
+class Described(Protocol):
+    """How a feature reads: ``label`` names it in charts; ``phrase`` turns its values into plain words."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def phrase(self) -> Phrase: ...
+
+
+Glossary = Mapping[str, Described]
+
+
+class Encoder(Protocol):
+    """Turns a feature frame into the trees' float matrix; ``sources`` names the feature of every column."""
+
+    @property
+    def sources(self) -> list[str]: ...
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray: ...
+
+
+class CalibratedTrees(Protocol):
+    """A tree ensemble SHAP's TreeExplainer reads, its encoder, and Platt scaling of its raw log-odds."""
+
+    @property
+    def encoder(self) -> Encoder: ...
+
+    @property
+    def trees(self) -> object: ...
+
+    @property
+    def slope(self) -> float: ...
+
+    @property
+    def intercept(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -49,17 +94,19 @@ class Explanation:
     features: feature names (one per column of ``values``); values:
     ``(customers, features)`` contributions to the calibrated log-odds of
     churning; base_log_odds: the calibrated log-odds of the average training
-    customer (``logit(risk) = base_log_odds + values.sum(axis=1)``).
+    customer (``logit(risk) = base_log_odds + values.sum(axis=1)``); glossary:
+    how each feature reads (a feature missing from it reads as its name).
     """
 
     features: tuple[str, ...]
     values: np.ndarray
     base_log_odds: float
+    glossary: Glossary = field(default_factory=dict, repr=False)
 
     @property
     def base_risk(self) -> float:
         """The average training customer's risk, in [0, 1]."""
-        return float(1.0 / (1.0 + np.exp(-self.base_log_odds)))
+        return float(expit(self.base_log_odds))
 
     @property
     def log_odds(self) -> np.ndarray:
@@ -69,17 +116,35 @@ class Explanation:
     @property
     def risk(self) -> np.ndarray:
         """Each customer's calibrated risk, in [0, 1] (equal to the model's)."""
-        return 1.0 / (1.0 + np.exp(-self.log_odds))
+        return expit(self.log_odds)
 
-    def take(self, rows: np.ndarray) -> Explanation:
+    def take(self, rows: Sequence[int] | np.ndarray) -> Explanation:
         """The explanation of the given rows, in that order."""
         return Explanation(
-            features=self.features, values=self.values[np.asarray(rows)], base_log_odds=self.base_log_odds
+            features=self.features,
+            values=self.values[np.asarray(rows)],
+            base_log_odds=self.base_log_odds,
+            glossary=self.glossary,
         )
 
+    def label(self, feature: str) -> str:
+        """The chart label of ``feature`` (the name itself when the glossary has none)."""
+        text = self.glossary.get(feature)
+        return text.label if text else feature
 
-def explain(model: ChurnModel, frame: pd.DataFrame) -> Explanation:
-    """SHAP contributions of every row of ``frame`` (a feature frame as built by ``churn.snapshot_features``)."""
+    def phrases(self, feature: str, values: pd.Series) -> np.ndarray:
+        """Plain-words description of each value of ``feature`` ('No purchase for 74 days')."""
+        text = self.glossary.get(feature)
+        if text is None:
+            return joined(feature + " = ", values.astype("object").astype(str).to_numpy())
+        return np.asarray(text.phrase(values.reset_index(drop=True)), dtype=object)
+
+
+def explain(model: CalibratedTrees, frame: pd.DataFrame, glossary: Glossary | None = None) -> Explanation:
+    """SHAP contributions of every row of ``frame`` (a feature frame the model's encoder reads).
+
+    ``glossary`` (feature name -> label and phrase) travels with the result, for the reasons and charts.
+    """
     x = model.encoder.transform(frame)
     explainer = shap.TreeExplainer(model.trees)
     raw = np.asarray(explainer.shap_values(x), dtype=np.float64).reshape(len(x), -1)
@@ -92,6 +157,7 @@ def explain(model: ChurnModel, frame: pd.DataFrame) -> Explanation:
         features=features,
         values=(raw @ grouping) * model.slope,
         base_log_odds=model.slope * expected + model.intercept,
+        glossary=glossary if glossary is not None else {},
     )
 
 
@@ -106,53 +172,31 @@ def probability_contributions(explanation: Explanation) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
-# Feature labels and plain-words reasons
+# Phrase builders (vectorised: a Series of values in, an array of text out)
 # ---------------------------------------------------------------------------
 
-Phrase = Callable[[pd.Series], np.ndarray]
 
-
-@dataclass(frozen=True)
-class FeatureText:
-    """How a feature reads: a chart label and a phrase builder (values -> text, vectorised)."""
-
-    label: str
-    phrase: Phrase
-
-
-FEATURE_TEXT: dict[str, FeatureText] = {}
-
-
-def describes(feature: str, label: str):
-    """Register the label and phrase builder of ``feature``."""
-
-    def register(phrase: Phrase) -> Phrase:
-        register_text(feature, label, phrase)
-        return phrase
-
-    return register
-
-
-def _whole(values: pd.Series) -> np.ndarray:
-    """Rounded whole numbers as text ('12')."""
+def whole(values: pd.Series) -> np.ndarray:
+    """Rounded whole numbers as text ('12'); missing values read as 0."""
     return np.char.mod("%d", np.round(values.to_numpy(dtype=np.float64, na_value=0.0)).astype(np.int64))
 
 
-def _decimal(values: pd.Series) -> np.ndarray:
-    """One decimal as text ('3.5')."""
+def decimal(values: pd.Series) -> np.ndarray:
+    """One decimal as text ('3.5'); missing values read as 0."""
     return np.char.mod("%.1f", values.to_numpy(dtype=np.float64, na_value=0.0))
 
 
-def _percent(values: pd.Series) -> np.ndarray:
+def percent(values: pd.Series) -> np.ndarray:
     """A share in [0, 1] as a whole percentage ('25%')."""
-    return np.char.add(_whole(values * 100), "%")
+    return np.char.add(whole(values * 100), "%")
 
 
-def _plural(values: pd.Series, one: str, many: str) -> np.ndarray:
+def plural(values: pd.Series, one: str, many: str) -> np.ndarray:
+    """``one`` where the value rounds to 1, else ``many``."""
     return np.where(np.round(values.to_numpy(dtype=np.float64, na_value=0.0)) == 1, one, many)
 
 
-def _text(*parts) -> np.ndarray:
+def joined(*parts: object) -> np.ndarray:
     """Elementwise concatenation of arrays and strings."""
     out = np.asarray(parts[0], dtype=object)
     for part in parts[1:]:
@@ -160,103 +204,28 @@ def _text(*parts) -> np.ndarray:
     return out
 
 
-def _missing(values: pd.Series) -> np.ndarray:
-    return values.isna().to_numpy()
-
-
 def counted(one: str, many: str, after: str = "", before: str = "") -> Phrase:
     """A phrase builder for counts: ``before`` + '3' + ``one``/``many`` + ``after``."""
 
     def phrase(values: pd.Series) -> np.ndarray:
-        return _text(before, _whole(values), _plural(values, one, many), after)
+        return joined(before, whole(values), plural(values, one, many), after)
 
     return phrase
 
 
 def unless_missing(missing: str, phrase: Phrase) -> Phrase:
     """``phrase`` for present values, the text ``missing`` for missing ones."""
-    return lambda values: np.where(_missing(values), missing, phrase(values))
+    return lambda values: np.where(values.isna().to_numpy(), missing, phrase(values))
 
 
 def template(before: str, format_values: Callable[[pd.Series], np.ndarray], after: str = "") -> Phrase:
     """A phrase builder ``before`` + formatted value + ``after``."""
-    return lambda values: _text(before, format_values(values), after)
+    return lambda values: joined(before, format_values(values), after)
 
 
-def register_text(feature: str, label: str, phrase: Phrase) -> None:
-    """Register how ``feature`` reads (see :func:`describes` for a custom phrase builder)."""
-    FEATURE_TEXT[feature] = FeatureText(label=label, phrase=phrase)
-
-
-@describes("recency_days", "Days since last purchase")
-def _recency(values: pd.Series) -> np.ndarray:
-    return np.where(
-        values.to_numpy() <= 0, "Bought on the as-of day", _text("No purchase for ", _whole(values), " days")
-    )
-
-
-@describes("returns_share", "Returned lines per line bought")
-def _returns(values: pd.Series) -> np.ndarray:
-    return np.where(values.to_numpy() <= 0, "Never returned an item", _text("Returned ", _percent(values), " of items"))
-
-
-_ONE_ORDER = "Only one order so far"
-_NEVER_RATED = "Never rated a product"
-register_text("frequency", "Orders", counted(" order", " orders", " in total"))
-register_text("monetary", "Net revenue", template("Spent ", _whole, " in total"))
-register_text("tenure_days", "Days since first purchase", template("First purchase ", _whole, " days ago"))
-register_text("avg_order_value", "Average order value", template("Average order of ", _whole))
-register_text(
-    "mean_gap_days",
-    "Mean days between orders",
-    unless_missing(_ONE_ORDER, template("Orders every ", _whole, " days on average")),
-)
-register_text(
-    "last_gap_days",
-    "Days between the last two orders",
-    unless_missing(_ONE_ORDER, template("", _whole, " days between the last two orders")),
-)
-register_text("orders_30d", "Orders in the last 30 days", counted(" order", " orders", " in the last 30 days"))
-register_text("orders_90d", "Orders in the last 90 days", counted(" order", " orders", " in the last 90 days"))
-register_text("orders_prior_90d", "Orders 90 to 180 days ago", counted(" order", " orders", " 90 to 180 days ago"))
-register_text(
-    "rating_mean",
-    "Mean rating given",
-    unless_missing(_NEVER_RATED, template("Rates products ", _decimal, "/5 on average")),
-)
-register_text(
-    "rating_min", "Lowest rating given", unless_missing(_NEVER_RATED, template("Lowest rating given: ", _whole, "/5"))
-)
-register_text("discount_share", "Share of orders with a discount", template("", _percent, " of orders at a discount"))
-register_text("categories", "Categories bought", counted(" category", " categories", before="Bought from "))
-register_text(
-    "views_since_order",
-    "Product views since the last order",
-    counted(" product view", " product views", " since the last order"),
-)
-register_text(
-    "carts_since_order",
-    "Add-to-carts since the last order",
-    counted(" add-to-cart", " add-to-carts", " since the last order"),
-)
-register_text(
-    "channel", "Acquisition channel", template("Came via ", lambda values: values.astype("object").to_numpy())
-)
-register_text("country", "Country", template("Lives in ", lambda values: values.astype("object").to_numpy()))
-
-
-def label(feature: str) -> str:
-    """The chart label of ``feature`` (the name itself when none is registered)."""
-    text = FEATURE_TEXT.get(feature)
-    return text.label if text else feature
-
-
-def phrases(feature: str, values: pd.Series) -> np.ndarray:
-    """Plain-words description of each value of ``feature`` ('No purchase for 74 days')."""
-    text = FEATURE_TEXT.get(feature)
-    if text is None:
-        return _text(feature + " = ", values.astype("object").astype(str).to_numpy())
-    return np.asarray(text.phrase(values.reset_index(drop=True)), dtype=object)
+# ---------------------------------------------------------------------------
+# Plain-words reasons
+# ---------------------------------------------------------------------------
 
 
 def _signed(points: np.ndarray) -> np.ndarray:
@@ -284,7 +253,7 @@ def top_reasons(explanation: Explanation, frame: pd.DataFrame, top: int = TOP_RE
     for index, feature in enumerate(explanation.features):
         hit = columns == index
         if hit.any():
-            text[hit] = phrases(feature, frame[feature].iloc[rows[hit]])
+            text[hit] = explanation.phrases(feature, frame[feature].iloc[rows[hit]])
     return pd.DataFrame(
         {
             "row": rows,
@@ -305,12 +274,12 @@ def reasons(explanation: Explanation, frame: pd.DataFrame, top: int = TOP_REASON
     n = len(frame)
     if n == 0:
         return pd.Series([], dtype="str")
-    items = _text(ranked["text"].to_numpy(), ": ", _signed(ranked["contribution"].to_numpy()))
+    items = joined(ranked["text"].to_numpy(), ": ", _signed(ranked["contribution"].to_numpy()))
     per_row = items.reshape(n, -1)
-    joined = per_row[:, 0]
+    out = per_row[:, 0]
     for column in range(1, per_row.shape[1]):
-        joined = _text(joined, REASON_SEPARATOR, per_row[:, column])
-    return pd.Series(joined, dtype="str")
+        out = joined(out, REASON_SEPARATOR, per_row[:, column])
+    return pd.Series(out, dtype="str")
 
 
 # ---------------------------------------------------------------------------
@@ -330,7 +299,7 @@ def global_importance(explanation: Explanation) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "feature": list(explanation.features),
-            "label": [label(feature) for feature in explanation.features],
+            "label": [explanation.label(feature) for feature in explanation.features],
             "mean_abs_log_odds": np.abs(explanation.values).mean(axis=0),
             "mean_abs_probability": np.abs(probability_contributions(explanation)).mean(axis=0),
         }
@@ -368,7 +337,12 @@ def beeswarm_points(
             rank = np.full(len(rows), np.nan)
         parts.append(
             pd.DataFrame(
-                {"feature": feature, "label": label(feature), "contribution": points[:, index], "value_rank": rank}
+                {
+                    "feature": feature,
+                    "label": explanation.label(feature),
+                    "contribution": points[:, index],
+                    "value_rank": rank,
+                }
             )
         )
     if not parts:
@@ -394,9 +368,9 @@ def waterfall(explanation: Explanation, frame: pd.DataFrame, row: int, *, max_fe
     order = np.argsort(-np.abs(points), kind="stable")
     shown, rest = order[:max_features], order[max_features:]
     features = [explanation.features[i] for i in shown]
-    texts = [str(phrases(feature, frame[feature].iloc[[row]])[0]) for feature in features]
+    texts = [str(explanation.phrases(feature, frame[feature].iloc[[row]])[0]) for feature in features]
     contributions = list(points[shown])
-    labels = [label(feature) for feature in features]
+    labels = [explanation.label(feature) for feature in features]
     if len(rest):
         features.append("other")
         labels.append("Other features")

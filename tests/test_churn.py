@@ -186,6 +186,50 @@ def test_sql_features_match_pandas_on_sample_shop(churn_db, sample_frames):
     assert (frame["churned"].astype(bool) == expected["churned"]).all()
 
 
+# ---------------------------------------------------------------- the feature registry
+
+
+def test_registry_and_sql_name_the_same_features(hand_db):
+    with warehouse.connect(hand_db) as con:
+        frame = churn.snapshot_features(con, [dt.date(2025, 6, 30)], horizon_days=30)
+    computed = set(frame.columns) - {"snapshot_date", "user_id", "churned"}
+    assert computed == set(churn.FEATURE_REGISTRY)
+    assert set(churn.FEATURES) == set(churn.FEATURE_REGISTRY) and len(churn.FEATURES) == len(churn.FEATURE_REGISTRY)
+    for name in churn.NUMERIC_FEATURES:
+        assert pd.api.types.is_float_dtype(frame[name]), name
+    for name in churn.CATEGORICAL_FEATURES:
+        assert pd.api.types.is_string_dtype(frame[name]), name
+    assert churn.FEATURES == churn.NUMERIC_FEATURES + churn.CATEGORICAL_FEATURES
+
+
+def test_every_feature_reads_in_plain_words_and_is_documented():
+    from retention.churn import features
+
+    for name, spec in churn.FEATURE_REGISTRY.items():
+        assert spec.name == name and spec.label and spec.definition.endswith("."), name
+        assert f"{name} ({spec.kind}): {spec.label}. {spec.definition}" in features.__doc__, name
+        values = pd.Series([np.nan, 0.0, 1.0, 12.4]) if spec.kind == "numeric" else pd.Series(["web", "unknown"])
+        text = spec.phrase(values)
+        assert len(text) == len(values) and all(isinstance(item, str) and item for item in text), name
+    assert churn.feature_table()["feature"].tolist() == list(churn.FEATURE_REGISTRY)
+
+    def phrases(name: str, values: list) -> list[str]:
+        return churn.FEATURE_REGISTRY[name].phrase(pd.Series(values)).tolist()
+
+    assert phrases("recency_days", [0.0, 1.0]) == ["Bought on the as-of day", "No purchase for 1 days"]
+    assert phrases("frequency", [1.0, 2.0]) == ["1 order in total", "2 orders in total"]
+    assert phrases("discount_share", [0.5]) == ["50% of orders at a discount"]
+    assert phrases("rating_mean", [3.45, np.nan]) == ["Rates products 3.5/5 on average", "Never rated a product"]
+    assert phrases("channel", ["social"]) == ["Came via social"]
+
+
+def test_unknown_feature_or_metric_is_named():
+    with pytest.raises(DataError, match="churn feature 'age' is not one of recency_days, frequency"):
+        churn.FEATURE_REGISTRY.get_or_raise("age")
+    with pytest.raises(DataError, match="holdout metric 'f1' is not one of roc_auc"):
+        churn.METRICS.get_or_raise("f1")
+
+
 # ---------------------------------------------------------------- snapshots
 
 
@@ -291,6 +335,7 @@ def test_scores_are_consistent(scored, churn_db, sample_frames):
     np.testing.assert_allclose(scored.explanation.risk, scores["risk"], atol=1e-9)
     np.testing.assert_allclose(scored.model.predict_risk(scored.features), scores["risk"], atol=1e-9)
     assert scores["reasons"].str.count("; ").eq(2).all()
+    assert scored.explanation.glossary is churn.FEATURE_REGISTRY
     # Calibration: on the holdout, the mean predicted risk is close to the observed churn rate.
     model_bins = scored.calibration.query("predictor == 'model'")
     mean_risk = np.average(model_bins["mean_risk"], weights=model_bins["customers"])

@@ -1,18 +1,23 @@
-"""SHAP contributions, probability terms, plain-words reasons, importance and waterfalls."""
+"""SHAP contributions, probability terms, plain-words reasons, importance and waterfalls.
+
+The churn model and its feature registry serve as the model and glossary being explained."""
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import shap
+from scipy.special import expit
 
 from retention import churn, explain
 
 
-def _sigmoid(x: float) -> float:
+def _sigmoid(x: float) -> float:  # an independent oracle for scipy's expit
     return 1 / (1 + math.exp(-x))
 
 
@@ -25,7 +30,7 @@ def _synthetic_frame(n: int = 1500, seed: int = 3) -> pd.DataFrame:
     frame["country"] = rng.choice(["UK", "DE"], size=n)
     frame["user_id"] = [f"u{i}" for i in range(n)]
     logit = -1.5 + 0.06 * frame["recency_days"] + 0.8 * (frame["channel"] == "social") - 0.02 * frame["returns_share"]
-    frame["churned"] = rng.random(n) < 1 / (1 + np.exp(-logit))
+    frame["churned"] = rng.random(n) < expit(logit)
     return frame
 
 
@@ -97,7 +102,10 @@ def _hand_explanation() -> tuple[explain.Explanation, pd.DataFrame]:
             "channel": ["social", "email"],
         }
     )
-    return explain.Explanation(features=features, values=values, base_log_odds=0.0), frame
+    explanation = explain.Explanation(
+        features=features, values=values, base_log_odds=0.0, glossary=churn.FEATURE_REGISTRY
+    )
+    return explanation, frame
 
 
 def test_reasons_in_plain_words():
@@ -120,21 +128,23 @@ def test_top_reasons_ranks_by_absolute_effect():
     assert ranked["contribution"].tolist() == pytest.approx([0.21, -0.16, -0.05, 0.03])
 
 
-def test_every_feature_has_a_label_and_phrases_for_missing_values():
-    assert set(churn.FEATURES) <= set(explain.FEATURE_TEXT)
-    for feature in churn.NUMERIC_FEATURES:
-        text = explain.phrases(feature, pd.Series([np.nan, 0.0, 1.0, 12.4]))
-        assert len(text) == 4 and all(isinstance(item, str) and item for item in text), feature
-    assert explain.phrases("recency_days", pd.Series([0.0, 1.0])).tolist() == [
-        "Bought on the as-of day",
-        "No purchase for 1 days",
+def test_phrase_builders_by_hand():
+    counts = pd.Series([1.0, 2.4, np.nan])
+    assert explain.counted(" order", " orders", " in total")(counts).tolist() == [
+        "1 order in total",
+        "2 orders in total",
+        "0 orders in total",
     ]
-    assert explain.phrases("frequency", pd.Series([1.0, 2.0])).tolist() == ["1 order in total", "2 orders in total"]
-    assert explain.phrases("discount_share", pd.Series([0.5])).tolist() == ["50% of orders at a discount"]
-    assert explain.phrases("rating_mean", pd.Series([3.45, np.nan])).tolist() == [
-        "Rates products 3.5/5 on average",
-        "Never rated a product",
-    ]
+    share = explain.template("", explain.percent, " off")(pd.Series([0.25]))
+    assert share.tolist() == ["25% off"]
+    rated = explain.unless_missing("never", explain.template("", explain.decimal, "/5"))(pd.Series([3.45, np.nan]))
+    assert rated.tolist() == ["3.5/5", "never"]
+
+
+def test_a_feature_missing_from_the_glossary_reads_as_its_name():
+    explanation = explain.Explanation(features=("x",), values=np.array([[0.4]]), base_log_odds=0.0)
+    assert explanation.label("x") == "x"
+    assert explain.reasons(explanation, pd.DataFrame({"x": [2.5]})).tolist() == [f"x = 2.5: +{0.4 * 0.25:.2f}"]
 
 
 def test_global_importance_by_hand():
@@ -148,9 +158,11 @@ def test_global_importance_by_hand():
 
 def test_waterfall_starts_at_base_and_ends_at_risk(fitted):
     model, frame = fitted
-    explanation = explain.explain(model, frame)
+    explanation = explain.explain(model, frame, churn.FEATURE_REGISTRY)
     steps = explain.waterfall(explanation, frame, 5, max_features=4)
     assert len(steps) == 5 and steps["feature"].iloc[-1] == "other"
+    shown_features = steps["feature"].iloc[:-1]
+    assert steps["label"].iloc[:-1].tolist() == [churn.FEATURE_REGISTRY[name].label for name in shown_features]
     assert steps["start"].iloc[0] == pytest.approx(explanation.base_risk)
     assert steps["end"].iloc[-1] == pytest.approx(model.predict_risk(frame.iloc[[5]])[0])
     np.testing.assert_allclose(steps["start"].iloc[1:], steps["end"].iloc[:-1])
@@ -166,3 +178,11 @@ def test_beeswarm_points(fitted):
     numeric = points[points["feature"] == "recency_days"]["value_rank"]
     assert numeric.between(0, 1).all()
     assert points[points["feature"] == "channel"]["value_rank"].isna().all()
+
+
+def test_explain_imports_no_model_package():
+    """Imports go one way: a model package (churn) uses explain, never the reverse, not even for type hints."""
+    tree = ast.parse((Path(explain.__file__)).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.startswith("retention")}, imported

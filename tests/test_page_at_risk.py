@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
 from retention import sample, warehouse
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "at_risk.py")
 TIMEOUT = 180
 
 
@@ -29,7 +27,7 @@ def page_db(sample_frames, tmp_path_factory) -> str:
 @pytest.fixture
 def page(page_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("RETENTION_DB", page_db)
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page("at_risk.py", timeout=TIMEOUT).run()
     assert not at.exception, [element.value for element in at.exception]
     return at
 
@@ -75,6 +73,22 @@ def test_first_render_shows_quality_flags_and_saves_scores(page, page_db, sample
     assert any(button.label == "Download flagged list" for button in at.get("download_button"))
 
 
+def _scoring_state(path: str) -> tuple[str, int]:
+    with warehouse.connect(path) as con:
+        return warehouse.data_version(con), con.execute("SELECT count(*) FROM scores").fetchone()[0]
+
+
+def test_reruns_read_the_saved_run_without_scoring_again(page, page_db):
+    """Scoring is an action, not a cached function: a rerun or a new visit neither retrains nor saves again."""
+    before = _scoring_state(page_db)
+    page.radio[0].set_value("Top N").run()
+    assert not page.exception
+    again = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not again.exception
+    assert again.dataframe[0].value.equals(page.dataframe[0].value)
+    assert _scoring_state(page_db) == before
+
+
 def test_top_n_and_segment_filter(page):
     at = page
     at.radio[0].set_value("Top N").run()
@@ -114,7 +128,17 @@ def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):
     short = orders[orders["ts"] < orders["ts"].min() + pd.Timedelta(days=150)]
     path = _build(tmp_path / "short.duckdb", {"users": sample_frames["users"], "orders": short})
     monkeypatch.setenv("RETENTION_DB", path)
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page("at_risk.py", timeout=TIMEOUT).run()
     assert not at.exception
     assert at.title[0].value == "At-risk users"
     assert "needs at least 210 days of order history" in at.error[0].value
+
+
+def test_scoring_runs_keep_the_newest():
+    from retention.ui.churn import ScoringRuns
+
+    runs = ScoringRuns(size=2)
+    keys = [("db", f"v{i}", pd.Timestamp("2025-01-01").date(), 90) for i in range(3)]
+    for index, key in enumerate(keys):
+        runs.put(key, index)
+    assert runs.get(keys[0]) is None and runs.get(keys[1]) == 1 and runs.get(keys[2]) == 2

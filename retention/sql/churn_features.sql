@@ -1,4 +1,6 @@
 -- Churn features and labels: one row per snapshot date and customer.
+-- One output column per feature declared in retention/churn/features.py (a test checks they are the same set).
+-- Parameters: $snapshots (DATE[]), $horizon_days (INTEGER), $view_events and $cart_events (VARCHAR[]).
 -- A snapshot date d covers the data up to the end of day d: features read rows with ts < d + 1 day only;
 -- the label reads the $horizon_days days after it. A purchase is an order line with quantity > 0,
 -- a return one with quantity < 0; only customers with a purchase before the cutoff get a row.

@@ -1,4 +1,5 @@
 -- The scores of the newest scoring run (the newest at $as_of when it is not NULL), riskiest first.
+-- Parameters: $as_of (DATE or NULL: the newest run of all).
 WITH runs AS (
     SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
     FROM scores

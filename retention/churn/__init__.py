@@ -1,0 +1,187 @@
+"""Churn risk: leak-free snapshots, features and labels, a calibrated gradient-boosted model, evaluation and scores.
+
+Modules: :mod:`~retention.churn.features` (each feature declared once: column, kind, label, definition,
+reason phrase), :mod:`~retention.churn.snapshots` (snapshot dates, features and labels in DuckDB),
+:mod:`~retention.churn.model` (encoding, trees, calibration, baseline), :mod:`~retention.churn.metrics`
+(holdout metrics), :mod:`~retention.churn.scoring` (a scoring run, saved scores, flagging and export).
+The public names of all five are importable from ``retention.churn``.
+
+Definition
+----------
+A customer *churns* at an as-of date when they make no purchase in the
+``horizon_days`` days after it. Dates are days: an as-of (or snapshot) date
+``d`` covers the data up to the end of day ``d``; the label reads the
+``horizon_days`` days that follow. Only customers with a purchase up to ``d``
+are scored.
+
+Training without leakage
+------------------------
+Training examples come from monthly snapshot dates in the past. Each snapshot's
+features use only rows before its cutoff (SQL in ``retention/sql/churn_features.sql``)
+and its label the ``horizon_days`` after it, so the newest labelled snapshot is
+``as_of - horizon_days``. That snapshot is held out: the evaluation model is
+trained on the snapshots whose label windows end by the holdout date (exactly
+what the model would have known on that day) and scored on the holdout. The
+model that scores the customers at ``as_of`` is then refitted on every labelled
+snapshot, the holdout included.
+
+Model
+-----
+scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: it is
+in the stack already, handles missing values natively (customers who never
+rated, or bought once) and SHAP's TreeExplainer reads it exactly. LightGBM
+would fit faster on millions of rows, but a warehouse of this app's size trains
+in seconds and one dependency fewer is worth more. The trees are kept shallow
+(depth 2, 4 leaves, so pairwise interactions at most) so explaining every
+customer stays cheap: SHAP time per tree grows with leaves times depth, a
+prediction's with depth (``benchmarks/churn_bench.py`` measures both, and the
+AUC, against an unconstrained model).
+
+Calibration is Platt scaling fitted on out-of-fold log-odds (folds grouped by
+customer): calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of
+that. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
+additive contributions to the calibrated log-odds (see :mod:`retention.explain`).
+The baseline is a logistic regression on ``log(1 + recency_days)`` alone.
+"""
+
+from retention.churn.features import (
+    CATEGORICAL_FEATURES,
+    FEATURE_REGISTRY,
+    FEATURES,
+    NUMERIC_FEATURES,
+    Feature,
+    feature_table,
+)
+from retention.churn.metrics import (
+    METRICS,
+    Metric,
+    brier,
+    calibration_table,
+    capture_top_decile,
+    evaluate,
+    lift_top_decile,
+    metric,
+    pr_auc,
+    roc_auc,
+    top_share_mask,
+)
+from retention.churn.model import (
+    CALIBRATION_FOLDS,
+    DEFAULT_SEED,
+    MAX_CATEGORY_LEVELS,
+    MIN_TRAINING_ROWS,
+    MODEL_PARAMS,
+    MODEL_REVISION,
+    OTHER_LEVEL,
+    PARALLEL_MIN_ROWS,
+    ChurnModel,
+    FeatureEncoder,
+    RecencyBaseline,
+    fit_churn_model,
+    fit_encoder,
+    fit_recency_baseline,
+    labels,
+    thread_limit,
+)
+from retention.churn.scoring import (
+    EXPORT_COLUMNS,
+    SCORE_COLUMNS,
+    SCORE_DTYPES,
+    ScoringResult,
+    customer_emails,
+    customer_waterfall,
+    export_table,
+    filter_segments,
+    flag,
+    flagged_summary,
+    latest_scores,
+    model_version,
+    save_scores,
+    score_customers,
+    segment_options,
+)
+from retention.churn.snapshots import (
+    CART_EVENTS,
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    MIN_HISTORY_DAYS,
+    MIN_HORIZON_DAYS,
+    SNAPSHOT_STEP_MONTHS,
+    VIEW_EVENTS,
+    SnapshotPlan,
+    check_horizon,
+    monthly_dates,
+    order_days,
+    plan_snapshots,
+    required_history_days,
+    resolve_as_of,
+    rows_at,
+    snapshot_features,
+)
+
+__all__ = [
+    "CATEGORICAL_FEATURES",
+    "FEATURE_REGISTRY",
+    "FEATURES",
+    "NUMERIC_FEATURES",
+    "Feature",
+    "feature_table",
+    "METRICS",
+    "Metric",
+    "brier",
+    "calibration_table",
+    "capture_top_decile",
+    "evaluate",
+    "lift_top_decile",
+    "metric",
+    "pr_auc",
+    "roc_auc",
+    "top_share_mask",
+    "CALIBRATION_FOLDS",
+    "DEFAULT_SEED",
+    "MAX_CATEGORY_LEVELS",
+    "MIN_TRAINING_ROWS",
+    "MODEL_PARAMS",
+    "MODEL_REVISION",
+    "OTHER_LEVEL",
+    "PARALLEL_MIN_ROWS",
+    "ChurnModel",
+    "FeatureEncoder",
+    "RecencyBaseline",
+    "fit_churn_model",
+    "fit_encoder",
+    "fit_recency_baseline",
+    "labels",
+    "thread_limit",
+    "EXPORT_COLUMNS",
+    "SCORE_COLUMNS",
+    "SCORE_DTYPES",
+    "ScoringResult",
+    "customer_emails",
+    "customer_waterfall",
+    "export_table",
+    "filter_segments",
+    "flag",
+    "flagged_summary",
+    "latest_scores",
+    "model_version",
+    "save_scores",
+    "score_customers",
+    "segment_options",
+    "CART_EVENTS",
+    "DEFAULT_HORIZON_DAYS",
+    "MAX_HORIZON_DAYS",
+    "MIN_HISTORY_DAYS",
+    "MIN_HORIZON_DAYS",
+    "SNAPSHOT_STEP_MONTHS",
+    "VIEW_EVENTS",
+    "SnapshotPlan",
+    "check_horizon",
+    "monthly_dates",
+    "order_days",
+    "plan_snapshots",
+    "required_history_days",
+    "resolve_as_of",
+    "rows_at",
+    "snapshot_features",
+]

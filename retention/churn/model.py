@@ -1,0 +1,203 @@
+"""The churn model: feature encoding, gradient-boosted trees with Platt scaling, and the recency baseline.
+
+See :mod:`retention.churn` for why these trees and this calibration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from threadpoolctl import threadpool_limits
+
+from retention.churn.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from retention.errors import DataError
+
+MIN_TRAINING_ROWS = 50
+CALIBRATION_FOLDS = 3
+DEFAULT_SEED = 0
+MODEL_REVISION = "2"
+# Below this many rows the trees fit on one thread: OpenMP's start-up and spinning cost more than
+# they save on small data, and far more on a busy machine.
+PARALLEL_MIN_ROWS = 50_000
+MAX_CATEGORY_LEVELS = 12  # rarer levels share the column '<feature>=other'
+OTHER_LEVEL = "other"
+
+# Shallow trees: SHAP costs leaves x depth per tree and row, a prediction depth; churn signals are mostly
+# main effects, so depth-2 trees lose no AUC (benchmarks/churn_bench.py) and explain ~20x faster than deep ones.
+MODEL_PARAMS: dict[str, object] = {
+    "max_depth": 2,
+    "max_leaf_nodes": 4,
+    "learning_rate": 0.15,
+    "max_iter": 400,
+    "min_samples_leaf": 40,
+    "l2_regularization": 1.0,
+    "early_stopping": True,
+    "validation_fraction": 0.15,
+    "n_iter_no_change": 15,
+}
+
+
+@dataclass(frozen=True)
+class FeatureEncoder:
+    """Turns a feature frame into the model's float matrix.
+
+    Numeric features pass through (NaN stays NaN: the trees route it); each
+    categorical feature becomes one 0/1 column per kept level plus
+    ``<feature>=other``. :attr:`sources` maps every column back to its feature,
+    so SHAP values can be summed per feature.
+    """
+
+    numeric: tuple[str, ...]
+    levels: dict[str, tuple[str, ...]]
+
+    @property
+    def columns(self) -> list[str]:
+        out = list(self.numeric)
+        for feature, kept in self.levels.items():
+            out += [f"{feature}={level}" for level in (*kept, OTHER_LEVEL)]
+        return out
+
+    @property
+    def sources(self) -> list[str]:
+        out = list(self.numeric)
+        for feature, kept in self.levels.items():
+            out += [feature] * (len(kept) + 1)
+        return out
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """The ``(rows, len(columns))`` float64 matrix of ``frame``."""
+        parts = [frame[list(self.numeric)].to_numpy(dtype=np.float64, na_value=np.nan)]
+        for feature, kept in self.levels.items():
+            values = frame[feature].astype("object").to_numpy()
+            onehot = np.column_stack([values == level for level in kept] + [~np.isin(values, kept)])
+            parts.append(onehot.astype(np.float64))
+        return np.hstack(parts)
+
+
+def fit_encoder(
+    frame: pd.DataFrame,
+    *,
+    numeric: Sequence[str] = NUMERIC_FEATURES,
+    categorical: Sequence[str] = CATEGORICAL_FEATURES,
+    max_levels: int = MAX_CATEGORY_LEVELS,
+) -> FeatureEncoder:
+    """Keep the numeric features with at least one value (a warehouse without ratings has none) and the
+    ``max_levels`` most frequent levels of each categorical feature (ties by name)."""
+    present = tuple(feature for feature in numeric if frame[feature].notna().any())
+    levels = {}
+    for feature in categorical:
+        counts = frame[feature].astype("object").value_counts()
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+        levels[feature] = tuple(str(level) for level, _ in ordered[:max_levels] if level != OTHER_LEVEL)
+    return FeatureEncoder(numeric=present, levels=levels)
+
+
+@dataclass(frozen=True)
+class ChurnModel:
+    """Gradient-boosted trees plus Platt scaling.
+
+    risk = expit(slope * raw_log_odds + intercept), a probability in [0, 1].
+    """
+
+    encoder: FeatureEncoder
+    trees: HistGradientBoostingClassifier
+    slope: float
+    intercept: float
+
+    def raw_log_odds(self, frame: pd.DataFrame) -> np.ndarray:
+        """The trees' uncalibrated log-odds of churning, one per row."""
+        with thread_limit(len(frame)):
+            return self.trees.decision_function(self.encoder.transform(frame))
+
+    def predict_risk(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of churning, in [0, 1], one per row."""
+        return expit(self.slope * self.raw_log_odds(frame) + self.intercept)
+
+
+@dataclass(frozen=True)
+class RecencyBaseline:
+    """risk = expit(coef * log(1 + recency_days) + intercept): the recency-only baseline."""
+
+    coef: float
+    intercept: float
+
+    def predict_risk(self, frame: pd.DataFrame) -> np.ndarray:
+        """Probability of churning, in [0, 1], one per row."""
+        return expit(self.coef * np.log1p(frame["recency_days"].to_numpy(dtype=np.float64)) + self.intercept)
+
+
+def labels(frame: pd.DataFrame, what: str) -> np.ndarray:
+    """The ``churned`` column as 0/1 ints.
+
+    Raises
+    ------
+    DataError
+        Fewer than :data:`MIN_TRAINING_ROWS` rows, or only one class: the model needs churners and stayers.
+    """
+    y = frame["churned"].astype("boolean").to_numpy(dtype=bool, na_value=False).astype(np.int64)
+    if len(y) < MIN_TRAINING_ROWS:
+        raise DataError(
+            f"the {what} has {len(y)} customer snapshots; the churn model needs at least {MIN_TRAINING_ROWS}. "
+            "Import more customers or more history."
+        )
+    churners = int(y.sum())
+    if churners in (0, len(y)):
+        outcome = "churned" if churners else "bought again"
+        raise DataError(
+            f"all {len(y)} customer snapshots in the {what} {outcome} within the horizon, so there is nothing "
+            "to tell apart; try another horizon or import more history"
+        )
+    return y
+
+
+def thread_limit(rows: int) -> threadpool_limits:
+    """A context that keeps OpenMP to one thread for fewer than :data:`PARALLEL_MIN_ROWS` rows."""
+    return threadpool_limits(limits=1 if rows < PARALLEL_MIN_ROWS else None, user_api="openmp")
+
+
+def _trees(seed: int, params: dict[str, object] | None) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(**{**MODEL_PARAMS, **(params or {})}, random_state=seed)
+
+
+def fit_churn_model(
+    frame: pd.DataFrame,
+    *,
+    seed: int = DEFAULT_SEED,
+    params: dict[str, object] | None = None,
+    folds: int = CALIBRATION_FOLDS,
+    what: str = "training data",
+) -> ChurnModel:
+    """Fit the trees on every row of ``frame`` and Platt scaling on out-of-fold log-odds.
+
+    Folds group rows by ``user_id`` so a customer's snapshots never sit on both
+    sides of a fold. ``params`` override :data:`MODEL_PARAMS`.
+    """
+    y = labels(frame, what)
+    encoder = fit_encoder(frame)
+    x = encoder.transform(frame)
+    groups = frame["user_id"].to_numpy()
+    n_folds = max(2, min(folds, len(np.unique(groups))))
+    with thread_limit(len(y)):
+        out_of_fold = cross_val_predict(
+            _trees(seed, params), x, y, groups=groups, cv=GroupKFold(n_splits=n_folds), method="decision_function"
+        )
+        trees = _trees(seed, params).fit(x, y)
+    platt = LogisticRegression(C=np.inf).fit(out_of_fold.reshape(-1, 1), y)
+    return ChurnModel(
+        encoder=encoder, trees=trees, slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
+    )
+
+
+def fit_recency_baseline(frame: pd.DataFrame, *, what: str = "training data") -> RecencyBaseline:
+    """Logistic regression of churn on ``log(1 + recency_days)``."""
+    y = labels(frame, what)
+    x = np.log1p(frame["recency_days"].to_numpy(dtype=np.float64)).reshape(-1, 1)
+    fitted = LogisticRegression(C=np.inf).fit(x, y)
+    return RecencyBaseline(coef=float(fitted.coef_[0, 0]), intercept=float(fitted.intercept_[0]))

@@ -1,0 +1,316 @@
+"""One scoring run (train, evaluate, score, explain), saving its scores, and the flagged list and its export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from retention import explain, warehouse
+from retention.churn.features import CATEGORICAL_FEATURES, FEATURE_REGISTRY, FEATURES
+from retention.churn.metrics import calibration_table, evaluate
+from retention.churn.model import (
+    DEFAULT_SEED,
+    MODEL_PARAMS,
+    MODEL_REVISION,
+    ChurnModel,
+    fit_churn_model,
+    fit_recency_baseline,
+    labels,
+)
+from retention.churn.snapshots import (
+    DEFAULT_HORIZON_DAYS,
+    SnapshotPlan,
+    check_horizon,
+    order_days,
+    plan_snapshots,
+    resolve_as_of,
+    rows_at,
+    snapshot_features,
+)
+from retention.errors import DataError
+
+EXPORT_COLUMNS = ["user_id", "risk", "value", "reasons"]
+SCORE_DTYPES = {
+    "user_id": "str",
+    "as_of": "object",
+    "model_version": "str",
+    "horizon_days": "int64",
+    "risk": "float64",
+    "value": "float64",
+    "recency_days": "float64",
+    "reasons": "str",
+}
+SCORE_COLUMNS = list(SCORE_DTYPES)
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    """Everything one scoring run produced.
+
+    scores: one row per customer scored at ``as_of``, riskiest first, columns
+    ``user_id``, ``risk`` (calibrated probability of churning in [0, 1]),
+    ``value`` (net revenue before as_of), ``recency_days`` (days since the
+    last purchase), ``reasons`` (top three, plain words, '; '-joined),
+    ``channel``, ``country``. features: the same customers' feature frame, row
+    for row. explanation: their SHAP contributions. metrics: holdout metrics,
+    columns ``metric``, ``label``, ``higher_is_better``, ``model``,
+    ``baseline``. calibration: :func:`calibration_table` of the holdout.
+    summary: counts and dates (JSON-serialisable).
+    """
+
+    as_of: dt.date
+    horizon_days: int
+    model_version: str
+    scores: pd.DataFrame
+    features: pd.DataFrame
+    explanation: explain.Explanation
+    metrics: pd.DataFrame
+    calibration: pd.DataFrame
+    summary: dict[str, object]
+    model: ChurnModel = field(repr=False)
+
+
+def model_version(plan: SnapshotPlan, training_rows: int, seed: int, params: dict[str, object] | None) -> str:
+    """A short id of the model: revision, horizon and a hash of what it was trained on."""
+    payload = json.dumps(
+        {
+            "params": {**MODEL_PARAMS, **(params or {})},
+            "seed": seed,
+            "snapshots": [str(d) for d in plan.final_train],
+            "rows": training_rows,
+            "features": list(FEATURES),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return f"hgb{MODEL_REVISION}-h{plan.horizon_days}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
+
+
+def score_customers(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date | str | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    save: bool = True,
+    seed: int = DEFAULT_SEED,
+    params: dict[str, object] | None = None,
+) -> ScoringResult:
+    """Train, evaluate, score, explain and (when ``save``) save the churn risk of every customer at ``as_of``.
+
+    ``as_of`` None means the latest order date. See :mod:`retention.churn` for
+    how snapshots keep training leak-free.
+
+    Raises
+    ------
+    DataError
+        No orders, too little history for the horizon, or labels of one class only.
+    """
+    check_horizon(horizon_days)
+    day = resolve_as_of(con, as_of)
+    first, _ = order_days(con)
+    plan = plan_snapshots(first, day, horizon_days)
+    frame = snapshot_features(con, plan.all_dates, horizon_days)
+
+    evaluation_train = rows_at(frame, plan.evaluation_train)
+    holdout = rows_at(frame, [plan.holdout])
+    held_model = fit_churn_model(evaluation_train, seed=seed, params=params, what="evaluation training data")
+    baseline = fit_recency_baseline(evaluation_train, what="evaluation training data")
+    y_holdout = labels(holdout, f"holdout snapshot of {plan.holdout}")
+    predictions = {"model": held_model.predict_risk(holdout), "baseline": baseline.predict_risk(holdout)}
+    metrics = evaluate(y_holdout, predictions)
+    calibration = calibration_table(y_holdout, predictions)
+
+    final_train = rows_at(frame, plan.final_train)
+    model = fit_churn_model(final_train, seed=seed, params=params)
+    current = rows_at(frame, [day])
+    if current.empty:
+        raise DataError(f"no customer has a purchase up to {day}; nothing to score")
+    risk = model.predict_risk(current)
+    explanation = explain.explain(model, current, FEATURE_REGISTRY)
+    version = model_version(plan, len(final_train), seed, params)
+
+    scores = pd.DataFrame(
+        {
+            "user_id": current["user_id"].to_numpy(),
+            "risk": risk,
+            "value": current["monetary"].to_numpy(dtype=np.float64),
+            "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
+            "reasons": explain.reasons(explanation, current).to_numpy(),
+            "channel": current["channel"].to_numpy(),
+            "country": current["country"].to_numpy(),
+        }
+    )
+    order = np.lexsort((scores["user_id"].to_numpy(), -risk))
+    scores = scores.iloc[order].reset_index(drop=True)
+    features = current.iloc[order].reset_index(drop=True)
+    explanation = explanation.take(order)
+
+    summary = {
+        "as_of": str(day),
+        "horizon_days": horizon_days,
+        "holdout_date": str(plan.holdout),
+        "holdout_customers": int(len(holdout)),
+        "holdout_churn_rate": float(y_holdout.mean()),
+        "evaluation_snapshots": [str(d) for d in plan.evaluation_train],
+        "evaluation_rows": int(len(evaluation_train)),
+        "training_snapshots": [str(d) for d in plan.final_train],
+        "training_rows": int(len(final_train)),
+        "training_churn_rate": float(labels(final_train, "training data").mean()),
+        "trees": int(model.trees.n_iter_),
+        "calibration_slope": model.slope,
+        "calibration_intercept": model.intercept,
+    }
+    result = ScoringResult(
+        as_of=day,
+        horizon_days=horizon_days,
+        model_version=version,
+        scores=scores,
+        features=features,
+        explanation=explanation,
+        metrics=metrics,
+        calibration=calibration,
+        summary=summary,
+        model=model,
+    )
+    if save:
+        save_scores(con, result)
+    return result
+
+
+_SCORES_VIEW = "churn_new_scores"
+
+
+def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
+    """Write the run's scores to the ``scores`` table, replacing an earlier run of the same
+    (as_of, horizon_days, model_version). Returns the rows written."""
+    params = {"as_of": result.as_of, "horizon_days": result.horizon_days, "model_version": result.model_version}
+    frame = result.scores[["user_id", "risk", "value", "recency_days", "reasons"]]
+    with warehouse.transaction(con):
+        warehouse.execute(con, "churn_delete_scores", params)
+        con.register(_SCORES_VIEW, frame)
+        try:
+            warehouse.execute(con, "churn_insert_scores", params)
+        finally:
+            con.unregister(_SCORES_VIEW)
+    return len(frame)
+
+
+def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """The saved scores of the newest scoring run (of the newest run at ``as_of`` when given).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``user_id``, ``as_of`` (date), ``model_version``,
+        ``horizon_days`` (int), ``risk`` (in [0, 1]), ``value`` (net revenue
+        before as_of), ``recency_days``, ``reasons`` (text); riskiest first.
+        Empty, with these columns, when nothing was saved.
+    """
+    day = None if as_of is None else pd.Timestamp(as_of).date()
+    frame = warehouse.query(con, "churn_latest_scores", {"as_of": day})
+    if frame.empty:
+        return pd.DataFrame({column: pd.Series(dtype=SCORE_DTYPES[column]) for column in SCORE_COLUMNS})
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame["horizon_days"] = frame["horizon_days"].astype("int64")
+    return frame[SCORE_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Flagging and export
+# ---------------------------------------------------------------------------
+
+
+def flag(scores: pd.DataFrame, *, threshold: float | None = None, top: int | None = None) -> pd.DataFrame:
+    """The customers flagged at risk: ``risk >= threshold``, or the ``top`` riskiest; riskiest first.
+
+    Exactly one of ``threshold`` (in [0, 1]) and ``top`` (>= 0) is given. Ties
+    at the cut of ``top`` are broken by ``user_id``.
+
+    Raises
+    ------
+    DataError
+        Both or neither given, or a value out of range.
+    """
+    if (threshold is None) == (top is None):
+        raise DataError("flag customers either by a risk threshold or by a top-N count, not both")
+    ordered = scores.sort_values(["risk", "user_id"], ascending=[False, True], kind="stable")
+    if threshold is not None:
+        if not 0.0 <= threshold <= 1.0:
+            raise DataError(f"the risk threshold must be between 0 and 1, got {threshold}")
+        return ordered[ordered["risk"] >= threshold].reset_index(drop=True)
+    if top < 0:
+        raise DataError(f"top must be a count of customers (0 or more), got {top}")
+    return ordered.head(top).reset_index(drop=True)
+
+
+def filter_segments(scores: pd.DataFrame, **allowed: Sequence[str] | None) -> pd.DataFrame:
+    """Rows whose segment columns take one of the allowed values (None or empty: no filter on that column).
+
+    Example: ``filter_segments(scores, channel=["social"], country=None)``.
+
+    Raises
+    ------
+    DataError
+        A keyword that is not a segment column of ``scores``.
+    """
+    mask = np.ones(len(scores), dtype=bool)
+    for column, values in allowed.items():
+        if column not in CATEGORICAL_FEATURES or column not in scores.columns:
+            raise DataError(f"{column!r} is not a segment column; choose from {', '.join(CATEGORICAL_FEATURES)}")
+        if values:
+            mask &= scores[column].isin(list(values)).to_numpy()
+    return scores[mask].reset_index(drop=True)
+
+
+def segment_options(scores: pd.DataFrame) -> dict[str, list[str]]:
+    """The values each segment column takes among the scored customers, sorted (for filter widgets)."""
+    return {column: sorted(scores[column].dropna().astype(str).unique()) for column in CATEGORICAL_FEATURES}
+
+
+def flagged_summary(scores: pd.DataFrame, flagged: pd.DataFrame) -> dict[str, float]:
+    """customers and value flagged, with their shares of all scored customers and of all value (in [0, 1])."""
+    total_value = float(scores["value"].clip(lower=0).sum())
+    flagged_value = float(flagged["value"].clip(lower=0).sum())
+    return {
+        "customers": int(len(flagged)),
+        "customer_share": len(flagged) / len(scores) if len(scores) else 0.0,
+        "value": float(flagged["value"].sum()),
+        "value_share": flagged_value / total_value if total_value > 0 else 0.0,
+    }
+
+
+def customer_emails(con: duckdb.DuckDBPyConnection, user_ids: Sequence[str]) -> pd.DataFrame:
+    """Columns ``user_id`` and ``email`` (missing when the users table has none) of the given customers."""
+    return warehouse.query(con, "churn_emails", {"user_ids": list(user_ids)})
+
+
+def customer_waterfall(result: ScoringResult, user_id: str) -> pd.DataFrame:
+    """The explanation of one scored customer (see :func:`retention.explain.waterfall`).
+
+    Raises
+    ------
+    DataError
+        ``user_id`` was not scored in this run.
+    """
+    hits = np.flatnonzero(result.scores["user_id"].to_numpy() == user_id)
+    if not len(hits):
+        raise DataError(f"customer {user_id!r} was not scored at {result.as_of} (no purchase up to that date)")
+    return explain.waterfall(result.explanation, result.features, int(hits[0]))
+
+
+def export_table(flagged: pd.DataFrame, emails: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The flagged list as users take it away: ``user_id``, ``risk`` (rounded to 4 places), ``value`` (to 2),
+    ``reasons``, plus ``email`` only when an ``emails`` frame (``user_id``, ``email``) is given. Riskiest first."""
+    table = flagged[EXPORT_COLUMNS].copy()
+    table["risk"] = table["risk"].round(4)
+    table["value"] = table["value"].round(2)
+    if emails is not None:
+        table = table.merge(emails[["user_id", "email"]], on="user_id", how="left")
+    return table.reset_index(drop=True)
