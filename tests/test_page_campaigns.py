@@ -146,3 +146,19 @@ def test_a_saved_draft_is_launched_from_the_results_tab(writable_db):
         )[0][0]
         == "launched"
     )
+
+
+def test_an_invalid_build_shows_its_error_and_the_other_tabs_still_render(writable_db):
+    at = app_page(PAGE, timeout=TIMEOUT).run()
+    at.number_input(key="arm-discount_email-low").set_value(50.0).run()  # percent, above the likely 6%
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("low <= likely <= high" in error.value for error in at.error)
+    assert not [frame for frame in at.dataframe if "net_value_median" in frame.value.columns]
+    assert any("Build a valid campaign on the first tab" in info.value for info in at.info)
+    assert any("No campaigns yet" in info.value for info in at.info)
+    # Fixed, and on a scoring date picked by hand (a date inside the cached audience's key).
+    at.selectbox(key="aud-as-of").select(at.selectbox(key="aud-as-of").options[1]).run()
+    at.number_input(key="arm-discount_email-low").set_value(2.0).run()
+    assert not at.error
+    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
+    assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
