@@ -1,6 +1,5 @@
 """Campaigns: build an audience and arms, simulate, launch with a holdout, measure, and adapt the next wave."""
 
-import pandas as pd
 import streamlit as st
 
 from retention.campaigns import CampaignConfig, LaunchResult
@@ -129,8 +128,9 @@ def launched_exports() -> None:
     st.caption("The holdout is never exported for contact.")
 
 
-def campaign_listing(listing: pd.DataFrame) -> None:
+def campaign_listing() -> None:
     """Every campaign with its status."""
+    listing = cached.campaign_list(path, version)
     if listing.empty:
         st.info("No campaigns yet. Build one on the first tab and launch it.")
         return
@@ -138,8 +138,9 @@ def campaign_listing(listing: pd.DataFrame) -> None:
     common.download_csv(listing, "campaigns.csv", "Download the list", key="dl-campaigns")
 
 
-def results(listing: pd.DataFrame) -> None:
+def results() -> None:
     """One campaign's measurement against its holdout, the next wave's split, and the record / close actions."""
+    listing = cached.campaign_list(path, version)
     if listing.empty:
         st.info("No campaigns to measure yet.")
         return
@@ -213,8 +214,7 @@ with build_tab:
 with launch_tab:
     launch_section(built)
     launched_exports()
-listing = cached.campaign_list(path, version)
 with list_tab:
-    campaign_listing(listing)
+    campaign_listing()
 with results_tab:
-    results(listing)
+    results()
