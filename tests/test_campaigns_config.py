@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from test_campaigns_fixtures import basic_config
 
 from retention.campaigns.config import (
+    Arm,
+    CampaignConfig,
     ConfigError,
+    Targeting,
+    Uplift,
+    check_config,
     config_to_dict,
     load_config,
     parse_config,
@@ -50,14 +56,20 @@ def test_uplift_mean_is_the_triangular_mean():
         (lambda c: c["arms"][0].update(uplift=0.05), "single number"),
         (lambda c: c["arms"][0].update(uplift={"low": 0.1, "likely": 0.05, "high": 0.2}), "low <= likely <= high"),
         (lambda c: c["arms"][0].update(uplift=[0.1, 0.2]), "three numbers"),
-        (lambda c: c["arms"][0].update(template="carrier_pigeon"), "unknown template 'carrier_pigeon'"),
+        (
+            lambda c: c["arms"][0].update(template="carrier_pigeon"),
+            "arm 'discount': arm template 'carrier_pigeon' is not one of discount_email,",
+        ),
         (lambda c: c["arms"][1].update(name="discount"), "repeated: ['discount']"),
         (lambda c: c["arms"][0].update(name="control"), "may not be 'control'"),
         (lambda c: c["arms"][0].update(name="a/b"), "arms[0].name"),
         (lambda c: c.update(arms=[]), "at least one arm"),
         (lambda c: c.update(targeting={"strategy": "everyone", "budget": 0.01}), "below the cost of one contact"),
         (lambda c: c.update(targeting={"strategy": "top_n_risk"}), "needs targeting.top_n"),
-        (lambda c: c.update(targeting={"strategy": "loudest"}), "targeting.strategy 'loudest' is unknown"),
+        (
+            lambda c: c.update(targeting={"strategy": "loudest"}),
+            "targeting strategy 'loudest' is not one of everyone, top_n_risk",
+        ),
         (lambda c: c["audience"].update(cohort="2024-13"), "audience.cohort"),
         (lambda c: c["audience"].update(min_risk=1.5), "audience.min_risk must be at most 1.0"),
         (lambda c: c["audience"].update(countires=["UK"]), "unknown field(s) ['countires']"),
@@ -72,6 +84,34 @@ def test_bad_config_names_what_is_wrong(change, message):
     with pytest.raises(ConfigError, match=None) as caught:
         parse_config(data)
     assert message in str(caught.value)
+
+
+def test_a_config_is_hashable_and_equal_configs_hash_alike():
+    config = parse_config(basic_config())
+    again = parse_config(basic_config())
+    assert config is not again
+    assert hash(config) == hash(again)
+    assert {config: 1}[again] == 1
+    assert hash(config) != hash(with_shares(config, {"recs": 3}))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda arm: replace(arm, uplift=Uplift(0.1, 0.05, 0.2)), "low <= likely <= high"),
+        (lambda arm: replace(arm, template="carrier_pigeon"), "arm template 'carrier_pigeon' is not one of"),
+        (lambda arm: replace(arm, name="control"), "may not be 'control'"),
+        (lambda arm: replace(arm, discount_share=0.99), "arm 'discount' discount_share must be at most 0.95"),
+    ],
+)
+def test_configs_built_as_dataclasses_keep_the_same_rules(change, message):
+    arm = Arm("discount", "discount_email", 0.05, 0.1, Uplift(0.02, 0.05, 0.1))
+    assert check_config(CampaignConfig("Built", (arm,))) == CampaignConfig("Built", (arm,))
+    with pytest.raises(ConfigError) as caught:
+        check_config(CampaignConfig("Built", (change(arm),)))
+    assert message in str(caught.value)
+    with pytest.raises(ConfigError, match="needs targeting.top_n"):
+        check_config(CampaignConfig("Built", (arm,), targeting=Targeting("top_n_risk")))
 
 
 def test_load_config_reports_missing_and_malformed_files(tmp_path):

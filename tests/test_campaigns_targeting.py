@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from retention.campaigns.targeting import STRATEGIES, expected_economics, select
+from retention.errors import DataError
 
 
 def test_expected_economics_by_hand():
@@ -49,3 +50,8 @@ def test_budget_cap_stops_before_the_budget_is_passed(candidates):
     assert len(select(candidates, "everyone", budget=5.0)) == 2
     assert len(select(candidates, "top_n_risk", top_n=3, budget=100.0)) == 3
     assert select(candidates, "everyone", budget=1.0).empty
+
+
+def test_an_unknown_strategy_names_the_choices(candidates):
+    with pytest.raises(DataError, match="targeting strategy 'loudest' is not one of everyone, top_n_risk"):
+        select(candidates, "loudest")

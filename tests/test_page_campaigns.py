@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import app_page
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test
 from test_campaigns_fixtures import scored_copy
 
 from retention import campaigns, warehouse
 from retention.campaigns.response import simulate_response
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "campaigns.py")
+PAGE = "campaigns.py"
 TIMEOUT = 180
+
+
+class _DecidedPagesManager(PagesManager):
+    """Streamlit's pages manager with the legacy pages-folder flag decided as a served ``st.navigation`` app has it.
+
+    A server decides once that the app uses ``st.navigation``, not the ``pages/`` folder, but AppTest forgets
+    that before every run: each run then starts on the page file alone, and the page's routing fix reruns it
+    through ``app.py``, which drops the button click being tested.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def _navigation_decided(monkeypatch) -> None:
+    monkeypatch.setattr(app_test, "PagesManager", _DecidedPagesManager)
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +58,16 @@ def _query(path: str, sql: str, params=None):
 
 def test_without_scores_the_page_says_what_it_needs(sample_db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", sample_db)
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Campaigns"
+    assert any("Warehouse:" in caption.value for caption in at.sidebar.caption)  # app.py's sidebar: via the router
     assert any("score customers on the At-risk users page first" in info.value for info in at.info)
     assert any("No campaigns yet" in info.value for info in at.info)
 
 
 def test_builder_shows_the_audience_and_simulates(writable_db):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {metric.label: metric.value for metric in at.metric}
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
@@ -67,7 +87,7 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
 
 
 def test_launch_needs_confirmation_and_happens_once(writable_db):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page(PAGE, timeout=TIMEOUT).run()
     assert at.button(key="launch").disabled
     at.checkbox(key="launch-confirm").check().run()
     at.button(key="launch").click().run()
@@ -96,7 +116,7 @@ def test_results_view_measures_and_proposes_the_next_wave(writable_db):
         simulate_response(con, campaign_id, {"discount": 0.3})
     finally:
         con.close()
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     results = [frame.value for frame in at.dataframe if "retention_diff" in frame.value.columns]
     assert results and results[0]["arm"].tolist() == ["control", "discount"]
@@ -112,7 +132,7 @@ def test_results_view_measures_and_proposes_the_next_wave(writable_db):
 
 
 def test_a_saved_draft_is_launched_from_the_results_tab(writable_db):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page(PAGE, timeout=TIMEOUT).run()
     at.button(key="save-draft").click().run()
     assert any("Saved draft campaign 1" in message.value for message in at.success)
     assert _query(writable_db, "SELECT status FROM campaigns")[0][0] == "draft"
@@ -126,3 +146,19 @@ def test_a_saved_draft_is_launched_from_the_results_tab(writable_db):
         )[0][0]
         == "launched"
     )
+
+
+def test_an_invalid_build_shows_its_error_and_the_other_tabs_still_render(writable_db):
+    at = app_page(PAGE, timeout=TIMEOUT).run()
+    at.number_input(key="arm-discount_email-low").set_value(50.0).run()  # percent, above the likely 6%
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("low <= likely <= high" in error.value for error in at.error)
+    assert not [frame for frame in at.dataframe if "net_value_median" in frame.value.columns]
+    assert any("Build a valid campaign on the first tab" in info.value for info in at.info)
+    assert any("No campaigns yet" in info.value for info in at.info)
+    # Fixed, and on a scoring date picked by hand (a date inside the cached audience's key).
+    at.selectbox(key="aud-as-of").select(at.selectbox(key="aud-as-of").options[1]).run()
+    at.number_input(key="arm-discount_email-low").set_value(2.0).run()
+    assert not at.error
+    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
+    assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"

@@ -2,7 +2,7 @@
 
 The public API::
 
-    config = load_config("winback.json")                # or parse_config(dict)
+    config = load_config("winback.json")                # or parse_config(dict), check_config(CampaignConfig(...))
     members = plan_members(select_audience(con, config.audience), config)
     result = simulate(members, config)                  # Monte Carlo, per arm and total
     launched = launch(con, config, idempotency_key="k") # one transaction; same key -> same campaign
@@ -24,6 +24,7 @@ from retention.campaigns.config import (
     ConfigError,
     Targeting,
     Uplift,
+    check_config,
     config_to_dict,
     config_to_json,
     load_config,
@@ -39,7 +40,6 @@ from retention.campaigns.launch import (
     launched_arm_counts,
     list_campaigns,
     save_draft,
-    state_token,
     write_exports,
 )
 from retention.campaigns.measure import Measurement, measure, record, recordable
@@ -70,6 +70,7 @@ __all__ = [
     "audience_summary",
     "campaign_config",
     "candidates",
+    "check_config",
     "close",
     "compare_strategies",
     "config_to_dict",
@@ -90,7 +91,6 @@ __all__ = [
     "save_draft",
     "select_audience",
     "simulate",
-    "state_token",
     "summary_table",
     "thompson_split",
     "write_exports",

@@ -1,4 +1,10 @@
-"""A campaign's configuration: dataclasses, and parsing plus validation of its JSON form.
+"""A campaign's configuration: frozen dataclasses, the rules they keep, and their JSON form.
+
+A :class:`CampaignConfig` is immutable and hashable (tuples, not lists), so the
+app passes it as it is, even as the key of its caches; JSON appears only at the
+edges: the ``campaigns.config`` column and the CLI's config files. One set of
+rules, :func:`check_config`, validates a config whether it was parsed from JSON
+(:func:`parse_config`) or built from the app's widgets.
 
 The JSON form (what ``campaign simulate --config FILE.json`` reads)::
 
@@ -30,10 +36,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar, TypeVar
 
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
 from retention.errors import DataError
+from retention.registry import Registry
+
+T = TypeVar("T")
 
 CONTROL = "control"
 ARM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
@@ -48,6 +58,8 @@ class ConfigError(DataError):
 @dataclass(frozen=True)
 class Uplift:
     """Assumed uplift range: shares of would-be churners kept, 0 <= low <= likely <= high <= 1."""
+
+    KEYS: ClassVar[tuple[str, str, str]] = ("low", "likely", "high")
 
     low: float
     likely: float
@@ -160,10 +172,14 @@ def _optional_number(value: object, where: str, **bounds: float) -> float | None
     return None if value is None else _number(value, where, **bounds)
 
 
-def _integer(value: object, where: str, *, low: int = 1, high: int | None = None) -> int:
+def _integer(value: object, where: str, *, low: int | None = 1, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{where} must be a whole number, got {value!r}")
     return int(_number(value, where, low=low, high=high))
+
+
+def _optional_integer(value: object, where: str, **bounds: int) -> int | None:
+    return None if value is None else _integer(value, where, **bounds)
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -185,8 +201,101 @@ def _mapping(value: object, where: str, allowed: set[str]) -> Mapping:
     return value
 
 
+def _registered(registry: Registry[T], name: object, where: str) -> T:
+    """The entry ``name`` of ``registry``; a ConfigError naming ``where`` and the choices when there is none."""
+    try:
+        return registry.get_or_raise(name)  # type: ignore[arg-type]
+    except DataError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def check_uplift(uplift: Uplift, where: str) -> Uplift:
+    """``uplift`` if 0 <= low <= likely <= high <= 1, else a ConfigError naming ``where``."""
+    low, likely, high = (_number(getattr(uplift, key), f"{where}.{key}", low=0.0, high=1.0) for key in Uplift.KEYS)
+    if not low <= likely <= high:
+        raise ConfigError(f"{where} must satisfy low <= likely <= high, got {low}, {likely}, {high}")
+    return uplift
+
+
+def check_arm(arm: Arm, index: int) -> Arm:
+    """``arm`` if its name, template, costs, uplift, share and recommender run are valid, else a ConfigError."""
+    if not isinstance(arm.name, str) or not ARM_NAME.match(arm.name):
+        raise ConfigError(
+            f"arms[{index}].name must be 1-40 letters, digits, '_' or '-' starting with a letter or digit, "
+            f"got {arm.name!r}"
+        )
+    if arm.name == CONTROL:
+        raise ConfigError(f"arms[{index}].name may not be {CONTROL!r}: that name is the holdout")
+    where = f"arm {arm.name!r}"
+    _registered(ARM_TEMPLATES, arm.template, where)
+    _number(arm.cost_per_contact, f"{where} cost_per_contact", low=0.0)
+    _number(arm.discount_share, f"{where} discount_share", low=0.0, high=0.95)
+    check_uplift(arm.uplift, f"{where} uplift")
+    _number(arm.share, f"{where} share", low=0.0)
+    _optional_integer(arm.recommender_run, f"{where} recommender_run")
+    return arm
+
+
+def check_config(config: CampaignConfig) -> CampaignConfig:
+    """``config`` if every field is in range and the parts agree, else a ConfigError naming the field.
+
+    The one set of rules for configs from a file (:func:`parse_config` calls it) and configs built in the app
+    from widgets (which give the right types, but not necessarily a valid campaign).
+
+    Raises
+    ------
+    ConfigError
+        A field is out of range or the parts disagree (a budget below one contact, a top-N strategy
+        without N); the message names the field.
+    """
+    if not isinstance(config.name, str) or not config.name.strip():
+        raise ConfigError("the campaign needs a name (a non-empty string)")
+    if not config.arms:
+        raise ConfigError("the campaign needs at least one arm in 'arms'")
+    for index, arm in enumerate(config.arms):
+        check_arm(arm, index)
+    names = config.arm_names
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ConfigError(f"arm names must be unique; repeated: {duplicated}")
+    if sum(arm.share for arm in config.arms) <= 0:
+        raise ConfigError("at least one arm needs a share above 0")
+
+    audience = config.audience
+    if audience.cohort is not None and (not isinstance(audience.cohort, str) or not COHORT.match(audience.cohort)):
+        raise ConfigError(f"audience.cohort must be a month 'YYYY-MM', got {audience.cohort!r}")
+    _optional_number(audience.min_risk, "audience.min_risk", low=0.0, high=1.0)
+    _optional_integer(audience.top_n, "audience.top_n")
+    _optional_number(audience.min_value, "audience.min_value")
+    _optional_number(audience.max_value, "audience.max_value")
+    for campaign_id in audience.exclude_campaigns:
+        _integer(campaign_id, "audience.exclude_campaigns[]")
+    if audience.min_value is not None and audience.max_value is not None and audience.min_value > audience.max_value:
+        raise ConfigError(f"audience.min_value {audience.min_value} is above audience.max_value {audience.max_value}")
+
+    targeting = config.targeting
+    chosen = _registered(STRATEGIES, targeting.strategy, "targeting.strategy")
+    if chosen.needs_n and targeting.top_n is None:
+        raise ConfigError(f"targeting.strategy {targeting.strategy!r} needs targeting.top_n (how many members)")
+    _optional_integer(targeting.top_n, "targeting.top_n")
+    budget = _optional_number(targeting.budget, "targeting.budget", low=0.0)
+    cheapest = min(arm.cost_per_contact for arm in config.arms)
+    if budget is not None and (budget <= 0 or budget < cheapest):
+        raise ConfigError(
+            f"targeting.budget {budget:g} is below the cost of one contact ({cheapest:g}); raise it or remove the cap"
+        )
+
+    _number(config.holdout_share, "holdout_share", low=0.01, high=0.9)
+    _integer(config.horizon_days, "horizon_days", low=1, high=365)
+    _integer(config.draws, "simulation.draws", low=100, high=MAX_DRAWS)
+    _integer(config.seed, "simulation.seed", low=0)
+    _optional_integer(config.parent_id, "parent_id")
+    _integer(config.wave, "wave")
+    return config
+
+
 def parse_uplift(value: object, where: str) -> Uplift:
-    """An uplift range from ``{"low", "likely", "high"}`` or ``[low, likely, high]``."""
+    """An uplift range from ``{"low", "likely", "high"}`` or ``[low, likely, high]`` (not yet checked)."""
     if value is None:
         raise ConfigError(
             f"{where} is missing: state the assumed uplift as "
@@ -197,19 +306,16 @@ def parse_uplift(value: object, where: str) -> Uplift:
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != 3:
             raise ConfigError(f"{where} must list three numbers (low, likely, high), got {value!r}")
-        value = dict(zip(("low", "likely", "high"), value, strict=True))
-    fields = _mapping(value, where, {"low", "likely", "high"})
-    missing = [key for key in ("low", "likely", "high") if key not in fields]
+        value = dict(zip(Uplift.KEYS, value, strict=True))
+    fields = _mapping(value, where, set(Uplift.KEYS))
+    missing = [key for key in Uplift.KEYS if key not in fields]
     if missing:
         raise ConfigError(f"{where} lacks {missing}; give low, likely and high")
-    low, likely, high = (_number(fields[key], f"{where}.{key}", low=0.0, high=1.0) for key in ("low", "likely", "high"))
-    if not low <= likely <= high:
-        raise ConfigError(f"{where} must satisfy low <= likely <= high, got {low}, {likely}, {high}")
-    return Uplift(low, likely, high)
+    return Uplift(*(_number(fields[key], f"{where}.{key}") for key in Uplift.KEYS))
 
 
 def parse_arm(value: object, index: int) -> Arm:
-    """One arm; the template fills in costs the arm leaves out."""
+    """One arm (not yet checked); the template fills in costs the arm leaves out."""
     where = f"arms[{index}]"
     fields = _mapping(
         value,
@@ -221,31 +327,24 @@ def parse_arm(value: object, index: int) -> Arm:
         raise ConfigError(
             f"{where}.name must be 1-40 letters, digits, '_' or '-' starting with a letter or digit, got {name!r}"
         )
-    if name == CONTROL:
-        raise ConfigError(f"{where}.name may not be {CONTROL!r}: that name is the holdout")
     where = f"arm {name!r}"
     template_name = fields.get("template", "custom")
-    if template_name not in ARM_TEMPLATES:
-        raise ConfigError(f"{where} has unknown template {template_name!r}; known: {sorted(ARM_TEMPLATES)}")
-    template = ARM_TEMPLATES[template_name]
-    run = fields.get("recommender_run")
+    template = _registered(ARM_TEMPLATES, template_name, where)
     return Arm(
         name=name,
         template=template_name,
         cost_per_contact=_number(
-            fields.get("cost_per_contact", template.cost_per_contact), f"{where} cost_per_contact", low=0.0
+            fields.get("cost_per_contact", template.cost_per_contact), f"{where} cost_per_contact"
         ),
-        discount_share=_number(
-            fields.get("discount_share", template.discount_share), f"{where} discount_share", low=0.0, high=0.95
-        ),
+        discount_share=_number(fields.get("discount_share", template.discount_share), f"{where} discount_share"),
         uplift=parse_uplift(fields.get("uplift"), f"{where} uplift"),
-        share=_number(fields.get("share", 1.0), f"{where} share", low=0.0),
-        recommender_run=None if run is None else _integer(run, f"{where} recommender_run"),
+        share=_number(fields.get("share", 1.0), f"{where} share"),
+        recommender_run=_optional_integer(fields.get("recommender_run"), f"{where} recommender_run"),
     )
 
 
 def parse_config(data: object) -> CampaignConfig:
-    """Validate a campaign configuration (the JSON form, already decoded).
+    """Validate a campaign configuration (the JSON form, already decoded): types here, then :func:`check_config`.
 
     Raises
     ------
@@ -265,12 +364,6 @@ def parse_config(data: object) -> CampaignConfig:
     if not isinstance(raw_arms, Sequence) or isinstance(raw_arms, str) or not raw_arms:
         raise ConfigError("the campaign needs at least one arm in 'arms'")
     arms = tuple(parse_arm(arm, index) for index, arm in enumerate(raw_arms))
-    names = [arm.name for arm in arms]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise ConfigError(f"arm names must be unique; repeated: {duplicated}")
-    if sum(arm.share for arm in arms) <= 0:
-        raise ConfigError("at least one arm needs a share above 0")
 
     raw_audience = _mapping(
         top.get("audience"),
@@ -287,65 +380,48 @@ def parse_config(data: object) -> CampaignConfig:
             "exclude_campaigns",
         },
     )
-    cohort = raw_audience.get("cohort")
-    if cohort is not None and (not isinstance(cohort, str) or not COHORT.match(cohort)):
-        raise ConfigError(f"audience.cohort must be a month 'YYYY-MM', got {cohort!r}")
     as_of = raw_audience.get("scores_as_of")
     if as_of is not None:
         try:
             as_of = dt.date.fromisoformat(str(as_of))
         except ValueError:
             raise ConfigError(f"audience.scores_as_of must be a date 'YYYY-MM-DD', got {as_of!r}") from None
-    top_n = raw_audience.get("top_n")
     excluded = raw_audience.get("exclude_campaigns") or []
     if not isinstance(excluded, Sequence) or isinstance(excluded, str):
         raise ConfigError(f"audience.exclude_campaigns must be a list of campaign ids, got {excluded!r}")
     audience = Audience(
-        min_risk=_optional_number(raw_audience.get("min_risk"), "audience.min_risk", low=0.0, high=1.0),
-        top_n=None if top_n is None else _integer(top_n, "audience.top_n"),
+        min_risk=_optional_number(raw_audience.get("min_risk"), "audience.min_risk"),
+        top_n=_optional_integer(raw_audience.get("top_n"), "audience.top_n"),
         countries=_strings(raw_audience.get("countries"), "audience.countries"),
         channels=_strings(raw_audience.get("channels"), "audience.channels"),
-        cohort=cohort,
+        cohort=raw_audience.get("cohort"),
         min_value=_optional_number(raw_audience.get("min_value"), "audience.min_value"),
         max_value=_optional_number(raw_audience.get("max_value"), "audience.max_value"),
         scores_as_of=as_of,
         exclude_campaigns=tuple(_integer(v, "audience.exclude_campaigns[]") for v in excluded),
     )
-    if audience.min_value is not None and audience.max_value is not None and audience.min_value > audience.max_value:
-        raise ConfigError(f"audience.min_value {audience.min_value} is above audience.max_value {audience.max_value}")
 
     raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})
-    strategy = raw_targeting.get("strategy", "everyone")
-    if strategy not in STRATEGIES:
-        raise ConfigError(f"targeting.strategy {strategy!r} is unknown; known: {sorted(STRATEGIES)}")
-    target_n = raw_targeting.get("top_n")
-    budget = _optional_number(raw_targeting.get("budget"), "targeting.budget", low=0.0)
-    if STRATEGIES[strategy].needs_n and target_n is None:
-        raise ConfigError(f"targeting.strategy {strategy!r} needs targeting.top_n (how many members)")
-    cheapest = min(arm.cost_per_contact for arm in arms)
-    if budget is not None and (budget <= 0 or budget < cheapest):
-        raise ConfigError(
-            f"targeting.budget {budget:g} is below the cost of one contact ({cheapest:g}); raise it or remove the cap"
-        )
     targeting = Targeting(
-        strategy=strategy,
-        top_n=None if target_n is None else _integer(target_n, "targeting.top_n"),
-        budget=budget,
+        strategy=raw_targeting.get("strategy", "everyone"),
+        top_n=_optional_integer(raw_targeting.get("top_n"), "targeting.top_n"),
+        budget=_optional_number(raw_targeting.get("budget"), "targeting.budget"),
     )
 
     simulation = _mapping(top.get("simulation"), "simulation", {"draws", "seed"})
-    parent = top.get("parent_id")
-    return CampaignConfig(
-        name=name.strip(),
-        arms=arms,
-        audience=audience,
-        targeting=targeting,
-        holdout_share=_number(top.get("holdout_share", 0.1), "holdout_share", low=0.01, high=0.9),
-        horizon_days=_integer(top.get("horizon_days", 30), "horizon_days", low=1, high=365),
-        draws=_integer(simulation.get("draws", 10_000), "simulation.draws", low=100, high=MAX_DRAWS),
-        seed=_integer(simulation.get("seed", 0), "simulation.seed", low=0),
-        parent_id=None if parent is None else _integer(parent, "parent_id"),
-        wave=_integer(top.get("wave", 1), "wave"),
+    return check_config(
+        CampaignConfig(
+            name=name.strip(),
+            arms=arms,
+            audience=audience,
+            targeting=targeting,
+            holdout_share=_number(top.get("holdout_share", 0.1), "holdout_share"),
+            horizon_days=_integer(top.get("horizon_days", 30), "horizon_days", low=None),
+            draws=_integer(simulation.get("draws", 10_000), "simulation.draws", low=None),
+            seed=_integer(simulation.get("seed", 0), "simulation.seed", low=None),
+            parent_id=_optional_integer(top.get("parent_id"), "parent_id"),
+            wave=_integer(top.get("wave", 1), "wave"),
+        )
     )
 
 

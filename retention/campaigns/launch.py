@@ -74,12 +74,6 @@ def list_campaigns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return warehouse.query(con, "campaign_list")
 
 
-def state_token(con: duckdb.DuckDBPyConnection) -> str:
-    """Changes whenever scores or campaigns change; cached views key on it with the data version."""
-    row = warehouse.query(con, "campaign_state").iloc[0]
-    return "|".join(str(value) for value in row.tolist())
-
-
 def _existing(con: duckdb.DuckDBPyConnection, key: str) -> int | None:
     found = warehouse.query(con, "campaign_by_key", {"idempotency_key": key})
     return None if found.empty else int(found["campaign_id"].iloc[0])

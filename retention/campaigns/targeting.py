@@ -1,4 +1,4 @@
-"""Targeting strategies: which audience members a campaign contacts, in a registry filled by a decorator.
+"""Targeting strategies: which audience members a campaign contacts, in a :class:`~retention.registry.Registry`.
 
 A strategy orders the candidates (best first); :func:`select` then keeps the
 first ``top_n`` when the strategy takes an N, and stops before the expected
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retention.errors import DataError
+from retention.registry import Registry
 
 # candidates frame -> priority per row (higher is contacted first)
 Priority = Callable[[pd.DataFrame], np.ndarray]
@@ -21,24 +21,19 @@ Priority = Callable[[pd.DataFrame], np.ndarray]
 
 @dataclass(frozen=True)
 class Strategy:
+    """label: how the builder names it; needs_n: it keeps only the first ``top_n``; priority: the ordering."""
+
     label: str
     needs_n: bool
     priority: Priority
 
 
-STRATEGIES: dict[str, Strategy] = {}
+STRATEGIES: Registry[Strategy] = Registry("targeting strategy")
 
 
 def strategy(name: str, label: str, *, needs_n: bool) -> Callable[[Priority], Priority]:
     """Register the decorated priority function as the targeting strategy ``name``."""
-
-    def register(priority: Priority) -> Priority:
-        if name in STRATEGIES:
-            raise ValueError(f"targeting strategy {name!r} is registered twice")
-        STRATEGIES[name] = Strategy(label, needs_n, priority)
-        return priority
-
-    return register
+    return STRATEGIES.register(name, make=lambda priority: Strategy(label, needs_n, priority))
 
 
 @strategy("everyone", "Everyone in the audience", needs_n=False)
@@ -96,9 +91,7 @@ def select(
     ``expected_cost`` and ``order_key``. Returns a copy of the selected rows
     with a new ``priority_rank`` column (1 = first).
     """
-    if name not in STRATEGIES:
-        raise DataError(f"targeting strategy {name!r} is unknown; known: {sorted(STRATEGIES)}")
-    chosen = STRATEGIES[name]
+    chosen = STRATEGIES.get_or_raise(name)
     frame = candidates.copy()
     frame["_priority"] = chosen.priority(frame)
     frame = frame.sort_values(["_priority", "user_id"], ascending=[False, True], kind="stable")

@@ -1,4 +1,4 @@
-"""Arm templates: the treatments a marketer starts from, filled into a registry by a decorator.
+"""Arm templates: the treatments a marketer starts from, in a :class:`~retention.registry.Registry`.
 
 A template supplies a label and default costs; the assumed uplift is always
 stated by the marketer (the template only suggests one for the builder to
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from retention.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -34,19 +36,12 @@ class ArmTemplate:
     needs_recommendations: bool = False
 
 
-ARM_TEMPLATES: dict[str, ArmTemplate] = {}
+ARM_TEMPLATES: Registry[ArmTemplate] = Registry("arm template")
 
 
 def arm_template(name: str) -> Callable[[Callable[[], ArmTemplate]], Callable[[], ArmTemplate]]:
     """Register the template returned by the decorated function under ``name``."""
-
-    def register(factory: Callable[[], ArmTemplate]) -> Callable[[], ArmTemplate]:
-        if name in ARM_TEMPLATES:
-            raise ValueError(f"arm template {name!r} is registered twice")
-        ARM_TEMPLATES[name] = factory()
-        return factory
-
-    return register
+    return ARM_TEMPLATES.register(name, make=lambda factory: factory())
 
 
 @arm_template("discount_email")

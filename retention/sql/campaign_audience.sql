@@ -1,6 +1,9 @@
 -- Scored customers matching a campaign audience's filters, riskiest first.
 -- Scores: the newest scoring run (the newest at $scores_as_of when it is not NULL), as churn.latest_scores.
 -- expected_value: average net value of the customer's purchase orders (a line with quantity > 0) before as_of.
+-- $scores_as_of: DATE or NULL (the latest run); $min_risk: DOUBLE in [0, 1] or NULL; $top_n: INTEGER or NULL
+-- $countries, $channels: VARCHAR[] (empty = all); $cohort: VARCHAR 'YYYY-MM' or NULL
+-- $min_value, $max_value: DOUBLE (currency) or NULL; $exclude_campaigns: INTEGER[] of campaign ids
 WITH runs AS (
     SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
     FROM scores

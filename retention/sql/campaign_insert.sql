@@ -1,4 +1,7 @@
 -- One campaign row; status 'draft' (no members yet) or 'launched'.
+-- $campaign_id, $parent_id (or NULL), $wave, $horizon_days (days): INTEGER
+-- $name, $config (the config's JSON), $status: VARCHAR; $idempotency_key, $scores_model_version: VARCHAR,
+-- $scores_as_of: DATE and $start_ts: TIMESTAMP, each NULL for a draft
 INSERT INTO campaigns (
     campaign_id, name, config, status, idempotency_key, parent_id, wave, horizon_days,
     scores_as_of, scores_model_version, start_ts, created_at, launched_at

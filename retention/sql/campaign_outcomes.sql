@@ -1,6 +1,7 @@
 -- Per arm of one campaign: members, members retained (a purchase in the window), and the mean and
 -- sample variance of orders and net revenue per member. An order is a purchase when one of its lines has
 -- quantity > 0; revenue is quantity x unit_price over all lines, so returns subtract. Window: start_ts < ts <= least(start_ts + horizon, $through).
+-- $campaign_id: INTEGER; $through: TIMESTAMP, the latest order seen
 WITH c AS (
     SELECT start_ts, least(start_ts + to_days(horizon_days), $through::TIMESTAMP) AS window_end
     FROM campaigns WHERE campaign_id = $campaign_id

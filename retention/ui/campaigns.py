@@ -1,31 +1,25 @@
-"""Cached data and widget groups of the Campaigns page.
+"""Cached reads, write actions and table columns of the Campaigns page (the builder's widgets are in
+:mod:`retention.ui.campaign_forms`).
 
-Cached functions key on (warehouse path, data version, campaign state token,
-settings as canonical JSON): the state token changes when scores are written
-or a campaign is launched, measured or closed, so nothing stale is shown.
-Writes (launch, record, close) are plain functions: never cached.
+Cached functions key on ``(warehouse path, data version, ...)`` and the
+settings as their own frozen dataclasses (a :class:`CampaignConfig`, an
+:class:`Audience`): the data version changes with every import, scoring run,
+recommender run and campaign change (its status and recorded results
+included), so nothing stale is shown. Cached functions only read. Writes
+(launch, save a draft, record, close) are plain functions, never cached; they
+raise a :class:`~retention.errors.RetentionError` that the page shows through
+:func:`retention.ui.common.attempt`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from typing import TypeVar
-
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from retention import campaigns
-from retention.campaigns import bandit
-from retention.campaigns.config import CampaignConfig, config_to_json, parse_config
+from retention.campaigns import Audience, CampaignConfig, bandit
 from retention.campaigns.simulate import METRIC_LABELS
-from retention.campaigns.targeting import STRATEGIES
-from retention.campaigns.templates import ARM_TEMPLATES
-from retention.errors import RetentionError
-from retention.ui.common import cursor, readable
-
-T = TypeVar("T")
+from retention.ui.common import cursor
 
 _SHORT = {
     "kept": "Kept",
@@ -103,26 +97,29 @@ LIST_COLUMNS = {
 }
 
 
-def state_token() -> str:
-    """Changes when scores or campaigns change (not cached: one small query)."""
-    with cursor() as con:
-        return campaigns.state_token(con)
+WAVE_SPLIT_COLUMNS = {
+    "arm": st.column_config.TextColumn("Arm"),
+    "share": st.column_config.NumberColumn("Proposed share", min_value=0.0, max_value=1.0, format="%.3f"),
+}
 
 
 @st.cache_data(show_spinner=False)
-def has_scores(path: str, version: str, token: str) -> bool:
+def has_scores(path: str, version: str) -> bool:
+    """Whether the warehouse holds churn scores (the audience is chosen by them)."""
     with cursor() as con:
         return campaigns.has_scores(con)
 
 
 @st.cache_data(show_spinner=False)
-def audience_options(path: str, version: str, token: str) -> dict[str, list[str]]:
+def audience_options(path: str, version: str) -> dict[str, list[str]]:
+    """The values each audience filter can take: ``country``, ``channel``, ``cohort`` ("YYYY-MM"),
+    ``scores_as_of`` ("YYYY-MM-DD"), each a list of text, ascending."""
     with cursor() as con:
         return campaigns.audience_options(con)
 
 
 @st.cache_data(show_spinner=False)
-def recommender_runs(path: str, version: str, token: str) -> dict[int, str]:
+def recommender_runs(path: str, version: str) -> dict[int, str]:
     """Saved recommender runs, id -> label (empty when none is saved)."""
     from retention.recommend import list_runs
 
@@ -134,66 +131,114 @@ def recommender_runs(path: str, version: str, token: str) -> dict[int, str]:
 
 
 @st.cache_data(show_spinner="Selecting the audience…")
-def audience(path: str, version: str, token: str, config_json: str) -> pd.DataFrame:
-    config = parse_config(json.loads(config_json))
+def audience(path: str, version: str, spec: Audience) -> pd.DataFrame:
+    """The customers ``spec`` selects, with their risk and value: see :func:`retention.campaigns.select_audience`."""
     with cursor() as con:
-        return campaigns.select_audience(con, config.audience)
+        return campaigns.select_audience(con, spec)
 
 
 @st.cache_data(show_spinner=False)
-def plan(path: str, version: str, token: str, config_json: str) -> pd.DataFrame:
-    config = parse_config(json.loads(config_json))
-    return campaigns.plan_members(audience(path, version, token, config_json), config)
+def audience_summary(path: str, version: str, spec: Audience) -> dict[str, float]:
+    """``customers``, ``past_revenue`` (currency), ``mean_risk`` (in [0, 1], NaN when empty) and
+    ``expected_churners`` of the audience."""
+    return campaigns.audience_summary(audience(path, version, spec))
+
+
+@st.cache_data(show_spinner=False)
+def plan(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
+    """The members ``config`` would launch with (targeting and arms applied): see
+    :func:`retention.campaigns.plan_members`."""
+    return campaigns.plan_members(audience(path, version, config.audience), config)
+
+
+@st.cache_data(show_spinner=False)
+def arm_counts(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
+    """Planned members per arm: ``arm``, ``label``, ``members`` (int), ``share`` (in [0, 1])."""
+    return campaigns.arm_counts(plan(path, version, config), config)
 
 
 @st.cache_data(show_spinner="Simulating…")
-def simulation(path: str, version: str, token: str, config_json: str) -> campaigns.Simulation:
-    config = parse_config(json.loads(config_json))
-    return campaigns.simulate(plan(path, version, token, config_json), config)
-
-
-@st.cache_data(show_spinner="Comparing targeting strategies…")
-def strategy_comparison(path: str, version: str, token: str, config_json: str) -> pd.DataFrame:
-    config = parse_config(json.loads(config_json))
-    return campaigns.compare_strategies(audience(path, version, token, config_json), config)
+def simulation(path: str, version: str, config: CampaignConfig) -> campaigns.Simulation:
+    """The Monte Carlo of ``config``'s planned members: see :func:`retention.campaigns.simulate`."""
+    return campaigns.simulate(plan(path, version, config), config)
 
 
 @st.cache_data(show_spinner=False)
-def campaign_list(path: str, version: str, token: str) -> pd.DataFrame:
+def simulation_summary(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
+    """One row per arm and the total, the columns of :data:`SIMULATION_COLUMNS`."""
+    return campaigns.summary_table(simulation(path, version, config))
+
+
+@st.cache_data(show_spinner="Comparing targeting strategies…")
+def strategy_comparison(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
+    """Every targeting strategy at several campaign sizes: see :func:`retention.campaigns.compare_strategies`."""
+    return campaigns.compare_strategies(audience(path, version, config.audience), config)
+
+
+@st.cache_data(show_spinner=False)
+def campaign_list(path: str, version: str) -> pd.DataFrame:
+    """Every campaign, newest first: the columns of :data:`LIST_COLUMNS`."""
     with cursor() as con:
         return campaigns.list_campaigns(con)
 
 
+def campaign_labels(listing: pd.DataFrame) -> dict[int, str]:
+    """Campaign id -> "name (status)" for a picker, in the order of ``listing``."""
+    return {
+        int(row.campaign_id): f"{row.name} ({row.status})"
+        for row in listing[["campaign_id", "name", "status"]].itertuples()
+    }
+
+
+def campaign_status(listing: pd.DataFrame, campaign_id: int) -> str:
+    """The status (draft / launched / measured / closed) of one campaign of ``listing``."""
+    return str(listing.loc[listing["campaign_id"] == campaign_id, "status"].iloc[0])
+
+
 @st.cache_data(show_spinner="Measuring…")
-def measurement(path: str, version: str, token: str, campaign_id: int) -> campaigns.Measurement:
+def measurement(path: str, version: str, campaign_id: int) -> campaigns.Measurement:
+    """Each arm against the control so far: see :func:`retention.campaigns.measure`."""
     with cursor() as con:
         return campaigns.measure(con, campaign_id)
 
 
 @st.cache_data(show_spinner=False)
-def stored_config(path: str, version: str, token: str, campaign_id: int) -> CampaignConfig:
+def posteriors(path: str, version: str, campaign_id: int) -> pd.DataFrame:
+    """Beta posterior of each arm's retention: see :func:`retention.campaigns.posteriors`."""
+    return campaigns.posteriors(measurement(path, version, campaign_id).table)
+
+
+@st.cache_data(show_spinner=False)
+def stored_config(path: str, version: str, campaign_id: int) -> CampaignConfig:
+    """The configuration a campaign was saved or launched with."""
     with cursor() as con:
         return campaigns.campaign_config(con, campaign_id)
 
 
 @st.cache_data(show_spinner=False)
-def next_wave_split(path: str, version: str, token: str, campaign_id: int) -> pd.DataFrame:
-    config = stored_config(path, version, token, campaign_id)
-    return bandit.thompson_split(
-        measurement(path, version, token, campaign_id).table, holdout_share=config.holdout_share
-    )
+def next_wave_split(path: str, version: str, campaign_id: int) -> pd.DataFrame:
+    """The Thompson-sampling split of the next wave: ``arm``, ``share`` (of all members) and ``reasoning``."""
+    config = stored_config(path, version, campaign_id)
+    return bandit.thompson_split(measurement(path, version, campaign_id).table, holdout_share=config.holdout_share)
 
 
 @st.cache_data(show_spinner=False)
-def launched_counts(path: str, version: str, token: str, campaign_id: int) -> pd.DataFrame:
+def launched_counts(path: str, version: str, campaign_id: int) -> pd.DataFrame:
+    """Members per arm of a launched campaign: the columns of :data:`ARM_COUNT_COLUMNS`."""
     with cursor() as con:
         return campaigns.launched_arm_counts(con, campaign_id)
 
 
 @st.cache_data(show_spinner="Preparing the exports…")
-def exports(path: str, version: str, token: str, campaign_id: int, include_email: bool) -> dict[str, pd.DataFrame]:
+def exports(path: str, version: str, campaign_id: int, include_email: bool) -> dict[str, pd.DataFrame]:
+    """One contact list per treated arm (never the control): see :func:`retention.campaigns.arm_exports`."""
     with cursor() as con:
         return campaigns.arm_exports(con, campaign_id, include_email=include_email)
+
+
+def recordable(path: str, version: str, campaign_id: int, status: str) -> bool:
+    """Whether the campaign's results can be recorded now: see :func:`retention.campaigns.recordable`."""
+    return campaigns.recordable(measurement(path, version, campaign_id), status)
 
 
 def launch(config: CampaignConfig, draft_id: int | None = None) -> campaigns.LaunchResult:
@@ -202,205 +247,32 @@ def launch(config: CampaignConfig, draft_id: int | None = None) -> campaigns.Lau
         return campaigns.launch(con, config, draft_id=draft_id)
 
 
+def launch_draft(path: str, version: str, campaign_id: int) -> campaigns.LaunchResult:
+    """Launch the draft ``campaign_id`` with its stored configuration (not cached)."""
+    return launch(stored_config(path, version, campaign_id), draft_id=campaign_id)
+
+
+def launch_next_wave(path: str, version: str, campaign_id: int, split: dict[str, float]) -> campaigns.LaunchResult:
+    """Launch the wave after ``campaign_id`` with ``split`` (``"control"`` and arm names -> shares; not cached)."""
+    wave = campaigns.next_wave_config(stored_config(path, version, campaign_id), campaign_id, split)
+    return launch(wave)
+
+
 def save_draft(config: CampaignConfig) -> int:
+    """Store ``config`` as a draft campaign (not cached); returns its id."""
     with cursor() as con:
         return campaigns.save_draft(con, config)
 
 
-def record(campaign_id: int, path: str, version: str, token: str) -> bool:
-    """Record the measurement and mark the campaign measured; True when done."""
+def record(path: str, version: str, campaign_id: int) -> bool:
+    """Record the measurement and mark the campaign measured (not cached); True when done."""
     with cursor() as con:
-        campaigns.record(con, measurement(path, version, token, campaign_id))
+        campaigns.record(con, measurement(path, version, campaign_id))
     return True
 
 
 def close(campaign_id: int) -> bool:
-    """Close the campaign; True when done."""
+    """Close the campaign (not cached); True when done."""
     with cursor() as con:
         campaigns.close(con, campaign_id)
     return True
-
-
-def guarded(function: Callable[..., T], *args: object, _info: bool = False, **kwargs: object) -> T | None:
-    """Call ``function``; on a :class:`RetentionError` show its message (an error box, or an info box when
-    ``_info``) and return None, so the other tabs still render."""
-    try:
-        return function(*args, **kwargs)
-    except RetentionError as exc:
-        (st.info if _info else st.error)(readable(str(exc)))
-        return None
-
-
-def _audience_form(options: dict[str, list[str]]) -> dict:
-    st.markdown("**Audience**")
-    first = st.columns(3)
-    min_risk_percent = first[0].slider(
-        "Churn risk at least",
-        0,
-        100,
-        50,
-        5,
-        format="%d%%",
-        key="aud-min-risk",
-        help="Calibrated churn probability from the latest scores.",
-    )
-    top_n = first[1].number_input("Only the N riskiest (0 = all)", min_value=0, value=0, step=100, key="aud-top-n")
-    scored = options["scores_as_of"]
-    as_of = first[2].selectbox("Scores of", ["latest"] + scored[::-1], key="aud-as-of")
-    second = st.columns(3)
-    countries = second[0].multiselect("Countries", options["country"], key="aud-countries", placeholder="All")
-    channels = second[1].multiselect("Channels", options["channel"], key="aud-channels", placeholder="All")
-    cohort = second[2].selectbox("First purchase in", ["any month"] + options["cohort"][::-1], key="aud-cohort")
-    value = st.columns(2)
-    min_value = value[0].number_input(
-        "Past revenue at least (0 = no floor)", min_value=0.0, value=0.0, step=10.0, key="aud-min-value"
-    )
-    max_value = value[1].number_input(
-        "Past revenue at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
-    )
-    return {
-        "min_risk": min_risk_percent / 100,
-        "top_n": int(top_n) or None,
-        "countries": countries,
-        "channels": channels,
-        "cohort": None if cohort == "any month" else cohort,
-        "min_value": min_value or None,
-        "max_value": max_value or None,
-        "scores_as_of": None if as_of == "latest" else as_of,
-    }
-
-
-def _percent(share: float) -> float:
-    """A share in [0, 1] as a percentage for a number input, without float dust (0.07 -> 7.0, not 7.000000000000001)."""
-    return round(share * 100, 6)
-
-
-def _arms_form(runs: dict[int, str]) -> list[dict]:
-    st.markdown("**Arms**")
-    chosen = st.multiselect(
-        "Treatments",
-        list(ARM_TEMPLATES),
-        default=["discount_email", "recommendations_email"],
-        format_func=lambda name: ARM_TEMPLATES[name].label,
-        key="arm-templates",
-    )
-    arms = []
-    for name in chosen:
-        template = ARM_TEMPLATES[name]
-        with st.expander(template.label, expanded=False):
-            cells = st.columns(3)
-            cost = cells[0].number_input(
-                "Cost per contact", min_value=0.0, value=template.cost_per_contact, step=0.01, key=f"arm-{name}-cost"
-            )
-            discount = cells[1].number_input(
-                "Discount (% of the next order)",
-                min_value=0.0,
-                max_value=95.0,
-                value=_percent(template.discount_share),
-                step=1.0,
-                format="%.1f",
-                key=f"arm-{name}-discount",
-            )
-            share = cells[2].number_input("Relative share", min_value=0.0, value=1.0, step=0.5, key=f"arm-{name}-share")
-            uplift = st.columns(3)
-            bounds = {}
-            for cell, bound, suggested in zip(
-                uplift, ("low", "likely", "high"), template.suggested_uplift, strict=True
-            ):
-                bounds[bound] = (
-                    cell.number_input(
-                        f"Uplift {bound} (%)",
-                        0.0,
-                        100.0,
-                        _percent(suggested),
-                        0.5,
-                        format="%.1f",
-                        key=f"arm-{name}-{bound}",
-                        help="Share of would-be churners the treatment keeps, in percent.",
-                    )
-                    / 100
-                )
-            arm = {
-                "name": name,
-                "template": name,
-                "cost_per_contact": cost,
-                "discount_share": discount / 100,
-                "share": share,
-                "uplift": bounds,
-            }
-            if template.needs_recommendations:
-                if runs:
-                    arm["recommender_run"] = st.selectbox(
-                        "Recommender run", list(runs), format_func=runs.get, key=f"arm-{name}-run"
-                    )
-                else:
-                    st.caption(
-                        "No saved recommender run: the export will carry no recommended items. Save one on the Recommenders page."
-                    )
-            arms.append(arm)
-    return arms
-
-
-def _targeting_form() -> tuple[dict, float, int, DeltaGenerator]:
-    """Targeting, holdout share and retention window; also the free cell beside the window's slider."""
-    st.markdown("**Targeting and holdout**")
-    cells = st.columns(4)
-    strategy = cells[0].selectbox(
-        "Strategy", list(STRATEGIES), format_func=lambda name: STRATEGIES[name].label, key="tgt-strategy"
-    )
-    top_n = cells[1].number_input(
-        "N (for top-N strategies)",
-        min_value=1,
-        value=500,
-        step=100,
-        key="tgt-n",
-        disabled=not STRATEGIES[strategy].needs_n,
-    )
-    budget = cells[2].number_input("Budget cap (0 = none)", min_value=0.0, value=0.0, step=100.0, key="tgt-budget")
-    holdout_percent = cells[3].slider(
-        "Holdout (control) share",
-        5,
-        50,
-        10,
-        5,
-        format="%d%%",
-        key="tgt-holdout",
-        help="Never contacted: the baseline the arms are measured against.",
-    )
-    last_row = st.columns(2)
-    horizon = last_row[0].slider("Retention window (days after launch)", 7, 120, 30, key="tgt-horizon")
-    targeting = {
-        "strategy": strategy,
-        "top_n": int(top_n) if STRATEGIES[strategy].needs_n else None,
-        "budget": budget or None,
-    }
-    return targeting, holdout_percent / 100, horizon, last_row[1]
-
-
-def builder(options: dict[str, list[str]], runs: dict[int, str]) -> dict:
-    """The campaign builder's widgets; returns the configuration in its JSON form (not yet validated)."""
-    name = st.text_input("Campaign name", value="Win back at-risk customers", key="campaign-name")
-    audience_spec = _audience_form(options)
-    arms = _arms_form(runs)
-    targeting, holdout, horizon, beside = _targeting_form()
-    draws = beside.select_slider(
-        "Simulation draws",
-        [1_000, 2_000, 5_000, 10_000, 20_000],
-        value=10_000,
-        format_func="{:,}".format,
-        key="sim-draws",
-    )
-    return {
-        "name": name,
-        "horizon_days": horizon,
-        "holdout_share": holdout,
-        "audience": audience_spec,
-        "arms": arms,
-        "targeting": targeting,
-        "simulation": {"draws": draws, "seed": 0},
-    }
-
-
-def config_json(config: CampaignConfig) -> str:
-    """Canonical JSON of a validated config: the cache key of everything derived from it."""
-    return config_to_json(config)

@@ -1,0 +1,197 @@
+"""The campaign builder: widget groups that produce a :class:`~retention.campaigns.CampaignConfig`.
+
+Each form reads its widgets and returns the matching part of the config as its
+dataclass (:class:`Audience`, a tuple of :class:`Arm`, :class:`Targeting`);
+:func:`builder` assembles them and checks the whole with
+:func:`retention.campaigns.check_config`, the rules a config file keeps too.
+Shares and uplifts are entered in percent and leave the forms as shares in
+[0, 1]. Nothing here reads or writes the warehouse: the options the widgets
+offer are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from retention.campaigns import Arm, Audience, CampaignConfig, Targeting, Uplift, check_config
+from retention.campaigns.targeting import STRATEGIES
+from retention.campaigns.templates import ARM_TEMPLATES
+
+LATEST = "latest"
+ANY_MONTH = "any month"
+DRAW_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000)
+
+
+def _percent(share: float) -> float:
+    """A share in [0, 1] as a percentage for a number input, without float dust (0.07 -> 7.0, not 7.000000000000001)."""
+    return round(share * 100, 6)
+
+
+def audience_form(options: dict[str, list[str]]) -> Audience:
+    """Who may be targeted: churn risk, the N riskiest, country, channel, first-purchase month, past revenue.
+
+    ``options`` is :func:`retention.campaigns.audience_options` (each filter's values, as text).
+    """
+    st.markdown("**Audience**")
+    first = st.columns(3)
+    min_risk_percent = first[0].slider(
+        "Churn risk at least",
+        0,
+        100,
+        50,
+        5,
+        format="%d%%",
+        key="aud-min-risk",
+        help="Calibrated churn probability from the latest scores.",
+    )
+    top_n = first[1].number_input("Only the N riskiest (0 = all)", min_value=0, value=0, step=100, key="aud-top-n")
+    as_of = first[2].selectbox("Scores of", [LATEST] + options["scores_as_of"][::-1], key="aud-as-of")
+    second = st.columns(3)
+    countries = second[0].multiselect("Countries", options["country"], key="aud-countries", placeholder="All")
+    channels = second[1].multiselect("Channels", options["channel"], key="aud-channels", placeholder="All")
+    cohort = second[2].selectbox("First purchase in", [ANY_MONTH] + options["cohort"][::-1], key="aud-cohort")
+    value = st.columns(2)
+    min_value = value[0].number_input(
+        "Past revenue at least (0 = no floor)", min_value=0.0, value=0.0, step=10.0, key="aud-min-value"
+    )
+    max_value = value[1].number_input(
+        "Past revenue at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
+    )
+    return Audience(
+        min_risk=min_risk_percent / 100,
+        top_n=int(top_n) or None,
+        countries=tuple(countries),
+        channels=tuple(channels),
+        cohort=None if cohort == ANY_MONTH else cohort,
+        min_value=min_value or None,
+        max_value=max_value or None,
+        scores_as_of=None if as_of == LATEST else dt.date.fromisoformat(as_of),
+    )
+
+
+def _arm_form(name: str, runs: dict[int, str]) -> Arm:
+    """One treatment's costs, relative share and uplift range, pre-filled from its template."""
+    template = ARM_TEMPLATES[name]
+    cells = st.columns(3)
+    cost = cells[0].number_input(
+        "Cost per contact", min_value=0.0, value=template.cost_per_contact, step=0.01, key=f"arm-{name}-cost"
+    )
+    discount = cells[1].number_input(
+        "Discount (% of the next order)",
+        min_value=0.0,
+        max_value=95.0,
+        value=_percent(template.discount_share),
+        step=1.0,
+        format="%.1f",
+        key=f"arm-{name}-discount",
+    )
+    share = cells[2].number_input("Relative share", min_value=0.0, value=1.0, step=0.5, key=f"arm-{name}-share")
+    bounds = [
+        cell.number_input(
+            f"Uplift {bound} (%)",
+            0.0,
+            100.0,
+            _percent(suggested),
+            0.5,
+            format="%.1f",
+            key=f"arm-{name}-{bound}",
+            help="Share of would-be churners the treatment keeps, in percent.",
+        )
+        / 100
+        for cell, bound, suggested in zip(st.columns(3), Uplift.KEYS, template.suggested_uplift, strict=True)
+    ]
+    run = None
+    if template.needs_recommendations:
+        if runs:
+            run = st.selectbox("Recommender run", list(runs), format_func=runs.get, key=f"arm-{name}-run")
+        else:
+            st.caption(
+                "No saved recommender run: the export will carry no recommended items. Save one on the Recommenders page."
+            )
+    return Arm(
+        name=name,
+        template=name,
+        cost_per_contact=cost,
+        discount_share=discount / 100,
+        uplift=Uplift(*bounds),
+        share=share,
+        recommender_run=run,
+    )
+
+
+def arms_form(runs: dict[int, str]) -> tuple[Arm, ...]:
+    """The chosen treatments, one arm per template (named after it); ``runs`` maps saved recommender runs to labels."""
+    st.markdown("**Arms**")
+    chosen = st.multiselect(
+        "Treatments",
+        list(ARM_TEMPLATES),
+        default=["discount_email", "recommendations_email"],
+        format_func=lambda name: ARM_TEMPLATES[name].label,
+        key="arm-templates",
+    )
+    arms = []
+    for name in chosen:
+        with st.expander(ARM_TEMPLATES[name].label, expanded=False):
+            arms.append(_arm_form(name, runs))
+    return tuple(arms)
+
+
+def targeting_form() -> tuple[Targeting, float, int, DeltaGenerator]:
+    """Targeting, the holdout share in [0, 1] and the retention window in days; also the free cell beside the
+    window's slider."""
+    st.markdown("**Targeting and holdout**")
+    cells = st.columns(4)
+    strategy = cells[0].selectbox(
+        "Strategy", list(STRATEGIES), format_func=lambda name: STRATEGIES[name].label, key="tgt-strategy"
+    )
+    needs_n = STRATEGIES[strategy].needs_n
+    top_n = cells[1].number_input(
+        "N (for top-N strategies)", min_value=1, value=500, step=100, key="tgt-n", disabled=not needs_n
+    )
+    budget = cells[2].number_input("Budget cap (0 = none)", min_value=0.0, value=0.0, step=100.0, key="tgt-budget")
+    holdout_percent = cells[3].slider(
+        "Holdout (control) share",
+        5,
+        50,
+        10,
+        5,
+        format="%d%%",
+        key="tgt-holdout",
+        help="Never contacted: the baseline the arms are measured against.",
+    )
+    last_row = st.columns(2)
+    horizon = last_row[0].slider("Retention window (days after launch)", 7, 120, 30, key="tgt-horizon")
+    targeting = Targeting(strategy=strategy, top_n=int(top_n) if needs_n else None, budget=budget or None)
+    return targeting, holdout_percent / 100, horizon, last_row[1]
+
+
+def builder(options: dict[str, list[str]], runs: dict[int, str]) -> CampaignConfig:
+    """The campaign builder's widgets; returns the configuration they describe, checked.
+
+    Raises
+    ------
+    ConfigError
+        The widgets describe no valid campaign (no arm chosen, an uplift's low above its likely value, a budget
+        below one contact); the message names the field. Show it with :func:`retention.ui.common.attempt`.
+    """
+    name = st.text_input("Campaign name", value="Win back at-risk customers", key="campaign-name")
+    audience = audience_form(options)
+    arms = arms_form(runs)
+    targeting, holdout, horizon, beside = targeting_form()
+    draws = beside.select_slider(
+        "Simulation draws", DRAW_CHOICES, value=10_000, format_func="{:,}".format, key="sim-draws"
+    )
+    return check_config(
+        CampaignConfig(
+            name=name.strip(),
+            arms=arms,
+            audience=audience,
+            targeting=targeting,
+            holdout_share=holdout,
+            horizon_days=horizon,
+            draws=draws,
+        )
+    )
