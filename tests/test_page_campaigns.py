@@ -6,8 +6,6 @@ import shutil
 
 import pytest
 from conftest import app_page
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import app_test
 from test_campaigns_fixtures import scored_copy
 
 from retention import campaigns, warehouse
@@ -15,24 +13,6 @@ from retention.campaigns.response import simulate_response
 
 PAGE = "campaigns.py"
 TIMEOUT = 180
-
-
-class _DecidedPagesManager(PagesManager):
-    """Streamlit's pages manager with the legacy pages-folder flag decided as a served ``st.navigation`` app has it.
-
-    A server decides once that the app uses ``st.navigation``, not the ``pages/`` folder, but AppTest forgets
-    that before every run: each run then starts on the page file alone, and the page's routing fix reruns it
-    through ``app.py``, which drops the button click being tested.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-
-@pytest.fixture(autouse=True)
-def _navigation_decided(monkeypatch) -> None:
-    monkeypatch.setattr(app_test, "PagesManager", _DecidedPagesManager)
 
 
 @pytest.fixture(scope="module")
