@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/warehouse.duckdb
 PORT ?= 8501
+# pytest-xdist workers for `make test`; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench chromium
 
@@ -29,8 +31,10 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# --dist loadfile keeps each test file on one worker, so module-scoped fixtures (fitted models, the browser
+# test's Streamlit server) are built once; session fixtures are built once per worker.
 test: $(VENV)/.stamp-dev chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .

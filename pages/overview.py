@@ -8,11 +8,10 @@ from retention.ui import overview as cached
 
 common.page_header("Overview", "How many customers the shop has, how many stay, and how that moves week by week.")
 
-with common.show_errors():
-    path, version = common.db_path(), common.data_version()
-    numbers = cached.kpis(path, version)
-    weekly = cached.weekly_activity(path, version)
-
+loaded = common.attempt(cached.snapshot, common.db_path())
+if loaded is None:
+    st.stop()
+numbers, weekly = loaded
 if numbers.customers == 0:
     st.info("No purchases in the warehouse yet. Import orders on the Data page.")
     st.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -35,7 +37,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
-def write_csv(frame: pd.DataFrame, path) -> None:
-    """Write ``frame`` as a formula-safe CSV file."""
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``frame`` to ``path`` as a formula-safe CSV file (the bytes of :func:`to_csv_bytes`)."""
     with open(path, "wb") as handle:
         handle.write(to_csv_bytes(frame))

@@ -1,4 +1,9 @@
-"""Headline numbers and weekly activity for the Overview page."""
+"""Headline numbers and weekly activity for the Overview page.
+
+A purchase is an order line with ``quantity > 0``; a customer is a user with
+at least one purchase. Returns (negative quantities) count against revenue but
+are not orders. "Now" is the latest order in the warehouse, never the clock.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,20 @@ from retention import warehouse
 class Kpis:
     """Headline numbers of the warehouse.
 
-    customers: users with at least one purchase; active_30d: of those, with a
-    purchase in the 30 days up to ``as_of`` (the latest order); orders:
-    distinct orders with a purchase line; revenue: sum of quantity x
-    unit_price over all lines (returns subtract); repeat_rate: share of
-    customers with two or more orders, in [0, 1].
+    Attributes
+    ----------
+    customers
+        Users with at least one purchase (count, >= 0).
+    active_30d
+        Customers with a purchase in the 30 days up to ``as_of`` (count, <= ``customers``).
+    orders
+        Distinct orders with a purchase line (count, >= 0).
+    revenue
+        Sum of quantity x unit_price over all lines, in the shop's currency; returns subtract.
+    repeat_rate
+        Share of customers with two or more orders, in [0, 1]; 0 without customers.
+    as_of
+        The latest order timestamp; None on an empty warehouse.
     """
 
     customers: int
@@ -30,7 +44,13 @@ class Kpis:
 
 
 def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
-    """The headline numbers (all zero on an empty warehouse)."""
+    """The headline numbers of the warehouse behind ``con``.
+
+    Returns
+    -------
+    Kpis
+        All counts and amounts zero and ``as_of`` None on a warehouse without orders.
+    """
     row = warehouse.query(con, "overview_kpis").iloc[0]
     as_of = None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"])
     return Kpis(
@@ -44,10 +64,14 @@ def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
 
 
 def weekly_activity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Customers per week.
+    """Customers per week, one row per week with a purchase, oldest first.
 
-    Returns columns ``week`` (Monday, timestamp), ``active_customers`` and
-    ``new_customers`` (int counts), ``complete`` (bool: the data covers the
-    whole week).
+    Returns
+    -------
+    pandas.DataFrame
+        ``week`` (timestamp, the Monday the week starts on), ``active_customers`` (int, customers with a
+        purchase in the week), ``new_customers`` (int, of those, customers whose first purchase falls in
+        the week; <= ``active_customers``), ``complete`` (bool: the latest order is at least seven days
+        after the week's start, so the counts are final). Empty without purchases.
     """
     return warehouse.query(con, "overview_weekly")

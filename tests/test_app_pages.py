@@ -1,14 +1,31 @@
-"""Every page runs under Streamlit's AppTest without an exception."""
+"""Every page runs inside the router (``app.py``) under Streamlit's AppTest: no exception, a title, readable tables."""
 
+import ast
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import app_page
 from streamlit.testing.v1 import AppTest
+
+from retention import warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(path.name for path in (ROOT / "pages").glob("*.py"))
+
+
+def _navigation_titles() -> dict[str, str]:
+    """Page file name -> its title in the router, read from the ``st.Page(...)`` calls of ``app.py``."""
+    titles = {}
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
+            title = next(keyword.value.value for keyword in node.keywords if keyword.arg == "title")
+            titles[Path(node.args[0].value).name] = title
+    return titles
+
+
+TITLES = _navigation_titles()
 
 
 @pytest.fixture
@@ -20,11 +37,23 @@ def app_env(sample_db, tmp_path, monkeypatch):
     return str(db)
 
 
+def _headers(frame) -> dict[str, str]:
+    """Column -> the header a user sees: the column_config label where one is set, else the raw name."""
+    config = json.loads(frame.proto.columns or "{}")
+    shown = list(frame.proto.column_order) or [str(column) for column in frame.value.columns]
+    return {column: config.get(column, {}).get("label") or column for column in shown}
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_page_runs_without_exception(app_env, page):
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180).run()
+def test_page_runs_with_a_title_and_readable_headers(app_env, page):
+    """One run per page, inside the router: no exception, a title, and no table on the first view that shows a
+    snake_case column name as its header."""
+    at = app_page(page).run()
     assert not at.exception, [element.value for element in at.exception]
-    assert at.title, f"{page} shows no title"
+    assert [title.value for title in at.title][:1] == [TITLES[page]], f"{page} does not show its title"
+    for frame in at.dataframe:
+        raw = [header for header in _headers(frame).values() if "_" in header]
+        assert not raw, f"{page}: a table shows raw column names {raw}"
 
 
 def test_router_opens_overview_with_sidebar(app_env):
@@ -35,34 +64,21 @@ def test_router_opens_overview_with_sidebar(app_env):
 
 
 def test_overview_tiles_match_independent_counts(app_env):
-    import duckdb
-
-    con = duckdb.connect(app_env, read_only=False)
+    con = warehouse.connect(app_env)
     try:
         orders = con.execute("SELECT user_id, order_id, quantity FROM orders").df()
     finally:
         con.close()
     purchases = orders[orders["quantity"] > 0]
     per_customer = purchases.groupby("user_id")["order_id"].nunique()
-    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=120).run()
+    at = app_page("overview.py", timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert at.title[0].value == "Overview"
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Customers"] == f"{per_customer.size:,}"
     assert values["Orders"] == f"{purchases['order_id'].nunique():,}"
     assert values["Repeat-purchase rate"] == f"{(per_customer >= 2).mean():.1%}"
 
 
-def _headers(frame) -> dict[str, str]:
-    """Column -> the header a user sees: the column_config label where one is set, else the raw name."""
-    config = json.loads(frame.proto.columns or "{}")
-    shown = list(frame.proto.column_order) or [str(column) for column in frame.value.columns]
-    return {column: config.get(column, {}).get("label") or column for column in shown}
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_tables_show_readable_headers(app_env, page):
-    """No table on a page's first view shows a snake_case column name as its header."""
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180).run()
-    assert not at.exception, [element.value for element in at.exception]
-    for frame in at.dataframe:
-        raw = [header for header in _headers(frame).values() if "_" in header]
-        assert not raw, f"{page}: a table shows raw column names {raw}"
+def test_every_page_file_is_in_the_navigation():
+    assert sorted(TITLES) == PAGES

@@ -1,8 +1,10 @@
-"""The real app in a real browser: every page from the navigation renders its heading and no exception.
+"""The real app in a real browser: a deep link as the first request goes through the router, and every page
+from the navigation renders its heading and no exception.
 
 Starts ``streamlit run app.py`` on a free localhost port against a copy of the
 test warehouse and drives Debian's headless Chromium through Playwright.
-Screenshots land in ``tests/artifacts/`` (git-ignored).
+Screenshots land in ``tests/artifacts/`` (git-ignored). Under pytest-xdist the
+module stays on one worker (``xdist_group``), so it starts one server.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ARTIFACTS = Path("tests/artifacts")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,6 +36,7 @@ CHROMIUM_ARGS = [
 ]
 PAGE_TITLES = ["Overview", "Cohorts", "Forecast", "Recommenders", "At-risk users", "Campaigns", "Data"]
 PAGE_TIMEOUT_MS = 240_000
+VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def _free_port() -> int:
@@ -93,14 +96,34 @@ def app_url(sample_db, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(app_url):
+def chromium():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{app_url}/cohorts?period=week")
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def deep_link_page(app_url, chromium):
+    """A tab whose deep link (the Cohorts page, with a setting in its query) is the fresh server's first request.
+
+    Every other tab of this module is opened after it, whatever order the tests run in: the routing fix in
+    ``retention.ui.common`` is only exercised by the first script run of a server.
+    """
+    page = chromium.new_page(viewport=VIEWPORT)
+    page.goto(f"{app_url}/cohorts?period=week")
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_url, chromium, deep_link_page):
+    """A second tab on the app's root, for walking the navigation."""
+    page = chromium.new_page(viewport=VIEWPORT)
+    page.goto(app_url)
+    yield page
+    page.close()
 
 
 def _wait_until_idle(page, quiet_checks: int = 4) -> None:
@@ -124,15 +147,24 @@ def _wait_until_idle(page, quiet_checks: int = 4) -> None:
     )
 
 
-def test_first_request_as_deep_link_goes_through_the_router(browser_page):
-    """A shared link opened on a fresh server shows the app's navigation and keeps its settings."""
-    page = browser_page
+def test_first_request_as_deep_link_goes_through_the_router(deep_link_page):
+    """A shared link opened on a fresh server shows the page inside the app's navigation and keeps its settings.
+
+    Guards ``retention.ui.common._route_through_app``, which relies on a private Streamlit flag: without it the
+    page would run on its own, under the legacy pages-folder navigation (which lists ``app``, not the router's
+    titles) and without the router's sidebar.
+    """
+    page = deep_link_page
     expect(page.get_by_role("heading", name="Cohorts", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     _wait_until_idle(page)
+    assert page.get_by_test_id("stException").count() == 0
     navigation = page.get_by_test_id("stSidebarNav")
-    expect(navigation.get_by_text("At-risk users", exact=True)).to_be_visible()
+    for title in PAGE_TITLES:
+        expect(navigation.get_by_text(title, exact=True)).to_be_visible()
     assert navigation.get_by_text("app", exact=True).count() == 0
-    assert "period=week" in page.url
+    assert navigation.get_by_text("at_risk", exact=True).count() == 0
+    expect(page.get_by_test_id("stSidebar").get_by_text("Warehouse:").first).to_be_visible()
+    assert "/cohorts" in page.url and "period=week" in page.url
 
 
 @pytest.mark.parametrize("title", PAGE_TITLES)

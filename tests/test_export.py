@@ -24,3 +24,11 @@ def test_given_frame_is_not_mutated():
     frame = pd.DataFrame({"text": ["=1"]})
     export.neutralise_formulas(frame)
     assert frame["text"][0] == "=1"
+
+
+def test_write_csv_writes_the_safe_bytes_with_crlf_lines(tmp_path):
+    frame = pd.DataFrame({"name": ["@home", "plain"], "when": pd.to_datetime(["2024-01-01", "2024-01-02"])})
+    path = tmp_path / "out.csv"
+    export.write_csv(frame, path)
+    assert path.read_bytes() == export.to_csv_bytes(frame)
+    assert path.read_bytes().split(b"\r\n")[:3] == [b"name,when", b"'@home,2024-01-01", b"plain,2024-01-02"]

@@ -95,6 +95,10 @@ def _route_through_app() -> None:
     legacy sidebar and without ``app.py``'s layout. Switching the flag off and
     rerunning sends that request through the router, on the same page.
     """
+    # A private Streamlit flag, checked against Streamlit 1.67.0 (pinned in requirements.txt): the class
+    # attribute PagesManager.uses_pages_directory that st.navigation itself sets to False. No public API
+    # makes a first deep link go through the router. tests/test_browser.py opens a deep link as the first
+    # request of a fresh server and fails when an upgrade breaks this.
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
