@@ -1,10 +1,23 @@
 """Schema creation, versioning and named SQL of the warehouse."""
 
+import hashlib
+
 import duckdb
 import pytest
 
 from retention import schema, warehouse
 from retention.errors import SchemaError
+
+# SHA-256 of every released migration file. A warehouse records only the version it was migrated to, so an
+# edit to a released file never reaches the files already at that version.
+RELEASED_MIGRATIONS = {
+    "001_core.sql": "c652b56e3f85f9a576f8dd39c5862fdfa06d6b72f0f68fb71514e610f1017ba7",
+    "002_activity_rollup.sql": "d306f0e57f1886b37aebcd5bed299130368f8ab98bfe0213252a5e8883e877fa",
+    "003_model_runs.sql": "3ccc7ace12474458034181722bc08c0a146354d8220a17cd99ebb44997a77393",
+    "004_scores.sql": "c654f56ec225d5479e0bd3c02dc7cf24f4ece099eed492a22186495a9759b74b",
+    "005_campaigns.sql": "533b6a8af0a149f375bc80f3c588ec1177ec97677da23f60898dd7a0343a2e8a",
+    "006_counted_cohorts.sql": "904eec000dea0d37d2cb295a8c7d7209289be360391582e0ff07095ed3a0655b",
+}
 
 
 @pytest.fixture
@@ -48,6 +61,15 @@ def test_older_file_is_migrated(db):
         assert warehouse.row_count(con, "orders") == 1
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("name", "sha256"), RELEASED_MIGRATIONS.items())
+def test_released_migrations_are_never_edited(name, sha256):
+    text = (warehouse.MIGRATIONS_DIR / name).read_bytes()
+    assert hashlib.sha256(text).hexdigest() == sha256, (
+        f"migration {name} has been released and must not change: warehouses already at its version never run "
+        "it again. Put the change in a new migration file (NNN_name.sql with the next number) instead."
+    )
 
 
 def test_newer_file_is_refused_with_a_clear_message(db):
