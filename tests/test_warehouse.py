@@ -3,9 +3,10 @@
 import hashlib
 
 import duckdb
+import pandas as pd
 import pytest
 
-from retention import schema, warehouse
+from retention import cohorts, schema, warehouse
 from retention.errors import SchemaError
 
 # SHA-256 of every released migration file. A warehouse records only the version it was migrated to, so an
@@ -61,6 +62,29 @@ def test_older_file_is_migrated(db):
         assert warehouse.row_count(con, "orders") == 1
     finally:
         con.close()
+
+
+def test_data_from_before_the_rollup_is_counted_once_the_file_is_migrated(db):
+    first_version, first_sql = warehouse.migrations()[0]
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(first_sql)
+    con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [first_version])
+    con.execute(
+        "INSERT INTO orders (order_id, user_id, ts) VALUES ('o1', 'u1', TIMESTAMP '2024-01-03'), "
+        "('o2', 'u2', TIMESTAMP '2024-01-20'), ('o3', 'u1', TIMESTAMP '2024-02-05')"
+    )
+    con.close()
+
+    con = warehouse.connect(db)
+    try:
+        table = cohorts.cohort_table(con, cohorts.CohortQuery()).frame
+    finally:
+        con.close()
+    assert table[["cohort", "period", "cohort_users", "active_users"]].values.tolist() == [
+        [pd.Timestamp("2024-01-01"), 0, 2, 2],
+        [pd.Timestamp("2024-01-01"), 1, 2, 1],
+    ]
 
 
 @pytest.mark.parametrize(("name", "sha256"), RELEASED_MIGRATIONS.items())
