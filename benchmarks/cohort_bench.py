@@ -5,9 +5,9 @@ Generates ``--lines`` order lines for ``--users`` customers directly in DuckDB
 buys less and less after it, 2% of lines are returns), builds the rollup,
 then times, warm and best of ``--repeat``:
 
-- rollup: ``cohorts.cohort_table(con)`` (monthly first-purchase cohorts, n-day: the
-  pre-counted cohorts), and for information the unbounded mode, which counts the
-  user-period rows;
+- rollup: ``cohorts.cohort_table(con, CohortQuery())`` (monthly first-purchase cohorts,
+  n-day: the pre-counted cohorts), and for information the unbounded mode, which counts
+  the user-period rows;
 - raw: ``cohorts.cohort_table_raw(con)``, the same table from the order lines;
 - scan: ``SELECT DISTINCT user_id, date_trunc('month', ts) FROM orders``, which
   any query from the order lines has to do;
@@ -124,10 +124,11 @@ def main() -> int:
         rows = con.execute("SELECT count(*) FROM rollup_order_periods WHERE grain = 'month'").fetchone()[0]
         print(f"monthly rollup rows: {rows:,} ({rows / args.lines:.2f} per order line)")
 
-        cohorts.cohort_table(con)  # warm: the rollup's blocks in memory, as on a dashboard
-        rollup_s, rollup_table = best_of(args.repeat, lambda: cohorts.cohort_table(con))
-        periods_s, _ = best_of(args.repeat, lambda: cohorts.cohort_table(con, mode="unbounded"))
-        raw_s, raw_table = best_of(args.repeat, lambda: cohorts.cohort_table_raw(con))
+        default, unbounded = cohorts.CohortQuery(), cohorts.CohortQuery(mode="unbounded")
+        cohorts.cohort_table(con, default)  # warm: the rollup's blocks in memory, as on a dashboard
+        rollup_s, rollup_table = best_of(args.repeat, lambda: cohorts.cohort_table(con, default).frame)
+        periods_s, _ = best_of(args.repeat, lambda: cohorts.cohort_table(con, unbounded))
+        raw_s, raw_table = best_of(args.repeat, lambda: cohorts.cohort_table_raw(con).frame)
         scan_s, _ = best_of(args.repeat, lambda: con.execute(SCAN).fetchone())
         orders = con.execute("SELECT user_id, ts, quantity FROM orders").df()
         pandas_s, reference = best_of(max(1, args.repeat // 2), lambda: pandas_table(orders))

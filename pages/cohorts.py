@@ -2,34 +2,78 @@
 
 import streamlit as st
 
-from retention import cohorts
+from retention import cohorts, periods
 from retention.charts import cohorts as charts
 from retention.ui import cohorts as cached
 from retention.ui import common
 
+NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
+
+
+def cell_users_section(
+    path: str, version: str, table: cohorts.CohortTable, shown: cohorts.CohortTable, segment: str | None
+) -> None:
+    """The users behind one cell of ``shown`` (the rows of ``segment`` in ``table``), lost or retained."""
+    st.subheader("Users of a cell")
+    cohort_list = shown.cohort_starts
+    cell = st.columns([1.2, 1, 1.2, 1])
+    cell_cohort = cell[0].selectbox(
+        "Cohort",
+        cohort_list,
+        index=cohort_list.index(shown.recent_cohorts(1)[0]),
+        format_func=lambda c: f"{c:%Y-%m-%d}",
+        key="cell_cohort",
+    )
+    periods_listed = shown.cohort_periods(cell_cohort)
+    cell_period = cell[1].selectbox(
+        "Period",
+        periods_listed,
+        index=min(1, len(periods_listed) - 1),
+        format_func=cached.period_namer(shown),
+        key="cell_period",
+    )
+    show = cell[2].segmented_control("Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show")
+    with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
+    users = common.attempt(
+        cached.cell_users,
+        path,
+        version,
+        table.query,
+        cohort=cell_cohort,
+        period_index=cell_period,
+        segment=segment,
+        retained=cohorts.SHOW_USERS[show],
+        include_email=with_email,
+    )
+    if users is None:
+        return
+    st.dataframe(
+        users, hide_index=True, height=280, column_config=cached.cell_user_columns(table.query), placeholder="–"
+    )
+    st.caption(f"{len(users):,} customer{'' if len(users) == 1 else 's'}.")
+    common.download_csv(
+        users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
+    )
+
+
 common.page_header("Cohorts", "Which customers come back, period after period, and how cohorts and segments differ.")
 
-with common.show_errors():
-    path, version = common.db_path(), common.data_version()
-    offer = cached.options(path, version)
-
+path, version = common.db_path(), common.data_version()
+offer = common.attempt(cached.options, path, version)
+if offer is None:
+    st.stop()
 if offer.last is None:
     st.info("No orders or events in the warehouse yet. Import some on the Data page.")
     st.stop()
 
-COHORT_LABELS = {"first_purchase": "First purchase", "first_event": "First event", "signup": "Signup date"}
-MODE_LABELS = {"n-day": "N-day", "unbounded": "Unbounded", "brackets": "Day brackets"}
-MEASURE_LABELS = {"retention": "Users retained", "revenue": "Revenue per user"}
-NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
-
 top = st.columns([1.3, 1, 1, 1])
 period = top[0].segmented_control(
-    "Period", cohorts.PERIODS, default="month", required=True, key="period", bind="query-params"
+    "Period", periods.PERIODS, default="month", required=True, key="period", bind="query-params"
 )
 cohort_by = top[1].selectbox(
     "Cohort by",
     offer.cohort_by_choices,
-    format_func=COHORT_LABELS.get,
+    format_func=cohorts.COHORT_BY_LABELS.get,
     key="cohort",
     bind="query-params",
     help=None if offer.has_events else NO_EVENTS,
@@ -37,7 +81,7 @@ cohort_by = top[1].selectbox(
 activity = top[2].selectbox(
     "Return activity",
     ["purchase", "any", *offer.event_types],
-    format_func=lambda a: {"purchase": "Purchase", "any": "Any event"}.get(a, f"Event: {a}"),
+    format_func=cohorts.activity_label,
     key="activity",
     bind="query-params",
     disabled=not offer.has_events,
@@ -54,15 +98,15 @@ second = st.columns([1.3, 1, 1, 1])
 mode = second[0].selectbox(
     "Retention mode",
     list(cohorts.MODES),
-    format_func=MODE_LABELS.get,
+    format_func=lambda name: cohorts.MODES[name].label,
     key="mode",
     bind="query-params",
-    help="; ".join(f"{MODE_LABELS[m.name]}: {m.description}" for m in cohorts.MODES.values()),
+    help="; ".join(f"{m.label}: {m.description}" for m in cohorts.MODES.values()),
 )
 measure = second[2].selectbox(
     "Measure",
     cohorts.MEASURES,
-    format_func=MEASURE_LABELS.get,
+    format_func=cohorts.MEASURE_LABELS.get,
     key="measure",
     bind="query-params",
 )
@@ -88,7 +132,7 @@ chosen_end = third[1].date_input(
 )
 brackets_text = second[1].text_input(
     "Day brackets",
-    value="1-7, 8-30, 31-90",
+    value=cohorts.format_brackets(cohorts.DEFAULT_BRACKETS),
     key="brackets",
     bind="query-params",
     disabled=mode != "brackets",
@@ -97,99 +141,65 @@ brackets_text = second[1].text_input(
 if not offer.has_events:
     st.caption(f":material/info: {NO_EVENTS}")
 
-with common.show_errors():
-    settings = dict(
-        period=period,
-        cohort_by=cohort_by,
-        activity=activity,
-        mode=mode,
-        brackets=tuple(cohorts.parse_brackets(brackets_text)) if mode == "brackets" else None,
-        breakdown=None if by == "none" else by,
-        cohort_start=chosen_start or default_start,
-        cohort_end=chosen_end or default_end,
-    )
-    table = cached.cohort_table(path, version, measure=measure, **settings)
-
+query = common.attempt(
+    cohorts.CohortQuery,
+    period=period,
+    cohort_by=cohort_by,
+    activity=activity,
+    mode=mode,
+    brackets=brackets_text,
+    measure=measure,
+    breakdown=None if by == "none" else by,
+    cohort_start=chosen_start or default_start,
+    cohort_end=chosen_end or default_end,
+)
+if query is None:
+    st.stop()
+table = common.attempt(cached.cohort_table, path, version, query)
+if table is None:
+    st.stop()
 if table.empty:
     st.info("No cohorts in the selected range. Widen the range or choose another cohort definition.")
     st.stop()
 
 st.caption(
-    f"Cohorts from {settings['cohort_start']:%Y-%m-%d} to {settings['cohort_end']:%Y-%m-%d}; data up to "
+    f"Cohorts from {query.cohort_start:%Y-%m-%d} to {query.cohort_end:%Y-%m-%d}; data up to "
     f"{offer.last:%Y-%m-%d %H:%M}. Grey cells are periods still in progress, not drops."
 )
-
 if measure == "revenue":
     st.caption(
         "Revenue: net order revenue (returns subtract) per cohort user; in Unbounded mode it adds up every "
         "period to that one (revenue to date per user)."
     )
 
-segments = cohorts.segments_by_size(table)
+segments = table.segments
 segment = (
     second[3].selectbox("Segment", segments, key="segment", bind="query-params", help=f"The {by} shown below")
     if segments
     else None
 )
-shown = cohorts.segment_rows(table, segment)
+shown = table.segment_rows(segment)
 
 st.subheader("Retention by cohort")
-st.plotly_chart(charts.cohort_heatmap(shown, period=period, measure=measure), width="stretch")
-common.download_csv(cohorts.for_export(table), "cohorts.csv", label="Download the cohort table")
+st.plotly_chart(charts.cohort_heatmap(shown), width="stretch")
+common.download_csv(table.for_export(), "cohorts.csv", label="Download the cohort table")
 
 st.subheader("Retention curves")
-cohort_list = cohorts.cohort_starts(shown)
 chosen = st.multiselect(
-    "Cohorts to compare", cohort_list, default=cohorts.recent_cohorts(shown), format_func=lambda c: f"{c:%Y-%m-%d}"
+    "Cohorts to compare", shown.cohort_starts, default=shown.recent_cohorts(), format_func=lambda c: f"{c:%Y-%m-%d}"
 )
-mean = cohorts.mean_curve(table)
-st.plotly_chart(charts.retention_curves(shown, mean, chosen, period=period, measure=measure), width="stretch")
+mean = table.mean_curve()
+st.plotly_chart(charts.retention_curves(shown, mean, chosen), width="stretch")
 common.download_csv(mean, "cohort_mean_curve.csv", label="Download the mean curve")
 
-st.subheader("Users of a cell")
-cell = st.columns([1.2, 1, 1.2, 1])
-cell_cohort = cell[0].selectbox(
-    "Cohort",
-    cohort_list,
-    index=cohort_list.index(cohorts.recent_cohorts(shown, 1)[0]),
-    format_func=lambda c: f"{c:%Y-%m-%d}",
-    key="cell_cohort",
-)
-periods = cohorts.cohort_periods(shown, cell_cohort)
-cell_period = cell[1].selectbox(
-    "Period", periods, index=min(1, len(periods) - 1), format_func=cached.period_namer(shown, period), key="cell_period"
-)
-show = cell[2].segmented_control("Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show")
-with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
-with common.show_errors():
-    users = cached.cell_users(
-        path,
-        version,
-        cohort=cell_cohort,
-        period_index=cell_period,
-        segment=segment,
-        retained=cohorts.SHOW_USERS[show],
-        include_email=with_email,
-        **settings,
-    )
-st.dataframe(
-    users,
-    hide_index=True,
-    height=280,
-    column_config=cached.cell_user_columns(period, brackets=mode == "brackets"),
-    placeholder="–",
-)
-st.caption(f"{len(users):,} customer{'' if len(users) == 1 else 's'}.")
-common.download_csv(
-    users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
-)
+cell_users_section(path, version, table, shown, segment)
 
 st.subheader("Lifecycle")
 st.caption(
     "Active customers each period split into new, returning (also active the period before) and resurrecting "
     "(back after a gap); dormant ones (active the period before, not now) are drawn below zero."
 )
-with common.show_errors():
-    life = cached.lifecycle(path, version, period, activity)
-st.plotly_chart(charts.lifecycle_bars(life, period=period), width="stretch")
-common.download_csv(life, "lifecycle.csv", label="Download the lifecycle table")
+life = common.attempt(cached.lifecycle, path, version, period, activity)
+if life is not None:
+    st.plotly_chart(charts.lifecycle_bars(life, period=period), width="stretch")
+    common.download_csv(life, "lifecycle.csv", label="Download the lifecycle table")

@@ -9,8 +9,9 @@ user and period (day, week starting Monday, month) with any order line
 (``rollup_order_periods``) or event (``rollup_event_periods``), the moments
 that start each user's cohorts (``rollup_users``), the latest timestamp of
 the data (``rollup_state``), and pre-counted cohort sizes and cells for the
-default view (``rollup_cohort_sizes``, ``rollup_cohort_cells``: purchases,
-every grain and cohort definition).
+default view (migration ``006_counted_cohorts``: ``rollup_cohort_sizes``,
+``rollup_cohort_cells``; purchases, every grain and cohort definition). Every
+warehouse at schema version 6 has them, filled, so reads never check or build.
 
 Two ways to keep it current, both inside the caller's transaction (a rollback undoes them):
 
@@ -30,10 +31,9 @@ import contextlib
 import duckdb
 import pandas as pd
 
-from retention import schema, warehouse
-from retention.errors import DataError
+from retention import periods, warehouse
 
-GRAINS = ("day", "week", "month")
+GRAINS = periods.PERIODS  # the rollup keeps rows at every period length
 
 # refresh_changed rebuilds the whole rollup instead when at least this share of its users changed.
 REBUILD_SHARE = 0.5
@@ -65,7 +65,7 @@ def track_changes(con: duckdb.DuckDBPyConnection) -> bool:
     """
     if not is_built(con):
         return False
-    con.execute("CREATE OR REPLACE TEMP TABLE rollup_touched (user_id VARCHAR)")
+    warehouse.execute(con, "rollup_track_changes")
     return True
 
 
@@ -84,9 +84,7 @@ def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         refresh(con)
         return
     try:
-        changed, known = con.execute(
-            "SELECT (SELECT count(DISTINCT user_id) FROM rollup_touched), (SELECT count(*) FROM rollup_users)"
-        ).fetchone()
+        changed, known = warehouse.execute(con, "rollup_changed_users").fetchone()
         if changed == 0:
             return
         if changed >= REBUILD_SHARE * known:
@@ -101,8 +99,7 @@ def _refresh_scope(con: duckdb.DuckDBPyConnection, scope_sql: str) -> None:
     """Recompute the rollup rows of the users the named ``rollup_scope_*`` SQL selects, then the pre-counted cohorts."""
     warehouse.execute(con, scope_sql)
     _compute(con)
-    if has_counted_cohorts(con):
-        warehouse.execute(con, "rollup_refresh_cohorts")
+    _count_cohorts(con)
 
 
 def _compute(con: duckdb.DuckDBPyConnection) -> None:
@@ -113,6 +110,11 @@ def _compute(con: duckdb.DuckDBPyConnection) -> None:
         warehouse.execute(con, "rollup_refresh_events_grain", {"grain": grain})
 
 
+def _count_cohorts(con: duckdb.DuckDBPyConnection) -> None:
+    """Recount the pre-counted cohorts (migration 006) from the rollup rows."""
+    warehouse.execute(con, "rollup_refresh_cohorts")
+
+
 def _drop_scope(con: duckdb.DuckDBPyConnection) -> None:
     # Inside an aborted transaction nothing can run; the rollback drops what the transaction made.
     with contextlib.suppress(duckdb.TransactionException):
@@ -121,43 +123,10 @@ def _drop_scope(con: duckdb.DuckDBPyConnection) -> None:
 
 def is_built(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the rollup has been built (``rollup_state`` has its row), even for an empty warehouse."""
-    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM rollup_state)").fetchone()[0])
-
-
-COUNTED_COHORT_TABLES = ("rollup_cohort_sizes", "rollup_cohort_cells")
-
-
-def has_counted_cohorts(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse has the pre-counted cohort tables (a file migrated early to version 2 may not)."""
-    return all(warehouse.table_columns(con, table) for table in COUNTED_COHORT_TABLES)
+    return bool(warehouse.execute(con, "rollup_is_built").fetchone()[0])
 
 
 def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest order or event timestamp when the rollup was built (None for an empty warehouse)."""
-    row = con.execute("SELECT max(as_of) FROM rollup_state").fetchone()
+    row = warehouse.execute(con, "rollup_as_of").fetchone()
     return None if row is None or row[0] is None else pd.Timestamp(row[0])
-
-
-def ensure_built(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the rollup once for a warehouse that holds data from before the rollup existed.
-
-    A warehouse migrated to schema version 2 has empty rollup tables until its
-    next import; this fills them in a transaction of their own.
-
-    Raises
-    ------
-    DataError
-        The rollup is missing and the connection is read-only.
-    """
-    if is_built(con):
-        return
-    if not (warehouse.has_rows(con, schema.ORDERS) or warehouse.has_rows(con, schema.EVENTS)):
-        return
-    try:
-        with warehouse.transaction(con):
-            refresh(con)
-    except duckdb.Error as exc:
-        raise DataError(
-            f"the activity rollup has not been built yet and cannot be built now ({exc}); "
-            "open the warehouse writable once, e.g. with `python -m retention info`"
-        ) from exc

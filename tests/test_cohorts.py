@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+
 import numpy as np
 import online_retail
 import pandas as pd
 import pytest
 
-from retention import cohorts, ingest, sample, warehouse
+from retention import cohorts, ingest, periods, sample, warehouse
 from retention.errors import DataError
 
 # ---------------------------------------------------------------- pandas reference
@@ -121,6 +124,11 @@ def assert_same_table(ours: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert ours["retention"].to_numpy() == pytest.approx(expected["retention"].to_numpy())
 
 
+def table_of(con, **settings) -> pd.DataFrame:
+    """The frame of the cohort table that ``CohortQuery(**settings)`` describes."""
+    return cohorts.cohort_table(con, cohorts.CohortQuery(**settings)).frame
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -191,14 +199,14 @@ def tiny(tmp_path_factory):
 @pytest.mark.parametrize("period", ["month", "week", "day"])
 @pytest.mark.parametrize("mode", ["n-day", "unbounded"])
 def test_period_modes_match_pandas(con, sample_frames, period, mode):
-    ours = cohorts.cohort_table(con, period=period, mode=mode)
+    ours = table_of(con, period=period, mode=mode)
     assert_same_table(ours, reference_table(sample_frames, period=period, mode=mode))
 
 
 @pytest.mark.parametrize("period", ["month", "week"])
 def test_brackets_match_pandas(con, sample_frames, period):
     brackets = [(1, 7), (8, 30), (31, 90)]
-    ours = cohorts.cohort_table(con, period=period, mode="brackets", brackets=brackets)
+    ours = table_of(con, period=period, mode="brackets", brackets=brackets)
     assert_same_table(ours, reference_table(sample_frames, period=period, mode="brackets", brackets=brackets))
     assert ours["bracket"].iloc[:4].tolist() == ["day 0", "days 1-7", "days 8-30", "days 31-90"]
 
@@ -208,7 +216,7 @@ def test_brackets_match_pandas(con, sample_frames, period):
     [("signup", "purchase"), ("first_event", "any"), ("first_purchase", "view"), ("signup", "add_to_cart")],
 )
 def test_cohort_definitions_and_activities_match_pandas(con, sample_frames, cohort_by, activity):
-    ours = cohorts.cohort_table(con, cohort_by=cohort_by, activity=activity)
+    ours = table_of(con, cohort_by=cohort_by, activity=activity)
     assert_same_table(ours, reference_table(sample_frames, cohort_by=cohort_by, activity=activity))
 
 
@@ -221,7 +229,7 @@ def test_revenue_per_cohort_user_matches_pandas(con, sample_frames):
         cohort=cohort, period=_steps(cohort, month, "month"), revenue=lines["quantity"] * lines["unit_price"]
     )
     expected = lines.groupby(["cohort", "period"])["revenue"].sum()
-    ours = cohorts.cohort_table(con, measure="revenue").set_index(["cohort", "period"])
+    ours = table_of(con, measure="revenue").set_index(["cohort", "period"])
     common = ours.loc[expected.index]
     assert common["revenue"].to_numpy() == pytest.approx(expected.to_numpy())
     assert common["value"].to_numpy() == pytest.approx((expected / common["cohort_users"]).to_numpy())
@@ -230,7 +238,7 @@ def test_revenue_per_cohort_user_matches_pandas(con, sample_frames):
 
 
 def test_breakdown_sizes_add_up_and_match_pandas(con, sample_frames):
-    ours = cohorts.cohort_table(con, breakdown="country")
+    ours = table_of(con, breakdown="country")
     orders, users = sample_frames["orders"], sample_frames["users"]
     first = orders[orders["quantity"] > 0].groupby("user_id")["ts"].min()
     members = pd.DataFrame({"user_id": first.index.astype(str), "cohort": _trunc(pd.Series(first.to_numpy()), "month")})
@@ -238,13 +246,13 @@ def test_breakdown_sizes_add_up_and_match_pandas(con, sample_frames):
     expected = members.groupby(["cohort", "country"]).size()
     sizes = ours[ours["period"] == 0].set_index(["cohort", "segment"])["cohort_users"]
     assert sizes.sort_index().to_numpy().tolist() == expected.sort_index().to_numpy().tolist()
-    total = cohorts.cohort_table(con)
+    total = table_of(con)
     per_cell = ours.groupby(["cohort", "period"])["active_users"].sum().reset_index()
     assert per_cell["active_users"].tolist() == total["active_users"].tolist()
 
 
 def test_breakdown_with_many_values_keeps_top_segments_and_other(con):
-    table = cohorts.cohort_table(con, breakdown="country", top_segments=3)
+    table = table_of(con, breakdown="country", top_segments=3)
     segments = set(table["segment"])
     assert len(segments) == 4 and "other" in segments
     assert table.groupby(["cohort", "period"])["cohort_users"].sum().max() <= 600
@@ -254,7 +262,7 @@ def test_breakdown_with_many_values_keeps_top_segments_and_other(con):
 
 
 def test_tiny_monthly_first_purchase_by_hand(tiny):
-    table = cohorts.cohort_table(tiny).set_index(["cohort", "period"])
+    table = table_of(tiny).set_index(["cohort", "period"])
     jan, feb, mar = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")
     # January cohort: a and b. February: a no, b yes. March: a yes.
     assert table.loc[(jan, 0), "cohort_users"] == 2
@@ -270,12 +278,12 @@ def test_tiny_monthly_first_purchase_by_hand(tiny):
 
 
 def test_tiny_unbounded_and_brackets_by_hand(tiny):
-    unbounded = cohorts.cohort_table(tiny, mode="unbounded").set_index(["cohort", "period"])
+    unbounded = table_of(tiny, mode="unbounded").set_index(["cohort", "period"])
     jan = pd.Timestamp("2024-01-01")
     # a's last purchase month is 2, b's is 1: period 1 "or later" counts both.
     assert unbounded.loc[(jan, 1), "retention"] == pytest.approx((1 + 1) / 2)
     assert unbounded.loc[(jan, 2), "retention"] == pytest.approx(1 / 2)
-    brackets = cohorts.cohort_table(tiny, mode="brackets", brackets=[(1, 7), (8, 30), (31, 90)])
+    brackets = table_of(tiny, mode="brackets", brackets=[(1, 7), (8, 30), (31, 90)])
     jan_rows = brackets[brackets["cohort"] == jan].set_index("bracket")
     # a buys on days 0, 2 and 59 after Jan 3; b on days 0 and 21 after Jan 20.
     assert jan_rows.loc["day 0", "active_users"] == 2
@@ -287,13 +295,13 @@ def test_tiny_unbounded_and_brackets_by_hand(tiny):
 
 
 def test_tiny_revenue_and_signup_by_hand(tiny):
-    revenue = cohorts.cohort_table(tiny, measure="revenue").set_index(["cohort", "period"])
+    revenue = table_of(tiny, measure="revenue").set_index(["cohort", "period"])
     feb = pd.Timestamp("2024-02-01")
     # February cohort c (1 x 7) and d (2 x 6 - 1 x 6 returned): net revenue per cohort user.
     assert revenue.loc[(feb, 0), "value"] == pytest.approx((7 + 12 - 6) / 2)
     jan = pd.Timestamp("2024-01-01")
     assert revenue.loc[(jan, 1), "revenue"] == pytest.approx(3 * 4)
-    signup = cohorts.cohort_table(tiny, cohort_by="signup").set_index(["cohort", "period"])
+    signup = table_of(tiny, cohort_by="signup").set_index(["cohort", "period"])
     # Signed up in January: a, b, c; c first buys in February. e (March) never buys.
     assert signup.loc[(jan, 0), "retention"] == pytest.approx(2 / 3)
     assert signup.loc[(jan, 1), "retention"] == pytest.approx(2 / 3)
@@ -301,10 +309,10 @@ def test_tiny_revenue_and_signup_by_hand(tiny):
 
 
 def test_tiny_breakdown_missing_values_and_range(tiny):
-    table = cohorts.cohort_table(tiny, breakdown="country", cohort_start="2024-02-10", cohort_end="2024-02-28")
+    table = table_of(tiny, breakdown="country", cohort_start="2024-02-10", cohort_end="2024-02-28")
     assert set(table["cohort"]) == {pd.Timestamp("2024-02-01")}  # the start date rounds down to its month
     assert sorted(table.loc[table["period"] == 0, "segment"]) == ["=cmd", "FR"]
-    by_signup = cohorts.cohort_table(tiny, cohort_by="signup", breakdown="country", cohort_start="2024-03-01")
+    by_signup = table_of(tiny, cohort_by="signup", breakdown="country", cohort_start="2024-03-01")
     assert by_signup["segment"].tolist() == ["(missing)"]
 
 
@@ -347,7 +355,7 @@ def test_lifecycle_matches_pandas(con, sample_frames):
 
 
 def test_empty_range_gives_empty_table_with_columns(con):
-    table = cohorts.cohort_table(con, cohort_start="2001-01-01", cohort_end="2001-12-31")
+    table = table_of(con, cohort_start="2001-01-01", cohort_end="2001-12-31")
     assert table.empty
     assert list(table.columns) == ["cohort", "period", "cohort_users", "active_users", "retention", "complete"]
 
@@ -369,7 +377,7 @@ def test_empty_range_gives_empty_table_with_columns(con):
 )
 def test_bad_settings_name_the_problem(con, settings, message):
     with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        cohorts.cohort_table(con, **settings)
+        table_of(con, **settings)
 
 
 def test_event_options_refused_without_events(tmp_path):
@@ -377,11 +385,11 @@ def test_event_options_refused_without_events(tmp_path):
     connection = warehouse.connect(tmp_path / "no_events.duckdb")
     try:
         sample.load_frames(connection, frames, source="no events")
-        assert cohorts.cohort_table(connection)["cohort_users"].iloc[0] == 2
+        assert table_of(connection)["cohort_users"].iloc[0] == 2
         with pytest.raises(DataError, match="no events"):
-            cohorts.cohort_table(connection, activity="any")
+            table_of(connection, activity="any")
         with pytest.raises(DataError, match="no events"):
-            cohorts.cohort_table(connection, cohort_by="first_event")
+            table_of(connection, cohort_by="first_event")
     finally:
         connection.close()
 
@@ -389,7 +397,7 @@ def test_event_options_refused_without_events(tmp_path):
 def test_empty_warehouse_gives_empty_tables(tmp_path):
     connection = warehouse.connect(tmp_path / "empty.duckdb")
     try:
-        assert cohorts.cohort_table(connection).empty
+        assert table_of(connection).empty
         assert cohorts.lifecycle(connection).empty
     finally:
         connection.close()
@@ -403,7 +411,7 @@ def test_parse_brackets():
 
 
 def test_retention_is_a_share(con):
-    table = cohorts.cohort_table(con, period="week", mode="unbounded")
+    table = table_of(con, period="week", mode="unbounded")
     assert table["retention"].between(0, 1).all()
     assert np.all(np.diff(table[table["cohort"] == table["cohort"].min()]["active_users"]) <= 0)
 
@@ -421,11 +429,12 @@ def test_retention_is_a_share(con):
     ],
 )
 def test_cell_users_add_up_to_the_cells(con, settings):
-    table = cohorts.cohort_table(con, **settings)
+    query = cohorts.CohortQuery(**settings)
+    table = cohorts.cohort_table(con, query).frame
     cells = table.sample(8, random_state=3)
     for cell in cells.itertuples():
         segment = getattr(cell, "segment", None)
-        users = cohorts.cell_users(con, cohort=cell.cohort, period_index=cell.period, segment=segment, **settings)
+        users = cohorts.cell_users(con, query, cohort=cell.cohort, period_index=cell.period, segment=segment)
         assert len(users) == cell.cohort_users
         assert users["retained"].sum() == cell.active_users
         assert users["user_id"].is_unique
@@ -433,7 +442,7 @@ def test_cell_users_add_up_to_the_cells(con, settings):
 
 
 def test_cell_users_by_hand_with_emails_on_request(tiny):
-    users = cohorts.cell_users(tiny, cohort="2024-01-01", period_index=1, include_email=True)
+    users = cohorts.cell_users(tiny, cohorts.CohortQuery(), cohort="2024-01-01", period_index=1, include_email=True)
     assert users[["user_id", "retained", "active_periods"]].values.tolist() == [["b", True, 2], ["a", False, 2]]
     # b: 1 x 8 in January and 3 x 4 in February; a: 10 + 2 x 5 + 20.
     assert users["revenue"].tolist() == pytest.approx([8 + 3 * 4, 10 + 2 * 5 + 20])
@@ -452,7 +461,7 @@ def test_mean_curve_weights_cohorts_by_size_and_skips_incomplete_cells():
             "complete": [True, True, False, True, False],
         }
     )
-    curve = cohorts.mean_curve(table)
+    curve = cohorts.CohortTable(table, cohorts.CohortQuery()).mean_curve()
     assert curve["period"].tolist() == [0, 1]
     assert curve["retention"].tolist() == pytest.approx([(10 + 30) / (10 + 30), 4 / 10])
     assert curve["cohorts"].tolist() == [2, 1]
@@ -479,7 +488,7 @@ def test_cli_writes_the_long_form_table(con, sample_db, tmp_path, capsys):
     assert list(written.columns) == [
         "cohort", "segment", "period", "cohort_users", "active_users", "retention", "complete",
     ]  # fmt: skip
-    expected = cohorts.cohort_table(con, period="week", breakdown="country")
+    expected = table_of(con, period="week", breakdown="country")
     assert written["cohort"].tolist() == expected["cohort"].dt.strftime("%Y-%m-%d").tolist()
     assert written["retention"].to_numpy() == pytest.approx(expected["retention"].to_numpy())
     assert main(["cohorts", "--db", sample_db, "--mode", "unbounded", "--activity", "nope"]) == 2
@@ -509,7 +518,7 @@ def test_online_retail_slice_matches_a_plain_pandas_reading(tmp_path):
     con = warehouse.connect(tmp_path / "retail.duckdb")
     try:
         ingest.import_file(con, "orders", RETAIL_SLICE, mapping=RETAIL_ORDERS)
-        ours = cohorts.cohort_table(con).set_index(["cohort", "period"])
+        ours = table_of(con).set_index(["cohort", "period"])
     finally:
         con.close()
     expected = retail_reference(pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False))
@@ -522,31 +531,27 @@ def test_online_retail_slice_matches_a_plain_pandas_reading(tmp_path):
 
 @pytest.mark.parametrize("period", ["day", "week", "month"])
 def test_rollup_agrees_with_the_order_lines(con, period):
-    pd.testing.assert_frame_equal(
-        cohorts.cohort_table(con, period=period), cohorts.cohort_table_raw(con, period=period)
-    )
+    pd.testing.assert_frame_equal(table_of(con, period=period), cohorts.cohort_table_raw(con, period=period).frame)
 
 
 def test_periods_between():
-    assert cohorts.periods_between(pd.Timestamp("2024-01-31"), pd.Timestamp("2024-03-01"), "month") == 2
+    assert periods.between(pd.Timestamp("2024-01-31"), pd.Timestamp("2024-03-01"), "month") == 2
     # Sunday 2024-03-10 and Monday 2024-03-11 are in consecutive Monday weeks.
-    assert cohorts.periods_between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "week") == 1
-    assert cohorts.periods_between(pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-10"), "week") == 0
-    assert cohorts.periods_between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "day") == 1
+    assert periods.between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "week") == 1
+    assert periods.between(pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-10"), "week") == 0
+    assert periods.between(pd.Timestamp("2024-03-10 23:00"), pd.Timestamp("2024-03-11 01:00"), "day") == 1
 
 
 @pytest.mark.parametrize("period", ["day", "week", "month"])
 def test_rollup_agrees_with_the_order_lines_on_a_short_span(tiny, period):
     # About 11 weeks of data: weeks and months take the bit-mask path, days the join.
-    pd.testing.assert_frame_equal(
-        cohorts.cohort_table(tiny, period=period), cohorts.cohort_table_raw(tiny, period=period)
-    )
+    pd.testing.assert_frame_equal(table_of(tiny, period=period), cohorts.cohort_table_raw(tiny, period=period).frame)
 
 
 @pytest.mark.parametrize("settings", [{"period": "week"}, {"period": "month", "mode": "brackets"}])
 def test_a_cohort_range_keeps_exactly_those_cohorts(con, settings):
-    everything = cohorts.cohort_table(con, **settings)
-    ranged = cohorts.cohort_table(con, cohort_start="2025-03-12", cohort_end="2025-08-20", **settings)
+    everything = table_of(con, **settings)
+    ranged = table_of(con, cohort_start="2025-03-12", cohort_end="2025-08-20", **settings)
     first = pd.Timestamp("2025-03-10") if settings["period"] == "week" else pd.Timestamp("2025-03-01")
     expected = everything[everything["cohort"].between(first, pd.Timestamp("2025-08-20"))].reset_index(drop=True)
     pd.testing.assert_frame_equal(ranged, expected)
@@ -581,7 +586,7 @@ def test_a_breakdown_with_thousands_of_values_keeps_twenty_and_pools_the_rest(tm
     con = warehouse.connect(tmp_path / "many.duckdb")
     try:
         sample.load_frames(con, frames, source="many countries")
-        table = cohorts.cohort_table(con, breakdown="country")
+        table = table_of(con, breakdown="country")
     finally:
         con.close()
     segments = set(table["segment"])
@@ -590,3 +595,130 @@ def test_a_breakdown_with_thousands_of_values_keeps_twenty_and_pools_the_rest(tm
     assert sizes["BIG"] == 60
     assert sizes.sum() == users
     assert sizes["other"] == users - 60 - (cohorts.TOP_SEGMENTS - 1)
+
+
+# ---------------------------------------------------------------- the query and the result objects
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"period": "year"}, "period must be one of day, week, month"),
+        ({"cohort_by": "birthday"}, "cohort_by must be one of first_purchase, first_event, signup"),
+        ({"mode": "rolling"}, "mode must be one of n-day, unbounded, brackets"),
+        ({"measure": "profit"}, "measure must be one of retention, revenue"),
+        ({"mode": "brackets", "brackets": [(8, 30), (1, 7)]}, "overlaps or precedes"),
+        ({"mode": "brackets", "brackets": "1-7, soon"}, "cannot read the bracket 'soon'"),
+        ({"cohort_start": "2025-05-01", "cohort_end": "2025-01-01"}, r"starts \(2025-05-01\) after it ends"),
+        ({"cohort_end": "yesterday-ish"}, "is not a date"),
+        ({"top_segments": 0}, "keep at least one breakdown segment"),
+    ],
+)
+def test_a_query_is_checked_when_it_is_made_without_data(settings, message):
+    with pytest.raises(DataError, match=message):
+        cohorts.CohortQuery(**settings)
+
+
+def test_a_query_is_a_hashable_value_whatever_form_its_settings_take():
+    by_tuples = cohorts.CohortQuery(
+        mode="brackets", brackets=((1, 7), (8, 30)), cohort_start=pd.Timestamp("2024-03-02")
+    )
+    by_text = cohorts.CohortQuery(mode="brackets", brackets="1-7, 8-30", cohort_start="2024-03-02")
+    by_lists = cohorts.CohortQuery(mode="brackets", brackets=[[1, 7], [8, 30]], cohort_start=datetime.date(2024, 3, 2))
+    assert by_tuples == by_text == by_lists and len({by_tuples, by_text, by_lists}) == 1
+    assert by_text.brackets == ((1, 7), (8, 30)) and by_text.cohort_start == datetime.date(2024, 3, 2)
+    assert by_text.day_brackets == ((0, 0), (1, 7), (8, 30))
+    # Modes without brackets ignore them; brackets mode without any uses the defaults.
+    assert cohorts.CohortQuery(brackets="1-7") == cohorts.CohortQuery()
+    assert cohorts.CohortQuery(mode="brackets").brackets == cohorts.DEFAULT_BRACKETS
+    assert cohorts.CohortQuery().replace(mode="brackets").day_brackets == ((0, 0), *cohorts.DEFAULT_BRACKETS)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_text.period = "week"
+    with pytest.raises(DataError, match="period must be one of"):
+        by_text.replace(period="fortnight")
+    assert cohorts.CohortQuery().reads_counted and not cohorts.CohortQuery(mode="unbounded").reads_counted
+    # A range in whole periods: the start day's period to the start of the period after the end day's.
+    assert cohorts.CohortQuery(period="week", cohort_start="2024-03-13", cohort_end="2024-03-13").range_params == {
+        "grain": "week",
+        "cohort_by": "first_purchase",
+        "first_cohort": datetime.date(2024, 3, 11),
+        "after_last_cohort": datetime.date(2024, 3, 18),
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        cohorts.CohortQuery(),
+        cohorts.CohortQuery(period="week", mode="unbounded", cohort_by="signup", breakdown="channel"),
+        cohorts.CohortQuery(mode="brackets", brackets="1-7, 14, 15-60", measure="revenue", activity="view"),
+        cohorts.CohortQuery(activity="any", cohort_start="2025-01-01", cohort_end="2025-06-30"),
+    ],
+)
+def test_a_query_goes_to_the_url_and_back(query):
+    params = cohorts.CohortQuery.from_query_params(query.to_query_params())
+    assert params == query
+
+
+def test_url_parameters_are_the_page_labels_and_only_what_differs_from_the_defaults():
+    assert cohorts.CohortQuery().to_query_params() == {}
+    query = cohorts.CohortQuery(period="week", mode="brackets", brackets="1-7", cohort_by="signup", activity="view")
+    assert query.to_query_params() == {
+        "period": "week",
+        "cohort": "Signup date",
+        "activity": "Event: view",
+        "mode": "Day brackets",
+        "brackets": "1-7",
+    }
+    # Plain names are read too, and keys that are not the query's (the page's segment) are ignored.
+    read = cohorts.CohortQuery.from_query_params({"mode": "unbounded", "by": "none", "segment": "UK"}, period="day")
+    assert read == cohorts.CohortQuery(period="day", mode="unbounded")
+    with pytest.raises(DataError, match="the URL parameter mode='Rolling' is not one of N-day, Unbounded"):
+        cohorts.CohortQuery.from_query_params({"mode": "Rolling"})
+
+
+def test_keyword_settings_build_the_query_and_the_result_reads_like_its_frame(con):
+    # retention.forecast calls cohort_table(con, period=...) and reads the result as a DataFrame.
+    from retention.forecast import cohorts as forecast_cohorts
+
+    table = cohorts.cohort_table(con, period="week")
+    assert table.query == cohorts.CohortQuery(period="week")
+    pd.testing.assert_frame_equal(table.frame, table_of(con, period="week"))
+    assert list(table.columns) == list(table.frame.columns) and len(table) == len(table.frame) and not table.empty
+    assert table["retention"].equals(table.frame["retention"])
+    assert table.loc[table["period"] == 0, "retention"].eq(1.0).all()
+    history = forecast_cohorts.retention_history(table, period="week")
+    assert (
+        history["period"].min() == 1 and len(history) == (table.frame["complete"] & (table.frame["period"] >= 1)).sum()
+    )
+    with pytest.raises(TypeError, match="not both"):
+        cohorts.cohort_table(con, cohorts.CohortQuery(), period="week")
+
+
+def test_the_result_carries_its_query_and_the_end_of_the_data(tiny):
+    query = cohorts.CohortQuery(breakdown="channel", mode="brackets", brackets="1-7, 8-30")
+    table = cohorts.cohort_table(tiny, query)
+    assert table.query is query and table.as_of == pd.Timestamp("2024-03-20 12:00")
+    # Jan: a and b (ads, email); Feb: c and d (ads, ads): "ads" is the larger segment.
+    assert table.segments == ["ads", "email"]
+    ads = table.segment_rows("ads")
+    assert set(ads.frame["segment"]) == {"ads"} and ads.query is query
+    assert table.segment_rows(None) is table
+    assert ads.period_labels == {0: "day 0", 1: "days 1-7", 2: "days 8-30"}
+    assert ads.cohort_starts == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
+    assert ads.cohort_periods("2024-02-01") == [0, 1, 2]
+    assert ads.recent_cohorts(1) == [pd.Timestamp("2024-02-01")]
+    assert table.for_export()["cohort"].iloc[0] == "2024-01-01"
+    assert table.frame["cohort"].dtype.kind == "M"  # the export is a copy
+    assert table.measure_column == "retention"
+    assert cohorts.cohort_table(tiny, measure="revenue").measure_column == "value"
+    assert cohorts.cohort_table(tiny).period_labels[2] == "2"
+
+
+def test_an_empty_warehouse_gives_a_table_without_an_end(tmp_path):
+    connection = warehouse.connect(tmp_path / "empty.duckdb")
+    try:
+        table = cohorts.cohort_table(connection, cohorts.CohortQuery(measure="revenue"))
+    finally:
+        connection.close()
+    assert table.empty and table.as_of is None and table.segments == [] and table.mean_curve().empty

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
+import re
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
 from retention import cohorts, sample, warehouse
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "cohorts.py")
 TIMEOUT = 120
 
 
@@ -33,14 +34,14 @@ def _figures(at: AppTest) -> list[dict]:
 @pytest.fixture
 def app(sample_db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", sample_db)
-    return AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    return app_page("cohorts.py", timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
 def expected_monthly(sample_db) -> pd.DataFrame:
     con = warehouse.connect(sample_db)
     try:
-        return cohorts.cohort_table(con)
+        return cohorts.cohort_table(con, cohorts.CohortQuery()).frame
     finally:
         con.close()
 
@@ -94,7 +95,8 @@ def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):
     lost = at.dataframe[0].value
     con = warehouse.connect(sample_db)
     try:
-        table = cohorts.cohort_table(con, mode="brackets", breakdown="country", measure="revenue")
+        query = cohorts.CohortQuery(mode="brackets", breakdown="country", measure="revenue")
+        table = cohorts.cohort_table(con, query).frame
     finally:
         con.close()
     cell = table[(table["cohort"] == cohort) & (table["period"] == period) & (table["segment"] == segment)].iloc[0]
@@ -131,7 +133,7 @@ def no_events_db(sample_frames, tmp_path_factory) -> str:
 
 def test_no_events_disables_event_options_with_a_reason(no_events_db, sample_frames, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", no_events_db)
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page("cohorts.py", timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="activity").disabled
     assert "first_event" not in at.selectbox(key="cohort").options
@@ -157,7 +159,7 @@ def test_a_warehouse_with_events_only_says_there_are_no_purchases(sample_frames,
     finally:
         con.close()
     monkeypatch.setenv("RETENTION_DB", str(path))
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = app_page("cohorts.py", timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "No cohorts in the selected range" in at.info[0].value
     at.selectbox(key="cohort").select("first_event").run()
@@ -181,3 +183,59 @@ def test_choosing_a_cell_lists_its_users(app, expected_monthly):
     # Another period length: the chosen cohort no longer exists and the cell falls back to a default.
     at.segmented_control(key="period").set_value("week").run()
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_first_render_only_reads(sample_db, tmp_path, monkeypatch):
+    """The page and its cached reads never write (no rollup built or checked at read time), in few statements."""
+    path = tmp_path / "copy.duckdb"  # a file of its own, so that the app opens a new connection on it
+    shutil.copyfile(sample_db, path)
+    opened = []
+
+    def logged(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.execute("CALL enable_logging('QueryLog')")
+        opened.append(con)
+        return con
+
+    connect = warehouse.connect
+    monkeypatch.setattr(warehouse, "connect", logged)
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    at = app_page("cohorts.py", timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    logged_sql = opened[0].execute("SELECT message FROM duckdb_logs WHERE type = 'QueryLog'").fetchall()
+    statements = [" ".join(sql.split()) for (sql,) in logged_sql if "enable_logging" not in sql]
+    writes = [sql for sql in statements if re.search(r"\b(INSERT|DELETE|UPDATE|CREATE|DROP)\b", sql.upper())]
+    assert writes == []
+    assert not [sql for sql in statements if "EXISTS (SELECT 1 FROM rollup_state)" in sql]
+    # The cohort table, its users and the lifecycle, and the end of the data for two of them: no checks of
+    # whether the rollup is built or has its pre-counted tables (there were 11 such statements, now 5).
+    assert len([sql for sql in statements if "rollup" in sql]) <= 5, statements
+
+
+def test_a_query_s_url_parameters_open_the_page_on_that_query(app, sample_db):
+    query = cohorts.CohortQuery(
+        period="week",
+        mode="brackets",
+        brackets="1-7, 8-30",
+        measure="revenue",
+        activity="view",
+        cohort_start="2025-03-03",
+        cohort_end="2025-06-30",
+    )
+    app.query_params.update(query.to_query_params())
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.segmented_control(key="period").value == "week"
+    assert at.selectbox(key="mode").value == "brackets"
+    assert at.selectbox(key="measure").value == "revenue"
+    assert at.selectbox(key="activity").value == "view"
+    assert at.text_input(key="brackets").value == "1-7, 8-30"
+    assert str(at.date_input(key="from").value) == "2025-03-03"
+    con = warehouse.connect(sample_db)
+    try:
+        expected = cohorts.cohort_table(con, query).frame
+    finally:
+        con.close()
+    heatmap = _figures(at)[0]
+    assert heatmap["data"][0]["x"] == ["day 0", "days 1-7", "days 8-30"]
+    assert len(heatmap["data"][0]["y"]) == expected["cohort"].nunique()

@@ -74,7 +74,7 @@ def test_second_import_updates_the_rollup(tmp_path):
             ],
         )
         ingest.import_file(con, "orders", first)
-        table = cohorts.cohort_table(con)
+        table = cohorts.cohort_table(con, cohorts.CohortQuery()).frame
         assert table[["period", "cohort_users", "active_users"]].values.tolist() == [[0, 2, 2], [1, 2, 1]]
         # The second file back-dates b's first purchase to January and adds c in March.
         second = _write_orders(
@@ -82,7 +82,7 @@ def test_second_import_updates_the_rollup(tmp_path):
             [("o4", "b", "x", "2024-01-20 10:00:00", 1, 5.0), ("o5", "c", "x", "2024-03-30 10:00:00", 1, 4.0)],
         )
         ingest.import_file(con, "orders", second)
-        table = cohorts.cohort_table(con).set_index(["cohort", "period"])
+        table = cohorts.cohort_table(con, cohorts.CohortQuery()).frame.set_index(["cohort", "period"])
         jan, feb, mar = (pd.Timestamp(f"2024-0{m}-01") for m in (1, 2, 3))
         assert table.loc[(jan, 0), "cohort_users"] == 1  # b
         assert table.loc[(jan, 1), "active_users"] == 1  # b again in February
@@ -108,37 +108,91 @@ def test_a_failed_import_leaves_the_rollup_as_it_was(tmp_path):
         con.close()
 
 
-def test_ensure_built_fills_a_rollup_missing_from_an_older_warehouse(tmp_path, sample_frames):
-    con = warehouse.connect(tmp_path / "w.duckdb")
+def test_pre_counted_cohorts_equal_counting_the_user_periods(sample_db, monkeypatch):
+    con = warehouse.connect(sample_db)
     try:
-        sample.load_frames(con, {"orders": sample_frames["orders"]}, source="orders only")
-        expected = cohorts.cohort_table(con)
-        for table in ("rollup_users", "rollup_order_periods", "rollup_event_periods", "rollup_state"):
-            con.execute(f"DELETE FROM {table}")
-        pd.testing.assert_frame_equal(cohorts.cohort_table(con), expected)
-    finally:
-        con.close()
-
-
-def test_pre_counted_cohorts_equal_counting_the_user_periods(tmp_path, sample_frames):
-    con = warehouse.connect(tmp_path / "w.duckdb")
-    try:
-        sample.load_frames(con, {name: frame.copy() for name, frame in sample_frames.items()}, source="sample")
         settings = [
             {},
             {"period": "week", "measure": "revenue"},
             {"period": "day", "cohort_by": "signup", "cohort_start": "2025-06-03", "cohort_end": "2025-09-30"},
             {"cohort_by": "first_event", "measure": "revenue"},
         ]
-        counted = [cohorts.cohort_table(con, **one) for one in settings]
-        # A file migrated before the pre-counted tables existed: imports still work, queries count user-periods.
-        con.execute("DROP TABLE rollup_cohort_cells")
-        con.execute("DROP TABLE rollup_cohort_sizes")
-        assert not rollups.has_counted_cohorts(con)
-        with warehouse.transaction(con):
-            rollups.refresh(con)
-        for one, expected in zip(settings, counted, strict=True):
-            pd.testing.assert_frame_equal(cohorts.cohort_table(con, **one), expected)
+        queries = [cohorts.CohortQuery(**one) for one in settings]
+        assert all(query.reads_counted for query in queries)
+        counted = [cohorts.cohort_table(con, query).frame for query in queries]
+        # The same queries counted from the user-period rows, as every other view is.
+        monkeypatch.setattr(cohorts.CohortQuery, "reads_counted", property(lambda query: False))
+        for query, expected in zip(queries, counted, strict=True):
+            pd.testing.assert_frame_equal(cohorts.cohort_table(con, query).frame, expected)
+    finally:
+        con.close()
+
+
+def _reopened_at_version_5(path, *, counted_tables: bool, rollup_built: bool) -> dict[str, pd.DataFrame]:
+    """Turn a warehouse back into one at schema version 5, open it (migrating it to 6) and return its rollup.
+
+    ``counted_tables``: the file got the early copy of migration 002 with the pre-counted tables (left
+    as they were), or the released 002 without them. ``rollup_built``: False for a file whose data came
+    in before the rollup existed and that was never imported into since (empty rollup tables).
+    """
+    con = warehouse.connect(path)
+    try:
+        if not counted_tables:
+            con.execute("DROP TABLE rollup_cohort_cells")
+            con.execute("DROP TABLE rollup_cohort_sizes")
+        if not rollup_built:
+            for table in ("rollup_users", "rollup_order_periods", "rollup_event_periods", "rollup_state"):
+                con.execute(f"DELETE FROM {table}")
+        con.execute("DELETE FROM schema_version WHERE version = 6")
+    finally:
+        con.close()
+    con = warehouse.connect(path)
+    try:
+        assert warehouse.schema_version(con) == 6
+        return _rollup(con)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("counted_tables", "rollup_built"), [(True, True), (False, True), (False, False), (True, False)]
+)
+def test_migration_6_leaves_every_warehouse_with_its_rollup_counted(
+    tmp_path, sample_frames, sample_db, counted_tables, rollup_built
+):
+    path = tmp_path / "w.duckdb"
+    con = warehouse.connect(path)
+    try:
+        sample.load_frames(con, {name: frame.copy() for name, frame in sample_frames.items()}, source="sample")
+        expected = _rollup(con)
+    finally:
+        con.close()
+    _assert_same_rollup(
+        _reopened_at_version_5(path, counted_tables=counted_tables, rollup_built=rollup_built), expected
+    )
+    con = warehouse.connect(path)
+    reference = warehouse.connect(sample_db)
+    try:
+        for query in (cohorts.CohortQuery(), cohorts.CohortQuery(mode="unbounded", activity="any")):
+            pd.testing.assert_frame_equal(
+                cohorts.cohort_table(con, query).frame, cohorts.cohort_table(reference, query).frame
+            )
+        pd.testing.assert_frame_equal(cohorts.lifecycle(con), cohorts.lifecycle(reference))
+    finally:
+        con.close()
+        reference.close()
+
+
+def test_migration_6_leaves_a_warehouse_without_activity_unbuilt(tmp_path):
+    path = tmp_path / "w.duckdb"
+    warehouse.connect(path).close()
+    for rollup_built in (False, True):
+        rows = _reopened_at_version_5(path, counted_tables=False, rollup_built=rollup_built)
+        assert all(frame.empty for frame in rows.values())
+    con = warehouse.connect(path)
+    try:
+        assert not rollups.is_built(con)  # the first import builds it whole
+        assert cohorts.cohort_table(con).empty
     finally:
         con.close()
 
@@ -225,7 +279,7 @@ def test_incremental_refresh_after_imports_equals_a_full_rebuild(tmp_path, sampl
             raise RuntimeError("disk full")
 
         with monkeypatch.context() as patch:
-            patch.setattr(rollups, "has_counted_cohorts", broken)
+            patch.setattr(rollups, "_count_cohorts", broken)
             with pytest.raises(RuntimeError, match="disk full"):
                 ingest.import_file(con, "orders", tmp_path / "early_rest.csv")
         _assert_same_rollup(_rollup(con), before)

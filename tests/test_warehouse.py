@@ -1,10 +1,24 @@
 """Schema creation, versioning and named SQL of the warehouse."""
 
+import hashlib
+
 import duckdb
+import pandas as pd
 import pytest
 
-from retention import schema, warehouse
+from retention import cohorts, schema, warehouse
 from retention.errors import SchemaError
+
+# SHA-256 of every released migration file. A warehouse records only the version it was migrated to, so an
+# edit to a released file never reaches the files already at that version.
+RELEASED_MIGRATIONS = {
+    "001_core.sql": "c652b56e3f85f9a576f8dd39c5862fdfa06d6b72f0f68fb71514e610f1017ba7",
+    "002_activity_rollup.sql": "d306f0e57f1886b37aebcd5bed299130368f8ab98bfe0213252a5e8883e877fa",
+    "003_model_runs.sql": "3ccc7ace12474458034181722bc08c0a146354d8220a17cd99ebb44997a77393",
+    "004_scores.sql": "c654f56ec225d5479e0bd3c02dc7cf24f4ece099eed492a22186495a9759b74b",
+    "005_campaigns.sql": "533b6a8af0a149f375bc80f3c588ec1177ec97677da23f60898dd7a0343a2e8a",
+    "006_counted_cohorts.sql": "904eec000dea0d37d2cb295a8c7d7209289be360391582e0ff07095ed3a0655b",
+}
 
 
 @pytest.fixture
@@ -48,6 +62,38 @@ def test_older_file_is_migrated(db):
         assert warehouse.row_count(con, "orders") == 1
     finally:
         con.close()
+
+
+def test_data_from_before_the_rollup_is_counted_once_the_file_is_migrated(db):
+    first_version, first_sql = warehouse.migrations()[0]
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(first_sql)
+    con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [first_version])
+    con.execute(
+        "INSERT INTO orders (order_id, user_id, ts) VALUES ('o1', 'u1', TIMESTAMP '2024-01-03'), "
+        "('o2', 'u2', TIMESTAMP '2024-01-20'), ('o3', 'u1', TIMESTAMP '2024-02-05')"
+    )
+    con.close()
+
+    con = warehouse.connect(db)
+    try:
+        table = cohorts.cohort_table(con, cohorts.CohortQuery()).frame
+    finally:
+        con.close()
+    assert table[["cohort", "period", "cohort_users", "active_users"]].values.tolist() == [
+        [pd.Timestamp("2024-01-01"), 0, 2, 2],
+        [pd.Timestamp("2024-01-01"), 1, 2, 1],
+    ]
+
+
+@pytest.mark.parametrize(("name", "sha256"), RELEASED_MIGRATIONS.items())
+def test_released_migrations_are_never_edited(name, sha256):
+    text = (warehouse.MIGRATIONS_DIR / name).read_bytes()
+    assert hashlib.sha256(text).hexdigest() == sha256, (
+        f"migration {name} has been released and must not change: warehouses already at its version never run "
+        "it again. Put the change in a new migration file (NNN_name.sql with the next number) instead."
+    )
 
 
 def test_newer_file_is_refused_with_a_clear_message(db):

@@ -6,15 +6,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from retention import cohorts
+from retention.cohorts import CohortTable
 
 LABEL_FORMATS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
 MAX_CELL_LABELS = 600
 LIFECYCLE_COLOURS = {"new": "#2ca02c", "returning": "#1f77b4", "resurrecting": "#ff7f0e", "dormant": "#d62728"}
-
-
-def _measure_column(table: pd.DataFrame, measure: str) -> str:
-    return "value" if measure == "revenue" and "value" in table.columns else "retention"
 
 
 def _colour_top(table: pd.DataFrame, column: str) -> float:
@@ -25,21 +21,29 @@ def _colour_top(table: pd.DataFrame, column: str) -> float:
     return top if top > 0 else 1.0
 
 
-def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str = "retention") -> go.Figure:
+def _period_axis(cohort_table: CohortTable) -> str:
+    if "bracket" in cohort_table.columns:
+        return "Bracket"
+    return f"{cohort_table.query.period.capitalize()}s since the cohort's start"
+
+
+def cohort_heatmap(cohort_table: CohortTable) -> go.Figure:
     """The retention triangle: one row per cohort (size beside its label), one column per period.
 
-    ``table`` is a :func:`retention.cohorts.cohort_table` result for one
-    segment. Incomplete cells are drawn grey and say so on hover. The colour
-    scale tops out at the best retention after period 0, so differences
+    ``cohort_table`` is a :func:`retention.cohorts.cohort_table` result for one
+    segment (:meth:`~retention.cohorts.CohortTable.segment_rows`); it shows its
+    query's measure. Incomplete cells are drawn grey and say so on hover. The
+    colour scale tops out at the best retention after period 0, so differences
     between later cells stay visible.
     """
-    column = _measure_column(table, measure)
+    table, period = cohort_table.frame, cohort_table.query.period
+    column = cohort_table.measure_column
     sizes = table.drop_duplicates("cohort")[["cohort", "cohort_users"]].sort_values("cohort")
     rows = [
         f"{c:{LABEL_FORMATS[period]}}  ({n:,})" for c, n in zip(sizes["cohort"], sizes["cohort_users"], strict=True)
     ]
     row_of = dict(zip(sizes["cohort"], rows, strict=True))
-    labels = cohorts.period_labels(table)
+    labels = cohort_table.period_labels
     columns = [labels[n] for n in sorted(labels)]
 
     def grid(frame: pd.DataFrame, values: str) -> pd.DataFrame:
@@ -82,11 +86,7 @@ def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str =
             ygap=1,
         )
     figure.update_layout(
-        xaxis={
-            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's start",
-            "type": "category",
-            "side": "top",
-        },
+        xaxis={"title": _period_axis(cohort_table), "type": "category", "side": "top"},
         yaxis={"title": "Cohort (users)", "autorange": "reversed", "type": "category"},
         height=max(320, 22 * len(rows) + 120),
         margin={"t": 60},
@@ -94,21 +94,16 @@ def cohort_heatmap(table: pd.DataFrame, *, period: str = "month", measure: str =
     return figure
 
 
-def retention_curves(
-    table: pd.DataFrame,
-    mean: pd.DataFrame,
-    chosen: list[pd.Timestamp],
-    *,
-    period: str = "month",
-    measure: str = "retention",
-) -> go.Figure:
+def retention_curves(cohort_table: CohortTable, mean: pd.DataFrame, chosen: list[pd.Timestamp]) -> go.Figure:
     """Lines of the chosen cohorts plus the size-weighted mean curve (thick), complete cells only.
 
-    ``mean`` is :func:`retention.cohorts.mean_curve` of ``table``; with a
-    ``segment`` column it draws one mean curve per segment.
+    ``mean`` is :meth:`~retention.cohorts.CohortTable.mean_curve` of the table
+    ``cohort_table`` was cut from; with a ``segment`` column it draws one mean
+    curve per segment.
     """
-    column = _measure_column(table, measure)
-    labels = cohorts.period_labels(table)
+    table, period = cohort_table.frame, cohort_table.query.period
+    column = cohort_table.measure_column
+    labels = cohort_table.period_labels
     figure = go.Figure()
     for cohort in chosen:
         rows = table[(table["cohort"] == cohort) & table["complete"]].sort_values("period")
@@ -127,10 +122,7 @@ def retention_curves(
             hovertemplate="%{y:.1%} over %{customdata[0]} cohorts<extra></extra>" if column == "retention" else None,
         )
     figure.update_layout(
-        xaxis={
-            "title": "Bracket" if "bracket" in table.columns else f"{period.capitalize()}s since the cohort's start",
-            "type": "category",
-        },
+        xaxis={"title": _period_axis(cohort_table), "type": "category"},
         yaxis={
             "title": "Revenue per cohort user" if column == "value" else "Retention",
             "tickformat": "" if column == "value" else ".0%",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from retention import cohorts, warehouse
+from retention import cohorts, periods, warehouse
 from retention.cli._common import add_db_argument, write_table
 
 
@@ -15,7 +15,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "retention, complete)",
     )
     add_db_argument(parser)
-    parser.add_argument("--period", choices=cohorts.PERIODS, default="month", help="cohort and period length")
+    parser.add_argument("--period", choices=periods.PERIODS, default="month", help="cohort and period length")
     parser.add_argument("--mode", choices=tuple(cohorts.MODES), default="n-day", help="retention mode")
     parser.add_argument(
         "--brackets", default=None, help="day brackets for --mode brackets, e.g. '1-7,8-30,31-90' (the default)"
@@ -32,23 +32,27 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def query_of(args: argparse.Namespace) -> cohorts.CohortQuery:
+    """The cohort query the command line asks for (checked before the warehouse is opened)."""
+    return cohorts.CohortQuery(
+        period=args.period,
+        cohort_by=args.cohort,
+        activity=args.activity,
+        mode=args.mode,
+        brackets=tuple(cohorts.parse_brackets(args.brackets)) if args.brackets else None,
+        measure=args.measure,
+        breakdown=args.by,
+        cohort_start=args.cohort_start,
+        cohort_end=args.cohort_end,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    brackets = cohorts.parse_brackets(args.brackets) if args.brackets else None
+    query = query_of(args)
     con = warehouse.connect(warehouse.resolve_db_path(args.db))
     try:
-        table = cohorts.cohort_table(
-            con,
-            period=args.period,
-            cohort_by=args.cohort,
-            activity=args.activity,
-            mode=args.mode,
-            brackets=brackets,
-            measure=args.measure,
-            breakdown=args.by,
-            cohort_start=args.cohort_start,
-            cohort_end=args.cohort_end,
-        )
+        table = cohorts.cohort_table(con, query)
     finally:
         con.close()
-    write_table(cohorts.for_export(table), args.out)
+    write_table(table.for_export(), args.out)
     return 0

@@ -44,7 +44,7 @@ members AS (
 ),
 -- Cohort sizes: cohort_sizes_members.sql, or cohort_sizes_counted.sql for the pre-counted default view.
 sizes AS (
--- @sizes
+-- @part sizes
 ),
 -- Rollup rows at the grain the mode counts in: the chosen period, or days for brackets.
 -- start: the user's cohort period at that grain (for days: the day the user started).
@@ -107,7 +107,7 @@ brackets AS (
 -- the mode's own SQL file (cohort_mode_*.sql, see retention.cohorts.MODES) goes in its place, or
 -- cohort_mode_counted.sql for the pre-counted default view.
 grouped AS (
--- @mode
+-- @part mode
 ),
 cells AS (
     SELECT

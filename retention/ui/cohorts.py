@@ -1,7 +1,8 @@
 """Cached data for the Cohorts page.
 
 Every wrapper takes the warehouse path and its data version first, so a new
-import invalidates what was cached; the settings are plain hashable values.
+import invalidates what was cached; the settings are one hashable
+:class:`~retention.cohorts.CohortQuery`. Wrappers only read.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from retention import cohorts, rollups
+from retention import cohorts
 from retention.ui.common import cursor
 
 
-def cell_user_columns(period: str, brackets: bool) -> dict:
-    """Labels and formats of the cell-users table (:func:`retention.cohorts.cell_users`)."""
+def cell_user_columns(query: cohorts.CohortQuery) -> dict:
+    """Labels and formats of the cell-users table (:func:`retention.cohorts.cell_users`) of ``query``."""
+    period, brackets = query.period, bool(query.day_brackets)
     unit = "Days" if brackets else f"{period.capitalize()}s"
     return {
         "user_id": st.column_config.TextColumn("Customer"),
@@ -37,12 +39,12 @@ def cell_user_columns(period: str, brackets: bool) -> dict:
     }
 
 
-def period_namer(table: pd.DataFrame, period: str) -> Callable[[int], str]:
+def period_namer(table: cohorts.CohortTable) -> Callable[[int], str]:
     """Names a period of ``table`` for a picker: "Month 3", or the bracket ("days 1-7") in brackets mode."""
-    labels = cohorts.period_labels(table)
+    labels = table.period_labels
     if "bracket" in table.columns:
         return labels.get
-    return lambda n: f"{period.capitalize()} {labels[n]}"
+    return lambda n: f"{table.query.period.capitalize()} {labels[n]}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,6 @@ class Options:
 @st.cache_data(show_spinner=False)
 def options(path: str, version: str) -> Options:
     with cursor() as con:
-        rollups.ensure_built(con)
         first, last = cohorts.data_range(con)
         return Options(
             event_types=tuple(cohorts.event_types(con)),
@@ -78,9 +79,9 @@ def options(path: str, version: str) -> Options:
 
 
 @st.cache_data(show_spinner="Counting cohorts…", max_entries=64)
-def cohort_table(path: str, version: str, **settings) -> pd.DataFrame:
+def cohort_table(path: str, version: str, query: cohorts.CohortQuery) -> cohorts.CohortTable:
     with cursor() as con:
-        return cohorts.cohort_table(con, **settings)
+        return cohorts.cohort_table(con, query)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -90,6 +91,24 @@ def lifecycle(path: str, version: str, period: str, activity: str) -> pd.DataFra
 
 
 @st.cache_data(show_spinner="Finding the cell's users…", max_entries=32)
-def cell_users(path: str, version: str, **settings) -> pd.DataFrame:
+def cell_users(
+    path: str,
+    version: str,
+    query: cohorts.CohortQuery,
+    *,
+    cohort: pd.Timestamp,
+    period_index: int,
+    segment: str | None,
+    retained: bool | None,
+    include_email: bool,
+) -> pd.DataFrame:
     with cursor() as con:
-        return cohorts.cell_users(con, **settings)
+        return cohorts.cell_users(
+            con,
+            query,
+            cohort=cohort,
+            period_index=period_index,
+            segment=segment,
+            retained=retained,
+            include_email=include_email,
+        )

@@ -41,21 +41,3 @@ CREATE TABLE rollup_state (
     as_of TIMESTAMP,
     refreshed_at TIMESTAMP NOT NULL
 );
-
--- Pre-counted cohorts for the default view (return activity = purchase, n-day, no breakdown),
--- per grain and cohort definition ('first_purchase', 'first_event', 'signup'), from the rows above.
-CREATE TABLE rollup_cohort_sizes (
-    grain VARCHAR NOT NULL,
-    cohort_by VARCHAR NOT NULL,
-    cohort DATE NOT NULL,            -- first day of the cohort's period
-    users BIGINT NOT NULL            -- users whose start falls in it
-);
-
-CREATE TABLE rollup_cohort_cells (
-    grain VARCHAR NOT NULL,
-    cohort_by VARCHAR NOT NULL,
-    cohort DATE NOT NULL,
-    period_start DATE NOT NULL,      -- a period at or after the cohort's own
-    active_users BIGINT NOT NULL,    -- cohort users with a purchase in the period
-    revenue DOUBLE NOT NULL          -- their net revenue in the period, returns included
-);
