@@ -9,8 +9,7 @@ reach the user through :func:`attempt`, the one error guard.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 import duckdb
@@ -73,16 +72,6 @@ def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = Fa
     except RetentionError as exc:
         (st.info if empty_state else st.error)(readable(str(exc)))
         return None
-
-
-@contextmanager
-def show_errors(*, empty_state: bool = False) -> Iterator[None]:
-    """Being replaced by :func:`attempt`; removed once no page uses it."""
-    try:
-        yield
-    except RetentionError as exc:
-        (st.info if empty_state else st.error)(readable(str(exc)))
-        st.stop()
 
 
 def _route_through_app() -> None:
