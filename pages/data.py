@@ -147,7 +147,7 @@ def sample_section() -> None:
     )
     st.markdown(
         f"{common.SAMPLE_BADGE_LABEL} This warehouse holds the synthetic sample shop: "
-        f"{sample_shop.describe(contents)}. {then}"
+        f"{sample_shop.describe(contents, tables=schema.CANONICAL_COLUMNS)}. {then}"
     )
     if not st.session_state.get("data_confirm_remove"):
         if st.button("Remove sample data", icon=":material/delete:", key="sample-remove"):

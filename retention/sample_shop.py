@@ -15,6 +15,8 @@ customers in the training data or the audience; a shop's own imports are left ex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pandas as pd
 
@@ -90,9 +92,11 @@ def remove(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return removed
 
 
-def describe(removed: pd.DataFrame) -> str:
+def describe(counts: pd.DataFrame, *, tables: Sequence[str] | None = None) -> str:
     """What :func:`contents` or :func:`remove` counted, in words: "5,000 users, 250 products, ..."
-    (tables with no rows left out; "nothing" when all are zero)."""
+
+    Only ``tables`` (default: all) are named, and only those with rows; "nothing" when none has any.
+    """
     labels = {
         "import_batches": "import batches",
         "import_rejects": "rejected rows",
@@ -101,7 +105,7 @@ def describe(removed: pd.DataFrame) -> str:
     }
     words = [
         f"{int(rows):,} {labels.get(table, table)}"
-        for table, rows in zip(removed["table_name"], removed["rows"], strict=True)
-        if rows
+        for table, rows in zip(counts["table_name"], counts["rows"], strict=True)
+        if rows and (tables is None or table in tables)
     ]
     return ", ".join(words) or "nothing"

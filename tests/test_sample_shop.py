@@ -206,4 +206,5 @@ def test_a_warehouse_of_only_the_sample_is_empty_afterwards(sample_db, tmp_path)
 def test_describe_names_the_tables_with_rows():
     counts = pd.DataFrame({"table_name": ["users", "orders", "scores", "ratings"], "rows": [5000, 56826, 3, 0]})
     assert sample_shop.describe(counts) == "5,000 users, 56,826 orders, 3 churn scores"
+    assert sample_shop.describe(counts, tables=schema.CANONICAL_COLUMNS) == "5,000 users, 56,826 orders"
     assert sample_shop.describe(counts.assign(rows=0)) == "nothing"

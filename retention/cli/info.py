@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from retention import sample_shop, warehouse
+from retention import sample_shop, schema, warehouse
 from retention.cli._common import add_db_argument
 
 
@@ -23,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
         if sample_shop.holds_sample(con):
             print(
                 "this warehouse holds the synthetic sample shop: "
-                f"{sample_shop.describe(sample_shop.contents(con))}; `python -m retention sample --remove` deletes it"
+                f"{sample_shop.describe(sample_shop.contents(con), tables=schema.CANONICAL_COLUMNS)}; "
+                "`python -m retention sample --remove` deletes it"
             )
     finally:
         con.close()
