@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from retention import ingest, schema
+from retention import ingest, sample_shop, schema
 from retention.ui import common
 from retention.ui import data as ui
 
@@ -127,10 +127,56 @@ def warehouse_section() -> None:
         st.dataframe(batches, hide_index=True, column_config=ui.BATCH_COLUMNS)
 
 
+def sample_section() -> None:
+    """While the warehouse holds the sample shop: what it is, and "Remove sample data" behind a confirmation."""
+    removed = st.session_state.pop("data_sample_removed", None)
+    if removed is not None:
+        st.success(f"Removed the sample data: {removed}.")
+    version = common.attempt(common.data_version)
+    if version is None:
+        return
+    found = common.attempt(ui.sample_contents, common.db_path(), version)
+    if found is None or not found[0]["rows"].any():
+        return
+    contents, leaves_empty = found
+    st.subheader("Sample data")
+    then = (
+        "Remove it to start with an empty warehouse for your own data."
+        if leaves_empty
+        else "Remove it to keep only your own imports."
+    )
+    st.markdown(
+        f"{common.SAMPLE_BADGE_LABEL} This warehouse holds the synthetic sample shop: "
+        f"{sample_shop.describe(contents, tables=schema.CANONICAL_COLUMNS)}. {then}"
+    )
+    if not st.session_state.get("data_confirm_remove"):
+        if st.button("Remove sample data", icon=":material/delete:", key="sample-remove"):
+            st.session_state["data_confirm_remove"] = True
+            st.rerun()
+        return
+    st.warning(
+        f"This deletes {sample_shop.describe(contents)}, and the activity rollup is recomputed without them. "
+        "Every churn scoring, recommender run and campaign goes too: they were computed with the sample's customers. "
+        "Your own imports stay as they are. This cannot be undone."
+    )
+    confirm, cancel = st.columns(2, gap="small")
+    if cancel.button("Cancel", key="sample-remove-cancel"):
+        st.session_state["data_confirm_remove"] = False
+        st.rerun()
+    if confirm.button("Yes, remove the sample data", type="primary", key="sample-remove-confirm"):
+        st.session_state["data_confirm_remove"] = False
+        with st.spinner("Removing the sample data…"):
+            done = common.attempt(ui.remove_sample)
+        if done is not None:
+            st.session_state["data_sample_removed"] = sample_shop.describe(done)
+            st.rerun()  # the sidebar's badge and every page read the warehouse without the sample
+
+
 common.page_header(
     "Data",
     "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
 )
+sample_section()
 st.subheader("Import a file")
 import_section()
 result_section()

@@ -1,13 +1,17 @@
 """The sample warehouse: canonical frames loaded in one transaction, and the default warehouse built on first use.
 
-The app and the CLI open ``data/warehouse.duckdb`` (or ``$RETENTION_DB``); when that file does not
-exist yet, :func:`ensure_default_warehouse` builds it from the committed Parquet sample in
-``sample_data/`` (written by :mod:`retention.sample` for :data:`retention.sample.SAMPLE_PARAMS`).
-This module only moves frames: it reads and writes Parquet and loads canonical frames into a
-warehouse; it knows nothing of how the synthetic shop is simulated.
+The app and the CLI open ``data/warehouse.duckdb`` (or ``$RETENTION_DB``). Only that default path
+may hold the sample shop without being asked: when it does not exist yet,
+:func:`ensure_default_warehouse` builds it from the committed Parquet sample in ``sample_data/``
+(written by :mod:`retention.sample` for :data:`retention.sample.SAMPLE_PARAMS`). Any other new path
+becomes an empty warehouse (schema only), so that a shop's own imports never mix with 5,000
+synthetic customers unnoticed. This module only moves frames: it reads and writes Parquet and loads
+canonical frames into a warehouse; it knows nothing of how the synthetic shop is simulated.
 
 A loaded frame is one import batch, exactly as a file import is (``import_batches`` row with the
-frame's SHA-256), so the Data page and the CLI report the sample like any other data.
+frame's SHA-256), so the Data page and the CLI report the sample like any other data. Its source
+name starts with :data:`SAMPLE_SOURCE_PREFIX`: that is how :mod:`retention.sample_shop` tells the
+sample's rows from a user's own imports, to flag and remove them.
 """
 
 from __future__ import annotations
@@ -21,11 +25,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from retention import rollups, schema, warehouse
+from retention import rollups, sample_shop, schema, warehouse
 from retention.errors import DataError
 
 SAMPLE_DIR = Path(__file__).parent.parent / "sample_data"
 FRAME_VIEW = "sample_frame"  # the name sample_insert_frame.sql reads a registered frame under
+SAMPLE_SOURCE_PREFIX = sample_shop.SAMPLE_SOURCE_PREFIX  # starts the source name of every batch load_frames records
+
+
+def sample_source(source: str) -> str:
+    """The source name :func:`load_frames` records for ``source``: marked as the sample shop's."""
+    return source if source.startswith(SAMPLE_SOURCE_PREFIX) else SAMPLE_SOURCE_PREFIX + source
+
+
+def is_default_path(db_path: str | os.PathLike) -> bool:
+    """Whether ``db_path`` is the default warehouse file (:data:`retention.warehouse.DEFAULT_DB`, relative to
+    the working directory), the only one the sample shop is built into without being asked."""
+    return Path(db_path).resolve() == Path(warehouse.DEFAULT_DB).resolve()
 
 
 def canonical_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +111,8 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
 
     ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
     columns (they get their default or NULL). Each frame becomes one import batch
-    (``import_batches`` row with the frame's SHA-256 and ``source`` as source name); its rows carry
-    that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
+    (``import_batches`` row with the frame's SHA-256 and ``sample_source(source)`` as source name,
+    which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
     is loaded or nothing is.
 
     Raises
@@ -130,7 +146,7 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
                     con,
                     batch_id=batch_id,
                     table=table,
-                    source_name=source,
+                    source_name=sample_source(source),
                     sha256=frame_sha256(frame),
                     rows_read=len(frame),
                     rows_loaded=len(frame),
@@ -186,10 +202,13 @@ def build_warehouse(db_path: str | os.PathLike, folder: str | os.PathLike = SAMP
 
 
 def ensure_default_warehouse(db_path: str | os.PathLike | None = None) -> Path:
-    """The warehouse path (see :func:`retention.warehouse.resolve_db_path`), built from
-    ``sample_data/`` first if the file does not exist yet."""
+    """The warehouse path (see :func:`retention.warehouse.resolve_db_path`); when it is the default path
+    (:func:`is_default_path`) and the file does not exist yet, it is built from ``sample_data/`` first.
+
+    Any other path is left as it is: :func:`retention.warehouse.connect` makes a new file an empty warehouse.
+    """
     path = warehouse.resolve_db_path(db_path)
-    if not path.exists():
+    if is_default_path(path) and not path.exists():
         try:
             build_warehouse(path)
         except DataError:
@@ -197,3 +216,31 @@ def ensure_default_warehouse(db_path: str | os.PathLike | None = None) -> Path:
                 raise
             # Another process or thread built it first.
     return path
+
+
+def create_empty(db_path: str | os.PathLike | None = None) -> bool:
+    """Make ``db_path`` an empty warehouse (schema only), whatever the path.
+
+    Returns True when the file was created, False when it already existed and holds no rows.
+
+    Raises
+    ------
+    DataError
+        The file exists and holds rows in a canonical table: it is never emptied here.
+    """
+    path = warehouse.resolve_db_path(db_path)
+    existed = path.exists()
+    con = warehouse.connect(path)
+    try:
+        filled = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
+        sample = sample_shop.holds_sample(con)
+    finally:
+        con.close()
+    held = ", ".join(f"{rows:,} {table}" for table, rows in filled.items() if rows)
+    if held:
+        hint = "; `python -m retention sample --remove` deletes the sample shop it holds" if sample else ""
+        raise DataError(
+            f"warehouse {str(path)!r} already holds {held}; an empty warehouse is made only from a new or empty "
+            f"file (choose a new --db file{hint})"
+        )
+    return not existed

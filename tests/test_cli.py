@@ -36,6 +36,15 @@ def test_info_prints_tables_and_schema_version(sample_db, capsys):
     out = capsys.readouterr().out
     assert f"warehouse: {sample_db}" in out
     assert "orders" in out and "ratings" in out
+    assert "holds the synthetic sample shop: 600 users" in out and "sample --remove" in out
+
+
+def test_info_on_a_new_path_shows_an_empty_warehouse_without_the_sample(tmp_path, capsys):
+    db = str(tmp_path / "new.duckdb")
+    assert cli.main(["info", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "sample shop" not in out
+    assert [line.split()[1] for line in out.splitlines()[2:]] == ["0"] * 5
 
 
 def test_user_errors_exit_2_without_traceback(tmp_path, capsys):

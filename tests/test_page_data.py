@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import online_retail
@@ -10,7 +11,7 @@ import pytest
 from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
-from retention import warehouse
+from retention import ingest, sample, warehouse
 
 RETAIL_SLICE = online_retail.SLICE
 
@@ -104,3 +105,104 @@ def test_an_unreadable_file_shows_why_and_the_warehouse_still_shows(empty_db, tm
     summary = frames(at)[0]  # the page goes on below the error
     assert summary["table"].tolist() == ["users", "products", "orders", "events", "ratings"]
     assert any("Nothing imported yet" in info.value for info in at.info)
+
+
+# ---- the sample shop: a badge on every page while it is there, and removing it ----
+
+
+def _copy(source: str, tmp_path: Path, monkeypatch) -> str:
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(source, path)
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    return str(path)
+
+
+def _slice_db(tmp_path: Path, *, sample_users: int | None = None) -> str:
+    path = tmp_path / "slice.duckdb"
+    con = warehouse.connect(path)
+    try:
+        if sample_users:
+            sample.load_frames(con, sample.generate(users=sample_users, months=4, seed=2), source="page test")
+        ingest.import_file(con, "orders", RETAIL_SLICE, mapping=online_retail.ORDER_MAPPING)
+    finally:
+        con.close()
+    return str(path)
+
+
+def _badge(at: AppTest) -> bool:
+    return any("Sample data" in element.value for element in at.sidebar.markdown)
+
+
+def test_a_new_warehouse_path_opens_empty_without_the_sample(tmp_path, monkeypatch):
+    path = tmp_path / "new" / "shop.duckdb"
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    at = run_page()
+    assert frames(at)[0]["rows"].tolist() == [0, 0, 0, 0, 0]
+    assert not _badge(at)
+    assert "sample-remove" not in [button.key for button in at.button]
+    con = warehouse.connect(path)  # as the app's own connection is: DuckDB refuses another configuration
+    try:
+        assert warehouse.row_count(con, "import_batches") == 0
+    finally:
+        con.close()
+
+
+def test_the_sidebar_badge_shows_on_the_sample_and_not_on_real_data(sample_db, tmp_path, monkeypatch):
+    _copy(sample_db, tmp_path, monkeypatch)
+    at = app_page("overview.py", timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert _badge(at)
+    assert any("Remove it on the Data page" in element.value for element in at.sidebar.markdown)
+
+    monkeypatch.setenv("RETENTION_DB", _slice_db(tmp_path))
+    at = app_page("overview.py", timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert not _badge(at)
+    assert any("Orders from 2010-12-01" in caption.value for caption in at.sidebar.caption)
+
+
+def test_remove_sample_data_asks_first_and_leaves_an_empty_warehouse(sample_db, tmp_path, monkeypatch):
+    _copy(sample_db, tmp_path, monkeypatch)
+    at = run_page()
+    assert _badge(at)
+    assert any(header.value == "Sample data" for header in at.subheader)
+    assert any("start with an empty warehouse" in element.value for element in at.markdown)
+    summary = frames(at)[0]
+    users = summary.set_index("table")["rows"]["users"]
+
+    at.button(key="sample-remove").click().run()
+    assert not at.exception
+    assert any("This deletes 600 users" in warning.value for warning in at.warning)
+    at.button(key="sample-remove-cancel").click().run()
+    assert not at.warning
+    assert frames(at)[0].set_index("table")["rows"]["users"] == users
+
+    at.button(key="sample-remove").click().run()
+    at.button(key="sample-remove-confirm").click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert any("Removed the sample data: 600 users" in success.value for success in at.success)
+    assert frames(at)[0]["rows"].tolist() == [0, 0, 0, 0, 0]
+    assert not _badge(at)
+    assert not any(header.value == "Sample data" for header in at.subheader)
+    assert any("Nothing imported yet" in info.value for info in at.info)
+
+
+def test_remove_sample_data_keeps_the_users_own_import(tmp_path, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", _slice_db(tmp_path, sample_users=30))
+    at = run_page()
+    assert any("keep only your own imports" in element.value for element in at.markdown)
+    at.button(key="sample-remove").click().run()
+    at.button(key="sample-remove-confirm").click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    lines = pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False)
+    summary = frames(at)[0].set_index("table")["rows"]
+    assert summary.to_dict() == {
+        "users": 0,
+        "products": 0,
+        "orders": int((lines["CustomerID"] != "").sum()),
+        "events": 0,
+        "ratings": 0,
+    }
+    batches = next(frame for frame in frames(at) if "source_name" in frame.columns)
+    assert batches["source_name"].tolist() == [RETAIL_SLICE.name]
+    assert not _badge(at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import shutil
 
 import pandas as pd
 import pytest
@@ -403,30 +403,6 @@ def test_default_db_is_the_committed_sample(default_db):
     assert counts == {table: len(frame) for table, frame in committed.items()}
 
 
-def test_build_and_ensure_default_warehouse(tmp_path):
-    path = tmp_path / "nested" / "w.duckdb"
-    assert sample.ensure_default_warehouse(path) == path
-    built = path.stat().st_mtime_ns
-    assert sample.ensure_default_warehouse(path) == path
-    assert path.stat().st_mtime_ns == built
-    assert sorted(p.name for p in path.parent.iterdir()) == ["w.duckdb"]  # no partial files left behind
-    with pytest.raises(DataError, match="already exists"):
-        sample.build_warehouse(path)
-
-
-def test_ensure_default_warehouse_from_two_threads_at_once(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        built = list(pool.map(sample.ensure_default_warehouse, [path, path]))
-    assert built == [path, path]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
-    con = warehouse.connect(path, read_only=True)
-    try:
-        assert warehouse.row_count(con, "import_batches") == len(schema.CANONICAL_COLUMNS)
-    finally:
-        con.close()
-
-
 # ---- command line ----
 
 
@@ -460,9 +436,80 @@ def test_cli_sample_rejects_bad_arguments(tmp_path, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_cli_init_builds_once(tmp_path, capsys):
+def test_cli_init_builds_the_sample_once_at_the_default_path(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(warehouse.DB_ENV_VAR, raising=False)
+    assert main(["init"]) == 0
+    assert "built warehouse data/warehouse.duckdb with the synthetic sample shop" in capsys.readouterr().out
+    committed = sample.read_parquet(sample.SAMPLE_DIR)
+    con = warehouse.connect(warehouse.DEFAULT_DB, read_only=True)
+    try:
+        assert warehouse.row_count(con, schema.ORDERS) == len(committed[schema.ORDERS])
+    finally:
+        con.close()
+    # `make run` passes the default path explicitly: the file exists now, so nothing is built again.
+    assert main(["init", "--db", "data/warehouse.duckdb"]) == 0
+    assert "already exists; nothing built" in capsys.readouterr().out
+
+
+def test_cli_init_with_the_default_path_given_builds_the_sample(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(warehouse.DB_ENV_VAR, "data/warehouse.duckdb")
+    assert main(["init", "--db", str(tmp_path / "data" / "warehouse.duckdb")]) == 0
+    assert "with the synthetic sample shop" in capsys.readouterr().out
+
+
+def _rows(db: str) -> dict[str, int]:
+    con = warehouse.connect(db, read_only=True)
+    try:
+        return {table: warehouse.row_count(con, table) for table in (*schema.CANONICAL_COLUMNS, "import_batches")}
+    finally:
+        con.close()
+
+
+def test_cli_init_elsewhere_makes_an_empty_warehouse(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for db in (str(tmp_path / "w.duckdb"), "data/shop.duckdb"):
+        assert main(["init", "--db", db]) == 0
+        out = capsys.readouterr().out
+        assert f"created an empty warehouse {db}" in out and "only at the default path" in out
+        assert set(_rows(db).values()) == {0}
+        assert main(["init", "--db", db]) == 0
+        assert "already exists" in capsys.readouterr().out
+    monkeypatch.setenv(warehouse.DB_ENV_VAR, "env.duckdb")
+    assert main(["init"]) == 0
+    assert "created an empty warehouse env.duckdb" in capsys.readouterr().out
+    assert not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_cli_init_empty(tmp_path, monkeypatch, capsys, sample_db):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(warehouse.DB_ENV_VAR, raising=False)
+    assert main(["init", "--empty"]) == 0  # at the default path too
+    assert "created an empty warehouse data/warehouse.duckdb" in capsys.readouterr().out
+    assert set(_rows("data/warehouse.duckdb").values()) == {0}
+    assert main(["init", "--empty"]) == 0
+    assert "holds no rows; nothing changed" in capsys.readouterr().out
+    before = _rows(sample_db)
+    assert main(["init", "--empty", "--db", sample_db]) == 2
+    err = capsys.readouterr().err
+    assert "already holds 600 users" in err and "sample --remove" in err
+    assert _rows(sample_db) == before
+
+
+def test_cli_sample_remove(tmp_path, sample_db, capsys):
     db = str(tmp_path / "w.duckdb")
-    assert main(["init", "--db", db]) == 0
-    assert "built warehouse" in capsys.readouterr().out
-    assert main(["init", "--db", db]) == 0
-    assert "already exists" in capsys.readouterr().out
+    shutil.copy(sample_db, db)
+    before = _rows(db)
+    assert main(["sample", "--remove", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert f"removed the sample data from {db}: {before['users']:,} users, {before['products']:,} products" in out
+    assert "the warehouse is now empty" in out
+    assert set(_rows(db).values()) == {0}
+    assert main(["sample", "--remove", "--db", db]) == 2
+    assert "holds no sample data" in capsys.readouterr().err
+    assert main(["sample", "--remove", "--db", str(tmp_path / "missing.duckdb")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "missing.duckdb").exists()
+    with pytest.raises(SystemExit):  # one action at a time
+        main(["sample", "--remove", "--export-dir", str(tmp_path), "--db", db])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from retention import warehouse
+from retention import sample_shop, schema, warehouse
 from retention.cli._common import add_db_argument
 
 
@@ -20,6 +20,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(f"warehouse: {path} (schema version {warehouse.schema_version(con)})")
         print(warehouse.table_summary(con).to_string(index=False))
+        if sample_shop.holds_sample(con):
+            print(
+                "this warehouse holds the synthetic sample shop: "
+                f"{sample_shop.describe(sample_shop.contents(con), tables=schema.CANONICAL_COLUMNS)}; "
+                "`python -m retention sample --remove` deletes it"
+            )
     finally:
         con.close()
     return 0

@@ -1,11 +1,16 @@
-"""``sample`` and ``init``: the synthetic shop, generated or built from ``sample_data/``."""
+"""``sample`` and ``init``: the synthetic shop, generated, built from ``sample_data/`` or removed; an empty warehouse.
+
+Only the default warehouse path gets the sample shop from ``init``; any other path becomes an empty
+warehouse, and ``init --empty`` makes one at any path. ``sample --remove`` deletes the sample's rows
+and everything computed from them, leaving a shop's own imports.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from retention import bootstrap, sample, schema, warehouse
+from retention import bootstrap, sample, sample_shop, schema, warehouse
 from retention.cli._common import add_db_argument
 from retention.errors import DataError
 
@@ -23,7 +28,7 @@ def _positive_int(text: str) -> int:
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sample",
-        help="generate the synthetic shop into an empty warehouse (or export it as parquet)",
+        help="generate the synthetic shop into an empty warehouse (or export it as parquet, or --remove it)",
     )
     add_db_argument(parser)
     parser.add_argument("--users", type=_positive_int, default=20000, help="users who sign up (default: 20000)")
@@ -32,13 +37,19 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--end", default=sample.DEFAULT_END, help=f"last day of the history (default: {sample.DEFAULT_END})"
     )
-    parser.add_argument(
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--remove",
+        action="store_true",
+        help="instead: delete the sample data and everything computed from it, keeping your own imports",
+    )
+    action.add_argument(
         "--export-dir",
         default=None,
         metavar="DIR",
         help="write <table>.parquet files to DIR instead of loading the warehouse",
     )
-    parser.add_argument(
+    action.add_argument(
         "--simulate-campaign",
         type=_positive_int,
         default=None,
@@ -53,8 +64,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=run_sample)
 
-    parser = subparsers.add_parser("init", help="build the warehouse from sample_data/ if the file does not exist yet")
+    parser = subparsers.add_parser(
+        "init",
+        help="create the warehouse if the file does not exist yet: the sample shop at the default path, else empty",
+    )
     add_db_argument(parser)
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="make an empty warehouse (schema only), also at the default path; an existing file must hold no rows",
+    )
     parser.set_defaults(handler=run_init)
 
 
@@ -64,6 +83,8 @@ def _print_counts(frames: dict) -> None:
 
 
 def run_sample(args: argparse.Namespace) -> int:
+    if args.remove:
+        return run_remove(args)
     if args.simulate_campaign is not None:
         from retention.cli.campaign import run_simulate_response
 
@@ -105,10 +126,42 @@ def _generate(params: dict) -> dict:
 
 def run_init(args: argparse.Namespace) -> int:
     path = warehouse.resolve_db_path(args.db)
+    if args.empty:
+        if bootstrap.create_empty(path):
+            print(f"created an empty warehouse {path}; import your data with `python -m retention import`")
+        else:
+            print(f"warehouse {path} already exists and holds no rows; nothing changed")
+        return 0
     if path.exists():
         print(f"warehouse {path} already exists; nothing built")
         return 0
+    if not bootstrap.is_default_path(path):
+        bootstrap.create_empty(path)
+        print(
+            f"created an empty warehouse {path} (the sample shop is built only at the default path "
+            f"{warehouse.DEFAULT_DB}; `python -m retention sample --db {path}` generates one here)"
+        )
+        return 0
     started = time.perf_counter()
     bootstrap.build_warehouse(path)
-    print(f"built warehouse {path} from {bootstrap.SAMPLE_DIR.name}/ in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built warehouse {path} with the synthetic sample shop from {bootstrap.SAMPLE_DIR.name}/ in "
+        f"{time.perf_counter() - started:.1f} s; `python -m retention sample --remove` deletes it"
+    )
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    path = warehouse.resolve_db_path(args.db)
+    if not path.exists():
+        raise DataError(f"warehouse file {str(path)!r} does not exist")
+    con = warehouse.connect(path)
+    try:
+        removed = sample_shop.remove(con)
+        left = warehouse.table_summary(con)
+    finally:
+        con.close()
+    print(f"removed the sample data from {path}: {sample_shop.describe(removed)}")
+    held = [f"{int(rows):,} {table}" for table, rows in zip(left["table"], left["rows"], strict=True) if rows]
+    print(f"the warehouse now holds {', '.join(held)}" if held else "the warehouse is now empty")
     return 0

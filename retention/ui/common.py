@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from retention import bootstrap, export, warehouse
+from retention import bootstrap, export, sample_shop, warehouse
 from retention.errors import RetentionError
 
 T = TypeVar("T")
@@ -29,7 +29,11 @@ def db_path() -> str:
 
 @st.cache_resource(show_spinner="Opening the warehouse…")
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file for the whole server; the sample warehouse is built if the file is missing."""
+    """One connection per warehouse file for the whole server.
+
+    A missing file is built with the sample shop only at the default path; any other new path opens as an
+    empty warehouse (see :func:`retention.bootstrap.ensure_default_warehouse`).
+    """
     bootstrap.ensure_default_warehouse(path)
     return warehouse.connect(path)
 
@@ -130,13 +134,28 @@ def _date_range(path: str, version: str) -> tuple[pd.Timestamp | None, pd.Timest
         return warehouse.data_range(con)
 
 
+@st.cache_data(show_spinner=False)
+def holds_sample(path: str, version: str) -> bool:
+    """Whether the warehouse holds the synthetic sample shop (see :mod:`retention.sample_shop`)."""
+    with cursor() as con:
+        return sample_shop.holds_sample(con)
+
+
+SAMPLE_BADGE_LABEL = ":orange-badge[Sample data]"
+SAMPLE_BADGE = f"{SAMPLE_BADGE_LABEL} This warehouse holds the synthetic sample shop. Remove it on the Data page."
+
+
 def sidebar() -> None:
-    """Sidebar: the warehouse file in use and the date range of its orders."""
+    """Sidebar: the warehouse file in use, the date range of its orders, and a badge while it holds the sample
+    shop."""
     with st.sidebar:
-        dates = attempt(lambda: _date_range(db_path(), data_version()))
+        version = attempt(data_version)
+        dates = None if version is None else attempt(_date_range, db_path(), version)
         if dates is None:
             return
         first, last = dates
+        if attempt(holds_sample, db_path(), version):
+            st.markdown(SAMPLE_BADGE)
         st.caption(f"Warehouse: `{db_path()}`")
         if first is None:
             st.caption("No orders yet: import some on the Data page.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from retention import ingest, schema, warehouse
+from retention import ingest, sample_shop, schema, warehouse
 from retention.ui.common import cursor
 
 NONE = "(none)"
@@ -114,3 +114,23 @@ def reject_rows(batch_id: int) -> pd.DataFrame:
     """Up to ``REJECT_ROWS_DOWNLOAD`` rejected rows of a batch: row_number, reason, raw."""
     with cursor() as con:
         return ingest.rejects(con, batch_id, limit=REJECT_ROWS_DOWNLOAD)
+
+
+@st.cache_data(show_spinner=False)
+def sample_contents(path: str, version: str) -> tuple[pd.DataFrame, bool]:
+    """What removing the sample data would delete (table_name, rows: see :func:`retention.sample_shop.contents`),
+    and whether the warehouse would be empty afterwards."""
+    with cursor() as con:
+        return sample_shop.contents(con), sample_shop.leaves_empty(con)
+
+
+def remove_sample() -> pd.DataFrame:
+    """Remove the sample data on a cursor of the app's connection, then clear every cached result.
+
+    Returns what was deleted (table_name, rows). Raises the library's :class:`~retention.errors.RetentionError`
+    when there is no sample data (nothing is changed); the page calls it through ``common.attempt``.
+    """
+    with cursor() as con:
+        removed = sample_shop.remove(con)
+    st.cache_data.clear()
+    return removed

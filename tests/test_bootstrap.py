@@ -1,0 +1,131 @@
+"""Which warehouse gets the sample shop: only the default path builds it; any other new path starts empty."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from retention import bootstrap, sample, sample_shop, schema, warehouse
+from retention.cli import main
+from retention.errors import DataError
+from retention.ui import common
+
+
+def _counts(path) -> dict[str, int]:
+    con = warehouse.connect(path, read_only=True)
+    try:
+        return {table: warehouse.row_count(con, table) for table in (*schema.CANONICAL_COLUMNS, "import_batches")}
+    finally:
+        con.close()
+
+
+def _committed_counts() -> dict[str, int]:
+    counts = {table: len(frame) for table, frame in sample.read_parquet(sample.SAMPLE_DIR).items()}
+    return {**counts, "import_batches": len(counts)}
+
+
+EMPTY = dict.fromkeys((*schema.CANONICAL_COLUMNS, "import_batches"), 0)
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """A working directory of its own, so that the default ``data/warehouse.duckdb`` is a new file in it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(warehouse.DB_ENV_VAR, raising=False)
+    return tmp_path
+
+
+def test_only_the_default_path_is_default(in_tmp):
+    assert bootstrap.is_default_path(warehouse.DEFAULT_DB)
+    assert bootstrap.is_default_path(in_tmp / "data" / "warehouse.duckdb")
+    assert bootstrap.is_default_path("./data/../data/warehouse.duckdb")
+    assert not bootstrap.is_default_path("data/other.duckdb")
+    assert not bootstrap.is_default_path(in_tmp / "warehouse.duckdb")
+
+
+def test_the_default_path_builds_the_sample_once(in_tmp):
+    path = bootstrap.ensure_default_warehouse()
+    assert path == warehouse.DEFAULT_DB and (in_tmp / path).is_file()
+    assert _counts(path) == _committed_counts()
+    built = path.stat().st_mtime_ns
+    assert bootstrap.ensure_default_warehouse(path) == path
+    assert path.stat().st_mtime_ns == built
+    assert sorted(p.name for p in path.parent.iterdir()) == ["warehouse.duckdb"]  # no partial files left behind
+    con = warehouse.connect(path, read_only=True)
+    try:
+        assert sample_shop.holds_sample(con) and sample_shop.leaves_empty(con)
+    finally:
+        con.close()
+    with pytest.raises(DataError, match="already exists"):
+        bootstrap.build_warehouse(path)
+
+
+def test_the_default_path_from_two_threads_at_once(in_tmp):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        built = list(pool.map(bootstrap.ensure_default_warehouse, [warehouse.DEFAULT_DB, warehouse.DEFAULT_DB]))
+    assert built == [warehouse.DEFAULT_DB, warehouse.DEFAULT_DB]
+    assert sorted(p.name for p in (in_tmp / "data").iterdir()) == ["warehouse.duckdb"]
+    assert _counts(warehouse.DEFAULT_DB)["import_batches"] == len(schema.CANONICAL_COLUMNS)
+
+
+def test_any_other_new_path_is_left_to_open_empty(in_tmp):
+    for path in (in_tmp / "mine.duckdb", in_tmp / "data" / "shop.duckdb"):
+        assert bootstrap.ensure_default_warehouse(path) == path
+        assert not path.exists()
+    assert not (in_tmp / "data" / "warehouse.duckdb").exists()
+
+
+def test_the_apps_connection_opens_a_new_path_empty(in_tmp):
+    path = str(in_tmp / "shop" / "new.duckdb")
+    con = common._connection(path)
+    try:
+        assert {table: warehouse.row_count(con, table) for table in EMPTY} == EMPTY
+        assert warehouse.schema_version(con) == warehouse.latest_schema_version()
+    finally:
+        con.close()
+        common._connection.clear()
+    assert _counts(path) == EMPTY
+    assert not (in_tmp / "data").exists()
+
+
+def test_the_apps_connection_builds_the_sample_at_the_default_path(in_tmp):
+    con = common._connection(str(warehouse.DEFAULT_DB))
+    try:
+        assert sample_shop.holds_sample(con)
+    finally:
+        con.close()
+        common._connection.clear()
+    assert _counts(warehouse.DEFAULT_DB) == _committed_counts()
+
+
+@pytest.mark.parametrize("command", [["info"], ["cohorts"], ["import", "orders", "missing.csv"]])
+def test_cli_commands_open_a_new_path_empty(in_tmp, command, capsys):
+    path = in_tmp / "new.duckdb"
+    main([*command, "--db", str(path)])
+    capsys.readouterr()
+    assert _counts(path) == EMPTY
+
+
+def test_create_empty_refuses_a_file_with_rows(in_tmp, sample_db):
+    path = in_tmp / "empty.duckdb"
+    assert bootstrap.create_empty(path) is True
+    assert bootstrap.create_empty(path) is False
+    assert _counts(path) == EMPTY
+    before = _counts(sample_db)
+    with pytest.raises(DataError, match=r"already holds 600 users.*sample --remove"):
+        bootstrap.create_empty(sample_db)
+    assert _counts(sample_db) == before
+
+
+def test_sample_loads_are_marked_as_sample_batches(tmp_path, sample_frames):
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        assert not sample_shop.holds_sample(con)
+        bootstrap.load_frames(con, {"users": sample_frames["users"]}, source="my test")
+        batches = con.execute("SELECT source_name FROM import_batches").fetchall()
+        assert batches == [("sample shop: my test",)]
+        assert sample_shop.holds_sample(con)
+    finally:
+        con.close()
+    assert bootstrap.sample_source("sample shop: x") == "sample shop: x"  # never marked twice
