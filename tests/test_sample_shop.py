@@ -158,7 +158,7 @@ def test_removing_the_sample_leaves_exactly_the_slice(con, slice_only):
         for table in ROLLUP_TABLES:
             pd.testing.assert_frame_equal(_table(con, table), _table(oracle, table), check_dtype=False, obj=table)
         assert rollups.as_of(con) == rollups.as_of(oracle)
-        pd.testing.assert_frame_equal(cohorts.cohort_table(con), cohorts.cohort_table(oracle))
+        pd.testing.assert_frame_equal(cohorts.cohort_table(con).frame, cohorts.cohort_table(oracle).frame)
         pd.testing.assert_frame_equal(warehouse.table_summary(con), warehouse.table_summary(oracle))
     finally:
         oracle.close()
