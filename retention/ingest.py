@@ -18,6 +18,20 @@ never a Python loop over rows. One import is one transaction:
    up to date for the users whose rows were added or replaced
    (:func:`retention.rollups.refresh_changed`).
 
+Exact duplicate rows of an appended table (every mapped column equal) are counted and,
+by default, loaded once: in an order-lines export they are copies of one line (Online
+Retail has 5,225 among its customers' lines), and keeping them would count that line's
+revenue twice. ``duplicates="keep"`` loads them all; the batch records the count and the
+choice either way.
+
+One file, several tables: an order-lines export (Online Retail, a Shopify orders CSV)
+carries the product's title and the customer's country on every line. Mapping those
+columns (``title``, ``country``, ...: :func:`targets`) fills products and users from the
+loaded lines in the same transaction, each as a batch of its own with the same file name
+and SHA-256, so the import history shows what was written where. Each id gets the values
+of its newest line (by time, then file order); a column the file does not carry keeps
+what the table held. Nothing is filled by column name alone: filling is asked for.
+
 Any error rolls the whole import back. A file whose bytes were already imported into
 the same table is refused unless ``replace=True``, which first deletes what the
 earlier import(s) of that file loaded.
@@ -666,7 +680,10 @@ def import_file(
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
             raise DataError(f"{source_name!r} has a header but no data rows")
-        found = int(warehouse.execute(con, "ingest_duplicates").fetchone()[0]) if appended else 0
+        # Dropping, the load's DISTINCT counts them (an appended table merges nothing else); keeping, they are counted apart.
+        found = (
+            int(warehouse.execute(con, "ingest_duplicates").fetchone()[0]) if appended and duplicates == "keep" else 0
+        )
         with _insertion_order(con, False), warehouse.transaction(con):
             # Checked again inside the transaction, so that two imports of one file cannot both pass.
             replaced = _refuse_reimport(con, table, sha256, source_name, replace)
@@ -686,6 +703,8 @@ def import_file(
             rejects["rows"] = rejects["rows"].astype("int64")
             rows_rejected = int(rejects["rows"].sum())
             valid = rows_read - rows_rejected
+            if appended and duplicates == "drop":
+                found = valid - int(loaded)
             warehouse.record_batch(
                 con,
                 batch_id=batch_id,

@@ -38,7 +38,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="CANONICAL=SOURCE",
         help="take a column from a file column (repeatable), e.g. --map user_id=CustomerID; for orders also "
-        + "; ".join(
+        + " and ".join(
             f"{other} columns ({', '.join(names)})" for other, names in schema.ALSO_FILLS[schema.ORDERS].items()
         )
         + ", which fill those tables from the same lines, e.g. --map title=Description --map country=Country",
