@@ -1,6 +1,7 @@
 """Import throughput: ``ingest.import_file`` against DuckDB's bare ``read_csv`` of the same file.
 
-Run: ``python benchmarks/import_bench.py [--rows 1000000,10000000] [--threads N] [--memory-limit 2GB] [--into N]``.
+Run: ``python benchmarks/import_bench.py [--rows 1000000,10000000] [--threads N] [--memory-limit 2GB] [--into N]
+[--duplicates drop|keep]``.
 
 For each size, order lines are generated as a CSV with DuckDB ``COPY`` (in a temporary
 folder, never through pandas), then loaded three times, each in a fresh subprocess and a
@@ -23,7 +24,9 @@ inside its transaction (``rollups.refresh_changed``; a whole build, as the wareh
 that part is timed apart too, so the import's own cost is visible. With ``--into N`` each
 import goes into a warehouse that already holds N other generated lines of the same
 customers: the refresh then recomputes only the users the file touches (a whole rebuild when
-they are at least half of all users, see ``rollups.REBUILD_SHARE``).
+they are at least half of all users, see ``rollups.REBUILD_SHARE``). ``--duplicates`` is the import's choice
+for exact duplicate lines (default ``drop``, as the CLI's: the load keeps one of each set, a DISTINCT over the
+lines; ``keep`` loads them all and counts them apart); the generated lines have none, which is checked.
 """
 
 from __future__ import annotations
@@ -94,7 +97,13 @@ def _settings(con, threads: int | None, memory_limit: str | None) -> None:
 
 
 def child(
-    mode: str, csv: str, db: str, threads: int | None, memory_limit: str | None, base_csv: str | None = None
+    mode: str,
+    csv: str,
+    db: str,
+    threads: int | None,
+    memory_limit: str | None,
+    base_csv: str | None = None,
+    duplicates: str = "drop",
 ) -> None:
     """Run one load in this process and print its figures as JSON.
 
@@ -124,7 +133,7 @@ def child(
         con = warehouse.connect(db)
         _settings(con, threads, memory_limit)
         started, cpu_started = time.perf_counter(), _cpu()
-        result = ingest.import_file(con, "orders", csv)
+        result = ingest.import_file(con, "orders", csv, duplicates=duplicates)
         seconds, cpu = time.perf_counter() - started, _cpu() - cpu_started
         # Guest lines are generated lines i with (i // 10) % 1000 = 7; line i is row i + 2 of the file.
         misplaced = con.execute(
@@ -134,6 +143,7 @@ def child(
         figures = {
             "rows_read": result.rows_read,
             "rows_rejected": result.rows_rejected,
+            "duplicates_found": result.duplicates_found,
             "misplaced_rejects": misplaced,
             **spent,
         }
@@ -168,6 +178,8 @@ def run_child(mode: str, csv: Path, db: Path, args: argparse.Namespace, base_csv
     command = [sys.executable, __file__, "--child", mode, "--csv", str(csv), "--db", str(db)]
     if base_csv is not None:
         command += ["--base-csv", str(base_csv)]
+    if mode == "import":
+        command += ["--duplicates", args.duplicates]
     if args.threads:
         command += ["--threads", str(args.threads)]
     if args.memory_limit:
@@ -187,18 +199,22 @@ def main() -> None:
         default=0,
         help="import into a warehouse that already holds this many other generated lines (default: a new one)",
     )
+    parser.add_argument(
+        "--duplicates", choices=["drop", "keep"], default="drop", help="the import's duplicates choice (default: drop)"
+    )
     parser.add_argument("--child", choices=["import", "bare", "same_types"], help=argparse.SUPPRESS)
     parser.add_argument("--base-csv", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.csv, args.db, args.threads, args.memory_limit, args.base_csv)
+        child(args.child, args.csv, args.db, args.threads, args.memory_limit, args.base_csv, args.duplicates)
         return
 
     sizes = [int(size) for size in args.rows.split(",") if size.strip()]
     print(
-        f"DuckDB threads: {args.threads or 'default'}, memory_limit: {args.memory_limit or 'default'}, cores: {os.cpu_count()}"
+        f"DuckDB threads: {args.threads or 'default'}, memory_limit: {args.memory_limit or 'default'}, "
+        f"cores: {os.cpu_count()}, duplicates: {args.duplicates}"
     )
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="import_bench_") as folder:
@@ -220,6 +236,7 @@ def main() -> None:
             shutil.rmtree(run_folder)
             assert imported["rows_read"] == rows and imported["rows_rejected"] == expected_rejects(rows), imported
             assert imported["misplaced_rejects"] == 0, imported
+            assert imported["duplicates_found"] == 0, imported
             own = {
                 "seconds": imported["seconds"] - imported["refresh_seconds"],
                 "cpu": imported["cpu"] - imported["refresh_cpu"],

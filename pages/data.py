@@ -35,20 +35,21 @@ def import_section() -> None:
     st.caption(f"First {len(head)} rows of {uploaded.name}, as text")
     st.dataframe(head, hide_index=True)
 
-    st.markdown("**Columns** · the table's column on top, the file's column to take it from below; * required")
-    mapping = {}
-    grid = st.columns(4)
-    for position, (column, required, guessed) in enumerate(ui.mapping_options(table, file_columns)):
-        choice = grid[position % 4].selectbox(
-            f"{column} *" if required else column,
-            [ui.NONE, *file_columns],
-            index=guessed,
-            key=f"map-{uploaded.file_id}-{table}-{column}",
-        )
-        mapping[column] = None if choice == ui.NONE else choice
+    mapping = mapping_section(table, file_columns, uploaded.file_id)
     missing = [column for column in schema.REQUIRED_COLUMNS[table] if mapping[column] is None]
     if missing:
         st.warning(f"Choose the file's column for: {', '.join(missing)}.")
+    duplicates = "keep"
+    if table in schema.APPENDED_TABLES:
+        duplicates = st.radio(
+            "Exact duplicate lines",
+            list(ui.DUPLICATE_CHOICES),
+            format_func=ui.DUPLICATE_CHOICES.get,
+            horizontal=True,
+            key="data_duplicates",
+            help="Lines whose every mapped column equals an earlier line's. In an order-lines export they are "
+            "copies of one line and would count its revenue twice. Counted either way.",
+        )
     replace = st.checkbox(
         "Replace the earlier import of this file",
         help="A file already imported into this table is refused; with this, the rows of its earlier import are deleted first.",
@@ -64,10 +65,36 @@ def import_section() -> None:
                 ts_format=ts_format or None,
                 replace=replace,
                 source_name=uploaded.name,
+                duplicates=duplicates,
             )
         st.session_state["data_result"] = result
         if result is not None:
             st.rerun()  # the sidebar's date range and every page read the new data
+
+
+def mapping_section(table: str, file_columns: list[str], file_id: str) -> dict[str, str | None]:
+    """The mapping screen: a file column for each of the table's columns, then for the columns of the other
+    tables its file can fill (an orders file: products and users), then the file's columns left unused."""
+    st.markdown("**Columns** · the table's column on top, the file's column to take it from below; * required")
+    mapping: dict[str, str | None] = {}
+    options = ui.mapping_options(table, file_columns)
+    for filled in dict.fromkeys(target for _, target, _, _ in options):
+        if filled != table:
+            st.markdown(f"**Also fill {filled}** from the same lines · one row per id, from its newest line")
+        grid = st.columns(4)
+        group = [option for option in options if option[1] == filled]
+        for position, (column, _, required, guessed) in enumerate(group):
+            choice = grid[position % 4].selectbox(
+                f"{column} *" if required else column,
+                [ui.NONE, *file_columns],
+                index=guessed,
+                key=f"map-{file_id}-{table}-{column}",
+            )
+            mapping[column] = None if choice == ui.NONE else choice
+    unused = ingest.unused_columns(file_columns, mapping)
+    if unused:
+        st.caption(f"Not imported: {', '.join(unused)}")
+    return mapping
 
 
 def result_section() -> None:
@@ -80,9 +107,22 @@ def result_section() -> None:
     tiles[0].metric("Rows read", f"{result.rows_read:,}")
     tiles[1].metric("Rows loaded", f"{result.rows_loaded:,}")
     tiles[2].metric("Rows rejected", f"{result.rows_rejected:,}")
-    tiles[3].metric(
-        "Merged duplicates", f"{result.rows_merged:,}", help="Further rows of an id in the file, folded into one."
-    )
+    if result.table in schema.APPENDED_TABLES:
+        done = "dropped: one of each set was loaded" if result.duplicates_policy == "drop" else "kept: all were loaded"
+        tiles[3].metric(
+            "Duplicate lines", f"{result.duplicates_found:,}", help=f"Exact copies of an earlier line, {done}."
+        )
+    else:
+        tiles[3].metric(
+            "Merged rows", f"{result.rows_merged:,}", help="Further rows of an id in the file, folded into one."
+        )
+    if result.duplicates_found:
+        verb = "dropped" if result.duplicates_policy == "drop" else "kept"
+        st.caption(f"{result.duplicates_found:,} exact duplicate lines {verb}.")
+    if result.filled:
+        st.caption(ui.filled_summary(result))
+    if result.unused_columns:
+        st.caption(f"Not imported: {', '.join(result.unused_columns)}")
     if result.replaced_batches:
         st.caption(f"Replaced the rows of batch {', '.join(map(str, result.replaced_batches))}.")
     if result.rows_loaded == 0:

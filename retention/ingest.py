@@ -18,6 +18,20 @@ never a Python loop over rows. One import is one transaction:
    up to date for the users whose rows were added or replaced
    (:func:`retention.rollups.refresh_changed`).
 
+Exact duplicate rows of an appended table (every mapped column equal) are counted and,
+by default, loaded once: in an order-lines export they are copies of one line (Online
+Retail has 5,225 among its customers' lines), and keeping them would count that line's
+revenue twice. ``duplicates="keep"`` loads them all; the batch records the count and the
+choice either way.
+
+One file, several tables: an order-lines export (Online Retail, a Shopify orders CSV)
+carries the product's title and the customer's country on every line. Mapping those
+columns (``title``, ``country``, ...: :func:`targets`) fills products and users from the
+loaded lines in the same transaction, each as a batch of its own with the same file name
+and SHA-256, so the import history shows what was written where. Each id gets the values
+of its newest line (by time, then file order); a column the file does not carry keeps
+what the table held. Nothing is filled by column name alone: filling is asked for.
+
 Any error rolls the whole import back. A file whose bytes were already imported into
 the same table is refused unless ``replace=True``, which first deletes what the
 earlier import(s) of that file loaded.
@@ -122,6 +136,35 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+DUPLICATE_POLICIES = ("drop", "keep")
+
+
+@dataclass(frozen=True)
+class TableFill:
+    """What an import did to another table its file also fills (users and products from order lines).
+
+    Attributes
+    ----------
+    table : str
+        ``users`` or ``products``.
+    batch_id : int
+        The ``import_batches`` row of this fill (same file name and SHA-256 as the import's own batch);
+        the rows it wrote carry it in ``batch_id``.
+    columns : tuple of str
+        The table's columns the file carried (mapped); the others keep what they held.
+    rows_loaded : int
+        Ids written: one row per distinct id of the loaded lines.
+    rows_new : int
+        Of those, ids the table did not hold before.
+    """
+
+    table: str
+    batch_id: int
+    columns: tuple[str, ...]
+    rows_loaded: int
+    rows_new: int
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What one import did.
@@ -139,12 +182,23 @@ class ImportResult:
     rows_rejected : int
         Rows written to ``import_rejects`` instead.
     rows_merged : int
-        Valid rows folded into another row of the same id (users and products only);
-        ``rows_read == rows_loaded + rows_rejected + rows_merged``.
+        Valid rows folded into another row of the same id (users and products only).
+    duplicates_found : int
+        Valid rows of an appended table (orders, events, ratings) that are exact copies of an earlier
+        row of the file: every mapped column equal. 0 for users and products, which merge them anyway.
+    duplicates_policy : str
+        ``"drop"`` (only the first of each set of copies was loaded) or ``"keep"``.
+    duplicates_dropped : int (property)
+        ``duplicates_found`` when they were dropped, else 0;
+        ``rows_read == rows_loaded + rows_rejected + rows_merged + duplicates_dropped``.
     rejects_by_reason : DataFrame
         Columns ``reason`` (str) and ``rows`` (int), most frequent first; empty when nothing was rejected.
     replaced_batches : tuple of int
         Earlier batches of the same file whose rows were deleted first (``replace=True``).
+    filled : tuple of TableFill
+        The other tables the file filled in the same transaction (users, products), each its own batch.
+    unused_columns : tuple of str
+        The file's columns that the mapping took nowhere, in file order.
     seconds : float
         Wall time of the import.
     """
@@ -156,9 +210,17 @@ class ImportResult:
     rows_loaded: int
     rows_rejected: int
     rows_merged: int = 0
+    duplicates_found: int = 0
+    duplicates_policy: str = "keep"
     rejects_by_reason: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"reason": [], "rows": []}))
     replaced_batches: tuple[int, ...] = ()
+    filled: tuple[TableFill, ...] = ()
+    unused_columns: tuple[str, ...] = ()
     seconds: float = 0.0
+
+    @property
+    def duplicates_dropped(self) -> int:
+        return self.duplicates_found if self.duplicates_policy == "drop" else 0
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -272,36 +334,46 @@ def _squash(name: str) -> str:
 
 
 def guess_mapping(table: str, columns: Sequence[str]) -> dict[str, str | None]:
-    """Guess which file column holds each canonical column of ``table``, by name.
+    """Guess which file column holds each column of ``table`` and each column it can also fill, by name.
 
-    A canonical column is matched, in this order, by a column of the same name ignoring
+    A target column is matched, in this order, by a column of the same name ignoring
     case and punctuation (``User ID`` -> ``user_id``), by a known synonym in
     :data:`SYNONYMS` (``CustomerID`` -> ``user_id``, ``InvoiceNo`` -> ``order_id``,
     ``StockCode`` -> ``item_id``, ``InvoiceDate`` -> ``ts``, ``UnitPrice`` ->
-    ``unit_price``), then by close spelling. A file column is used for one canonical column
-    at most. For products, a file with a description column but no title column gives the
-    description as the title (``Description`` -> ``title``).
+    ``unit_price``), then by close spelling. A file column is used for one target at most.
+    A file with a description column but no title column gives the description as the title
+    (``Description`` -> ``title``). The columns of other tables that an import of ``table``
+    can fill (:data:`retention.schema.ALSO_FILLS`: ``Country`` -> ``country`` for an orders
+    file) are guessed after the table's own, from the file columns those left.
 
     Returns
     -------
     dict
-        Every canonical column of ``table`` (in table order) -> file column name, or None.
+        Every target of :func:`targets` (in that order) -> file column name, or None.
     """
-    canonical = list(_canonical(table))
-    squashed = {column: _squash(column) for column in columns}
-    guess: dict[str, str | None] = dict.fromkeys(canonical)
+    guess: dict[str, str | None] = {}
     used: set[str] = set()
+    own = list(_canonical(table))
+    for group in (own, [target for target in targets(table) if target not in own]):
+        guess.update(_guess_names(group, columns, used))
+    return guess
+
+
+def _guess_names(wanted: Sequence[str], columns: Sequence[str], used: set[str]) -> dict[str, str | None]:
+    """:func:`guess_mapping` for the target columns ``wanted``, from the file columns not in ``used`` (updated)."""
+    squashed = {column: _squash(column) for column in columns}
+    guess: dict[str, str | None] = dict.fromkeys(wanted)
 
     def take(target: str, source: str) -> None:
         guess[target] = source
         used.add(source)
 
-    for target in canonical:  # exact names first, so a real "description" column is not taken as a title
+    for target in wanted:  # exact names first, so a real "description" column is not taken as a title
         for column in columns:
             if column not in used and squashed[column] == _squash(target):
                 take(target, column)
                 break
-    for target in canonical:
+    for target in wanted:
         if guess[target] is not None:
             continue
         for synonym in SYNONYMS.get(target, ()):
@@ -309,7 +381,7 @@ def guess_mapping(table: str, columns: Sequence[str]) -> dict[str, str | None]:
             if match is not None:
                 take(target, match)
                 break
-    for target in canonical:
+    for target in wanted:
         if guess[target] is not None:
             continue
         free = {squashed[c]: c for c in columns if c not in used and squashed[c]}
@@ -325,6 +397,25 @@ def guess_mapping(table: str, columns: Sequence[str]) -> dict[str, str | None]:
     return guess
 
 
+def targets(table: str) -> dict[str, str]:
+    """The columns an import of ``table`` can map, each with the table it goes to.
+
+    The table's own columns first (table order), then those of other tables that its file can
+    fill (:data:`retention.schema.ALSO_FILLS`): for orders, the products columns title, category,
+    brand, price, description and the users columns signup_ts, country, channel, email.
+    """
+    found = dict.fromkeys(_canonical(table), table)
+    for other, columns in schema.ALSO_FILLS.get(table, {}).items():
+        found.update(dict.fromkeys(columns, other))
+    return found
+
+
+def unused_columns(columns: Sequence[str], resolved: Mapping[str, str | None]) -> list[str]:
+    """The file's columns that ``resolved`` (target -> file column) takes nowhere, in file order."""
+    taken = {source for source in resolved.values() if source}
+    return [column for column in columns if column not in taken]
+
+
 def _canonical(table: str) -> dict[str, str]:
     if table not in schema.CANONICAL_COLUMNS:
         raise DataError(f"cannot import into {table!r}: choose one of {', '.join(schema.IMPORTABLE_TABLES)}")
@@ -334,25 +425,33 @@ def _canonical(table: str) -> dict[str, str]:
 def resolve_mapping(
     table: str, columns: Sequence[str], mapping: Mapping[str, str | None] | None = None
 ) -> dict[str, str]:
-    """Canonical column -> file column for one import; canonical columns without a source are left out.
+    """Target column -> file column for one import; targets without a source are left out.
 
-    ``mapping`` wins; a canonical column it does not mention is taken from the file column
-    of the same name, ignoring case, unless ``mapping`` already uses that file column. A
-    mapping value of None or ``""`` leaves the column unmapped.
+    ``mapping`` wins; a canonical column of ``table`` it does not mention is taken from the
+    file column of the same name, ignoring case, unless ``mapping`` already uses that file
+    column. The columns of other tables an import can fill (:func:`targets`) are taken only
+    when ``mapping`` names them, never by name alone: filling users or products is asked for.
+    A mapping value of None or ``""`` leaves the column unmapped.
 
     Raises
     ------
     DataError
-        ``mapping`` names a column the table does not have or the file does not have, or a
-        required column of the table (``schema.REQUIRED_COLUMNS``) has no source.
+        ``mapping`` names a target the import does not have (the message lists those it
+        has) or a column the file does not have, or a required column of the table
+        (``schema.REQUIRED_COLUMNS``) has no source.
     """
     canonical = _canonical(table)
+    allowed = targets(table)
     mapping = dict(mapping or {})
     listing = ", ".join(repr(c) for c in columns)
     resolved: dict[str, str] = {}
     for target, source in mapping.items():
-        if target not in canonical:
-            raise DataError(f"{table} has no column {target!r}; its columns are {', '.join(canonical)}")
+        if target not in allowed:
+            also = "".join(
+                f"; to fill {other} too: {', '.join(names)}"
+                for other, names in schema.ALSO_FILLS.get(table, {}).items()
+            )
+            raise DataError(f"{table} has no column {target!r}; its columns are {', '.join(canonical)}{also}")
         if source in (None, ""):
             continue
         if source not in columns:
@@ -367,13 +466,21 @@ def resolve_mapping(
     for target in canonical:
         if target not in mapping and target in by_lower:
             resolved[target] = by_lower[target]
+    for other, names in schema.ALSO_FILLS.get(table, {}).items():
+        key = schema.KEYED_TABLES[other]
+        filling = [name for name in names if name in resolved]
+        if filling and key not in resolved:
+            raise DataError(
+                f"{', '.join(filling)} would fill {other}, which needs the file's {key!r} column: map it too "
+                f"(--map {key}=COLUMN), or leave {', '.join(filling)} unmapped"
+            )
     for target in schema.REQUIRED_COLUMNS[table]:
         if target not in resolved:
             raise DataError(
                 f"{table} needs a column {target!r} and the file has none: map one with "
                 f"--map {target}=COLUMN (or pick it in the Data page); the file's columns are {listing}"
             )
-    return {target: resolved[target] for target in canonical if target in resolved}
+    return {target: resolved[target] for target in allowed if target in resolved}
 
 
 def _quote(identifier: str) -> str:
@@ -401,7 +508,7 @@ def _stage_statement(table: str, reader: str, resolved: Mapping[str, str], colum
     while alias in {column.lower() for column in columns}:
         alias += "_"
     select = []
-    for target in _canonical(table):
+    for target in targets(table):
         source = resolved.get(target)
         if source is None:
             select.append(f"CAST(NULL AS VARCHAR) AS {target}")
@@ -490,6 +597,7 @@ def import_file(
     ts_format: str | None = None,
     replace: bool = False,
     source_name: str | None = None,
+    duplicates: str = "drop",
 ) -> ImportResult:
     """Import one CSV, CSV.gz or Parquet file into a canonical table, in one transaction.
 
@@ -502,8 +610,11 @@ def import_file(
     path
         The file. Its format is read from its first bytes.
     mapping
-        Canonical column -> file column. Unmapped canonical columns are taken from the file
-        column of the same name (ignoring case) when there is one.
+        Target column -> file column (see :func:`targets`). Unmapped canonical columns are taken
+        from the file column of the same name (ignoring case) when there is one. For orders, a
+        mapped products column (title, category, brand, price, description) fills products and
+        a mapped users column (signup_ts, country, channel, email) fills users, in the same
+        transaction (see :func:`_fill`).
     sep
         CSV field separator; detected when None.
     ts_format
@@ -514,6 +625,11 @@ def import_file(
         batch(es) are deleted first, in the same transaction.
     source_name
         The name to record for the batch (default: the file's name).
+    duplicates
+        ``"drop"`` (default) loads one of each set of exact duplicate rows of an appended table
+        (every mapped column equal: in an order-lines export, copies of one line, which would
+        count its revenue twice); ``"keep"`` loads them all. Counted either way; the batch records
+        both. Users and products merge rows of one id anyway.
 
     Returns
     -------
@@ -528,6 +644,8 @@ def import_file(
     """
     started = time.perf_counter()
     _canonical(table)
+    if duplicates not in DUPLICATE_POLICIES:
+        raise DataError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, not {duplicates!r}")
     path = Path(path)
     source_name = source_name or path.name
     reader, reader_params, first_row = _reader(path, sep)
@@ -541,6 +659,13 @@ def import_file(
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
         stage_params.update({f"default_{name}": value for name, value in defaults.items()})
     tracked = table in ROLLUP_SOURCES
+    appended = table in schema.APPENDED_TABLES
+    lines = "ingest_lines_distinct" if duplicates == "drop" else "ingest_lines_all"
+    fills = {
+        other: tuple(column for column in names if column in resolved)
+        for other, names in schema.ALSO_FILLS.get(table, {}).items()
+    }
+    fills = {other: names for other, names in fills.items() if names}
 
     _refuse_reimport(con, table, sha256, source_name, replace)  # early, before the file is read
     install_macros(con)
@@ -555,6 +680,10 @@ def import_file(
         rows_read = int(counts["rows"].sum())
         if rows_read == 0:
             raise DataError(f"{source_name!r} has a header but no data rows")
+        # Dropping, the load's DISTINCT counts them (an appended table merges nothing else); keeping, they are counted apart.
+        found = (
+            int(warehouse.execute(con, "ingest_duplicates").fetchone()[0]) if appended and duplicates == "keep" else 0
+        )
         with _insertion_order(con, False), warehouse.transaction(con):
             # Checked again inside the transaction, so that two imports of one file cannot both pass.
             replaced = _refuse_reimport(con, table, sha256, source_name, replace)
@@ -566,12 +695,16 @@ def import_file(
                 warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
                 warehouse.execute(con, "ingest_forget_batches", {"batch_ids": list(replaced)})
             batch_id = warehouse.new_batch_id(con)
-            loaded = warehouse.execute(con, f"ingest_load_{table}", {"batch_id": batch_id}).fetchone()[0]
+            loaded = warehouse.execute(
+                con, f"ingest_load_{table}", {"batch_id": batch_id}, parts={"lines": lines} if appended else None
+            ).fetchone()[0]
             warehouse.execute(con, "ingest_rejects", {"batch_id": batch_id, "first_row": first_row})
             rejects = counts[counts["reason"].notna()].reset_index(drop=True)
             rejects["rows"] = rejects["rows"].astype("int64")
             rows_rejected = int(rejects["rows"].sum())
             valid = rows_read - rows_rejected
+            if appended and duplicates == "drop":
+                found = valid - int(loaded)
             warehouse.record_batch(
                 con,
                 batch_id=batch_id,
@@ -581,13 +714,21 @@ def import_file(
                 rows_read=rows_read,
                 rows_loaded=int(loaded),
                 rows_rejected=rows_rejected,
+                duplicates_found=found,
+                duplicates_policy=duplicates if appended else "keep",
             )
+            filled = tuple(
+                _fill(con, other, names, source_name=source_name, sha256=sha256, lines=valid, resolved=resolved)
+                for other, names in fills.items()
+            )
+            # TODO(lead): once retention/non_products.py is merged, call non_products.suggest(con, batch_id) here.
             if noting:
                 warehouse.execute(con, "ingest_touched_stage")
             if tracked:
                 rollups.refresh_changed(con)
     finally:
         warehouse.execute(con, "ingest_drop_stage")
+    policy = duplicates if appended else "keep"
     return ImportResult(
         batch_id=int(batch_id),
         table=table,
@@ -595,10 +736,67 @@ def import_file(
         rows_read=rows_read,
         rows_loaded=int(loaded),
         rows_rejected=rows_rejected,
-        rows_merged=valid - int(loaded),
+        rows_merged=valid - int(loaded) - (found if policy == "drop" else 0),
+        duplicates_found=found,
+        duplicates_policy=policy,
         rejects_by_reason=rejects,
         replaced_batches=replaced,
+        filled=filled,
+        unused_columns=tuple(unused_columns(columns, resolved)),
         seconds=time.perf_counter() - started,
+    )
+
+
+def _fill(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    *,
+    source_name: str,
+    sha256: str,
+    lines: int,
+    resolved: Mapping[str, str],
+) -> TableFill:
+    """Upsert ``table`` (users or products) from the loadable lines of the stage, as its own batch.
+
+    One row per id, each column from the id's newest line that has a value (products: the price
+    is the mapped price, else the unit price of the item's newest purchase line); a column the
+    file does not carry, or carries empty for an id, keeps what the table held
+    (``ingest_fill_<table>.sql``). The batch logs the file's name and SHA-256, ``lines`` (the
+    loadable lines) as rows read and the ids written as rows loaded; the import's rejects stay
+    with the import's own batch. Earlier batches of the same file into ``table`` that no row
+    carries any more (a replaced import whose rows this one took over) leave the log.
+    """
+    price_from_unit_price = table == schema.PRODUCTS and "price" not in resolved and "unit_price" in resolved
+    if price_from_unit_price:
+        columns = (*columns, "price")
+    before = warehouse.row_count(con, table)
+    batch_id = warehouse.new_batch_id(con)
+    written = warehouse.execute(
+        con, f"ingest_fill_{table}", {"batch_id": batch_id, "price_from_unit_price": price_from_unit_price}
+    ).fetchone()[0]
+    warehouse.record_batch(
+        con,
+        batch_id=batch_id,
+        table=table,
+        source_name=source_name,
+        sha256=sha256,
+        rows_read=lines,
+        rows_loaded=int(written),
+        rows_rejected=0,
+    )
+    warehouse.execute(
+        con,
+        "ingest_forget_taken_over",
+        {"table_name": table, "sha256": sha256, "batch_id": batch_id},
+        names={"table": table},
+    )
+    return TableFill(
+        table=table,
+        batch_id=int(batch_id),
+        columns=columns,
+        rows_loaded=int(written),
+        rows_new=warehouse.row_count(con, table) - before,
     )
 
 

@@ -76,6 +76,18 @@ COLUMN_DEFAULTS: dict[str, dict[str, float]] = {
 # Tables keyed by an id: an import upserts (the newest row for an id wins).
 KEYED_TABLES: dict[str, str] = {USERS: "user_id", PRODUCTS: "item_id"}
 
+# Columns of other tables that one import can fill too: an order-lines export carries the product's
+# title and the customer's country on every line. Table imported -> filled table -> its columns.
+ALSO_FILLS: dict[str, dict[str, tuple[str, ...]]] = {
+    ORDERS: {
+        PRODUCTS: ("title", "category", "brand", "price", "description"),
+        USERS: ("signup_ts", "country", "channel", "email"),
+    },
+}
+
+# Tables an import appends to; exact duplicate lines of a file are counted and kept or dropped there.
+APPENDED_TABLES = (ORDERS, EVENTS, RATINGS)
+
 IMPORTABLE_TABLES = tuple(CANONICAL_COLUMNS)
 
 # users columns that are never offered as a breakdown (identifiers and personal data).

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pandas as pd
+
 SLICE = Path(__file__).parent / "data" / "online_retail_slice.csv.gz"
 ORDER_MAPPING = {
     "order_id": "InvoiceNo",
@@ -12,3 +14,10 @@ ORDER_MAPPING = {
     "unit_price": "UnitPrice",
 }
 PRODUCT_MAPPING = {"item_id": "StockCode", "title": "Description"}
+# One import of the order lines that also fills products (title, latest price) and users (country).
+LINE_MAPPING = {**ORDER_MAPPING, "title": "Description", "country": "Country"}
+
+
+def read_lines(path: Path = SLICE) -> pd.DataFrame:
+    """The file's lines as text, as pandas reads them (empty fields are "")."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -471,6 +471,16 @@ def test_guess_mapping_online_retail():
         "quantity": "Quantity",
         "unit_price": "UnitPrice",
         "discount": None,
+        # what an order line also carries: the product's title and the customer's country
+        "title": "Description",
+        "category": None,
+        "brand": None,
+        "price": None,  # UnitPrice went to unit_price: the table's own columns are guessed first
+        "description": None,
+        "signup_ts": None,
+        "country": "Country",
+        "channel": None,
+        "email": None,
     }
     products = ingest.guess_mapping("products", columns)
     assert (products["item_id"], products["title"], products["price"], products["description"]) == (
@@ -480,6 +490,14 @@ def test_guess_mapping_online_retail():
         None,
     )
     assert ingest.guess_mapping("users", columns)["country"] == "Country"
+    assert list(ingest.guess_mapping("users", columns)) == ["user_id", "signup_ts", "country", "channel", "email"]
+
+
+def test_guess_mapping_of_an_orders_file_keeps_its_own_columns_first():
+    # "Price" is the unit price of a line, not the product's list price; "Created at" is the order's time.
+    guess = ingest.guess_mapping("orders", ["Order", "Customer", "Created at", "Price", "Email", "Lineitem name"])
+    assert (guess["unit_price"], guess["price"], guess["ts"], guess["signup_ts"]) == ("Price", None, "Created at", None)
+    assert guess["email"] == "Email"
 
 
 def test_guess_mapping_prefers_exact_names():
@@ -518,7 +536,7 @@ def test_preview_and_columns():
 
 def test_online_retail_slice_via_cli(tmp_path, capsys):
     db = str(tmp_path / "w.duckdb")
-    assert main(["import", "orders", str(RETAIL_SLICE), "--db", db, *RETAIL_ORDER_MAP]) == 0
+    assert main(["import", "orders", str(RETAIL_SLICE), "--db", db, *RETAIL_ORDER_MAP, "--duplicates", "keep"]) == 0
     report = capsys.readouterr().out
     products_map = ["--map", "item_id=StockCode", "--map", "title=Description", "--map", "price=UnitPrice"]
     assert main(["import", "products", str(RETAIL_SLICE), "--db", db, *products_map]) == 0
@@ -529,6 +547,9 @@ def test_online_retail_slice_via_cli(tmp_path, capsys):
     assert f"rows read      {len(lines):>12,}" in report
     assert f"rows loaded    {len(members):>12,}" in report
     assert f"missing user_id {guest.sum():>18,}".replace(" ", "") in report.replace(" ", "")
+    copies = lines[~guest].duplicated(list(online_retail.ORDER_MAPPING.values())).sum()
+    assert f"duplicates     {copies:>12,}  (exact copies of an earlier line, kept)" in report
+    assert "not imported: Description, Country" in report
 
     con = warehouse.connect(db)
     try:
@@ -581,3 +602,265 @@ def test_cli_exit_status_and_messages(tmp_path, capsys):
     assert "no row of 'n.csv' could be loaded" in out.err
     tabbed = write(tmp_path, "t.tsv", "order_id\tuser_id\tts\nx\tu\t05.01.2024\n")
     assert main(["import", "orders", str(tabbed), "--db", db, "--sep", "tab", "--ts-format", "%d.%m.%Y"]) == 0
+
+
+# --- one file, several tables; exact duplicate lines -----------------------------------------
+
+RETAIL_LINES_MAP = [
+    part for target, source in online_retail.LINE_MAPPING.items() for part in ("--map", f"{target}={source}")
+]
+
+
+def newest(lines: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """Per ``key``, ``value`` on the key's newest line that has one (by time, then file order): the pandas oracle."""
+    had = lines[lines[value] != ""].assign(when=lambda f: pd.to_datetime(f["ts"]), row=lambda f: range(len(f)))
+    return had.sort_values(["when", "row"]).groupby(key)[value].last()
+
+
+def table_rows(con, table: str) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+
+
+def test_one_orders_import_fills_products_and_users_online_retail(con):
+    result = ingest.import_file(con, "orders", RETAIL_SLICE, mapping=online_retail.LINE_MAPPING)
+    lines = online_retail.read_lines()
+    members = lines[lines["CustomerID"].str.strip() != ""]
+    copies = members.duplicated(list(online_retail.LINE_MAPPING.values()))
+    assert result.duplicates_found == copies.sum() > 0
+    assert result.duplicates_policy == "drop"
+    assert (result.rows_read, result.rows_rejected) == (len(lines), len(lines) - len(members))
+    assert result.rows_loaded == len(members) - copies.sum() == warehouse.row_count(con, "orders")
+    assert (
+        result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_merged + result.duplicates_dropped
+    )
+    assert result.unused_columns == ()
+
+    frame = members.rename(columns={"StockCode": "item", "CustomerID": "user", "InvoiceDate": "ts"})
+    frame = frame.assign(
+        item=frame["item"].str.strip(),
+        user=frame["user"].str.removesuffix(".0"),
+        title=frame["Description"].str.strip(),
+    )
+    products = con.execute("SELECT item_id, title, price, category FROM products").df().set_index("item_id")
+    assert sorted(products.index) == sorted(frame["item"].unique())
+    assert products["title"].dropna().sort_index().to_dict() == newest(frame, "item", "title").sort_index().to_dict()
+    bought = frame[pd.to_numeric(frame["Quantity"]) > 0]
+    price = newest(bought, "item", "UnitPrice").astype(float)
+    assert products.loc[price.index, "price"].tolist() == price.tolist()
+    assert products["category"].isna().all()  # not mapped: nothing written
+    users = con.execute("SELECT user_id, country, signup_ts, email FROM users").df().set_index("user_id")
+    assert users["country"].sort_index().to_dict() == newest(frame, "user", "Country").sort_index().to_dict()
+    assert users[["signup_ts", "email"]].isna().all().all()
+
+    fills = {fill.table: fill for fill in result.filled}
+    assert (fills["products"].columns, fills["products"].rows_loaded) == (("title", "price"), len(products))
+    assert (fills["users"].columns, fills["users"].rows_new) == (("country",), len(users))
+    batches = con.execute(
+        "SELECT batch_id, table_name, source_name, sha256, rows_read, rows_loaded, rows_rejected, duplicates_found, "
+        "duplicates_policy FROM import_batches ORDER BY batch_id"
+    ).fetchall()
+    sha = ingest.file_sha256(RETAIL_SLICE)
+    name = RETAIL_SLICE.name
+    assert batches == [
+        (
+            result.batch_id,
+            "orders",
+            name,
+            sha,
+            len(lines),
+            result.rows_loaded,
+            result.rows_rejected,
+            copies.sum(),
+            "drop",
+        ),
+        (fills["products"].batch_id, "products", name, sha, len(members), len(products), 0, 0, "keep"),
+        (fills["users"].batch_id, "users", name, sha, len(members), len(users), 0, 0, "keep"),
+    ]
+    assert con.execute("SELECT DISTINCT batch_id FROM products").fetchall() == [(fills["products"].batch_id,)]
+    assert set(ingest.rejects(con, result.batch_id)["reason"]) == {"missing user_id"}
+
+
+LINES_CSV = """order_id,user_id,item_id,ts,quantity,unit_price,Description,Country,Colour
+o2,u1,A,2024-02-01 10:00,1,4.0,RED MUG (NEW),FR,red
+o1,u1,A,2024-01-01 10:00,2,3.0,RED MUG,UK,red
+o1,u1,B,2024-01-01 10:00,1,9.0,,UK,blue
+o3,u2,B,2024-03-01 10:00,-1,8.0,BLUE CUP,,blue
+o3,u2,C,2024-03-01 10:00,1,1.5,POSTAGE,DE,
+o4,u2,C,2024-03-01 10:00,1,1.5,POSTAGE,DE,
+"""
+
+
+def test_newest_line_wins_and_columns_the_file_does_not_carry_are_kept(con, tmp_path):
+    products = write(
+        tmp_path, "p.csv", "item_id,title,category,brand,price\nA,Mug,kitchen,Acme,2\nB,Cup,kitchen,,7\nZ,Hat,,,1\n"
+    )
+    users = write(tmp_path, "u.csv", "user_id,signup_ts,country,email\nu1,2023-06-01,ES,a@x.com\nu9,2023-01-01,IT,\n")
+    ingest.import_file(con, "products", products)
+    ingest.import_file(con, "users", users)
+    untouched = (table_rows(con, "products")[-1], table_rows(con, "users")[-1])  # Z and u9: not in the file
+
+    path = write(tmp_path, "lines.csv", LINES_CSV)  # not in time order: o2 is the newest line of u1 and A
+    mapping = {"title": "Description", "country": "Country"}
+    result = ingest.import_file(con, "orders", path, mapping=mapping)
+    assert result.unused_columns == ("Colour",)
+    assert {fill.table: (fill.rows_loaded, fill.rows_new) for fill in result.filled} == {
+        "products": (3, 1),
+        "users": (2, 1),
+    }
+    rows = con.execute("SELECT item_id, title, category, brand, price FROM products ORDER BY 1").fetchall()
+    assert rows == [
+        ("A", "RED MUG (NEW)", "kitchen", "Acme", 4.0),  # the newest line's title and unit price
+        ("B", "BLUE CUP", "kitchen", None, 9.0),  # a return's price is not the latest price
+        ("C", "POSTAGE", None, None, 1.5),
+        ("Z", "Hat", None, None, 1.0),
+    ]
+    rows = con.execute("SELECT user_id, country, signup_ts, email FROM users ORDER BY 1").fetchall()
+    assert rows == [
+        ("u1", "FR", pd.Timestamp("2023-06-01").to_pydatetime(), "a@x.com"),
+        ("u2", "DE", None, None),  # its newest line has no country: the one before gives it
+        ("u9", "IT", pd.Timestamp("2023-01-01").to_pydatetime(), None),
+    ]
+    assert (table_rows(con, "products")[-1], table_rows(con, "users")[-1]) == untouched
+
+
+def test_a_mapped_price_is_the_products_price(con, tmp_path):
+    path = write(tmp_path, "lines.csv", "order_id,user_id,item_id,ts,unit_price,list\no1,u,A,2024-01-01,3,5\n")
+    result = ingest.import_file(con, "orders", path, mapping={"price": "list"})
+    assert con.execute("SELECT item_id, title, price FROM products").fetchall() == [("A", None, 5.0)]
+    assert [fill.columns for fill in result.filled] == [("price",)]
+
+
+def test_an_orders_import_without_extra_columns_fills_nothing_else(con, tmp_path):
+    result = ingest.import_file(con, "orders", write(tmp_path, "lines.csv", LINES_CSV))
+    assert result.filled == ()
+    assert result.unused_columns == ("Description", "Country", "Colour")  # same-name columns only; never by name
+    assert counts(con)["products"] == counts(con)["users"] == 0
+    assert con.execute("SELECT DISTINCT table_name FROM import_batches").fetchall() == [("orders",)]
+
+
+@pytest.mark.parametrize("policy", ["drop", "keep"])
+def test_exact_duplicate_lines_are_counted_and_dropped_or_kept(con, tmp_path, policy):
+    path = write(
+        tmp_path,
+        "lines.csv",
+        LINES_CSV + LINES_CSV.splitlines()[1] + "\n" + "o2,u1,A,2024-02-01 10:00,1,4.0,RED MUG (NEW),FR,blue\n",
+    )
+    mapping = {"title": "Description", "country": "Country"}
+    result = ingest.import_file(con, "orders", path, mapping=mapping, duplicates=policy)
+    lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # Colour is not mapped: a line that differs only there is a duplicate; one that differs in a mapped column is not.
+    copies = int(lines.drop(columns="Colour").duplicated().sum())
+    assert result.duplicates_found == copies == 2
+    assert result.duplicates_dropped == (copies if policy == "drop" else 0)
+    assert result.rows_loaded == len(lines) - result.duplicates_dropped
+    assert (
+        result.rows_read == result.rows_loaded + result.rows_rejected + result.rows_merged + result.duplicates_dropped
+    )
+    kept = lines.drop(columns="Colour").drop_duplicates() if policy == "drop" else lines
+    revenue = (pd.to_numeric(kept["quantity"]) * pd.to_numeric(kept["unit_price"])).sum()
+    assert con.execute("SELECT sum(quantity * unit_price) FROM orders").fetchone()[0] == pytest.approx(revenue)
+    batch = con.execute(
+        "SELECT duplicates_found, duplicates_policy FROM import_batches WHERE batch_id = ?", [result.batch_id]
+    ).fetchone()
+    assert batch == (copies, policy)
+    assert ingest.recent_batches(con).set_index("batch_id").loc[result.batch_id, "duplicates_found"] == copies
+
+
+def test_duplicates_of_events_are_counted_too_and_users_merge_them(con, tmp_path):
+    events = write(
+        tmp_path, "e.csv", "user_id,ts,event_type\nu,2024-01-01,view\nu,2024-01-01,view\nu,2024-01-02,view\n"
+    )
+    result = ingest.import_file(con, "events", events)
+    assert (result.duplicates_found, result.rows_loaded, result.rows_merged) == (1, 2, 0)
+    users = write(tmp_path, "u.csv", "user_id,country\nu,UK\nu,UK\n")
+    result = ingest.import_file(con, "users", users, duplicates="drop")
+    assert (result.duplicates_found, result.duplicates_policy, result.rows_merged) == (0, "keep", 1)
+    with pytest.raises(DataError, match="duplicates must be one of drop, keep"):
+        ingest.import_file(con, "orders", write(tmp_path, "o.csv", ORDERS_CSV), duplicates="merge")
+
+
+def test_a_bad_value_in_an_extra_column_rejects_its_line(con, tmp_path):
+    text = "order_id,user_id,item_id,ts,list,joined\no1,u,A,2024-01-01,5,2023-01-01\no2,u,B,2024-01-01,£5,\no3,v,B,2024-01-01,,soon\n"
+    result = ingest.import_file(
+        con, "orders", write(tmp_path, "o.csv", text), mapping={"price": "list", "signup_ts": "joined"}
+    )
+    assert rejects_of(con, result.batch_id) == [(3, "non-numeric price"), (4, "unparseable signup_ts")]
+    assert con.execute("SELECT item_id, price FROM products").fetchall() == [("A", 5.0)]
+    assert con.execute("SELECT user_id, signup_ts FROM users").fetchall() == [
+        ("u", pd.Timestamp("2023-01-01").to_pydatetime())
+    ]
+
+
+def test_refused_mappings_write_nothing(con, tmp_path):
+    path = write(tmp_path, "lines.csv", LINES_CSV)
+    with pytest.raises(DataError) as error:
+        ingest.import_file(con, "orders", path, mapping={"colour": "Colour"})
+    assert "orders has no column 'colour'" in str(error.value)
+    assert "to fill products too: title, category, brand, price, description" in str(error.value)
+    assert "to fill users too: signup_ts, country, channel, email" in str(error.value)
+    no_items = write(tmp_path, "no_items.csv", "order_id,user_id,ts,Description\no1,u,2024-01-01,MUG\n")
+    with pytest.raises(DataError, match="title would fill products, which needs the file's 'item_id' column"):
+        ingest.import_file(con, "orders", no_items, mapping={"title": "Description"})
+    with pytest.raises(DataError, match="users has no column 'title'"):
+        ingest.import_file(con, "users", path, mapping={"title": "Description"})  # only orders fill other tables
+    assert counts(con) == dict.fromkeys(counts(con), 0)
+
+
+def test_a_failure_mid_way_leaves_orders_products_and_users_as_they_were(con, tmp_path, monkeypatch):
+    ingest.import_file(con, "products", write(tmp_path, "p.csv", "item_id,title,category\nA,Mug,kitchen\n"))
+    ingest.import_file(con, "users", write(tmp_path, "u.csv", "user_id,country\nu1,ES\n"))
+    ingest.import_file(con, "orders", write(tmp_path, "o.csv", ORDERS_CSV))
+    tables = ["orders", "products", "users", "import_batches", "import_rejects"]
+    before = {table: table_rows(con, table) for table in tables}
+
+    def broken_refresh(connection):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rollups, "refresh_changed", broken_refresh)  # after orders, products and users were written
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest.import_file(
+            con,
+            "orders",
+            write(tmp_path, "lines.csv", LINES_CSV),
+            mapping={"title": "Description", "country": "Country"},
+        )
+    assert {table: table_rows(con, table) for table in tables} == before
+
+
+def test_replacing_a_line_import_takes_over_its_products_and_users(con, tmp_path):
+    path = write(tmp_path, "lines.csv", LINES_CSV)
+    mapping = {"title": "Description", "country": "Country"}
+    first = ingest.import_file(con, "orders", path, mapping=mapping)
+    con.execute("UPDATE products SET category = 'kitchen' WHERE item_id = 'A'")  # as another import would
+    again = ingest.import_file(con, "orders", path, mapping=mapping, replace=True)
+    assert again.replaced_batches == (first.batch_id,)
+    assert warehouse.row_count(con, "orders") == first.rows_loaded
+    batches = con.execute("SELECT batch_id, table_name FROM import_batches ORDER BY 1").fetchall()
+    assert batches == [(again.batch_id, "orders"), *[(fill.batch_id, fill.table) for fill in again.filled]]
+    assert con.execute("SELECT title, category FROM products WHERE item_id = 'A'").fetchone() == (
+        "RED MUG (NEW)",
+        "kitchen",
+    )
+    assert con.execute("SELECT count(*), count(DISTINCT batch_id) FROM users").fetchone() == (2, 1)
+
+
+def test_one_import_from_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "w.duckdb")
+    assert main(["import", "orders", str(RETAIL_SLICE), "--db", db, *RETAIL_LINES_MAP]) == 0
+    report = capsys.readouterr().out
+    lines = online_retail.read_lines()
+    members = lines[lines["CustomerID"] != ""]
+    copies = members.duplicated().sum()
+    assert f"duplicates     {copies:>12,}  (exact copies of an earlier line, dropped)" in report
+    assert f"rows loaded    {len(members) - copies:>12,}" in report
+    items, customers = members["StockCode"].nunique(), members["CustomerID"].nunique()
+    assert f"also filled products as batch 2: {items:,} rows ({items:,} new); columns title, price" in report
+    assert f"also filled users as batch 3: {customers:,} rows ({customers:,} new); columns country" in report
+    assert "not imported" not in report
+
+    assert main(["import", "orders", str(RETAIL_SLICE), "--db", db, "--map", "colour=Country"]) == 2
+    error = capsys.readouterr().err
+    assert "orders has no column 'colour'" in error and "title" in error and "country" in error
+    with pytest.raises(SystemExit):  # argparse refuses it with the choices
+        main(["import", "orders", str(RETAIL_SLICE), "--db", db, *RETAIL_LINES_MAP, "--duplicates", "maybe"])
+    assert "invalid choice: 'maybe' (choose from 'drop', 'keep')" in capsys.readouterr().err

@@ -59,21 +59,28 @@ def test_upload_map_and_import_online_retail(empty_db):
     assert mapped["ts *"] == "InvoiceDate"
     assert mapped["discount"] == "(none)"
 
+    assert mapped["title"] == "Description" and mapped["country"] == "Country"  # pre-filled: products and users too
+
+    at.radio(key="data_duplicates").set_value("keep").run()
     at.button[0].click().run()
     assert not at.exception, [element.value for element in at.exception]
     lines = pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False)
     guests = int((lines["CustomerID"] == "").sum())
+    copies = int(lines[lines["CustomerID"] != ""].duplicated().sum())
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Rows read"] == f"{len(lines):,}"
     assert tiles["Rows loaded"] == f"{len(lines) - guests:,}"
     assert tiles["Rows rejected"] == f"{guests:,}"
+    assert tiles["Duplicate lines"] == f"{copies:,}"
+    assert any(f"{copies:,} exact duplicate lines kept." in caption.value for caption in at.caption)
     reasons = next(frame for frame in frames(at) if "reason" in frame.columns)
     assert reasons.to_dict("records") == [{"reason": "missing user_id", "rows": guests}]
     assert len(at.get("download_button")) == 2
     summary = next(frame for frame in frames(at) if "table" in frame.columns)
     assert summary.set_index("table").loc["orders", "rows"] == len(lines) - guests
     batches = next(frame for frame in frames(at) if "source_name" in frame.columns)
-    assert batches["source_name"].tolist() == [RETAIL_SLICE.name]
+    assert batches["source_name"].tolist() == [RETAIL_SLICE.name] * 3
+    assert batches["table_name"].tolist() == ["users", "products", "orders"]
 
     # The same file again is refused with a message, not a traceback; with the box ticked it replaces.
     at.button[0].click().run()
@@ -83,6 +90,38 @@ def test_upload_map_and_import_online_retail(empty_db):
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert any("Replaced the rows of batch 1" in caption.value for caption in at.caption)
+
+
+def test_one_import_fills_products_and_users_and_drops_duplicates(empty_db):
+    at = upload(run_page(), RETAIL_SLICE)
+    assert at.radio(key="data_duplicates").value == "drop"  # the default: copies of a line would count twice
+    assert not any(caption.value.startswith("Not imported") for caption in at.caption)  # every column is used
+    at.selectbox(key=next(box.key for box in at.selectbox if box.label == "country")).select("(none)").run()
+    assert any(caption.value == "Not imported: Country" for caption in at.caption)
+    at.selectbox(key=next(box.key for box in at.selectbox if box.label == "country")).select("Country").run()
+
+    at.button[0].click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    lines = pd.read_csv(RETAIL_SLICE, dtype=str, keep_default_na=False)
+    members = lines[lines["CustomerID"] != ""]
+    copies = int(members.duplicated().sum())  # every column is mapped
+    assert copies > 0
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Duplicate lines"] == f"{copies:,}"
+    assert tiles["Rows loaded"] == f"{len(members) - copies:,}"
+    assert any(f"{copies:,} exact duplicate lines dropped." in caption.value for caption in at.caption)
+    items, customers = members["StockCode"].nunique(), members["CustomerID"].nunique()
+    assert any(
+        caption.value
+        == f"Also filled products ({items:,} rows, {items:,} new: title, price) and users ({customers:,} rows, "
+        f"{customers:,} new: country)."
+        for caption in at.caption
+    )
+    summary = next(frame for frame in frames(at) if "table" in frame.columns).set_index("table")["rows"]
+    assert (summary["orders"], summary["products"], summary["users"]) == (len(members) - copies, items, customers)
+    batches = next(frame for frame in frames(at) if "source_name" in frame.columns).set_index("table_name")
+    assert batches.loc["orders", "duplicates_found"] == copies
+    assert batches.loc["orders", "duplicates_policy"] == "drop"
 
 
 def test_an_unmapped_required_column_disables_import(empty_db):

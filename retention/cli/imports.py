@@ -23,7 +23,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Import a file into a canonical table in one transaction. Rows that fail a check go to "
             "import_rejects with their row number and reason; a file already imported into the table "
-            "is refused unless --replace."
+            "is refused unless --replace. An orders file can fill products and users in the same "
+            "transaction: --map title=Description --map country=Country."
         ),
     )
     parser.add_argument("table", choices=schema.IMPORTABLE_TABLES, help="the table to load")
@@ -36,7 +37,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         type=_mapping_pair,
         default=[],
         metavar="CANONICAL=SOURCE",
-        help="take a canonical column from a file column (repeatable), e.g. --map user_id=CustomerID",
+        help="take a column from a file column (repeatable), e.g. --map user_id=CustomerID; for orders also "
+        + " and ".join(
+            f"{other} columns ({', '.join(names)})" for other, names in schema.ALSO_FILLS[schema.ORDERS].items()
+        )
+        + ", which fill those tables from the same lines, e.g. --map title=Description --map country=Country",
     )
     parser.add_argument("--sep", default=None, help="CSV field separator (default: detected); 'tab' or '\\t' for tab")
     parser.add_argument(
@@ -50,6 +55,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--replace",
         action="store_true",
         help="import a file that was imported before: delete the rows of its earlier import(s) first",
+    )
+    parser.add_argument(
+        "--duplicates",
+        choices=ingest.DUPLICATE_POLICIES,
+        default="drop",
+        help="exact duplicate lines of an orders, events or ratings file (every mapped column equal): load one "
+        "of each set (drop, the default: copies of one order line would count its revenue twice) or all (keep); "
+        "counted either way",
     )
     parser.add_argument("--source-name", default=None, help="name to record for the batch (default: the file's name)")
     parser.set_defaults(handler=run)
@@ -68,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             ts_format=args.ts_format,
             replace=args.replace,
             source_name=args.source_name,
+            duplicates=args.duplicates,
         )
     finally:
         con.close()
@@ -79,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_result(result: ingest.ImportResult) -> str:
-    """A short report: rows read, loaded, merged and rejected by reason."""
+    """A short report: rows read, loaded, merged, duplicates and rejected by reason; tables also filled; columns left out."""
     replaced = f" (replacing batch {', '.join(map(str, result.replaced_batches))})" if result.replaced_batches else ""
     lines = [
         f"imported {result.source_name} into {result.table} as batch {result.batch_id}{replaced} "
@@ -91,7 +105,17 @@ def format_result(result: ingest.ImportResult) -> str:
         lines.append(
             f"  rows merged    {result.rows_merged:>12,}  (further rows of an id in the file, folded into one)"
         )
+    if result.table in schema.APPENDED_TABLES:
+        done = "dropped" if result.duplicates_policy == "drop" else "kept"
+        lines.append(f"  duplicates     {result.duplicates_found:>12,}  (exact copies of an earlier line, {done})")
     lines.append(f"  rows rejected  {result.rows_rejected:>12,}")
     for reason, rows in result.rejects_by_reason.itertuples(index=False):
         lines.append(f"    {reason:<24} {rows:>10,}")
+    for fill in result.filled:
+        lines.append(
+            f"also filled {fill.table} as batch {fill.batch_id}: {fill.rows_loaded:,} rows ({fill.rows_new:,} new); "
+            f"columns {', '.join(fill.columns)}"
+        )
+    if result.unused_columns:
+        lines.append(f"not imported: {', '.join(result.unused_columns)}")
     return "\n".join(lines)

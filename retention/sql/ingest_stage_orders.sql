@@ -7,6 +7,10 @@
 -- reason is NULL for a loadable row, else its first problem. The stage keeps the file's order, so a
 -- row's number in the file is its rowid plus the number of the first data row (see ingest_rejects.sql).
 -- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
+-- The source also has the columns of products and users an order line can carry (schema.ALSO_FILLS:
+-- title, category, brand, price, description; signup_ts, country, channel, email), NULL when unmapped;
+-- they are typed and checked as the products and users imports do, and fill those tables
+-- (ingest_fill_products.sql, ingest_fill_users.sql).
 -- Checks test the cheap typed value first so that the text is looked at again only on failure.
 CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
@@ -22,7 +26,18 @@ WITH typed AS (
         unit_price AS unit_price_text,
         parse_number(unit_price) AS unit_price,
         discount AS discount_text,
-        parse_number(discount) AS discount
+        parse_number(discount) AS discount,
+        clean_text(title) AS title,
+        clean_text(category) AS category,
+        clean_text(brand) AS brand,
+        price AS price_text,
+        parse_number(price) AS price,
+        clean_text(description) AS description,
+        signup_ts AS signup_ts_text,
+        parse_ts(signup_ts, $ts_format) AS signup_ts,
+        clean_text(country) AS country,
+        clean_text(channel) AS channel,
+        clean_text(email) AS email
     FROM ({source})
 ),
 checked AS (
@@ -37,6 +52,8 @@ checked AS (
             WHEN unit_price IS NULL AND present(unit_price_text) THEN 'non-numeric unit_price'
             WHEN discount IS NULL AND present(discount_text) THEN 'non-numeric discount'
             WHEN discount NOT BETWEEN 0 AND 1 THEN 'discount outside 0-1'
+            WHEN price IS NULL AND present(price_text) THEN 'non-numeric price'
+            WHEN signup_ts IS NULL AND present(signup_ts_text) THEN 'unparseable signup_ts'
         END AS reason
     FROM typed
 )
@@ -48,6 +65,15 @@ SELECT
     coalesce(quantity, $default_quantity) AS quantity,
     coalesce(unit_price, $default_unit_price) AS unit_price,
     coalesce(discount, $default_discount) AS discount,
+    title,
+    category,
+    brand,
+    price,
+    description,
+    signup_ts,
+    country,
+    channel,
+    email,
     reason,
     CASE WHEN reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END AS raw
 FROM checked

@@ -32,6 +32,10 @@ BATCH_COLUMNS = {
     "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
     "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
     "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+    "duplicates_found": st.column_config.NumberColumn(
+        "Duplicates", format="localized", help="Exact duplicate lines found in the file"
+    ),
+    "duplicates_policy": st.column_config.TextColumn("Duplicates were", help="drop: one of each set loaded; keep: all"),
     "imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
 }
 REJECT_COLUMNS = {
@@ -39,6 +43,10 @@ REJECT_COLUMNS = {
     "rows": st.column_config.NumberColumn("Rows", format="localized"),
 }
 UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "parquet"]
+DUPLICATE_CHOICES = {
+    "drop": "Drop: load one of each set",
+    "keep": "Keep them all",
+}
 REJECT_ROWS_DOWNLOAD = 100_000
 
 
@@ -73,17 +81,28 @@ def preview(path: str, sep: str | None, file_id: str, rows: int = 20) -> pd.Data
     return ingest.preview(path, sep, rows)
 
 
-def mapping_options(table: str, file_columns: list[str]) -> list[tuple[str, bool, int]]:
-    """For each canonical column of ``table``: (column, required, index of the guessed file column).
+def mapping_options(table: str, file_columns: list[str]) -> list[tuple[str, str, bool, int]]:
+    """For each target column of an import into ``table``: (column, table it fills, required, guessed index).
 
-    The index is into ``[NONE, *file_columns]``; 0 means unmapped.
+    The table's own columns come first, then those of other tables its file can fill
+    (:func:`retention.ingest.targets`). The index is into ``[NONE, *file_columns]``; 0 means unmapped.
     """
     guess = ingest.guess_mapping(table, file_columns)
     required = schema.REQUIRED_COLUMNS[table]
     return [
-        (column, column in required, 0 if guess[column] is None else 1 + file_columns.index(guess[column]))
-        for column in schema.CANONICAL_COLUMNS[table]
+        (column, filled, column in required, 0 if guess[column] is None else 1 + file_columns.index(guess[column]))
+        for column, filled in ingest.targets(table).items()
     ]
+
+
+def filled_summary(result: ingest.ImportResult) -> str:
+    """One sentence on the other tables an import filled, e.g. "Also filled products (3,684 rows, 3,684 new:
+    title, price) and users (4,372 rows, 4,372 new: country)."; empty when it filled none."""
+    parts = [
+        f"{fill.table} ({fill.rows_loaded:,} rows, {fill.rows_new:,} new: {', '.join(fill.columns)})"
+        for fill in result.filled
+    ]
+    return f"Also filled {' and '.join(parts)}." if parts else ""
 
 
 @st.cache_data(show_spinner=False)
