@@ -21,3 +21,9 @@ LINE_MAPPING = {**ORDER_MAPPING, "title": "Description", "country": "Country"}
 def read_lines(path: Path = SLICE) -> pd.DataFrame:
     """The file's lines as text, as pandas reads them (empty fields are "")."""
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def loaded_order_lines(lines: pd.DataFrame, mapping: dict[str, str] = ORDER_MAPPING) -> pd.DataFrame:
+    """The lines an orders import with ``mapping`` loads by default: customers' lines, exact duplicates once."""
+    customers = lines[lines["CustomerID"] != ""]
+    return customers.drop_duplicates(subset=list(mapping.values()))

@@ -43,3 +43,8 @@ CREATE OR REPLACE TEMP MACRO parse_ts(v, fmt) AS
         WHEN fmt IS NOT NULL AND try_strptime(trim(v), fmt) IS NOT NULL THEN try_strptime(trim(v), fmt)
         WHEN regexp_full_match(trim(v), '[0-9]{1,11}') THEN make_timestamp(CAST(trim(v) AS BIGINT) * 1000000)
     END;
+
+-- One column of a file's row (the row as a struct, keyed by the file's own column names) as text;
+-- NULL when the canonical column is not mapped (name NULL). The name is a bound parameter, never SQL.
+CREATE OR REPLACE TEMP MACRO file_column(file_row, name) AS
+    CAST(CASE WHEN name IS NULL THEN NULL ELSE file_row[name] END AS VARCHAR);

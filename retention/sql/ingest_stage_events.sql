@@ -10,7 +10,9 @@ WITH typed AS (
         clean_text(event_type) AS event_type,
         normalize_id(item_id) AS item_id,
         normalize_id(session_id) AS session_id
-    FROM ({source})
+    FROM (
+        -- @part source
+    )
 ),
 checked AS (
     SELECT

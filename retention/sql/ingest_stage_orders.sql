@@ -1,7 +1,6 @@
 -- Check and type the order lines of a file into the temp table ingest_stage.
--- The source slot in FROM is the select of the file's mapped columns as text, named canonically
--- (NULL when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects); it is
--- not a runner slot: retention.ingest._stage_statement fills it, as it names the file's own columns.
+-- The source part in FROM (ingest_file_orders.sql) is the select of the file's mapped columns as text,
+-- named canonically (NULL when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects).
 -- $ts_format: VARCHAR, a strptime layout, or NULL for ISO 8601. $default_quantity, $default_unit_price,
 -- $default_discount: DOUBLE, from schema.COLUMN_DEFAULTS. The reader part's parameters ($path, ...).
 -- reason is NULL for a loadable row, else its first problem. The stage keeps the file's order, so a
@@ -38,7 +37,9 @@ WITH typed AS (
         clean_text(country) AS country,
         clean_text(channel) AS channel,
         clean_text(email) AS email
-    FROM ({source})
+    FROM (
+        -- @part source
+    )
 ),
 checked AS (
     SELECT

@@ -11,7 +11,9 @@ WITH typed AS (
         price AS price_text,
         parse_number(price) AS price,
         clean_text(description) AS description
-    FROM ({source})
+    FROM (
+        -- @part source
+    )
 ),
 checked AS (
     SELECT

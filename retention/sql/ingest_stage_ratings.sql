@@ -10,7 +10,9 @@ WITH typed AS (
         parse_number(rating) AS rating,
         ts AS ts_text,
         parse_ts(ts, $ts_format) AS ts
-    FROM ({source})
+    FROM (
+        -- @part source
+    )
 ),
 checked AS (
     SELECT

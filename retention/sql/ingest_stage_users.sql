@@ -10,7 +10,9 @@ WITH typed AS (
         clean_text(country) AS country,
         clean_text(channel) AS channel,
         clean_text(email) AS email
-    FROM ({source})
+    FROM (
+        -- @part source
+    )
 ),
 checked AS (
     SELECT

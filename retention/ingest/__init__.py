@@ -44,9 +44,6 @@ In a Parquet file the first row is row 1.
 from __future__ import annotations
 
 import contextlib
-import difflib
-import hashlib
-import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,84 +54,39 @@ import pandas as pd
 
 from retention import rollups, schema, warehouse
 from retention.errors import DataError
+from retention.ingest.files import (
+    GZIP_MAGIC,
+    PARQUET_MAGIC,
+    SEPARATOR_NAMES,
+    file_columns,
+    file_format,
+    file_sha256,
+    first_line,
+    preview,
+    reader_for,
+    reading,
+    separator,
+)
+from retention.ingest.mapping import SYNONYMS, canonical, guess_mapping, resolve_mapping, targets, unused_columns
 
-SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-PARQUET_MAGIC = b"PAR1"
-GZIP_MAGIC = b"\x1f\x8b"
+__all__ = [
+    "GZIP_MAGIC",
+    "PARQUET_MAGIC",
+    "SEPARATOR_NAMES",
+    "SYNONYMS",
+    "file_columns",
+    "file_format",
+    "file_sha256",
+    "guess_mapping",
+    "preview",
+    "resolve_mapping",
+    "separator",
+    "targets",
+    "unused_columns",
+]
 
 # Tables whose rows the activity rollup is computed from (see retention.rollups).
 ROLLUP_SOURCES = (schema.ORDERS, schema.EVENTS, schema.USERS)
-
-# Other names under which a canonical column is commonly found, compared after lower-casing
-# and dropping everything but letters and digits ("Customer ID" -> "customerid").
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "user_id": (
-        "customerid",
-        "customer",
-        "custid",
-        "userid",
-        "user",
-        "clientid",
-        "client",
-        "memberid",
-        "accountid",
-        "visitorid",
-        "buyerid",
-    ),
-    "order_id": (
-        "invoiceno",
-        "invoice",
-        "invoiceid",
-        "invoicenumber",
-        "orderid",
-        "orderno",
-        "ordernumber",
-        "order",
-        "transactionid",
-        "transaction",
-    ),
-    "item_id": (
-        "stockcode",
-        "itemid",
-        "item",
-        "productid",
-        "product",
-        "sku",
-        "productcode",
-        "itemcode",
-        "articleid",
-        "movieid",
-        "asin",
-    ),
-    "ts": (
-        "ts",
-        "timestamp",
-        "invoicedate",
-        "orderdate",
-        "eventtime",
-        "datetime",
-        "date",
-        "time",
-        "createdat",
-        "eventdate",
-    ),
-    "quantity": ("quantity", "qty", "units", "unitssold"),
-    "unit_price": ("unitprice", "price", "unitcost", "priceeach"),
-    "discount": ("discount", "discountrate", "discountpct"),
-    "title": ("title", "description", "name", "productname", "itemname"),
-    "description": ("description", "details", "longdescription"),
-    "price": ("price", "unitprice", "listprice"),
-    "category": ("category", "categoryname", "department", "genre", "genres"),
-    "brand": ("brand", "manufacturer", "vendor"),
-    "signup_ts": ("signupts", "signupdate", "signedup", "createdat", "registered", "registrationdate", "firstseen"),
-    "country": ("country", "countrycode", "region"),
-    "channel": ("channel", "acquisitionchannel", "source", "utmsource"),
-    "email": ("email", "emailaddress", "mail"),
-    "event_type": ("eventtype", "event", "eventname", "type", "action"),
-    "session_id": ("sessionid", "session"),
-    "rating": ("rating", "score", "stars", "overall"),
-}
-
 
 DUPLICATE_POLICIES = ("drop", "keep")
 
@@ -223,307 +175,34 @@ class ImportResult:
         return self.duplicates_found if self.duplicates_policy == "drop" else 0
 
 
-# --- files ---------------------------------------------------------------------------------
+FILE_ROW_ALIAS = "retention_file_row"  # the alias of a file's row in ingest_file_<table>.sql
 
 
-def separator(text: str | None) -> str | None:
-    """A CSV separator as typed by a user: ``tab`` or ``\\t`` for a tab, a name such as
-    ``semicolon``, or the character itself; None or blank means "detect it"."""
-    if text is None or text == "":
-        return None
-    return SEPARATOR_NAMES.get(text.strip().lower(), text)
+def _stage_sql(table: str, reader: str, resolved: Mapping[str, str], columns: Sequence[str]) -> tuple[str, dict]:
+    """The named stage file of ``table`` reading the file through ``reader``, and the mapping's parameters.
 
-
-def file_format(path: str | Path) -> str:
-    """``"parquet"``, ``"csv"`` or ``"csv.gz"``, from the file's first bytes (the name is not trusted)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"file {str(path)!r} does not exist")
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if not head:
-        raise DataError(f"file {path.name!r} is empty")
-    if head == PARQUET_MAGIC:
-        return "parquet"
-    if head[:2] == GZIP_MAGIC:
-        return "csv.gz"
-    return "csv"
-
-
-def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of the file's bytes, read in chunks of ``chunk_size`` bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _reader(path: str | Path, sep: str | None) -> tuple[str, dict[str, object], int]:
-    """How to read ``path``: the named reader part (``ingest_read_*.sql``), its parameters, and the number
-    of the file's first data row (the header of a CSV is row 1, so its first data row is row 2)."""
-    fmt = file_format(path)
-    params: dict[str, object] = {"path": str(path)}
-    if fmt == "parquet":
-        return "ingest_read_parquet", params, 1
-    params["compression"] = "gzip" if fmt == "csv.gz" else "none"
-    if sep:
-        params["sep"] = sep
-        return "ingest_read_csv_sep", params, 2
-    return "ingest_read_csv", params, 2
-
-
-@contextlib.contextmanager
-def _reading(path: str | Path) -> Iterator[None]:
-    """Run the block that reads ``path``, turning DuckDB's complaints about the file into a DataError."""
-    try:
-        yield
-    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
-        hint = ""
-        if "sniffing" in str(exc) or "Expected Number of Columns" in str(exc):
-            hint = "; check that every row has as many fields as the header and that the separator is right (--sep)"
-        raise DataError(f"cannot read {Path(path).name!r}: {_first_line(exc)}{hint}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
-def file_columns(
-    path: str | Path, sep: str | None = None, *, con: duckdb.DuckDBPyConnection | None = None
-) -> list[str]:
-    """The file's column names, in file order (for CSV, its header row).
-
-    ``con`` is any DuckDB connection to read through; without one, a scratch in-memory DuckDB is used.
-    """
-    reader, params, _ = _reader(path, sep)
-    own = con is None
-    con = con or warehouse.scratch()
-    try:
-        with _reading(path):
-            rows = warehouse.execute(con, "ingest_file_columns", params, parts={"reader": reader}).fetchall()
-    finally:
-        if own:
-            con.close()
-    names = [row[0] for row in rows]
-    if sep is None and len(names) == 1 and any(mark in names[0] for mark in ",;\t|"):
-        raise DataError(
-            f"cannot split the rows of {Path(path).name!r} into columns (header {names[0]!r}): some rows may have "
-            "more or fewer fields than the header; fix them or give the separator (--sep)"
-        )
-    return names
-
-
-def preview(path: str | Path, sep: str | None = None, rows: int = 20) -> pd.DataFrame:
-    """The first ``rows`` data rows of the file, CSV values as text (nothing is typed or checked)."""
-    reader, params, _ = _reader(path, sep)
-    con = warehouse.scratch()
-    try:
-        with _reading(path):
-            return warehouse.query(con, "ingest_preview", {**params, "rows": int(rows)}, parts={"reader": reader})
-    finally:
-        con.close()
-
-
-# --- mapping -------------------------------------------------------------------------------
-
-
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def guess_mapping(table: str, columns: Sequence[str]) -> dict[str, str | None]:
-    """Guess which file column holds each column of ``table`` and each column it can also fill, by name.
-
-    A target column is matched, in this order, by a column of the same name ignoring
-    case and punctuation (``User ID`` -> ``user_id``), by a known synonym in
-    :data:`SYNONYMS` (``CustomerID`` -> ``user_id``, ``InvoiceNo`` -> ``order_id``,
-    ``StockCode`` -> ``item_id``, ``InvoiceDate`` -> ``ts``, ``UnitPrice`` ->
-    ``unit_price``), then by close spelling. A file column is used for one target at most.
-    A file with a description column but no title column gives the description as the title
-    (``Description`` -> ``title``). The columns of other tables that an import of ``table``
-    can fill (:data:`retention.schema.ALSO_FILLS`: ``Country`` -> ``country`` for an orders
-    file) are guessed after the table's own, from the file columns those left.
-
-    Returns
-    -------
-    dict
-        Every target of :func:`targets` (in that order) -> file column name, or None.
-    """
-    guess: dict[str, str | None] = {}
-    used: set[str] = set()
-    own = list(_canonical(table))
-    for group in (own, [target for target in targets(table) if target not in own]):
-        guess.update(_guess_names(group, columns, used))
-    return guess
-
-
-def _guess_names(wanted: Sequence[str], columns: Sequence[str], used: set[str]) -> dict[str, str | None]:
-    """:func:`guess_mapping` for the target columns ``wanted``, from the file columns not in ``used`` (updated)."""
-    squashed = {column: _squash(column) for column in columns}
-    guess: dict[str, str | None] = dict.fromkeys(wanted)
-
-    def take(target: str, source: str) -> None:
-        guess[target] = source
-        used.add(source)
-
-    for target in wanted:  # exact names first, so a real "description" column is not taken as a title
-        for column in columns:
-            if column not in used and squashed[column] == _squash(target):
-                take(target, column)
-                break
-    for target in wanted:
-        if guess[target] is not None:
-            continue
-        for synonym in SYNONYMS.get(target, ()):
-            match = next((c for c in columns if c not in used and squashed[c] == synonym), None)
-            if match is not None:
-                take(target, match)
-                break
-    for target in wanted:
-        if guess[target] is not None:
-            continue
-        free = {squashed[c]: c for c in columns if c not in used and squashed[c]}
-        names = (_squash(target), *SYNONYMS.get(target, ()))
-        for name in names:
-            close = difflib.get_close_matches(name, list(free), n=1, cutoff=0.85)
-            if close:
-                take(target, free[close[0]])
-                break
-    if "title" in guess and guess["title"] is None and guess.get("description") is not None:
-        # A product is shown by its title: a file with only a description gives it as the title.
-        guess["title"], guess["description"] = guess["description"], None
-    return guess
-
-
-def targets(table: str) -> dict[str, str]:
-    """The columns an import of ``table`` can map, each with the table it goes to.
-
-    The table's own columns first (table order), then those of other tables that its file can
-    fill (:data:`retention.schema.ALSO_FILLS`): for orders, the products columns title, category,
-    brand, price, description and the users columns signup_ts, country, channel, email.
-    """
-    found = dict.fromkeys(_canonical(table), table)
-    for other, columns in schema.ALSO_FILLS.get(table, {}).items():
-        found.update(dict.fromkeys(columns, other))
-    return found
-
-
-def unused_columns(columns: Sequence[str], resolved: Mapping[str, str | None]) -> list[str]:
-    """The file's columns that ``resolved`` (target -> file column) takes nowhere, in file order."""
-    taken = {source for source in resolved.values() if source}
-    return [column for column in columns if column not in taken]
-
-
-def _canonical(table: str) -> dict[str, str]:
-    if table not in schema.CANONICAL_COLUMNS:
-        raise DataError(f"cannot import into {table!r}: choose one of {', '.join(schema.IMPORTABLE_TABLES)}")
-    return schema.CANONICAL_COLUMNS[table]
-
-
-def resolve_mapping(
-    table: str, columns: Sequence[str], mapping: Mapping[str, str | None] | None = None
-) -> dict[str, str]:
-    """Target column -> file column for one import; targets without a source are left out.
-
-    ``mapping`` wins; a canonical column of ``table`` it does not mention is taken from the
-    file column of the same name, ignoring case, unless ``mapping`` already uses that file
-    column. The columns of other tables an import can fill (:func:`targets`) are taken only
-    when ``mapping`` names them, never by name alone: filling users or products is asked for.
-    A mapping value of None or ``""`` leaves the column unmapped.
-
-    Raises
-    ------
-    DataError
-        ``mapping`` names a target the import does not have (the message lists those it
-        has) or a column the file does not have, or a required column of the table
-        (``schema.REQUIRED_COLUMNS``) has no source.
-    """
-    canonical = _canonical(table)
-    allowed = targets(table)
-    mapping = dict(mapping or {})
-    listing = ", ".join(repr(c) for c in columns)
-    resolved: dict[str, str] = {}
-    for target, source in mapping.items():
-        if target not in allowed:
-            also = "".join(
-                f"; to fill {other} too: {', '.join(names)}"
-                for other, names in schema.ALSO_FILLS.get(table, {}).items()
-            )
-            raise DataError(f"{table} has no column {target!r}; its columns are {', '.join(canonical)}{also}")
-        if source in (None, ""):
-            continue
-        if source not in columns:
-            raise DataError(f"the mapping {target}={source} names no column of the file; its columns are {listing}")
-        resolved[target] = source
-    # A file column that the mapping already uses is not taken a second time by name: with
-    # title=Description, the file's "Description" does not also become the description.
-    by_lower: dict[str, str] = {}
-    for column in columns:
-        if column not in resolved.values():
-            by_lower.setdefault(column.strip().lower(), column)
-    for target in canonical:
-        if target not in mapping and target in by_lower:
-            resolved[target] = by_lower[target]
-    for other, names in schema.ALSO_FILLS.get(table, {}).items():
-        key = schema.KEYED_TABLES[other]
-        filling = [name for name in names if name in resolved]
-        if filling and key not in resolved:
-            raise DataError(
-                f"{', '.join(filling)} would fill {other}, which needs the file's {key!r} column: map it too "
-                f"(--map {key}=COLUMN), or leave {', '.join(filling)} unmapped"
-            )
-    for target in schema.REQUIRED_COLUMNS[table]:
-        if target not in resolved:
-            raise DataError(
-                f"{table} needs a column {target!r} and the file has none: map one with "
-                f"--map {target}=COLUMN (or pick it in the Data page); the file's columns are {listing}"
-            )
-    return {target: resolved[target] for target in allowed if target in resolved}
-
-
-def _quote(identifier: str) -> str:
-    """``identifier`` as a DuckDB quoted identifier: in double quotes, a double quote in it doubled."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _stage_statement(table: str, reader: str, resolved: Mapping[str, str], columns: Sequence[str]) -> str:
-    """The statement that fills the stage: ``ingest_stage_<table>.sql`` reading the file through ``reader``.
-
-    Its ``{source}`` is the select that renames the file's mapped columns to canonical ones, as
-    text. This is the one statement that is not a named file alone, because it names the file's
-    own columns: they are known only once the file's header is read, and they are any text a
-    user wrote ("Customer ID", "Invoice Date"), so they cannot be runner ``names=`` slots, which
-    take only the warehouse's own identifiers. Every file column name put here is one that
-    :func:`resolve_mapping` found in the file's header, and it is quoted (:func:`_quote`); the
-    canonical names come from the schema; every value (the path, the separator, the timestamp
-    layout, the defaults) stays a bound parameter of the reader part and the stage file.
+    ``ingest_stage_<table>.sql`` reads ``ingest_file_<table>.sql``, which takes each mapped file column
+    out of the row by name: the names are bound parameters (``$source_<column>``, NULL when unmapped),
+    never SQL text, so a header such as ``"; DROP TABLE orders; --`` stays a column name.
 
     Rows are not numbered here: a window function (``row_number() OVER ()``) would make the whole
     scan single-threaded. The stage keeps the scan's order instead, so a row's rowid there is its
     place in the file.
     """
-    alias = "ingest_file"
-    while alias in {column.lower() for column in columns}:
-        alias += "_"
-    select = []
+    if FILE_ROW_ALIAS in {column.lower() for column in columns}:
+        raise DataError(f"the file has a column named {FILE_ROW_ALIAS!r}; rename it and import again")
+    params = {}
     for target in targets(table):
         source = resolved.get(target)
-        if source is None:
-            select.append(f"CAST(NULL AS VARCHAR) AS {target}")
-        else:
-            if source not in columns:  # resolve_mapping guarantees it; never quote an unchecked name
-                raise DataError(f"no column {source!r} in the file")
-            select.append(f"CAST({alias}.{_quote(source)} AS VARCHAR) AS {target}")
-    select.append(f"{alias} AS source_row")
-    file_rows = f"SELECT {', '.join(select)} FROM\n{warehouse.statement(reader)}\nAS {alias}"
-    slot = "FROM ({source})"  # once in every ingest_stage_<table>.sql
-    return warehouse.statement(f"ingest_stage_{table}").replace(slot, f"FROM ({file_rows})")
+        if source is not None and source not in columns:  # resolve_mapping guarantees it
+            raise DataError(f"no column {source!r} in the file")
+        params[f"source_{target}"] = source
+    parts = {"source": f"ingest_file_{table}", "reader": reader}
+    return warehouse.statement(f"ingest_stage_{table}", parts=parts), params
 
 
 def _fill_stage(con: duckdb.DuckDBPyConnection, statement: str, params: Mapping[str, object]) -> None:
-    """Run the statement of :func:`_stage_statement`, binding the parameters it uses (the others are dropped)."""
+    """Run the statement of :func:`_stage_sql`, binding the parameters it uses (the others are dropped)."""
     con.execute(statement, warehouse.bound(statement, params))
 
 
@@ -544,7 +223,7 @@ def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> N
     try:
         warehouse.execute(con, "ingest_check_ts_format", {"ts_format": ts_format})
     except duckdb.Error as exc:
-        raise DataError(f"--ts-format {ts_format!r} is not a strptime layout: {_first_line(exc)}") from exc
+        raise DataError(f"--ts-format {ts_format!r} is not a strptime layout: {first_line(exc)}") from exc
 
 
 def previous_batches(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> pd.DataFrame:
@@ -643,18 +322,18 @@ def import_file(
         Nothing is written then.
     """
     started = time.perf_counter()
-    _canonical(table)
+    canonical(table)
     if duplicates not in DUPLICATE_POLICIES:
         raise DataError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, not {duplicates!r}")
     path = Path(path)
     source_name = source_name or path.name
-    reader, reader_params, first_row = _reader(path, sep)
+    reader, reader_params, first_row = reader_for(path, sep)
     columns = file_columns(path, sep, con=con)
     resolved = resolve_mapping(table, columns, mapping)
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
-    stage_sql = _stage_statement(table, reader, resolved, columns)
-    stage_params = {**reader_params, "ts_format": ts_format}
+    stage_sql, source_params = _stage_sql(table, reader, resolved, columns)
+    stage_params = {**reader_params, **source_params, "ts_format": ts_format}
     if table == schema.ORDERS:
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
         stage_params.update({f"default_{name}": value for name, value in defaults.items()})
@@ -674,7 +353,7 @@ def import_file(
         # The stage is a TEMP table of this connection, made outside the transaction: it changes
         # nothing in the warehouse, and rows appended outside a transaction get rowids 0, 1, ...
         # in the scan's order when insertion order is preserved, which numbers them.
-        with _insertion_order(con, True), _reading(path):
+        with _insertion_order(con, True), reading(path):
             _fill_stage(con, stage_sql, stage_params)
         counts = warehouse.query(con, "ingest_counts")
         rows_read = int(counts["rows"].sum())

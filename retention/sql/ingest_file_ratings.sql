@@ -1,0 +1,14 @@
+-- The rows of a file being imported into ratings, its mapped columns under their canonical names (a part
+-- filled into the "-- @part source" slot of ingest_stage_ratings.sql). The reader part reads the file; each row is
+-- also kept whole as source_row (a struct keyed by the file's own column names) for the reject log.
+-- Parameters: $source_user_id, $source_item_id, $source_rating, $source_ts:
+-- VARCHAR, the file column mapped to that canonical column, or NULL when none is.
+SELECT
+    file_column(retention_file_row, $source_user_id) AS user_id,
+    file_column(retention_file_row, $source_item_id) AS item_id,
+    file_column(retention_file_row, $source_rating) AS rating,
+    file_column(retention_file_row, $source_ts) AS ts,
+    retention_file_row AS source_row
+FROM
+    -- @part reader
+    AS retention_file_row
