@@ -61,6 +61,7 @@ KIND_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
 """Kinds of number and the column-name words that announce them, checked in this order."""
 
 Decimals = Mapping[str, "int | str | None"]
+"""Per-column overrides of the rounding rule: decimals, a kind name, or None to leave the column as it is."""
 
 
 def column_kind(name: str) -> str | None:
@@ -72,7 +73,7 @@ def column_kind(name: str) -> str | None:
     return None
 
 
-def _whole(values: pd.Series) -> bool:
+def _whole(values: np.ndarray) -> bool:
     finite = values[np.isfinite(values)]
     return bool(np.all(np.abs(finite - np.round(finite)) < 1e-6))
 
