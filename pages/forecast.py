@@ -3,7 +3,7 @@
 import streamlit as st
 
 from retention.charts import forecast as charts
-from retention.forecast import ACTIVITY_METRICS, MAX_HORIZON, PERIOD_SPECS, YEARLY, Settings
+from retention.forecast import ACTIVITY_METRICS, MAX_HORIZON, PERIOD_SPECS, YEARLY, Settings, for_export
 from retention.ui import common
 from retention.ui import forecast as cached
 
@@ -59,7 +59,9 @@ def show_activity(metric: str, label: str) -> None:
     st.subheader(f"{label} per {period}")
     st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=label), width="stretch")
     st.caption("The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted.")
-    common.download_csv(result.forecast.frame, f"forecast_{metric}_{period}.csv", "Download the forecast")
+    common.download_csv(
+        for_export(result.forecast.frame, result.scale), f"forecast_{metric}_{period}.csv", "Download the forecast"
+    )
 
     st.subheader("Components")
     if result.forecast.components.empty:
@@ -69,7 +71,9 @@ def show_activity(metric: str, label: str) -> None:
 
     st.subheader("Backtest")
     st.dataframe(result.backtest.summary, column_config=cached.backtest_columns(), hide_index=True, placeholder="–")
-    common.download_csv(result.backtest.points, f"backtest_{metric}_{period}.csv", "Download backtest points")
+    common.download_csv(
+        for_export(result.backtest.points, result.scale), f"backtest_{metric}_{period}.csv", "Download backtest points"
+    )
 
 
 def show_cohorts() -> None:
@@ -115,17 +119,29 @@ def show_cohorts() -> None:
         charts.cohort_chart(result.history, result.forecast, result.next_cohort, period=period), width="stretch"
     )
     st.caption("Solid: complete periods. Dashed: forecast. Dotted: the cohort starting next, with its 80% interval.")
-    common.download_csv(result.forecast, f"forecast_cohort_retention_{period}.csv", "Download the cohort forecasts")
+    common.download_csv(
+        for_export(result.forecast, result.scale),
+        f"forecast_cohort_retention_{period}.csv",
+        "Download the cohort forecasts",
+    )
 
     st.subheader("The next cohort")
     st.dataframe(result.next_cohort, hide_index=True, column_config=cached.next_cohort_columns(period), placeholder="–")
-    common.download_csv(result.next_cohort, f"forecast_next_cohort_{period}.csv", "Download the next cohort's curve")
+    common.download_csv(
+        for_export(result.next_cohort, result.scale),
+        f"forecast_next_cohort_{period}.csv",
+        "Download the next cohort's curve",
+    )
 
     st.subheader("Backtest")
     st.dataframe(
         result.backtest.summary, column_config=cached.backtest_columns(retention=True), hide_index=True, placeholder="–"
     )
-    common.download_csv(result.backtest.points, f"backtest_cohort_retention_{period}.csv", "Download backtest points")
+    common.download_csv(
+        for_export(result.backtest.points, result.scale),
+        f"backtest_cohort_retention_{period}.csv",
+        "Download backtest points",
+    )
 
 
 if target == COHORT_RETENTION:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Executor
 from statistics import NormalDist
 
@@ -105,10 +106,62 @@ def test_naive_baseline_and_its_random_walk_interval():
     assert forecast.frame["yhat"].tolist() == [4.0, 4.0]
     assert forecast.frame["yhat_lower"].tolist() == pytest.approx([4 - Z80 * sd, 4 - Z80 * sd * np.sqrt(2)])
     assert forecast.frame["yhat_upper"].tolist() == pytest.approx([4 + Z80 * sd, 4 + Z80 * sd * np.sqrt(2)])
+    assert forecast.frame.columns.tolist() == series.FORECAST_COLUMNS
+    assert forecast.frame["interval_note"].isna().all()
     falling = _weekly([10.0, 1.0, 0.5])
     counts = baselines.baseline_forecast("naive", falling, period="week", future=future, scale="count")
     assert 0.5 - Z80 * np.sqrt((9**2 + 0.5**2) / 2) < 0
     assert counts.frame["yhat_lower"].tolist() == [0.0, 0.0]  # clipped: a count is never negative
+
+
+def test_naive_interval_of_a_share_comes_from_its_own_changes_on_the_logit_scale():
+    retention = [0.30, 0.25, 0.27]
+    history = pd.DataFrame({"ds": pd.date_range("2023-02-01", periods=3, freq="MS"), "y": retention})
+    future = pd.date_range("2023-05-01", periods=3, freq="MS")
+    frame = baselines.baseline_forecast("naive", history, period="month", future=future, scale="share").frame
+    logit = np.log(np.array(retention) / (1 - np.array(retention)))
+    sd = np.sqrt(np.mean(np.diff(logit) ** 2)) * np.sqrt([1, 2, 3])
+    expit = lambda value: 1 / (1 + np.exp(-value))  # noqa: E731
+    assert frame["yhat"].tolist() == pytest.approx([0.27] * 3)
+    assert frame["yhat_lower"].tolist() == pytest.approx(expit(logit[-1] - Z80 * sd))
+    assert frame["yhat_upper"].tolist() == pytest.approx(expit(logit[-1] + Z80 * sd))
+    widths = (frame["yhat_upper"] - frame["yhat_lower"]).tolist()
+    assert widths[0] < widths[1] < widths[2] < 1  # wider with the horizon, never past [0, 1]
+    assert frame["interval_note"].isna().all()
+
+
+def test_a_single_point_gets_no_interval_and_a_note_saying_why():
+    history = _weekly([0.4])
+    future = pd.date_range("2023-01-09", periods=2, freq="W-MON")
+    frame = baselines.baseline_forecast("naive", history, period="week", future=future, scale="share").frame
+    assert frame["yhat"].tolist() == pytest.approx([0.4, 0.4])
+    assert frame[["yhat_lower", "yhat_upper"]].isna().all().all()
+    assert frame["interval_note"].tolist() == [baselines.NO_SPREAD] * 2
+    forecast = models.forecast_series(_weekly([120.0]), period="week", horizon=2, scale="count")
+    assert forecast.frame["interval_note"].tolist() == [baselines.NO_SPREAD] * 2
+    assert forecast.messages[-1] == f"No 80% interval for 2 of 2 forecast periods: {baselines.NO_SPREAD}."
+
+
+def test_forecast_tables_are_rounded_by_their_scale_for_export():
+    frame = pd.DataFrame(
+        {
+            "cohort": pd.to_datetime(["2011-10-01"] * 2),
+            "period": [2, 3],
+            "yhat": [0.24022346368715083, 312.44999999],
+            "yhat_lower": [np.nan, -0.00001],
+            "yhat_upper": [np.nan, 1 / 3],
+            "interval_note": [baselines.NO_SPREAD, None],
+        }
+    )
+    share = series.for_export(frame, "share")
+    assert share["yhat"].tolist() == [0.2402, 312.45]
+    assert share["yhat_upper"].tolist()[1] == 0.3333
+    assert str(share["yhat_lower"].tolist()[1]) == "0.0"  # not -0.0
+    assert series.for_export(frame, "amount")["yhat"].tolist() == [0.24, 312.45]
+    assert series.for_export(frame, "count")["yhat"].tolist() == [0.2, 312.4]
+    pd.testing.assert_frame_equal(
+        share[["cohort", "period", "interval_note"]], frame[["cohort", "period", "interval_note"]]
+    )
 
 
 def test_seasonal_naive_repeats_last_year_and_needs_more_than_a_year():
@@ -329,9 +382,20 @@ def test_cohort_forecasts_stay_in_range_and_parallel_fits_match_serial():
     values = serial.forecast[["yhat", "yhat_lower", "yhat_upper"]]
     assert (values.isna() | ((values >= 0) & (values <= 1))).all().all()
     assert serial.forecast["yhat"].notna().all()
-    # One complete period says nothing about spread: only the cohort with a single point has no interval.
+    # One complete period says nothing about spread: only the cohort with a single point has no interval,
+    # and its rows say why; every other row has one.
+    for frame in (serial.forecast, serial.next_cohort):
+        assert frame.columns.tolist() == cohorts.FORECAST_COLUMNS
+        bare = frame[["yhat_lower", "yhat_upper"]].isna().any(axis=1)
+        assert (bare == frame["interval_note"].notna()).all()
     no_interval = serial.forecast.loc[serial.forecast["yhat_lower"].isna(), "cohort"].unique().tolist()
     assert no_interval == [pd.Timestamp("2024-01-01")]
+    assert set(serial.forecast["interval_note"].dropna()) == {baselines.NO_SPREAD}
+    # The naive rows with two or more points have their own interval, and it widens with the horizon.
+    naive = serial.forecast[(serial.forecast["model"] == "naive") & serial.forecast["yhat_lower"].notna()]
+    assert naive["cohort"].nunique() == 9 - 1
+    widths = (naive["yhat_upper"] - naive["yhat_lower"]).groupby(naive["cohort"]).agg(list)
+    assert all(width[0] <= width[1] <= width[2] for width in widths)
     pd.testing.assert_frame_equal(serial.forecast, side_by_side.forecast)
     pd.testing.assert_frame_equal(serial.next_cohort, side_by_side.next_cohort)
     # Cohort i (0 = Jan 2023) has 13 - i complete periods after its first: 13 cohorts have history,
@@ -342,6 +406,7 @@ def test_cohort_forecasts_stay_in_range_and_parallel_fits_match_serial():
     assert serial.messages == (
         "9 of 13 cohorts have fewer than 10 complete months after their first: "
         "they get the naive forecast (their last retention) only.",
+        f"No 80% interval for 1 of 13 cohorts (2024-01-01): {baselines.NO_SPREAD}. Their rows say so in interval_note.",
     )
     first = serial.forecast[serial.forecast["cohort"] == pd.Timestamp("2023-01-01")]
     # Its last complete period is 13 (Feb 2024); period 14 (Mar 2024) is in progress and forecast first.
@@ -381,8 +446,11 @@ def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path,
     )
     assert status == 0
     frame = pd.read_csv(out)
-    assert frame.columns.tolist() == ["ds", "yhat", "yhat_lower", "yhat_upper"]
+    assert frame.columns.tolist() == ["ds", "yhat", "yhat_lower", "yhat_upper", "model", "interval_note"]
     assert len(frame) == 2
+    assert frame["model"].tolist() == ["prophet"] * 2 and frame["interval_note"].isna().all()
+    # Customers are forecast to one decimal: an expected value, not a count.
+    assert not re.search(r"\.\d{2,}", out.read_text())
     err = capsys.readouterr().err
     assert "Prophet" in err and "Naive (last value)" in err
     assert "beat the naive forecast" in err
@@ -396,8 +464,12 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
     )
     assert status == 0
     frame = pd.read_csv(out)
-    assert frame.columns.tolist() == ["ds", "cohort", "period", "yhat", "yhat_lower", "yhat_upper"]
+    assert frame.columns.tolist() == [
+        "ds", "cohort", "period", "yhat", "yhat_lower", "yhat_upper", "model", "interval_note",
+    ]  # fmt: skip
     assert frame["yhat"].between(0, 1).all()
+    assert (frame[["yhat_lower", "yhat_upper"]].notna().all(axis=1) | frame["interval_note"].notna()).all()
+    assert not re.search(r"\.\d{5,}", out.read_text())  # retention to 4 decimals
     capsys.readouterr()
     assert main(["forecast", "--db", sample_db, "--holidays", "Atlantis"]) == 2
     assert "error: no built-in holiday list for country 'Atlantis'" in capsys.readouterr().err

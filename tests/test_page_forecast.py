@@ -66,6 +66,10 @@ def test_cohort_retention_fits_on_demand(page):
     assert len(at.get("plotly_chart")) == 1
     next_cohort = at.dataframe[0].value
     assert next_cohort["yhat"].between(0, 1).all()
+    # Every row has its interval or says why it has none.
+    bare = next_cohort[["yhat_lower", "yhat_upper"]].isna().any(axis=1)
+    assert (bare == next_cohort["interval_note"].notna()).all()
+    assert json.loads(at.dataframe[0].proto.columns)["interval_note"]["label"] == "Why no interval"
     assert next_cohort["period"].tolist() == list(range(1, len(next_cohort) + 1))
     # The interval band is a plain area (no stray markers on a short horizon); the retention MAE reads in points.
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)

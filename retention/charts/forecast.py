@@ -29,18 +29,24 @@ def _band(figure: go.Figure, forecast: pd.DataFrame, *, x: str = "ds", color: st
     )
 
 
+def _with_interval(forecast: pd.DataFrame) -> pd.DataFrame:
+    """The rows that have an interval (a row without one says why in ``interval_note``)."""
+    return forecast.dropna(subset=["yhat_lower", "yhat_upper"])
+
+
 def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: str, percent: bool = False) -> go.Figure:
     """Actuals, the forecast and its 80% band over time.
 
     ``history`` has columns ``ds``, ``y``, ``complete`` (an incomplete period is drawn as a
     hollow marker: it is still filling up); ``forecast`` has ``ds``, ``yhat``, ``yhat_lower``,
-    ``yhat_upper``.
+    ``yhat_upper``; the band covers the rows that have an interval.
     """
     figure = go.Figure()
     complete = history[history["complete"]]
     partial = history[~history["complete"]]
-    if forecast[["yhat_lower", "yhat_upper"]].notna().all().all():
-        _band(figure, forecast, color=BAND, name="80% interval")
+    banded = _with_interval(forecast)
+    if not banded.empty:
+        _band(figure, banded, color=BAND, name="80% interval")
     figure.add_scatter(x=complete["ds"], y=complete["y"], mode="lines+markers", name="Actual", line={"color": ACTUAL})
     if not partial.empty:
         figure.add_scatter(
@@ -126,10 +132,11 @@ def cohort_chart(
         )
     if not next_cohort.empty:
         label = f"Next cohort ({pd.Timestamp(next_cohort['cohort'].iloc[0]):%Y-%m-%d})"
-        if next_cohort[["yhat_lower", "yhat_upper"]].notna().all().all():
+        banded = _with_interval(next_cohort)
+        if not banded.empty:
             _band(
                 figure,
-                next_cohort,
+                banded,
                 x="period",
                 color="rgba(40, 40, 40, 0.12)",
                 name=f"{label}: 80% interval",

@@ -11,11 +11,13 @@ import pandas as pd
 from retention import warehouse
 from retention.cli._common import add_db_argument, write_table
 from retention.forecast import ACTIVITY_METRICS, PERIOD_SPECS, YEARLY, Settings, forecast_activity
+from retention.forecast.cohorts import SCALE as RETENTION_SCALE
 from retention.forecast.cohorts import cohort_retention_forecast
 from retention.forecast.parallel import process_pool
+from retention.forecast.series import for_export
 
 COHORT_RETENTION = "cohort_retention"
-FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper"]
+FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper", "model", "interval_note"]
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -23,9 +25,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "forecast",
         help="forecast activity or cohort retention with Prophet and backtest it against naive baselines",
         description=(
-            "Writes the forecast as CSV (ds, [cohort, period,] yhat, yhat_lower, yhat_upper; the interval is 80%) "
-            "and prints the backtest summary and its verdict on stderr. For cohort_retention the rows of the "
-            "cohort starting after the latest one are included, with that cohort's start date."
+            "Writes the forecast as CSV (ds, [cohort, period,] yhat, yhat_lower, yhat_upper, model, interval_note; "
+            "the interval is 80%, and a row without one says why in interval_note; retention to 4 decimals, "
+            "revenue to 2, customers to 1) and prints the backtest summary and its verdict on stderr. For "
+            "cohort_retention the rows of the cohort starting after the latest one are included, with that "
+            "cohort's start date."
         ),
     )
     add_db_argument(parser)
@@ -56,11 +60,12 @@ def run(args: argparse.Namespace) -> int:
                     con, period=args.period, horizon=horizon, settings=settings, executor=pool
                 )
             frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
-            table = frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]]
+            table = for_export(frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]], RETENTION_SCALE)
             messages, tested = result.messages, result.backtest
         else:
             result = forecast_activity(con, metric=args.metric, period=args.period, horizon=horizon, settings=settings)
-            table = result.forecast.frame[FORECAST_COLUMNS]
+            frame = result.forecast.frame.assign(model=result.forecast.model)
+            table = for_export(frame[FORECAST_COLUMNS], result.scale)
             messages, tested = result.messages, result.backtest
     finally:
         con.close()

@@ -13,7 +13,7 @@ from retention.forecast.activity import ACTIVITY_METRICS, ActivityForecast, acti
 from retention.forecast.backtest import ERROR_METRICS, Backtest, backtest_series
 from retention.forecast.baselines import BASELINES
 from retention.forecast.models import MIN_POINTS, YEARLY, Settings, forecast_series
-from retention.forecast.series import MAX_HORIZON, PERIOD_SPECS, Forecast
+from retention.forecast.series import MAX_HORIZON, PERIOD_SPECS, Forecast, for_export
 
 __all__ = [
     "ACTIVITY_METRICS",
@@ -29,6 +29,7 @@ __all__ = [
     "Settings",
     "activity_table",
     "backtest_series",
+    "for_export",
     "forecast_activity",
     "forecast_series",
 ]

@@ -84,6 +84,11 @@ class ActivityForecast:
     def messages(self) -> tuple[str, ...]:
         return self.forecast.messages
 
+    @property
+    def scale(self) -> str:
+        """The metric's scale (see :mod:`retention.forecast.series`): how its forecast is bounded and rounded."""
+        return metric_spec(self.metric).scale
+
 
 def forecast_history(frame: pd.DataFrame) -> pd.DataFrame:
     """The complete periods of a series (columns ``ds``, ``y``, ``complete``) that a model is fitted on."""

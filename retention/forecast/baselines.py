@@ -5,8 +5,19 @@ A baseline is a function ``fn(y, steps, season) -> (yhat, sd) | None`` registere
 :class:`retention.forecast.series.Scale`), ``steps`` the horizons to forecast (1 = the
 next period), ``season`` the periods in a year. ``yhat`` is the point forecast and ``sd``
 the standard deviation of its error per step, both on the model scale; None means the
-baseline does not apply to this history. The interval is the normal interval around
-``yhat`` on the model scale, mapped back to the series' scale.
+baseline does not apply to this history.
+
+The interval comes from the series' own residuals: the root mean square of the
+baseline's one-step errors (for the naive forecast, the changes from one period to
+the next), widening like a random walk's with the square root of the steps ahead,
+and the normal interval of that spread around ``yhat`` on the model scale, mapped
+back to the series' scale and clipped to its range. We use the normal interval
+rather than the empirical quantiles of the errors because the naive forecast is
+what short histories get: with two to nine errors the 10th and 90th percentiles
+are just the extremes, and from a single error they are one point off to one side;
+the root mean square uses every error and keeps the interval symmetric on the model
+scale (the logit scale for retention). Where no error can be seen (a single point
+of history), the row has no interval and ``interval_note`` says why.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ import pandas as pd
 
 from retention import periods
 from retention.errors import DataError
-from retention.forecast.series import INTERVAL_WIDTH, Forecast, period_spec, scale_spec
+from retention.forecast.series import FORECAST_COLUMNS, INTERVAL_WIDTH, Forecast, period_spec, scale_spec
 from retention.registry import Registry
 
 BaselineFn = Callable[[np.ndarray, np.ndarray, int], "tuple[np.ndarray, np.ndarray] | None"]
@@ -35,6 +46,9 @@ class Baseline:
 
 
 BASELINES: Registry[Baseline] = Registry("baseline")
+
+NO_SPREAD = "a single complete period of history shows no change between periods to size an interval from"
+"""The ``interval_note`` of a forecast row whose history is too short to show any error."""
 
 
 def baseline(name: str, label: str) -> Callable[[BaselineFn], BaselineFn]:
@@ -80,7 +94,9 @@ def baseline_forecast(
     Forecast or None
         ``frame`` has columns ``ds``, ``yhat``, ``yhat_lower``, ``yhat_upper`` on the series'
         scale, the interval being the normal interval of ``interval_width`` around the point
-        forecast on the model scale; ``model`` is ``name``; no components.
+        forecast on the model scale, and ``interval_note``: :data:`NO_SPREAD` where the
+        history shows no error to size the interval from (its bounds are then NaN), else
+        None; ``model`` is ``name``; no components.
     """
     fn = BASELINES.get_or_raise(name).fn
     if history.empty:
@@ -93,8 +109,10 @@ def baseline_forecast(
     if outcome is None:
         return None
     yhat, sd = outcome
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), np.shape(yhat))
     z = NormalDist().inv_cdf(0.5 + interval_width / 2)
     frame = pd.DataFrame({"ds": future.to_numpy()})
     for column, values in (("yhat", yhat), ("yhat_lower", yhat - z * sd), ("yhat_upper", yhat + z * sd)):
         frame[column] = spec.clip(spec.inverse(values))
-    return Forecast(frame, name)
+    frame["interval_note"] = pd.Series(np.where(np.isfinite(sd), None, NO_SPREAD), dtype="object")
+    return Forecast(frame[FORECAST_COLUMNS], name)

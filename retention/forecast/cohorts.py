@@ -33,7 +33,7 @@ from retention.forecast import backtest, baselines, models, parallel, series
 
 SCALE = "share"
 COHORT_FOLDS = 2
-FORECAST_COLUMNS = ["cohort", "period", "ds", "yhat", "yhat_lower", "yhat_upper", "model"]
+FORECAST_COLUMNS = ["cohort", "period", "ds", "yhat", "yhat_lower", "yhat_upper", "model", "interval_note"]
 
 
 def period_dates(cohorts: pd.Series | pd.DatetimeIndex, ages: np.ndarray, period: str) -> np.ndarray:
@@ -77,8 +77,9 @@ class CohortForecast:
 
     history: see :func:`retention_history`; forecast: columns ``cohort``, ``period`` (int,
     periods since the cohort started), ``ds`` (calendar period start), ``yhat``,
-    ``yhat_lower``, ``yhat_upper`` (retention and its 80% interval, in [0, 1]) and ``model``
-    (``prophet`` or ``naive``), one row per cohort and future period; next_cohort: the same
+    ``yhat_lower``, ``yhat_upper`` (retention and its 80% interval, in [0, 1]), ``model``
+    (``prophet`` or ``naive``) and ``interval_note`` (why the row has no interval, None when
+    it has one: see :mod:`retention.forecast.baselines`), one row per cohort and future period; next_cohort: the same
     columns for the cohort starting after the latest one, periods 1 to ``horizon``;
     backtest: existing cohorts' rolling-origin backtest, pooled; messages: what was left out and why.
     """
@@ -89,6 +90,7 @@ class CohortForecast:
     next_cohort: pd.DataFrame
     backtest: backtest.Backtest
     messages: tuple[str, ...]
+    scale: str = SCALE
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,8 @@ def forecast_cohort_retention(
         if upcoming
         else pd.DataFrame(columns=FORECAST_COLUMNS)
     )
-    return CohortForecast(period, history, forecast, upcoming_frame, tested, _messages(existing, plans, period))
+    messages = _messages(existing, plans, period) + _interval_messages(forecast, upcoming_frame)
+    return CohortForecast(period, history, forecast, upcoming_frame, tested, messages)
 
 
 def _messages(existing: Sequence[_Series], plans: Sequence[models.Plan], period: str) -> tuple[str, ...]:
@@ -237,6 +240,24 @@ def _messages(existing: Sequence[_Series], plans: Sequence[models.Plan], period:
         f"{short} of {len(existing)} cohorts have fewer than {models.MIN_POINTS} complete {period}s after their "
         f"first: they get the naive forecast (their last retention) only.",
     )
+
+
+def _interval_messages(forecast: pd.DataFrame, upcoming: pd.DataFrame) -> tuple[str, ...]:
+    found = []
+    bare = forecast.loc[forecast["interval_note"].notna(), "cohort"].drop_duplicates()
+    if len(bare):
+        listed = ", ".join(f"{day:%Y-%m-%d}" for day in bare[:5]) + (", ..." if len(bare) > 5 else "")
+        found.append(
+            f"No 80% interval for {len(bare)} of {forecast['cohort'].nunique()} cohorts ({listed}): "
+            f"{forecast['interval_note'].dropna().iloc[0]}. Their rows say so in interval_note."
+        )
+    ages = upcoming.loc[upcoming["interval_note"].notna(), "period"].tolist()
+    if ages:
+        found.append(
+            f"No 80% interval for the next cohort at period(s) {', '.join(map(str, ages))}: only one earlier cohort "
+            "has reached them."
+        )
+    return tuple(found)
 
 
 def cohort_retention_forecast(

@@ -238,6 +238,14 @@ def plan(
     return Plan(job, (note,) if note else ())
 
 
+def interval_messages(frame: pd.DataFrame) -> tuple[str, ...]:
+    """What the user should know about the rows of a forecast ``frame`` that have no interval (none when all have)."""
+    notes = frame["interval_note"].dropna()
+    if notes.empty:
+        return ()
+    return (f"No 80% interval for {len(notes)} of {len(frame)} forecast periods: {notes.iloc[0]}.",)
+
+
 def finish_prophet(result: pd.DataFrame, job: ProphetJob, scale: str) -> Forecast:
     """A :class:`Forecast` from the model-scale result of :func:`fit_prophet`."""
     spec = scale_spec(scale)
@@ -245,6 +253,7 @@ def finish_prophet(result: pd.DataFrame, job: ProphetJob, scale: str) -> Forecas
     frame = pd.DataFrame({"ds": pd.to_datetime(future["ds"]).to_numpy()})
     for column in ("yhat", "yhat_lower", "yhat_upper"):
         frame[column] = spec.clip(spec.inverse(future[column].to_numpy()))
+    frame["interval_note"] = pd.Series([None] * len(frame), dtype="object")
     components = result.drop(columns=["yhat", "yhat_lower", "yhat_upper"]) if job.with_history else pd.DataFrame()
     return Forecast(frame, "prophet", components=components)
 
@@ -274,7 +283,7 @@ def forecast_series(
     -------
     Forecast
         Prophet's forecast with its components, or the naive forecast when history is
-        shorter than ``MIN_POINTS`` (``messages`` says so).
+        shorter than ``MIN_POINTS`` (``messages`` says so, and says when a row has no interval).
     """
     settings = settings or Settings()
     check_horizon(horizon)
@@ -286,6 +295,6 @@ def forecast_series(
         fallback = baseline_forecast(
             "naive", history, period=period, future=future, scale=scale, interval_width=settings.interval_width
         )
-        return Forecast(fallback.frame, fallback.model, planned.messages)
+        return Forecast(fallback.frame, fallback.model, planned.messages + interval_messages(fallback.frame))
     finished = finish_prophet(fit_prophet(planned.job), planned.job, scale)
     return Forecast(finished.frame, finished.model, planned.messages, finished.components)

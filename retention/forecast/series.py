@@ -13,6 +13,10 @@
   - ``count`` (customers) is fitted as is and clipped at 0;
   - ``amount`` (net revenue, which returns can make negative) is left unbounded.
 * A :class:`Forecast` is the finished forecast of one series, from Prophet or a baseline.
+  Every row has an 80% interval, or says in ``interval_note`` why it has none.
+* :func:`for_export` rounds a forecast table for people, by its scale: shares to 4
+  decimals, amounts to 2, and counts to 1 (a forecast of a count is an expected
+  value, not a count of anyone).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retention import periods
+from retention import export, periods
 from retention.errors import DataError
 from retention.registry import Registry
 
@@ -32,6 +36,10 @@ MAX_HORIZON = 104
 
 INTERVAL_WIDTH = 0.8
 SHARE_EPSILON = 1e-3
+FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper", "interval_note"]
+"""The columns of :attr:`Forecast.frame`."""
+VALUE_COLUMNS = ("yhat", "yhat_lower", "yhat_upper", "actual", "mae")
+"""Columns of forecast and backtest tables that hold values in the series' unit."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,15 @@ def period_spec(period: str) -> Period:
 
 @dataclass(frozen=True)
 class Scale:
-    """How a series is modelled: the forward and inverse transform and the range of its values."""
+    """How a series is modelled: the forward and inverse transform, the range of its values, and the decimals
+    an export keeps."""
 
     name: str
     forward: Callable[[np.ndarray], np.ndarray]
     inverse: Callable[[np.ndarray], np.ndarray]
     lower: float | None
     upper: float | None
+    decimals: int
 
     def clip(self, values: np.ndarray) -> np.ndarray:
         """``values`` clipped to the scale's range."""
@@ -97,9 +107,9 @@ def _identity(values: np.ndarray) -> np.ndarray:
 
 
 SCALES: Registry[Scale] = Registry("scale")
-SCALES.add("share", Scale("share", _logit, _expit, 0.0, 1.0))
-SCALES.add("count", Scale("count", _identity, _identity, 0.0, None))
-SCALES.add("amount", Scale("amount", _identity, _identity, None, None))
+SCALES.add("share", Scale("share", _logit, _expit, 0.0, 1.0, 4))
+SCALES.add("count", Scale("count", _identity, _identity, 0.0, None, 1))
+SCALES.add("amount", Scale("amount", _identity, _identity, None, None, 2))
 
 
 def scale_spec(scale: str) -> Scale:
@@ -112,7 +122,8 @@ class Forecast:
     """A finished forecast of one series.
 
     frame: columns ``ds`` (period start), ``yhat``, ``yhat_lower``, ``yhat_upper`` (the 80%
-    interval) on the series' own scale, one row per future period; components: columns ``ds``,
+    interval) on the series' own scale and ``interval_note`` (text saying why the row has no
+    interval; None when it has one), one row per future period; components: columns ``ds``,
     ``trend`` and, where fitted, ``yearly`` and ``holidays``, on the model scale over history
     and future (empty for a baseline); model: ``prophet`` or a baseline's name; messages: what
     the user should know (a seasonality left off, a fallback to the naive forecast).
@@ -134,3 +145,10 @@ def future_dates(last: pd.Timestamp, period: str, steps: int) -> pd.DatetimeInde
     """The ``steps`` period starts after ``last`` (a period start)."""
     spec = period_spec(period)
     return pd.date_range(pd.Timestamp(last) + spec.offset, periods=steps, freq=spec.freq)
+
+
+def for_export(frame: pd.DataFrame, scale: str) -> pd.DataFrame:
+    """``frame`` rounded for a CSV: the :data:`VALUE_COLUMNS` it has to the decimals of ``scale``, the rest by
+    :func:`retention.export.round_for_people`'s column rules."""
+    places = scale_spec(scale).decimals
+    return export.round_for_people(frame, {column: places for column in VALUE_COLUMNS if column in frame.columns})

@@ -46,6 +46,7 @@ def next_cohort_columns(period: str) -> dict:
         "yhat_lower": st.column_config.NumberColumn("80% low", format="percent"),
         "yhat_upper": st.column_config.NumberColumn("80% high", format="percent"),
         "model": st.column_config.TextColumn("Model"),
+        "interval_note": st.column_config.TextColumn("Why no interval", help="Empty when the row has its interval"),
     }
 
 
