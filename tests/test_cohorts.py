@@ -448,6 +448,8 @@ def test_cell_users_by_hand_with_emails_on_request(tiny):
     assert users["revenue"].tolist() == pytest.approx([8 + 3 * 4, 10 + 2 * 5 + 20])
     assert users["email"].tolist() == ["b@x", "a@x"]
     assert users["last_active"].tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
+    # The month holds the activity; last_purchase is the purchase itself (b: 10 Feb noon, a: 2 Mar 8:00).
+    assert users["last_purchase"].tolist() == [pd.Timestamp("2024-02-10 12:00"), pd.Timestamp("2024-03-02 08:00")]
 
 
 def test_mean_curve_weights_cohorts_by_size_and_skips_incomplete_cells():

@@ -243,7 +243,8 @@ def cell_users(
         ``active_periods`` (int: periods, or days in brackets mode, with the
         return activity since the start, the start included); ``last_active``
         (datetime64: start of the latest such period, NaT if none);
-        ``revenue`` (net order revenue since the start day, shop currency);
+        ``last_purchase`` (datetime64: time of the last purchase, NaT if
+        none); ``revenue`` (net order revenue since the start day, shop currency);
         ``email`` when asked. Retained users first, then by revenue. With
         ``retained=None``, ``len()`` is the cell's ``cohort_users`` and
         ``retained.sum()`` its ``active_users``.
@@ -266,6 +267,7 @@ def cell_users(
             "retained": users["retained"].astype("bool"),
             "active_periods": users["active_periods"].astype("int64"),
             "last_active": pd.to_datetime(users["last_active"]),
+            "last_purchase": pd.to_datetime(users["last_purchase"]),
             "revenue": users["revenue"].astype("float64"),
         }
     )

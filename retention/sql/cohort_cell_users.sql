@@ -2,6 +2,8 @@
 -- Parameters as in cohort_table.sql, plus $cohort (DATE: the cohort's period start), $period (INTEGER: the
 -- cell's period or bracket index), $segment (VARCHAR or NULL), $kept (VARCHAR[]: the segments not pooled
 -- into $other_segment), $lo/$hi (INTEGER: the bracket's first and last day, brackets mode).
+-- last_active: start of the latest active period (DATE); last_purchase: time of the user's last order line with
+-- quantity > 0 (NULL if none).
 WITH
 members AS (
     SELECT
@@ -48,6 +50,12 @@ offsets AS (
     FROM in_cell AS c JOIN activity AS a USING (user_id)
     WHERE a.period_start >= date_trunc(CASE WHEN $mode = 'brackets' THEN 'day' ELSE $grain END, c.start_ts)::DATE
 ),
+purchases AS (
+    SELECT o.user_id, max(o.ts) AS last_purchase
+    FROM orders AS o JOIN in_cell AS c USING (user_id)
+    WHERE o.quantity > 0
+    GROUP BY o.user_id
+),
 spend AS (
     SELECT o.user_id, sum(o.revenue) AS revenue
     FROM rollup_order_periods AS o JOIN in_cell AS c USING (user_id)
@@ -63,9 +71,11 @@ SELECT
     ), false) AS retained,
     count(o.n) AS active_periods,
     max(o.period_start) AS last_active,
+    any_value(p.last_purchase) AS last_purchase,
     coalesce(any_value(s.revenue), 0.0) AS revenue
 FROM in_cell AS c
 LEFT JOIN offsets AS o USING (user_id)
 LEFT JOIN spend AS s USING (user_id)
+LEFT JOIN purchases AS p USING (user_id)
 GROUP BY c.user_id, c.segment, c.start_ts
 ORDER BY retained DESC, revenue DESC, c.user_id

@@ -32,6 +32,9 @@ def cell_user_columns(query: cohorts.CohortQuery) -> dict:
         "last_active": st.column_config.DateColumn(
             "Last active", help=f"Start of the latest {'day' if brackets else period} with the return activity"
         ),
+        "last_purchase": st.column_config.DatetimeColumn(
+            "Last purchase", format="YYYY-MM-DD HH:mm", help="Time of the customer's latest purchase"
+        ),
         "revenue": st.column_config.NumberColumn(
             "Revenue since start", format="%,.2f", help="Net order revenue; returns subtract"
         ),
