@@ -554,3 +554,45 @@ def test_cli_default_horizon_is_the_models():
     from retention.cli import at_risk
 
     assert at_risk.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS
+
+
+# ---------------------------------------------------------------- verdict and calibration warning
+
+
+def _metrics(auc: tuple[float, float], lift: tuple[float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "metric": ["roc_auc", "lift_top_decile"],
+            "model": [auc[0], lift[0]],
+            "baseline": [auc[1], lift[1]],
+        }
+    )
+
+
+def test_verdict_never_hides_a_loss():
+    mixed = churn.verdict(_metrics((0.78, 0.71), (1.511, 1.532)), "2011-09-10")
+    assert mixed.outcome == "mixed"
+    assert mixed.text.startswith(
+        "On the held-out snapshot of 2011-09-10 the model ranks churners better than recency alone "
+        "(ROC AUC 0.78 vs 0.71) but its top 10% catch fewer churners (lift 1.51 vs 1.53)."
+    )
+    won = churn.verdict(_metrics((0.80, 0.70), (2.0, 1.5)))
+    assert won.outcome == "model" and "(lift 2.00 vs 1.50)" in won.text
+    lost = churn.verdict(_metrics((0.70, 0.71), (1.5, 1.5)))
+    assert lost.outcome == "baseline" and "ranks churners worse than" in lost.text
+    assert "catch as many churners (lift 1.500 vs 1.500)" in lost.text  # equal at 2 decimals: shown with 3
+    other_way = churn.verdict(_metrics((0.70, 0.71), (1.6, 1.5)))
+    assert other_way.outcome == "mixed" and "worse than" in other_way.text and "catch more" in other_way.text
+
+
+def test_calibration_warning_names_the_far_off_band():
+    y = np.r_[np.ones(50), np.zeros(50), np.ones(90), np.zeros(10)]
+    risk = np.r_[np.full(100, 0.92), np.full(100, 0.88)]  # the first band churns at 50%, the second at 90%
+    table = churn.calibration_table(y, {"model": risk})
+    warning = churn.calibration_warning(table)
+    assert warning.startswith("Calibration is off: on the held-out snapshot the 100 customers given about 92% risk")
+    assert "churned at 50%" in warning and "more alarming" in warning
+    calibrated = churn.calibration_table(y, {"model": np.r_[np.full(100, 0.5), np.full(100, 0.9)]})
+    assert churn.calibration_warning(calibrated) is None
+    few = churn.calibration_table(np.array([1.0, 0.0, 0.0]), {"model": np.array([0.6, 0.6, 0.6])})
+    assert churn.calibration_warning(few) is None  # 3 customers prove nothing
