@@ -153,6 +153,11 @@ st.caption(
     "that date are scored. The model learns from monthly snapshots of the past (features from data before each "
     f"snapshot, the label from the {horizon} days after it) and is checked on the latest labelled snapshot."
 )
+if as_of < last_day:
+    st.info(
+        f"Exploring a past date: these scores are saved too, but campaigns keep targeting the latest scores "
+        f'(the newest as-of date) unless you pick {as_of:%Y-%m-%d} under "Scores of" on the Campaigns page.'
+    )
 
 # Scoring writes (the scores are saved), so it is an action run when no run of this data version exists,
 # never a cached function; reruns read the result it left.

@@ -160,6 +160,16 @@ def test_changing_the_horizon_rescores(page):
     assert at.dataframe[0].value["model"].notna().all()
 
 
+def test_a_past_date_says_campaigns_keep_the_latest(page, page_db):
+    at = page
+    last = at.date_input[0].value
+    at.date_input[0].set_value(last - pd.Timedelta(days=61)).run()
+    assert not at.exception
+    assert any(box.value.startswith("Exploring a past date") for box in at.info)
+    with warehouse.connect(page_db) as con:
+        assert churn.latest_scores(con)["as_of"].iloc[0] == last  # the newest date stays the latest
+
+
 def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):
     orders = sample_frames["orders"]
     short = orders[orders["ts"] < orders["ts"].min() + pd.Timedelta(days=150)]
