@@ -4,6 +4,7 @@ import streamlit as st
 
 from retention.campaigns import CampaignConfig, LaunchResult, audience_scoring
 from retention.campaigns.audience import NEEDS_SCORES
+from retention.campaigns.audience import for_download as audience_for_download
 from retention.charts import campaigns as charts
 from retention.ui import campaign_forms as forms
 from retention.ui import campaigns as cached
@@ -50,7 +51,9 @@ def build_and_simulate() -> CampaignConfig | None:
     tiles[3].metric("Expected churners", f"{numbers['expected_churners']:,.0f}")
     if not audience.empty:
         st.caption(f"{audience_scoring(audience)}; the download names it in its columns.")
-    common.download_csv(audience, "campaign_audience.csv", "Download the audience", key="dl-audience")
+    common.download_csv(
+        audience_for_download(audience), "campaign_audience.csv", "Download the audience", key="dl-audience"
+    )
     counts = common.attempt(cached.arm_counts, path, version, config)
     if counts is None:
         return None

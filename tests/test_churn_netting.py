@@ -11,6 +11,7 @@ import pytest
 
 from retention import campaigns, churn, warehouse
 from retention.campaigns import Audience
+from retention.campaigns.audience import for_download
 
 AS_OF = shops.day(shops.LAST_DAY).date()
 
@@ -89,6 +90,9 @@ def test_campaign_expected_value_is_net(bulk_scored, bulk_db, bulk_rows):
     expected = _pandas_order_value(bulk_rows, AS_OF)
     np.testing.assert_allclose(audience["expected_value"], expected[audience.index], atol=1e-6)
     assert audience.loc["big", "expected_value"] == pytest.approx(300.0)
+    readable = for_download(audience.reset_index())
+    assert readable["expected_value"].tolist() == audience["expected_value"].round(2).tolist()
+    assert (readable["risk"] == audience["risk"].round(4).to_numpy()).all()
     assert campaigns.audience_scoring(audience.reset_index()) == (
         f"Churn scores as of {AS_OF} (90-day horizon, model {bulk_scored.model_version})"
     )

@@ -73,6 +73,16 @@ def describe_scoring(frame: pd.DataFrame) -> str:
     )
 
 
+def for_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """The audience as people take it away: a copy with ``risk`` to 4 decimals, money (``value``,
+    ``expected_value``) to 2, ``recency_days`` whole, and no ``-0.0``."""
+    table = frame.copy()
+    for column, decimals in {"risk": 4, "value": 2, "expected_value": 2, "recency_days": 0}.items():
+        if column in table.columns:
+            table[column] = table[column].astype(float).round(decimals) + 0.0
+    return table
+
+
 def describe_filters(spec: Audience) -> str:
     """The filters in words, for messages ("risk >= 0.5, country in ['UK']")."""
     parts = []
