@@ -74,6 +74,9 @@ def synthetic_features(n: int, seed: int) -> pd.DataFrame:
             "recency_days": recency,
             "frequency": frequency.astype(float),
             "monetary": (frequency * aov - returned * aov / 2).round(2),
+            "revenue_365d": ((frequency * aov - returned * aov / 2) * np.minimum(1, 365 / np.maximum(tenure, 1))).round(
+                2
+            ),
             "tenure_days": tenure,
             "avg_order_value": aov.round(2),
             "mean_gap_days": mean_gap,
@@ -81,11 +84,12 @@ def synthetic_features(n: int, seed: int) -> pd.DataFrame:
             "orders_30d": orders_30d.astype(float),
             "orders_90d": orders_90d.astype(float),
             "orders_prior_90d": orders_prior_90d.astype(float),
-            "returns_share": returned / lines,
+            "returns_share": np.minimum(returned / lines, 1.0),
             "rating_mean": rating_mean,
             "rating_min": rating_min,
             "discount_share": discount_share,
             "categories": np.minimum(12, 1 + rng.poisson(np.log1p(frequency))).astype(float),
+            "products": (1 + rng.poisson(2 * frequency)).astype(float),
             "views_since_order": views.astype(float),
             "carts_since_order": carts.astype(float),
             "channel": channel,

@@ -19,8 +19,11 @@ METRIC_COLUMNS = {
 FLAGGED_COLUMNS = {
     "user_id": st.column_config.TextColumn("Customer"),
     "risk": st.column_config.ProgressColumn("Risk", min_value=0.0, max_value=1.0, format="percent"),
-    "value": st.column_config.NumberColumn("Past revenue", format="%,.2f"),
     "recency_days": st.column_config.NumberColumn("Days since last purchase", format="localized"),
+    "orders": st.column_config.NumberColumn("Orders", format="localized"),
+    "value": st.column_config.NumberColumn(
+        "Net revenue, 12 months", format="%,.2f", help="Returns and cancellations subtracted, up to the as-of date"
+    ),
     "channel": st.column_config.TextColumn("Channel"),
     "country": st.column_config.TextColumn("Country"),
     "reasons": st.column_config.TextColumn("Top reasons (effect on risk)", width="large"),
@@ -29,6 +32,7 @@ FLAGGED_COLUMNS = {
 
 def model_quality(result: churn.ScoringResult) -> None:
     st.subheader("Model quality")
+    cached.show_verdict(result)
     quality = st.columns([1, 1])
     quality[0].dataframe(result.metrics[["label", "model", "baseline"]], column_config=METRIC_COLUMNS, hide_index=True)
     summary = result.summary
@@ -42,7 +46,7 @@ def model_quality(result: churn.ScoringResult) -> None:
         st.plotly_chart(charts.calibration_chart(result.calibration), width="stretch")
 
 
-def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int) -> pd.DataFrame | None:
+def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_version: str) -> pd.DataFrame | None:
     """The flagging controls, tiles, histogram, list and download; returns the flagged customers."""
     st.subheader("Who is flagged")
     pick = st.columns([1, 2])
@@ -73,11 +77,16 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int) -> pd.Dat
     tiles[1].metric(
         "Flagged", f"{summary['customers']:,}", help=f"{summary['customer_share']:.0%} of the customers shown"
     )
-    tiles[2].metric("Their past revenue", f"{summary['value']:,.0f}", help="Net revenue up to the as-of date")
+    tiles[2].metric(
+        "Their net revenue",
+        f"{summary['value']:,.0f}",
+        help="Net revenue in the 12 months up to the as-of date, returns and cancellations subtracted",
+    )
     tiles[3].metric("Share of revenue", f"{summary['value_share']:.0%}")
     st.plotly_chart(charts.risk_histogram(in_segment, threshold), width="stretch")
 
     st.dataframe(flagged, column_config=FLAGGED_COLUMNS, hide_index=True, column_order=list(FLAGGED_COLUMNS))
+    st.caption(f"From the {churn.scoring_label(as_of, horizon, model_version)}; the download says so in its columns.")
     include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
     common.download_csv(
         cached.export_table(flagged, include_emails), f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv", "Download flagged list"
@@ -139,10 +148,16 @@ horizon = controls[1].slider(
 )
 st.caption(
     f"A customer **churns** if they make no purchase in the {horizon} days after {as_of:%Y-%m-%d}. "
-    "The risk is the calibrated probability of churning. Only customers with at least one purchase up to "
+    "The risk is the calibrated probability of churning. A customer's value is their net revenue in the 12 months "
+    "up to that date, returns and cancellations subtracted. Only customers with at least one purchase up to "
     "that date are scored. The model learns from monthly snapshots of the past (features from data before each "
     f"snapshot, the label from the {horizon} days after it) and is checked on the latest labelled snapshot."
 )
+if as_of < last_day:
+    st.info(
+        f"Exploring a past date: these scores are saved too, but campaigns keep targeting the latest scores "
+        f'(the newest as-of date) unless you pick {as_of:%Y-%m-%d} under "Scores of" on the Campaigns page.'
+    )
 
 # Scoring writes (the scores are saved), so it is an action run when no run of this data version exists,
 # never a cached function; reruns read the result it left.
@@ -151,6 +166,6 @@ if result is None:
     st.stop()
 
 model_quality(result)
-flagged = who_is_flagged(result.scores, as_of, horizon)
+flagged = who_is_flagged(result.scores, as_of, horizon, result.model_version)
 why(result)
 one_customer(result, flagged)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from retention.campaigns import CampaignConfig, LaunchResult
+from retention.campaigns import CampaignConfig, LaunchResult, audience_scoring
 from retention.campaigns.audience import NEEDS_SCORES
+from retention.campaigns.audience import for_download as audience_for_download
 from retention.charts import campaigns as charts
 from retention.ui import campaign_forms as forms
 from retention.ui import campaigns as cached
@@ -41,10 +42,18 @@ def build_and_simulate() -> CampaignConfig | None:
     numbers = cached.audience_summary(path, version, config.audience)
     tiles = st.columns(4)
     tiles[0].metric("Customers in audience", f"{numbers['customers']:,}")
-    tiles[1].metric("Past revenue", f"{numbers['past_revenue']:,.0f}")
+    tiles[1].metric(
+        "Net revenue, 12 months",
+        f"{numbers['past_revenue']:,.0f}",
+        help="The audience's net revenue in the 12 months up to the scores' date, returns and cancellations subtracted",
+    )
     tiles[2].metric("Mean churn risk", f"{numbers['mean_risk']:.1%}" if numbers["customers"] else "–")
     tiles[3].metric("Expected churners", f"{numbers['expected_churners']:,.0f}")
-    common.download_csv(audience, "campaign_audience.csv", "Download the audience", key="dl-audience")
+    if not audience.empty:
+        st.caption(f"{audience_scoring(audience)}; the download names it in its columns.")
+    common.download_csv(
+        audience_for_download(audience), "campaign_audience.csv", "Download the audience", key="dl-audience"
+    )
     counts = common.attempt(cached.arm_counts, path, version, config)
     if counts is None:
         return None

@@ -129,8 +129,24 @@ def test_exports_leave_out_control_and_email_and_neutralise_formulas(con, tmp_pa
     frames = campaigns.arm_exports(con, result.campaign_id)
     assert set(frames) == {"discount", "recs"}
     for arm, frame in frames.items():
-        assert frame.columns.tolist() == ["user_id", "arm", "risk", "reasons", "recommended_items"]
+        assert frame.columns.tolist() == [
+            "user_id",
+            "arm",
+            "risk",
+            "reasons",
+            "recommended_items",
+            "scores_as_of",
+            "score_horizon_days",
+            "scores_model_version",
+        ]
         assert (frame["arm"] == arm).all()
+        # Every row names the scoring the audience came from; risks are rounded for people.
+        stored = con.execute(
+            "SELECT scores_as_of, scores_model_version FROM campaigns WHERE campaign_id = ?", [result.campaign_id]
+        ).fetchone()
+        assert (frame["scores_as_of"] == stored[0]).all() and (frame["scores_model_version"] == stored[1]).all()
+        assert (frame["score_horizon_days"] == 60).all()
+        assert (frame["risk"] == frame["risk"].round(4)).all()
     control = set(con.execute("SELECT user_id FROM campaign_members WHERE arm = 'control'").df()["user_id"])
     exported = set().union(*(set(frame["user_id"]) for frame in frames.values()))
     assert not control & exported

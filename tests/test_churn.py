@@ -119,14 +119,17 @@ def test_features_match_hand_computation(hand_db):
     assert u1["frequency"] == 3  # the return is not an order
     assert u1["monetary"] == pytest.approx(2 * 10 + 30 + 5 - 30 + 10)
     assert u1["tenure_days"] == 21 + 28 + 31 + 30 + 31 + 30
-    assert u1["avg_order_value"] == pytest.approx((20 + 35 + 10) / 3, abs=1e-4)  # rounded to 4 places
+    # Net revenue per purchase order: the return of p2 (Co2, an order of its own) is netted, not counted per order.
+    assert u1["avg_order_value"] == pytest.approx((20 + 35 - 30 + 10) / 3, abs=1e-4)  # rounded to 4 places
+    assert u1["revenue_365d"] == pytest.approx(2 * 10 + 30 + 5 - 30 + 10)
     assert u1["mean_gap_days"] == pytest.approx((151 - 1 / 24) / 2)
     assert u1["last_gap_days"] == pytest.approx(101 - 3 / 24)
     assert (u1["orders_30d"], u1["orders_90d"], u1["orders_prior_90d"]) == (1, 1, 2)
-    assert u1["returns_share"] == pytest.approx(1 / 4)
+    assert u1["returns_share"] == pytest.approx(1 / (2 + 1 + 1 + 1))  # returned units over units bought
     assert (u1["rating_mean"], u1["rating_min"]) == (pytest.approx((4 + 2) / 2), 2)
     assert u1["discount_share"] == pytest.approx(1 / 3)
-    assert u1["categories"] == 2
+    assert u1["categories"] == 1  # p2 (books) came back in full: only home items were kept
+    assert u1["products"] == 2  # p1 and p3
     assert (u1["views_since_order"], u1["carts_since_order"]) == (2, 1)
     assert (u1["channel"], u1["country"]) == ("email", "UK")
     assert not u1["churned"]  # o4 falls in the 30 days after the snapshot
@@ -159,8 +162,18 @@ def _reference_features(frames: dict[str, pd.DataFrame], day: dt.date, horizon: 
     )
     users["recency_days"] = (pd.Timestamp(day) - users["last_ts"].dt.normalize()).dt.days.astype(float)
     users["monetary"] = (before["quantity"] * before["unit_price"]).groupby(before["user_id"]).sum()
-    returned = (before["quantity"] < 0).groupby(before["user_id"]).sum()
-    users["returns_share"] = returned / (before["quantity"] > 0).groupby(before["user_id"]).sum()
+    units = (
+        before.assign(bought=before["quantity"].clip(lower=0), returned=(-before["quantity"]).clip(lower=0))
+        .groupby(["user_id", "item_id"])[["bought", "returned"]]
+        .sum()
+    )
+    units["returned"] = units[["returned", "bought"]].min(axis=1)  # returns count up to the units bought
+    per_user = units.groupby("user_id").sum()
+    users["returns_share"] = per_user["returned"] / per_user["bought"]
+    users["avg_order_value"] = users["monetary"].clip(lower=0) / users["frequency"]
+    recent = before[before["ts"] >= cutoff - pd.Timedelta(days=365)]
+    users["revenue_365d"] = (recent["quantity"] * recent["unit_price"]).groupby(recent["user_id"]).sum()
+    users["revenue_365d"] = users["revenue_365d"].fillna(0.0)
     rated = ratings[ratings["ts"] < cutoff]
     users["rating_min"] = rated.groupby("user_id")["rating"].min()
     seen = events[(events["ts"] < cutoff) & (events["event_type"] == "view")].merge(
@@ -180,8 +193,10 @@ def test_sql_features_match_pandas_on_sample_shop(churn_db, sample_frames):
     expected = _reference_features(sample_frames, day, 60)
     assert frame.index.tolist() == expected.index.tolist()
     assert len(frame) > 200
-    for column in ["recency_days", "frequency", "monetary", "returns_share", "views_since_order", "last_gap_days"]:
+    columns = ["recency_days", "frequency", "monetary", "returns_share", "views_since_order", "last_gap_days"]
+    for column in [*columns, "revenue_365d"]:
         np.testing.assert_allclose(frame[column], expected[column], rtol=1e-9, atol=1e-6, err_msg=column)
+    np.testing.assert_allclose(frame["avg_order_value"], expected["avg_order_value"], atol=5e-5)  # 4 places
     np.testing.assert_allclose(frame["rating_min"], expected["rating_min"])
     assert (frame["churned"].astype(bool) == expected["churned"]).all()
 
@@ -422,24 +437,49 @@ def test_filter_segments_and_summary(scored):
     assert options["channel"] == sorted(set(scores["channel"])) and "social" in options["channel"]
 
 
+EXPORTED = [
+    "user_id",
+    "risk",
+    "days_since_last_purchase",
+    "orders",
+    "net_revenue_12m",
+    "country",
+    "channel",
+    "reasons",
+    "scores_as_of",
+    "horizon_days",
+    "model_version",
+]
+
+
 def test_export_has_email_only_when_asked_and_is_formula_safe():
     flagged = pd.DataFrame(
         {
-            "user_id": ["=cmd", "u2"],
-            "risk": [0.912345678, 0.5],
-            "value": [10.005001, -3.0],
-            "recency_days": [3.0, 9.0],
-            "reasons": ["+1 order: +0.10", "No purchase for 9 days: -0.02"],
+            "user_id": ["=cmd", "u2", "u3"],
+            "risk": [0.912345678, 0.5, 0.1234999999999],
+            "value": [123725.45000000001, -3.0, -0.001],
+            "recency_days": [3.0, 9.0, 0.0],
+            "orders": [4, 1, 2],
+            "reasons": ["+1 order: +0.10", "No purchase for 9 days: -0.02", "x"],
+            "channel": ["email", "social", "unknown"],
+            "country": ["UK", "DE", "FR"],
+            "as_of": dt.date(2025, 6, 30),
+            "horizon_days": 90,
+            "model_version": "hgb3-h90-abc",
         }
     )
     plain = churn.export_table(flagged)
-    assert list(plain.columns) == ["user_id", "risk", "value", "reasons"]
-    assert plain["risk"].tolist() == [0.9123, 0.5]
+    assert list(plain.columns) == EXPORTED
+    assert plain["risk"].tolist() == [0.9123, 0.5, 0.1235]
+    assert plain["net_revenue_12m"].tolist() == [123725.45, -3.0, 0.0]
+    assert plain["days_since_last_purchase"].tolist() == [3, 9, 0] and plain["orders"].tolist() == [4, 1, 2]
     emails = pd.DataFrame({"user_id": ["u2", "=cmd"], "email": ["b@example.com", "@SUM(A1)"]})
     with_email = churn.export_table(flagged, emails)
-    assert list(with_email.columns) == ["user_id", "risk", "value", "reasons", "email"]
+    assert list(with_email.columns) == [*EXPORTED, "email"]
     text = export.to_csv_bytes(with_email).decode()
     assert "'=cmd" in text and "'@SUM(A1)" in text and "'+1 order" in text and ",-3.0," in text
+    assert "123725.45," in text and ",-0.0," not in text and "00000" not in text
+    assert ",2025-06-30,90,hgb3-h90-abc" in text
 
 
 # ---------------------------------------------------------------- CLI
@@ -449,14 +489,15 @@ def test_cli_writes_flagged_list(churn_db, tmp_path, capsys):
     out = tmp_path / "at_risk.csv"
     assert cli_main(["at-risk", "--db", churn_db, "--top", "5", "--include-email", "--out", str(out)]) == 0
     table = pd.read_csv(out)
-    assert list(table.columns) == ["user_id", "risk", "value", "reasons", "email"]
+    assert list(table.columns) == [*EXPORTED, "email"]
     assert len(table) == 5 and table["risk"].is_monotonic_decreasing
     assert table["email"].str.endswith("@example.com").all()
     assert "flagged 5 of" in capsys.readouterr().err
 
     assert cli_main(["at-risk", "--db", churn_db, "--threshold", "0.9", "--horizon-days", "60"]) == 0
     printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert list(printed.columns) == ["user_id", "risk", "value", "reasons"]
+    assert list(printed.columns) == EXPORTED
+    assert printed["scores_as_of"].nunique() == 1 and (printed["horizon_days"] == 60).all()
     assert (printed["risk"] >= 0.9).all()
 
 
@@ -513,3 +554,45 @@ def test_cli_default_horizon_is_the_models():
     from retention.cli import at_risk
 
     assert at_risk.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS
+
+
+# ---------------------------------------------------------------- verdict and calibration warning
+
+
+def _metrics(auc: tuple[float, float], lift: tuple[float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "metric": ["roc_auc", "lift_top_decile"],
+            "model": [auc[0], lift[0]],
+            "baseline": [auc[1], lift[1]],
+        }
+    )
+
+
+def test_verdict_never_hides_a_loss():
+    mixed = churn.verdict(_metrics((0.78, 0.71), (1.511, 1.532)), "2011-09-10")
+    assert mixed.outcome == "mixed"
+    assert mixed.text.startswith(
+        "On the held-out snapshot of 2011-09-10 the model ranks churners better than recency alone "
+        "(ROC AUC 0.78 vs 0.71) but its top 10% catch fewer churners (lift 1.51 vs 1.53)."
+    )
+    won = churn.verdict(_metrics((0.80, 0.70), (2.0, 1.5)))
+    assert won.outcome == "model" and "(lift 2.00 vs 1.50)" in won.text
+    lost = churn.verdict(_metrics((0.70, 0.71), (1.5, 1.5)))
+    assert lost.outcome == "baseline" and "ranks churners worse than" in lost.text
+    assert "catch as many churners (lift 1.500 vs 1.500)" in lost.text  # equal at 2 decimals: shown with 3
+    other_way = churn.verdict(_metrics((0.70, 0.71), (1.6, 1.5)))
+    assert other_way.outcome == "mixed" and "worse than" in other_way.text and "catch more" in other_way.text
+
+
+def test_calibration_warning_names_the_far_off_band():
+    y = np.r_[np.ones(50), np.zeros(50), np.ones(90), np.zeros(10)]
+    risk = np.r_[np.full(100, 0.92), np.full(100, 0.88)]  # the first band churns at 50%, the second at 90%
+    table = churn.calibration_table(y, {"model": risk})
+    warning = churn.calibration_warning(table)
+    assert warning.startswith("Calibration is off: on the held-out snapshot the 100 customers given about 92% risk")
+    assert "churned at 50%" in warning and "more alarming" in warning
+    calibrated = churn.calibration_table(y, {"model": np.r_[np.full(100, 0.5), np.full(100, 0.9)]})
+    assert churn.calibration_warning(calibrated) is None
+    few = churn.calibration_table(np.array([1.0, 0.0, 0.0]), {"model": np.array([0.6, 0.6, 0.6])})
+    assert churn.calibration_warning(few) is None  # 3 customers prove nothing

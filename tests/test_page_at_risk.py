@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import churn_shops
 import pandas as pd
 import pytest
 from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
-from retention import sample, warehouse
+from retention import churn, sample, warehouse
 
 TIMEOUT = 180
 
@@ -71,6 +72,42 @@ def test_first_render_shows_quality_flags_and_saves_scores(page, page_db, sample
     assert flagged["reasons"].tolist() == saved.loc[flagged["user_id"], "reasons"].tolist()
     assert "90 days" in _definition(at)
     assert any(button.label == "Download flagged list" for button in at.get("download_button"))
+    assert {"orders", "value", "recency_days", "country", "channel"} <= set(flagged.columns)
+    with warehouse.connect(page_db) as con:
+        run = churn.latest_scores(con).iloc[0]
+    scoring = churn.scoring_label(run["as_of"], run["horizon_days"], run["model_version"])
+    assert any(caption.value.startswith(f"From the {scoring}") for caption in at.caption)
+
+    # The verdict, judged on the held-out snapshot, quotes the figures of the metrics table whoever wins.
+    said = _verdict(at)
+    assert said.startswith("On the held-out snapshot of ")
+    table = metrics.set_index("label")
+    model, baseline = table.at["ROC AUC", "model"], table.at["ROC AUC", "baseline"]
+    assert f"ROC AUC {model:.2f} vs {baseline:.2f}" in said or f"ROC AUC {model:.3f} vs {baseline:.3f}" in said
+    lift_model, lift_baseline = table.at["Lift in top 10%", "model"], table.at["Lift in top 10%", "baseline"]
+    assert ("fewer churners" in said) == (round(lift_model, 3) < round(lift_baseline, 3))
+
+
+def _verdict(at: AppTest) -> str:
+    boxes = [*at.success, *at.warning, *at.info]
+    return next(box.value for box in boxes if box.value.startswith("On the held-out snapshot"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "kind", "words"),
+    [
+        (churn_shops.recency_only_rows, "warning", "the model does no better than recency alone"),
+        (churn_shops.frequency_rows, "success", "the model beats recency alone"),
+    ],
+    ids=["recency-wins", "model-wins"],
+)
+def test_verdict_says_which_wins(rows, kind, words, tmp_path, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", churn_shops.build(tmp_path / "shop.duckdb", rows()))
+    at = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not at.exception, [element.value for element in at.exception]
+    said = _verdict(at)
+    assert words in said
+    assert said in [box.value for box in getattr(at, kind)]
 
 
 def _scoring_state(path: str) -> tuple[str, int]:
@@ -121,6 +158,16 @@ def test_changing_the_horizon_rescores(page):
     assert not at.exception
     assert "60 days" in _definition(at)
     assert at.dataframe[0].value["model"].notna().all()
+
+
+def test_a_past_date_says_campaigns_keep_the_latest(page, page_db):
+    at = page
+    last = at.date_input[0].value
+    at.date_input[0].set_value(last - pd.Timedelta(days=61)).run()
+    assert not at.exception
+    assert any(box.value.startswith("Exploring a past date") for box in at.info)
+    with warehouse.connect(page_db) as con:
+        assert churn.latest_scores(con)["as_of"].iloc[0] == last  # the newest date stays the latest
 
 
 def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):

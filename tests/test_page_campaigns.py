@@ -52,6 +52,9 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
     metrics = {metric.label: metric.value for metric in at.metric}
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
     assert metrics["Customers in audience"] == f"{expected:,}"
+    as_of = _query(writable_db, "SELECT max(as_of) FROM scores")[0][0]
+    scoring = f"Churn scores as of {as_of:%Y-%m-%d} (60-day horizon, model test-v1)"
+    assert any(caption.value.startswith(scoring) for caption in at.caption)  # the audience names its scoring
     at.slider(key="aud-min-risk").set_value(80).run()  # percent
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.8")[0][0]
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"

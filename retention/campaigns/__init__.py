@@ -12,6 +12,7 @@ The public API::
 """
 
 from retention.campaigns.assign import assign_arms, assignment_keys
+from retention.campaigns.audience import describe_scoring as audience_scoring
 from retention.campaigns.audience import has_scores, select_audience
 from retention.campaigns.audience import options as audience_options
 from retention.campaigns.audience import summary as audience_summary
@@ -67,6 +68,7 @@ __all__ = [
     "assign_arms",
     "assignment_keys",
     "audience_options",
+    "audience_scoring",
     "audience_summary",
     "campaign_config",
     "candidates",

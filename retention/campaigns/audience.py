@@ -23,11 +23,15 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     Returns
     -------
     DataFrame with ``user_id``; ``risk`` (churn probability in [0, 1]);
-    ``value`` (net revenue before the scores' as_of, currency); ``recency_days``;
-    ``reasons`` (text); ``country``, ``channel``; ``cohort`` (first purchase
-    month "YYYY-MM"); ``past_orders`` (int); ``expected_value`` (average net
-    order value, currency, 0 without orders); ``scores_as_of`` (date);
-    ``model_version``; ``score_horizon_days``. Possibly empty.
+    ``value`` (the scores' value: net revenue in the 12 months up to the
+    scores' as_of, currency); ``recency_days``; ``reasons`` (text);
+    ``country``, ``channel``; ``cohort`` (first purchase month "YYYY-MM");
+    ``past_orders`` (int); ``expected_value`` (average net order value up to
+    as_of: net revenue, returns and cancellations subtracted, per purchase
+    order; currency, >= 0, 0 without orders); ``scores_as_of`` (date);
+    ``model_version``; ``score_horizon_days``: the scoring used, the latest
+    (newest as_of, then scored last) unless ``spec.scores_as_of`` names one.
+    Possibly empty.
 
     Raises
     ------
@@ -57,6 +61,28 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     )
 
 
+def describe_scoring(frame: pd.DataFrame) -> str:
+    """Which churn scoring an audience comes from, in words ("" for an empty audience):
+    'Churn scores as of 2011-12-09 (90-day horizon, model hgb3-h90-1a2b3c4d)'."""
+    if frame.empty:
+        return ""
+    first = frame.iloc[0]
+    return (
+        f"Churn scores as of {pd.Timestamp(first['scores_as_of']):%Y-%m-%d} "
+        f"({int(first['score_horizon_days'])}-day horizon, model {first['model_version']})"
+    )
+
+
+def for_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """The audience as people take it away: a copy with ``risk`` to 4 decimals, money (``value``,
+    ``expected_value``) to 2, ``recency_days`` whole, and no ``-0.0``."""
+    table = frame.copy()
+    for column, decimals in {"risk": 4, "value": 2, "expected_value": 2, "recency_days": 0}.items():
+        if column in table.columns:
+            table[column] = table[column].astype(float).round(decimals) + 0.0
+    return table
+
+
 def describe_filters(spec: Audience) -> str:
     """The filters in words, for messages ("risk >= 0.5, country in ['UK']")."""
     parts = []
@@ -69,9 +95,9 @@ def describe_filters(spec: Audience) -> str:
     if spec.cohort:
         parts.append(f"first purchase in {spec.cohort}")
     if spec.min_value is not None:
-        parts.append(f"past revenue >= {spec.min_value:g}")
+        parts.append(f"net revenue >= {spec.min_value:g}")
     if spec.max_value is not None:
-        parts.append(f"past revenue <= {spec.max_value:g}")
+        parts.append(f"net revenue <= {spec.max_value:g}")
     if spec.exclude_campaigns:
         parts.append(f"not in campaigns {list(spec.exclude_campaigns)}")
     if spec.top_n is not None:

@@ -102,8 +102,9 @@ class Audience:
 
     min_risk: churn risk at least this, in [0, 1]; top_n: keep the N riskiest
     after the other filters; cohort: month of the first purchase, "YYYY-MM";
-    min_value / max_value: past net revenue band; scores_as_of: which scoring
-    run (None = the latest); exclude_campaigns: ids whose members are left out.
+    min_value / max_value: band of the scores' value (net revenue in the 12
+    months up to their as_of); scores_as_of: which scoring run (None = the
+    latest: the newest as_of); exclude_campaigns: ids whose members are left out.
     """
 
     min_risk: float | None = None

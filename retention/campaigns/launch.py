@@ -252,10 +252,12 @@ def arm_exports(
 ) -> dict[str, pd.DataFrame]:
     """One frame per treated arm for the email tool; the control is never included.
 
-    Columns ``user_id``, ``arm``, ``risk`` (in [0, 1]), ``reasons`` (the churn
-    score's reasons), ``recommended_items`` ("title (item_id); ..." of the top
-    ``k`` items of the arm's recommender run, empty when the arm has none or
-    recommendations are unavailable), and ``email`` only when ``include_email``.
+    Columns ``user_id``, ``arm``, ``risk`` (in [0, 1], 4 decimals), ``reasons``
+    (the churn score's reasons), ``recommended_items`` ("title (item_id); ..."
+    of the top ``k`` items of the arm's recommender run, empty when the arm has
+    none or recommendations are unavailable), the scoring the audience was drawn
+    from (``scores_as_of`` date, ``score_horizon_days``, ``scores_model_version``),
+    and ``email`` only when ``include_email``.
     """
     config = campaign_config(con, campaign_id)
     if get_campaign(con, campaign_id)["status"] == "draft":
@@ -266,6 +268,8 @@ def arm_exports(
             con, "campaign_export", {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email}
         )
         frame.insert(4, "recommended_items", recommended_items(con, arm.recommender_run, frame["user_id"], k=k))
+        frame["risk"] = frame["risk"].astype(float).round(4) + 0.0  # for people: no 16 decimals, no -0.0
+        frame["scores_as_of"] = pd.to_datetime(frame["scores_as_of"]).dt.date
         if not include_email:
             frame = frame.drop(columns="email")
         frames[arm.name] = frame

@@ -14,6 +14,17 @@ A customer *churns* at an as-of date when they make no purchase in the
 ``horizon_days`` days that follow. Only customers with a purchase up to ``d``
 are scored.
 
+Returns, cancellations and value
+--------------------------------
+A cancellation is often an order of its own (Online Retail's 'C' invoices), so
+returns are netted per customer over the window (and per item), never per
+order_id: the average order is net revenue over purchase orders, the returns
+share counts units, and an item bought and returned in full is not a product
+bought. A bulk order cancelled the same day therefore adds no value. A
+customer's *value* in the scores is their net revenue in the 12 months up to
+the end of ``as_of``. The *latest* scores are those of the newest ``as_of``
+(then the run saved last), whenever they were computed.
+
 Training without leakage
 ------------------------
 Training examples come from monthly snapshot dates in the past. Each snapshot's
@@ -41,7 +52,10 @@ Calibration is Platt scaling fitted on out-of-fold log-odds (folds grouped by
 customer): calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of
 that. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
 additive contributions to the calibrated log-odds (see :mod:`retention.explain`).
-The baseline is a logistic regression on ``log(1 + recency_days)`` alone.
+The baseline is a logistic regression on ``log(1 + recency_days)`` alone;
+:func:`verdict` says in words which of the two wins on the held-out snapshot
+(ROC AUC and top-decile lift, a loss never hidden) and
+:func:`calibration_warning` when a risk band there is far off.
 """
 
 from retention.churn.features import (
@@ -55,8 +69,10 @@ from retention.churn.features import (
 from retention.churn.metrics import (
     METRICS,
     Metric,
+    Verdict,
     brier,
     calibration_table,
+    calibration_warning,
     capture_top_decile,
     evaluate,
     lift_top_decile,
@@ -64,6 +80,7 @@ from retention.churn.metrics import (
     pr_auc,
     roc_auc,
     top_share_mask,
+    verdict,
 )
 from retention.churn.model import (
     CALIBRATION_FOLDS,
@@ -94,10 +111,12 @@ from retention.churn.scoring import (
     filter_segments,
     flag,
     flagged_summary,
+    for_people,
     latest_scores,
     model_version,
     save_scores,
     score_customers,
+    scoring_label,
     segment_options,
 )
 from retention.churn.snapshots import (
@@ -128,8 +147,10 @@ __all__ = [
     "feature_table",
     "METRICS",
     "Metric",
+    "Verdict",
     "brier",
     "calibration_table",
+    "calibration_warning",
     "capture_top_decile",
     "evaluate",
     "lift_top_decile",
@@ -137,6 +158,7 @@ __all__ = [
     "pr_auc",
     "roc_auc",
     "top_share_mask",
+    "verdict",
     "CALIBRATION_FOLDS",
     "DEFAULT_SEED",
     "MAX_CATEGORY_LEVELS",
@@ -162,11 +184,13 @@ __all__ = [
     "export_table",
     "filter_segments",
     "flag",
+    "for_people",
     "flagged_summary",
     "latest_scores",
     "model_version",
     "save_scores",
     "score_customers",
+    "scoring_label",
     "segment_options",
     "CART_EVENTS",
     "DEFAULT_HORIZON_DAYS",

@@ -103,6 +103,14 @@ feature(
     _template("Spent ", explain.whole, " in total"),
 )
 feature(
+    "revenue_365d",
+    "numeric",
+    "Net revenue, last 12 months",
+    "Revenue of every order line in the 365 days up to the end of the snapshot date with returns and "
+    "cancellations subtracted, in the shop's currency (may be < 0). The customer's value in the scores.",
+    _template("Spent ", explain.whole, " in the last 12 months"),
+)
+feature(
     "tenure_days",
     "numeric",
     "Days since first purchase",
@@ -112,8 +120,9 @@ feature(
 feature(
     "avg_order_value",
     "numeric",
-    "Average order value",
-    "Purchase revenue per order, in the shop's currency, >= 0.",
+    "Average order value (net)",
+    "Net revenue (returns and cancellations subtracted) per purchase order, in the shop's currency, >= 0 "
+    "(0 when returns outweigh purchases): a bulk order cancelled later does not make a big average order.",
     _template("Average order of ", explain.whole),
 )
 feature(
@@ -154,8 +163,9 @@ feature(
 feature(
     "returns_share",
     "numeric",
-    "Returned lines per line bought",
-    "Returned order lines per purchased line, >= 0 (above 1 when more lines came back than were bought).",
+    "Share of units returned",
+    "Units returned over units bought, in [0, 1]; an item's returns count up to the units of it bought in the "
+    "data (a return of a purchase made before the data starts is left out); non-product codes left out.",
     _returns,
 )
 feature(
@@ -183,8 +193,15 @@ feature(
     "categories",
     "numeric",
     "Categories bought",
-    "Distinct product categories among the purchased lines, >= 0.",
+    "Distinct product categories among the items kept (bought and not all returned), non-product codes left out, >= 0.",
     _counted(" category", " categories", before="Bought from "),
+)
+feature(
+    "products",
+    "numeric",
+    "Products bought",
+    "Distinct item codes kept (bought and not all returned), non-product codes (postage, fees) left out, >= 0.",
+    _counted(" product", " products", before="Bought "),
 )
 feature(
     "views_since_order",

@@ -22,7 +22,7 @@ from retention.errors import DataError
 MIN_TRAINING_ROWS = 50
 CALIBRATION_FOLDS = 3
 DEFAULT_SEED = 0
-MODEL_REVISION = "2"
+MODEL_REVISION = "3"
 # Below this many rows the trees fit on one thread: OpenMP's start-up and spinning cost more than
 # they save on small data, and far more on a busy machine.
 PARALLEL_MIN_ROWS = 50_000

@@ -36,7 +36,20 @@ from retention.churn.snapshots import (
 )
 from retention.errors import DataError
 
-EXPORT_COLUMNS = ["user_id", "risk", "value", "reasons"]
+# The flagged list as people take it away: what the table on screen shows, then which scoring it comes from.
+EXPORT_COLUMNS = {
+    "user_id": "user_id",
+    "risk": "risk",
+    "recency_days": "days_since_last_purchase",
+    "orders": "orders",
+    "value": "net_revenue_12m",
+    "country": "country",
+    "channel": "channel",
+    "reasons": "reasons",
+    "as_of": "scores_as_of",
+    "horizon_days": "horizon_days",
+    "model_version": "model_version",
+}
 SCORE_DTYPES = {
     "user_id": "str",
     "as_of": "object",
@@ -56,9 +69,12 @@ class ScoringResult:
 
     scores: one row per customer scored at ``as_of``, riskiest first, columns
     ``user_id``, ``risk`` (calibrated probability of churning in [0, 1]),
-    ``value`` (net revenue before as_of), ``recency_days`` (days since the
-    last purchase), ``reasons`` (top three, plain words, '; '-joined),
-    ``channel``, ``country``. features: the same customers' feature frame, row
+    ``value`` (the customer's value: net revenue, returns and cancellations
+    subtracted, in the 365 days up to the end of ``as_of``; currency, may be
+    < 0), ``recency_days`` (days since the last purchase), ``orders``
+    (purchase orders up to as_of), ``reasons`` (top three, plain words,
+    '; '-joined), ``channel``, ``country``, and the scoring that produced them:
+    ``as_of`` (date), ``horizon_days``, ``model_version``. features: the same customers' feature frame, row
     for row. explanation: their SHAP contributions. metrics: holdout metrics,
     columns ``metric``, ``label``, ``higher_is_better``, ``model``,
     ``baseline``. calibration: :func:`calibration_table` of the holdout.
@@ -134,19 +150,21 @@ def score_customers(
         raise DataError(f"no customer has a purchase up to {day}; nothing to score")
     risk = model.predict_risk(current)
     explanation = explain.explain(model, current, FEATURE_REGISTRY)
-    version = model_version(plan, len(final_train), seed, params)
 
     scores = pd.DataFrame(
         {
             "user_id": current["user_id"].to_numpy(),
             "risk": risk,
-            "value": current["monetary"].to_numpy(dtype=np.float64),
+            "value": current["revenue_365d"].to_numpy(dtype=np.float64),
             "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
+            "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
             "reasons": explain.reasons(explanation, current).to_numpy(),
             "channel": current["channel"].to_numpy(),
             "country": current["country"].to_numpy(),
         }
     )
+    version = model_version(plan, len(final_train), seed, params)
+    scores = scores.assign(as_of=day, horizon_days=int(horizon_days), model_version=version)
     order = np.lexsort((scores["user_id"].to_numpy(), -risk))
     scores = scores.iloc[order].reset_index(drop=True)
     features = current.iloc[order].reset_index(drop=True)
@@ -203,14 +221,16 @@ def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
 
 
 def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """The saved scores of the newest scoring run (of the newest run at ``as_of`` when given).
+    """The saved scores of the latest scoring: the newest ``as_of`` (the given one when not None), and of the
+    runs at that date the one scored last. Exploring a past date on the At-risk page scores and saves that date,
+    but "latest" stays the newest date.
 
     Returns
     -------
     DataFrame
         Columns ``user_id``, ``as_of`` (date), ``model_version``,
         ``horizon_days`` (int), ``risk`` (in [0, 1]), ``value`` (net revenue
-        before as_of), ``recency_days``, ``reasons`` (text); riskiest first.
+        in the 365 days up to as_of), ``recency_days``, ``reasons`` (text); riskiest first.
         Empty, with these columns, when nothing was saved.
     """
     day = None if as_of is None else pd.Timestamp(as_of).date()
@@ -305,12 +325,36 @@ def customer_waterfall(result: ScoringResult, user_id: str) -> pd.DataFrame:
     return explain.waterfall(result.explanation, result.features, int(hits[0]))
 
 
+def for_people(values: pd.Series, decimals: int) -> pd.Series:
+    """Numbers rounded for a person: ``decimals`` places, and no ``-0.0`` (a negative zero becomes 0.0)."""
+    return values.astype(np.float64).round(decimals) + 0.0
+
+
+def scoring_label(as_of: object, horizon_days: object, model_version: object) -> str:
+    """Which scoring a list comes from, in words: 'scores as of 2011-12-09, 90-day horizon, model hgb3-h90-1a2b'."""
+    return f"scores as of {pd.Timestamp(as_of):%Y-%m-%d}, {int(horizon_days)}-day horizon, model {model_version}"
+
+
 def export_table(flagged: pd.DataFrame, emails: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The flagged list as users take it away: ``user_id``, ``risk`` (rounded to 4 places), ``value`` (to 2),
-    ``reasons``, plus ``email`` only when an ``emails`` frame (``user_id``, ``email``) is given. Riskiest first."""
-    table = flagged[EXPORT_COLUMNS].copy()
-    table["risk"] = table["risk"].round(4)
-    table["value"] = table["value"].round(2)
+    """The flagged list as users take it away, riskiest first: what the table on screen shows and which scoring
+    it comes from.
+
+    Returns
+    -------
+    DataFrame
+        ``user_id``; ``risk`` (probability in [0, 1], 4 decimals);
+        ``days_since_last_purchase`` and ``orders`` (whole numbers);
+        ``net_revenue_12m`` (currency, 2 decimals); ``country``; ``channel``;
+        ``reasons``; ``scores_as_of`` (date), ``horizon_days`` and
+        ``model_version`` (the scoring); plus ``email`` only when an
+        ``emails`` frame (``user_id``, ``email``) is given. No ``-0.0``.
+    """
+    table = flagged[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
+    table["risk"] = for_people(table["risk"], 4)
+    table["net_revenue_12m"] = for_people(table["net_revenue_12m"], 2)
+    table["days_since_last_purchase"] = table["days_since_last_purchase"].round().astype("Int64")
+    table["orders"] = table["orders"].astype("Int64")
+    table["scores_as_of"] = pd.to_datetime(table["scores_as_of"]).dt.date
     if emails is not None:
         table = table.merge(emails[["user_id", "email"]], on="user_id", how="left")
     return table.reset_index(drop=True)

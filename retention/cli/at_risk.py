@@ -17,8 +17,9 @@ DEFAULT_HORIZON_DAYS = 90  # the churn model's default; a test keeps them equal
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "at-risk",
-        help="train the churn model, score every customer and write the flagged ones "
-        "(CSV: user_id, risk, value, reasons[, email]; riskiest first)",
+        help="train the churn model, score every customer and write the flagged ones (CSV, riskiest first: user_id, "
+        "risk, days_since_last_purchase, orders, net_revenue_12m, country, channel, reasons, scores_as_of, "
+        "horizon_days, model_version[, email]); the verdict against the recency baseline goes to stderr",
     )
     add_db_argument(parser)
     parser.add_argument(
@@ -56,5 +57,9 @@ def run(args: argparse.Namespace) -> int:
         f"{quality.at['roc_auc', 'model']:.3f} (recency baseline {quality.at['roc_auc', 'baseline']:.3f})",
         file=sys.stderr,
     )
+    print(churn.verdict(result.metrics, result.summary["holdout_date"]).text, file=sys.stderr)
+    warning = churn.calibration_warning(result.calibration)
+    if warning:
+        print(warning, file=sys.stderr)
     write_table(churn.export_table(flagged, emails), args.out)
     return 0

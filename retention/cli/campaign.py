@@ -83,7 +83,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         con.close()
     print(
         f"campaign {config.name!r}: {len(audience):,} in the audience, {len(members):,} members "
-        f"({config.draws:,} draws; medians with 90% intervals)",
+        f"({config.draws:,} draws; medians with 90% intervals). {campaigns.audience_scoring(audience)}",
         file=sys.stderr,
     )
     write_table(campaigns.summary_table(result), args.out)

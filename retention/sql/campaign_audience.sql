@@ -1,6 +1,9 @@
 -- Scored customers matching a campaign audience's filters, riskiest first.
--- Scores: the newest scoring run (the newest at $scores_as_of when it is not NULL), as churn.latest_scores.
--- expected_value: average net value of the customer's purchase orders (a line with quantity > 0) before as_of.
+-- Scores: the latest scoring run, as churn.latest_scores: the newest as_of (or $scores_as_of when it is not NULL),
+-- and of the runs at that date the one scored last.
+-- expected_value: the customer's average net order value up to the end of as_of: revenue of every order line, returns
+-- and cancellations subtracted (netted per customer, not per order_id: a cancellation is an order of its own), over
+-- the purchase orders (an order with a line of quantity > 0); 0 when returns outweigh purchases or without orders.
 -- $scores_as_of: DATE or NULL (the latest run); $min_risk: DOUBLE in [0, 1] or NULL; $top_n: INTEGER or NULL
 -- $countries, $channels: VARCHAR[] (empty = all); $cohort: VARCHAR 'YYYY-MM' or NULL
 -- $min_value, $max_value: DOUBLE (currency) or NULL; $exclude_campaigns: INTEGER[] of campaign ids
@@ -11,7 +14,7 @@ WITH runs AS (
     GROUP BY ALL
 ),
 run AS (
-    SELECT * FROM runs ORDER BY scored_at DESC, as_of DESC, horizon_days, model_version LIMIT 1
+    SELECT * FROM runs ORDER BY as_of DESC, scored_at DESC, horizon_days, model_version LIMIT 1
 ),
 scored AS (
     SELECT s.user_id, s.risk, s.value, s.recency_days, s.reasons, s.as_of, s.model_version, s.horizon_days
@@ -21,7 +24,7 @@ order_values AS (
     SELECT o.user_id, o.order_id, min(o.ts) AS ts, sum(o.quantity * o.unit_price) AS order_value,
            bool_or(o.quantity > 0) AS purchase
     FROM orders o
-    WHERE o.ts < (SELECT as_of FROM run) AND o.user_id IN (SELECT user_id FROM scored)
+    WHERE o.ts < (SELECT as_of + INTERVAL 1 DAY FROM run) AND o.user_id IN (SELECT user_id FROM scored)
     GROUP BY ALL
 ),
 history AS (
@@ -29,7 +32,10 @@ history AS (
         user_id,
         strftime(min(ts), '%Y-%m') AS cohort,
         count(*) FILTER (WHERE purchase) AS past_orders,
-        coalesce(greatest(avg(order_value) FILTER (WHERE purchase), 0), 0) AS expected_value
+        CASE WHEN count(*) FILTER (WHERE purchase) > 0
+            THEN greatest(sum(order_value) / count(*) FILTER (WHERE purchase), 0)
+            ELSE 0
+        END AS expected_value
     FROM order_values
     GROUP BY user_id
 )

@@ -4,6 +4,10 @@
 -- A snapshot date d covers the data up to the end of day d: features read rows with ts < d + 1 day only;
 -- the label reads the $horizon_days days after it. A purchase is an order line with quantity > 0,
 -- a return one with quantity < 0; only customers with a purchase before the cutoff get a row.
+-- Returns and cancellations are netted per customer over the window, not per order_id (a cancellation is an
+-- order of its own, e.g. Online Retail's 'C' invoices): money features read net revenue, so a bulk order
+-- cancelled the same day adds nothing. Product features (categories, products, returned units) leave out the
+-- item codes of non_products whose status is 'confirmed' or 'suggested' (postage, fees); their revenue counts.
 -- churned is NULL when the label window reaches past the latest order date (not yet observable).
 -- Money is rounded to cents so that parallel summation order cannot change a feature (and the model).
 WITH snapshots AS (
@@ -13,8 +17,13 @@ WITH snapshots AS (
 data_end AS (
     SELECT max(ts)::DATE AS last_day FROM orders
 ),
+non_product AS (
+    SELECT item_id FROM non_products WHERE status IN ('confirmed', 'suggested')
+),
 lines AS (
-    SELECT s.snapshot_date, s.cutoff, o.user_id, o.order_id, o.item_id, o.ts, o.quantity, o.unit_price, o.discount
+    SELECT
+        s.snapshot_date, s.cutoff, o.user_id, o.order_id, o.item_id, o.ts, o.quantity, o.unit_price, o.discount,
+        o.item_id IN (SELECT item_id FROM non_product) AS non_product
     FROM orders AS o
     JOIN snapshots AS s ON o.ts < s.cutoff
 ),
@@ -45,7 +54,6 @@ order_stats AS (
         count(*) AS frequency,
         min(ts) AS first_ts,
         max(ts) AS last_ts,
-        round(avg(amount), 4) AS avg_order_value,
         avg(discounted::INTEGER) AS discount_share,
         arg_max(gap_days, ts) AS last_gap_days,
         count(*) FILTER (WHERE ts >= cutoff - INTERVAL 30 DAY) AS orders_30d,
@@ -55,17 +63,34 @@ order_stats AS (
     FROM order_gaps
     GROUP BY snapshot_date, cutoff, user_id
 ),
+item_stats AS (
+    -- One row per customer and item: units bought and returned, and net revenue.
+    SELECT
+        snapshot_date,
+        user_id,
+        item_id,
+        any_value(non_product) AS non_product,
+        coalesce(sum(quantity) FILTER (WHERE quantity > 0), 0) AS bought_units,
+        coalesce(-sum(quantity) FILTER (WHERE quantity < 0), 0) AS returned_units,
+        sum(quantity * unit_price) AS revenue,
+        coalesce(sum(quantity * unit_price) FILTER (WHERE ts >= cutoff - INTERVAL 365 DAY), 0) AS revenue_365d
+    FROM lines
+    GROUP BY ALL
+),
 line_stats AS (
     SELECT
-        l.snapshot_date,
-        l.user_id,
-        round(sum(l.quantity * l.unit_price), 2) AS monetary,
-        count(*) FILTER (WHERE l.quantity < 0) AS returned_lines,
-        count(*) FILTER (WHERE l.quantity > 0) AS purchase_lines,
-        count(DISTINCT p.category) FILTER (WHERE l.quantity > 0) AS categories
-    FROM lines AS l
+        i.snapshot_date,
+        i.user_id,
+        round(sum(i.revenue), 2) AS monetary,
+        round(sum(i.revenue_365d), 2) AS revenue_365d,
+        sum(least(i.returned_units, i.bought_units)) FILTER (WHERE NOT i.non_product) AS returned_units,
+        sum(i.bought_units) FILTER (WHERE NOT i.non_product) AS bought_units,
+        count(*) FILTER (WHERE NOT i.non_product AND i.bought_units > i.returned_units) AS products,
+        count(DISTINCT p.category) FILTER (WHERE NOT i.non_product AND i.bought_units > i.returned_units)
+            AS categories
+    FROM item_stats AS i
     LEFT JOIN products AS p USING (item_id)
-    GROUP BY l.snapshot_date, l.user_id
+    GROUP BY i.snapshot_date, i.user_id
 ),
 rating_stats AS (
     -- Ratings without a timestamp cannot be placed before a snapshot, so they are left out.
@@ -96,19 +121,22 @@ SELECT
     date_diff('day', os.last_ts::DATE, os.snapshot_date::DATE)::DOUBLE AS recency_days,
     os.frequency::DOUBLE AS frequency,
     ls.monetary,
+    ls.revenue_365d,
     date_diff('day', os.first_ts::DATE, os.snapshot_date::DATE)::DOUBLE AS tenure_days,
-    os.avg_order_value,
+    round(greatest(ls.monetary, 0) / os.frequency, 4) AS avg_order_value,
     CASE WHEN os.frequency > 1 THEN date_diff('second', os.first_ts, os.last_ts) / 86400.0 / (os.frequency - 1) END
         AS mean_gap_days,
     os.last_gap_days,
     os.orders_30d::DOUBLE AS orders_30d,
     os.orders_90d::DOUBLE AS orders_90d,
     os.orders_prior_90d::DOUBLE AS orders_prior_90d,
-    ls.returned_lines / ls.purchase_lines AS returns_share,
+    CASE WHEN ls.bought_units > 0 THEN least(ls.returned_units / ls.bought_units, 1.0) ELSE 0.0 END::DOUBLE
+        AS returns_share,
     rs.rating_mean,
     rs.rating_min,
     os.discount_share,
     ls.categories::DOUBLE AS categories,
+    ls.products::DOUBLE AS products,
     coalesce(b.views_since_order, 0)::DOUBLE AS views_since_order,
     coalesce(b.carts_since_order, 0)::DOUBLE AS carts_since_order,
     coalesce(u.channel, 'unknown') AS channel,

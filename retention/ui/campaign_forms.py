@@ -20,7 +20,7 @@ from retention.campaigns import Arm, Audience, CampaignConfig, Targeting, Uplift
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
 
-LATEST = "latest"
+LATEST = "latest (newest date)"
 ANY_MONTH = "any month"
 DRAW_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000)
 
@@ -31,7 +31,8 @@ def _percent(share: float) -> float:
 
 
 def audience_form(options: dict[str, list[str]]) -> Audience:
-    """Who may be targeted: churn risk, the N riskiest, country, channel, first-purchase month, past revenue.
+    """Who may be targeted: churn risk, the N riskiest, country, channel, first-purchase month, net revenue
+    over the 12 months up to the scores' date.
 
     ``options`` is :func:`retention.campaigns.audience_options` (each filter's values, as text).
     """
@@ -48,17 +49,22 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
         help="Calibrated churn probability from the latest scores.",
     )
     top_n = first[1].number_input("Only the N riskiest (0 = all)", min_value=0, value=0, step=100, key="aud-top-n")
-    as_of = first[2].selectbox("Scores of", [LATEST] + options["scores_as_of"][::-1], key="aud-as-of")
+    as_of = first[2].selectbox(
+        "Scores of",
+        [LATEST] + options["scores_as_of"][::-1],
+        key="aud-as-of",
+        help="Which churn scoring to target: the latest is the newest as-of date, whenever it was computed.",
+    )
     second = st.columns(3)
     countries = second[0].multiselect("Countries", options["country"], key="aud-countries", placeholder="All")
     channels = second[1].multiselect("Channels", options["channel"], key="aud-channels", placeholder="All")
     cohort = second[2].selectbox("First purchase in", [ANY_MONTH] + options["cohort"][::-1], key="aud-cohort")
     value = st.columns(2)
     min_value = value[0].number_input(
-        "Past revenue at least (0 = no floor)", min_value=0.0, value=0.0, step=10.0, key="aud-min-value"
+        "Net revenue, 12 months, at least (0 = no floor)", min_value=0.0, value=0.0, step=10.0, key="aud-min-value"
     )
     max_value = value[1].number_input(
-        "Past revenue at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
+        "Net revenue, 12 months, at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
     )
     return Audience(
         min_risk=min_risk_percent / 100,

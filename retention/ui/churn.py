@@ -101,3 +101,18 @@ def export_table(flagged: pd.DataFrame, include_emails: bool) -> pd.DataFrame:
         return churn.export_table(flagged)
     with cursor() as con:
         return churn.export_table(flagged, churn.customer_emails(con, flagged["user_id"].tolist()))
+
+
+def show_verdict(result: churn.ScoringResult) -> None:
+    """The held-out verdict (green when the model beats recency on ranking and on the top 10%, yellow when recency
+    does as well, blue when mixed) and, when a risk band is far off, the calibration warning."""
+    said = churn.verdict(result.metrics, result.summary["holdout_date"])
+    if said.outcome == "model":
+        st.success(said.text, icon=":material/check_circle:")
+    elif said.outcome == "baseline":
+        st.warning(said.text, icon=":material/warning:")
+    else:
+        st.info(said.text)
+    warning = churn.calibration_warning(result.calibration)
+    if warning:
+        st.warning(warning, icon=":material/tune:")
