@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import non_products, warehouse
 
 
 @dataclass(frozen=True)
@@ -16,14 +16,17 @@ class Kpis:
 
     customers: users with at least one purchase; active_30d: of those, with a
     purchase in the 30 days up to ``as_of`` (the latest order); orders:
-    distinct orders with a purchase line; revenue: sum of quantity x
-    unit_price over all lines (returns subtract); repeat_rate: share of
-    customers with two or more orders, in [0, 1].
+    distinct orders with a purchase line; products: distinct item codes
+    purchased, not counting codes kept out as non-products (postage, fees:
+    see :mod:`retention.non_products`); revenue: sum of quantity x
+    unit_price over all lines (returns subtract, non-product lines count);
+    repeat_rate: share of customers with two or more orders, in [0, 1].
     """
 
     customers: int
     active_30d: int
     orders: int
+    products: int
     revenue: float
     repeat_rate: float
     as_of: pd.Timestamp | None
@@ -31,12 +34,13 @@ class Kpis:
 
 def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
     """The headline numbers (all zero on an empty warehouse)."""
-    row = warehouse.query(con, "overview_kpis").iloc[0]
+    row = warehouse.query(con, "overview_kpis", {"kept_out": list(non_products.KEPT_OUT)}).iloc[0]
     as_of = None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"])
     return Kpis(
         customers=int(row["customers"]),
         active_30d=int(row["active_30d"]),
         orders=int(row["orders"]),
+        products=int(row["products"]),
         revenue=float(row["revenue"]),
         repeat_rate=float(row["repeat_rate"]),
         as_of=as_of,
