@@ -134,6 +134,8 @@ def non_products_section() -> None:
         "Postage, fees, discounts and manual adjustments are kept out of recommendations and product counts while "
         "suggested or confirmed; their revenue still counts. Reject a code that is a real product."
     )
+    if not common.require_rows(schema.ORDERS, "No orders yet: item codes are checked at each orders import."):
+        return
     db_path = common.db_path()
     version = common.attempt(common.data_version)
     if version is None:
