@@ -206,10 +206,10 @@ def detect(items: pd.DataFrame, detectors: Iterable[str] | None = None) -> pd.Da
     """
     frame = prepare(items)
     names = list(DETECTORS) if detectors is None else [DETECTORS.check(name) for name in detectors]
-    reasons = pd.DataFrame({name: DETECTORS[name].reasons(frame) for name in names}, index=frame.index)
-    joined = reasons.apply(lambda row: "; ".join(row.dropna()), axis=1) if len(reasons.columns) else None
-    if joined is None or joined.empty:
-        return pd.DataFrame({"item_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+    reasons = pd.DataFrame(index=frame.index, columns=names, dtype=object)
+    for name in names:
+        reasons[name] = DETECTORS[name].reasons(frame)
+    joined = reasons.apply(lambda row: "; ".join(row.dropna()), axis=1).astype(str)
     flagged = joined != ""
     return pd.DataFrame({"item_id": frame.loc[flagged, "item_id"], "reason": joined[flagged]}).reset_index(drop=True)
 
