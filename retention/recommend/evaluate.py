@@ -366,23 +366,32 @@ def compare(
     results, skipped = [], {}
     for position, (name, params) in enumerate(model_params.items()):
         label = models.MODELS[name].label
-        reason = next((r for fold in split.folds if (r := models.unmet_need(name, fold.train, split.products))), None)
-        if reason is None:
-            if progress:
-                progress(position / len(model_params), f"Training {label}…")
-            try:
-                results.append(evaluate_model(name, split, params, k))
-                continue
-            except DataError as exc:
-                reason = str(exc)
-        skipped[name] = reason
         if progress:
-            progress(position / len(model_params), f"Skipped {label}: {reason}")
+            progress(position / len(model_params), f"Training {label}…")
+        outcome = _evaluate_or_reason(name, split, params, k)
+        if isinstance(outcome, Evaluation):
+            results.append(outcome)
+            continue
+        skipped[name] = outcome
+        if progress:
+            progress(position / len(model_params), f"Skipped {label}: {outcome}")
     if not results:
         raise DataError("no model could run: " + "; ".join(f"{name}: {why}" for name, why in skipped.items()))
     if progress:
         progress(1.0, "Done")
     return Comparison(results, skipped)
+
+
+def _evaluate_or_reason(name: str, split: Split, params: Mapping[str, object] | None, k: int) -> Evaluation | str:
+    """Model ``name`` evaluated on ``split``, or why it cannot run on this data (checked on every fold first)."""
+    for fold in split.folds:
+        reason = models.unmet_need(name, fold.train, split.products)
+        if reason:
+            return reason
+    try:
+        return evaluate_model(name, split, params, k)
+    except DataError as exc:
+        return str(exc)
 
 
 def as_record(result: Evaluation) -> dict:
