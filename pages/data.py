@@ -123,6 +123,11 @@ def result_section() -> None:
         st.caption(ui.filled_summary(result))
     if result.unused_columns:
         st.caption(f"Not imported: {', '.join(result.unused_columns)}")
+    if result.non_products_suggested:
+        st.info(
+            f"{result.non_products_suggested} item codes look like postage, fees or adjustments, not products. They are "
+            "kept out of recommendations and product counts until you decide under Non-product codes below."
+        )
     if result.replaced_batches:
         st.caption(f"Replaced the rows of batch {', '.join(map(str, result.replaced_batches))}.")
     if result.rows_loaded == 0:
@@ -212,6 +217,51 @@ def sample_section() -> None:
             st.rerun()  # the sidebar's badge and every page read the warehouse without the sample
 
 
+def non_products_section() -> None:
+    """Codes that are not products (postage, fees): the user confirms or rejects the suggestions, or adds one."""
+    st.subheader("Non-product codes")
+    st.caption(
+        "Postage, fees, discounts and manual adjustments are kept out of recommendations and product counts while "
+        "suggested or confirmed; their revenue still counts. Reject a code that is a real product."
+    )
+    if not common.require_rows(schema.ORDERS, "No orders yet: item codes are checked at each orders import."):
+        return
+    db_path = common.db_path()
+    version = common.attempt(common.data_version)
+    if version is None:
+        return
+    listed = common.attempt(ui.non_product_list, db_path, version)
+    if listed is None:
+        return
+    if listed.empty:
+        st.info("No code is flagged. Codes are checked at each orders import.")
+    else:
+        st.dataframe(listed, hide_index=True, column_config=ui.NON_PRODUCT_COLUMNS, placeholder="–")
+        common.download_csv(listed, "non_product_codes.csv", "Download the list", key="download-non-products")
+        titles = dict(zip(listed["item_id"], listed["title"].fillna(""), strict=True))
+        codes = st.multiselect(
+            "Codes", list(titles), format_func=lambda code: f"{code} · {titles[code]}", key="non_products_codes"
+        )
+        buttons = st.columns(2)
+        for column, (status, label) in zip(
+            buttons, [("confirmed", "Confirm: not products"), ("rejected", "Reject: real products")], strict=True
+        ):
+            if column.button(label, disabled=not codes, key=f"non_products_{status}"):
+                write_and_rerun(ui.save_non_products, dict.fromkeys(codes, status))
+    add = st.columns([2, 1, 1], vertical_alignment="bottom")
+    code = add[0].text_input("Add a code by hand", key="non_products_add", placeholder="e.g. POST")
+    if add[1].button("Add as non-product", disabled=not code.strip(), key="non_products_add_button"):
+        write_and_rerun(ui.save_non_products, {code.strip(): "confirmed"})
+    if add[2].button("Check all orders", key="non_products_detect", help="Flag codes in orders imported earlier."):
+        write_and_rerun(ui.detect_non_products)
+
+
+def write_and_rerun(write, *args) -> None:
+    """Run a write; on success rerun so the list shows it, on failure the message stays on screen."""
+    if common.attempt(write, *args) is not None:
+        st.rerun()
+
+
 common.page_header(
     "Data",
     "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
@@ -221,3 +271,4 @@ st.subheader("Import a file")
 import_section()
 result_section()
 warehouse_section()
+non_products_section()

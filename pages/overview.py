@@ -16,7 +16,7 @@ if numbers.customers == 0:
     st.info("No purchases in the warehouse yet. Import orders on the Data page.")
     st.stop()
 
-tiles = st.columns(5)
+tiles = st.columns(6)
 tiles[0].metric("Customers", f"{numbers.customers:,}", help="Users with at least one purchase.")
 tiles[1].metric(
     "Active in last 30 days",
@@ -25,9 +25,16 @@ tiles[1].metric(
 )
 tiles[2].metric("Orders", f"{numbers.orders:,}")
 tiles[3].metric(
-    "Net revenue", f"{numbers.revenue:,.0f}", help="Quantity x unit price over all lines; returns subtract."
+    "Products bought",
+    f"{numbers.products:,}",
+    help="Distinct item codes purchased, without postage, fees and other non-product codes (see the Data page).",
 )
 tiles[4].metric(
+    "Net revenue",
+    f"{numbers.revenue:,.0f}",
+    help="Quantity x unit price over all lines; returns subtract, postage and fees count.",
+)
+tiles[5].metric(
     "Repeat-purchase rate", f"{numbers.repeat_rate:.1%}", help="Share of customers with two or more orders."
 )
 

@@ -64,8 +64,9 @@ def training_form(path: str) -> None:
     if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
         bar = st.progress(0.0, text="Preparing the split…")
         query = SplitQuery(kind=split or "time", folds=int(folds))
-        new_runs = common.attempt(cached.train, path, selections, query, int(k), bar.progress)
-        if new_runs is not None:
+        trained = common.attempt(cached.train, path, selections, query, int(k), bar.progress)
+        if trained is not None:
+            new_runs, st.session_state["recommenders_skipped"] = trained
             st.success(f"Saved {len(new_runs)} run(s).")
 
 
@@ -83,6 +84,7 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
         "run (RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
     )
     common.download_csv(runs, "recommender_runs.csv")
+    skipped_note()
 
     with st.expander("What the metrics mean"):
         st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
@@ -106,6 +108,12 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
         if st.button("Delete selected runs", disabled=not doomed, icon=":material/delete:"):
             cached.delete_runs(path, doomed)
             st.rerun()
+
+
+def skipped_note() -> None:
+    """The models the last training could not run on this data, and why."""
+    for label, reason in st.session_state.get("recommenders_skipped", {}).items():
+        st.info(f"Not trained: {label}. {common.readable(reason)}", icon=":material/block:")
 
 
 def inspector(path: str, version: str, runs: pd.DataFrame) -> None:

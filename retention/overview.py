@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import non_products, warehouse
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,12 @@ class Kpis:
         Customers with a purchase in the 30 days up to ``as_of`` (count, <= ``customers``).
     orders
         Distinct orders with a purchase line (count, >= 0).
+    products
+        Distinct item codes purchased, not counting codes kept out as non-products (postage, fees: see
+        :mod:`retention.non_products`); count, >= 0.
     revenue
-        Sum of quantity x unit_price over all lines, in the shop's currency; returns subtract.
+        Sum of quantity x unit_price over all lines, in the shop's currency; returns subtract and
+        non-product lines count.
     repeat_rate
         Share of customers with two or more orders, in [0, 1]; 0 without customers.
     as_of
@@ -38,6 +42,7 @@ class Kpis:
     customers: int
     active_30d: int
     orders: int
+    products: int
     revenue: float
     repeat_rate: float
     as_of: pd.Timestamp | None
@@ -51,12 +56,13 @@ def kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
     Kpis
         All counts and amounts zero and ``as_of`` None on a warehouse without orders.
     """
-    row = warehouse.query(con, "overview_kpis").iloc[0]
+    row = warehouse.query(con, "overview_kpis", {"kept_out": list(non_products.KEPT_OUT)}).iloc[0]
     as_of = None if pd.isna(row["as_of"]) else pd.Timestamp(row["as_of"])
     return Kpis(
         customers=int(row["customers"]),
         active_30d=int(row["active_30d"]),
         orders=int(row["orders"]),
+        products=int(row["products"]),
         revenue=float(row["revenue"]),
         repeat_rate=float(row["repeat_rate"]),
         as_of=as_of,

@@ -66,7 +66,8 @@ def test_router_opens_overview_with_sidebar(app_env):
 def test_overview_tiles_match_independent_counts(app_env):
     con = warehouse.connect(app_env)
     try:
-        orders = con.execute("SELECT user_id, order_id, quantity FROM orders").df()
+        orders = con.execute("SELECT user_id, order_id, item_id, quantity FROM orders").df()
+        kept_out = set(con.execute("SELECT item_id FROM non_products WHERE status <> 'rejected'").df()["item_id"])
     finally:
         con.close()
     purchases = orders[orders["quantity"] > 0]
@@ -78,6 +79,8 @@ def test_overview_tiles_match_independent_counts(app_env):
     assert values["Customers"] == f"{per_customer.size:,}"
     assert values["Orders"] == f"{purchases['order_id'].nunique():,}"
     assert values["Repeat-purchase rate"] == f"{(per_customer >= 2).mean():.1%}"
+    products = purchases.loc[~purchases["item_id"].isin(kept_out), "item_id"].nunique()
+    assert values["Products bought"] == f"{products:,}"
 
 
 def test_every_page_file_is_in_the_navigation():

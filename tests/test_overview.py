@@ -28,6 +28,7 @@ def test_kpis_by_hand(shop):
     numbers = overview.kpis(shop)
     assert numbers.customers == 3
     assert numbers.orders == 4  # o1..o4; the return is not an order
+    assert numbers.products == 2  # i1 and i2
     assert numbers.revenue == pytest.approx(2 * 5 + 3 + 5 + 5 - 5 + 3 * 2)
     assert numbers.repeat_rate == pytest.approx(1 / 3)  # only a has two orders
     assert numbers.active_30d == 2  # c on 5 February and a on 9 January, within 30 days; b is older
@@ -50,7 +51,8 @@ def test_empty_warehouse_has_zero_kpis(tmp_path):
     con = warehouse.connect(tmp_path / "empty.duckdb")
     try:
         numbers = overview.kpis(con)
-        assert (numbers.customers, numbers.orders, numbers.revenue, numbers.as_of) == (0, 0, 0.0, None)
+        assert (numbers.customers, numbers.orders, numbers.products, numbers.revenue) == (0, 0, 0, 0.0)
+        assert numbers.as_of is None
         assert overview.weekly_activity(con).empty
     finally:
         con.close()

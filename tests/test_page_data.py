@@ -75,7 +75,8 @@ def test_upload_map_and_import_online_retail(empty_db):
     assert any(f"{copies:,} exact duplicate lines kept." in caption.value for caption in at.caption)
     reasons = next(frame for frame in frames(at) if "reason" in frame.columns)
     assert reasons.to_dict("records") == [{"reason": "missing user_id", "rows": guests}]
-    assert len(at.get("download_button")) == 2
+    assert len([button for button in at.get("download_button") if "rejects" in button.key]) == 2
+    assert any("look like postage, fees or adjustments" in info.value for info in at.info)
     summary = next(frame for frame in frames(at) if "table" in frame.columns)
     assert summary.set_index("table").loc["orders", "rows"] == len(lines) - guests
     batches = next(frame for frame in frames(at) if "source_name" in frame.columns)

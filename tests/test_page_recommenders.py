@@ -86,3 +86,19 @@ def test_a_warehouse_without_feedback_gets_a_message_not_a_traceback(tmp_path, m
     assert not at.exception
     assert not at.error  # an empty state, not a failure
     assert "no ratings and no purchases with an item id" in at.info[0].value
+
+
+def test_models_that_cannot_run_are_noted_under_the_leaderboard(page_db):
+    con = warehouse.connect(page_db)
+    con.execute("DELETE FROM products")
+    con.close()
+    at = app_page(PAGE, timeout=180).run()
+    at.multiselect[0].set_value(["popularity", "content"]).run()
+    at.button[0].click().run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert "Saved 1 run(s)." in [success.value for success in at.success]
+    assert at.dataframe[0].value["model"].tolist() == ["popularity"]
+    notes = [info.value for info in at.info if info.value.startswith("Not trained")]
+    assert len(notes) == 1
+    assert notes[0].startswith("Not trained: Content-based (TF-IDF). The content model needs product text: ")
+    assert "import products (or orders with a title column)" in notes[0]

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from retention import cli
+from retention import cli, warehouse
 from retention.cli import main
 from retention.errors import DataError
 
@@ -36,6 +36,21 @@ def test_compare_writes_the_documented_json(db, tmp_path, capsys):
     assert main(["recommenders", "compare", "--db", db, "--models", "popularity", "--no-save"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed[0]["model"] == "popularity"
+
+
+def test_compare_without_product_text_skips_content_and_says_why(db, tmp_path, capsys):
+    con = warehouse.connect(db)
+    con.execute("DELETE FROM products")
+    con.close()
+    out = tmp_path / "results.json"
+    argv = ["recommenders", "compare", "--db", db, "--models", "svd,content,popularity", "--k", "5"]
+    assert main([*argv, "--param", "svd.n_factors=8", "--out", str(out)]) == 0
+    records = json.loads(out.read_text())
+    assert [record["model"] for record in records] == ["svd", "content", "popularity"]
+    assert records[1] == {"model": "content", "skipped": records[1]["skipped"]}
+    assert records[1]["skipped"].startswith("the content model needs product text")
+    assert records[0]["ndcg_at_k"] is not None and "skipped" not in records[0]
+    assert "skipped content: the content model needs product text" in capsys.readouterr().err
 
 
 def test_recommend_prints_titles(db, capsys):

@@ -99,7 +99,9 @@ def test_popularity_metrics_match_an_independent_computation(sample_con):
 
 def test_collaborative_and_content_models_beat_popularity_on_the_sample_shop(default_con):
     split = evaluate.time_split(default_con)
-    results = {r.model: r for r in evaluate.compare(split, ["popularity", "random", "svd", "knn_baseline", "content"])}
+    comparison = evaluate.compare(split, ["popularity", "random", "svd", "knn_baseline", "content"])
+    results = {r.model: r for r in comparison.results}
+    assert comparison.skipped == {}
     ndcg = {name: result.metrics["ndcg_at_k"] for name, result in results.items()}
     for name in ("svd", "knn_baseline", "content"):
         assert ndcg[name] > 1.4 * ndcg["popularity"], ndcg
@@ -242,3 +244,40 @@ def test_feedback_summary_says_why_the_default_split_is_impossible(tmp_path):
     assert (summary.kind, summary.rows, summary.users, summary.items) == ("implicit", 2, 1, 2)
     assert summary.cutoff is None and summary.eval_users is None and summary.cold_users is None
     assert "no test customer has a new item" in summary.split_error
+
+
+def test_compare_without_product_text_runs_the_others_and_says_why_content_was_skipped(tmp_path, monkeypatch):
+    lines = order_lines(
+        [
+            ("o1", "a", "x", "2025-01-01", 1),
+            ("o2", "a", "y", "2025-01-02", 1),
+            ("o3", "b", "x", "2025-01-03", 1),
+            ("o4", "b", "z", "2025-01-04", 1),
+            ("o5", "a", "z", "2025-02-01", 1),
+            ("o6", "b", "y", "2025-02-02", 1),
+        ]
+    )
+    con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))
+    try:
+        split = evaluate.time_split(con, cutoff="2025-02-01")
+        progress = []
+        comparison = evaluate.compare(
+            split, ["svd", "content", "popularity"], k=5, progress=lambda f, m: progress.append(m)
+        )
+        assert [result.model for result in comparison.results] == ["svd", "popularity"]
+        assert list(comparison.skipped) == ["content"]
+        assert comparison.skipped["content"].startswith("the content model needs product text")
+        assert any(message.startswith("Skipped Content-based") for message in progress)
+        assert models.unmet_need("content", split.folds[0].train, split.products) == comparison.skipped["content"]
+        assert models.unmet_need("svd", split.folds[0].train, split.products) is None
+
+        # the item-by-item models' memory need, with a limit below this catalogue's 3 items
+        monkeypatch.setattr(models, "MAX_PAIRWISE_ITEMS", 2)
+        comparison = evaluate.compare(split, ["knn_baseline", "slope_one", "popularity"], k=5)
+        assert [result.model for result in comparison.results] == ["popularity"]
+        assert set(comparison.skipped) == {"knn_baseline", "slope_one"}
+        assert "at most 2 items" in comparison.skipped["knn_baseline"]
+        with pytest.raises(DataError, match="no model could run: content: the content model needs product text"):
+            evaluate.compare(split, ["content"])
+    finally:
+        con.close()

@@ -118,4 +118,9 @@ def format_result(result: ingest.ImportResult) -> str:
         )
     if result.unused_columns:
         lines.append(f"not imported: {', '.join(result.unused_columns)}")
+    if result.non_products_suggested:
+        lines.append(
+            f"{result.non_products_suggested} item codes look like postage or fees, not products: kept out of "
+            "recommendations until you decide (python -m retention non-products list)"
+        )
     return "\n".join(lines)

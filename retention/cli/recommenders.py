@@ -22,7 +22,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="evaluate models on the same split and print (or write) their metrics as JSON",
-        description="Every run is also saved in the model_runs table. An unknown model name is refused with the list.",
+        description="Every run is also saved in the model_runs table. An unknown model name is refused with the list. "
+        "A model that cannot run on this data (the content model without product text) is skipped: the reason "
+        'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}.',
     )
     add_db_argument(compare)
     compare.add_argument(
@@ -83,17 +85,21 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
         split = recommend.make_split(con, query)
-        results = recommend.compare(split, overrides, k=args.k, progress=_print_progress)
+        comparison = recommend.compare(split, overrides, k=args.k, progress=_print_progress)
         if not args.no_save:
-            for result in results:
+            for result in comparison.results:
                 recommend.save_run(con, result)
     finally:
         con.close()
-    text = json.dumps([recommend.as_record(result) for result in results], indent=2)
+    for name, reason in comparison.skipped.items():
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    records = {result.model: recommend.as_record(result) for result in comparison.results}
+    records |= {name: {"model": name, "skipped": reason} for name, reason in comparison.skipped.items()}
+    text = json.dumps([records[name] for name in names if name in records], indent=2)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n")
-        print(f"wrote {len(results)} results to {args.out}", file=sys.stderr)
+        print(f"wrote {len(comparison.results)} results to {args.out}", file=sys.stderr)
     else:
         print(text)
     return 0

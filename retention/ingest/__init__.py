@@ -52,7 +52,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from retention import rollups, schema, warehouse
+from retention import non_products, rollups, schema, warehouse
 from retention.errors import DataError
 from retention.ingest.files import (
     GZIP_MAGIC,
@@ -151,6 +151,9 @@ class ImportResult:
         The other tables the file filled in the same transaction (users, products), each its own batch.
     unused_columns : tuple of str
         The file's columns that the mapping took nowhere, in file order.
+    non_products_suggested : int
+        Item codes of an orders file newly suggested as non-products (postage, fees: see
+        :mod:`retention.non_products`), kept out of recommendations until the user decides.
     seconds : float
         Wall time of the import.
     """
@@ -168,6 +171,7 @@ class ImportResult:
     replaced_batches: tuple[int, ...] = ()
     filled: tuple[TableFill, ...] = ()
     unused_columns: tuple[str, ...] = ()
+    non_products_suggested: int = 0
     seconds: float = 0.0
 
     @property
@@ -400,7 +404,7 @@ def import_file(
                 _fill(con, other, names, source_name=source_name, sha256=sha256, lines=valid, resolved=resolved)
                 for other, names in fills.items()
             )
-            # TODO(lead): once retention/non_products.py is merged, call non_products.suggest(con, batch_id) here.
+            suggested = non_products.suggest(con, batch_id) if table == schema.ORDERS else 0
             if noting:
                 warehouse.execute(con, "ingest_touched_stage")
             if tracked:
@@ -422,6 +426,7 @@ def import_file(
         replaced_batches=replaced,
         filled=filled,
         unused_columns=tuple(unused_columns(columns, resolved)),
+        non_products_suggested=suggested,
         seconds=time.perf_counter() - started,
     )
 

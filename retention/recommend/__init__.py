@@ -4,12 +4,14 @@ Public API:
 
 * :func:`load_feedback` — explicit ratings, or implicit ratings from purchases.
 * :data:`MODELS` — the model registry; :func:`fit_model` fits one.
-* :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation.
+* :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation;
+  :func:`unmet_need` says why a model cannot run on the data (a comparison skips it).
 * :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table.
 * :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
 """
 
 from retention.recommend.evaluate import (
+    Comparison,
     Evaluation,
     FeedbackSummary,
     Split,
@@ -22,7 +24,7 @@ from retention.recommend.evaluate import (
 )
 from retention.recommend.feedback import Feedback, active_users, feedback_source, load_feedback, products, user_history
 from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
-from retention.recommend.models import MODELS, Param, fit_model, resolve_params
+from retention.recommend.models import MODELS, Param, fit_model, resolve_params, unmet_need
 from retention.recommend.runs import delete_runs, get_run, list_runs, save_run
 from retention.recommend.serve import Recommender, fit_recommender, recommend, recommend_for_users
 
@@ -31,6 +33,7 @@ __all__ = [
     "METRIC_NAMES",
     "MODELS",
     "TIMINGS",
+    "Comparison",
     "Evaluation",
     "Feedback",
     "FeedbackSummary",
@@ -56,5 +59,6 @@ __all__ = [
     "recommend_for_users",
     "resolve_params",
     "save_run",
+    "unmet_need",
     "user_history",
 ]

@@ -331,25 +331,67 @@ def evaluate_model(
     )
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` did: ``results`` of the models that ran, in the order asked, and ``skipped``
+    (model name -> why it could not run, in words) for the others."""
+
+    results: list[Evaluation]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
 def compare(
     split: Split,
     model_params: Mapping[str, Mapping[str, object] | None] | Sequence[str],
     k: int = DEFAULT_K,
     progress: Progress | None = None,
-) -> list[Evaluation]:
-    """Evaluate several models on the same split, in order; ``progress(fraction, message)`` is called around each."""
+) -> Comparison:
+    """Evaluate several models on the same split, in order; ``progress(fraction, message)`` is called around each.
+
+    A model that cannot run on this data (an unmet need such as the content model's product text, see
+    :func:`~retention.recommend.models.unmet_need`, or any other data problem it reports) is skipped with
+    the reason and the others still run.
+
+    Raises
+    ------
+    DataError
+        An unknown model or parameter, K below 1 (nothing runs then), or no model could run.
+    """
+    if k < 1:
+        raise DataError(f"K must be at least 1, got {k}")
     if not isinstance(model_params, Mapping):
         model_params = dict.fromkeys(model_params)
     for name, params in model_params.items():
         models.resolve_params(name, params)
-    results = []
+    results, skipped = [], {}
     for position, (name, params) in enumerate(model_params.items()):
+        label = models.MODELS[name].label
         if progress:
-            progress(position / len(model_params), f"Training {models.MODELS[name].label}…")
-        results.append(evaluate_model(name, split, params, k))
+            progress(position / len(model_params), f"Training {label}…")
+        outcome = _evaluate_or_reason(name, split, params, k)
+        if isinstance(outcome, Evaluation):
+            results.append(outcome)
+            continue
+        skipped[name] = outcome
+        if progress:
+            progress(position / len(model_params), f"Skipped {label}: {outcome}")
+    if not results:
+        raise DataError("no model could run: " + "; ".join(f"{name}: {why}" for name, why in skipped.items()))
     if progress:
         progress(1.0, "Done")
-    return results
+    return Comparison(results, skipped)
+
+
+def _evaluate_or_reason(name: str, split: Split, params: Mapping[str, object] | None, k: int) -> Evaluation | str:
+    """Model ``name`` evaluated on ``split``, or why it cannot run on this data (checked on every fold first)."""
+    for fold in split.folds:
+        reason = models.unmet_need(name, fold.train, split.products)
+        if reason:
+            return reason
+    try:
+        return evaluate_model(name, split, params, k)
+    except DataError as exc:
+        return str(exc)
 
 
 def as_record(result: Evaluation) -> dict:

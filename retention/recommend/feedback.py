@@ -3,6 +3,9 @@
 When the ``ratings`` table holds rows with an item id, those are the feedback
 (the latest rating per user and item). Otherwise every user and item with a
 purchase becomes an implicit rating on a 1-5 scale (see :data:`IMPLICIT_RULE`).
+Item codes that are not products (postage, fees: see :mod:`retention.non_products`)
+are left out of both, so no model trains on them, ranks them or counts them as
+popular.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from retention import schema, warehouse
+from retention import non_products, schema, warehouse
 from retention.errors import DataError
 
 RATINGS = "ratings"
@@ -84,7 +87,8 @@ def feedback_source(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) -> 
     """
     if not 0 < test_share < 1:
         raise DataError(f"test share must be between 0 and 1 (exclusive), got {test_share}")
-    row = warehouse.query(con, "recommend_source", {"test_share": test_share}).iloc[0]
+    params = {"test_share": test_share, "kept_out": list(non_products.KEPT_OUT)}
+    row = warehouse.query(con, "recommend_source", params).iloc[0]
     if row["rating_rows"] > 0:
         cutoff = row["ratings_cutoff"]
         return Source(RATINGS, int(row["rating_rows"]), None if pd.isna(cutoff) else pd.Timestamp(cutoff))
@@ -101,7 +105,7 @@ def load_feedback(
     end: pd.Timestamp | None = None,
     kind: str | None = None,
 ) -> Feedback:
-    """Feedback from interactions before ``end`` (all of them when ``end`` is None).
+    """Feedback from interactions before ``end`` (all of them when ``end`` is None), non-product codes left out.
 
     ``kind`` forces ``'ratings'`` or ``'implicit'``; by default explicit
     ratings are used when the warehouse has any. Implicit ratings follow
@@ -115,7 +119,10 @@ def load_feedback(
         every interaction.
     """
     kind = kind or feedback_source(con).kind
-    params = {"end": None if end is None else pd.Timestamp(end).to_pydatetime()}
+    params = {
+        "end": None if end is None else pd.Timestamp(end).to_pydatetime(),
+        "kept_out": list(non_products.KEPT_OUT),
+    }
     if kind == RATINGS:
         frame = warehouse.query(con, "recommend_ratings", params)
         low, high = (float(frame["rating"].min()), float(frame["rating"].max())) if len(frame) else (1.0, 5.0)

@@ -5,6 +5,10 @@ and returns a :class:`FittedModel` that scores every catalogue item (the items
 of the training feedback) for known users. :func:`register` adds a model to
 :data:`MODELS`.
 
+A model may need something the warehouse does not hold: the content model needs product text, item
+k-NN and Slope One an item-by-item matrix that must fit in memory. Each declares these as ``needs``
+(:func:`unmet_need` checks them), so that a comparison skips it with the reason and runs the others.
+
 Surprise models learn ratings, and a model that only ever sees what customers
 chose cannot tell a likely pick from an unlikely one. So by default they are
 also taught sampled items each customer did not choose, rated 0
@@ -34,6 +38,14 @@ from retention.recommend.feedback import Feedback
 from retention.registry import Registry
 
 TEXT_COLUMNS = ("title", "category", "brand", "description")
+# Item k-NN and Slope One hold dense item x item matrices of floats: 15,000 items take 1.8 GB each.
+MAX_PAIRWISE_ITEMS = 15_000
+NO_TEXT = (
+    "the content model needs product text: none of the trained items has a title, category, brand "
+    "or description in the products table; import products (or orders with a title column) to use it"
+)
+
+Need = Callable[[Feedback, pd.DataFrame | None], str | None]
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class ModelSpec:
     predicts_ratings: bool = False
     default_on: bool = True
     slow: bool = False
+    needs: tuple[Need, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,16 +137,44 @@ def register(
     predicts_ratings: bool = False,
     default_on: bool = True,
     slow: bool = False,
+    needs: Sequence[Need] = (),
 ) -> Callable[[Callable], Callable]:
     """Register the decorated ``fit(train, params, products, trainset) -> FittedModel`` in :data:`MODELS`.
 
     The entry is a :class:`ModelSpec` of ``fit`` and its description; ``fit`` itself is returned unchanged.
+    ``needs`` are checks ``need(train, products) -> reason or None`` of what the model cannot do without.
     """
     return MODELS.register(
         name,
         make=lambda fit: ModelSpec(
-            name, label, family, description, tuple(params), fit, predicts_ratings, default_on, slow
+            name, label, family, description, tuple(params), fit, predicts_ratings, default_on, slow, tuple(needs)
         ),
+    )
+
+
+def unmet_need(name: str, train: Feedback, products: pd.DataFrame | None = None) -> str | None:
+    """Why model ``name`` cannot be fitted on ``train`` with ``products``, in words; None when it can."""
+    for need in MODELS.get_or_raise(name).needs:
+        reason = need(train, products)
+        if reason:
+            return reason
+    return None
+
+
+def needs_product_text(train: Feedback, products: pd.DataFrame | None) -> str | None:
+    """The content model's need: some trained item has a title, category, brand or description."""
+    texts = item_texts(products, catalogue(train))
+    return None if texts.str.contains(r"\w", regex=True).any() else NO_TEXT
+
+
+def needs_pairwise_room(train: Feedback, products: pd.DataFrame | None) -> str | None:
+    """Item k-NN's and Slope One's need: at most :data:`MAX_PAIRWISE_ITEMS` items for their item x item matrix."""
+    n_items = train.frame[schema.COL_ITEM].nunique()
+    if n_items <= MAX_PAIRWISE_ITEMS:
+        return None
+    return (
+        f"item-by-item models need at most {MAX_PAIRWISE_ITEMS:,} items for their similarity matrix in memory; "
+        f"the training feedback has {n_items:,}"
     )
 
 
@@ -160,12 +201,15 @@ def fit_model(
     Raises
     ------
     DataError
-        Unknown model or parameter, empty feedback, or (content model) no product text.
+        Unknown model or parameter, empty feedback, or an unmet need (see :func:`unmet_need`).
     """
     spec = MODELS.get_or_raise(name)
     resolved = resolve_params(name, params)
     if train.frame.empty:
         raise DataError("there is no feedback to train on (no ratings or purchases before the cutoff)")
+    reason = unmet_need(name, train, products)
+    if reason:
+        raise DataError(reason)
     return spec.fit(train, resolved, products, trainset)
 
 
@@ -363,6 +407,7 @@ _surprise(
         Param("shrinkage", 100, "Shrinks similarities of item pairs with few common customers.", 0, 10_000),
     ),
     negatives=3,
+    needs=(needs_pairwise_room,),
 )
 _surprise(
     "knn_means",
@@ -378,6 +423,7 @@ _surprise(
     ),
     negatives=3,
     default_on=False,
+    needs=(needs_pairwise_room,),
 )
 _surprise(
     "baseline_only",
@@ -401,6 +447,7 @@ _surprise(
     lambda p: SlopeOne(),
     negatives=3,
     default_on=False,
+    needs=(needs_pairwise_room,),
 )
 _surprise(
     "coclustering",
@@ -471,10 +518,7 @@ def item_vectors(texts: pd.Series, max_features: int = 5000, ngram_max: int = 1)
         No text has a word in it.
     """
     if not texts.str.contains(r"\w", regex=True).any():
-        raise DataError(
-            "the content model needs product text: none of the trained items has a title, category, brand "
-            "or description in the products table"
-        )
+        raise DataError(NO_TEXT)
     vectorizer = TfidfVectorizer(max_features=max_features, ngram_range=(1, ngram_max), sublinear_tf=True)
     return vectorizer.fit_transform(texts.tolist()).tocsr()
 
@@ -519,6 +563,7 @@ def recency_weights(train: Feedback, half_life_days: float, min_rating: float) -
             1.0,
         ),
     ),
+    needs=(needs_product_text,),
 )
 def _fit_content(
     train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None

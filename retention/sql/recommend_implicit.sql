@@ -3,11 +3,14 @@
 --   2 for one order, 3 for two, 4 for three or more;
 --   +1 when the last purchase lies within $recent_days of the window's end;
 --   -1 when some units were returned, -2 when at least half were; clipped to [1, 5].
+-- Item codes kept out of products (non_products with a status in $kept_out) are left out.
 -- $end: TIMESTAMP or NULL, the first moment not used   $recent_days: INTEGER, days.
+-- $kept_out: VARCHAR[], the non-product statuses kept out ('suggested', 'confirmed').
 WITH lines AS (
     SELECT user_id, item_id, order_id, ts, quantity
     FROM orders
     WHERE item_id IS NOT NULL AND ($end IS NULL OR ts < $end)
+      AND item_id NOT IN (SELECT item_id FROM non_products WHERE list_contains($kept_out, status))
 ),
 window_end AS (
     SELECT max(ts) AS end_ts FROM lines

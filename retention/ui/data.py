@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from retention import ingest, sample_shop, schema, warehouse
+from retention import ingest, non_products, sample_shop, schema, warehouse
 from retention.ui.common import cursor
 
 NONE = "(none)"
@@ -153,3 +153,32 @@ def remove_sample() -> pd.DataFrame:
         removed = sample_shop.remove(con)
     st.cache_data.clear()
     return removed
+
+
+NON_PRODUCT_COLUMNS = {
+    "item_id": st.column_config.TextColumn("Code"),
+    "title": st.column_config.TextColumn("Title"),
+    "reason": st.column_config.TextColumn("Why it was flagged", width="large"),
+    "lines": st.column_config.NumberColumn("Lines", format="localized"),
+    "revenue": st.column_config.NumberColumn("Net revenue", format="localized", help="Still counted in revenue"),
+    "status": st.column_config.TextColumn("Status"),
+    "updated_at": st.column_config.DatetimeColumn("Changed", format="YYYY-MM-DD HH:mm"),
+}
+
+
+@st.cache_data(show_spinner=False)
+def non_product_list(path: str, version: str) -> pd.DataFrame:
+    with cursor() as con:
+        return non_products.listing(con)
+
+
+def save_non_products(statuses: dict[str, str]) -> int:
+    """Write the user's decisions (code -> status) in one transaction; not cached, the data version moves."""
+    with cursor() as con:
+        return non_products.save(con, statuses)
+
+
+def detect_non_products() -> int:
+    """Look for non-product codes among every order line already imported; returns how many were suggested."""
+    with cursor() as con:
+        return non_products.detect_all(con)

@@ -84,12 +84,16 @@ def train(
     query: recommend.SplitQuery,
     k: int,
     progress: Callable[[float, str], None],
-) -> list[int]:
-    """Evaluate the selected models (name -> hyperparameters) on one split and save each run; returns the new run ids."""
+) -> tuple[list[int], dict[str, str]]:
+    """Evaluate the selected models (name -> hyperparameters) on one split and save each run.
+
+    Returns the new run ids, and the models that could not run on this data with the reason (label -> reason).
+    """
     with cursor() as con:
         chosen = recommend.make_split(con, query)
-        results = recommend.compare(chosen, selections, k=k, progress=progress)
-        return [recommend.save_run(con, result) for result in results]
+        comparison = recommend.compare(chosen, selections, k=k, progress=progress)
+        run_ids = [recommend.save_run(con, result) for result in comparison.results]
+    return run_ids, {recommend.MODELS[name].label: reason for name, reason in comparison.skipped.items()}
 
 
 @st.cache_resource(show_spinner="Fitting the model on all feedback…", max_entries=8)
