@@ -9,6 +9,7 @@ module stays on one worker (``xdist_group``), so it starts one server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -16,10 +17,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import online_retail
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from retention import ingest, warehouse
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -59,13 +64,11 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(sample_db, tmp_path_factory):
-    db_copy = tmp_path_factory.mktemp("browser") / "warehouse.duckdb"
-    shutil.copy(sample_db, db_copy)
+@contextlib.contextmanager
+def _serve(db: Path, log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free localhost port against the warehouse ``db``; yields its URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("browser-log") / "streamlit.log"
-    env = {**os.environ, "RETENTION_DB": str(db_copy)}
+    env = {**os.environ, "RETENTION_DB": str(db)}
     with open(log, "w") as log_file:
         process = subprocess.Popen(
             [
@@ -93,6 +96,28 @@ def app_url(sample_db, tmp_path_factory):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_db, tmp_path_factory):
+    db_copy = tmp_path_factory.mktemp("browser") / "warehouse.duckdb"
+    shutil.copy(sample_db, db_copy)
+    with _serve(db_copy, tmp_path_factory.mktemp("browser-log") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def own_data_url(tmp_path_factory):
+    """The app on a new warehouse holding only the Online Retail slice, from one orders import that also fills
+    products and users."""
+    folder = tmp_path_factory.mktemp("own-data")
+    con = warehouse.connect(folder / "warehouse.duckdb")
+    try:
+        ingest.import_file(con, "orders", online_retail.SLICE, mapping=online_retail.LINE_MAPPING)
+    finally:
+        con.close()
+    with _serve(folder / "warehouse.duckdb", folder / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +202,25 @@ def test_page_from_navigation_renders(browser_page, title):
     page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '_').replace('-', '_')}.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0, f"{title} shows an exception"
     expect(heading).to_be_visible()
+
+
+def test_the_sample_badge_shows_on_the_sample_and_not_on_the_users_own_data(browser_page, own_data_url, chromium):
+    """Every page says when the warehouse holds the synthetic sample shop, and a warehouse of the user's own
+    import never does; the Overview counts that import's customers."""
+    sidebar = browser_page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Sample data").first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+    page = chromium.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(own_data_url)
+        expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        _wait_until_idle(page)
+        page.screenshot(path=str(ARTIFACTS / "own_data_overview.png"), full_page=True)
+        assert page.get_by_test_id("stException").count() == 0
+        assert page.get_by_test_id("stSidebar").get_by_text("Sample data").count() == 0
+        lines = online_retail.read_lines()
+        customers = lines.loc[(lines["CustomerID"] != "") & (lines["Quantity"].astype(float) > 0), "CustomerID"]
+        tile = page.get_by_test_id("stMetric").filter(has_text="Customers").first
+        expect(tile).to_contain_text(f"{customers.nunique():,}")
+    finally:
+        page.close()
