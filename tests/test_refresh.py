@@ -16,11 +16,11 @@ from test_campaigns_fixtures import add_scores, basic_config
 
 from retention import campaigns, churn, refresh, sample, schema, warehouse
 from retention.campaigns import response as campaign_response
-from retention.cli import main
+from retention.cli import at_risk, main
 from retention.errors import DataError
 from retention.refresh import inbox as inbox_files
 from retention.refresh import model as saved_models
-from retention.refresh.run import STEP_FUNCTIONS
+from retention.refresh.run import FLAG_THRESHOLD, STEP_FUNCTIONS
 from retention.refresh.run import refresh as runner_refresh
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,7 @@ def early_db(split_shop, tmp_path) -> str:
 def test_the_step_functions_are_the_documented_steps_and_the_horizon_is_the_models():
     assert tuple(STEP_FUNCTIONS) == refresh.STEPS
     assert refresh.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS
+    assert FLAG_THRESHOLD == at_risk.DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,9 @@ A run takes five steps, in order, and records itself in ``refresh_runs``:
    than ``max_model_age_days`` before the latest order (age in days of data, not of the clock, so a
    replayed history behaves as a live one), or when its ROC AUC on the newest labelled snapshot it
    has not seen is more than ``quality_drop`` below the ROC AUC recorded when it was trained (on
-   its own held-out snapshot). Trained models are kept in ``churn_models`` (pickled: the warehouse
-   is trusted, as the code that reads it).
+   its own held-out snapshot), or when it was trained for a date after the latest order (the data
+   changed under it). Trained models are kept in ``churn_models`` (pickled: the warehouse is trusted,
+   as the code that reads it). When retraining fails, the saved model (if any) still scores.
 4. **score**: every customer is scored at the latest order date with the model of step 3 and the
    scores are saved as the At-risk page and ``at-risk`` command save them (keyed by as_of, horizon
    and model version). When the data (import batches and non-product codes) has not changed since

@@ -14,6 +14,8 @@ from retention.refresh import RefreshResult, Settings, StepResult, start_run, up
 from retention.refresh import inbox as inbox_files
 from retention.refresh import model as saved_models
 
+FLAG_THRESHOLD = 0.5  # the at-risk command's default: the summary counts the customers it would flag
+
 
 class _State:
     """What the steps of one run hand on: the model to score with, the trained result (if trained this run),
@@ -86,6 +88,7 @@ def _model(con: duckdb.DuckDBPyConnection, settings: Settings, state: _State) ->
         state.model = saved
         details["model_version"] = saved.model_version
         return "skipped", f"kept model {saved.model_version} (trained for {saved.as_of})", details
+    state.model = saved  # if training fails, the score step still scores the new data with the saved model
     state.trained = churn.score_customers(con, as_of=as_of, horizon_days=settings.horizon_days, save=False)
     state.model = saved_models.save_model(con, state.trained)
     details.update(model_version=state.model.model_version, retrained_because=reason)
@@ -110,9 +113,9 @@ def _score(con: duckdb.DuckDBPyConnection, settings: Settings, state: _State) ->
     result = state.trained if trained_now else saved_models.score_with(con, saved, as_of)
     written = churn.save_scores(con, result)
     state.scored_token = token
-    flagged = int((result.scores["risk"] >= 0.5).sum())
-    details.update(customers=written, risk_at_least_half=flagged)
-    return "ok", f"scored {written:,} customers as of {as_of} ({flagged:,} with risk >= 0.5)", details
+    flagged = int((result.scores["risk"] >= FLAG_THRESHOLD).sum())
+    details.update(customers=written, flagged=flagged, flag_threshold=FLAG_THRESHOLD)
+    return "ok", f"scored {written:,} customers as of {as_of} ({flagged:,} with risk >= {FLAG_THRESHOLD})", details
 
 
 def _campaigns(con: duckdb.DuckDBPyConnection, settings: Settings, state: _State) -> tuple[str, str, dict]:
