@@ -23,6 +23,9 @@ A run takes five steps, in order, and records itself in ``refresh_runs``:
    its own held-out snapshot), or when it was trained for a date after the latest order (the data
    changed under it). Trained models are kept in ``churn_models`` (pickled: the warehouse is trusted,
    as the code that reads it). When retraining fails, the saved model (if any) still scores.
+   The quality rule is deliberately simple: a snapshot a few days past the model's own holdout
+   shares most of its customers' history with it, so the drop shows late; the age rule bounds
+   how long a model is kept regardless.
 4. **score**: every customer is scored at the latest order date with the model of step 3 and the
    scores are saved as the At-risk page and ``at-risk`` command save them (keyed by as_of, horizon
    and model version). When the data (import batches and non-product codes) has not changed since

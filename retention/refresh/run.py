@@ -94,7 +94,8 @@ def _model(con: duckdb.DuckDBPyConnection, settings: Settings, state: _State) ->
     details.update(model_version=state.model.model_version, retrained_because=reason)
     return (
         "ok",
-        f"trained model {state.model.model_version}: {reason}; holdout ROC AUC {state.model.holdout_roc_auc:.3f}",
+        f"trained model {state.model.model_version} (scoring every customer on the way): {reason}; "
+        f"holdout ROC AUC {state.model.holdout_roc_auc:.3f}",
         details,
     )
 
