@@ -104,6 +104,8 @@ APP_TABLES = (
     "campaign_results",
     "schema_version",
     "non_products",
+    "refresh_runs",
+    "churn_models",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

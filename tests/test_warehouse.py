@@ -19,6 +19,7 @@ RELEASED_MIGRATIONS = {
     "005_campaigns.sql": "533b6a8af0a149f375bc80f3c588ec1177ec97677da23f60898dd7a0343a2e8a",
     "006_counted_cohorts.sql": "904eec000dea0d37d2cb295a8c7d7209289be360391582e0ff07095ed3a0655b",
     "007_real_shop_data.sql": "f20da4a6d75d53ff678c16cfc6e426fbb53bc72918da703276f95ceaa5d87ca9",
+    "008_refresh_runs.sql": "b7d745306c701d93b6993af5495a315e05c2af4562948d3e63015d0444bd6a8c",
 }
 
 

@@ -1,0 +1,76 @@
+"""``refresh``: what the scheduler runs: import the inbox, retrain when due, rescore, measure matured campaigns."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from retention import refresh, warehouse
+from retention.cli._common import add_db_argument, lazy_import
+
+runner = lazy_import("retention.refresh.run")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "refresh",
+        help="import new inbox files, retrain the churn model when due, rescore every customer and measure "
+        "campaigns whose window has passed; one summary line per step; exit 1 when a step failed",
+        description=(
+            "One command for cron or Airflow. Inbox files are named after their table (orders-2026-11-29.csv, "
+            "users_2026.parquet); each is imported once (by content hash) and moved into INBOX/done/, or into "
+            "INBOX/failed/ with NAME.reason.txt. Every run is recorded in the refresh_runs table; a second run "
+            "with no new data changes nothing."
+        ),
+    )
+    add_db_argument(parser)
+    parser.add_argument("--inbox", default=None, metavar="DIR", help="folder of files to import (default: none)")
+    parser.add_argument(
+        "--retrain",
+        choices=refresh.RETRAIN_POLICIES,
+        default="auto",
+        help="retrain the churn model: auto (default: when none is saved, when older than --max-model-age-days "
+        "of data, or when its ROC AUC fell by more than --quality-drop), always, or never",
+    )
+    parser.add_argument(
+        "--max-model-age-days",
+        type=int,
+        default=refresh.DEFAULT_MAX_MODEL_AGE_DAYS,
+        metavar="N",
+        help="auto retrains a model trained for a date more than N days before the latest order (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quality-drop",
+        type=float,
+        default=refresh.DEFAULT_QUALITY_DROP,
+        metavar="X",
+        help="auto retrains when the ROC AUC on the newest labelled snapshot is more than X below the one "
+        "recorded at training (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        default=refresh.DEFAULT_HORIZON_DAYS,
+        help="churn = no purchase in this many days (default: %(default)s)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = refresh.Settings(
+        inbox=args.inbox,
+        retrain=args.retrain,
+        max_model_age_days=args.max_model_age_days,
+        quality_drop=args.quality_drop,
+        horizon_days=args.horizon_days,
+    )
+    con = warehouse.connect(warehouse.resolve_db_path(args.db))
+    try:
+        result = runner.refresh(con, settings)
+    finally:
+        con.close()
+    print(result.summary())
+    if result.status != "ok":
+        print(f"error: refresh run {result.run_id} had a failed step; see the lines above", file=sys.stderr)
+        return 1
+    return 0

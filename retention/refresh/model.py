@@ -1,0 +1,143 @@
+"""Saved churn models: keeping a trained model, deciding when it is due for retraining, and scoring with it.
+
+``retention.churn.score_customers`` trains a fresh model at every call. A scheduled refresh keeps the
+model it trained (``churn_models``) so that the nights between retrainings only rescore: the features
+of every customer at the latest order date, the saved model's risk and SHAP reasons, saved to ``scores``
+under the saved model's version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from retention import churn, explain, warehouse
+from retention.errors import DataError
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A churn model kept by a refresh: its version, horizon, the date it was trained for (``as_of``), its
+    newest labelled snapshot (``holdout_date``) and the ROC AUC measured there at training, in [0, 1]."""
+
+    model_version: str
+    horizon_days: int
+    as_of: dt.date
+    holdout_date: dt.date
+    holdout_roc_auc: float
+    model: churn.ChurnModel = field(repr=False)
+
+
+def save_model(con: duckdb.DuckDBPyConnection, result: churn.ScoringResult) -> SavedModel:
+    """Keep the model of a scoring run (with the holdout ROC AUC it was evaluated at) in ``churn_models``."""
+    auc = float(result.metrics.set_index("metric").at["roc_auc", "model"])
+    saved = SavedModel(
+        model_version=result.model_version,
+        horizon_days=int(result.horizon_days),
+        as_of=result.as_of,
+        holdout_date=pd.Timestamp(result.summary["holdout_date"]).date(),
+        holdout_roc_auc=auc,
+        model=result.model,
+    )
+    params = {
+        "model_version": saved.model_version,
+        "horizon_days": saved.horizon_days,
+        "as_of": saved.as_of,
+        "holdout_date": saved.holdout_date,
+        "holdout_roc_auc": saved.holdout_roc_auc,
+        "model": pickle.dumps(saved.model, protocol=pickle.HIGHEST_PROTOCOL),
+    }
+    with warehouse.transaction(con):
+        warehouse.execute(con, "refresh_save_model", params)
+    return saved
+
+
+def newest_model(con: duckdb.DuckDBPyConnection, horizon_days: int) -> SavedModel | None:
+    """The newest saved model of this horizon (latest as_of, then trained last), or None when there is none."""
+    frame = warehouse.query(con, "refresh_newest_model", {"horizon_days": int(horizon_days)})
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    return SavedModel(
+        model_version=str(row["model_version"]),
+        horizon_days=int(row["horizon_days"]),
+        as_of=pd.Timestamp(row["as_of"]).date(),
+        holdout_date=pd.Timestamp(row["holdout_date"]).date(),
+        holdout_roc_auc=float(row["holdout_roc_auc"]),
+        model=pickle.loads(bytes(row["model"])),
+    )
+
+
+def model_age_days(saved: SavedModel, as_of: dt.date) -> int:
+    """Days of data since the model was trained: from its as_of to ``as_of`` (the latest order day now)."""
+    return (as_of - saved.as_of).days
+
+
+def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> tuple[dt.date, float] | None:
+    """The saved model's ROC AUC on the newest labelled snapshot (``as_of - horizon_days``), with that date.
+
+    None when that snapshot is not newer than the model's own holdout (the model was trained on it, so its
+    score there says nothing), or when its labels are of one class only (ROC AUC is undefined).
+    """
+    day = as_of - dt.timedelta(days=saved.horizon_days)
+    if day <= saved.holdout_date:
+        return None
+    frame = churn.rows_at(churn.snapshot_features(con, [day], saved.horizon_days), [day])
+    labelled = frame[frame["churned"].notna()]
+    y = labelled["churned"].astype(bool).to_numpy().astype(np.int64)
+    if len(np.unique(y)) < 2:
+        return None
+    return day, churn.roc_auc(y, saved.model.predict_risk(labelled))
+
+
+def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> churn.ScoringResult:
+    """Score every customer with a purchase up to ``as_of`` with the saved model, as
+    :func:`retention.churn.score_customers` scores them (same columns, reasons and order); no metrics.
+
+    Raises
+    ------
+    DataError
+        No customer has a purchase up to ``as_of``.
+    """
+    current = churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
+    if current.empty:
+        raise DataError(f"no customer has a purchase up to {as_of}; nothing to score")
+    model = saved.model
+    risk = model.predict_risk(current)
+    explanation = explain.explain(model, current, churn.FEATURE_REGISTRY)
+    scores = pd.DataFrame(
+        {
+            "user_id": current["user_id"].to_numpy(),
+            "risk": risk,
+            "value": current["revenue_365d"].to_numpy(dtype=np.float64),
+            "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
+            "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
+            "reasons": explain.reasons(explanation, current).to_numpy(),
+            "channel": current["channel"].to_numpy(),
+            "country": current["country"].to_numpy(),
+        }
+    ).assign(as_of=as_of, horizon_days=saved.horizon_days, model_version=saved.model_version)
+    order = np.lexsort((scores["user_id"].to_numpy(), -risk))
+    return churn.ScoringResult(
+        as_of=as_of,
+        horizon_days=saved.horizon_days,
+        model_version=saved.model_version,
+        scores=scores.iloc[order].reset_index(drop=True),
+        features=current.iloc[order].reset_index(drop=True),
+        explanation=explanation.take(order),
+        metrics=pd.DataFrame(),
+        calibration=pd.DataFrame(),
+        summary={"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)},
+        model=model,
+    )
+
+
+def scores_saved(con: duckdb.DuckDBPyConnection, as_of: dt.date, horizon_days: int, model_version: str) -> int:
+    """How many customers have saved scores of this scoring (as_of, horizon, model version)."""
+    params = {"as_of": as_of, "horizon_days": int(horizon_days), "model_version": model_version}
+    return int(warehouse.execute(con, "refresh_scores_saved", params).fetchone()[0])
