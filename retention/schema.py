@@ -104,6 +104,7 @@ APP_TABLES = (
     "campaign_results",
     "schema_version",
     "non_products",
+    "jobs",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

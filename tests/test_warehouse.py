@@ -18,6 +18,7 @@ RELEASED_MIGRATIONS = {
     "004_scores.sql": "c654f56ec225d5479e0bd3c02dc7cf24f4ece099eed492a22186495a9759b74b",
     "005_campaigns.sql": "533b6a8af0a149f375bc80f3c588ec1177ec97677da23f60898dd7a0343a2e8a",
     "006_counted_cohorts.sql": "904eec000dea0d37d2cb295a8c7d7209289be360391582e0ff07095ed3a0655b",
+    "009_jobs.sql": "764eb04962bf9c88cb212c24ec9e52b16468d696f17af838380eb35569e85ced",
 }
 
 
