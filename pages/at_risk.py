@@ -159,9 +159,9 @@ if as_of < last_day:
         f'(the newest as-of date) unless you pick {as_of:%Y-%m-%d} under "Scores of" on the Campaigns page.'
     )
 
-# Scoring writes (the scores are saved), so it is an action run when no run of this data version exists,
-# never a cached function; reruns read the result it left.
-result = cached.scoring(path, version, as_of, horizon) or common.attempt(cached.score_and_save, path, as_of, horizon)
+# Scoring writes (the scores are saved) and takes seconds, so it runs as a job of the server: until its result is
+# there, this shows the job's progress (or its error), and the controls above stay usable.
+result = common.attempt(cached.scoring_or_progress, path, as_of, horizon)
 if result is None:
     st.stop()
 

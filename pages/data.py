@@ -5,6 +5,7 @@ import streamlit as st
 from retention import ingest, sample_shop, schema
 from retention.ui import common
 from retention.ui import data as ui
+from retention.ui import jobs as ui_jobs
 
 
 def import_section() -> None:
@@ -172,6 +173,19 @@ def warehouse_section() -> None:
         st.dataframe(batches, hide_index=True, column_config=ui.BATCH_COLUMNS)
 
 
+def jobs_section() -> None:
+    """The latest jobs (scoring, training, refreshes) of any session or command, with their outcome."""
+    st.subheader("Recent jobs")
+    recent = common.attempt(ui_jobs.recent)
+    if recent is None:
+        return
+    if recent.empty:
+        st.caption("No job has run yet. Scoring customers on the At-risk users page runs as one.")
+        return
+    st.dataframe(recent, hide_index=True, column_config=ui_jobs.RECENT_COLUMNS)
+    common.download_csv(recent, "jobs.csv", "Download the jobs")
+
+
 def sample_section() -> None:
     """While the warehouse holds the sample shop: what it is, and "Remove sample data" behind a confirmation."""
     removed = st.session_state.pop("data_sample_removed", None)
@@ -272,3 +286,4 @@ import_section()
 result_section()
 warehouse_section()
 non_products_section()
+jobs_section()

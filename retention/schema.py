@@ -106,6 +106,7 @@ APP_TABLES = (
     "non_products",
     "refresh_runs",
     "churn_models",
+    "jobs",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

@@ -1,6 +1,13 @@
-"""The At-risk users page under AppTest: what it renders, its widgets, and its messages on bad input."""
+"""The At-risk users page under AppTest: scoring as a job of the server, what it renders, its widgets, and its
+messages on bad input.
+
+A page run that finds no scoring of its settings shows the job computing it; a user who waits sees the result on
+a later run. :func:`settled` is that user: it runs the page, waits for the job the run showed, and runs again.
+"""
 
 from __future__ import annotations
+
+import os
 
 import churn_shops
 import pandas as pd
@@ -8,9 +15,31 @@ import pytest
 from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
-from retention import churn, sample, warehouse
+from retention import churn, jobs, sample, warehouse
+from retention.churn import job as scoring_job
 
 TIMEOUT = 180
+
+
+def _jobs(path: str):
+    return jobs.recent(path)
+
+
+def settled(at: AppTest) -> AppTest:
+    """``at`` after its latest run, once no scoring job runs: waits for each job the page showed, then reruns."""
+    path = os.environ["RETENTION_DB"]
+    for _ in range(5):
+        if not at.get("progress"):
+            return at
+        for job_id in _jobs(path).query("status == 'running'")["job_id"]:
+            jobs.wait(path, int(job_id), timeout=TIMEOUT)
+        at.run()
+    raise AssertionError("the page kept showing a running job")
+
+
+def _run(at: AppTest) -> AppTest:
+    """Run the page as a user who waits for its scoring."""
+    return settled(at.run())
 
 
 def _build(path, frames) -> str:
@@ -28,7 +57,7 @@ def page_db(sample_frames, tmp_path_factory) -> str:
 @pytest.fixture
 def page(page_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("RETENTION_DB", page_db)
-    at = app_page("at_risk.py", timeout=TIMEOUT).run()
+    at = _run(app_page("at_risk.py", timeout=TIMEOUT))
     assert not at.exception, [element.value for element in at.exception]
     return at
 
@@ -103,7 +132,7 @@ def _verdict(at: AppTest) -> str:
 )
 def test_verdict_says_which_wins(rows, kind, words, tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", churn_shops.build(tmp_path / "shop.duckdb", rows()))
-    at = app_page("at_risk.py", timeout=TIMEOUT).run()
+    at = _run(app_page("at_risk.py", timeout=TIMEOUT))
     assert not at.exception, [element.value for element in at.exception]
     said = _verdict(at)
     assert words in said
@@ -119,8 +148,9 @@ def test_reruns_read_the_saved_run_without_scoring_again(page, page_db):
     """Scoring is an action, not a cached function: a rerun or a new visit neither retrains nor saves again."""
     before = _scoring_state(page_db)
     page.radio[0].set_value("Top N").run()
-    assert not page.exception
+    assert not page.exception and not page.get("progress")
     again = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not again.get("progress")
     assert not again.exception
     assert again.dataframe[0].value.equals(page.dataframe[0].value)
     assert _scoring_state(page_db) == before
@@ -154,7 +184,7 @@ def test_customer_explanation_and_emails(page):
 
 def test_changing_the_horizon_rescores(page):
     at = page
-    at.slider(key="horizon").set_value(60).run()
+    settled(at.slider(key="horizon").set_value(60).run())
     assert not at.exception
     assert "60 days" in _definition(at)
     assert at.dataframe[0].value["model"].notna().all()
@@ -163,7 +193,7 @@ def test_changing_the_horizon_rescores(page):
 def test_a_past_date_says_campaigns_keep_the_latest(page, page_db):
     at = page
     last = at.date_input[0].value
-    at.date_input[0].set_value(last - pd.Timedelta(days=61)).run()
+    settled(at.date_input[0].set_value(last - pd.Timedelta(days=61)).run())
     assert not at.exception
     assert any(box.value.startswith("Exploring a past date") for box in at.info)
     with warehouse.connect(page_db) as con:
@@ -175,9 +205,18 @@ def test_too_little_history_is_a_message(sample_frames, tmp_path, monkeypatch):
     short = orders[orders["ts"] < orders["ts"].min() + pd.Timedelta(days=150)]
     path = _build(tmp_path / "short.duckdb", {"users": sample_frames["users"], "orders": short})
     monkeypatch.setenv("RETENTION_DB", path)
-    at = app_page("at_risk.py", timeout=TIMEOUT).run()
+    at = _run(app_page("at_risk.py", timeout=TIMEOUT))
     assert not at.exception
     assert at.title[0].value == "At-risk users"
+    assert "needs at least 210 days of order history" in at.error[0].value
+
+    # The failed job is shown, not started again, on later runs and in other sessions, until asked to.
+    app_page("at_risk.py", timeout=TIMEOUT).run()
+    at.run()
+    assert "needs at least 210 days of order history" in at.error[0].value
+    assert _jobs(path)["status"].tolist() == ["failed"]
+    settled(at.button(key="at-risk-score-again").click().run())
+    assert _jobs(path)["status"].tolist() == ["failed", "failed"]
     assert "needs at least 210 days of order history" in at.error[0].value
 
 
@@ -189,3 +228,39 @@ def test_scoring_runs_keep_the_newest():
     for index, key in enumerate(keys):
         runs.put(key, index)
     assert runs.get(keys[0]) is None and runs.get(keys[1]) == 1 and runs.get(keys[2]) == 2
+
+
+def test_scoring_runs_as_one_job_that_every_session_finds(sample_frames, tmp_path, monkeypatch):
+    """The first visit starts the scoring job and shows its progress; a second session (another browser, or this
+    one after a reload) finds the same job rather than starting one; once it is done, both show its result."""
+    path = _build(tmp_path / "jobs.duckdb", sample_frames)
+    monkeypatch.setenv("RETENTION_DB", path)
+    first = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not first.exception, [element.value for element in first.exception]
+    started = _jobs(path)
+    assert len(started) == 1
+    job = started.iloc[0]
+    assert (job["kind"], job["started_by"]) == (scoring_job.KIND, "app")
+    assert jobs.get(path, int(job["job_id"])).params == {"as_of": str(first.date_input[0].value), "horizon_days": 90}
+    assert [header.value for header in first.subheader] == []  # no result yet: the job's progress instead
+    assert len(first.get("progress")) == 1
+    assert any(caption.value.startswith(f"Job {job['job_id']}, started by app on ") for caption in first.caption)
+    assert first.slider(key="horizon").value == 90  # the controls stay usable meanwhile
+
+    second = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not second.exception
+    assert len(_jobs(path)) == 1  # the running job was found (or, done already, its result)
+
+    for session in (settled(first), settled(second), _run(app_page("at_risk.py", timeout=TIMEOUT))):
+        assert [header.value for header in session.subheader] == [
+            "Model quality",
+            "Who is flagged",
+            "Why",
+            "One customer",
+        ]
+    finished = _jobs(path)
+    assert len(finished) == 1 and finished["status"].iloc[0] == "done"
+    result = jobs.get(path, int(job["job_id"])).result
+    with warehouse.connect(path) as con:
+        saved = churn.latest_scores(con)
+    assert result["customers"] == len(saved) and result["model_version"] == saved["model_version"].iloc[0]

@@ -20,6 +20,7 @@ RELEASED_MIGRATIONS = {
     "006_counted_cohorts.sql": "904eec000dea0d37d2cb295a8c7d7209289be360391582e0ff07095ed3a0655b",
     "007_real_shop_data.sql": "f20da4a6d75d53ff678c16cfc6e426fbb53bc72918da703276f95ceaa5d87ca9",
     "008_refresh_runs.sql": "b7d745306c701d93b6993af5495a315e05c2af4562948d3e63015d0444bd6a8c",
+    "009_jobs.sql": "764eb04962bf9c88cb212c24ec9e52b16468d696f17af838380eb35569e85ced",
 }
 
 

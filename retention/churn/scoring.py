@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -117,25 +117,30 @@ def score_customers(
     save: bool = True,
     seed: int = DEFAULT_SEED,
     params: dict[str, object] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ScoringResult:
     """Train, evaluate, score, explain and (when ``save``) save the churn risk of every customer at ``as_of``.
 
     ``as_of`` None means the latest order date. See :mod:`retention.churn` for
-    how snapshots keep training leak-free.
+    how snapshots keep training leak-free. ``progress(fraction, message)``, when
+    given, hears of each step (fraction in [0, 1], in proportion to its usual time).
 
     Raises
     ------
     DataError
         No orders, too little history for the horizon, or labels of one class only.
     """
+    said = progress or (lambda fraction, message: None)
     check_horizon(horizon_days)
     day = resolve_as_of(con, as_of)
     first, _ = order_days(con)
     plan = plan_snapshots(first, day, horizon_days)
+    said(0.0, f"Reading {len(plan.all_dates)} monthly customer snapshots")
     frame = snapshot_features(con, plan.all_dates, horizon_days)
 
     evaluation_train = rows_at(frame, plan.evaluation_train)
     holdout = rows_at(frame, [plan.holdout])
+    said(0.05, f"Training the model to check it on the snapshot of {plan.holdout}")
     held_model = fit_churn_model(evaluation_train, seed=seed, params=params, what="evaluation training data")
     baseline = fit_recency_baseline(evaluation_train, what="evaluation training data")
     y_holdout = labels(holdout, f"holdout snapshot of {plan.holdout}")
@@ -144,11 +149,13 @@ def score_customers(
     calibration = calibration_table(y_holdout, predictions)
 
     final_train = rows_at(frame, plan.final_train)
+    said(0.42, "Training the model on every labelled snapshot")
     model = fit_churn_model(final_train, seed=seed, params=params)
     current = rows_at(frame, [day])
     if current.empty:
         raise DataError(f"no customer has a purchase up to {day}; nothing to score")
     risk = model.predict_risk(current)
+    said(0.9, f"Scoring and explaining {len(current):,} customers")
     explanation = explain.explain(model, current, FEATURE_REGISTRY)
 
     scores = pd.DataFrame(
@@ -198,6 +205,7 @@ def score_customers(
         model=model,
     )
     if save:
+        said(0.97, "Saving the scores")
         save_scores(con, result)
     return result
 

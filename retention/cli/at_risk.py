@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli._common import add_db_argument, lazy_import, write_table
 
 churn = lazy_import("retention.churn")
@@ -42,10 +42,23 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from retention.churn import job as scoring_job  # here, not at the top: it imports the model libraries
+
     threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
-    con = warehouse.connect(warehouse.resolve_db_path(args.db))
-    try:
-        result = churn.score_customers(con, as_of=args.as_of, horizon_days=args.horizon_days, save=True)
+    path = warehouse.resolve_db_path(args.db)
+    con = warehouse.connect(path)
+    try:  # recorded as a job, like the app's scoring; its progress goes to stderr
+        result = jobs.run(
+            path,
+            scoring_job.KIND,
+            scoring_job.job_params(args.as_of, args.horizon_days),
+            lambda progress: churn.score_customers(
+                con, as_of=args.as_of, horizon_days=args.horizon_days, save=True, progress=progress
+            ),
+            started_by="cli",
+            describe=scoring_job.job_result,
+            echo=jobs.printer(),
+        )
         flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
         emails = churn.customer_emails(con, flagged["user_id"].tolist()) if args.include_email else None
     finally:

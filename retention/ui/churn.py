@@ -1,12 +1,16 @@
-"""Churn scoring for the At-risk users page: one action that scores and saves, and reads that never write.
+"""Churn scoring for the At-risk users page: scoring runs as a job of the server, and reads that never write.
 
-Scoring trains two models and explains every customer (seconds), and its scores
-are saved for campaigns to target. :func:`score_and_save` is that action, never
-cached. What it produced is kept in memory under the data version its own save
-left behind, so :func:`scoring` (keyed like every cached read, on the path and
-the data version) finds it on every rerun until the data changes again: any
-later write (an import, a campaign, another scoring) moves the version and the
-page scores afresh, as it did when scoring was itself the cached function.
+Scoring trains two models and explains every customer (10-25 s on a real shop),
+and its scores are saved for campaigns to target. It runs as a job (see
+:mod:`retention.jobs`) in a thread of the server: the page that starts it shows
+its progress and stays usable, and any session that opens the page while it
+runs (another browser, the same one after a reload) finds the same job rather
+than starting a second. What it produced is kept in memory under the data
+version its own save left behind, so :func:`scoring` (keyed like every cached
+read, on the path and the data version) finds it on every rerun until the data
+changes again: any later write (an import, a campaign, another scoring) moves
+the version and the page scores afresh. A job that failed is shown with its
+error, not restarted, until the data change or the user asks again.
 """
 
 from __future__ import annotations
@@ -18,24 +22,24 @@ from collections import OrderedDict
 import pandas as pd
 import streamlit as st
 
-from retention import churn, explain, warehouse
-from retention.ui.common import cursor
+from retention import churn, explain, jobs, warehouse
+from retention.churn import job as scoring_job
+from retention.ui import jobs as ui_jobs
+from retention.ui.common import cursor, data_version, readable
 
 RunKey = tuple[str, str, dt.date, int]  # (warehouse path, data version after the save, as_of, horizon_days)
 KEPT_RUNS = 8
 
 
 class ScoringRuns:
-    """The newest :data:`KEPT_RUNS` scoring results of this server, by :data:`RunKey`; thread-safe.
-
-    ``scoring_lock`` lets one session score at a time, so that two sessions opening the page together train once.
-    """
+    """The newest :data:`KEPT_RUNS` scoring results of this server, by :data:`RunKey`, and the scoring job
+    started at each data version (its key: the version before the job saved); thread-safe."""
 
     def __init__(self, size: int = KEPT_RUNS) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self.scoring_lock = threading.Lock()
         self._results: OrderedDict[RunKey, churn.ScoringResult] = OrderedDict()
+        self._started: OrderedDict[RunKey, int] = OrderedDict()
 
     def get(self, key: RunKey) -> churn.ScoringResult | None:
         with self._lock:
@@ -47,6 +51,18 @@ class ScoringRuns:
             self._results.move_to_end(key)
             while len(self._results) > self._size:
                 self._results.popitem(last=False)
+
+    def started(self, key: RunKey) -> int | None:
+        """The id of the job started for ``key`` (its data version before scoring); None when none was."""
+        with self._lock:
+            return self._started.get(key)
+
+    def put_started(self, key: RunKey, job_id: int) -> None:
+        with self._lock:
+            self._started[key] = job_id
+            self._started.move_to_end(key)
+            while len(self._started) > self._size:
+                self._started.popitem(last=False)
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,26 +79,60 @@ def order_days(path: str, version: str) -> tuple[dt.date, dt.date]:
 
 def scoring(path: str, version: str, as_of: dt.date, horizon_days: int) -> churn.ScoringResult | None:
     """The scoring run of (as_of, horizon_days) whose saved scores are the warehouse's state at ``version``;
-    None when there is none yet (call :func:`score_and_save`). Reads only.
+    None when there is none yet (see :func:`scoring_or_progress`). Reads only.
 
     The result is shared between sessions: treat it as read-only.
     """
     return _runs().get((path, version, as_of, int(horizon_days)))
 
 
-def score_and_save(path: str, as_of: dt.date, horizon_days: int) -> churn.ScoringResult:
-    """Train, score, explain and save the churn risk of every customer at ``as_of`` (not cached: it writes).
+def start_scoring(path: str, version: str, as_of: dt.date, horizon_days: int) -> jobs.Job:
+    """Start the job that trains, scores, explains and saves the churn risk of every customer at ``as_of``, or
+    find the one already running for these settings. Returns its row."""
+    runs, horizon = _runs(), int(horizon_days)
 
-    Raises ``DataError`` when the warehouse cannot support the model (see :func:`retention.churn.score_customers`).
+    def work(progress: jobs.Progress) -> churn.ScoringResult:
+        con = warehouse.connect(path)  # the job's own connection: a thread never shares one
+        try:
+            result = churn.score_customers(con, as_of=as_of, horizon_days=horizon, save=True, progress=progress)
+            runs.put((path, warehouse.data_version(con), as_of, horizon), result)
+        finally:
+            con.close()
+        return result
+
+    params = scoring_job.job_params(as_of, horizon)
+    job = jobs.start(path, scoring_job.KIND, params, work, started_by="app", describe=scoring_job.job_result)
+    runs.put_started((path, version, as_of, horizon), job.job_id)
+    return job
+
+
+def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> churn.ScoringResult | None:
+    """The scoring of (as_of, horizon_days) at the warehouse's current data, when there is one; else None, having
+    shown the job that computes it (started here when none runs) or the error of the one that failed.
+
+    Raises ``RetentionError`` when the job cannot be started or read.
     """
-    runs = _runs()
-    with runs.scoring_lock, st.spinner("Training the churn model and explaining every score…"), cursor() as con:
-        done = runs.get((path, warehouse.data_version(con), as_of, int(horizon_days)))
-        if done is not None:  # another session scored it while this one waited
-            return done
-        result = churn.score_customers(con, as_of=as_of, horizon_days=int(horizon_days), save=True)
-        runs.put((path, warehouse.data_version(con), as_of, int(horizon_days)), result)
-    return result
+    ui_jobs.server_started()
+    horizon = int(horizon_days)
+    with cursor() as con:  # a running job is looked for first: once it is not running, its result is in place
+        job = jobs.running(con, scoring_job.KIND, scoring_job.job_params(as_of, horizon))
+    if job is None:
+        version = data_version()
+        result = scoring(path, version, as_of, horizon)
+        if result is not None:
+            return result
+        started = _runs().started((path, version, as_of, horizon))
+        job = None if started is None else ui_jobs.job(started)
+        if job is None or job.status not in ("running", "failed"):
+            job = start_scoring(path, version, as_of, horizon)
+    if job.running:
+        ui_jobs.progress(job.job_id)
+        return None
+    st.error(readable(job.error or "the scoring failed"))
+    if st.button("Score again", icon=":material/refresh:", key="at-risk-score-again"):
+        start_scoring(path, data_version(), as_of, horizon)
+        st.rerun()
+    return None
 
 
 def importance(result: churn.ScoringResult) -> pd.DataFrame:

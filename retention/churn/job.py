@@ -1,0 +1,30 @@
+"""Scoring every customer as a job (see :mod:`retention.jobs`): its kind, its parameters and the result it records.
+
+The At-risk page runs it in a thread of the server, the ``at-risk`` command in
+its own process; both record it in the ``jobs`` table under these names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from retention.churn.scoring import ScoringResult
+
+KIND = "churn_scoring"
+
+
+def job_params(as_of: dt.date | str | None, horizon_days: int) -> dict[str, object]:
+    """The job's parameters: ``as_of`` (ISO date, or None for the latest order date) and ``horizon_days``."""
+    return {"as_of": None if as_of is None else str(as_of), "horizon_days": int(horizon_days)}
+
+
+def job_result(result: ScoringResult) -> dict[str, object]:
+    """What the job records once done: the scoring's date, horizon and model version, customers scored, and the
+    held-out snapshot it was checked on. The scores themselves are in the ``scores`` table."""
+    return {
+        "as_of": str(result.as_of),
+        "horizon_days": int(result.horizon_days),
+        "model_version": result.model_version,
+        "customers": int(len(result.scores)),
+        "holdout_date": result.summary["holdout_date"],
+    }

@@ -1,0 +1,3 @@
+-- One job. Parameters: $job_id BIGINT.
+-- @part COLUMNS
+WHERE job_id = $job_id
