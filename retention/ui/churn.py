@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import churn, explain, warehouse
-from retention.ui.common import cursor
+from retention.ui.common import cursor, writer
 
 RunKey = tuple[str, str, dt.date, int]  # (warehouse path, data version after the save, as_of, horizon_days)
 KEPT_RUNS = 8
@@ -76,7 +76,7 @@ def score_and_save(path: str, as_of: dt.date, horizon_days: int) -> churn.Scorin
     Raises ``DataError`` when the warehouse cannot support the model (see :func:`retention.churn.score_customers`).
     """
     runs = _runs()
-    with runs.scoring_lock, st.spinner("Training the churn model and explaining every score…"), cursor() as con:
+    with runs.scoring_lock, st.spinner("Training the churn model and explaining every score…"), writer() as con:
         done = runs.get((path, warehouse.data_version(con), as_of, int(horizon_days)))
         if done is not None:  # another session scored it while this one waited
             return done

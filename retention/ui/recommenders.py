@@ -10,7 +10,7 @@ import streamlit as st
 
 from retention import recommend
 from retention.recommend.models import ModelSpec, Param
-from retention.ui.common import cursor
+from retention.ui.common import cursor, writer
 
 METRIC_GLOSSARY_COLUMNS = ("Metric", "What it tells you", "Better")
 HISTORY_COLUMNS = {
@@ -74,7 +74,7 @@ def runs(path: str) -> pd.DataFrame:
 
 
 def delete_runs(path: str, run_ids: list[int]) -> None:
-    with cursor() as con:
+    with writer() as con:
         recommend.delete_runs(con, run_ids)
 
 
@@ -88,7 +88,8 @@ def train(
     """Evaluate the selected models (name -> hyperparameters) on one split and save each run; returns the new run ids."""
     with cursor() as con:
         chosen = recommend.make_split(con, query)
-        results = recommend.compare(chosen, selections, k=k, progress=progress)
+    results = recommend.compare(chosen, selections, k=k, progress=progress)
+    with writer() as con:
         return [recommend.save_run(con, result) for result in results]
 
 
