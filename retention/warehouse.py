@@ -6,8 +6,9 @@ connection (or a cursor of one) and runs the named SQL files of
 
 One file, many processes: DuckDB lets one process write a file, or several
 read it, never both at once. So nobody holds the file for long: every unit of
-work (one cached read of the app, one write action, one CLI command) opens it
-with :func:`session`, works and closes it. Reads open it read-only, so the app,
+work (one cached read of the app, one write action) opens it with
+:func:`session`, works and closes it; a CLI command holds it, through
+:func:`connect`, for the length of the command. Reads open it read-only, so the app,
 a second browser and ``python -m retention info`` read side by side; a writer
 waits until the readers are done, and readers wait while a writer works. A
 wait is bounded (``$RETENTION_LOCK_WAIT`` seconds, 30 by default), says what
