@@ -11,3 +11,7 @@ class SchemaError(RetentionError):
 
 class DataError(RetentionError):
     """Input data is missing, malformed or too small for the requested analysis."""
+
+
+class WarehouseBusy(RetentionError):
+    """Another process held the warehouse file's lock for longer than the wait allowed (``RETENTION_LOCK_WAIT``)."""

@@ -3,14 +3,31 @@
 This is the only module that opens DuckDB. Everything else receives a
 connection (or a cursor of one) and runs the named SQL files of
 ``retention/sql/`` through :func:`query` and :func:`execute`.
+
+One file, many processes: DuckDB lets one process write a file, or several
+read it, never both at once. So nobody holds the file for long: every unit of
+work (one cached read of the app, one write action) opens it with
+:func:`session`, works and closes it; a CLI command holds it, through
+:func:`connect`, for the length of the command. Reads open it read-only, so the app,
+a second browser and ``python -m retention info`` read side by side; a writer
+waits until the readers are done, and readers wait while a writer works. A
+wait is bounded (``$RETENTION_LOCK_WAIT`` seconds, 30 by default), says what
+it waits for, and ends in :class:`~retention.errors.WarehouseBusy`. The
+schema is migrated by the first writable open (the app's start, ``init``, any
+writing command), never by a reader.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -18,12 +35,15 @@ import duckdb
 import pandas as pd
 
 from retention import schema
-from retention.errors import DataError, SchemaError
+from retention.errors import DataError, SchemaError, WarehouseBusy
 
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DEFAULT_DB = Path("data/warehouse.duckdb")
 DB_ENV_VAR = "RETENTION_DB"
+LOCK_WAIT_ENV_VAR = "RETENTION_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 30.0
+LINGER_SECONDS = 1.0
 
 Params = Mapping[str, object] | Sequence[object] | None
 
@@ -54,29 +74,230 @@ def latest_schema_version() -> int:
     return migrations()[-1][0]
 
 
-def connect(db: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, creating it or migrating its schema when needed.
+Waiting = Callable[[str], AbstractContextManager]
+"""Makes the context entered while a session waits for the lock, from a message saying what it waits for
+(the CLI prints the message, the app shows it in a spinner)."""
+
+
+def lock_wait() -> float:
+    """Seconds a session waits for another process's lock: ``$RETENTION_LOCK_WAIT``, else 30."""
+    raw = os.environ.get(LOCK_WAIT_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise DataError(f"{LOCK_WAIT_ENV_VAR} must be a number of seconds (0 or more), not {raw!r}")
+    return seconds
+
+
+@contextmanager
+def print_wait(message: str) -> Iterator[None]:
+    """The default :data:`Waiting`: one line on stderr when the wait begins."""
+    print(message, file=sys.stderr, flush=True)
+    yield
+
+
+def connect(
+    db: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    wait: float | None = None,
+    waiting: Waiting | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, creating it or migrating its schema when needed; the caller closes it.
+
+    Prefer :func:`session`, which closes it. When another process holds the file, this waits up to ``wait``
+    seconds (default :func:`lock_wait`) and tells ``waiting`` (default :func:`print_wait`) what it waits for.
+    A ``read_only`` open in a process that already has the file open writable shares that (DuckDB allows
+    one configuration per file and process); it still never migrates.
 
     Raises
     ------
     SchemaError
         The file was written by a newer Retention Studio, or it is older and
         ``read_only`` forbids migrating it.
+    WarehouseBusy
+        Another process kept the file locked for longer than ``wait``.
     """
     path = resolve_db_path(db)
     if read_only and not path.exists():
         raise DataError(f"warehouse file {str(path)!r} does not exist")
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise DataError(f"cannot open warehouse {str(path)!r}: {exc}") from exc
+    con, _ = _open(path, read_only=read_only, wait=wait, waiting=waiting)
     try:
         migrate(con, read_only=read_only, name=str(path))
     except BaseException:
         con.close()
         raise
     return con
+
+
+_reading = threading.local()  # .paths: Counter of the files this thread holds read-only sessions on
+
+
+@contextmanager
+def session(
+    db: str | os.PathLike | None = None,
+    *,
+    write: bool = False,
+    wait: float | None = None,
+    waiting: Waiting | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection to the warehouse for one unit of work: opened here, closed when the block ends.
+
+    Every caller that is not a migration or a test opens the warehouse this way, and keeps the block as short
+    as the work: while it is open, a reader keeps writers of other processes waiting, and a writer keeps
+    everyone else waiting. ``write=False`` opens the file read-only (it must exist, with the current schema:
+    see :func:`prepare`); ``write=True`` opens it writable, creating or migrating it. Writes still go in
+    :func:`transaction` blocks: a process killed mid-way leaves the data as of its last commit.
+
+    When another process holds the lock, the session waits (see :func:`connect`) and raises
+    :class:`~retention.errors.WarehouseBusy` past ``wait`` seconds.
+    """
+    path = resolve_db_path(db)
+    key = str(path.resolve())
+    held = getattr(_reading, "paths", None)
+    if held is None:
+        held = _reading.paths = Counter()
+    if write and held[key]:
+        # DuckDB cannot open the file writable in this process while a read-only connection to it is open here:
+        # waiting for a reader of this very thread would never end.
+        raise RuntimeError(f"a write session on {path} was opened inside a read session of the same thread")
+    if not write and not path.exists():
+        raise DataError(f"warehouse file {str(path)!r} does not exist")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con, read_only = _open(path, read_only=not write, wait=wait, waiting=waiting)
+    held[key] += read_only
+    try:
+        migrate(con, read_only=not write, name=str(path))
+        yield con
+    finally:
+        held[key] -= read_only
+        if read_only:
+            _linger(path, key)
+        con.close()
+
+
+def prepare(db: str | os.PathLike | None = None, *, wait: float | None = None, waiting: Waiting | None = None) -> Path:
+    """Make sure the warehouse file exists with this version's schema, opening it writable only when it must.
+
+    The app calls it once at start, so that its read-only sessions find the schema they expect.
+    """
+    path = resolve_db_path(db)
+    if path.exists():
+        try:
+            with session(path, wait=wait, waiting=waiting):
+                return path
+        except SchemaError:
+            pass  # older: migrated below (a newer file raises again there)
+    with session(path, write=True, wait=wait, waiting=waiting):
+        return path
+
+
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _lock_holder(exc: duckdb.Error) -> str | None:
+    """Who holds the lock that made opening fail: "writer", "readers" or "this process"; None for other errors."""
+    text = str(exc)
+    if isinstance(exc, duckdb.IOException) and ("Could not set lock" in text or "Conflicting lock" in text):
+        # DuckDB adds this hint when the holder opened the file read-only.
+        return "readers" if "read-only mode" in text else "writer"
+    if isinstance(exc, duckdb.ConnectionException) and "different configuration" in text:
+        return "this process"
+    return None
+
+
+def _wait_message(path: Path, holder: str, exc: duckdb.Error) -> str:
+    pid = _PID.search(str(exc))
+    process = f"another process (PID {pid.group(1)})" if pid else "another process"
+    if holder == "writer":
+        return f"waiting for {process} that is writing to {path} ..."
+    if holder == "readers":
+        return f"waiting for {process} that is reading {path} ..."
+    return f"waiting for the reads of {path} in this process to finish ..."
+
+
+def _busy_message(path: Path, holder: str, seconds: float) -> str:
+    if holder == "writer":
+        who = "another process (probably an import or a refresh) has been writing to"
+    else:
+        who = "other sessions have been reading"
+    return (
+        f"{who} {path} for {seconds:g} s; try again when it finishes "
+        f"(or set {LOCK_WAIT_ENV_VAR} to wait longer than {seconds:g} s)"
+    )
+
+
+def _open(
+    path: Path, *, read_only: bool, wait: float | None, waiting: Waiting | None
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """Open the file, retrying with backoff while another process holds its lock; returns the connection and
+    whether it is read-only."""
+    limit = lock_wait() if wait is None else wait
+    deadline = None
+    delay = 0.02
+    with ExitStack() as announced:
+        while True:
+            if not read_only:
+                _release(str(path.resolve()))
+            try:
+                return _open_once(path, read_only=read_only)
+            except duckdb.Error as exc:
+                holder = _lock_holder(exc)
+                if holder is None:
+                    raise DataError(f"cannot open warehouse {str(path)!r}: {exc}") from exc
+                failure = exc
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + limit
+                if limit > 0:
+                    announced.enter_context((waiting or print_wait)(_wait_message(path, holder, failure)))
+            if now >= deadline:
+                raise WarehouseBusy(_busy_message(path, holder, limit)) from failure
+            time.sleep(min(delay, deadline - now))
+            delay = min(delay * 2, 0.25)
+
+
+_keepers: dict[str, duckdb.DuckDBPyConnection] = {}
+_keepers_lock = threading.Lock()
+
+
+def _linger(path: Path, key: str) -> None:
+    """Keep the database of a read session open for :data:`LINGER_SECONDS` after it ends (counted from the first
+    such session, never extended), so that the next reads of the same page run open it in a fraction of a
+    millisecond instead of the tens of milliseconds DuckDB takes to start a database; a writer of another process
+    waits that much longer at most, and a writer of this process closes it at once."""
+    with _keepers_lock:
+        if key in _keepers:
+            return
+        try:
+            _keepers[key] = duckdb.connect(str(path), read_only=True)  # the session's database, still open: no cost
+        except duckdb.Error:
+            return
+    timer = threading.Timer(LINGER_SECONDS, _release, [key])
+    timer.daemon = True
+    timer.start()
+
+
+def _release(key: str) -> None:
+    with _keepers_lock:
+        keeper = _keepers.pop(key, None)
+    if keeper is not None:
+        keeper.close()
+
+
+def _open_once(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    try:
+        return duckdb.connect(str(path), read_only=read_only), read_only
+    except duckdb.ConnectionException as exc:
+        if not read_only or _lock_holder(exc) != "this process":
+            raise
+    # This process has the file open writable (DuckDB keeps one configuration per file and process): share it.
+    return duckdb.connect(str(path)), False
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

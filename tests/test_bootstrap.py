@@ -78,24 +78,22 @@ def test_any_other_new_path_is_left_to_open_empty(in_tmp):
 
 def test_the_apps_connection_opens_a_new_path_empty(in_tmp):
     path = str(in_tmp / "shop" / "new.duckdb")
-    con = common._connection(path)
     try:
-        assert {table: warehouse.row_count(con, table) for table in EMPTY} == EMPTY
-        assert warehouse.schema_version(con) == warehouse.latest_schema_version()
+        with warehouse.session(common._prepared(path)) as con:
+            assert {table: warehouse.row_count(con, table) for table in EMPTY} == EMPTY
+            assert warehouse.schema_version(con) == warehouse.latest_schema_version()
     finally:
-        con.close()
-        common._connection.clear()
+        common._prepared.clear()
     assert _counts(path) == EMPTY
     assert not (in_tmp / "data").exists()
 
 
 def test_the_apps_connection_builds_the_sample_at_the_default_path(in_tmp):
-    con = common._connection(str(warehouse.DEFAULT_DB))
     try:
-        assert sample_shop.holds_sample(con)
+        with warehouse.session(common._prepared(str(warehouse.DEFAULT_DB))) as con:
+            assert sample_shop.holds_sample(con)
     finally:
-        con.close()
-        common._connection.clear()
+        common._prepared.clear()
     assert _counts(warehouse.DEFAULT_DB) == _committed_counts()
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from retention import campaigns
 from retention.campaigns import Audience, CampaignConfig, bandit
 from retention.campaigns.simulate import METRIC_LABELS
-from retention.ui.common import cursor
+from retention.ui.common import cursor, writer
 
 _SHORT = {
     "kept": "Kept",
@@ -243,7 +243,7 @@ def recordable(path: str, version: str, campaign_id: int, status: str) -> bool:
 
 def launch(config: CampaignConfig, draft_id: int | None = None) -> campaigns.LaunchResult:
     """Launch (not cached). The default idempotency key makes a double click launch once."""
-    with cursor() as con:
+    with writer() as con:
         return campaigns.launch(con, config, draft_id=draft_id)
 
 
@@ -260,19 +260,20 @@ def launch_next_wave(path: str, version: str, campaign_id: int, split: dict[str,
 
 def save_draft(config: CampaignConfig) -> int:
     """Store ``config`` as a draft campaign (not cached); returns its id."""
-    with cursor() as con:
+    with writer() as con:
         return campaigns.save_draft(con, config)
 
 
 def record(path: str, version: str, campaign_id: int) -> bool:
     """Record the measurement and mark the campaign measured (not cached); True when done."""
-    with cursor() as con:
-        campaigns.record(con, measurement(path, version, campaign_id))
+    measured = measurement(path, version, campaign_id)
+    with writer() as con:
+        campaigns.record(con, measured)
     return True
 
 
 def close(campaign_id: int) -> bool:
     """Close the campaign (not cached); True when done."""
-    with cursor() as con:
+    with writer() as con:
         campaigns.close(con, campaign_id)
     return True

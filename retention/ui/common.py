@@ -1,15 +1,19 @@
 """Widgets and cached resources shared by every page.
 
-Pages call :func:`cursor` for a thread-safe handle on the warehouse and key
-their ``st.cache_data`` wrappers on ``(db_path(), data_version())``, a token
-that changes with every import, scoring, recommender run and campaign change,
-so that any write invalidates them. Cached functions only read. Library errors
-reach the user through :func:`attempt`, the one error guard.
+Cached reads open the warehouse with :func:`cursor` (a short-lived read-only
+session), write actions with :func:`writer`; both close it when their block
+ends, so that the CLI and a scheduled refresh can write the same file while
+the app runs (see :func:`retention.warehouse.session`). Cached reads key on
+``(db_path(), data_version())``, a token that changes with every import,
+scoring, recommender run and campaign change, so that any write invalidates
+them, in this process or another. Library errors reach the user through
+:func:`attempt`, the one error guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
 
 import duckdb
@@ -17,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import bootstrap, export, sample_shop, warehouse
-from retention.errors import RetentionError
+from retention.errors import RetentionError, WarehouseBusy
 
 T = TypeVar("T")
 
@@ -28,25 +32,62 @@ def db_path() -> str:
 
 
 @st.cache_resource(show_spinner="Opening the warehouse…")
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file for the whole server.
-
-    A missing file is built with the sample shop only at the default path; any other new path opens as an
-    empty warehouse (see :func:`retention.bootstrap.ensure_default_warehouse`).
-    """
+def _prepared(path: str) -> str:
+    """The warehouse file, made ready once per server: built with the sample shop only at the default path when
+    missing (any other new path opens as an empty warehouse, see :func:`retention.bootstrap.ensure_default_warehouse`),
+    and migrated to this version's schema, so that the read-only sessions of :func:`cursor` can open it."""
     bootstrap.ensure_default_warehouse(path)
-    return warehouse.connect(path)
+    warehouse.prepare(path, waiting=_spinner)
+    return path
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor on the shared connection: use one per call, a connection is not thread-safe."""
-    return _connection(db_path()).cursor()
+def _spinner(message: str) -> AbstractContextManager:
+    """What the app shows while a session waits for another process's lock."""
+    return st.spinner(readable(message))
+
+
+@contextmanager
+def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only session on the warehouse: ``with cursor() as con:``, one per cached read.
+
+    It waits (with a spinner) while another process writes the file; see :func:`retention.warehouse.session`.
+    """
+    with warehouse.session(_prepared(db_path()), waiting=_spinner) as con:
+        yield con
+
+
+@contextmanager
+def writer() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived writable session on the warehouse, for one write action (an import, a launch, a scoring).
+
+    Open it outside any :func:`cursor` block; long computation that only reads belongs before it, in a cursor,
+    so that other processes are kept waiting only while the results are written.
+    """
+    with warehouse.session(_prepared(db_path()), write=True, waiting=_spinner) as con:
+        yield con
+
+
+_last_versions: dict[str, str] = {}
 
 
 def data_version() -> str:
-    """Token that changes with every write (import, scoring, model run, campaign); the key of cached reads."""
-    with cursor() as con:
-        return warehouse.data_version(con)
+    """Token that changes with every write (import, scoring, model run, campaign); the key of cached reads.
+
+    While another process is writing, this does not wait: it returns the token of the last read, so a page
+    keeps showing the data as of then (from the cache) and shows the new data on the first run after the
+    writer commits.
+    """
+    path = _prepared(db_path())
+    known = _last_versions.get(path)
+    try:
+        with warehouse.session(path, wait=0 if known else None, waiting=_spinner) as con:
+            version = warehouse.data_version(con)
+    except WarehouseBusy:
+        if known is None:
+            raise
+        return known
+    _last_versions[path] = version
+    return version
 
 
 def readable(message: str) -> str:

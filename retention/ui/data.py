@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import ingest, non_products, sample_shop, schema, warehouse
-from retention.ui.common import cursor
+from retention.ui.common import cursor, writer
 
 NONE = "(none)"
 SUMMARY_COLUMNS = {
@@ -123,7 +123,7 @@ def run_import(table: str, path: Path, **options) -> ingest.ImportResult:
     Raises the import's :class:`~retention.errors.RetentionError` when it is refused or fails (nothing was
     written then); the page calls it through :func:`retention.ui.common.attempt`, which shows the message.
     """
-    with cursor() as con:
+    with writer() as con:
         result = ingest.import_file(con, table, path, **options)
     st.cache_data.clear()
     return result
@@ -149,7 +149,7 @@ def remove_sample() -> pd.DataFrame:
     Returns what was deleted (table_name, rows). Raises the library's :class:`~retention.errors.RetentionError`
     when there is no sample data (nothing is changed); the page calls it through ``common.attempt``.
     """
-    with cursor() as con:
+    with writer() as con:
         removed = sample_shop.remove(con)
     st.cache_data.clear()
     return removed
@@ -174,11 +174,11 @@ def non_product_list(path: str, version: str) -> pd.DataFrame:
 
 def save_non_products(statuses: dict[str, str]) -> int:
     """Write the user's decisions (code -> status) in one transaction; not cached, the data version moves."""
-    with cursor() as con:
+    with writer() as con:
         return non_products.save(con, statuses)
 
 
 def detect_non_products() -> int:
     """Look for non-product codes among every order line already imported; returns how many were suggested."""
-    with cursor() as con:
+    with writer() as con:
         return non_products.detect_all(con)

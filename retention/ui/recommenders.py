@@ -10,7 +10,7 @@ import streamlit as st
 
 from retention import recommend
 from retention.recommend.models import ModelSpec, Param
-from retention.ui.common import cursor
+from retention.ui.common import cursor, writer
 
 METRIC_GLOSSARY_COLUMNS = ("Metric", "What it tells you", "Better")
 HISTORY_COLUMNS = {
@@ -74,7 +74,7 @@ def runs(path: str) -> pd.DataFrame:
 
 
 def delete_runs(path: str, run_ids: list[int]) -> None:
-    with cursor() as con:
+    with writer() as con:
         recommend.delete_runs(con, run_ids)
 
 
@@ -91,7 +91,8 @@ def train(
     """
     with cursor() as con:
         chosen = recommend.make_split(con, query)
-        comparison = recommend.compare(chosen, selections, k=k, progress=progress)
+    comparison = recommend.compare(chosen, selections, k=k, progress=progress)
+    with writer() as con:
         run_ids = [recommend.save_run(con, result) for result in comparison.results]
     return run_ids, {recommend.MODELS[name].label: reason for name, reason in comparison.skipped.items()}
 
