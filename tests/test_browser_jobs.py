@@ -8,14 +8,11 @@ server stops.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, _free_port, _wait_healthy
+from served_app import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, serve
 
 from retention import jobs
 
@@ -25,51 +22,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 def test_scoring_job_outlives_reloads_and_tabs(sample_db, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_db, db)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    with open(tmp_path / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-            ],
-            env={**os.environ, "RETENTION_DB": str(db)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with serve(db, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        first = browser.new_page(viewport=VIEWPORT)
+        first.goto(f"{url}/at_risk")
+        job_or_result = first.get_by_text("Job 1, started by app on ").or_(
+            first.get_by_role("heading", name="Model quality")
         )
-    try:
-        _wait_healthy(url, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            first = browser.new_page(viewport=VIEWPORT)
-            first.goto(f"{url}/at_risk")
-            job_or_result = first.get_by_text("Job 1, started by app on ").or_(
-                first.get_by_role("heading", name="Model quality")
-            )
-            expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
 
-            second = browser.new_page(viewport=VIEWPORT)
-            second.goto(f"{url}/at_risk")
-            # Left alone, each tab turns from the job's progress to its result; a reload then shows the result.
-            for page in (first, second, first):
-                expect(page.get_by_role("heading", name="Model quality")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-                assert page.get_by_text("Job 2,").count() == 0
-                assert page.get_by_test_id("stException").count() == 0
-                page.reload()
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        second = browser.new_page(viewport=VIEWPORT)
+        second.goto(f"{url}/at_risk")
+        # Left alone, each tab turns from the job's progress to its result; a reload then shows the result.
+        for page in (first, second, first):
+            expect(page.get_by_role("heading", name="Model quality")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+            assert page.get_by_text("Job 2,").count() == 0
+            assert page.get_by_test_id("stException").count() == 0
+            page.reload()
+        browser.close()
     listed = jobs.recent(str(db))
     assert listed["job_id"].tolist() == [1]
     assert listed[["kind", "started_by", "status"]].iloc[0].tolist() == ["churn_scoring", "app", "done"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, app_page
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _free_port, _wait_healthy, _wait_until_idle
+from served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve, wait_until_idle
 
 from retention import overview, warehouse
 from retention.errors import DataError, WarehouseBusy
@@ -102,46 +102,27 @@ def test_a_cli_import_lands_while_the_app_serves_the_file_and_the_page_shows_it(
 
     before = _customers(db)
     new_orders = _orders_file(tmp_path, "nightly", 7)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    with open(tmp_path / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-            + ["--server.headless", "true"],
-            cwd=ROOT,
-            env=_env(RETENTION_DB=str(db)),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(url, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT)
-            customers_tile = page.get_by_test_id("stMetric").filter(has_text="Customers").first
-            page.goto(url)
-            expect(customers_tile).to_contain_text(f"{before:,}", timeout=120_000)
-            # The import starts while a second tab runs the page: the two overlap on the file.
-            other = browser.new_page(viewport=VIEWPORT)
-            other.goto(url)
-            importing = _cli("import", "orders", str(new_orders), "--db", str(db))
-            status, out, err = _finish(importing)
-            assert status == 0, err
-            assert "imported nightly.csv" in out
-            _wait_until_idle(other)
-            page.reload()
-            expect(customers_tile).to_contain_text(f"{before + 7:,}", timeout=120_000)
-            _wait_until_idle(page)
-            for tab in (page, other):
-                assert tab.get_by_test_id("stException").count() == 0
-                assert tab.get_by_test_id("stAlertContentError").count() == 0
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with serve(db, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        customers_tile = page.get_by_test_id("stMetric").filter(has_text="Customers").first
+        page.goto(url)
+        expect(customers_tile).to_contain_text(f"{before:,}", timeout=120_000)
+        # The import starts while a second tab runs the page: the two overlap on the file.
+        other = browser.new_page(viewport=VIEWPORT)
+        other.goto(url)
+        importing = _cli("import", "orders", str(new_orders), "--db", str(db))
+        status, out, err = _finish(importing)
+        assert status == 0, err
+        assert "imported nightly.csv" in out
+        wait_until_idle(other)
+        page.reload()
+        expect(customers_tile).to_contain_text(f"{before + 7:,}", timeout=120_000)
+        wait_until_idle(page)
+        for tab in (page, other):
+            assert tab.get_by_test_id("stException").count() == 0
+            assert tab.get_by_test_id("stAlertContentError").count() == 0
+        browser.close()
     assert _customers(db) == before + 7
 
 

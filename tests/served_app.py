@@ -1,0 +1,107 @@
+"""A real Retention Studio server for browser tests: ``streamlit run app.py`` on a free localhost port, and
+Debian's headless Chromium settings to drive it with Playwright."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path("tests/artifacts")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGE_TITLES = ["Overview", "Cohorts", "Forecast", "Recommenders", "At-risk users", "Campaigns", "Data"]
+PAGE_TIMEOUT_MS = 240_000
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout} s")
+
+
+@contextlib.contextmanager
+def serve(db: Path, log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free localhost port against the warehouse ``db``; yields its URL."""
+    port = free_port()
+    env = {**os.environ, "RETENTION_DB": str(db)}
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_until_idle(page, quiet_checks: int = 4) -> None:
+    """Wait until Streamlit has finished the script run and every Plotly chart has drawn.
+
+    The status widget ('Running...') shows while a script runs; it must stay
+    away for several checks in a row, since a rerun may start just after a click.
+    """
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    quiet = 0
+    while quiet < quiet_checks:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page kept running")
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        quiet = 0 if running else quiet + 1
+        page.wait_for_timeout(500)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=60_000,
+    )
