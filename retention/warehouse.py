@@ -232,11 +232,36 @@ def _busy_message(path: Path, holder: str, seconds: float) -> str:
     )
 
 
+DUCKDB_MAGIC = b"DUCK"
+DUCKDB_MAGIC_OFFSET = 8  # a DuckDB file starts with an 8-byte checksum, then the magic
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """Raise a DataError when ``path`` is an existing file that is not a DuckDB database (a CSV, a Parquet file).
+
+    DuckDB would open such a file as an empty in-memory database: an import would report rows loaded and
+    store nothing. A missing file is a new warehouse; an empty (0-byte) one is left to DuckDB, which refuses it.
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DataError(f"cannot read warehouse {str(path)!r}: {exc.strerror or exc}") from exc
+    if head and head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        raise DataError(
+            f"{str(path)!r} is not a Retention Studio warehouse (a DuckDB file); to import a data file, "
+            "pass it to `python -m retention import`, and point --db at a .duckdb file"
+        )
+
+
 def _open(
     path: Path, *, read_only: bool, wait: float | None, waiting: Waiting | None
 ) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """Open the file, retrying with backoff while another process holds its lock; returns the connection and
-    whether it is read-only."""
+    whether it is read-only. A file that is not a DuckDB database is refused (:func:`refuse_foreign_file`)."""
+    refuse_foreign_file(path)
     limit = lock_wait() if wait is None else wait
     deadline = None
     delay = 0.02

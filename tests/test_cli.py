@@ -39,12 +39,33 @@ def test_info_prints_tables_and_schema_version(sample_db, capsys):
     assert "holds the synthetic sample shop: 600 users" in out and "sample --remove" in out
 
 
-def test_info_on_a_new_path_shows_an_empty_warehouse_without_the_sample(tmp_path, capsys):
+def test_info_on_an_empty_warehouse_shows_zero_rows_without_the_sample(tmp_path, capsys):
     db = str(tmp_path / "new.duckdb")
+    assert cli.main(["init", "--db", db, "--empty"]) == 0
+    capsys.readouterr()
     assert cli.main(["info", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "sample shop" not in out
     assert [line.split()[1] for line in out.splitlines()[2:]] == ["0"] * 5
+
+
+def test_info_on_a_mistyped_path_says_so_and_creates_nothing(tmp_path, capsys):
+    """info only reads: a path that does not exist is an error (exit 2), never a new, empty warehouse."""
+    db = tmp_path / "mistyped" / "path.duckdb"
+    assert cli.main(["info", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "does not exist" in err and "Traceback" not in err
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_db_at_a_csv_file_is_refused_and_the_file_left_alone(tmp_path, capsys):
+    data = tmp_path / "orders.csv"
+    data.write_text("order_id,user_id,ts\no1,u1,2024-01-01\n")
+    before = data.read_bytes()
+    assert cli.main(["import", "orders", str(data), "--db", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a Retention Studio warehouse (a DuckDB file)" in err and "Traceback" not in err
+    assert data.read_bytes() == before
 
 
 def test_user_errors_exit_2_without_traceback(tmp_path, capsys):

@@ -359,6 +359,8 @@ def test_reject_row_numbers_across_parquet_row_groups(con, tmp_path):
 
 
 def test_users_upsert_latest_row_wins(con, tmp_path):
+    """Within a file the latest row of an id wins; across imports the newest import wins for the columns it maps,
+    and a column it does not map keeps the stored value (user 2's signup_ts survives a file of user_id,country)."""
     first = write(
         tmp_path, "u1.csv", "user_id,country,signup_ts\n1.0,UK,2024-01-01\n2,FR,2024-01-02\n1,DE,2024-01-03\n"
     )
@@ -368,7 +370,46 @@ def test_users_upsert_latest_row_wins(con, tmp_path):
     second = write(tmp_path, "u2.csv", "user_id,country\n2,ES\n3,IT\n")
     ingest.import_file(con, "users", second)
     rows = con.execute("SELECT user_id, country, signup_ts IS NULL FROM users ORDER BY 1").fetchall()
-    assert rows == [("1", "DE", False), ("2", "ES", True), ("3", "IT", True)]
+    assert rows == [("1", "DE", False), ("2", "ES", False), ("3", "IT", True)]
+
+
+def test_a_partial_users_file_changes_only_the_columns_it_maps(con, tmp_path):
+    full = "user_id,signup_ts,country,channel,email\nu1,2024-01-01,UK,ads,a@x.org\nu2,2024-02-01,FR,seo,b@x.org\n"
+    ingest.import_file(con, "users", write(tmp_path, "full.csv", full))
+    before = con.execute("SELECT * EXCLUDE (batch_id) FROM users ORDER BY user_id").fetchall()
+    result = ingest.import_file(con, "users", write(tmp_path, "ids.csv", "user_id\nu1\nu2\nu3\n"))
+    assert result.rows_loaded == 3
+    rows = con.execute("SELECT * EXCLUDE (batch_id) FROM users ORDER BY user_id").fetchall()
+    assert rows[:2] == before  # nothing erased
+    assert rows[2] == ("u3", None, None, None, None)  # a new id gets NULL in the columns the file lacks
+    # A mapped column overwrites, an empty value included; the unmapped ones stay.
+    ingest.import_file(con, "users", write(tmp_path, "country.csv", "user_id,country\nu1,DE\nu2,\n"))
+    rows = con.execute("SELECT user_id, country, channel, email, signup_ts IS NULL FROM users ORDER BY 1").fetchall()
+    assert rows == [("u1", "DE", "ads", "a@x.org", False), ("u2", None, "seo", "b@x.org", False), *rows[2:]]
+
+
+def test_a_partial_products_file_changes_only_the_columns_it_maps(con, tmp_path):
+    full = "item_id,title,category,brand,price,description\ni1,Mug,Kitchen,Acme,3.5,A red mug\n"
+    ingest.import_file(con, "products", write(tmp_path, "full.csv", full))
+    ingest.import_file(con, "products", write(tmp_path, "prices.csv", "item_id,price\ni1,4.25\ni2,9\n"))
+    rows = con.execute("SELECT * EXCLUDE (batch_id) FROM products ORDER BY item_id").fetchall()
+    assert rows == [("i1", "Mug", "Kitchen", "Acme", 4.25, "A red mug"), ("i2", None, None, None, 9.0, None)]
+
+
+@pytest.mark.parametrize(("table", "missing"), [("users", "signup_ts"), ("products", "title")])
+def test_an_orders_file_imported_into_a_keyed_table_is_refused_before_anything_changes(con, tmp_path, table, missing):
+    """The mapping check catches the wrong table: users or products would get nothing but the id from it."""
+    ingest.import_file(con, "users", write(tmp_path, "u.csv", "user_id,country\nu1,UK\n"))
+    ingest.import_file(con, "products", write(tmp_path, "p.csv", "item_id,title\ni1,Mug\n"))
+    before = (
+        counts(con),
+        con.execute("SELECT * FROM users").fetchall(),
+        con.execute("SELECT * FROM products").fetchall(),
+    )
+    with pytest.raises(DataError, match=f"looks like a file of orders.*'{missing}'"):
+        ingest.import_file(con, table, write(tmp_path, "orders.csv", ORDERS_CSV))
+    after = counts(con), con.execute("SELECT * FROM users").fetchall(), con.execute("SELECT * FROM products").fetchall()
+    assert after == before
 
 
 def test_products_title_is_the_most_frequent_then_latest(con, tmp_path):
@@ -441,8 +482,8 @@ def test_same_file_is_refused_then_replaced(con, tmp_path):
     assert con.execute("SELECT DISTINCT batch_id FROM orders").fetchall() == [(again.batch_id,)]
     assert con.execute("SELECT batch_id FROM import_batches").fetchall() == [(again.batch_id,)]
     assert con.execute("SELECT batch_id, row_number FROM import_rejects").fetchall() == [(again.batch_id, 6)]
-    # Another table may take the same file.
-    assert ingest.import_file(con, "users", path).rows_loaded == 2
+    # Another table may take the same file (users with a column besides the id: an id alone is refused from it).
+    assert ingest.import_file(con, "users", path, mapping={"signup_ts": "ts"}).rows_loaded == 2
 
 
 def test_replace_on_a_keyed_table(con, tmp_path):

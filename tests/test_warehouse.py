@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from retention import cohorts, schema, warehouse
-from retention.errors import SchemaError
+from retention.errors import DataError, SchemaError
 
 # SHA-256 of every released migration file. A warehouse records only the version it was migrated to, so an
 # edit to a released file never reaches the files already at that version.
@@ -146,3 +146,36 @@ def test_table_summary_counts_rows_and_ranges(db):
 def test_unknown_sql_name_is_a_key_error():
     with pytest.raises(KeyError, match="no SQL file named 'nope'"):
         warehouse.sql_text("nope")
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_file_that_is_not_a_duckdb_warehouse_is_refused(tmp_path, kind):
+    """DuckDB would open a CSV or Parquet file as an empty in-memory database: rows "loaded" into it are lost."""
+    path = tmp_path / f"data.{kind}"
+    if kind == "csv":
+        path.write_text("order_id,user_id,ts\no1,u1,2024-01-01\n")
+    else:
+        pd.DataFrame({"order_id": ["o1"], "user_id": ["u1"]}).to_parquet(path)
+    before = path.read_bytes()
+    for opening in (
+        lambda: warehouse.connect(path),
+        lambda: warehouse.connect(path, read_only=True),
+        lambda: warehouse.session(path).__enter__(),
+        lambda: warehouse.session(path, write=True).__enter__(),
+        lambda: warehouse.prepare(path),
+    ):
+        with pytest.raises(DataError, match="is not a Retention Studio warehouse \\(a DuckDB file\\)"):
+            opening()
+    assert path.read_bytes() == before
+
+
+def test_a_real_warehouse_opens_and_an_empty_file_is_an_error_that_changes_nothing(db):
+    warehouse.connect(db).close()
+    assert db.read_bytes()[8:12] == b"DUCK"
+    with warehouse.session(db) as con:
+        assert warehouse.schema_version(con) == warehouse.latest_schema_version()
+    empty = db.with_name("empty.duckdb")
+    empty.touch()
+    with pytest.raises(DataError, match="cannot open warehouse"):
+        warehouse.connect(empty)
+    assert empty.stat().st_size == 0

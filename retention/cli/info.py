@@ -6,6 +6,7 @@ import argparse
 
 from retention import sample_shop, schema, warehouse
 from retention.cli._common import add_db_argument
+from retention.errors import DataError
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -16,6 +17,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = warehouse.resolve_db_path(args.db)
+    if not path.exists():  # info reads: a mistyped path must not create a new, empty warehouse
+        raise DataError(f"warehouse file {str(path)!r} does not exist")
     con = warehouse.connect(path)
     try:
         print(f"warehouse: {path} (schema version {warehouse.schema_version(con)})")

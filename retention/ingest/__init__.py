@@ -13,7 +13,9 @@ never a Python loop over rows. One import is one transaction:
    its row number in the file, the first problem found (``missing user_id``,
    ``unparseable ts``, ``non-numeric quantity``, ...) and the row itself as JSON;
 3. the other rows are appended (orders, events, ratings) or upserted (users,
-   products: one row per id, the newest import wins), the batch is logged in
+   products: one row per id, the newest import wins for the columns the file maps; a
+   column it does not map keeps the stored value, so a file of ``item_id,price`` changes
+   prices and nothing else, while a mapped column's empty value clears it), the batch is logged in
    ``import_batches`` and, for orders, events and users, the activity rollup is brought
    up to date for the users whose rows were added or replaced
    (:func:`retention.rollups.refresh_changed`).
@@ -378,8 +380,13 @@ def import_file(
                 warehouse.execute(con, "ingest_forget_rejects", {"batch_ids": list(replaced)})
                 warehouse.execute(con, "ingest_forget_batches", {"batch_ids": list(replaced)})
             batch_id = warehouse.new_batch_id(con)
+            # A keyed table writes only the columns the file maps (the others keep what they held).
+            mapped = {f"mapped_{column}": column in resolved for column in schema.CANONICAL_COLUMNS[table]}
             loaded = warehouse.execute(
-                con, f"ingest_load_{table}", {"batch_id": batch_id}, parts={"lines": lines} if appended else None
+                con,
+                f"ingest_load_{table}",
+                {"batch_id": batch_id, **mapped},
+                parts={"lines": lines} if appended else None,
             ).fetchone()[0]
             warehouse.execute(con, "ingest_rejects", {"batch_id": batch_id, "first_row": first_row})
             rejects = counts[counts["reason"].notna()].reset_index(drop=True)

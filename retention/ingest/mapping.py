@@ -194,7 +194,9 @@ def resolve_mapping(
     DataError
         ``mapping`` names a target the import does not have (the message lists those it
         has) or a column the file does not have, or a required column of the table
-        (``schema.REQUIRED_COLUMNS``) has no source.
+        (``schema.REQUIRED_COLUMNS``) has no source, or the file looks meant for another table
+        (users or products would get nothing but the id from a file carrying every required column of
+        another table: an orders file imported into users).
     """
     own = canonical(table)
     allowed = targets(table)
@@ -236,4 +238,23 @@ def resolve_mapping(
                 f"{table} needs a column {target!r} and the file has none: map one with "
                 f"--map {target}=COLUMN (or pick it in the Data page); the file's columns are {listing}"
             )
+    _refuse_other_tables_file(table, columns, resolved)
     return {target: resolved[target] for target in allowed if target in resolved}
+
+
+def _refuse_other_tables_file(table: str, columns: Sequence[str], resolved: Mapping[str, str]) -> None:
+    """Refuse a file meant for another table: users or products mapping nothing but the id, from a file that
+    carries every required column of an appended table by name (an orders file imported into users)."""
+    key = schema.KEYED_TABLES.get(table)
+    if key is None or set(resolved) != {key}:
+        return
+    names = {column.strip().lower() for column in columns}
+    for other in schema.APPENDED_TABLES:  # orders, events, ratings: their required columns mark their files
+        required = schema.REQUIRED_COLUMNS[other]
+        if all(name in names for name in required):
+            wanted = [name for name in canonical(table) if name != key]
+            raise DataError(
+                f"this looks like a file of {other} (it has {', '.join(required)}), not of {table}: {table} needs "
+                f"a column besides {key!r} and the file has none of {', '.join(repr(n) for n in wanted)}; import it "
+                f"into {other}, or map one with --map {wanted[0]}=COLUMN (or pick it in the Data page)"
+            )
