@@ -152,13 +152,10 @@ def result_section() -> None:
             )
 
 
-def warehouse_section() -> None:
+def warehouse_section(version: str) -> None:
     """The warehouse's tables and its recent imports."""
     st.subheader("Warehouse")
     db_path = common.db_path()
-    version = common.attempt(common.data_version)
-    if version is None:
-        return
     summary = common.attempt(ui.table_summary, db_path, version)
     if summary is None:
         return
@@ -186,14 +183,11 @@ def jobs_section() -> None:
     common.download_csv(recent, "jobs.csv", "Download the jobs")
 
 
-def sample_section() -> None:
+def sample_section(version: str) -> None:
     """While the warehouse holds the sample shop: what it is, and "Remove sample data" behind a confirmation."""
     removed = st.session_state.pop("data_sample_removed", None)
     if removed is not None:
         st.success(f"Removed the sample data: {removed}.")
-    version = common.attempt(common.data_version)
-    if version is None:
-        return
     found = common.attempt(ui.sample_contents, common.db_path(), version)
     if found is None or not found[0]["rows"].any():
         return
@@ -231,7 +225,7 @@ def sample_section() -> None:
             st.rerun()  # the sidebar's badge and every page read the warehouse without the sample
 
 
-def non_products_section() -> None:
+def non_products_section(version: str) -> None:
     """Codes that are not products (postage, fees): the user confirms or rejects the suggestions, or adds one."""
     st.subheader("Non-product codes")
     st.caption(
@@ -241,9 +235,6 @@ def non_products_section() -> None:
     if not common.require_rows(schema.ORDERS, "No orders yet: item codes are checked at each orders import."):
         return
     db_path = common.db_path()
-    version = common.attempt(common.data_version)
-    if version is None:
-        return
     listed = common.attempt(ui.non_product_list, db_path, version)
     if listed is None:
         return
@@ -280,10 +271,13 @@ common.page_header(
     "Data",
     "Import orders, users, products, events or ratings from CSV or Parquet files, and see what the warehouse holds.",
 )
-sample_section()
+version = common.attempt(common.data_version)  # once per run: every write reruns the page
+if version is None:
+    st.stop()
+sample_section(version)
 st.subheader("Import a file")
 import_section()
 result_section()
-warehouse_section()
-non_products_section()
+warehouse_section(version)
+non_products_section(version)
 jobs_section()

@@ -109,6 +109,34 @@ def model_version(plan: SnapshotPlan, training_rows: int, seed: int, params: dic
     return f"hgb{MODEL_REVISION}-h{plan.horizon_days}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
 
 
+def rank_and_explain(
+    model: ChurnModel, current: pd.DataFrame, as_of: dt.date, horizon_days: int, version: str
+) -> tuple[pd.DataFrame, pd.DataFrame, explain.Explanation]:
+    """Score, explain and rank the customers of one snapshot (``current``: the feature rows at ``as_of``).
+
+    Returns the scores (``user_id``, ``risk`` in [0, 1], ``value`` as net revenue of the last 12 months,
+    ``recency_days``, ``orders``, ``reasons`` in words, ``channel``, ``country``, ``as_of``, ``horizon_days``,
+    ``model_version``), the feature rows and the explanation, all riskiest first (ties by user id).
+    """
+    risk = model.predict_risk(current)
+    explanation = explain.explain(model, current, FEATURE_REGISTRY)
+    scores = pd.DataFrame(
+        {
+            "user_id": current["user_id"].to_numpy(),
+            "risk": risk,
+            "value": current["revenue_365d"].to_numpy(dtype=np.float64),
+            "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
+            "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
+            "reasons": explain.reasons(explanation, current).to_numpy(),
+            "channel": current["channel"].to_numpy(),
+            "country": current["country"].to_numpy(),
+        }
+    ).assign(as_of=as_of, horizon_days=horizon_days, model_version=version)
+    order = np.lexsort((scores["user_id"].to_numpy(), -risk))
+    ranked = scores.iloc[order].reset_index(drop=True)
+    return ranked, current.iloc[order].reset_index(drop=True), explanation.take(order)
+
+
 def score_customers(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -154,28 +182,9 @@ def score_customers(
     current = rows_at(frame, [day])
     if current.empty:
         raise DataError(f"no customer has a purchase up to {day}; nothing to score")
-    risk = model.predict_risk(current)
     said(0.9, f"Scoring and explaining {len(current):,} customers")
-    explanation = explain.explain(model, current, FEATURE_REGISTRY)
-
-    scores = pd.DataFrame(
-        {
-            "user_id": current["user_id"].to_numpy(),
-            "risk": risk,
-            "value": current["revenue_365d"].to_numpy(dtype=np.float64),
-            "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
-            "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
-            "reasons": explain.reasons(explanation, current).to_numpy(),
-            "channel": current["channel"].to_numpy(),
-            "country": current["country"].to_numpy(),
-        }
-    )
     version = model_version(plan, len(final_train), seed, params)
-    scores = scores.assign(as_of=day, horizon_days=int(horizon_days), model_version=version)
-    order = np.lexsort((scores["user_id"].to_numpy(), -risk))
-    scores = scores.iloc[order].reset_index(drop=True)
-    features = current.iloc[order].reset_index(drop=True)
-    explanation = explanation.take(order)
+    scores, features, explanation = rank_and_explain(model, current, day, int(horizon_days), version)
 
     summary = {
         "as_of": str(day),

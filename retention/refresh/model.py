@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import churn, explain, warehouse
+from retention import churn, warehouse
 from retention.errors import DataError
 
 
@@ -107,33 +107,20 @@ def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date
     current = churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
     if current.empty:
         raise DataError(f"no customer has a purchase up to {as_of}; nothing to score")
-    model = saved.model
-    risk = model.predict_risk(current)
-    explanation = explain.explain(model, current, churn.FEATURE_REGISTRY)
-    scores = pd.DataFrame(
-        {
-            "user_id": current["user_id"].to_numpy(),
-            "risk": risk,
-            "value": current["revenue_365d"].to_numpy(dtype=np.float64),
-            "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
-            "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
-            "reasons": explain.reasons(explanation, current).to_numpy(),
-            "channel": current["channel"].to_numpy(),
-            "country": current["country"].to_numpy(),
-        }
-    ).assign(as_of=as_of, horizon_days=saved.horizon_days, model_version=saved.model_version)
-    order = np.lexsort((scores["user_id"].to_numpy(), -risk))
+    scores, features, explanation = churn.rank_and_explain(
+        saved.model, current, as_of, saved.horizon_days, saved.model_version
+    )
     return churn.ScoringResult(
         as_of=as_of,
         horizon_days=saved.horizon_days,
         model_version=saved.model_version,
-        scores=scores.iloc[order].reset_index(drop=True),
-        features=current.iloc[order].reset_index(drop=True),
-        explanation=explanation.take(order),
+        scores=scores,
+        features=features,
+        explanation=explanation,
         metrics=pd.DataFrame(),
         calibration=pd.DataFrame(),
         summary={"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)},
-        model=model,
+        model=saved.model,
     )
 
 

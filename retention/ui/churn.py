@@ -46,11 +46,7 @@ class ScoringRuns:
             return self._results.get(key)
 
     def put(self, key: RunKey, result: churn.ScoringResult) -> None:
-        with self._lock:
-            self._results[key] = result
-            self._results.move_to_end(key)
-            while len(self._results) > self._size:
-                self._results.popitem(last=False)
+        self._keep(self._results, key, result)
 
     def started(self, key: RunKey) -> int | None:
         """The id of the job started for ``key`` (its data version before scoring); None when none was."""
@@ -58,11 +54,15 @@ class ScoringRuns:
             return self._started.get(key)
 
     def put_started(self, key: RunKey, job_id: int) -> None:
+        self._keep(self._started, key, job_id)
+
+    def _keep(self, kept: OrderedDict, key: RunKey, value: object) -> None:
+        """Store ``value`` as the newest entry of ``kept``, dropping the oldest beyond the size."""
         with self._lock:
-            self._started[key] = job_id
-            self._started.move_to_end(key)
-            while len(self._started) > self._size:
-                self._started.popitem(last=False)
+            kept[key] = value
+            kept.move_to_end(key)
+            while len(kept) > self._size:
+                kept.popitem(last=False)
 
 
 @st.cache_resource(show_spinner=False)
@@ -92,12 +92,9 @@ def start_scoring(path: str, version: str, as_of: dt.date, horizon_days: int) ->
     runs, horizon = _runs(), int(horizon_days)
 
     def work(progress: jobs.Progress) -> churn.ScoringResult:
-        con = warehouse.connect(path)  # the job's own connection: a thread never shares one
-        try:
+        with warehouse.session(path, write=True) as con:  # the job's own connection: a thread never shares one
             result = churn.score_customers(con, as_of=as_of, horizon_days=horizon, save=True, progress=progress)
             runs.put((path, warehouse.data_version(con), as_of, horizon), result)
-        finally:
-            con.close()
         return result
 
     params = scoring_job.job_params(as_of, horizon)
