@@ -19,8 +19,10 @@ writing command), never by a reader.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import random
 import re
 import sys
 import threading
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
@@ -385,6 +388,58 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+CONFLICT_ATTEMPTS = 8
+_CONFLICT = re.compile(r"Conflict on|Failed to commit|write-write conflict", re.IGNORECASE)
+_rerunning = threading.RLock()
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB refusing a transaction because another transaction of this process changed the
+    same rows first (a write-write conflict, or a commit that would break a key the other one just took)."""
+    return isinstance(exc, duckdb.TransactionException) and bool(_CONFLICT.search(str(exc)))
+
+
+def retrying(what: str, *, attempts: int = CONFLICT_ATTEMPTS) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a function that writes in :func:`transaction` blocks so that a conflict reruns all of it.
+
+    Writers of one process share the database, so two of them (two browser sessions importing, a double
+    submit) may change the same rows at once; DuckDB then refuses the one that comes second (see
+    :func:`is_conflict`), rolled back. The decorated function is called again from the start, so it sees
+    what the first writer committed (an import that is now a re-import, a launch whose key is now taken);
+    reruns take turns, after a short random pause. The function must be called outside a transaction and
+    change nothing outside the warehouse before its last transaction commits. After ``attempts`` conflicts
+    in a row it raises :class:`~retention.errors.WarehouseBusy` naming ``what`` ("the import").
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def rerun(*args: P.args, **kwargs: P.kwargs) -> R:
+            delay = 0.02
+            with ExitStack() as turn:
+                for attempt in range(attempts):
+                    if attempt:
+                        if attempt == 1:
+                            turn.enter_context(_rerunning)  # one rerun at a time: reruns never collide
+                        time.sleep(random.uniform(delay / 2, delay))
+                        delay = min(delay * 2, 0.5)
+                    try:
+                        return function(*args, **kwargs)
+                    except duckdb.TransactionException as exc:
+                        if not is_conflict(exc):
+                            raise
+                        failure = exc
+            raise WarehouseBusy(
+                f"{what} collided {attempts} times in a row with other changes to the same data in this app "
+                "(another import, launch or scoring running at the same time); try again when they finish"
+            ) from failure
+
+        return rerun
+
+    return decorate
 
 
 @cache

@@ -3,7 +3,9 @@
 Idempotency: every launch carries a key (by default a digest of the
 configuration and of the scores it targets). A launch whose key is already
 stored returns the stored campaign instead of writing a second one, so a
-double submit or a re-run creates one campaign.
+double submit or a re-run creates one campaign. Two launches at the same moment (two
+sessions of the app) are both written as they come; the one that commits second is refused by DuckDB
+and rerun (:func:`retention.warehouse.retrying`), and then finds and returns the campaign that won.
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ def save_draft(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> int:
     return campaign_id
 
 
+@warehouse.retrying("the launch")
 def launch(
     con: duckdb.DuckDBPyConnection,
     config: CampaignConfig,

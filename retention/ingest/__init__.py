@@ -272,6 +272,7 @@ def _insertion_order(con: duckdb.DuckDBPyConnection, preserve: bool) -> Iterator
         warehouse.execute(con, "ingest_set_insertion_order", {"preserve": previous})
 
 
+@warehouse.retrying("the import")
 def import_file(
     con: duckdb.DuckDBPyConnection,
     table: str,
