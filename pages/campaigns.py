@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from retention.campaigns import CampaignConfig, LaunchResult, audience_scoring
+from retention.campaigns import (
+    OVERLAP_WARNING,
+    CampaignConfig,
+    LaunchResult,
+    allowing_overlap,
+    audience_scoring,
+    describe_overlap,
+    overlap_by_campaign,
+)
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
 from retention.charts import campaigns as charts
@@ -90,8 +98,29 @@ def launch_section(config: CampaignConfig | None) -> None:
     if config is None:
         st.info("Build a valid campaign on the first tab: its audience, arms and simulation appear there first.")
         return
-    members = len(cached.plan(path, version, config))
-    st.markdown(f"**{config.name}**: {members:,} members, {config.holdout_share:.0%} held out and never contacted.")
+    overlap = common.attempt(cached.open_overlap, path, version, config.audience)
+    if overlap is None:
+        return
+    allow = st.checkbox(
+        "Also take customers who are in campaigns still being measured",
+        key="launch-overlap",
+        help="Left out by default: contacting another campaign's holdout spoils its measurement.",
+    )
+    config = allowing_overlap(config, allow)
+    if not overlap.empty:
+        note = common.plain(describe_overlap(overlap))
+        if allow:
+            st.warning(f"{common.plain(OVERLAP_WARNING)} {note}.")
+        else:
+            st.info(f"{note}. They are left out of this launch, so as not to spoil those measurements.")
+        st.dataframe(overlap_by_campaign(overlap), hide_index=True, column_config=cached.OVERLAP_COLUMNS)
+    members = common.attempt(cached.plan, path, version, config)
+    if members is None:
+        return
+    st.markdown(
+        f"**{common.plain(config.name)}**: {len(members):,} members, "
+        f"{config.holdout_share:.0%} held out and never contacted."
+    )
     st.dataframe(cached.arm_counts(path, version, config), hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
     confirm = st.checkbox("I have reviewed the audience, the arms and the simulation", key="launch-confirm")
     buttons = st.columns(2)

@@ -188,8 +188,7 @@ def test_two_cli_launches_at_once_write_one_campaign(scored_db, tmp_path):
     config.write_text(json.dumps(basic_config()))
     command = [sys.executable, "-m", "retention", "campaign", "launch", "--config", str(config), "--db", str(scored_db)]
     processes = [
-        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
     ]
     outputs = [process.communicate(timeout=120) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs

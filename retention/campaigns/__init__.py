@@ -12,8 +12,16 @@ The public API::
 """
 
 from retention.campaigns.assign import assign_arms, assignment_keys
+from retention.campaigns.audience import (
+    OVERLAP_WARNING,
+    allowing_overlap,
+    describe_overlap,
+    has_scores,
+    open_overlap,
+    overlap_by_campaign,
+    select_audience,
+)
 from retention.campaigns.audience import describe_scoring as audience_scoring
-from retention.campaigns.audience import has_scores, select_audience
 from retention.campaigns.audience import options as audience_options
 from retention.campaigns.audience import summary as audience_summary
 from retention.campaigns.bandit import next_wave_config, posteriors, thompson_split
@@ -53,6 +61,7 @@ from retention.campaigns.templates import ARM_TEMPLATES
 __all__ = [
     "ARM_TEMPLATES",
     "CONTROL",
+    "OVERLAP_WARNING",
     "STRATEGIES",
     "Arm",
     "Audience",
@@ -63,6 +72,7 @@ __all__ = [
     "Simulation",
     "Targeting",
     "Uplift",
+    "allowing_overlap",
     "arm_counts",
     "arm_exports",
     "assign_arms",
@@ -77,6 +87,7 @@ __all__ = [
     "compare_strategies",
     "config_to_dict",
     "config_to_json",
+    "describe_overlap",
     "get_campaign",
     "has_scores",
     "launch",
@@ -85,6 +96,8 @@ __all__ = [
     "load_config",
     "measure",
     "next_wave_config",
+    "open_overlap",
+    "overlap_by_campaign",
     "parse_config",
     "plan_members",
     "posteriors",

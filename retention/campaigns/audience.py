@@ -1,14 +1,27 @@
-"""The audience of a campaign: scored customers matching its filters, and what they are worth."""
+"""The audience of a campaign: scored customers matching its filters, and what they are worth.
+
+Members of a campaign whose measurement window is still open are left out of every other audience by default:
+contacting its holdout would spoil its measurement, and contacting its treated members twice would blur what
+each campaign did. ``Audience.allow_overlap`` takes them in anyway; the launch records that (see
+:func:`open_overlap`).
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
 
 from retention import warehouse
-from retention.campaigns.config import Audience
+from retention.campaigns.config import Audience, CampaignConfig
 from retention.errors import DataError
 
+OPEN_MEMBERS = {"open_members": "campaign_open_members"}
+OVERLAP_WARNING = (
+    "This launch takes in members of campaigns still being measured: contacting their holdout spoils those "
+    "measurements. The campaign records that it was allowed to overlap."
+)
 NEEDS_SCORES = "Churn scores are needed to build an audience: score customers on the At-risk users page first."
 
 
@@ -31,6 +44,7 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     order; currency, >= 0, 0 without orders); ``scores_as_of`` (date);
     ``model_version``; ``score_horizon_days``: the scoring used, the latest
     (newest as_of, then scored last) unless ``spec.scores_as_of`` names one.
+    Members of campaigns still being measured are left out unless ``spec.allow_overlap``.
     Possibly empty.
 
     Raises
@@ -57,8 +71,55 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
             "max_value": spec.max_value,
             "exclude_campaigns": list(spec.exclude_campaigns),
             "top_n": spec.top_n,
+            "allow_overlap": spec.allow_overlap,
         },
+        parts=OPEN_MEMBERS,
     )
+
+
+def allowing_overlap(config: CampaignConfig, allowed: bool = True) -> CampaignConfig:
+    """A copy of ``config`` whose audience takes (``allowed``) or leaves out members of campaigns still being
+    measured."""
+    return replace(config, audience=replace(config.audience, allow_overlap=allowed))
+
+
+def open_overlap(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame:
+    """The customers matching ``spec``'s filters (before its ``top_n``) who are members of campaigns whose
+    measurement window is still open: those a launch leaves out by default, or takes in with ``allow_overlap``.
+
+    Returns
+    -------
+    DataFrame with one row per (customer, open campaign): ``user_id``, ``campaign_id``, ``name`` (the
+    campaign's), ``arm`` (``"control"`` for its holdout), ``window_end`` (timestamp). Possibly empty.
+    """
+    candidates = select_audience(con, replace(spec, allow_overlap=True, top_n=None))
+    members = warehouse.query(con, "campaign_open_members")
+    return members[members["user_id"].isin(candidates["user_id"])].reset_index(drop=True)
+
+
+def overlap_by_campaign(overlap: pd.DataFrame) -> pd.DataFrame:
+    """:func:`open_overlap` per open campaign: ``campaign_id``, ``name``, ``window_end``, ``customers`` and
+    ``holdout`` (those of them in its never-contact control), ints; ascending by campaign id."""
+    frame = overlap.assign(holdout=overlap["arm"].eq("control"))
+    return (
+        frame.groupby(["campaign_id", "name", "window_end"], as_index=False)
+        .agg(customers=("user_id", "size"), holdout=("holdout", "sum"))
+        .astype({"customers": "int64", "holdout": "int64"})
+    )
+
+
+def describe_overlap(overlap: pd.DataFrame) -> str:
+    """:func:`open_overlap` in words ("" when empty): how many customers, in which campaigns, how many of them
+    in a holdout."""
+    if overlap.empty:
+        return ""
+    campaigns = "; ".join(
+        f"{row.customers:,} in campaign {row.campaign_id} {row.name!r} ({row.holdout:,} of its holdout), "
+        f"measured until {pd.Timestamp(row.window_end):%Y-%m-%d}"
+        for row in overlap_by_campaign(overlap).itertuples()
+    )
+    customers = overlap["user_id"].nunique()
+    return f"{customers:,} customers of this audience are in campaigns still being measured: {campaigns}"
 
 
 def describe_scoring(frame: pd.DataFrame) -> str:

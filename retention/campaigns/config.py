@@ -104,7 +104,9 @@ class Audience:
     after the other filters; cohort: month of the first purchase, "YYYY-MM";
     min_value / max_value: band of the scores' value (net revenue in the 12
     months up to their as_of); scores_as_of: which scoring run (None = the
-    latest: the newest as_of); exclude_campaigns: ids whose members are left out.
+    latest: the newest as_of); exclude_campaigns: ids whose members are left out; allow_overlap: also take
+    members of campaigns whose measurement window is still open (by default they are left out, holdout
+    members above all: contacting them would spoil that campaign's measurement).
     """
 
     min_risk: float | None = None
@@ -116,6 +118,7 @@ class Audience:
     max_value: float | None = None
     scores_as_of: dt.date | None = None
     exclude_campaigns: tuple[int, ...] = ()
+    allow_overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,12 @@ def _integer(value: object, where: str, *, low: int | None = 1, high: int | None
 
 def _optional_integer(value: object, where: str, **bounds: int) -> int | None:
     return None if value is None else _integer(value, where, **bounds)
+
+
+def _flag(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
+    return value
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -379,6 +388,7 @@ def parse_config(data: object) -> CampaignConfig:
             "max_value",
             "scores_as_of",
             "exclude_campaigns",
+            "allow_overlap",
         },
     )
     as_of = raw_audience.get("scores_as_of")
@@ -400,6 +410,7 @@ def parse_config(data: object) -> CampaignConfig:
         max_value=_optional_number(raw_audience.get("max_value"), "audience.max_value"),
         scores_as_of=as_of,
         exclude_campaigns=tuple(_integer(v, "audience.exclude_campaigns[]") for v in excluded),
+        allow_overlap=_flag(raw_audience.get("allow_overlap", False), "audience.allow_overlap"),
     )
 
     raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ from retention.campaigns import plan
 from retention.campaigns.config import CONTROL, CampaignConfig, config_to_json, parse_config
 from retention.errors import DataError
 
+OVERLAP_FIELDS = ("overlap_allowed", "excluded_open", "open_overlap")
 STATUSES = ("draft", "launched", "measured", "closed")
 # status -> statuses it may move to
 TRANSITIONS = {
@@ -37,12 +38,18 @@ TRANSITIONS = {
 @dataclass(frozen=True)
 class LaunchResult:
     """campaign_id; created: False when the idempotency key named an existing campaign; arm_counts: see
-    :func:`retention.campaigns.plan.arm_counts` (empty for a returned draft)."""
+    :func:`retention.campaigns.plan.arm_counts` (empty for a returned draft); excluded_open: customers of the
+    audience left out because a campaign still being measured holds them; open_overlap: members who are also
+    members of such a campaign (only with ``allow_overlap``); both as stored for a returned campaign;
+    overlap_note: :func:`retention.campaigns.audience.describe_overlap` at launch ("" for a returned one)."""
 
     campaign_id: int
     created: bool
     idempotency_key: str
     arm_counts: pd.DataFrame
+    excluded_open: int = 0
+    open_overlap: int = 0
+    overlap_note: str = ""
 
 
 def default_key(config: CampaignConfig, scores_as_of: object, model_version: object = None) -> str:
@@ -128,7 +135,7 @@ def _next_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _launch_params(campaign_id: int, config: CampaignConfig, **launch: object) -> dict[str, object]:
     """Bound parameters of ``campaign_insert`` / ``campaign_mark_launched``; a draft leaves the launch fields None."""
-    fields = ("idempotency_key", "scores_as_of", "scores_model_version", "start_ts")
+    fields = ("idempotency_key", "scores_as_of", "scores_model_version", "start_ts") + OVERLAP_FIELDS
     return {"campaign_id": campaign_id, "config": config_to_json(config)} | {name: launch.get(name) for name in fields}
 
 
@@ -169,24 +176,41 @@ def launch(
         written then.
     """
     if idempotency_key is not None and (existing := _existing(con, idempotency_key)) is not None:
-        return LaunchResult(existing, False, idempotency_key, launched_arm_counts(con, existing))
-    frame = audiences.require_members(audiences.select_audience(con, config.audience), config.audience)
-    scores_as_of = frame["scores_as_of"].iloc[0]
-    model_version = frame["model_version"].iloc[0]
-    key = idempotency_key or default_key(config, scores_as_of, model_version)
-    existing = _existing(con, key)
-    if existing is not None:
-        return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
-    start_ts = warehouse.data_range(con)[1]
-    if start_ts is None:
-        raise DataError("the warehouse holds no orders: a campaign's window starts after the latest order")
+        return _returned(con, existing, idempotency_key)
+    # The key comes from whom the filters match, open campaigns' members included: a re-run of a launch finds
+    # it even though the campaign it launched now holds its whole audience.
+    matched = audiences.select_audience(con, replace(config.audience, allow_overlap=True))
+    key = idempotency_key
+    if key is None and not matched.empty:
+        key = default_key(config, matched["scores_as_of"].iloc[0], matched["model_version"].iloc[0])
+        if (existing := _existing(con, key)) is not None:
+            return _returned(con, existing, key)
     _check_recommender_runs(con, config)
     if draft_id is not None and get_campaign(con, draft_id)["status"] != "draft":
         raise DataError(f"campaign {draft_id} is not a draft; only drafts can be launched")
+    allowed = config.audience.allow_overlap
+    frame = matched if allowed else audiences.select_audience(con, config.audience)
+    overlap = audiences.open_overlap(con, config.audience)
+    if frame.empty and not overlap.empty and not allowed:
+        raise DataError(
+            f"the audience is empty: {audiences.describe_overlap(overlap)}; they are left out so as not to spoil "
+            "those measurements (allow the overlap to take them anyway)"
+        )
+    frame = audiences.require_members(frame, config.audience)
+    scores_as_of = frame["scores_as_of"].iloc[0]
+    model_version = frame["model_version"].iloc[0]
+    start_ts = warehouse.data_range(con)[1]
+    if start_ts is None:
+        raise DataError("the warehouse holds no orders: a campaign's window starts after the latest order")
     try:
         with warehouse.transaction(con):
             campaign_id = draft_id or _next_id(con)
             members = plan.plan_members(frame, config, salt=str(campaign_id))
+            counts = {
+                "overlap_allowed": allowed,
+                "excluded_open": 0 if allowed else overlap["user_id"].nunique(),
+                "open_overlap": int(members["user_id"].isin(overlap["user_id"]).sum()) if allowed else 0,
+            }
             params = _launch_params(
                 campaign_id,
                 config,
@@ -194,6 +218,7 @@ def launch(
                 scores_as_of=scores_as_of,
                 scores_model_version=model_version,
                 start_ts=start_ts,
+                **counts,
             )
             if draft_id is None:
                 _insert_campaign(con, params, config, "launched")
@@ -206,8 +231,23 @@ def launch(
         existing = _existing(con, key)
         if existing is None:
             raise
-        return LaunchResult(existing, False, key, launched_arm_counts(con, existing))
-    return LaunchResult(campaign_id, True, key, plan.arm_counts(members, config))
+        return _returned(con, existing, key)
+    return LaunchResult(
+        campaign_id,
+        True,
+        key,
+        plan.arm_counts(members, config),
+        counts["excluded_open"],
+        counts["open_overlap"],
+        audiences.describe_overlap(overlap),
+    )
+
+
+def _returned(con: duckdb.DuckDBPyConnection, campaign_id: int, key: str) -> LaunchResult:
+    """The result of a launch whose idempotency key names the stored campaign ``campaign_id``."""
+    stored = get_campaign(con, campaign_id)
+    overlap = [0 if pd.isna(stored[name]) else int(stored[name]) for name in ("excluded_open", "open_overlap")]
+    return LaunchResult(campaign_id, False, key, launched_arm_counts(con, campaign_id), *overlap)
 
 
 def _check_recommender_runs(con: duckdb.DuckDBPyConnection, config: CampaignConfig) -> None:

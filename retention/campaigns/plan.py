@@ -67,7 +67,8 @@ def plan_members(
             raise DataError(
                 f"the budget of {config.targeting.budget:g} does not cover one member's expected cost; raise it"
             )
-        raise DataError("the campaign has no members: the audience is empty")
+        held = "" if config.audience.allow_overlap else " (members of campaigns still being measured are left out)"
+        raise DataError(f"the campaign has no members: the audience is empty{held}")
     return assign.assign_arms(chosen, config.shares(), salt=salt)
 
 

@@ -41,6 +41,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     launch.add_argument("--out-dir", default=None, metavar="DIR", help="write campaign_<id>_<arm>.csv per treated arm")
     launch.add_argument("--include-email", action="store_true", help="add the email column to the exports")
+    launch.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="also take members of campaigns still being measured (left out by default: it spoils their holdout)",
+    )
     launch.set_defaults(handler=run_launch)
 
     measure = commands.add_parser("measure", help="each arm against control, and the next wave's proposed split")
@@ -92,6 +97,10 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 def run_launch(args: argparse.Namespace) -> int:
     config = campaigns.load_config(args.config)
+    if args.allow_overlap:
+        config = campaigns.allowing_overlap(config)
+    if config.audience.allow_overlap:
+        print(f"warning: {campaigns.OVERLAP_WARNING}", file=sys.stderr)
     con = _connect(args)
     try:
         result = campaigns.launch(con, config, idempotency_key=args.idempotency_key)
@@ -105,6 +114,9 @@ def run_launch(args: argparse.Namespace) -> int:
     verb = "launched" if result.created else "already launched with this idempotency key:"
     print(f"{verb} campaign {result.campaign_id} ({config.name!r}), key {result.idempotency_key}")
     print(result.arm_counts.to_string(index=False))
+    if result.overlap_note:
+        verb = "taken in anyway" if config.audience.allow_overlap else "left out"
+        print(f"{result.overlap_note}; {verb}", file=sys.stderr)
     for path in written:
         print(f"wrote {path}")
     return 0

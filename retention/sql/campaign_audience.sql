@@ -7,7 +7,12 @@
 -- $scores_as_of: DATE or NULL (the latest run); $min_risk: DOUBLE in [0, 1] or NULL; $top_n: INTEGER or NULL
 -- $countries, $channels: VARCHAR[] (empty = all); $cohort: VARCHAR 'YYYY-MM' or NULL
 -- $min_value, $max_value: DOUBLE (currency) or NULL; $exclude_campaigns: INTEGER[] of campaign ids
-WITH runs AS (
+-- $allow_overlap: BOOLEAN; false leaves out the members of campaigns still being measured (part open_members:
+-- campaign_open_members)
+WITH open_members AS (
+    -- @part open_members
+),
+runs AS (
     SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
     FROM scores
     WHERE $scores_as_of::DATE IS NULL OR as_of = $scores_as_of::DATE
@@ -66,5 +71,6 @@ WHERE ($min_risk::DOUBLE IS NULL OR s.risk >= $min_risk)
       SELECT 1 FROM campaign_members m
       WHERE m.user_id = s.user_id AND list_contains($exclude_campaigns::INTEGER[], m.campaign_id)
   )
+  AND ($allow_overlap::BOOLEAN OR s.user_id NOT IN (SELECT user_id FROM open_members))
 QUALIFY row_number() OVER (ORDER BY s.risk DESC, s.user_id) <= coalesce($top_n::BIGINT, 9223372036854775807)
 ORDER BY s.risk DESC, s.user_id

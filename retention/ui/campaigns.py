@@ -94,6 +94,22 @@ LIST_COLUMNS = {
     "members": st.column_config.NumberColumn("Members", format="localized"),
     "contacted": st.column_config.NumberColumn("Contacted", format="localized"),
     "holdout": st.column_config.NumberColumn("Holdout", format="localized"),
+    "overlap_allowed": st.column_config.CheckboxColumn(
+        "Overlap allowed", help="Launched with members of campaigns still being measured taken in"
+    ),
+    "excluded_open": st.column_config.NumberColumn(
+        "Left out", format="localized", help="Customers left out: members of campaigns still being measured"
+    ),
+    "open_overlap": st.column_config.NumberColumn(
+        "Overlapping", format="localized", help="Members who were also in campaigns still being measured"
+    ),
+}
+OVERLAP_COLUMNS = {
+    "campaign_id": st.column_config.NumberColumn("Campaign", format="#%d"),
+    "name": st.column_config.TextColumn("Name"),
+    "window_end": st.column_config.DateColumn("Measured until"),
+    "customers": st.column_config.NumberColumn("Customers", format="localized"),
+    "holdout": st.column_config.NumberColumn("In its holdout", format="localized"),
 }
 
 
@@ -135,6 +151,14 @@ def audience(path: str, version: str, spec: Audience) -> pd.DataFrame:
     """The customers ``spec`` selects, with their risk and value: see :func:`retention.campaigns.select_audience`."""
     with cursor() as con:
         return campaigns.select_audience(con, spec)
+
+
+@st.cache_data(show_spinner=False)
+def open_overlap(path: str, version: str, spec: Audience) -> pd.DataFrame:
+    """Customers of the audience who are members of campaigns still being measured: see
+    :func:`retention.campaigns.open_overlap`."""
+    with cursor() as con:
+        return campaigns.open_overlap(con, spec)
 
 
 @st.cache_data(show_spinner=False)

@@ -12,6 +12,7 @@ them, in this process or another. Library errors reach the user through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TypeVar
@@ -101,6 +102,33 @@ def readable(message: str) -> str:
         return text
     text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else f"{text}."
+
+
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>|~$&])")
+_LINE_START = re.compile(r"^([ \t]*)([#+=>-]|\d+(?=[.)]))", re.MULTILINE)
+_AUTOLINK = re.compile(r"(?i)(://|@|\bwww\.)")
+
+
+def plain(text: object) -> str:
+    """``text`` as literal text inside Markdown: what a value from data or from a user (a file name, a CSV
+    header, a campaign name, a product title) must go through before ``st.markdown``, ``st.caption``,
+    ``st.subheader``, ``st.error`` and the other Markdown-rendering elements.
+
+    Markdown and HTML punctuation is backslash-escaped (so ``![x](http://...)`` shows as typed instead of
+    fetching an image, ``<img ...>`` stays text, ``**bold**`` keeps its stars), a line cannot open a heading,
+    list or quote, and a URL or email address is not turned into a link (``:``, ``@`` and the dot after ``www``
+    are written as character references, which show as the same characters).
+    """
+    escaped = _MARKUP.sub(r"\\\1", str(text))
+    escaped = _LINE_START.sub(_escape_line_start, escaped)
+    return _AUTOLINK.sub(
+        lambda match: match.group(1).replace(":", "&#58;").replace("@", "&#64;").replace(".", "&#46;"), escaped
+    )
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, marker = match.groups()
+    return f"{indent}{marker}\\" if marker[0].isdigit() else f"{indent}\\{marker}"
 
 
 def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = False, **kwargs: object) -> T | None:
