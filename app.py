@@ -4,7 +4,7 @@ import streamlit as st
 
 from retention.ui import common
 
-st.set_page_config(page_title="Retention Studio", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title="Retention Studio", page_icon=common.PAGE_ICON, layout="wide")
 
 navigation = st.navigation(
     [

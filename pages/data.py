@@ -33,7 +33,7 @@ def import_section() -> None:
     head = common.attempt(ui.preview, str(path), sep, uploaded.file_id)
     if head is None:
         return
-    st.caption(f"First {len(head)} rows of {uploaded.name}, as text")
+    st.caption(f"First {len(head)} rows of {common.plain(uploaded.name)}, as text")
     st.dataframe(head, hide_index=True)
 
     mapping = mapping_section(table, file_columns, uploaded.file_id)
@@ -56,7 +56,7 @@ def import_section() -> None:
         help="A file already imported into this table is refused; with this, the rows of its earlier import are deleted first.",
     )
     if st.button("Import", type="primary", disabled=bool(missing), icon=":material/upload:"):
-        with st.spinner(f"Importing {uploaded.name} into {table}…"):
+        with st.spinner(f"Importing {common.plain(uploaded.name)} into {table}…"):
             result = common.attempt(
                 ui.run_import,
                 table,
@@ -94,7 +94,7 @@ def mapping_section(table: str, file_columns: list[str], file_id: str) -> dict[s
             mapping[column] = None if choice == ui.NONE else choice
     unused = ingest.unused_columns(file_columns, mapping)
     if unused:
-        st.caption(f"Not imported: {', '.join(unused)}")
+        st.caption(f"Not imported: {common.plain(', '.join(unused))}")
     return mapping
 
 
@@ -103,7 +103,7 @@ def result_section() -> None:
     result = st.session_state.get("data_result")
     if result is None:
         return
-    st.subheader(f"Imported {result.source_name} into {result.table}")
+    st.subheader(f"Imported {common.plain(result.source_name)} into {result.table}")
     tiles = st.columns(4)
     tiles[0].metric("Rows read", f"{result.rows_read:,}")
     tiles[1].metric("Rows loaded", f"{result.rows_loaded:,}")
@@ -123,7 +123,7 @@ def result_section() -> None:
     if result.filled:
         st.caption(ui.filled_summary(result))
     if result.unused_columns:
-        st.caption(f"Not imported: {', '.join(result.unused_columns)}")
+        st.caption(f"Not imported: {common.plain(', '.join(result.unused_columns))}")
     if result.non_products_suggested:
         st.info(
             f"{result.non_products_suggested} item codes look like postage, fees or adjustments, not products. They are "

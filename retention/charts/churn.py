@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.charts import labels
+
 PREDICTOR_NAMES = {"model": "Gradient-boosted model", "baseline": "Recency-only baseline"}
 RISE_COLOUR = "#d62728"
 FALL_COLOUR = "#2ca02c"
@@ -56,7 +58,7 @@ def calibration_chart(calibration: pd.DataFrame) -> go.Figure:
 def importance_bars(importance: pd.DataFrame, top: int = 12) -> go.Figure:
     """Mean absolute contribution (probability points) of the ``top`` strongest features, strongest on top."""
     shown = importance.head(top).iloc[::-1]
-    figure = go.Figure(go.Bar(x=shown["mean_abs_probability"], y=shown["label"], orientation="h"))
+    figure = go.Figure(go.Bar(x=shown["mean_abs_probability"], y=labels(shown["label"]), orientation="h"))
     figure.update_layout(
         xaxis_title="Mean |contribution| to risk (probability points)",
         margin={"t": 20, "l": 10},
@@ -103,7 +105,7 @@ def beeswarm(points: pd.DataFrame, order: list[str], seed: int = 0) -> go.Figure
     figure.add_vline(x=0, line_color="grey")
     figure.update_layout(
         xaxis_title="Contribution to risk (probability points)",
-        yaxis={"tickvals": list(rows.values()), "ticktext": list(rows)},
+        yaxis={"tickvals": list(rows.values()), "ticktext": labels(rows)},
         showlegend=False,
         margin={"t": 20, "l": 10},
         height=max(320, 34 * len(rows) + 80),
@@ -124,12 +126,12 @@ def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
     """One customer's risk: the average customer's risk, each feature's step (from
     :func:`retention.explain.waterfall`), and the customer's risk at the end."""
     final = float(steps["end"].iloc[-1]) if len(steps) else base_risk
-    labels = ["Average customer", *steps["text"], "This customer"]
+    step_labels = ["Average customer", *labels(steps["text"]), "This customer"]
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
             measure=["absolute", *["relative"] * len(steps), "total"],
-            y=labels,
+            y=step_labels,
             x=[base_risk, *steps["contribution"], final],
             text=[f"{base_risk:.2f}", *(_step_label(value) for value in steps["contribution"]), f"{final:.2f}"],
             textposition="outside",

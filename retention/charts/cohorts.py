@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.charts import label
 from retention.cohorts import CohortTable
 
 LABEL_FORMATS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
@@ -117,7 +118,9 @@ def retention_curves(cohort_table: CohortTable, mean: pd.DataFrame, chosen: list
             y=rows[column],
             mode="lines",
             line={"width": 4, "color": "black" if "segment" not in mean.columns else None},
-            name=f"{name} (size-weighted)" if "segment" in mean.columns else "Mean of all cohorts (size-weighted)",
+            name=f"{label(name)} (size-weighted)"
+            if "segment" in mean.columns
+            else "Mean of all cohorts (size-weighted)",
             customdata=rows[["cohorts"]].to_numpy(),
             hovertemplate="%{y:.1%} over %{customdata[0]} cohorts<extra></extra>" if column == "retention" else None,
         )

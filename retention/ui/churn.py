@@ -25,7 +25,7 @@ import streamlit as st
 from retention import churn, explain, jobs, warehouse
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
-from retention.ui.common import cursor, data_version, readable
+from retention.ui.common import cursor, data_version, plain, readable
 
 RunKey = tuple[str, str, dt.date, int]  # (warehouse path, data version after the save, as_of, horizon_days)
 KEPT_RUNS = 8
@@ -125,7 +125,7 @@ def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> churn.S
     if job.running:
         ui_jobs.progress(job.job_id)
         return None
-    st.error(readable(job.error or "the scoring failed"))
+    st.error(plain(readable(job.error or "the scoring failed")))
     if st.button("Score again", icon=":material/refresh:", key="at-risk-score-again"):
         start_scoring(path, data_version(), as_of, horizon)
         st.rerun()

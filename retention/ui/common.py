@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import duckdb
@@ -25,6 +26,8 @@ from retention import bootstrap, export, sample_shop, warehouse
 from retention.errors import RetentionError, WarehouseBusy
 
 T = TypeVar("T")
+PAGE_ICON = str(Path(__file__).with_name("icon.png"))
+"""The browser tab's icon, served by the app itself (a Material icon would make the browser fetch it from Google)."""
 
 
 def db_path() -> str:
@@ -44,7 +47,7 @@ def _prepared(path: str) -> str:
 
 def _spinner(message: str) -> AbstractContextManager:
     """What the app shows while a session waits for another process's lock."""
-    return st.spinner(readable(message))
+    return st.spinner(plain(readable(message)))
 
 
 @contextmanager
@@ -104,7 +107,7 @@ def readable(message: str) -> str:
     return text if text[-1] in ".!?" else f"{text}."
 
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]<>|~$&])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]|~$&]|<(?=[A-Za-z/!?]))")  # "<" only where a tag or autolink could start
 _LINE_START = re.compile(r"^([ \t]*)([#+=>-]|\d+(?=[.)]))", re.MULTILINE)
 _AUTOLINK = re.compile(r"(?i)(://|@|\bwww\.)")
 
@@ -143,7 +146,7 @@ def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = Fa
     try:
         return function(*args, **kwargs)
     except RetentionError as exc:
-        (st.info if empty_state else st.error)(readable(str(exc)))
+        (st.info if empty_state else st.error)(plain(readable(str(exc))))
         return None
 
 
@@ -225,7 +228,7 @@ def sidebar() -> None:
         first, last = dates
         if attempt(holds_sample, db_path(), version):
             st.markdown(SAMPLE_BADGE)
-        st.caption(f"Warehouse: `{db_path()}`")
+        st.caption(f"Warehouse: {plain(db_path())}")
         if first is None:
             st.caption("No orders yet: import some on the Data page.")
         else:

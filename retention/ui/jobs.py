@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import jobs
-from retention.ui.common import cursor, db_path
+from retention.ui.common import cursor, db_path, plain
 
 POLL_SECONDS = 1.0
 RECENT_COLUMNS = {
@@ -59,8 +59,8 @@ def progress(job_id: int) -> None:
     found = job(job_id)
     if found is None or not found.running:
         st.rerun()
-    st.progress(found.progress, text=f"{found.message or 'Starting'}…")
+    st.progress(found.progress, text=f"{plain(found.message or 'Starting')}…")
     st.caption(
-        f"Job {found.job_id}, started by {found.who} at {found.started_at:%H:%M:%S}. It runs in the server: "
+        f"Job {found.job_id}, started by {plain(found.who)} at {found.started_at:%H:%M:%S}. It runs in the server: "
         "leave this page, reload it or open it in another browser, and it goes on."
     )
