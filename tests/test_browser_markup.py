@@ -106,17 +106,17 @@ def test_hostile_values_stay_text_on_every_page(app, tmp_path):
             _clean(page, requests, app, "Cohorts by channel")
             page.screenshot(path=str(ARTIFACTS / "markup_cohorts.png"), full_page=True)
 
-            # The Launch tab says which campaign holds part of the audience, by its (hostile) name.
+            # Each tab of the Campaigns page; the Launch tab says which campaign holds part of the audience, by
+            # its (hostile) name, and the Results tab picks campaigns by name.
             page.get_by_test_id("stSidebarNav").get_by_text("Campaigns", exact=True).click()
             expect(page.get_by_role("heading", name="Campaigns", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
             wait_until_idle(page)
-            page.get_by_role("tab", name="Launch").click()
-            wait_until_idle(page)
-            expect(page.get_by_text(CAMPAIGN_NAME).first).to_be_visible()
-            page.get_by_role("tab", name="Campaigns").click()
-            wait_until_idle(page)
+            for tab in ("Launch", "Campaigns", "Results", "Launch"):
+                page.get_by_role("tab", name=tab).click()
+                wait_until_idle(page)
+                _clean(page, requests, app, f"Campaigns, {tab} tab")
             page.screenshot(path=str(ARTIFACTS / "markup_campaigns.png"), full_page=True)
-            _clean(page, requests, app, "Campaigns, Launch tab")
+            expect(page.get_by_text(CAMPAIGN_NAME).first).to_be_visible()
 
             # An upload whose file name and headers are markup: the preview caption and the unused columns.
             page.get_by_test_id("stSidebarNav").get_by_text("Data", exact=True).click()
@@ -127,9 +127,9 @@ def test_hostile_values_stay_text_on_every_page(app, tmp_path):
             )
             wait_until_idle(page)
             page.screenshot(path=str(ARTIFACTS / "markup_data.png"), full_page=True)
+            _clean(page, requests, app, "Data, after the upload")
             expect(page.get_by_text(f"rows of {FILE_NAME}, as text")).to_be_visible()
             expect(page.get_by_text(f"Not imported: {HEADER}, {HOSTILE[1]}")).to_be_visible()
-            _clean(page, requests, app, "Data, after the upload")
         finally:
             browser.close()
     assert requests, "the request listener saw nothing"
