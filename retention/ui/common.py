@@ -228,7 +228,7 @@ def sidebar() -> None:
         first, last = dates
         if attempt(holds_sample, db_path(), version):
             st.markdown(SAMPLE_BADGE)
-        st.caption(f"Warehouse: {plain(db_path())}")
+        st.caption(f"Warehouse: `{db_path()}`")
         if first is None:
             st.caption("No orders yet: import some on the Data page.")
         else:
