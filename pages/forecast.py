@@ -90,23 +90,23 @@ def show_cohorts() -> None:
     )
     run = st.toggle(
         "Fit the cohort forecasts",
-        help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel.",
+        help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel, "
+        "as a job of the server. Forecasts fitted before for these settings and data show without it.",
     )
     if not chosen:
         st.info("Choose at least one cohort.")
         return
-    if not run:
-        st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.")
-        return
 
+    # The fits run as a job of the server: until its result is there, this shows its progress (or its error).
     result = common.attempt(
-        cached.cohort_forecast,
+        cached.cohort_forecast_or_progress,
         path,
         version,
         period=period,
         horizon=int(horizon),
         cohort_starts=tuple(chosen),
         settings=settings,
+        start=run,
     )
     if result is None:
         return

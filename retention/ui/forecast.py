@@ -1,19 +1,25 @@
-"""Cached forecasts for the Forecast page, keyed on (warehouse path, data version, query, settings).
+"""Forecasts for the Forecast page: activity forecasts cached on (warehouse path, data version, query,
+settings), cohort forecasts as jobs of the server.
 
 The model options arrive as one frozen :class:`models.Settings`, which is part of the cache key.
-Cohort forecasts fit in one pool of worker processes kept for the whole server.
+Cohort forecasts fit dozens of Prophet models, so they run as a job (see :mod:`retention.forecast.job`) in one
+pool of worker processes kept for the whole server; the job's row keeps the result, so a reload, another
+browser or a restarted server shows it without fitting again. An activity forecast is one series' fit and
+backtest (seconds): it stays a cached read with a spinner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import streamlit as st
 
+from retention import jobs
 from retention.forecast import activity, backtest, cohorts, models, parallel
-from retention.ui.common import cursor
+from retention.forecast import job as forecast_job
+from retention.ui import jobs as ui_jobs
+from retention.ui.common import cursor, readable
 
 
 def backtest_columns(*, retention: bool = False) -> dict:
@@ -81,8 +87,26 @@ def _process_pool() -> ProcessPoolExecutor:
     return parallel.process_pool()
 
 
-@st.cache_data(show_spinner=False)
-def _cohort_forecast(
+def start_cohort_forecast(path: str, params: dict[str, object]) -> jobs.Job:
+    """Start the job that fits the cohort forecasts of ``params`` (see :func:`forecast_job.job_params`) in the
+    server's worker processes, or find the one already running for them. Returns its row."""
+    pool = _process_pool()  # taken here, in the script's thread: a cached resource belongs to a session's run
+
+    def work(progress: jobs.Progress) -> cohorts.CohortForecast:
+        return forecast_job.fit_cohorts(path, params, progress, executor=pool)
+
+    return jobs.start(path, forecast_job.KIND, params, work, started_by="app", describe=forecast_job.job_result)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def finished_cohort_forecast(path: str, version: str, job_id: int, period: str) -> cohorts.CohortForecast:
+    """The cohort forecast the finished job ``job_id`` recorded, with the history at ``version`` (its data
+    version). A finished job's row never changes, so its id is key enough."""
+    found = ui_jobs.job(job_id)
+    return forecast_job.from_result(found.result, cohort_history(path, version, period=period))
+
+
+def cohort_forecast_or_progress(
     path: str,
     version: str,
     *,
@@ -90,48 +114,43 @@ def _cohort_forecast(
     horizon: int,
     cohort_starts: tuple[pd.Timestamp, ...],
     settings: models.Settings,
-    _progress: Callable[[int, int], None] | None = None,
-) -> cohorts.CohortForecast:
+    start: bool,
+) -> cohorts.CohortForecast | None:
+    """Cohort retention forecasts (see :func:`cohorts.forecast_cohort_retention`) of the data at ``version``, when
+    a job has fitted them; else None, having shown the job that fits them (started here when none ran for these
+    settings and ``start`` is set; without it, a line saying how to start one) or the error of the last one,
+    with a button to fit again.
+
+    Every session finds the same job: one running shows its progress, one done shows its saved result without
+    fitting again (after a reload, in another browser, after a server restart). Raises ``RetentionError`` when
+    the job cannot be started or read.
+    """
+    ui_jobs.server_started()
+    params = forecast_job.job_params(
+        metric=forecast_job.COHORT_RETENTION,
+        period=period,
+        horizon=horizon,
+        settings=settings,
+        cohort_starts=cohort_starts,
+        data_version=version,
+    )
     with cursor() as con:
-        return cohorts.cohort_retention_forecast(
-            con,
-            period=period,
-            horizon=horizon,
-            settings=settings,
-            cohorts=list(cohort_starts),
-            executor=_process_pool(),
-            progress=_progress,
-        )
-
-
-def cohort_forecast(
-    path: str,
-    version: str,
-    *,
-    period: str,
-    horizon: int,
-    cohort_starts: tuple[pd.Timestamp, ...],
-    settings: models.Settings,
-) -> cohorts.CohortForecast:
-    """Cohort retention forecasts (see :func:`cohorts.cohort_retention_forecast`), fitted in the server's worker
-    processes, with a progress bar while the Prophet fits run (none when cached)."""
-    bar = st.empty()
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Fitted {done} of {total} Prophet models (forecasts and backtest)")
-
-    try:
-        return _cohort_forecast(
-            path,
-            version,
-            period=period,
-            horizon=horizon,
-            cohort_starts=cohort_starts,
-            settings=settings,
-            _progress=progress,
-        )
-    finally:
-        bar.empty()
+        job = jobs.latest(con, forecast_job.KIND, params)
+    if job is None and not start:
+        st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(cohort_starts)} cohorts and the next one.")
+        return None
+    if job is None:
+        job = start_cohort_forecast(path, params)
+    if job.running:
+        ui_jobs.progress(job.job_id)
+        return None
+    if job.status == "done":
+        return finished_cohort_forecast(path, version, job.job_id, period)
+    st.error(readable(job.error or "the forecast failed"))
+    if st.button("Fit again", icon=":material/refresh:", key="forecast-fit-again"):
+        start_cohort_forecast(path, params)
+        st.rerun()
+    return None
 
 
 @st.cache_data(show_spinner=False)
