@@ -208,9 +208,9 @@ def latest(source: Source, kind: str, params: dict[str, Any]) -> Job | None:
 
 
 def frame_json(frame: pd.DataFrame) -> dict[str, Any]:
-    """A frame as JSON-ready data for a job's result (columns, types and rows; timestamps as ISO text);
-    :func:`json_frame` reads it back."""
-    return json.loads(frame.to_json(orient="table", index=False, date_format="iso"))
+    """A frame as JSON-ready data for a job's result (columns, types and rows; timestamps as ISO text, floats
+    to 15 decimals); :func:`json_frame` reads it back."""
+    return json.loads(frame.to_json(orient="table", index=False, date_format="iso", double_precision=15))
 
 
 def json_frame(value: dict[str, Any]) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import Executor
 from statistics import NormalDist
@@ -10,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli import main
 from retention.errors import DataError
 from retention.forecast import activity, backtest, baselines, cohorts, models, parallel, series
+from retention.forecast import job as forecast_job
 
 Z80 = NormalDist().inv_cdf(0.9)
 
@@ -417,6 +419,32 @@ def test_cohort_forecasts_stay_in_range_and_parallel_fits_match_serial():
     assert serial.next_cohort["period"].tolist() == [1, 2, 3]
     assert serial.next_cohort["yhat"].between(0, 1).all()
     assert serial.backtest.summary["model"].tolist() == ["Prophet", "Naive (last value)"]
+    # What a job records reads back as the same forecast (the history is the caller's to pass).
+    saved = forecast_job.from_result(json.loads(json.dumps(forecast_job.job_result(serial))), serial.history)
+    pairs = [
+        (saved.forecast, serial.forecast),
+        (saved.next_cohort, serial.next_cohort),
+        (saved.backtest.points, serial.backtest.points),
+        (saved.backtest.summary, serial.backtest.summary),
+    ]
+    for read_back, fitted in pairs:
+        same_frame(read_back, fitted)
+    assert (saved.period, saved.messages, saved.scale, saved.history is serial.history) == (
+        serial.period,
+        serial.messages,
+        serial.scale,
+        True,
+    )
+    assert (saved.backtest.verdict, saved.backtest.horizon) == (serial.backtest.verdict, serial.backtest.horizon)
+
+
+def same_frame(read_back: pd.DataFrame, fitted: pd.DataFrame) -> None:
+    """Equal columns and values, missing as missing whatever its spelling (None or NaN), floats to 1e-12."""
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), None)
+
+    pd.testing.assert_frame_equal(plain(read_back), plain(fitted), check_dtype=False, check_exact=False, rtol=1e-12)
 
 
 def test_cohort_forecast_rejects_unknown_cohorts():
@@ -470,7 +498,22 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
     assert frame["yhat"].between(0, 1).all()
     assert (frame[["yhat_lower", "yhat_upper"]].notna().all(axis=1) | frame["interval_note"].notna()).all()
     assert not re.search(r"\.\d{5,}", out.read_text())  # retention to 4 decimals
-    capsys.readouterr()
+    # The run is a job: one progress line per Prophet fit on stderr, and the forecast in the job's row.
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert progress[0] == "[  0%] Reading the cohort table"
+    total = int(re.search(r"of (\d+) Prophet", progress[-1]).group(1))
+    assert progress[1:] == [
+        f"[{done / total:4.0%}] Fitted {done} of {total} Prophet models (forecasts and backtest)"
+        for done in range(1, total + 1)
+    ]
+    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status) == ("forecast", "cli", "done")
+    assert (job.params["metric"], job.params["horizon"], job.params["cohorts"]) == ("cohort_retention", 1, None)
+    recorded = pd.concat(
+        [jobs.json_frame(job.result["forecast"]), jobs.json_frame(job.result["next_cohort"])], ignore_index=True
+    )
+    assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(4).tolist())
+    assert pd.to_datetime(frame["cohort"]).tolist() == recorded["cohort"].tolist()
     assert main(["forecast", "--db", sample_db, "--holidays", "Atlantis"]) == 2
     assert "error: no built-in holiday list for country 'Atlantis'" in capsys.readouterr().err
 

@@ -9,6 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import app_page
+from page_jobs import settled
 from streamlit.testing.v1 import AppTest
 
 from retention import jobs, warehouse
@@ -31,17 +32,6 @@ def db(sample_db, tmp_path) -> str:
 def page(db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", db)
     return app_page("forecast.py", timeout=TIMEOUT)
-
-
-def settled(at: AppTest, path: str) -> AppTest:
-    """``at`` once no job it showed runs: waits for each running job, then reruns (a user who waits)."""
-    for _ in range(5):
-        if not at.get("progress"):
-            return at
-        for job_id in jobs.recent(path).query("status == 'running'")["job_id"]:
-            jobs.wait(path, int(job_id), timeout=TIMEOUT)
-        at.run()
-    raise AssertionError("the page kept showing a running job")
 
 
 def _texts(at: AppTest) -> list[str]:
