@@ -1,0 +1,61 @@
+"""The Forecast page's cohort forecast job in the real app: a real ``streamlit run`` server and headless Chromium.
+
+The first tab switches the fit on and sees the job's progress turn into the forecast by itself; a second tab with
+the same settings and the fit switched off shows the saved result; so does a fresh server on the same warehouse.
+One job in all, read from the table after the servers stop.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from served_app import CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, serve
+
+from retention import jobs
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+RESULT = "Retention by months since the first purchase"
+
+
+def cohorts_by_month(page: Page, url: str) -> None:
+    """Open the Forecast page and choose monthly cohort retention."""
+    page.goto(f"{url}/forecast")
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Cohort retention").click()
+    page.get_by_test_id("stRadio").first.get_by_text("Month", exact=True).click()
+    expect(page.get_by_text("Fit the cohort forecasts")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+
+def test_cohort_forecast_job_outlives_tabs_and_the_server(sample_db, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_db, db)
+    with serve(db, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        first = browser.new_page(viewport=VIEWPORT)
+        cohorts_by_month(first, url)
+        expect(first.get_by_text("Switch on")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        first.get_by_text("Fit the cohort forecasts").click()
+        job_or_result = first.get_by_text("Job 1, started by app on ").or_(first.get_by_role("heading", name=RESULT))
+        expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        expect(first.get_by_role("heading", name=RESULT)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+        second = browser.new_page(viewport=VIEWPORT)
+        cohorts_by_month(second, url)  # the fit left switched off: the saved result, not a new job
+        expect(second.get_by_role("heading", name=RESULT)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        for page in (first, second):
+            assert page.get_by_text("Job 2,").count() == 0
+            assert page.get_by_test_id("stException").count() == 0
+        browser.close()
+
+    with serve(db, tmp_path / "streamlit-again.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        cohorts_by_month(page, url)
+        expect(page.get_by_role("heading", name=RESULT)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        assert page.get_by_test_id("stException").count() == 0
+        browser.close()
+    listed = jobs.recent(str(db))
+    assert listed["job_id"].tolist() == [1]
+    assert listed[["kind", "started_by", "status"]].iloc[0].tolist() == ["forecast", "app", "done"]
