@@ -25,7 +25,12 @@ def cohorts_by_month(page: Page, url: str) -> None:
     page.get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="Cohort retention").click()
     page.get_by_test_id("stRadio").first.get_by_text("Month", exact=True).click()
-    expect(page.get_by_text("Fit the cohort forecasts")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(fit_switch(page)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+
+def fit_switch(page: Page):
+    """The "Fit the cohort forecasts" toggle (the hint beside it names it too)."""
+    return page.get_by_test_id("stCheckbox").get_by_text("Fit the cohort forecasts")
 
 
 def test_cohort_forecast_job_outlives_tabs_and_the_server(sample_db, tmp_path):
@@ -36,7 +41,7 @@ def test_cohort_forecast_job_outlives_tabs_and_the_server(sample_db, tmp_path):
         first = browser.new_page(viewport=VIEWPORT)
         cohorts_by_month(first, url)
         expect(first.get_by_text("Switch on")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-        first.get_by_text("Fit the cohort forecasts").click()
+        fit_switch(first).click()
         job_or_result = first.get_by_text("Job 1, started by app on ").or_(first.get_by_role("heading", name=RESULT))
         expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
         expect(first.get_by_role("heading", name=RESULT)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
