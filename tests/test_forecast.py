@@ -337,8 +337,11 @@ def test_too_little_history_gets_the_naive_forecast_and_a_message():
 
 def test_forecast_activity_on_the_sample_warehouse(sample_db):
     con = warehouse.connect(sample_db)
+    heard: list[tuple[int, int]] = []
     try:
-        result = activity.forecast_activity(con, metric="new_customers", period="month", horizon=3)
+        result = activity.forecast_activity(
+            con, metric="new_customers", period="month", horizon=3, progress=lambda *done: heard.append(done)
+        )
         with pytest.raises(DataError, match="horizon must be a whole number of periods from 1 to 104, got 0"):
             activity.forecast_activity(con, horizon=0)
     finally:
@@ -348,6 +351,26 @@ def test_forecast_activity_on_the_sample_warehouse(sample_db):
     assert (result.forecast.frame[["yhat", "yhat_lower", "yhat_upper"]] >= 0).all().all()
     assert result.backtest.summary["model"].iloc[0] == "Prophet"
     assert result.backtest.verdict.startswith(("Prophet beat", "Prophet did not beat"))
+    # One call per Prophet fit: the backtest's origins, then the forecast itself.
+    origins = int(result.backtest.summary["origins"].iloc[0])
+    assert heard == [(done, origins + 1) for done in range(1, origins + 2)]
+    # What a job records reads back as the same forecast.
+    saved = forecast_job.from_result(json.loads(json.dumps(forecast_job.job_result(result))))
+    for read_back, fitted in [
+        (saved.history, result.history),
+        (saved.forecast.frame, result.forecast.frame),
+        (saved.forecast.components, result.forecast.components),
+        (saved.backtest.points, result.backtest.points),
+        (saved.backtest.summary, result.backtest.summary),
+    ]:
+        same_frame(read_back, fitted)
+    assert (saved.metric, saved.period, saved.forecast.model, saved.messages, saved.backtest.verdict) == (
+        result.metric,
+        result.period,
+        result.forecast.model,
+        result.messages,
+        result.backtest.verdict,
+    )
 
 
 # ---------------------------------------------------------------- cohort retention
@@ -482,6 +505,18 @@ def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path,
     err = capsys.readouterr().err
     assert "Prophet" in err and "Naive (last value)" in err
     assert "beat the naive forecast" in err
+    # The run is a job: a progress line per Prophet fit on stderr, and the forecast in the job's row.
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert progress[0] == "[  0%] Reading the activity" and progress[-1].startswith("[100%] Fitted ")
+    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status, job.params["metric"]) == (
+        "forecast",
+        "cli",
+        "done",
+        "active_customers",
+    )
+    recorded = jobs.json_frame(job.result["forecast"]["frame"])
+    assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(1).tolist())
 
 
 def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from retention import jobs, warehouse
 from retention.errors import DataError
-from retention.forecast import Settings
+from retention.forecast import Settings, forecast_activity
 from retention.forecast import job as forecast_job
 
 TIMEOUT = 240
@@ -38,9 +38,20 @@ def _texts(at: AppTest) -> list[str]:
     return [element.value for kind in ("success", "warning", "info") for element in getattr(at, kind)]
 
 
-def test_default_is_one_weekly_activity_forecast_with_a_backtest_verdict(page):
+def test_default_is_one_weekly_activity_forecast_with_a_backtest_verdict(page, db):
     at = page.run()
     assert not at.exception, [element.value for element in at.exception]
+    # The fits run as a job of the server: its progress first (unless it was quicker), then its result.
+    job = jobs.get(db, int(jobs.recent(db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.params["metric"], job.params["period"]) == (
+        "forecast",
+        "app",
+        "active_customers",
+        "week",
+    )
+    if job.running:
+        assert len(at.get("progress")) == 1 and not at.get("plotly_chart")
+    at = settled(at, db)
     assert at.title[0].value == "Forecast"
     assert at.selectbox[0].value == "Active customers"
     wins = [element.value for element in at.success if "Prophet" in element.value]
@@ -54,16 +65,25 @@ def test_default_is_one_weekly_activity_forecast_with_a_backtest_verdict(page):
     labels = [button.label for button in at.get("download_button")]
     assert labels == ["Download the forecast", "Download backtest points"]
     assert at.dataframe[0].value["points"].iloc[0] == 3 * 12  # three origins of 12 weeks each
+    # The library, fitting afresh, finds the same backtest the job recorded and the page shows.
+    with warehouse.session(db) as con:
+        fresh = forecast_activity(con, metric="active_customers", period="week", horizon=12)
+    assert at.dataframe[0].value["mae"].tolist() == pytest.approx(fresh.backtest.summary["mae"].tolist(), rel=1e-9)
+
+    # A reload (a new session) shows the saved forecast at once: no progress, no second job.
+    again = app_page("forecast.py", timeout=TIMEOUT).run()
+    assert not again.get("progress") and len(jobs.recent(db)) == 1
+    pd.testing.assert_frame_equal(again.dataframe[0].value, at.dataframe[0].value)
 
 
-def test_monthly_revenue_with_holidays_and_a_short_horizon(page):
+def test_monthly_revenue_with_holidays_and_a_short_horizon(page, db):
     at = page.run()
     at.selectbox[0].select("Net revenue")
     at.radio[0].set_value("month")
     at.run()
     at.number_input(key="h-month").set_value(3)
     at.selectbox[1].select("UK")
-    at.run()
+    at = settled(at.run(), db)
     assert not at.exception, [element.value for element in at.exception]
     assert any("Prophet" in text for text in _texts(at))
     assert at.dataframe[0].value["points"].max() <= 3 * 3

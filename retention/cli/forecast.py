@@ -16,7 +16,6 @@ from retention.forecast import (
     YEARLY,
     ActivityForecast,
     Settings,
-    forecast_activity,
 )
 from retention.forecast import job as forecast_job
 from retention.forecast.cohorts import SCALE as RETENTION_SCALE
@@ -72,28 +71,18 @@ def run(args: argparse.Namespace) -> int:
         cohort_starts=None,
         data_version=version,
     )
-    # Recorded as a job, like the app's cohort forecasts; its progress (one line per fit) goes to stderr.
-    if args.metric == COHORT_RETENTION:
+    cohort = args.metric == COHORT_RETENTION
 
-        def fit(progress: jobs.Progress) -> CohortForecast:
-            with nullcontext() if args.workers == 1 else process_pool(args.workers) as pool:
-                return forecast_job.fit_cohorts(path, params, progress, executor=pool)
+    def fit(progress: jobs.Progress) -> CohortForecast | ActivityForecast:
+        with nullcontext() if args.workers == 1 or not cohort else process_pool(args.workers) as pool:
+            return forecast_job.fit(path, params, progress, executor=pool)
 
-        result = jobs.run(path, forecast_job.KIND, params, fit, describe=forecast_job.job_result, echo=jobs.printer())
+    # Recorded as a job, like the app's forecasts; its progress (a line per Prophet fit) goes to stderr.
+    result = jobs.run(path, forecast_job.KIND, params, fit, describe=forecast_job.job_result, echo=jobs.printer())
+    if cohort:
         frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
         table = for_export(frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]], RETENTION_SCALE)
     else:
-
-        def fit(progress: jobs.Progress) -> ActivityForecast:
-            progress(0.0, "Fitting Prophet and backtesting it against the naive baselines")
-            with warehouse.session(path) as con:
-                return forecast_activity(
-                    con, metric=args.metric, period=args.period, horizon=horizon, settings=settings
-                )
-
-        result = jobs.run(
-            path, forecast_job.KIND, params, fit, describe=forecast_job.activity_result, echo=jobs.printer()
-        )
         frame = result.forecast.frame.assign(model=result.forecast.model)
         table = for_export(frame[FORECAST_COLUMNS], result.scale)
     for message in result.messages:

@@ -21,7 +21,7 @@ from retention import campaigns, jobs
 from retention.campaigns import Audience, CampaignConfig, bandit, simulation_job
 from retention.campaigns.simulate import METRIC_LABELS
 from retention.ui import jobs as ui_jobs
-from retention.ui.common import cursor, readable, writer
+from retention.ui.common import cursor, writer
 
 _SHORT = {
     "kept": "Kept",
@@ -188,16 +188,11 @@ def simulation_or_progress(path: str, version: str, config: CampaignConfig) -> s
         job = jobs.latest(con, simulation_job.KIND, simulation_job.job_params(config, version))
     if job is None:
         job = start_simulation(path, version, config)
-    if job.running:
-        ui_jobs.progress(job.job_id)
+    if not ui_jobs.done_or_shown(
+        job, again="Simulate again", key="simulate-again", restart=lambda: start_simulation(path, version, config)
+    ):
         return None
-    if job.status == "done":
-        return finished_simulation(path, job.job_id)
-    st.error(readable(job.error or "the simulation failed"))
-    if st.button("Simulate again", icon=":material/refresh:", key="simulate-again"):
-        start_simulation(path, version, config)
-        st.rerun()
-    return None
+    return finished_simulation(path, job.job_id)
 
 
 @st.cache_data(show_spinner=False)

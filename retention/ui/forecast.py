@@ -1,11 +1,11 @@
-"""Forecasts for the Forecast page: activity forecasts cached on (warehouse path, data version, query,
-settings), cohort forecasts as jobs of the server.
+"""Forecasts for the Forecast page, fitted as jobs of the server; cached reads keyed on (warehouse path, data
+version, ...).
 
-The model options arrive as one frozen :class:`models.Settings`, which is part of the cache key.
-Cohort forecasts fit dozens of Prophet models, so they run as a job (see :mod:`retention.forecast.job`) in one
-pool of worker processes kept for the whole server; the job's row keeps the result, so a reload, another
-browser or a restarted server shows it without fitting again. An activity forecast is one series' fit and
-backtest (seconds): it stays a cached read with a spinner.
+A forecast fits Prophet models (seconds for an activity metric, up to minutes for cohorts), so it runs as a job
+(see :mod:`retention.forecast.job`): the page shows its progress and stays usable, and the job's row keeps the
+result, so a reload, another browser or a restarted server shows it without fitting again. The model options
+arrive as one frozen :class:`models.Settings`, part of the job's parameters. Cohort forecasts fit in one pool
+of worker processes kept for the whole server.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from retention import jobs
 from retention.forecast import activity, backtest, cohorts, models, parallel
 from retention.forecast import job as forecast_job
 from retention.ui import jobs as ui_jobs
-from retention.ui.common import cursor, readable
+from retention.ui.common import cursor
 
 
 def backtest_columns(*, retention: bool = False) -> dict:
@@ -56,15 +56,6 @@ def next_cohort_columns(period: str) -> dict:
     }
 
 
-@st.cache_data(show_spinner="Fitting Prophet and backtesting it…")
-def activity_forecast(
-    path: str, version: str, *, metric: str, period: str, horizon: int, settings: models.Settings
-) -> activity.ActivityForecast:
-    """One activity metric's forecast and backtest (see :func:`activity.forecast_activity`)."""
-    with cursor() as con:
-        return activity.forecast_activity(con, metric=metric, period=period, horizon=horizon, settings=settings)
-
-
 @st.cache_data(show_spinner=False)
 def cohort_history(path: str, version: str, *, period: str) -> pd.DataFrame:
     """Complete retention cells of periods 1+ (see :func:`cohorts.retention_history`)."""
@@ -87,39 +78,45 @@ def _process_pool() -> ProcessPoolExecutor:
     return parallel.process_pool()
 
 
-def start_cohort_forecast(path: str, params: dict[str, object]) -> jobs.Job:
-    """Start the job that fits the cohort forecasts of ``params`` (see :func:`forecast_job.job_params`) in the
-    server's worker processes, or find the one already running for them. Returns its row."""
-    pool = _process_pool()  # taken here, in the script's thread: a cached resource belongs to a session's run
+def start_forecast(path: str, params: dict[str, object]) -> jobs.Job:
+    """Start the job that fits the forecast of ``params`` (see :func:`forecast_job.job_params`; cohort fits in
+    the server's worker processes), or find the one already running for them. Returns its row."""
+    # Taken here, in the script's thread: a cached resource belongs to a session's run.
+    pool = _process_pool() if params["metric"] == forecast_job.COHORT_RETENTION else None
 
-    def work(progress: jobs.Progress) -> cohorts.CohortForecast:
-        return forecast_job.fit_cohorts(path, params, progress, executor=pool)
+    def work(progress: jobs.Progress) -> cohorts.CohortForecast | activity.ActivityForecast:
+        return forecast_job.fit(path, params, progress, executor=pool)
 
     return jobs.start(path, forecast_job.KIND, params, work, started_by="app", describe=forecast_job.job_result)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def finished_cohort_forecast(path: str, version: str, job_id: int, period: str) -> cohorts.CohortForecast:
-    """The cohort forecast the finished job ``job_id`` recorded, with the history at ``version`` (its data
-    version). A finished job's row never changes, so its id is key enough."""
-    found = ui_jobs.job(job_id)
-    return forecast_job.from_result(found.result, cohort_history(path, version, period=period))
+def finished_forecast(
+    path: str, version: str, job_id: int, period: str
+) -> cohorts.CohortForecast | activity.ActivityForecast:
+    """The forecast the finished job ``job_id`` recorded; a cohort forecast with the history at ``version`` (its
+    data version). A finished job's row never changes, so its id is key enough."""
+    result = ui_jobs.job(job_id).result
+    if result["metric"] != forecast_job.COHORT_RETENTION:
+        return forecast_job.from_result(result)
+    return forecast_job.from_result(result, cohort_history(path, version, period=period))
 
 
-def cohort_forecast_or_progress(
+def forecast_or_progress(
     path: str,
     version: str,
     *,
+    metric: str,
     period: str,
     horizon: int,
-    cohort_starts: tuple[pd.Timestamp, ...],
     settings: models.Settings,
-    start: bool,
-) -> cohorts.CohortForecast | None:
-    """Cohort retention forecasts (see :func:`cohorts.forecast_cohort_retention`) of the data at ``version``, when
-    a job has fitted them; else None, having shown the job that fits them (started here when none ran for these
-    settings and ``start`` is set; without it, a line saying how to start one) or the error of the last one,
-    with a button to fit again.
+    cohort_starts: tuple[pd.Timestamp, ...] | None = None,
+    idle: str | None = None,
+) -> cohorts.CohortForecast | activity.ActivityForecast | None:
+    """The forecast of ``metric`` (an activity metric, or ``cohort_retention`` of ``cohort_starts``) of the data
+    at ``version``, when a job has fitted it; else None, having shown the job that fits it (started here when none
+    ran for these settings, unless ``idle`` is given: then that line instead) or the error of the last one, with
+    a button to fit again.
 
     Every session finds the same job: one running shows its progress, one done shows its saved result without
     fitting again (after a reload, in another browser, after a server restart). Raises ``RetentionError`` when
@@ -127,7 +124,7 @@ def cohort_forecast_or_progress(
     """
     ui_jobs.server_started()
     params = forecast_job.job_params(
-        metric=forecast_job.COHORT_RETENTION,
+        metric=metric,
         period=period,
         horizon=horizon,
         settings=settings,
@@ -136,21 +133,16 @@ def cohort_forecast_or_progress(
     )
     with cursor() as con:
         job = jobs.latest(con, forecast_job.KIND, params)
-    if job is None and not start:
-        st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(cohort_starts)} cohorts and the next one.")
+    if job is None and idle:
+        st.info(idle)
         return None
     if job is None:
-        job = start_cohort_forecast(path, params)
-    if job.running:
-        ui_jobs.progress(job.job_id)
+        job = start_forecast(path, params)
+    if not ui_jobs.done_or_shown(
+        job, again="Fit again", key="forecast-fit-again", restart=lambda: start_forecast(path, params)
+    ):
         return None
-    if job.status == "done":
-        return finished_cohort_forecast(path, version, job.job_id, period)
-    st.error(readable(job.error or "the forecast failed"))
-    if st.button("Fit again", icon=":material/refresh:", key="forecast-fit-again"):
-        start_cohort_forecast(path, params)
-        st.rerun()
-    return None
+    return finished_forecast(path, version, job.job_id, period)
 
 
 @st.cache_data(show_spinner=False)
