@@ -23,6 +23,7 @@ RESULT = "Retention by months since the first purchase"
 def cohorts_by_month(page: Page, url: str) -> None:
     """Open the Forecast page, see its activity forecast (job 1, running or done), and choose monthly cohort
     retention."""
+    page.set_default_timeout(PAGE_TIMEOUT_MS)  # a busy machine renders slowly; the fits share its cores
     page.goto(f"{url}/forecast")
     activity = page.get_by_text("Job 1, started by app on ").or_(
         page.get_by_role("heading", name="Active customers per week")
