@@ -78,7 +78,7 @@ def job_result(run: SimulationRun) -> dict[str, object]:
         "scoring": run.scoring,
         "summary": jobs.frame_json(run.simulation.summary),
         "break_even": jobs.frame_json(run.simulation.break_even),
-        "draws": jobs.frame_json(run.simulation.draws[KEPT_DRAWS].round(2)),
+        "draws": {column: run.simulation.draws[column].round(2).tolist() for column in KEPT_DRAWS},
         "comparison": jobs.frame_json(run.comparison),
     }
 
@@ -88,7 +88,7 @@ def from_result(result: dict[str, Any]) -> SimulationRun:
     simulation = Simulation(
         summary=jobs.json_frame(result["summary"]),
         break_even=jobs.json_frame(result["break_even"]),
-        draws=jobs.json_frame(result["draws"]),
+        draws=pd.DataFrame(result["draws"], dtype="float64"),
     )
     return SimulationRun(
         int(result["audience"]),
