@@ -10,6 +10,7 @@ from retention.campaigns import (
     audience_scoring,
     describe_overlap,
     overlap_by_campaign,
+    summary_table,
 )
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
@@ -67,13 +68,16 @@ def build_and_simulate() -> CampaignConfig | None:
         return None
     st.subheader("Members per arm")
     st.dataframe(counts, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
-    simulation = cached.simulation(path, version, config)
     st.subheader("Simulated outcome")
+    # The simulation runs as a job of the server: until its result is there, this shows its progress (or error).
+    simulated = common.attempt(cached.simulation_or_progress, path, version, config)
+    if simulated is None:
+        return config
     st.caption(
         f"{config.draws:,} Monte Carlo draws over each member's churn risk and each arm's uplift range: medians with 90% intervals. "
         "Break-even uplift: the uplift at which the arm's expected net value is 0."
     )
-    summary = cached.simulation_summary(path, version, config)
+    summary = summary_table(simulated.simulation)
     st.dataframe(
         summary,
         hide_index=True,
@@ -83,13 +87,12 @@ def build_and_simulate() -> CampaignConfig | None:
     )
     common.download_csv(summary, "campaign_simulation.csv", "Download the simulation", key="dl-simulation")
     charts_row = st.columns(2)
-    charts_row[0].plotly_chart(charts.arm_outcomes(simulation.summary), width="stretch")
-    charts_row[1].plotly_chart(charts.net_value_distribution(simulation.draws), width="stretch")
+    charts_row[0].plotly_chart(charts.arm_outcomes(simulated.simulation.summary), width="stretch")
+    charts_row[1].plotly_chart(charts.net_value_distribution(simulated.simulation.draws), width="stretch")
     st.subheader("Targeting strategies compared")
     st.caption("Each strategy simulated at several campaign sizes (1,000 draws each): where does net value peak?")
-    comparison = cached.strategy_comparison(path, version, config)
-    st.plotly_chart(charts.strategy_comparison(comparison), width="stretch")
-    common.download_csv(comparison, "campaign_strategies.csv", "Download the comparison", key="dl-strategies")
+    st.plotly_chart(charts.strategy_comparison(simulated.comparison), width="stretch")
+    common.download_csv(simulated.comparison, "campaign_strategies.csv", "Download the comparison", key="dl-strategies")
     return config
 
 

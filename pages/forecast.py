@@ -47,8 +47,15 @@ if not common.require_rows("orders", "No orders in the warehouse yet. Import som
 
 def show_activity(metric: str, label: str) -> None:
     """One activity metric: verdict, forecast, components and backtest."""
+    # The fits run as a job of the server: until its result is there, this shows its progress (or its error).
     result = common.attempt(
-        cached.activity_forecast, path, version, metric=metric, period=period, horizon=int(horizon), settings=settings
+        cached.forecast_or_progress,
+        path,
+        version,
+        metric=metric,
+        period=period,
+        horizon=int(horizon),
+        settings=settings,
     )
     if result is None:
         return
@@ -90,23 +97,25 @@ def show_cohorts() -> None:
     )
     run = st.toggle(
         "Fit the cohort forecasts",
-        help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel.",
+        help="One Prophet model per cohort and per period of the next cohort, plus a backtest; fitted in parallel, "
+        "as a job of the server. Forecasts fitted before for these settings and data show without it.",
     )
     if not chosen:
         st.info("Choose at least one cohort.")
         return
-    if not run:
-        st.info(f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.")
-        return
 
     result = common.attempt(
-        cached.cohort_forecast,
+        cached.forecast_or_progress,
         path,
         version,
+        metric=TARGETS[COHORT_RETENTION],
         period=period,
         horizon=int(horizon),
-        cohort_starts=tuple(chosen),
         settings=settings,
+        cohort_starts=tuple(chosen),
+        idle=None
+        if run
+        else f"Switch on **Fit the cohort forecasts** to forecast {len(chosen)} cohorts and the next one.",
     )
     if result is None:
         return

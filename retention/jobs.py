@@ -27,6 +27,7 @@ start, so a job is never shown running forever.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -194,6 +195,28 @@ def running(source: Source, kind: str, params: dict[str, Any]) -> Job | None:
     with _opened(source) as con:
         found = _read(con, "jobs_running", {"kind": kind, "params": _encode(params)})
     return found[0] if found else None
+
+
+def latest(source: Source, kind: str, params: dict[str, Any]) -> Job | None:
+    """The newest job of this kind with exactly these parameters, whatever its status; None when there is none.
+
+    A page whose job saves its result in the row finds it here after a reload, a restart or in another browser.
+    """
+    with _opened(source) as con:
+        found = _read(con, "jobs_latest", {"kind": kind, "params": _encode(params)})
+    return found[0] if found else None
+
+
+def frame_json(frame: pd.DataFrame) -> dict[str, Any]:
+    """A frame as JSON-ready data for a job's result (columns, types and rows; timestamps as ISO text, floats
+    to 15 decimals); :func:`json_frame` reads it back."""
+    return json.loads(frame.to_json(orient="table", index=False, date_format="iso", double_precision=15))
+
+
+def json_frame(value: dict[str, Any]) -> pd.DataFrame:
+    """The frame :func:`frame_json` wrote: the same columns and values (missing text as NaN, not None;
+    timestamps in nanoseconds)."""
+    return pd.read_json(io.StringIO(json.dumps(value)), orient="table").reset_index(drop=True)
 
 
 def recent(source: Source, limit: int = RECENT_LIMIT) -> pd.DataFrame:

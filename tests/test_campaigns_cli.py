@@ -9,7 +9,8 @@ import shutil
 import pytest
 from test_campaigns_fixtures import basic_config, scored_copy
 
-from retention import warehouse
+from retention import campaigns, jobs, warehouse
+from retention.campaigns import simulation_job
 from retention.cli import main
 
 
@@ -39,6 +40,21 @@ def test_simulate_prints_the_summary(db, config_file, capsys):
     assert [row["arm"] for row in rows] == ["discount", "recs", "total"]
     assert float(rows[2]["kept_low"]) <= float(rows[2]["kept_median"]) <= float(rows[2]["kept_high"])
     assert "members" in err and "2,000 draws" in err
+    # The run is a job: its progress on stderr, and the simulation it printed in the job's row.
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert progress == [
+        "[  0%] Selecting the audience",
+        "[ 30%] Simulated arm 1 of 2 (2,000 draws)",
+        "[ 50%] Simulated arm 2 of 2 (2,000 draws)",
+        "[ 50%] Comparing the targeting strategies across campaign sizes",
+    ]
+    job = jobs.get(db, int(jobs.recent(db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status) == ("campaign_simulation", "cli", "done")
+    with warehouse.session(db) as con:
+        assert job.params == simulation_job.job_params(campaigns.load_config(config_file), warehouse.data_version(con))
+    recorded = campaigns.summary_table(simulation_job.from_result(job.result).simulation)
+    medians = [float(row["net_value_median"]) for row in rows]
+    assert medians == pytest.approx(recorded["net_value_median"].tolist(), abs=0.005)  # the CSV has cents
 
 
 def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_path, capsys):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from test_campaigns_fixtures import basic_config
 
+from retention.campaigns import simulation_job
 from retention.campaigns.config import Arm, Uplift, parse_config
 from retention.campaigns.simulate import break_even_uplift, risk_buckets, simulate, simulate_arm, summary_table
 from retention.errors import DataError
@@ -117,8 +120,21 @@ def test_simulate_sums_arms_into_the_total(customers):
     assert table["arm"].tolist() == ["discount", "recs", "total"]
     assert (table["net_value_low"] <= table["net_value_median"]).all()
     assert (table["net_value_median"] <= table["net_value_high"]).all()
-    again = simulate(members, config, draws=3000)
+    heard: list[tuple[int, int]] = []
+    again = simulate(members, config, draws=3000, progress=lambda *done: heard.append(done))
     pd.testing.assert_frame_equal(result.summary, again.summary)  # the seed makes it reproducible
+    assert heard == [(1, 2), (2, 2)]  # one call per arm
+
+    # What a simulation job records reads back as the same simulation (net value draws to the cent).
+    run = simulation_job.SimulationRun(500, len(members), "Churn scores as of ...", result, pd.DataFrame({"a": [1.5]}))
+    saved = simulation_job.from_result(json.loads(json.dumps(simulation_job.job_result(run))))
+    assert (saved.audience, saved.members, saved.scoring) == (500, len(members), "Churn scores as of ...")
+    pd.testing.assert_frame_equal(saved.simulation.summary, result.summary, check_dtype=False)
+    pd.testing.assert_frame_equal(saved.simulation.break_even, result.break_even, check_dtype=False)
+    pd.testing.assert_frame_equal(saved.comparison, run.comparison, check_dtype=False)
+    assert saved.simulation.draws.columns.tolist() == ["net_value"]
+    assert saved.simulation.draws["net_value"].to_numpy() == pytest.approx(result.draws["net_value"], abs=0.005)
+    pd.testing.assert_frame_equal(summary_table(saved.simulation), table, check_dtype=False)
 
 
 def test_simulating_nobody_is_an_error():

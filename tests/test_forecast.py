@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from concurrent.futures import Executor
 from statistics import NormalDist
@@ -10,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli import main
 from retention.errors import DataError
 from retention.forecast import activity, backtest, baselines, cohorts, models, parallel, series
+from retention.forecast import job as forecast_job
 
 Z80 = NormalDist().inv_cdf(0.9)
 
@@ -335,8 +337,11 @@ def test_too_little_history_gets_the_naive_forecast_and_a_message():
 
 def test_forecast_activity_on_the_sample_warehouse(sample_db):
     con = warehouse.connect(sample_db)
+    heard: list[tuple[int, int]] = []
     try:
-        result = activity.forecast_activity(con, metric="new_customers", period="month", horizon=3)
+        result = activity.forecast_activity(
+            con, metric="new_customers", period="month", horizon=3, progress=lambda *done: heard.append(done)
+        )
         with pytest.raises(DataError, match="horizon must be a whole number of periods from 1 to 104, got 0"):
             activity.forecast_activity(con, horizon=0)
     finally:
@@ -346,6 +351,26 @@ def test_forecast_activity_on_the_sample_warehouse(sample_db):
     assert (result.forecast.frame[["yhat", "yhat_lower", "yhat_upper"]] >= 0).all().all()
     assert result.backtest.summary["model"].iloc[0] == "Prophet"
     assert result.backtest.verdict.startswith(("Prophet beat", "Prophet did not beat"))
+    # One call per Prophet fit: the backtest's origins, then the forecast itself.
+    origins = int(result.backtest.summary["origins"].iloc[0])
+    assert heard == [(done, origins + 1) for done in range(1, origins + 2)]
+    # What a job records reads back as the same forecast.
+    saved = forecast_job.from_result(json.loads(json.dumps(forecast_job.job_result(result))))
+    for read_back, fitted in [
+        (saved.history, result.history),
+        (saved.forecast.frame, result.forecast.frame),
+        (saved.forecast.components, result.forecast.components),
+        (saved.backtest.points, result.backtest.points),
+        (saved.backtest.summary, result.backtest.summary),
+    ]:
+        same_frame(read_back, fitted)
+    assert (saved.metric, saved.period, saved.forecast.model, saved.messages, saved.backtest.verdict) == (
+        result.metric,
+        result.period,
+        result.forecast.model,
+        result.messages,
+        result.backtest.verdict,
+    )
 
 
 # ---------------------------------------------------------------- cohort retention
@@ -417,6 +442,32 @@ def test_cohort_forecasts_stay_in_range_and_parallel_fits_match_serial():
     assert serial.next_cohort["period"].tolist() == [1, 2, 3]
     assert serial.next_cohort["yhat"].between(0, 1).all()
     assert serial.backtest.summary["model"].tolist() == ["Prophet", "Naive (last value)"]
+    # What a job records reads back as the same forecast (the history is the caller's to pass).
+    saved = forecast_job.from_result(json.loads(json.dumps(forecast_job.job_result(serial))), serial.history)
+    pairs = [
+        (saved.forecast, serial.forecast),
+        (saved.next_cohort, serial.next_cohort),
+        (saved.backtest.points, serial.backtest.points),
+        (saved.backtest.summary, serial.backtest.summary),
+    ]
+    for read_back, fitted in pairs:
+        same_frame(read_back, fitted)
+    assert (saved.period, saved.messages, saved.scale, saved.history is serial.history) == (
+        serial.period,
+        serial.messages,
+        serial.scale,
+        True,
+    )
+    assert (saved.backtest.verdict, saved.backtest.horizon) == (serial.backtest.verdict, serial.backtest.horizon)
+
+
+def same_frame(read_back: pd.DataFrame, fitted: pd.DataFrame) -> None:
+    """Equal columns and values, missing as missing whatever its spelling (None or NaN), floats to 1e-12."""
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), None)
+
+    pd.testing.assert_frame_equal(plain(read_back), plain(fitted), check_dtype=False, check_exact=False, rtol=1e-12)
 
 
 def test_cohort_forecast_rejects_unknown_cohorts():
@@ -454,6 +505,18 @@ def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path,
     err = capsys.readouterr().err
     assert "Prophet" in err and "Naive (last value)" in err
     assert "beat the naive forecast" in err
+    # The run is a job: a progress line per Prophet fit on stderr, and the forecast in the job's row.
+    progress = [line for line in err.splitlines() if line.startswith("[")]
+    assert progress[0] == "[  0%] Reading the activity" and progress[-1].startswith("[100%] Fitted ")
+    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status, job.params["metric"]) == (
+        "forecast",
+        "cli",
+        "done",
+        "active_customers",
+    )
+    recorded = jobs.json_frame(job.result["forecast"]["frame"])
+    assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(1).tolist())
 
 
 def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
@@ -470,7 +533,22 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
     assert frame["yhat"].between(0, 1).all()
     assert (frame[["yhat_lower", "yhat_upper"]].notna().all(axis=1) | frame["interval_note"].notna()).all()
     assert not re.search(r"\.\d{5,}", out.read_text())  # retention to 4 decimals
-    capsys.readouterr()
+    # The run is a job: one progress line per Prophet fit on stderr, and the forecast in the job's row.
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[")]
+    assert progress[0] == "[  0%] Reading the cohort table"
+    total = int(re.search(r"of (\d+) Prophet", progress[-1]).group(1))
+    assert progress[1:] == [
+        f"[{done / total:4.0%}] Fitted {done} of {total} Prophet models (forecasts and backtest)"
+        for done in range(1, total + 1)
+    ]
+    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status) == ("forecast", "cli", "done")
+    assert (job.params["metric"], job.params["horizon"], job.params["cohorts"]) == ("cohort_retention", 1, None)
+    recorded = pd.concat(
+        [jobs.json_frame(job.result["forecast"]), jobs.json_frame(job.result["next_cohort"])], ignore_index=True
+    )
+    assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(4).tolist())
+    assert pd.to_datetime(frame["cohort"]).tolist() == recorded["cohort"].tolist()
     assert main(["forecast", "--db", sample_db, "--holidays", "Atlantis"]) == 2
     assert "error: no built-in holiday list for country 'Atlantis'" in capsys.readouterr().err
 

@@ -6,9 +6,11 @@ import shutil
 
 import pytest
 from conftest import app_page
+from page_jobs import settled
 from test_campaigns_fixtures import scored_copy
 
-from retention import campaigns, warehouse
+from retention import campaigns, jobs, warehouse
+from retention.campaigns import simulation_job
 from retention.campaigns.response import simulate_response
 
 PAGE = "campaigns.py"
@@ -61,12 +63,40 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
     # Shares are entered in percent and reach the config as shares.
     at.slider(key="tgt-holdout").set_value(20).run()
     assert any("20% held out" in markdown.value for markdown in at.markdown)
+    # The simulation is a job of the server: its progress first (unless it was quicker), then its result.
+    started = jobs.recent(writable_db).query("kind == 'campaign_simulation'")
+    job = jobs.get(writable_db, int(started["job_id"].iloc[0]))
+    assert job.started_by == "app" and job.params["config"]["holdout_share"] == 0.2
+    if job.running:
+        assert len(at.get("progress")) == 1
+    at = settled(at, writable_db)
     simulated = [frame.value for frame in at.dataframe if "net_value_median" in frame.value.columns]
     assert simulated and simulated[0]["arm"].tolist() == ["discount_email", "recommendations_email", "total"]
     assert {button.label for button in at.get("download_button")} >= {
         "Download the simulation",
         "Download the comparison",
     }
+    # It is what the job recorded, and the library computes the same from the same members.
+    job = jobs.get(writable_db, job.job_id)
+    assert job.status == "done"
+    recorded = simulation_job.from_result(job.result)
+    config = campaigns.parse_config(job.params["config"])
+    with warehouse.session(writable_db) as con:
+        members = campaigns.plan_members(campaigns.select_audience(con, config.audience), config)
+    assert recorded.members == len(members)
+    assert simulated[0]["members"].iloc[-1] == (members["arm"] != campaigns.CONTROL).sum()
+    again = campaigns.summary_table(campaigns.simulate(members, config))
+    assert simulated[0]["net_value_median"].tolist() == pytest.approx(again["net_value_median"].tolist())
+    assert len(recorded.simulation.draws) == config.draws
+
+    # A reload (a new session with the same settings) shows the saved result, simulating nothing new.
+    count = len(jobs.recent(writable_db))
+    reload = app_page(PAGE, timeout=TIMEOUT).run()
+    reload.slider(key="aud-min-risk").set_value(80).run()
+    reload.slider(key="tgt-holdout").set_value(20).run()
+    assert not reload.get("progress") and len(jobs.recent(writable_db)) == count
+    shown = [frame.value for frame in reload.dataframe if "net_value_median" in frame.value.columns]
+    assert shown[0]["net_value_median"].tolist() == simulated[0]["net_value_median"].tolist()
 
 
 def test_launch_needs_confirmation_and_happens_once(writable_db):

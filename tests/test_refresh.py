@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import app_page
 from online_retail import LINE_MAPPING, SLICE, loaded_order_lines, read_lines
 from test_campaigns_fixtures import add_scores, basic_config
 
-from retention import campaigns, churn, refresh, sample, schema, warehouse
+from retention import campaigns, churn, jobs, refresh, sample, schema, warehouse
 from retention.campaigns import response as campaign_response
 from retention.cli import at_risk, main
 from retention.errors import DataError
@@ -242,6 +243,15 @@ def test_retrain_never_without_a_model_says_what_to_do(tmp_path):
     assert "no saved churn model for a 90-day horizon to score with and --retrain never" in result.stdout
     assert "python -m retention refresh --retrain always" in result.stdout
     assert "Traceback" not in result.stderr
+    # The run is a job too: a line per step on stderr, and a failed job naming the failed step.
+    progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
+    assert progress == [
+        f"[{index * 20:3d}%] Refresh run 1, step {index + 1} of 5: {step}" for index, step in enumerate(refresh.STEPS)
+    ]
+    job = jobs.get(db, int(jobs.recent(db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status) == ("refresh", "refresh", "failed") and job.pid != os.getpid()
+    assert job.error.startswith("refresh run 1 had a failed step (model: no saved churn model for a 90-day horizon")
+    assert job.params == json.loads(refresh.Settings(inbox=str(inbox), retrain="never").to_json())
     steps = {s["step"]: s["status"] for s in _runs(db).iloc[0]["steps"]}
     assert steps == {"import": "ok", "derived": "ok", "model": "failed", "score": "skipped", "campaigns": "ok"}
     con = warehouse.connect(db)
@@ -298,6 +308,24 @@ def test_every_run_is_recorded_with_its_settings_and_app_tables_know_it(early_db
     assert main(["refresh", "--db", early_db, "--retrain", "never"]) == 1
     run = _runs(early_db).iloc[0]
     assert json.loads(refresh.Settings(retrain="never").to_json()) == run["settings"]
+
+
+def test_a_run_is_a_job_the_data_page_lists_next_to_the_others(early_db, monkeypatch, capsys):
+    assert main(["refresh", "--db", early_db]) == 0
+    run = _runs(early_db).iloc[0]
+    job = jobs.get(early_db, int(jobs.recent(early_db)["job_id"].iloc[0]))
+    assert (job.kind, job.started_by, job.status, job.progress) == ("refresh", "refresh", "done", 1.0)
+    assert job.result["run_id"] == run["run_id"] and job.result["status"] == run["status"] == "ok"
+    assert [(s["step"], s["status"]) for s in job.result["steps"]] == [(s["step"], s["status"]) for s in run["steps"]]
+    assert capsys.readouterr().err.splitlines()[0] == f"[  0%] Refresh run {run['run_id']}, step 1 of 5: import"
+    jobs.wait(early_db, jobs.start(early_db, "demo", {}, lambda progress: None).job_id)
+
+    monkeypatch.setenv("RETENTION_DB", early_db)
+    at = app_page("data.py", timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    shown = at.dataframe[-1].value
+    assert shown["kind"].tolist()[:2] == ["demo", "refresh"]
+    assert shown["started_by"].iloc[1].startswith("refresh on ") and shown["status"].iloc[1] == "done"
 
 
 @pytest.mark.parametrize(

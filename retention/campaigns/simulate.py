@@ -32,6 +32,7 @@ arms x buckets binomials, independent of the number of members.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,6 +217,7 @@ def simulate(
     col_arm: str = "arm",
     col_risk: str = "risk",
     col_value: str = "expected_value",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Simulation:
     """Simulate the campaign's outcome per arm and in total.
 
@@ -229,6 +231,8 @@ def simulate(
         the config's.
     buckets
         Risk buckets per arm (see the module docstring).
+    progress
+        Called as ``progress(done, total)`` after each arm.
     """
     if members.empty:
         raise DataError("the campaign has no members to simulate: the audience or the targeting left nobody")
@@ -240,7 +244,7 @@ def simulate(
     rows: list[dict] = []
     breakeven: list[dict] = []
     totals = {metric: np.zeros(draws) for metric in METRICS if metric != "roi"}
-    for arm in config.arms:
+    for done, arm in enumerate(config.arms, start=1):
         mask = arms == arm.name
         outcome = simulate_arm(risk[mask], value[mask], arm, draws=draws, rng=rng, buckets=buckets)
         rows += _summarise(outcome, arm.name, int(mask.sum()))
@@ -256,6 +260,8 @@ def simulate(
                 "break_even_uplift": break_even_uplift(risk[mask], value[mask], arm),
             }
         )
+        if progress:
+            progress(done, len(config.arms))
     with np.errstate(divide="ignore", invalid="ignore"):
         totals["roi"] = np.where(
             totals["cost"] > 0, totals["net_value"] / np.where(totals["cost"] > 0, totals["cost"], 1.0), np.nan

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli._common import add_db_argument, lazy_import, write_table
 
 campaigns = lazy_import("retention.campaigns")
@@ -78,20 +78,28 @@ def _connect(args: argparse.Namespace):
 
 
 def run_simulate(args: argparse.Namespace) -> int:
+    from retention.campaigns import simulation_job
+
     config = campaigns.load_config(args.config)
-    con = _connect(args)
-    try:
-        audience = campaigns.select_audience(con, config.audience)
-        members = campaigns.plan_members(audience, config)
-        result = campaigns.simulate(members, config)
-    finally:
-        con.close()
+    path = warehouse.resolve_db_path(args.db)
+    warehouse.prepare(path)
+    with warehouse.session(path) as con:
+        version = warehouse.data_version(con)
+    # Recorded as a job, like the app's simulation (the strategy comparison included); progress goes to stderr.
+    run = jobs.run(
+        path,
+        simulation_job.KIND,
+        simulation_job.job_params(config, version),
+        lambda progress: simulation_job.run_simulation(path, config, progress),
+        describe=simulation_job.job_result,
+        echo=jobs.printer(),
+    )
     print(
-        f"campaign {config.name!r}: {len(audience):,} in the audience, {len(members):,} members "
-        f"({config.draws:,} draws; medians with 90% intervals). {campaigns.audience_scoring(audience)}",
+        f"campaign {config.name!r}: {run.audience:,} in the audience, {run.members:,} members "
+        f"({config.draws:,} draws; medians with 90% intervals). {run.scoring}",
         file=sys.stderr,
     )
-    write_table(campaigns.summary_table(result), args.out)
+    write_table(campaigns.summary_table(run.simulation), args.out)
     return 0
 
 

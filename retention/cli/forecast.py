@@ -8,15 +8,22 @@ from contextlib import nullcontext
 
 import pandas as pd
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli._common import add_db_argument, write_table
-from retention.forecast import ACTIVITY_METRICS, PERIOD_SPECS, YEARLY, Settings, forecast_activity
+from retention.forecast import (
+    ACTIVITY_METRICS,
+    PERIOD_SPECS,
+    YEARLY,
+    ActivityForecast,
+    Settings,
+)
+from retention.forecast import job as forecast_job
 from retention.forecast.cohorts import SCALE as RETENTION_SCALE
-from retention.forecast.cohorts import cohort_retention_forecast
+from retention.forecast.cohorts import CohortForecast
 from retention.forecast.parallel import process_pool
 from retention.forecast.series import for_export
 
-COHORT_RETENTION = "cohort_retention"
+COHORT_RETENTION = forecast_job.COHORT_RETENTION
 FORECAST_COLUMNS = ["ds", "yhat", "yhat_lower", "yhat_upper", "model", "interval_note"]
 
 
@@ -52,25 +59,35 @@ def default_horizon(period: str) -> int:
 def run(args: argparse.Namespace) -> int:
     settings = Settings(yearly=args.yearly, holidays=args.holidays, changepoint_prior_scale=args.changepoint_prior)
     horizon = args.horizon if args.horizon is not None else default_horizon(args.period)
-    con = warehouse.connect(args.db)
-    try:
-        if args.metric == COHORT_RETENTION:
-            with nullcontext() if args.workers == 1 else process_pool(args.workers) as pool:
-                result = cohort_retention_forecast(
-                    con, period=args.period, horizon=horizon, settings=settings, executor=pool
-                )
-            frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
-            table = for_export(frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]], RETENTION_SCALE)
-            messages, tested = result.messages, result.backtest
-        else:
-            result = forecast_activity(con, metric=args.metric, period=args.period, horizon=horizon, settings=settings)
-            frame = result.forecast.frame.assign(model=result.forecast.model)
-            table = for_export(frame[FORECAST_COLUMNS], result.scale)
-            messages, tested = result.messages, result.backtest
-    finally:
-        con.close()
-    for message in messages:
+    path = warehouse.resolve_db_path(args.db)
+    warehouse.prepare(path)
+    with warehouse.session(path) as con:
+        version = warehouse.data_version(con)
+    params = forecast_job.job_params(
+        metric=args.metric,
+        period=args.period,
+        horizon=horizon,
+        settings=settings,
+        cohort_starts=None,
+        data_version=version,
+    )
+    cohort = args.metric == COHORT_RETENTION
+
+    def fit(progress: jobs.Progress) -> CohortForecast | ActivityForecast:
+        with nullcontext() if args.workers == 1 or not cohort else process_pool(args.workers) as pool:
+            return forecast_job.fit(path, params, progress, executor=pool)
+
+    # Recorded as a job, like the app's forecasts; its progress (a line per Prophet fit) goes to stderr.
+    result = jobs.run(path, forecast_job.KIND, params, fit, describe=forecast_job.job_result, echo=jobs.printer())
+    if cohort:
+        frame = pd.concat([result.forecast, result.next_cohort], ignore_index=True)
+        table = for_export(frame[["ds", "cohort", "period", *FORECAST_COLUMNS[1:]]], RETENTION_SCALE)
+    else:
+        frame = result.forecast.frame.assign(model=result.forecast.model)
+        table = for_export(frame[FORECAST_COLUMNS], result.scale)
+    for message in result.messages:
         print(f"note: {message}", file=sys.stderr)
+    tested = result.backtest
     if not tested.summary.empty:
         print(tested.summary.to_string(index=False, float_format=lambda value: f"{value:.4g}"), file=sys.stderr)
     print(tested.verdict, file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from retention import refresh, warehouse
+from retention import jobs, refresh, warehouse
 from retention.cli._common import add_db_argument, lazy_import
 
 runner = lazy_import("retention.refresh.run")
@@ -19,8 +19,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "One command for cron or Airflow. Inbox files are named after their table (orders-2026-11-29.csv, "
             "users_2026.parquet); each is imported once (by content hash) and moved into INBOX/done/, or into "
-            "INBOX/failed/ with NAME.reason.txt. Every run is recorded in the refresh_runs table; a second run "
-            "with no new data changes nothing."
+            "INBOX/failed/ with NAME.reason.txt. Every run is recorded in the refresh_runs table, and as a job "
+            "(kind refresh) in the jobs table; a second run with no new data changes nothing."
         ),
     )
     add_db_argument(parser)
@@ -64,9 +64,20 @@ def run(args: argparse.Namespace) -> int:
         quality_drop=args.quality_drop,
         horizon_days=args.horizon_days,
     )
-    con = warehouse.connect(warehouse.resolve_db_path(args.db))
-    try:
-        result = runner.refresh(con, settings)
+    path = warehouse.resolve_db_path(args.db)
+    con = warehouse.connect(path)
+    try:  # recorded as a job too (started by "refresh"), with a line per step on stderr
+        result = jobs.run(
+            path,
+            runner.KIND,
+            runner.job_params(settings),
+            lambda progress: runner.refresh_job(con, settings, progress),
+            started_by="refresh",
+            describe=runner.job_result,
+            echo=jobs.printer(),
+        )
+    except runner.RefreshFailed as failed:
+        result = failed.result
     finally:
         con.close()
     print(result.summary())

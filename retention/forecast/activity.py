@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -95,21 +96,23 @@ def forecast_history(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[frame["complete"], ["ds", "y"]].reset_index(drop=True)
 
 
-def forecast_activity(
-    con: duckdb.DuckDBPyConnection,
+def forecast_activity_table(
+    table: pd.DataFrame,
     *,
     metric: str = "active_customers",
     period: str = "week",
     horizon: int = 12,
     settings: models.Settings | None = None,
     folds: int = backtest.DEFAULT_FOLDS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ActivityForecast:
-    """Forecast one activity metric ``horizon`` periods past the last complete period, and backtest it.
+    """Forecast one activity metric of an :func:`activity_table` ``horizon`` periods past the last complete
+    period, and backtest it.
 
     Parameters
     ----------
-    con
-        The warehouse.
+    table
+        An :func:`activity_table` at ``period``.
     metric
         A name of :data:`ACTIVITY_METRICS`.
     period
@@ -121,6 +124,8 @@ def forecast_activity(
         Prophet's options; None for the defaults.
     folds
         Backtest origins.
+    progress
+        Called as ``progress(done, total)`` after each Prophet fit: the backtest's, then the forecast's.
 
     Returns
     -------
@@ -137,12 +142,52 @@ def forecast_activity(
     spec = metric_spec(metric)
     series.check_horizon(horizon)
     settings = settings or models.Settings()
-    observed = activity_series(activity_table(con, period=period), metric)
+    series.period_spec(period)
+    observed = activity_series(table, metric)
     history = forecast_history(observed)
     if history.empty:
         raise DataError(f"no complete {period} of purchases to forecast from: import more orders")
-    forecast = models.forecast_series(history, period=period, horizon=horizon, scale=spec.scale, settings=settings)
+    fits = [0]  # the backtest's Prophet fits; the forecast's own comes last
+
+    def fitted(done: int, total: int) -> None:
+        fits[0] = total
+        if progress:
+            progress(done, total + 1)
+
     tested = backtest.backtest_series(
-        history, period=period, horizon=horizon, scale=spec.scale, settings=settings, folds=folds, fmt=spec.describe
+        history,
+        period=period,
+        horizon=horizon,
+        scale=spec.scale,
+        settings=settings,
+        folds=folds,
+        fmt=spec.describe,
+        progress=fitted,
     )
+    forecast = models.forecast_series(history, period=period, horizon=horizon, scale=spec.scale, settings=settings)
+    if progress:
+        progress(fits[0] + 1, fits[0] + 1)
     return ActivityForecast(metric, period, observed, forecast, tested)
+
+
+def forecast_activity(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    metric: str = "active_customers",
+    period: str = "week",
+    horizon: int = 12,
+    settings: models.Settings | None = None,
+    folds: int = backtest.DEFAULT_FOLDS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ActivityForecast:
+    """:func:`forecast_activity_table` of the warehouse's :func:`activity_table`."""
+    metric_spec(metric)
+    return forecast_activity_table(
+        activity_table(con, period=period),
+        metric=metric,
+        period=period,
+        horizon=horizon,
+        settings=settings,
+        folds=folds,
+        progress=progress,
+    )

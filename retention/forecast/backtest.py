@@ -275,9 +275,11 @@ def backtest_series(
     settings: models.Settings | None = None,
     folds: int = DEFAULT_FOLDS,
     fmt: Callable[[float], str] = number,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Backtest:
-    """Rolling-origin backtest of one series (columns ``ds``, ``y``; complete periods), Prophet against the baselines."""
+    """Rolling-origin backtest of one series (columns ``ds``, ``y``; complete periods), Prophet against the
+    baselines; ``progress(done, total)`` hears of each Prophet fit."""
     settings = settings or models.Settings()
     planned = plan_folds(history, period=period, horizon=horizon, scale=scale, settings=settings, folds=folds)
-    results = parallel.run_jobs([fold.plan.job for fold in planned])
+    results = parallel.run_jobs([fold.plan.job for fold in planned], progress=progress)
     return finish(planned, results, period=period, scale=scale, settings=settings, fmt=fmt)

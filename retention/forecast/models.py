@@ -39,6 +39,7 @@ low Fourier order for monthly data (12 points a year cannot carry more).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,6 +68,9 @@ Prophet 1.5 the sampling is vectorised, so on series of a few hundred points the
 small next to the Stan fit (see benchmarks/forecast_bench.py)."""
 
 YEARLY = ("auto", "on", "off")
+
+
+_GLOBAL_GENERATOR = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -173,12 +177,15 @@ def fit_prophet(job: ProphetJob) -> pd.DataFrame:
         model.add_seasonality(name="yearly", period=365.25, fourier_order=job.yearly_order)
     model.fit(pd.DataFrame({"ds": pd.to_datetime(job.ds), "y": job.y}), seed=job.seed)
     dates = np.concatenate([job.ds, job.future]) if job.with_history else job.future
-    state = np.random.get_state()
-    np.random.seed(job.seed)  # Prophet samples the interval from numpy's global generator
-    try:
-        predicted = model.predict(pd.DataFrame({"ds": pd.to_datetime(dates)}))
-    finally:
-        np.random.set_state(state)
+    # Prophet samples the interval from numpy's global generator: one prediction at a time per process, so that
+    # two jobs' threads (two forecasts in one server) cannot interleave their draws.
+    with _GLOBAL_GENERATOR:
+        state = np.random.get_state()
+        np.random.seed(job.seed)
+        try:
+            predicted = model.predict(pd.DataFrame({"ds": pd.to_datetime(dates)}))
+        finally:
+            np.random.set_state(state)
     columns = ["ds", "yhat", "yhat_lower", "yhat_upper", "trend"]
     columns += [name for name in ("yearly", "holidays") if name in predicted.columns]
     return predicted[columns].reset_index(drop=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 
 import duckdb
 
-from retention import campaigns, churn, warehouse
+from retention import campaigns, churn, jobs, warehouse
 from retention.errors import DataError, RetentionError
 from retention.refresh import RefreshResult, Settings, StepResult, start_run, update_run
 from retention.refresh import inbox as inbox_files
@@ -147,18 +148,20 @@ STEP_FUNCTIONS: dict[str, Step] = {
 }
 
 
-def refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> RefreshResult:
+def refresh(con: duckdb.DuckDBPyConnection, settings: Settings, progress: jobs.Progress | None = None) -> RefreshResult:
     """Run the five steps on the warehouse ``con`` (writable, not in a transaction) and record the run.
 
     A step that fails (a :class:`RetentionError`, or any other error, recorded with its type) is recorded as
     failed and the later steps still run; the run is recorded after every step, so what it did is visible
-    while it runs and after it was killed.
+    while it runs and after it was killed. ``progress(fraction, message)`` hears of each step as it starts.
     """
     started = time.perf_counter()
     run_id = start_run(con, settings)
     state = _State()
     steps: list[StepResult] = []
-    for name, function in STEP_FUNCTIONS.items():
+    for index, (name, function) in enumerate(STEP_FUNCTIONS.items()):
+        if progress:
+            progress(index / len(STEP_FUNCTIONS), f"Refresh run {run_id}, step {index + 1} of 5: {name}")
         began = time.perf_counter()
         try:
             status, outcome, details = function(con, settings, state)
@@ -171,3 +174,45 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Settings) -> RefreshResult
         update_run(con, run_id, steps, finished=False, scored_token=state.scored_token)
     update_run(con, run_id, steps, finished=True, scored_token=state.scored_token)
     return RefreshResult(run_id=run_id, steps=tuple(steps), seconds=time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------------------
+# The run as a job
+# ---------------------------------------------------------------------------
+# ``refresh`` records itself in the jobs table too (started by "refresh"), so that the Data page lists refresh
+# runs next to the app's and the commands' jobs; refresh_runs keeps the steps' details.
+
+KIND = "refresh"
+
+
+class RefreshFailed(RetentionError):
+    """A refresh run had a failed step: the message names the steps, ``result`` is the whole run."""
+
+    def __init__(self, result: RefreshResult) -> None:
+        failed = "; ".join(f"{step.step}: {step.outcome}" for step in result.steps if step.failed)
+        super().__init__(f"refresh run {result.run_id} had a failed step ({failed})")
+        self.result = result
+
+
+def job_params(settings: Settings) -> dict[str, object]:
+    """The job's parameters: the run's settings."""
+    return asdict(settings)
+
+
+def refresh_job(con: duckdb.DuckDBPyConnection, settings: Settings, progress: jobs.Progress) -> RefreshResult:
+    """:func:`refresh` as a job's work: a run with a failed step raises :class:`RefreshFailed`, so that its job
+    is recorded failed, with the failed steps as its error."""
+    result = refresh(con, settings, progress)
+    if result.status != "ok":
+        raise RefreshFailed(result)
+    return result
+
+
+def job_result(result: RefreshResult) -> dict[str, object]:
+    """What a refresh job records: the run's id, status and seconds, and each step's status and outcome."""
+    return {
+        "run_id": result.run_id,
+        "status": result.status,
+        "seconds": round(result.seconds, 3),
+        "steps": [{"step": step.step, "status": step.status, "outcome": step.outcome} for step in result.steps],
+    }

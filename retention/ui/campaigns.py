@@ -5,7 +5,8 @@ Cached functions key on ``(warehouse path, data version, ...)`` and the
 settings as their own frozen dataclasses (a :class:`CampaignConfig`, an
 :class:`Audience`): the data version changes with every import, scoring run,
 recommender run and campaign change (its status and recorded results
-included), so nothing stale is shown. Cached functions only read. Writes
+included), so nothing stale is shown. Cached functions only read. The simulation runs as a job of the server
+(:mod:`retention.campaigns.simulation_job`): its row keeps the result for every session. Writes
 (launch, save a draft, record, close) are plain functions, never cached; they
 raise a :class:`~retention.errors.RetentionError` that the page shows through
 :func:`retention.ui.common.attempt`.
@@ -16,9 +17,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from retention import campaigns
-from retention.campaigns import Audience, CampaignConfig, bandit
+from retention import campaigns, jobs
+from retention.campaigns import Audience, CampaignConfig, bandit, simulation_job
 from retention.campaigns.simulate import METRIC_LABELS
+from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor, writer
 
 _SHORT = {
@@ -181,22 +183,40 @@ def arm_counts(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
     return campaigns.arm_counts(plan(path, version, config), config)
 
 
-@st.cache_data(show_spinner="Simulating…")
-def simulation(path: str, version: str, config: CampaignConfig) -> campaigns.Simulation:
-    """The Monte Carlo of ``config``'s planned members: see :func:`retention.campaigns.simulate`."""
-    return campaigns.simulate(plan(path, version, config), config)
+def start_simulation(path: str, version: str, config: CampaignConfig) -> jobs.Job:
+    """Start the job that simulates ``config`` on the data at ``version`` (see
+    :func:`retention.campaigns.simulation_job.run_simulation`), or find the one already running. Returns its row."""
+
+    def work(progress: jobs.Progress) -> simulation_job.SimulationRun:
+        return simulation_job.run_simulation(path, config, progress)
+
+    params = simulation_job.job_params(config, version)
+    return jobs.start(path, simulation_job.KIND, params, work, started_by="app", describe=simulation_job.job_result)
 
 
-@st.cache_data(show_spinner=False)
-def simulation_summary(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
-    """One row per arm and the total, the columns of :data:`SIMULATION_COLUMNS`."""
-    return campaigns.summary_table(simulation(path, version, config))
+@st.cache_data(show_spinner=False, max_entries=16)
+def finished_simulation(path: str, job_id: int) -> simulation_job.SimulationRun:
+    """The simulation the finished job ``job_id`` recorded (a finished job's row never changes)."""
+    return simulation_job.from_result(ui_jobs.job(job_id).result)
 
 
-@st.cache_data(show_spinner="Comparing targeting strategies…")
-def strategy_comparison(path: str, version: str, config: CampaignConfig) -> pd.DataFrame:
-    """Every targeting strategy at several campaign sizes: see :func:`retention.campaigns.compare_strategies`."""
-    return campaigns.compare_strategies(audience(path, version, config.audience), config)
+def simulation_or_progress(path: str, version: str, config: CampaignConfig) -> simulation_job.SimulationRun | None:
+    """The simulation of ``config`` at the data ``version`` when a job has run it; else None, having shown the job
+    that runs it (started here when none ran for these settings) or the error of the last one, with a button to
+    simulate again. Every session finds the same job and, once done, its saved result.
+
+    Raises ``RetentionError`` when the job cannot be started or read.
+    """
+    ui_jobs.server_started()
+    with cursor() as con:
+        job = jobs.latest(con, simulation_job.KIND, simulation_job.job_params(config, version))
+    if job is None:
+        job = start_simulation(path, version, config)
+    if not ui_jobs.done_or_shown(
+        job, again="Simulate again", key="simulate-again", restart=lambda: start_simulation(path, version, config)
+    ):
+        return None
+    return finished_simulation(path, job.job_id)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,18 +1,24 @@
-"""Cached forecasts for the Forecast page, keyed on (warehouse path, data version, query, settings).
+"""Forecasts for the Forecast page, fitted as jobs of the server; cached reads keyed on (warehouse path, data
+version, ...).
 
-The model options arrive as one frozen :class:`models.Settings`, which is part of the cache key.
-Cohort forecasts fit in one pool of worker processes kept for the whole server.
+A forecast fits Prophet models (seconds for an activity metric, up to minutes for cohorts), so it runs as a job
+(see :mod:`retention.forecast.job`): the page shows its progress and stays usable, and the job's row keeps the
+result, so a reload, another browser or a restarted server shows it without fitting again. The model options
+arrive as one frozen :class:`models.Settings`, part of the job's parameters. Cohort forecasts fit in one pool
+of worker processes kept for the whole server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import streamlit as st
 
+from retention import jobs
 from retention.forecast import activity, backtest, cohorts, models, parallel
+from retention.forecast import job as forecast_job
+from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor
 
 
@@ -50,15 +56,6 @@ def next_cohort_columns(period: str) -> dict:
     }
 
 
-@st.cache_data(show_spinner="Fitting Prophet and backtesting it…")
-def activity_forecast(
-    path: str, version: str, *, metric: str, period: str, horizon: int, settings: models.Settings
-) -> activity.ActivityForecast:
-    """One activity metric's forecast and backtest (see :func:`activity.forecast_activity`)."""
-    with cursor() as con:
-        return activity.forecast_activity(con, metric=metric, period=period, horizon=horizon, settings=settings)
-
-
 @st.cache_data(show_spinner=False)
 def cohort_history(path: str, version: str, *, period: str) -> pd.DataFrame:
     """Complete retention cells of periods 1+ (see :func:`cohorts.retention_history`)."""
@@ -81,57 +78,71 @@ def _process_pool() -> ProcessPoolExecutor:
     return parallel.process_pool()
 
 
-@st.cache_data(show_spinner=False)
-def _cohort_forecast(
+def start_forecast(path: str, params: dict[str, object]) -> jobs.Job:
+    """Start the job that fits the forecast of ``params`` (see :func:`forecast_job.job_params`; cohort fits in
+    the server's worker processes), or find the one already running for them. Returns its row."""
+    # Taken here, in the script's thread: a cached resource belongs to a session's run.
+    pool = _process_pool() if params["metric"] == forecast_job.COHORT_RETENTION else None
+
+    def work(progress: jobs.Progress) -> cohorts.CohortForecast | activity.ActivityForecast:
+        return forecast_job.fit(path, params, progress, executor=pool)
+
+    return jobs.start(path, forecast_job.KIND, params, work, started_by="app", describe=forecast_job.job_result)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def finished_forecast(
+    path: str, version: str, job_id: int, period: str
+) -> cohorts.CohortForecast | activity.ActivityForecast:
+    """The forecast the finished job ``job_id`` recorded; a cohort forecast with the history at ``version`` (its
+    data version). A finished job's row never changes, so its id is key enough."""
+    result = ui_jobs.job(job_id).result
+    if result["metric"] != forecast_job.COHORT_RETENTION:
+        return forecast_job.from_result(result)
+    return forecast_job.from_result(result, cohort_history(path, version, period=period))
+
+
+def forecast_or_progress(
     path: str,
     version: str,
     *,
+    metric: str,
     period: str,
     horizon: int,
-    cohort_starts: tuple[pd.Timestamp, ...],
     settings: models.Settings,
-    _progress: Callable[[int, int], None] | None = None,
-) -> cohorts.CohortForecast:
+    cohort_starts: tuple[pd.Timestamp, ...] | None = None,
+    idle: str | None = None,
+) -> cohorts.CohortForecast | activity.ActivityForecast | None:
+    """The forecast of ``metric`` (an activity metric, or ``cohort_retention`` of ``cohort_starts``) of the data
+    at ``version``, when a job has fitted it; else None, having shown the job that fits it (started here when none
+    ran for these settings, unless ``idle`` is given: then that line instead) or the error of the last one, with
+    a button to fit again.
+
+    Every session finds the same job: one running shows its progress, one done shows its saved result without
+    fitting again (after a reload, in another browser, after a server restart). Raises ``RetentionError`` when
+    the job cannot be started or read.
+    """
+    ui_jobs.server_started()
+    params = forecast_job.job_params(
+        metric=metric,
+        period=period,
+        horizon=horizon,
+        settings=settings,
+        cohort_starts=cohort_starts,
+        data_version=version,
+    )
     with cursor() as con:
-        return cohorts.cohort_retention_forecast(
-            con,
-            period=period,
-            horizon=horizon,
-            settings=settings,
-            cohorts=list(cohort_starts),
-            executor=_process_pool(),
-            progress=_progress,
-        )
-
-
-def cohort_forecast(
-    path: str,
-    version: str,
-    *,
-    period: str,
-    horizon: int,
-    cohort_starts: tuple[pd.Timestamp, ...],
-    settings: models.Settings,
-) -> cohorts.CohortForecast:
-    """Cohort retention forecasts (see :func:`cohorts.cohort_retention_forecast`), fitted in the server's worker
-    processes, with a progress bar while the Prophet fits run (none when cached)."""
-    bar = st.empty()
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Fitted {done} of {total} Prophet models (forecasts and backtest)")
-
-    try:
-        return _cohort_forecast(
-            path,
-            version,
-            period=period,
-            horizon=horizon,
-            cohort_starts=cohort_starts,
-            settings=settings,
-            _progress=progress,
-        )
-    finally:
-        bar.empty()
+        job = jobs.latest(con, forecast_job.KIND, params)
+    if job is None and idle:
+        st.info(idle)
+        return None
+    if job is None:
+        job = start_forecast(path, params)
+    if not ui_jobs.done_or_shown(
+        job, again="Fit again", key="forecast-fit-again", restart=lambda: start_forecast(path, params)
+    ):
+        return None
+    return finished_forecast(path, version, job.job_id, period)
 
 
 @st.cache_data(show_spinner=False)

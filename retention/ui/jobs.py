@@ -10,11 +10,13 @@ changing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from retention import jobs
-from retention.ui.common import cursor, db_path, plain
+from retention.ui.common import cursor, db_path, plain, readable
 
 POLL_SECONDS = 1.0
 RECENT_COLUMNS = {
@@ -64,3 +66,18 @@ def progress(job_id: int) -> None:
         f"Job {found.job_id}, started by {plain(found.who)} at {found.started_at:%H:%M:%S}. It runs in the server: "
         "leave this page, reload it or open it in another browser, and it goes on."
     )
+
+
+def done_or_shown(job: jobs.Job, *, again: str, key: str, restart: Callable[[], object]) -> bool:
+    """True when ``job`` is done: its result is the page's to show. Else shows its progress (running) or its
+    error with a button labelled ``again`` that calls ``restart`` and reruns the page, and returns False."""
+    if job.running:
+        progress(job.job_id)
+        return False
+    if job.status == "done":
+        return True
+    st.error(plain(readable(job.error or f"job {job.job_id} ended without a result")))
+    if st.button(again, icon=":material/refresh:", key=key):
+        restart()
+        st.rerun()
+    return False
