@@ -19,9 +19,10 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from retention import bootstrap, export, sample_shop, warehouse
-from retention.errors import RetentionError, WarehouseBusy
+from retention.errors import RetentionError, WarehouseBusy, system_error_message
 
 T = TypeVar("T")
 
@@ -105,7 +106,8 @@ def readable(message: str) -> str:
 
 def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = False, **kwargs: object) -> T | None:
     """The one error guard of the app: call ``function``; on a :class:`RetentionError` show its message and
-    return None.
+    return None. An error of the file system or DuckDB (a damaged warehouse, a full disk) is shown the same way,
+    as a sentence (see :func:`retention.errors.system_error_message`), always in an error box.
 
     The message goes in an error box, or with ``empty_state`` an info box: for a call whose only expected
     error is that the warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing
@@ -116,7 +118,16 @@ def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = Fa
         return function(*args, **kwargs)
     except RetentionError as exc:
         (st.info if empty_state else st.error)(readable(str(exc)))
-        return None
+    except (duckdb.Error, OSError) as exc:
+        st.error(readable(system_error_message(exc)))
+    return None
+
+
+def run_page(navigation: StreamlitPage) -> None:
+    """Run the page ``navigation`` chose, behind the app's last guard: an error meant for the user, or of the file
+    system or DuckDB, that no :func:`attempt` caught (a warehouse that cannot be opened, or is damaged where a page
+    reads it directly) ends the page with a sentence instead of an exception box."""
+    attempt(navigation.run)
 
 
 def _route_through_app() -> None:
