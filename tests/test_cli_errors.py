@@ -21,10 +21,11 @@ import pytest
 from test_campaigns_fixtures import basic_config, scored_copy
 
 from retention import cli, rollups, warehouse
+from retention.campaigns import config as campaign_config
 from retention.churn import snapshots
 from retention.cli import main
 from retention.cli.at_risk import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
-from retention.errors import system_error_message
+from retention.errors import DataError, system_error_message
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,11 +51,11 @@ def read_only_folder(folder: Path):
 
 
 def _refused(argv: list[str], capsys) -> str:
-    """The one error line of a command that must exit with status 2, checked to carry no traceback."""
+    """The one error line of a command that must exit with status 2 (after its notes, if any), with no traceback."""
     assert main(argv) == cli.ERROR_STATUS
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
-    return err
+    *notes, last = capsys.readouterr().err.splitlines()
+    assert last.startswith("error: ") and all(line.startswith("note: ") for line in notes), notes
+    return last + "\n"
 
 
 def _parser_refuses(argv: list[str], capsys) -> str:
@@ -286,3 +287,43 @@ def test_a_failed_export_is_retried_without_launching_again(campaign_db, config_
     assert "no campaign with id 7" in _refused(
         ["campaign", "export", "--db", campaign_db, "--id", "7", "--out-dir", str(out)], capsys
     )
+
+
+def test_a_config_excluding_an_unknown_campaign_is_refused(campaign_db, tmp_path, capsys):
+    path = tmp_path / "excluding.json"
+    path.write_text(json.dumps(basic_config(audience={"min_risk": 0.1, "exclude_campaigns": [99]})))
+    for action in ("simulate", "launch"):
+        err = _refused(["campaign", action, "--db", campaign_db, "--config", str(path)], capsys)
+        assert err == (
+            "error: audience.exclude_campaigns names campaign(s) [99] that do not exist; known ids: none yet\n"
+        )
+    assert _campaigns(campaign_db) == 0
+
+
+def test_a_recommendations_arm_without_a_run_is_noted_when_no_run_is_saved(campaign_db, config_file, capsys):
+    assert main(["campaign", "simulate", "--db", campaign_db, "--config", config_file]) == 0
+    assert "note: arm 'recs' sends recommendations but no recommender run is saved" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arm", "runs", "message"),
+    [
+        (
+            {"recommender_run": None},
+            {3, 5},
+            "arm 'recs' sends recommendations (recommendations_email) but names no "
+            "recommender_run; choose one of the saved runs [3, 5]",
+        ),
+        ({"recommender_run": 4}, {3, 5}, "arm 'recs' names recommender run 4, which is not saved; saved runs: [3, 5]"),
+        ({"recommender_run": 4}, set(), "arm 'recs' names recommender run 4, which is not saved; saved runs: none yet"),
+    ],
+)
+def test_recommender_runs_a_config_names_must_be_saved(arm, runs, message):
+    data = basic_config()
+    data["arms"][1] |= arm
+    config = campaign_config.parse_config(data)
+    with pytest.raises(DataError) as caught:
+        campaign_config.check_references(config, campaign_ids=[1], run_ids=runs)
+    assert str(caught.value) == message
+    data["arms"][1]["recommender_run"] = 3
+    assert campaign_config.check_references(campaign_config.parse_config(data), campaign_ids=[], run_ids={3}) == []

@@ -12,6 +12,7 @@ from retention.cli._common import add_db_argument, lazy_import, out_dir, out_fil
 from retention.errors import DataError, system_error_message
 
 campaigns = lazy_import("retention.campaigns")
+campaign_config = lazy_import("retention.campaigns.config")
 
 
 def _campaign_id(text: str) -> int:
@@ -92,10 +93,22 @@ def _connect(args: argparse.Namespace):
     return warehouse.connect(warehouse.resolve_db_path(args.db))
 
 
+def _check_references(con, config) -> None:
+    """Refuse a config naming campaigns or recommender runs the warehouse lacks, before any work; print its notes."""
+    notes = campaign_config.check_references(
+        config,
+        campaign_ids=list(warehouse.query(con, "campaign_ids")["ids"].iloc[0]),
+        run_ids=set(warehouse.query(con, "recommend_list_runs")["run_id"].astype(int)),
+    )
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     config = campaigns.load_config(args.config)
     con = _connect(args)
     try:
+        _check_references(con, config)
         audience = campaigns.select_audience(con, config.audience)
         members = campaigns.plan_members(audience, config)
         result = campaigns.simulate(members, config)
@@ -114,6 +127,7 @@ def run_launch(args: argparse.Namespace) -> int:
     config = campaigns.load_config(args.config)
     con = _connect(args)
     try:
+        _check_references(con, config)
         result = campaigns.launch(con, config, idempotency_key=args.idempotency_key)
         verb = "launched" if result.created else "already launched with this idempotency key:"
         print(f"{verb} campaign {result.campaign_id} ({config.name!r}), key {result.idempotency_key}")
