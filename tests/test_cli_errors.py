@@ -92,8 +92,6 @@ def _jobs(db: str) -> int:
         (["forecast", "--horizon", "105"], "argument --horizon: expected a number from 1 to 104, got 105"),
         (["forecast", "--workers", "0"], "argument --workers: expected a number of at least 1, got 0"),
         (["forecast", "--changepoint-prior", "0"], "argument --changepoint-prior: expected a number above 0"),
-        (["refresh", "--max-model-age-days", "-1"], "argument --max-model-age-days: expected a number of at least 0"),
-        (["refresh", "--quality-drop", "-0.1"], "argument --quality-drop: expected a number at least 0"),
         (["refresh", "--horizon-days", "0"], "argument --horizon-days: expected a number from 7 to 365, got 0"),
         (["recommenders", "compare", "--k", "0"], "argument --k: expected a number of at least 1, got 0"),
         (["recommenders", "compare", "--cutoff", "notadate"], "argument --cutoff: expected a date such as"),

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from retention import refresh, warehouse
-from retention.cli._common import add_db_argument, lazy_import, real_number, whole_number
+from retention.cli._common import add_db_argument, lazy_import, whole_number
 from retention.cli.at_risk import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
 
 runner = lazy_import("retention.refresh.run")
@@ -35,14 +35,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--max-model-age-days",
-        type=whole_number(0),
+        type=int,
         default=refresh.DEFAULT_MAX_MODEL_AGE_DAYS,
         metavar="N",
         help="auto retrains a model trained for a date more than N days before the latest order (default: %(default)s)",
     )
     parser.add_argument(
         "--quality-drop",
-        type=real_number(0.0, 1.0),
+        type=float,
         default=refresh.DEFAULT_QUALITY_DROP,
         metavar="X",
         help="auto retrains when the ROC AUC on the newest labelled snapshot is more than X below the one "
