@@ -133,30 +133,27 @@ def cohort_table(con: duckdb.DuckDBPyConnection, query: CohortQuery | None = Non
     """
     query = _as_query(query, settings)
     params = _params(con, query)
-    as_of = rollups.as_of(con)
+    as_of, cohorts, first, cells = warehouse.execute(
+        con, "cohort_grid_size", query.range_params, parts={"as_of": "rollup_as_of", "sizes": "cohort_sizes_counted"}
+    ).fetchone()
     if as_of is None:
         return CohortTable(_shape(pd.DataFrame(columns=_RAW_COLUMNS), query), query, None)
+    as_of = pd.Timestamp(as_of)
+    if not query.day_brackets and cohorts:
+        _check_grid(query, as_of, cohorts, first, cells)
     sizes, grouped = (
         ("cohort_sizes_counted", "cohort_mode_counted")
         if query.reads_counted
         else ("cohort_sizes_members", MODES[query.mode].sql_name)
     )
-    if not query.day_brackets:
-        _check_grid(con, query, as_of)
     # A query per mode (its own SQL in the "mode" part) keeps DuckDB from planning every mode's branches.
     raw = warehouse.query(con, "cohort_table", {**params, "as_of": as_of}, parts={"sizes": sizes, "mode": grouped})
     return CohortTable(_shape(raw, query), query, as_of)
 
 
-def _check_grid(con: duckdb.DuckDBPyConnection, query: CohortQuery, as_of: pd.Timestamp) -> None:
+def _check_grid(query: CohortQuery, as_of: pd.Timestamp, cohorts: int, first: object, cells: int) -> None:
     """Refuse, before it is built, a table whose periods or cells pass the limits (an implausible timestamp, a
     range too long for the period); the grid holds every period from each cohort's own to the latest one."""
-    params = {**query.range_params, "as_of": as_of}
-    cohorts, first, cells = warehouse.execute(
-        con, "cohort_grid_size", params, parts={"sizes": "cohort_sizes_counted"}
-    ).fetchone()
-    if not cohorts:
-        return
     advice = f"choose a later first cohort or a longer period than a {query.period}; {periods.FIX_DATES}"
     periods.span(
         first,
