@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 
 import pytest
+from conftest import ROOT, app_page
 
 from retention import churn, cohorts, overview, periods, rollups, warehouse
 from retention.churn import snapshots
@@ -243,3 +244,20 @@ def test_brackets_up_to_the_limit_run(sample_db):
 
 def test_leading_zeros_are_not_digits_past_the_limit():
     assert cohorts.parse_brackets("0000001-0000007") == [(1, 7)]
+
+
+@pytest.mark.parametrize("page", sorted(path.name for path in (ROOT / "pages").glob("*.py")))
+def test_every_page_shows_the_refusal_as_a_sentence(far_db, page, monkeypatch):
+    monkeypatch.setenv("RETENTION_DB", far_db[0])
+    at = app_page(page).run()
+    assert not at.exception, [element.value for element in at.exception]
+    errors = [element.value for element in at.error]
+    assert all("Traceback" not in text and text.endswith(".") for text in errors), errors
+
+
+def test_a_cohort_range_ending_in_the_last_month_of_year_9999_is_a_sentence():
+    message = _refused(cohorts.CohortQuery.from_query_params, {"to": "9999-12-31"})
+    assert message.startswith("the cohort range ends on 9999-12-31, too late to count; end it before 9999-12-01")
+    assert cohorts.CohortQuery.from_query_params({"from": "0001-01-01", "to": "9999-11-30"}).cohort_end == dt.date(
+        9999, 11, 30
+    )

@@ -27,6 +27,7 @@ BASE_ACTIVITIES = ("purchase", "any")
 DEFAULT_BRACKETS: tuple[tuple[int, int], ...] = ((1, 7), (8, 30), (31, 90))
 MAX_BRACKET_DAY = 36_500  # a hundred years: every bracket day stays a small whole number in SQL
 MAX_BRACKETS = 100
+LAST_COHORT_END = dt.date(9999, 12, 1)  # the start of the month after a cohort range's end is a Python date
 TOP_SEGMENTS = 20
 OTHER_SEGMENT = "other"
 MISSING_SEGMENT = "(missing)"
@@ -221,6 +222,11 @@ class CohortQuery:
         )
         if start is not None and end is not None and start > end:
             raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+        if end is not None and end >= LAST_COHORT_END:  # the period after the last cohort must still be a date
+            raise DataError(
+                f"the cohort range ends on {end.isoformat()}, too late to count; end it before "
+                f"{LAST_COHORT_END.isoformat()} ({periods.FIX_DATES})"
+            )
         _check_choice("measure", self.measure, MEASURES)
 
     def _set(self, **values: object) -> None:
