@@ -18,4 +18,4 @@ navigation = st.navigation(
     ]
 )
 common.sidebar()
-navigation.run()
+common.run_page(navigation)

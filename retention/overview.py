@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from retention import non_products, warehouse
+from retention import non_products, periods, warehouse
 
 
 @dataclass(frozen=True)
@@ -79,5 +79,13 @@ def weekly_activity(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         purchase in the week), ``new_customers`` (int, of those, customers whose first purchase falls in
         the week; <= ``active_customers``), ``complete`` (bool: the latest order is at least seven days
         after the week's start, so the counts are final). Empty without purchases.
+
+    Raises
+    ------
+    DataError
+        The orders span more than :data:`retention.periods.MAX_PERIODS` weeks, which the chart would fill in.
     """
+    first, last = warehouse.data_range(con)
+    if first is not None:
+        periods.span(first, last, "week", what="the weekly activity chart", advice=periods.FIX_DATES)
     return warehouse.query(con, "overview_weekly")

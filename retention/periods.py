@@ -42,10 +42,44 @@ def between(first, last, period: str) -> int:
 
     Negative when ``last`` falls in an earlier period than ``first``.
     """
-    a, b = pd.Timestamp(first), pd.Timestamp(last)
+    a, b = pd.Timestamp(first).as_unit("us"), pd.Timestamp(last).as_unit("us")  # nanoseconds end in 2262
     if period == "month":
         return (b.year - a.year) * 12 + b.month - a.month
     days = (b.normalize() - a.normalize()).days
     if period == "day":
         return days
     return (days + a.dayofweek) // 7
+
+
+MAX_PERIODS = 4000
+"""The most periods one computation enumerates (a cohort table's span, an activity series): eleven years of
+days, 76 of weeks. Real shops stay far below it; an implausible timestamp (year 1, year 9999) does not."""
+
+FIX_DATES = (
+    "an implausible date (such as year 1 or 9999) is a mistake in the data: correct its file and import it again, "
+    "replacing the earlier import"
+)
+
+
+def span(first, last, period: str, *, what: str, advice: str, limit: int = MAX_PERIODS) -> int:
+    """The periods from the one holding ``first`` to the one holding ``last``, both included, checked against ``limit``.
+
+    Call it before enumerating the periods. ``what`` names the result ("the cohort table") and ``advice`` says
+    what to do; both go into the message.
+
+    Raises
+    ------
+    DataError
+        More than ``limit`` periods: the message names the range, the count and the limit.
+    """
+    count = between(first, last, period) + 1
+    if count > limit:
+        raise DataError(
+            f"{what} would span {count:,} {period}s, from {_day(first)} to {_day(last)}, "
+            f"more than the limit of {limit:,}; {advice}"
+        )
+    return count
+
+
+def _day(ts) -> str:
+    return pd.Timestamp(ts).date().isoformat()  # strftime would write year 1 as "1"

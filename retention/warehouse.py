@@ -38,7 +38,7 @@ import duckdb
 import pandas as pd
 
 from retention import schema
-from retention.errors import DataError, SchemaError, WarehouseBusy
+from retention.errors import DataError, SchemaError, WarehouseBusy, system_error_message
 
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -277,7 +277,7 @@ def _open(
             except duckdb.Error as exc:
                 holder = _lock_holder(exc)
                 if holder is None:
-                    raise DataError(f"cannot open warehouse {str(path)!r}: {exc}") from exc
+                    raise DataError(f"cannot open warehouse {str(path)!r}: {system_error_message(exc)}") from exc
                 failure = exc
             now = time.monotonic()
             if deadline is None:

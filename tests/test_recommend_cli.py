@@ -54,7 +54,10 @@ def test_compare_without_product_text_skips_content_and_says_why(db, tmp_path, c
 
 
 def test_recommend_prints_titles(db, capsys):
-    assert main(["recommend", "--db", db, "--model", "popularity", "--user", "nobody", "--k", "3"]) == 0
+    con = warehouse.connect(db)
+    con.execute("INSERT INTO users (user_id) VALUES ('newcomer')")  # known to the shop, not to the model
+    con.close()
+    assert main(["recommend", "--db", db, "--model", "popularity", "--user", "newcomer", "--k", "3"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split(",") == ["user_id", "rank", "item_id", "title", "score", "source"]
     assert len(lines) == 4 and lines[1].endswith(",popular")
@@ -66,13 +69,26 @@ def test_recommend_prints_titles(db, capsys):
         (["recommenders", "compare", "--models", "nope"], "model 'nope' is not one of svd, "),
         (["recommenders", "compare", "--models", "svd", "--param", "svd.n_factors"], "MODEL.NAME=VALUE"),
         (["recommenders", "compare", "--models", "svd", "--param", "nmf.n_factors=3"], "not in --models"),
-        (["recommenders", "compare", "--models", "popularity", "--split", "random", "--folds", "1"], "folds"),
-        (["recommend", "--model", "svd", "--user", "a", "--k", "0"], "K must be at least 1"),
+        (["recommend", "--model", "svd", "--user", "nobody"], "no customer with the id 'nobody' in the warehouse"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
     assert main([*argv, "--db", db]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["recommenders", "compare", "--models", "popularity", "--split", "random", "--folds", "1"], "--folds"),
+        (["recommend", "--model", "svd", "--user", "a", "--k", "0"], "--k: expected a number of at least 1, got 0"),
+        (["recommenders", "compare", "--models", "svd", "--cutoff", "notadate"], "expected a date such as"),
+    ],
+)
+def test_bad_arguments_are_refused_by_the_parser_before_any_work(db, capsys, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--db", db])
+    assert exited.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_command_groups_are_one_registry_of_the_cli_modules():

@@ -33,7 +33,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -302,6 +302,44 @@ def check_config(config: CampaignConfig) -> CampaignConfig:
     _optional_integer(config.parent_id, "parent_id")
     _integer(config.wave, "wave")
     return config
+
+
+def check_references(config: CampaignConfig, *, campaign_ids: Collection[int], run_ids: Collection[int]) -> list[str]:
+    """Check what ``config`` names in the warehouse: the campaigns it excludes and its arms' recommender runs.
+
+    ``campaign_ids`` are the warehouse's campaigns, ``run_ids`` its saved recommender runs. Returns notes for
+    the user (a recommendations arm without a run while no run is saved: its export carries no items).
+
+    Raises
+    ------
+    ConfigError
+        ``audience.exclude_campaigns`` names a campaign that does not exist; an arm names a run that is not
+        saved; a recommendations arm names no run although saved runs exist to choose from.
+    """
+    unknown = sorted(set(config.audience.exclude_campaigns) - set(campaign_ids))
+    if unknown:
+        known = sorted(campaign_ids)
+        raise ConfigError(
+            f"audience.exclude_campaigns names campaign(s) {unknown} that do not exist; known ids: {known or 'none yet'}"
+        )
+    notes = []
+    for arm in config.arms:
+        if arm.recommender_run is not None and arm.recommender_run not in run_ids:
+            raise ConfigError(
+                f"arm {arm.name!r} names recommender run {arm.recommender_run}, which is not saved; saved runs: "
+                f"{sorted(run_ids) or 'none yet'}"
+            )
+        if arm.needs_recommendations and arm.recommender_run is None:
+            if run_ids:
+                raise ConfigError(
+                    f"arm {arm.name!r} sends recommendations ({arm.template}) but names no recommender_run; "
+                    f"choose one of the saved runs {sorted(run_ids)}"
+                )
+            notes.append(
+                f"arm {arm.name!r} sends recommendations but no recommender run is saved: its export carries no "
+                "recommended items (save a run on the Recommenders page first to include them)"
+            )
+    return notes
 
 
 def parse_uplift(value: object, where: str) -> Uplift:

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import warehouse
+from retention import periods, warehouse
 from retention.errors import DataError
 
 DEFAULT_HORIZON_DAYS = 90
@@ -24,6 +24,9 @@ MIN_HORIZON_DAYS = 7
 MAX_HORIZON_DAYS = 365
 MIN_HISTORY_DAYS = 30  # the first snapshot comes this many days after the first order
 SNAPSHOT_STEP_MONTHS = 1
+MAX_SNAPSHOTS = 240
+"""The most training snapshots of one fit: twenty years of monthly ones, far more than a churn model needs, and
+each one a row per customer (an order dated in year 9999 would ask for a hundred thousand)."""
 
 # Event types counted as browsing without buying (the sample data uses 'view' and 'add_to_cart').
 VIEW_EVENTS = ("view", "product_view", "page_view")
@@ -90,11 +93,21 @@ def plan_snapshots(
     ------
     DataError
         The history from ``first_day`` to ``as_of`` is too short for one
-        training snapshot whose label ends by the holdout date.
+        training snapshot whose label ends by the holdout date, or so long that it
+        would take more than :data:`MAX_SNAPSHOTS` snapshots (an implausible date).
     """
     check_horizon(horizon_days)
     holdout = as_of - dt.timedelta(days=horizon_days)
     earliest = first_day + dt.timedelta(days=min_history_days)
+    if earliest <= holdout:
+        periods.span(
+            earliest,
+            holdout,
+            "month",
+            what="the churn model's monthly training snapshots",
+            advice=periods.FIX_DATES,
+            limit=MAX_SNAPSHOTS * step_months,
+        )
     evaluation = monthly_dates(holdout - dt.timedelta(days=horizon_days), earliest, step_months)
     if not evaluation:
         have = (as_of - first_day).days
@@ -168,11 +181,14 @@ def snapshot_features(
         reaches past the latest order).
     """
     check_horizon(horizon_days)
+    dates = sorted(set(snapshots))
+    if len(dates) > 2 * MAX_SNAPSHOTS + 2:  # a plan's training, evaluation, holdout and as-of dates
+        raise DataError(f"at most {2 * MAX_SNAPSHOTS + 2} snapshot dates at once, not {len(dates):,}")
     frame = warehouse.query(
         con,
         "churn_features",
         {
-            "snapshots": sorted(set(snapshots)),
+            "snapshots": dates,
             "horizon_days": int(horizon_days),
             "view_events": list(VIEW_EVENTS),
             "cart_events": list(CART_EVENTS),

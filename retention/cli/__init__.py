@@ -7,20 +7,31 @@ status. :func:`command_groups` finds the modules and registers them, so a new
 group needs only its module. Command modules import heavy libraries (Surprise,
 scikit-learn, SHAP, Prophet) through :func:`retention.cli._common.lazy_import`,
 so that building the parser, and ``--help``, stays fast. Errors meant for users
-(:class:`RetentionError`) are printed without a traceback and exit with status 2.
+(:class:`RetentionError`), and errors of the file system or DuckDB (a full disk, a
+path without permission, a damaged warehouse: see
+:func:`retention.errors.system_error_message`), are printed as one ``error: ...``
+line without a traceback and exit with status 2, as argparse does for bad
+arguments. Output piped into a reader that leaves early (``| head``) ends quietly
+with status 141, as a tool stopped by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from functools import cache
 
-from retention.errors import RetentionError
+import duckdb
+
+from retention.errors import RetentionError, system_error_message
 from retention.registry import Registry
+
+ERROR_STATUS = 2
+BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for a tool whose reader left
 
 AddParsers = Callable[[argparse._SubParsersAction], None]
 
@@ -46,9 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the chosen command and return its exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # bad arguments: argparse says why and exits with status 2
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader that left early is found here, not in Python's exit
+        return status
+    except BrokenPipeError:
+        _drop_stdout()
+        return BROKEN_PIPE_STATUS
     except RetentionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        message = str(exc)
+    except (OSError, duckdb.Error) as exc:
+        message = system_error_message(exc)
+    print(f"error: {message}", file=sys.stderr)
+    return ERROR_STATUS
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so that flushing what is left at exit raises no second BrokenPipeError."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (a test's capture): nothing is flushed at exit
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)

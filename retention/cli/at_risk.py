@@ -6,12 +6,21 @@ import argparse
 import sys
 
 from retention import jobs, warehouse
-from retention.cli._common import add_db_argument, lazy_import, write_table
+from retention.cli._common import (
+    add_db_argument,
+    date_text,
+    lazy_import,
+    out_file,
+    real_number,
+    whole_number,
+    write_table,
+)
 
 churn = lazy_import("retention.churn")
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_HORIZON_DAYS = 90  # the churn model's default; a test keeps them equal
+MIN_HORIZON_DAYS, MAX_HORIZON_DAYS = 7, 365  # the churn model's range, checked here before any work
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -23,21 +32,26 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(parser)
     parser.add_argument(
-        "--as-of", default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)"
+        "--as-of", type=date_text, default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)"
     )
     parser.add_argument(
         "--horizon-days",
-        type=int,
+        type=whole_number(MIN_HORIZON_DAYS, MAX_HORIZON_DAYS),
         default=DEFAULT_HORIZON_DAYS,
         help="churn = no purchase in this many days after the as-of date (default: %(default)s)",
     )
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument(
-        "--threshold", type=float, default=None, help=f"flag risks at or above this (default: {DEFAULT_THRESHOLD})"
+        "--threshold",
+        type=real_number(0.0, 1.0),
+        default=None,
+        help=f"flag risks at or above this (default: {DEFAULT_THRESHOLD})",
     )
-    chosen.add_argument("--top", type=int, default=None, metavar="N", help="flag the N riskiest customers instead")
+    chosen.add_argument(
+        "--top", type=whole_number(0), default=None, metavar="N", help="flag the N riskiest customers instead"
+    )
     parser.add_argument("--include-email", action="store_true", help="add the customers' email addresses")
-    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write here instead of stdout")
+    parser.add_argument("--out", type=out_file, default=None, metavar="FILE.csv", help="write here instead of stdout")
     parser.set_defaults(handler=run)
 
 

@@ -1,4 +1,4 @@
-"""``campaign simulate|launch|measure|next-wave|list|close``: retention campaigns from the command line."""
+"""``campaign simulate|launch|export|measure|next-wave|list|close``: retention campaigns from the command line."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 from retention import jobs, warehouse
-from retention.cli._common import add_db_argument, lazy_import, write_table
+from retention.cli._common import add_db_argument, lazy_import, out_dir, out_file, write_table
+from retention.errors import DataError, system_error_message
 
 campaigns = lazy_import("retention.campaigns")
+campaign_config = lazy_import("retention.campaigns.config")
 
 
 def _campaign_id(text: str) -> int:
@@ -27,7 +29,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     simulate = commands.add_parser("simulate", help="Monte Carlo of a campaign config before launching it")
     add_db_argument(simulate)
     simulate.add_argument("--config", required=True, metavar="FILE.json", help="campaign configuration")
-    simulate.add_argument("--out", default=None, metavar="FILE.csv", help="write the summary here (default: stdout)")
+    simulate.add_argument(
+        "--out", type=out_file, default=None, metavar="FILE.csv", help="write the summary here (default: stdout)"
+    )
     simulate.set_defaults(handler=run_simulate)
 
     launch = commands.add_parser("launch", help="write the campaign and its members in one transaction; export per arm")
@@ -39,7 +43,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
         help="a launch with a key already used returns that campaign (default: a digest of the config and scores)",
     )
-    launch.add_argument("--out-dir", default=None, metavar="DIR", help="write campaign_<id>_<arm>.csv per treated arm")
+    launch.add_argument(
+        "--out-dir", type=out_dir, default=None, metavar="DIR", help="write campaign_<id>_<arm>.csv per treated arm"
+    )
     launch.add_argument("--include-email", action="store_true", help="add the email column to the exports")
     launch.add_argument(
         "--allow-overlap",
@@ -48,10 +54,21 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     launch.set_defaults(handler=run_launch)
 
+    exporting = commands.add_parser(
+        "export", help="write a launched campaign's campaign_<id>_<arm>.csv files again (e.g. after a failed export)"
+    )
+    add_db_argument(exporting)
+    exporting.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
+    exporting.add_argument("--out-dir", required=True, type=out_dir, metavar="DIR", help="folder for the files")
+    exporting.add_argument("--include-email", action="store_true", help="add the email column to the exports")
+    exporting.set_defaults(handler=run_export)
+
     measure = commands.add_parser("measure", help="each arm against control, and the next wave's proposed split")
     add_db_argument(measure)
     measure.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
-    measure.add_argument("--out", default=None, metavar="FILE.csv", help="write the results here (default: stdout)")
+    measure.add_argument(
+        "--out", type=out_file, default=None, metavar="FILE.csv", help="write the results here (default: stdout)"
+    )
     measure.set_defaults(handler=run_measure)
 
     wave = commands.add_parser(
@@ -59,12 +76,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(wave)
     wave.add_argument("--id", required=True, type=_campaign_id, help="the measured campaign")
-    wave.add_argument("--out", required=True, metavar="FILE.json", help="where to write the next wave's config")
+    wave.add_argument(
+        "--out", required=True, type=out_file, metavar="FILE.json", help="where to write the next wave's config"
+    )
     wave.set_defaults(handler=run_next_wave)
 
     listing = commands.add_parser("list", help="every campaign with its status")
     add_db_argument(listing)
-    listing.add_argument("--out", default=None, metavar="FILE.csv", help="write the list here (default: stdout)")
+    listing.add_argument(
+        "--out", type=out_file, default=None, metavar="FILE.csv", help="write the list here (default: stdout)"
+    )
     listing.set_defaults(handler=run_list)
 
     close = commands.add_parser("close", help="close a campaign")
@@ -77,6 +98,17 @@ def _connect(args: argparse.Namespace):
     return warehouse.connect(warehouse.resolve_db_path(args.db))
 
 
+def _check_references(con, config) -> None:
+    """Refuse a config naming campaigns or recommender runs the warehouse lacks, before any work; print its notes."""
+    notes = campaign_config.check_references(
+        config,
+        campaign_ids=list(warehouse.query(con, "campaign_ids")["ids"].iloc[0]),
+        run_ids=set(warehouse.query(con, "recommend_list_runs")["run_id"].astype(int)),
+    )
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     from retention.campaigns import simulation_job
 
@@ -84,6 +116,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     path = warehouse.resolve_db_path(args.db)
     warehouse.prepare(path)
     with warehouse.session(path) as con:
+        _check_references(con, config)
         version = warehouse.data_version(con)
     # Recorded as a job, like the app's simulation (the strategy comparison included); progress goes to stderr.
     run = jobs.run(
@@ -111,23 +144,42 @@ def run_launch(args: argparse.Namespace) -> int:
         print(f"warning: {campaigns.OVERLAP_WARNING}", file=sys.stderr)
     con = _connect(args)
     try:
+        _check_references(con, config)
         result = campaigns.launch(con, config, idempotency_key=args.idempotency_key)
-        written = (
-            campaigns.write_exports(con, result.campaign_id, args.out_dir, include_email=args.include_email)
-            if args.out_dir
-            else []
-        )
+        verb = "launched" if result.created else "already launched with this idempotency key:"
+        print(f"{verb} campaign {result.campaign_id} ({config.name!r}), key {result.idempotency_key}")
+        print(result.arm_counts.to_string(index=False))
+        if result.overlap_note:
+            verb = "taken in anyway" if config.audience.allow_overlap else "left out"
+            print(f"{result.overlap_note}; {verb}", file=sys.stderr)
+        if args.out_dir:
+            _export(con, result.campaign_id, args.out_dir, args.include_email)
     finally:
         con.close()
-    verb = "launched" if result.created else "already launched with this idempotency key:"
-    print(f"{verb} campaign {result.campaign_id} ({config.name!r}), key {result.idempotency_key}")
-    print(result.arm_counts.to_string(index=False))
-    if result.overlap_note:
-        verb = "taken in anyway" if config.audience.allow_overlap else "left out"
-        print(f"{result.overlap_note}; {verb}", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    con = _connect(args)
+    try:
+        campaigns.get_campaign(con, args.id)  # an unknown id is refused with a sentence
+        _export(con, args.id, args.out_dir, args.include_email)
+    finally:
+        con.close()
+    return 0
+
+
+def _export(con, campaign_id: int, folder: str, include_email: bool) -> None:
+    """Write the campaign's exports; a failure says that the campaign stands and how to write them again."""
+    try:
+        written = campaigns.write_exports(con, campaign_id, folder, include_email=include_email)
+    except OSError as exc:
+        raise DataError(
+            f"campaign {campaign_id} is launched, but its exports were not written: {system_error_message(exc)}; "
+            f"write them with `python -m retention campaign export --id {campaign_id} --out-dir DIR`"
+        ) from exc
     for path in written:
         print(f"wrote {path}")
-    return 0
 
 
 def run_measure(args: argparse.Namespace) -> int:

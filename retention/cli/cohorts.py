@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from retention import cohorts, periods, warehouse
-from retention.cli._common import add_db_argument, write_table
+from retention.cli._common import add_db_argument, out_file, write_table
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--by", default=None, metavar="COLUMN", help="break down by a users column, e.g. country")
     parser.add_argument("--from", dest="cohort_start", default=None, metavar="DATE", help="first cohort (ISO date)")
     parser.add_argument("--to", dest="cohort_end", default=None, metavar="DATE", help="last cohort (ISO date)")
-    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write here instead of stdout")
+    parser.add_argument("--out", type=out_file, default=None, metavar="FILE.csv", help="write here instead of stdout")
     parser.set_defaults(handler=run)
 
 

@@ -9,9 +9,10 @@ from contextlib import nullcontext
 import pandas as pd
 
 from retention import jobs, warehouse
-from retention.cli._common import add_db_argument, write_table
+from retention.cli._common import add_db_argument, out_file, real_number, whole_number, write_table
 from retention.forecast import (
     ACTIVITY_METRICS,
+    MAX_HORIZON,
     PERIOD_SPECS,
     YEARLY,
     ActivityForecast,
@@ -42,12 +43,26 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_db_argument(parser)
     parser.add_argument("--metric", choices=[*ACTIVITY_METRICS, COHORT_RETENTION], default="active_customers")
     parser.add_argument("--period", choices=list(PERIOD_SPECS), default="week")
-    parser.add_argument("--horizon", type=int, default=None, help="periods to forecast (default 12 weeks or 6 months)")
+    parser.add_argument(
+        "--horizon",
+        type=whole_number(1, MAX_HORIZON),
+        default=None,
+        help="periods to forecast (default 12 weeks or 6 months)",
+    )
     parser.add_argument("--yearly", choices=YEARLY, default="auto", help="yearly seasonality (auto: with 2+ years)")
     parser.add_argument("--holidays", default=None, metavar="COUNTRY", help="add a country's holidays, e.g. UK or US")
-    parser.add_argument("--changepoint-prior", type=float, default=0.05, help="trend flexibility (default 0.05)")
-    parser.add_argument("--workers", type=int, default=None, help="processes for cohort fits (default: CPU cores)")
-    parser.add_argument("--out", default=None, metavar="FILE.csv", help="write the forecast here instead of stdout")
+    parser.add_argument(
+        "--changepoint-prior",
+        type=real_number(0.0, above_low=True),
+        default=0.05,
+        help="trend flexibility (default 0.05)",
+    )
+    parser.add_argument(
+        "--workers", type=whole_number(1), default=None, help="processes for cohort fits (default: CPU cores)"
+    )
+    parser.add_argument(
+        "--out", type=out_file, default=None, metavar="FILE.csv", help="write the forecast here instead of stdout"
+    )
     parser.set_defaults(handler=run)
 
 

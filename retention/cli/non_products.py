@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from retention import non_products, warehouse
-from retention.cli._common import add_db_argument, write_table
+from retention.cli._common import add_db_argument, out_file, write_table
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     commands = group.add_subparsers(dest="non_products_command", required=True, metavar="SUBCOMMAND")
     listing = commands.add_parser("list", help="print the codes with their title, reason, lines, revenue and status")
     add_db_argument(listing)
-    listing.add_argument("--out", default=None, help="write CSV to this file instead of stdout")
+    listing.add_argument("--out", type=out_file, default=None, help="write CSV to this file instead of stdout")
     listing.set_defaults(handler=run_list)
 
     detect = commands.add_parser("detect", help="suggest non-product codes among every order line already imported")

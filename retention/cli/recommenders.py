@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from retention import warehouse
-from retention.cli._common import add_db_argument, lazy_import, write_table
+from retention.cli._common import add_db_argument, date_text, lazy_import, out_file, whole_number, write_table
 from retention.errors import DataError
 
 recommend = lazy_import("retention.recommend")
@@ -30,13 +30,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--models", default=DEFAULT_MODELS, help=f"comma-separated model names (default: {DEFAULT_MODELS})"
     )
-    compare.add_argument("--k", type=int, default=10, help="list length of the ranking metrics (default: 10)")
+    compare.add_argument(
+        "--k", type=whole_number(1), default=10, help="list length of the ranking metrics (default: 10)"
+    )
     compare.add_argument(
         "--split", choices=["time", "random"], default="time", help="time-based (default) or random k-fold"
     )
-    compare.add_argument("--folds", type=int, default=5, help="folds of the random split (default: 5)")
+    compare.add_argument("--folds", type=whole_number(2), default=5, help="folds of the random split (default: 5)")
     compare.add_argument(
-        "--cutoff", default=None, help="time split: first test timestamp (default: 80%% of events before)"
+        "--cutoff",
+        type=date_text,
+        default=None,
+        help="time split: first test timestamp (default: 80%% of events before)",
     )
     compare.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
     compare.add_argument(
@@ -46,7 +51,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         metavar="MODEL.NAME=VALUE",
         help="override a hyperparameter, e.g. svd.n_factors=20 (repeatable)",
     )
-    compare.add_argument("--out", default=None, help="write the JSON list to this file instead of stdout")
+    compare.add_argument(
+        "--out", type=out_file, default=None, help="write the JSON list to this file instead of stdout"
+    )
     compare.add_argument("--no-save", action="store_true", help="do not record the runs in model_runs")
     compare.set_defaults(handler=run_compare)
 
@@ -54,9 +61,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_db_argument(single)
     single.add_argument("--model", default="svd", help="model name (default: svd)")
     single.add_argument("--user", required=True, action="append", help="user id (repeatable)")
-    single.add_argument("--k", type=int, default=10, help="how many items (default: 10)")
+    single.add_argument("--k", type=whole_number(1), default=10, help="how many items (default: 10)")
     single.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="hyperparameter override")
-    single.add_argument("--out", default=None, help="write CSV to this file instead of stdout")
+    single.add_argument("--out", type=out_file, default=None, help="write CSV to this file instead of stdout")
     single.set_defaults(handler=run_recommend)
 
 
@@ -105,14 +112,26 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_users(con, user_ids: list[str]) -> None:
+    """Refuse, before any model is trained, ids that no users row, order, event or rating of the warehouse has."""
+    known = set(warehouse.query(con, "known_users", {"user_ids": list(user_ids)})["user_id"])
+    unknown = [user for user in dict.fromkeys(user_ids) if user not in known]
+    if unknown:
+        listed = ", ".join(repr(user) for user in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        which = f"customer with the id {listed}" if len(unknown) == 1 else f"customers with the ids {listed}"
+        raise DataError(f"no {which} in the warehouse (no users row, order, event or rating); check the --user value")
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
 
 def run_recommend(args: argparse.Namespace) -> int:
     overrides = parse_overrides([f"{args.model}.{pair}" for pair in args.param], [args.model])[args.model]
+    recommend.resolve_params(args.model, overrides)
     con = warehouse.connect(args.db)
     try:
+        check_users(con, args.user)
         recommender = recommend.fit_recommender(con, args.model, overrides)
         table = recommend.recommend(con, recommender, args.user, k=args.k)
     finally:

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from retention import jobs, refresh, warehouse
-from retention.cli._common import add_db_argument, lazy_import
+from retention.cli._common import add_db_argument, lazy_import, whole_number
+from retention.cli.at_risk import MAX_HORIZON_DAYS, MIN_HORIZON_DAYS
 
 runner = lazy_import("retention.refresh.run")
 
@@ -49,7 +50,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--horizon-days",
-        type=int,
+        type=whole_number(MIN_HORIZON_DAYS, MAX_HORIZON_DAYS),
         default=refresh.DEFAULT_HORIZON_DAYS,
         help="churn = no purchase in this many days (default: %(default)s)",
     )

@@ -11,18 +11,8 @@ import argparse
 import time
 
 from retention import bootstrap, sample, sample_shop, schema, warehouse
-from retention.cli._common import add_db_argument
+from retention.cli._common import add_db_argument, whole_number
 from retention.errors import DataError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
-    return value
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -31,8 +21,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="generate the synthetic shop into an empty warehouse (or export it as parquet, or --remove it)",
     )
     add_db_argument(parser)
-    parser.add_argument("--users", type=_positive_int, default=20000, help="users who sign up (default: 20000)")
-    parser.add_argument("--months", type=_positive_int, default=24, help="months of history (default: 24)")
+    parser.add_argument("--users", type=whole_number(1), default=20000, help="users who sign up (default: 20000)")
+    parser.add_argument("--months", type=whole_number(1), default=24, help="months of history (default: 24)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument(
         "--end", default=sample.DEFAULT_END, help=f"last day of the history (default: {sample.DEFAULT_END})"
@@ -51,7 +41,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     action.add_argument(
         "--simulate-campaign",
-        type=_positive_int,
+        type=whole_number(1),
         default=None,
         metavar="CAMPAIGN_ID",
         help="instead: append post-launch orders of a launched campaign whose arms respond with --true-uplift",

@@ -25,6 +25,9 @@ COHORT_BY = ("first_purchase", "first_event", "signup")
 MEASURES = ("retention", "revenue")
 BASE_ACTIVITIES = ("purchase", "any")
 DEFAULT_BRACKETS: tuple[tuple[int, int], ...] = ((1, 7), (8, 30), (31, 90))
+MAX_BRACKET_DAY = 36_500  # a hundred years: every bracket day stays a small whole number in SQL
+MAX_BRACKETS = 100
+LAST_COHORT_END = dt.date(9999, 12, 1)  # the start of the month after a cohort range's end is a Python date
 TOP_SEGMENTS = 20
 OTHER_SEGMENT = "other"
 MISSING_SEGMENT = "(missing)"
@@ -88,13 +91,19 @@ def validate_brackets(brackets: Sequence[tuple[int, int]]) -> list[tuple[int, in
     checked: list[tuple[int, int]] = []
     if not brackets:
         raise DataError("give at least one day bracket, e.g. 1-7")
+    if len(brackets) > MAX_BRACKETS:
+        raise DataError(f"give at most {MAX_BRACKETS} day brackets, not {len(brackets):,}")
     for index, pair in enumerate(brackets):
         try:
             first, last = (int(day) for day in pair)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise DataError(f"bracket {index + 1} ({pair!r}) is not a pair of whole days such as (1, 7)") from None
         if not 1 <= first <= last:
             raise DataError(f"bracket {first}-{last} must start on day 1 or later and end on or after its start")
+        if last > MAX_BRACKET_DAY:
+            raise DataError(
+                f"bracket {first}-{last} ends after day {MAX_BRACKET_DAY:,} (a hundred years); end it sooner"
+            )
         if checked and first <= checked[-1][1]:
             raise DataError(f"bracket {first}-{last} overlaps or precedes {checked[-1][0]}-{checked[-1][1]}")
         checked.append((first, last))
@@ -108,6 +117,9 @@ def parse_brackets(text: str) -> list[tuple[int, int]]:
         match = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
         if not match:
             raise DataError(f"cannot read the bracket {part!r}: write days as 1-7, 8-30, 31-90")
+        if max(len(digits.lstrip("0")) for digits in match.groups("")) > len(str(MAX_BRACKET_DAY)):
+            # checked on the text: Python refuses to read a whole number of thousands of digits
+            raise DataError(f"bracket {part!r} ends after day {MAX_BRACKET_DAY:,} (a hundred years); end it sooner")
         first = int(match.group(1))
         pairs.append((first, int(match.group(2) or first)))
     return validate_brackets(pairs)
@@ -210,6 +222,11 @@ class CohortQuery:
         )
         if start is not None and end is not None and start > end:
             raise DataError(f"the cohort range starts ({start:%Y-%m-%d}) after it ends ({end:%Y-%m-%d})")
+        if end is not None and end >= LAST_COHORT_END:  # the period after the last cohort must still be a date
+            raise DataError(
+                f"the cohort range ends on {end.isoformat()}, too late to count; end it before "
+                f"{LAST_COHORT_END.isoformat()} ({periods.FIX_DATES})"
+            )
         _check_choice("measure", self.measure, MEASURES)
 
     def _set(self, **values: object) -> None:

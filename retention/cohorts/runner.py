@@ -24,6 +24,9 @@ from retention.cohorts.result import CohortTable
 from retention.errors import DataError
 
 RAW_MASK_BITS = 64
+MAX_CELLS = 2_000_000
+"""The most cells (cohort x period) a cohort table holds: a day table of five years of daily cohorts. The span of
+periods is bounded too, by :data:`retention.periods.MAX_PERIODS`."""
 DEFAULT_COHORTS_SHOWN = {"day": 60, "week": 52, "month": None}
 # The users of a cell to list: lost ones, retained ones, or all (the ``retained`` argument of cell_users).
 SHOW_USERS: dict[str, bool | None] = {"lost": False, "retained": True, "all": None}
@@ -130,9 +133,14 @@ def cohort_table(con: duckdb.DuckDBPyConnection, query: CohortQuery | None = Non
     """
     query = _as_query(query, settings)
     params = _params(con, query)
-    as_of = rollups.as_of(con)
+    as_of, cohorts, first, cells = warehouse.execute(
+        con, "cohort_grid_size", query.range_params, parts={"as_of": "rollup_as_of", "sizes": "cohort_sizes_counted"}
+    ).fetchone()
     if as_of is None:
         return CohortTable(_shape(pd.DataFrame(columns=_RAW_COLUMNS), query), query, None)
+    as_of = pd.Timestamp(as_of)
+    if not query.day_brackets and cohorts:
+        _check_grid(query, as_of, cohorts, first, cells)
     sizes, grouped = (
         ("cohort_sizes_counted", "cohort_mode_counted")
         if query.reads_counted
@@ -141,6 +149,25 @@ def cohort_table(con: duckdb.DuckDBPyConnection, query: CohortQuery | None = Non
     # A query per mode (its own SQL in the "mode" part) keeps DuckDB from planning every mode's branches.
     raw = warehouse.query(con, "cohort_table", {**params, "as_of": as_of}, parts={"sizes": sizes, "mode": grouped})
     return CohortTable(_shape(raw, query), query, as_of)
+
+
+def _check_grid(query: CohortQuery, as_of: pd.Timestamp, cohorts: int, first: object, cells: int) -> None:
+    """Refuse, before it is built, a table whose periods or cells pass the limits (an implausible timestamp, a
+    range too long for the period); the grid holds every period from each cohort's own to the latest one."""
+    advice = f"choose a later first cohort or a longer period than a {query.period}; {periods.FIX_DATES}"
+    periods.span(
+        first,
+        as_of,
+        query.period,
+        what="the cohort table, from its first cohort to the latest timestamp in the data,",
+        advice=advice,
+    )
+    if cells > MAX_CELLS:
+        raise DataError(
+            f"the cohort table would hold {cells:,} cells ({cohorts:,} {query.period} cohorts from "
+            f"{first.isoformat()}, each up to {as_of.date().isoformat()}), more than the limit of {MAX_CELLS:,}; "
+            f"{advice}"
+        )
 
 
 def cohort_table_raw(con: duckdb.DuckDBPyConnection, *, period: str = "month") -> CohortTable:
@@ -154,6 +181,8 @@ def cohort_table_raw(con: duckdb.DuckDBPyConnection, *, period: str = "month") -
     """
     query = CohortQuery(period=period)
     first, last = warehouse.data_range(con)
+    if first is not None:
+        periods.span(first, data_range(con)[1], period, what="the cohort table", advice="choose a longer period")
     spans = first is not None and periods.between(first, last, period) < RAW_MASK_BITS
     raw = warehouse.query(con, "cohort_raw", {"grain": period, "bitmask": bool(spans)})
     return CohortTable(_shape(raw, query), query, data_range(con)[1])
@@ -252,7 +281,7 @@ def cell_users(
     query = _as_query(query, settings)
     params = _params(con, query)
     index = int(period_index)
-    if index < 0 or (query.day_brackets and index >= len(query.day_brackets)):
+    if not 0 <= index < periods.MAX_PERIODS or (query.day_brackets and index >= len(query.day_brackets)):
         raise DataError(f"there is no period {index} in this cohort table")
     if query.breakdown is not None and segment is None:
         raise DataError(f"choose a {query.breakdown} segment for the cell")

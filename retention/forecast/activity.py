@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import periods, warehouse
 from retention.errors import DataError
 from retention.forecast import backtest, models, series
 from retention.registry import Registry
@@ -49,8 +49,16 @@ def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> p
     non-negative ints; ``revenue`` (sum of quantity x unit_price over every line, so net of
     returns; the shop's currency) and ``complete`` (bool: the data covers the whole period).
     Periods without purchases are rows of zeros. Empty when there are no orders.
+
+    Raises
+    ------
+    DataError
+        The orders span more than :data:`retention.periods.MAX_PERIODS` periods (an implausible date).
     """
     series.period_spec(period)
+    first, last = warehouse.data_range(con)
+    if first is not None:
+        periods.span(first, last, period, what="the activity series", advice=periods.FIX_DATES)
     return warehouse.query(con, "forecast_activity", {"period": period})
 
 

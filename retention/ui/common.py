@@ -21,9 +21,10 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from retention import bootstrap, export, sample_shop, warehouse
-from retention.errors import RetentionError, WarehouseBusy
+from retention.errors import RetentionError, WarehouseBusy, system_error_message
 
 T = TypeVar("T")
 PAGE_ICON = str(Path(__file__).with_name("icon.png"))
@@ -136,7 +137,8 @@ def _escape_line_start(match: re.Match) -> str:
 
 def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = False, **kwargs: object) -> T | None:
     """The one error guard of the app: call ``function``; on a :class:`RetentionError` show its message and
-    return None.
+    return None. An error of the file system or DuckDB (a damaged warehouse, a full disk) is shown the same way,
+    as a sentence (see :func:`retention.errors.system_error_message`), always in an error box.
 
     The message goes in an error box, or with ``empty_state`` an info box: for a call whose only expected
     error is that the warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing
@@ -147,7 +149,16 @@ def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = Fa
         return function(*args, **kwargs)
     except RetentionError as exc:
         (st.info if empty_state else st.error)(plain(readable(str(exc))))
-        return None
+    except (duckdb.Error, OSError) as exc:
+        st.error(plain(readable(system_error_message(exc))))
+    return None
+
+
+def run_page(navigation: StreamlitPage) -> None:
+    """Run the page ``navigation`` chose, behind the app's last guard: an error meant for the user, or of the file
+    system or DuckDB, that no :func:`attempt` caught (a warehouse that cannot be opened, or is damaged where a page
+    reads it directly) ends the page with a sentence instead of an exception box."""
+    attempt(navigation.run)
 
 
 def _route_through_app() -> None:
