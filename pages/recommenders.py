@@ -4,8 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
+from retention.jobs import Job
 from retention.recommend import FeedbackSummary, SplitQuery
+from retention.recommend.job import KIND
 from retention.ui import common
+from retention.ui import jobs as ui_jobs
 from retention.ui import recommenders as cached
 
 
@@ -61,13 +64,28 @@ def training_form(path: str) -> None:
         "Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random"
     )
     selections = cached.model_settings(chosen)
-    if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
-        bar = st.progress(0.0, text="Preparing the split…")
+    job = common.attempt(cached.newest_job, KIND)
+    busy = job is not None and job.running
+    if st.button("Train and evaluate", type="primary", disabled=not chosen or busy, icon=":material/model_training:"):
         query = SplitQuery(kind=split or "time", folds=int(folds))
-        trained = common.attempt(cached.train, path, selections, query, int(k), bar.progress)
-        if trained is not None:
-            new_runs, st.session_state["recommenders_skipped"] = trained
-            st.success(f"Saved {len(new_runs)} run(s).")
+        job = common.attempt(cached.start_training, path, selections, query, int(k))
+    if job is not None:
+        training_outcome(job)
+
+
+def training_outcome(job: Job) -> None:
+    """The newest training job: its progress while it runs, then what it saved and skipped, or its error."""
+    if job.running:
+        ui_jobs.progress(job.job_id)
+    elif job.status == "done":
+        st.success(
+            f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
+            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
+        )
+        for label, reason in cached.skipped_labels(job).items():
+            st.info(f"Not trained: {label}. {common.readable(reason)}", icon=":material/block:")
+    else:
+        st.error(f"Training job {job.job_id} {job.status}: {common.readable(job.error or 'no reason recorded')}")
 
 
 def leaderboard(path: str, runs: pd.DataFrame) -> None:
@@ -84,7 +102,6 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
         "run (RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
     )
     common.download_csv(runs, "recommender_runs.csv")
-    skipped_note()
 
     with st.expander("What the metrics mean"):
         st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
@@ -110,12 +127,6 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
             st.rerun()
 
 
-def skipped_note() -> None:
-    """The models the last training could not run on this data, and why."""
-    for label, reason in st.session_state.get("recommenders_skipped", {}).items():
-        st.info(f"Not trained: {label}. {common.readable(reason)}", icon=":material/block:")
-
-
 def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     """One customer's recommendations from several runs side by side, and the customer's history."""
     st.subheader("Inspect one customer")
@@ -138,7 +149,7 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     panels = st.columns(3)
     for position, run_id in enumerate(compared):
         with panels[position % 3]:
-            recommendations(path, version, runs, run_id, user, int(top))
+            recommendations(path, runs, run_id, user, int(top))
     st.markdown("**History**")
     history = common.attempt(cached.user_history, path, version, user)
     if history is None:
@@ -147,12 +158,12 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     common.download_csv(history, f"history_{user}.csv", key="download-history")
 
 
-def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
-    """One run's top items for the customer: a failure shows in this panel only."""
-    table = common.attempt(cached.recommendations, path, version, runs, run_id, user, top)
+def recommendations(path: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
+    """One run's top items for the customer (or the job fitting its model): a failure shows in this panel only."""
+    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
+    table = common.attempt(cached.recommendations, path, run_id, user, top)
     if table is None:
         return
-    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
     st.dataframe(
         table[["rank", "title", "score", "item_id"]],
         hide_index=True,

@@ -1,0 +1,128 @@
+"""Saved all-feedback models of recommender runs (the ``recommender_models`` table).
+
+A run in ``model_runs`` records how a model did on a split. Recommending to
+real customers (the Recommenders page's inspector, campaign exports) needs the
+same model and hyperparameters fitted on all feedback: tens of seconds on a
+real shop. That fit is kept with its run, together with the feedback it was
+fitted on (:func:`feedback_version`), and loaded while the feedback is the same.
+
+The feedback version is not ``data_version``: that one moves whenever scores,
+runs or campaigns are written, which do not change what a recommender learns
+from. It fingerprints only the imports of orders, ratings and products and the
+non-product codes (``recommend_model_data_version.sql``). A model fitted on
+other feedback is stale: it is never used, and is refitted and replaced (a job
+in the app, see :mod:`retention.recommend.job`).
+
+The blob is a pickle of the :class:`~retention.recommend.serve.Recommender`.
+Unpickling runs code, so a blob is only ever loaded from the user's own
+warehouse, and only blobs this app wrote there: the same trust as the file
+itself (``churn_models`` does the same). Never load one from elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from retention import warehouse
+from retention.recommend import feedback as fb
+from retention.recommend import runs
+from retention.recommend.serve import Recommender, fit_on, recommend
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What is saved of a run's all-feedback model: the feedback version it was fitted on, when, and its size in
+    bytes."""
+
+    run_id: int
+    data_version: str
+    fitted_at: dt.datetime
+    size_bytes: int
+
+
+def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of the feedback and products every recommender is fitted on (see the module docstring)."""
+    return str(warehouse.execute(con, "recommend_model_data_version").fetchone()[0])
+
+
+def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
+    """The saved model of run ``run_id`` without its blob; None when none is saved."""
+    rows = warehouse.query(con, "recommend_model_info", {"run_id": int(run_id)})
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return ModelInfo(
+        int(row["run_id"]),
+        str(row["data_version"]),
+        pd.Timestamp(row["fitted_at"]).to_pydatetime(),
+        int(row["size_bytes"]),
+    )
+
+
+def save_model(con: duckdb.DuckDBPyConnection, run_id: int, recommender: Recommender, data_version: str) -> int:
+    """Keep ``recommender`` (fitted on the feedback of ``data_version``) as run ``run_id``'s model, replacing the
+    one it had; nothing is kept when the run no longer exists. Returns the blob's size in bytes."""
+    blob = pickle.dumps(recommender, protocol=pickle.HIGHEST_PROTOCOL)
+    params = {"run_id": int(run_id), "data_version": data_version, "size_bytes": len(blob), "model": blob}
+    with warehouse.transaction(con):
+        warehouse.execute(con, "recommend_model_save", params)
+    return len(blob)
+
+
+def load_model(con: duckdb.DuckDBPyConnection, run_id: int, data_version: str | None = None) -> Recommender | None:
+    """Run ``run_id``'s saved model when it was fitted on the feedback of ``data_version`` (by default the
+    warehouse's now); None when none is saved or it is stale."""
+    version = feedback_version(con) if data_version is None else data_version
+    row = warehouse.execute(con, "recommend_model_blob", {"run_id": int(run_id), "data_version": version}).fetchone()
+    return None if row is None else pickle.loads(row[0])  # trusted: this app wrote it here
+
+
+def fit_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
+    """Run ``run_id``'s model and hyperparameters fitted on all feedback now (not saved)."""
+    run = runs.get_run(con, run_id)
+    return fit_on(fb.load_feedback(con), fb.products(con), run.model, run.params)
+
+
+def recommender_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
+    """Run ``run_id``'s model on all feedback: the saved one when it is fresh, else fitted now (and not saved:
+    ``con`` may be read-only; :func:`refit` saves).
+
+    Raises
+    ------
+    DataError
+        No run has that id.
+    """
+    runs.get_run(con, run_id)
+    return load_model(con, run_id) or fit_for_run(con, run_id)
+
+
+def refit(path: str | os.PathLike, run_id: int) -> ModelInfo | None:
+    """Fit run ``run_id``'s model on all feedback and save it, replacing a stale one; returns what was saved (None
+    when the run was deleted meanwhile). Opens its own sessions (a job's thread shares none): reads, fits with no
+    connection held, then writes."""
+    with warehouse.session(path) as con:
+        version = feedback_version(con)
+        recommender = fit_for_run(con, run_id)
+    with warehouse.session(path, write=True) as con:
+        save_model(con, run_id, recommender, version)
+        return model_info(con, run_id)
+
+
+def recommend_for_users(
+    con: duckdb.DuckDBPyConnection, run_id: int, user_ids: Sequence[str], k: int = 5
+) -> pd.DataFrame:
+    """Top-``k`` recommendations from the saved run ``run_id``'s model fitted on all feedback (the saved fit when
+    fresh, see :func:`recommender_for_run`).
+
+    Returns the columns of :meth:`Recommender.recommend`: ``user_id``,
+    ``rank``, ``item_id``, ``title``, ``score``, ``source`` ('model' or
+    'popular' for users unknown to the model).
+    """
+    return recommend(con, recommender_for_run(con, run_id), user_ids, k)
