@@ -65,7 +65,12 @@ def train(
         split = evaluate.make_split(con, query)
     folds = len(split.folds)
     share = folds / (folds + 1) if save else 1.0  # each model: one fit per fold, then one on all feedback
-    comparison = evaluate.compare(split, selections, k=k, progress=lambda done, said: progress(done * share, said))
+
+    def evaluating(done: float, said: str) -> None:
+        if done < 1 or not save:  # the comparison's "Done" is not the training's
+            progress(done * share, said)
+
+    comparison = evaluate.compare(split, selections, k=k, progress=evaluating)
     if not save:
         return Training(comparison, [])
     with warehouse.session(path) as con:
