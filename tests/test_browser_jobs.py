@@ -8,6 +8,7 @@ server stops.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -43,3 +44,33 @@ def test_scoring_job_outlives_reloads_and_tabs(sample_db, tmp_path):
     listed = jobs.recent(str(db))
     assert listed["job_id"].tolist() == [1]
     assert listed[["kind", "started_by", "status"]].iloc[0].tolist() == ["churn_scoring", "app", "done"]
+
+
+def test_training_job_outlives_reloads_and_tabs(sample_db, tmp_path):
+    """The Recommenders page's training runs as a job: a reload and a second tab show it running or its result,
+    and every tab ends showing what it saved; one job in all."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_db, db)
+    with serve(db, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        first = browser.new_page(viewport=VIEWPORT)
+        first.goto(f"{url}/recommenders")
+        first.get_by_role("button", name="Train and evaluate").click(timeout=PAGE_TIMEOUT_MS)
+        saved = re.compile(r"Saved 5 run\(s\), each with its model fitted on all feedback \(training job 1,")
+        job_or_result = first.get_by_text("Job 1, started by app on ").or_(first.get_by_text(saved))
+        expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        first.reload()
+
+        second = browser.new_page(viewport=VIEWPORT)
+        second.goto(f"{url}/recommenders")
+        for page in (first, second, first):
+            expect(page.get_by_text(saved)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+            expect(page.get_by_text("Inspect one customer")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+            assert page.get_by_text("Job 2,").count() == 0
+            assert page.get_by_test_id("stException").count() == 0
+            page.reload()
+        browser.close()
+    listed = jobs.recent(str(db))
+    assert listed["job_id"].tolist() == [1]
+    assert listed[["kind", "started_by", "status"]].iloc[0].tolist() == ["recommenders", "app", "done"]
+    assert len(jobs.get(str(db), 1).result["run_ids"]) == 5  # the default models
