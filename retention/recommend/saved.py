@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import os
 import pickle
 from collections.abc import Iterator, Mapping, Sequence
@@ -60,12 +61,11 @@ class CompactRatings(Mapping):
     """
 
     def __init__(self, lists: Mapping[int, list[tuple[int, float]]]) -> None:
-        sizes = np.fromiter((len(pairs) for pairs in lists.values()), dtype=np.int64, count=len(lists))
-        flat = np.fromiter(
-            (value for pairs in lists.values() for pair in pairs for value in pair), dtype=float, count=2 * sizes.sum()
-        ).reshape(-1, 2)
+        sizes = np.fromiter(map(len, lists.values()), dtype=np.int64, count=len(lists))
+        values = itertools.chain.from_iterable(itertools.chain.from_iterable(lists.values()))  # C loops, not Python
+        flat = np.fromiter(values, dtype=float, count=2 * int(sizes.sum())).reshape(-1, 2)
         keys, offsets = np.fromiter(lists.keys(), dtype=np.int64), np.concatenate([[0], np.cumsum(sizes)])
-        self.__setstate__((keys, offsets, flat[:, 0].astype(np.int64), np.ascontiguousarray(flat[:, 1])))
+        self.__setstate__((keys, offsets, flat[:, 0].astype(np.int32), np.ascontiguousarray(flat[:, 1])))
 
     def __getstate__(self) -> tuple[np.ndarray, ...]:
         return self._keys, self._offsets, self._ids, self._ratings
