@@ -4,11 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
-from retention.jobs import Job
 from retention.recommend import FeedbackSummary, SplitQuery
-from retention.recommend.job import KIND
 from retention.ui import common
-from retention.ui import jobs as ui_jobs
 from retention.ui import recommenders as cached
 
 
@@ -64,28 +61,13 @@ def training_form(path: str) -> None:
         "Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random"
     )
     selections = cached.model_settings(chosen)
-    job = common.attempt(cached.newest_job, KIND)
+    job = common.attempt(cached.training_job)
     busy = job is not None and job.running
     if st.button("Train and evaluate", type="primary", disabled=not chosen or busy, icon=":material/model_training:"):
         query = SplitQuery(kind=split or "time", folds=int(folds))
         job = common.attempt(cached.start_training, path, selections, query, int(k))
     if job is not None:
-        training_outcome(job)
-
-
-def training_outcome(job: Job) -> None:
-    """The newest training job: its progress while it runs, then what it saved and skipped, or its error."""
-    if job.running:
-        ui_jobs.progress(job.job_id)
-    elif job.status == "done":
-        st.success(
-            f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
-            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
-        )
-        for label, reason in cached.skipped_labels(job).items():
-            st.info(f"Not trained: {label}. {common.readable(reason)}", icon=":material/block:")
-    else:
-        st.error(f"Training job {job.job_id} {job.status}: {common.readable(job.error or 'no reason recorded')}")
+        cached.training_outcome(job)
 
 
 def leaderboard(path: str, runs: pd.DataFrame) -> None:

@@ -96,6 +96,26 @@ def newest_job(kind: str, params: dict | None = None) -> jobs.Job | None:
     return None
 
 
+def training_job() -> jobs.Job | None:
+    """The newest training job, running or ended (the page shows it in every session)."""
+    return newest_job(recommend_job.KIND)
+
+
+def training_outcome(job: jobs.Job) -> None:
+    """The newest training job: its progress while it runs, then what it saved and skipped, or its error."""
+    if job.running:
+        ui_jobs.progress(job.job_id)
+    elif job.status == "done":
+        st.success(
+            f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
+            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
+        )
+        for label, reason in skipped_labels(job).items():
+            st.info(f"Not trained: {label}. {readable(reason)}", icon=":material/block:")
+    else:
+        st.error(f"Training job {job.job_id} {job.status}: {readable(job.error or 'no reason recorded')}")
+
+
 def start_training(path: str, selections: dict[str, dict], query: recommend.SplitQuery, k: int) -> jobs.Job:
     """Start the job that evaluates the selected models (name -> hyperparameters) on one split and saves each
     run with its model fitted on all feedback; returns its row."""
