@@ -129,7 +129,9 @@ def save_model(con: duckdb.DuckDBPyConnection, run_id: int, recommender: Recomme
     blob = pickle.dumps(compact(recommender), protocol=pickle.HIGHEST_PROTOCOL)
     params = {"run_id": int(run_id), "data_version": data_version, "size_bytes": len(blob), "model": blob}
     with warehouse.transaction(con):
-        warehouse.execute(con, "recommend_model_save", params)
+        if not warehouse.query(con, "recommend_get_run", {"run_id": int(run_id)}).empty:
+            warehouse.execute(con, "recommend_model_delete", {"run_ids": [int(run_id)]})
+            warehouse.execute(con, "recommend_model_save", params)
     return len(blob)
 
 
