@@ -38,7 +38,8 @@ def feedback_tiles(summary: FeedbackSummary) -> None:
 
 
 def training_form(path: str) -> None:
-    """Models, split and K to train with; the button evaluates them and saves one run per model."""
+    """Models, split and K to train with; the button starts the training job (one run per model, each saved with
+    its model fitted on all feedback), shown below with its progress, then its outcome."""
     st.subheader("Train and evaluate")
     labels = cached.model_labels()
     chosen = st.multiselect(
