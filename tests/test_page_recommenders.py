@@ -154,3 +154,24 @@ def test_a_stale_model_is_refitted_by_a_job_and_then_loaded(page_db):
         assert saved.model_info(con, run_id).data_version == saved.feedback_version(con)
     settled(app_page(PAGE, timeout=180).run())  # fresh now: loaded, no further job
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+
+
+def test_a_refit_that_fails_shows_its_error_until_asked_again(page_db):
+    at = settled(app_page(PAGE, timeout=180).run())
+    at.multiselect[0].set_value(["content"]).run()
+    settled(at.button[0].click().run())
+    with warehouse.session(page_db, write=True) as con:
+        con.execute("DELETE FROM products")  # the content model can no longer be fitted
+        item = con.execute("SELECT item_id FROM ratings LIMIT 1").fetchone()[0]
+        non_products.confirm(con, [item])  # and the feedback changes: the saved model is stale
+
+    at = settled(app_page(PAGE, timeout=180).run())
+    assert not at.exception, [element.value for element in at.exception]
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+    assert jobs.recent(page_db)["status"].iloc[0] == "failed"
+    assert any("needs product text" in error.value for error in at.error)
+    again = settled(app_page(PAGE, timeout=180).run())  # shown, not started again, in another session
+    assert any("needs product text" in error.value for error in again.error)
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+    settled(next(button for button in again.button if button.label == "Fit again").click().run())
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND, recommend_job.REFIT_KIND]
