@@ -38,7 +38,8 @@ def feedback_tiles(summary: FeedbackSummary) -> None:
 
 
 def training_form(path: str) -> None:
-    """Models, split and K to train with; the button evaluates them and saves one run per model."""
+    """Models, split and K to train with; the button starts the training job (one run per model, each saved with
+    its model fitted on all feedback), shown below with its progress, then its outcome."""
     st.subheader("Train and evaluate")
     labels = cached.model_labels()
     chosen = st.multiselect(
@@ -61,13 +62,13 @@ def training_form(path: str) -> None:
         "Folds (random split)", min_value=2, max_value=10, value=5, disabled=split != "random"
     )
     selections = cached.model_settings(chosen)
-    if st.button("Train and evaluate", type="primary", disabled=not chosen, icon=":material/model_training:"):
-        bar = st.progress(0.0, text="Preparing the split…")
+    job = common.attempt(cached.training_job)
+    busy = job is not None and job.running
+    if st.button("Train and evaluate", type="primary", disabled=not chosen or busy, icon=":material/model_training:"):
         query = SplitQuery(kind=split or "time", folds=int(folds))
-        trained = common.attempt(cached.train, path, selections, query, int(k), bar.progress)
-        if trained is not None:
-            new_runs, st.session_state["recommenders_skipped"] = trained
-            st.success(f"Saved {len(new_runs)} run(s).")
+        job = common.attempt(cached.start_training, path, selections, query, int(k))
+    if job is not None:
+        cached.training_outcome(job)
 
 
 def leaderboard(path: str, runs: pd.DataFrame) -> None:
@@ -84,7 +85,6 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
         "run (RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
     )
     common.download_csv(runs, "recommender_runs.csv")
-    skipped_note()
 
     with st.expander("What the metrics mean"):
         st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
@@ -110,12 +110,6 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
             st.rerun()
 
 
-def skipped_note() -> None:
-    """The models the last training could not run on this data, and why."""
-    for label, reason in st.session_state.get("recommenders_skipped", {}).items():
-        st.info(f"Not trained: {label}. {common.readable(reason)}", icon=":material/block:")
-
-
 def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     """One customer's recommendations from several runs side by side, and the customer's history."""
     st.subheader("Inspect one customer")
@@ -138,7 +132,7 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     panels = st.columns(3)
     for position, run_id in enumerate(compared):
         with panels[position % 3]:
-            recommendations(path, version, runs, run_id, user, int(top))
+            recommendations(path, runs, run_id, user, int(top))
     st.markdown("**History**")
     history = common.attempt(cached.user_history, path, version, user)
     if history is None:
@@ -147,12 +141,12 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
     common.download_csv(history, f"history_{user}.csv", key="download-history")
 
 
-def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
-    """One run's top items for the customer: a failure shows in this panel only."""
-    table = common.attempt(cached.recommendations, path, version, runs, run_id, user, top)
+def recommendations(path: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
+    """One run's top items for the customer (or the job fitting its model): a failure shows in this panel only."""
+    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
+    table = common.attempt(cached.recommendations, path, run_id, user, top)
     if table is None:
         return
-    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
     st.dataframe(
         table[["rank", "title", "score", "item_id"]],
         hide_index=True,

@@ -107,6 +107,7 @@ APP_TABLES = (
     "refresh_runs",
     "churn_models",
     "jobs",
+    "recommender_models",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

@@ -1,4 +1,5 @@
-"""The Recommenders page: empty state, training with progress, leaderboard, charts, inspector, deleting runs."""
+"""The Recommenders page: empty state, training as a job with progress, leaderboard, charts, inspector with the
+saved models (refitted by a job once stale), deleting runs."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import shutil
 
 import pytest
 from conftest import app_page
+from test_page_at_risk import settled
 
-from retention import warehouse
+from retention import jobs, non_products, warehouse
+from retention.recommend import job as recommend_job
 from retention.recommend import runs as saved_runs
+from retention.recommend import saved
 
 PAGE = "recommenders.py"
 
@@ -47,14 +51,36 @@ def test_empty_state_explains_feedback_and_cold_start(page_db):
     assert any("No runs yet" in info.value for info in at.info)
 
 
+def _kinds(path: str) -> list[str]:
+    """The kinds of the jobs recorded, oldest first."""
+    return jobs.recent(path)["kind"].tolist()[::-1]
+
+
+def _saved(at) -> list[str]:
+    return [success.value for success in at.success if success.value.startswith("Saved ")]
+
+
 def test_train_compare_inspect_and_delete(page_db):
     at = app_page(PAGE, timeout=180).run()
     at.multiselect[0].set_value(["svd", "popularity"]).run()
     at.number_input(key="param-svd-n_factors").set_value(8).run()
     at.button[0].click().run()
     assert not at.exception, [element.value for element in at.exception]
-    assert "Saved 2 run(s)." in [success.value for success in at.success]
+    assert _kinds(page_db) == [recommend_job.KIND]
+    (job,) = jobs.recent(page_db).itertuples()
+    assert job.started_by == "app"
+    if at.get("progress"):  # still running: its progress
+        assert any(caption.value.startswith(f"Job {job.job_id}, started by app on ") for caption in at.caption)
+    second = app_page(PAGE, timeout=180).run()  # another browser (or a reload) finds the same job
+    if second.get("progress"):  # and cannot start a second training meanwhile
+        assert second.button[0].disabled
+    for session in (settled(at), settled(second)):
+        assert not session.exception
+        assert len(_saved(session)) == 1 and _saved(session)[0].startswith("Saved 2 run(s), each with its model")
+        assert f"training job {job.job_id}" in _saved(session)[0]
     assert _count_runs(page_db) == 2
+    assert _kinds(page_db) == [recommend_job.KIND]  # one job; the inspector loaded the models it saved
+    assert jobs.get(page_db, job.job_id).result["models"] == ["svd", "popularity"]
 
     leaderboard = at.dataframe[0].value
     assert leaderboard["model"].tolist() == ["popularity", "svd"]
@@ -94,11 +120,58 @@ def test_models_that_cannot_run_are_noted_under_the_leaderboard(page_db):
     con.close()
     at = app_page(PAGE, timeout=180).run()
     at.multiselect[0].set_value(["popularity", "content"]).run()
-    at.button[0].click().run()
+    at = settled(at.button[0].click().run())
     assert not at.exception, [element.value for element in at.exception]
-    assert "Saved 1 run(s)." in [success.value for success in at.success]
+    assert _saved(at)[0].startswith("Saved 1 run(s)")
     assert at.dataframe[0].value["model"].tolist() == ["popularity"]
     notes = [info.value for info in at.info if info.value.startswith("Not trained")]
     assert len(notes) == 1
     assert notes[0].startswith("Not trained: Content-based (TF-IDF). The content model needs product text: ")
     assert "import products (or orders with a title column)" in notes[0]
+
+
+def test_a_stale_model_is_refitted_by_a_job_and_then_loaded(page_db):
+    at = settled(app_page(PAGE, timeout=180).run())
+    at.multiselect[0].set_value(["popularity"]).run()
+    at = settled(at.button[0].click().run())
+    (run_id,) = saved_runs.list_runs(warehouse.connect(page_db, read_only=True))["run_id"]
+    with warehouse.session(page_db, write=True) as con:
+        top = con.execute("SELECT item_id FROM ratings GROUP BY item_id ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        non_products.confirm(con, [top])  # the feedback changes: the saved model is stale
+
+    at = app_page(PAGE, timeout=180).run()
+    assert not at.exception, [element.value for element in at.exception]
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+    refit = jobs.recent(page_db).iloc[0]
+    assert jobs.get(page_db, int(refit["job_id"])).params == {
+        "run_id": int(run_id),
+        "data_version": saved.feedback_version(warehouse.connect(page_db, read_only=True)),
+    }
+    at = settled(at)
+    tables = [frame.value for frame in at.dataframe if "rank" in frame.value.columns]
+    assert len(tables) == 1 and tables[0]["rank"].tolist()[:1] == [1] and top not in set(tables[0]["item_id"])
+    with warehouse.session(page_db) as con:
+        assert saved.model_info(con, run_id).data_version == saved.feedback_version(con)
+    settled(app_page(PAGE, timeout=180).run())  # fresh now: loaded, no further job
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+
+
+def test_a_refit_that_fails_shows_its_error_until_asked_again(page_db):
+    at = settled(app_page(PAGE, timeout=180).run())
+    at.multiselect[0].set_value(["content"]).run()
+    settled(at.button[0].click().run())
+    with warehouse.session(page_db, write=True) as con:
+        con.execute("DELETE FROM products")  # the content model can no longer be fitted
+        item = con.execute("SELECT item_id FROM ratings LIMIT 1").fetchone()[0]
+        non_products.confirm(con, [item])  # and the feedback changes: the saved model is stale
+
+    at = settled(app_page(PAGE, timeout=180).run())
+    assert not at.exception, [element.value for element in at.exception]
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+    assert jobs.recent(page_db)["status"].iloc[0] == "failed"
+    assert any("needs product text" in error.value for error in at.error)
+    again = settled(app_page(PAGE, timeout=180).run())  # shown, not started again, in another session
+    assert any("needs product text" in error.value for error in again.error)
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
+    settled(next(button for button in again.button if button.label == "Fit again").click().run())
+    assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND, recommend_job.REFIT_KIND]

@@ -97,3 +97,33 @@ def test_command_groups_are_one_registry_of_the_cli_modules():
     assert groups["recommenders"] is cli.recommenders.add_parsers
     with pytest.raises(DataError, match="command group 'nope' is not one of at_risk, "):
         groups.get_or_raise("nope")
+
+
+def test_compare_is_recorded_as_a_job_with_progress_on_stderr_and_keeps_each_runs_model(db, capsys):
+    from retention import jobs
+    from retention.recommend import MODELS, list_runs, model_info
+    from retention.recommend.job import KIND
+
+    argv = ["recommenders", "compare", "--db", db, "--models", "svd,popularity", "--param", "svd.n_factors=8"]
+    assert main([*argv, "--split", "random", "--folds", "2"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    svd, popularity = MODELS["svd"].label, MODELS["popularity"].label
+    assert err == [
+        f"[  0%] Model 1 of 2: {svd}, fold 1 of 2",
+        f"[ 17%] Model 1 of 2: {svd}, fold 2 of 2",  # 2 folds and the fit on all feedback: thirds of a model
+        f"[ 33%] Model 2 of 2: {popularity}, fold 1 of 2",
+        f"[ 50%] Model 2 of 2: {popularity}, fold 2 of 2",
+        f"[ 67%] Model 1 of 2: {svd} on all feedback",
+        f"[ 83%] Model 2 of 2: {popularity} on all feedback",
+        "[100%] Done",
+    ]
+    (job,) = jobs.recent(db).itertuples()
+    assert (job.kind, job.started_by, job.status) == (KIND, "cli", "done")
+    result = json.loads(job.result)
+    con = warehouse.connect(db)
+    try:
+        assert sorted(result["run_ids"]) == sorted(list_runs(con)["run_id"])
+        assert result["models"] == ["svd", "popularity"] and result["skipped"] == {}
+        assert all(model_info(con, run_id) is not None for run_id in result["run_ids"])
+    finally:
+        con.close()

@@ -10,6 +10,7 @@ import pytest
 from retention import warehouse
 from retention.errors import DataError
 from retention.recommend import evaluate, metrics, runs, serve
+from retention.recommend import saved as saved_models
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_recommend_for_users_contract(con, saved):
     run_ids, _ = saved
     known = con.execute("SELECT user_id FROM ratings GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 2").df()
     users = [*known["user_id"], "nobody-123", known["user_id"].iloc[0]]
-    table = serve.recommend_for_users(con, run_ids[1], users, k=4)
+    table = saved_models.recommend_for_users(con, run_ids[1], users, k=4)
     assert list(table.columns) == list(serve.RECOMMENDATION_COLUMNS)
     assert table["user_id"].drop_duplicates().tolist() == users[:3]
     assert table.groupby("user_id")["rank"].apply(list).map(lambda ranks: ranks == [1, 2, 3, 4]).all()
@@ -69,9 +70,9 @@ def test_recommend_for_users_contract(con, saved):
 
 def test_unknown_run_and_bad_k_are_named(con, saved):
     with pytest.raises(DataError, match="no saved recommender run with id 999"):
-        serve.recommend_for_users(con, 999, ["x"])
+        saved_models.recommend_for_users(con, 999, ["x"])
     with pytest.raises(DataError, match="K must be at least 1"):
-        serve.recommend_for_users(con, saved[0][0], ["x"], k=0)
+        saved_models.recommend_for_users(con, saved[0][0], ["x"], k=0)
 
 
 def test_delete_runs(con, saved):

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from retention import warehouse
+from retention import jobs, warehouse
 from retention.cli._common import add_db_argument, date_text, lazy_import, out_file, whole_number, write_table
 from retention.errors import DataError
 
@@ -22,7 +22,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="evaluate models on the same split and print (or write) their metrics as JSON",
-        description="Every run is also saved in the model_runs table. An unknown model name is refused with the list. "
+        description="Every run is also saved in the model_runs table, with its model fitted on all feedback (so "
+        "that recommending with the run later loads it); the work is recorded as a job (kind 'recommenders') and "
+        "its progress goes to stderr. An unknown model name is refused with the list. "
         "A model that cannot run on this data (the content model without product text) is skipped: the reason "
         'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}.',
     )
@@ -54,7 +56,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--out", type=out_file, default=None, help="write the JSON list to this file instead of stdout"
     )
-    compare.add_argument("--no-save", action="store_true", help="do not record the runs in model_runs")
+    compare.add_argument(
+        "--no-save",
+        action="store_true",
+        help="do not record the runs in model_runs (nor fit their models on all feedback)",
+    )
     compare.set_defaults(handler=run_compare)
 
     single = subparsers.add_parser("recommend", help="print one user's top-K recommendations with titles")
@@ -88,16 +94,20 @@ def run_compare(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.param, names)
     for name in names:
         recommend.resolve_params(name, overrides[name])
-    con = warehouse.connect(args.db)
-    try:
-        query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
-        split = recommend.make_split(con, query)
-        comparison = recommend.compare(split, overrides, k=args.k, progress=_print_progress)
-        if not args.no_save:
-            for result in comparison.results:
-                recommend.save_run(con, result)
-    finally:
-        con.close()
+    from retention.recommend import job  # here, not at the top: it imports the model libraries
+
+    path = warehouse.resolve_db_path(args.db)
+    query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
+    training = jobs.run(
+        path,
+        job.KIND,
+        job.job_params(overrides, query, args.k),
+        lambda progress: job.train(path, overrides, query, args.k, progress, save=not args.no_save),
+        started_by="cli",
+        describe=job.job_result,
+        echo=jobs.printer(),
+    )
+    comparison = training.comparison
     for name, reason in comparison.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
     records = {result.model: recommend.as_record(result) for result in comparison.results}
@@ -120,10 +130,6 @@ def check_users(con, user_ids: list[str]) -> None:
         listed = ", ".join(repr(user) for user in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         which = f"customer with the id {listed}" if len(unknown) == 1 else f"customers with the ids {listed}"
         raise DataError(f"no {which} in the warehouse (no users row, order, event or rating); check the --user value")
-
-
-def _print_progress(fraction: float, message: str) -> None:
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
 
 def run_recommend(args: argparse.Namespace) -> int:

@@ -8,6 +8,9 @@ Public API:
   :func:`unmet_need` says why a model cannot run on the data (a comparison skips it).
 * :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table.
 * :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
+* :func:`save_model`, :func:`load_model`, :func:`model_info`, :func:`feedback_version` — each run's model fitted
+  on all feedback, kept with it (the ``recommender_models`` table); :mod:`retention.recommend.job` trains and
+  refits as jobs.
 """
 
 from retention.recommend.evaluate import (
@@ -26,7 +29,16 @@ from retention.recommend.feedback import Feedback, active_users, feedback_source
 from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
 from retention.recommend.models import MODELS, Param, fit_model, resolve_params, unmet_need
 from retention.recommend.runs import delete_runs, get_run, list_runs, save_run
-from retention.recommend.serve import Recommender, fit_recommender, recommend, recommend_for_users
+from retention.recommend.saved import (
+    ModelInfo,
+    feedback_version,
+    load_model,
+    model_info,
+    recommend_for_users,
+    recommender_for_run,
+    save_model,
+)
+from retention.recommend.serve import Recommender, fit_on, fit_recommender, recommend
 
 __all__ = [
     "METRICS",
@@ -37,6 +49,7 @@ __all__ = [
     "Evaluation",
     "Feedback",
     "FeedbackSummary",
+    "ModelInfo",
     "Param",
     "Recommender",
     "Split",
@@ -47,17 +60,23 @@ __all__ = [
     "delete_runs",
     "evaluate_model",
     "feedback_source",
+    "feedback_version",
     "feedback_summary",
     "fit_model",
+    "fit_on",
     "fit_recommender",
     "get_run",
     "list_runs",
     "load_feedback",
+    "load_model",
     "make_split",
+    "model_info",
     "products",
     "recommend",
     "recommend_for_users",
+    "recommender_for_run",
     "resolve_params",
+    "save_model",
     "save_run",
     "unmet_need",
     "user_history",

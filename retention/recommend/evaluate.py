@@ -303,9 +303,15 @@ def recommend_indices(fitted: models.FittedModel, targets: Targets, k: int) -> n
 
 
 def evaluate_model(
-    name: str, split: Split, params: Mapping[str, object] | None = None, k: int = DEFAULT_K
+    name: str,
+    split: Split,
+    params: Mapping[str, object] | None = None,
+    k: int = DEFAULT_K,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Evaluate model ``name`` with ``params`` on every fold of ``split``; metrics and timings are fold means.
+
+    ``on_fold(i, n)`` is called before fold ``i`` (0-based) of ``n``.
 
     Raises
     ------
@@ -315,7 +321,12 @@ def evaluate_model(
     if k < 1:
         raise DataError(f"K must be at least 1, got {k}")
     resolved = models.resolve_params(name, params)
-    per_fold = pd.DataFrame([evaluate_fold(name, resolved, fold, k, split.products) for fold in split.folds])
+    per_fold = []
+    for position, fold in enumerate(split.folds):
+        if on_fold:
+            on_fold(position, len(split.folds))
+        per_fold.append(evaluate_fold(name, resolved, fold, k, split.products))
+    per_fold = pd.DataFrame(per_fold)
     means = per_fold.mean(numeric_only=True)
     values = {
         column: (None if column not in means or pd.isna(means[column]) else float(means[column])) for column in per_fold
@@ -346,7 +357,8 @@ def compare(
     k: int = DEFAULT_K,
     progress: Progress | None = None,
 ) -> Comparison:
-    """Evaluate several models on the same split, in order; ``progress(fraction, message)`` is called around each.
+    """Evaluate several models on the same split, in order; ``progress(fraction, message)`` is called before
+    each fold of each model ("Model 2 of 4: SVD, fold 3 of 5") and for each model skipped.
 
     A model that cannot run on this data (an unmet need such as the content model's product text, see
     :func:`~retention.recommend.models.unmet_need`, or any other data problem it reports) is skipped with
@@ -364,17 +376,22 @@ def compare(
     for name, params in model_params.items():
         models.resolve_params(name, params)
     results, skipped = [], {}
+    count = len(model_params)
     for position, (name, params) in enumerate(model_params.items()):
         label = models.MODELS[name].label
-        if progress:
-            progress(position / len(model_params), f"Training {label}…")
-        outcome = _evaluate_or_reason(name, split, params, k)
+        said = f"Model {position + 1} of {count}: {label}"
+
+        def on_fold(fold: int, folds: int, position: int = position, said: str = said) -> None:
+            if progress:
+                progress((position + fold / folds) / count, f"{said}, fold {fold + 1} of {folds}")
+
+        outcome = _evaluate_or_reason(name, split, params, k, on_fold)
         if isinstance(outcome, Evaluation):
             results.append(outcome)
             continue
         skipped[name] = outcome
         if progress:
-            progress(position / len(model_params), f"Skipped {label}: {outcome}")
+            progress((position + 1) / count, f"Skipped {label}: {outcome}")
     if not results:
         raise DataError("no model could run: " + "; ".join(f"{name}: {why}" for name, why in skipped.items()))
     if progress:
@@ -382,14 +399,20 @@ def compare(
     return Comparison(results, skipped)
 
 
-def _evaluate_or_reason(name: str, split: Split, params: Mapping[str, object] | None, k: int) -> Evaluation | str:
+def _evaluate_or_reason(
+    name: str,
+    split: Split,
+    params: Mapping[str, object] | None,
+    k: int,
+    on_fold: Callable[[int, int], None] | None = None,
+) -> Evaluation | str:
     """Model ``name`` evaluated on ``split``, or why it cannot run on this data (checked on every fold first)."""
     for fold in split.folds:
         reason = models.unmet_need(name, fold.train, split.products)
         if reason:
             return reason
     try:
-        return evaluate_model(name, split, params, k)
+        return evaluate_model(name, split, params, k, on_fold)
     except DataError as exc:
         return str(exc)
 

@@ -90,6 +90,8 @@ def get_run(con: duckdb.DuckDBPyConnection, run_id: int) -> SavedRun:
 
 
 def delete_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[int]) -> None:
-    """Delete the saved runs with these ids (ids that do not exist are ignored)."""
+    """Delete the saved runs with these ids and their saved models (ids that do not exist are ignored)."""
+    params = {"run_ids": [int(run_id) for run_id in run_ids]}
     with warehouse.transaction(con):
-        warehouse.execute(con, "recommend_delete_runs", {"run_ids": [int(run_id) for run_id in run_ids]})
+        warehouse.execute(con, "recommend_model_delete", params)
+        warehouse.execute(con, "recommend_delete_runs", params)

@@ -1,4 +1,4 @@
-"""Recommendations for real users: a model refitted on all feedback, with a popularity fallback for unknown users."""
+"""Recommendations for real users: a model fitted on all feedback, with a popularity fallback for unknown users."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 from retention import schema, warehouse
 from retention.errors import DataError
 from retention.recommend import feedback as fb
-from retention.recommend import models, runs, topk
+from retention.recommend import models, topk
 
 RECOMMENDATION_COLUMNS = ("user_id", "rank", "item_id", "title", "score", "source")
 BLOCK = 512  # users scored at once: bounds memory at BLOCK x catalogue floats
@@ -89,24 +89,16 @@ def fit_recommender(
     con: duckdb.DuckDBPyConnection, model: str, params: Mapping[str, object] | None = None
 ) -> Recommender:
     """Fit ``model`` with ``params`` on all feedback in the warehouse."""
-    feedback = fb.load_feedback(con)
-    products = fb.products(con)
+    return fit_on(fb.load_feedback(con), fb.products(con), model, params)
+
+
+def fit_on(
+    feedback: fb.Feedback, products: pd.DataFrame, model: str, params: Mapping[str, object] | None = None
+) -> Recommender:
+    """Fit ``model`` with ``params`` on ``feedback`` (all of it, read once for several models)."""
     fitted = models.fit_model(model, feedback, params, products)
     popularity = models.popularity_counts(feedback, fitted.items)
     return Recommender(model, models.resolve_params(model, params), fitted, feedback, products, popularity)
-
-
-def recommend_for_users(
-    con: duckdb.DuckDBPyConnection, run_id: int, user_ids: Sequence[str], k: int = 5
-) -> pd.DataFrame:
-    """Top-``k`` recommendations from the saved run ``run_id``'s model, refitted with its params on all feedback.
-
-    Returns the columns of :meth:`Recommender.recommend`: ``user_id``,
-    ``rank``, ``item_id``, ``title``, ``score``, ``source`` ('model' or
-    'popular' for users unknown to the model).
-    """
-    run = runs.get_run(con, run_id)
-    return recommend(con, fit_recommender(con, run.model, run.params), user_ids, k)
 
 
 def recommend(

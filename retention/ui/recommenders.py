@@ -1,16 +1,23 @@
-"""Cached data, fitted models and widgets of the Recommenders page."""
+"""Cached data, fitted models, jobs and widgets of the Recommenders page.
+
+Training runs as a job of the server (see :mod:`retention.jobs`): the page shows the newest training job, its
+progress while it runs and what it saved (or its error) once it has ended, in every session that opens the page.
+The per-customer panels use each run's model fitted on all feedback, saved with the run; when it is missing or
+stale (the feedback changed since), a job refits and replaces it and the panel shows its progress meanwhile.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from retention import recommend
+from retention import jobs, recommend
+from retention.recommend import job as recommend_job
 from retention.recommend.models import ModelSpec, Param
-from retention.ui.common import cursor, writer
+from retention.ui import jobs as ui_jobs
+from retention.ui.common import cursor, readable, writer
 
 METRIC_GLOSSARY_COLUMNS = ("Metric", "What it tells you", "Better")
 HISTORY_COLUMNS = {
@@ -78,29 +85,102 @@ def delete_runs(path: str, run_ids: list[int]) -> None:
         recommend.delete_runs(con, run_ids)
 
 
-def train(
-    path: str,
-    selections: dict[str, dict],
-    query: recommend.SplitQuery,
-    k: int,
-    progress: Callable[[float, str], None],
-) -> tuple[list[int], dict[str, str]]:
-    """Evaluate the selected models (name -> hyperparameters) on one split and save each run.
+def newest_job(kind: str, params: dict | None = None) -> jobs.Job | None:
+    """The newest job of ``kind`` (with exactly ``params`` when given), running or ended; read fresh."""
+    ui_jobs.server_started()
+    with cursor() as con:
+        recent = jobs.recent(con)
+    for row in recent.itertuples(index=False):
+        if row.kind == kind and (params is None or json.loads(row.params) == params):
+            return ui_jobs.job(int(row.job_id))
+    return None
 
-    Returns the new run ids, and the models that could not run on this data with the reason (label -> reason).
+
+def training_job() -> jobs.Job | None:
+    """The newest training job, running or ended (the page shows it in every session)."""
+    return newest_job(recommend_job.KIND)
+
+
+def training_outcome(job: jobs.Job) -> None:
+    """The newest training job: its progress while it runs, then what it saved and skipped, or its error."""
+    if job.running:
+        ui_jobs.progress(job.job_id)
+    elif job.status == "done":
+        st.success(
+            f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
+            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
+        )
+        for label, reason in skipped_labels(job).items():
+            st.info(f"Not trained: {label}. {readable(reason)}", icon=":material/block:")
+    else:
+        st.error(f"Training job {job.job_id} {job.status}: {readable(job.error or 'no reason recorded')}")
+
+
+def start_training(path: str, selections: dict[str, dict], query: recommend.SplitQuery, k: int) -> jobs.Job:
+    """Start the job that evaluates the selected models (name -> hyperparameters) on one split and saves each
+    run with its model fitted on all feedback; returns its row."""
+    return jobs.start(
+        path,
+        recommend_job.KIND,
+        recommend_job.job_params(selections, query, k),
+        lambda progress: recommend_job.train(path, selections, query, k, progress),
+        started_by="app",
+        describe=recommend_job.job_result,
+    )
+
+
+def skipped_labels(job: jobs.Job) -> dict[str, str]:
+    """The models a finished training could not run on this data: label -> reason."""
+    skipped = (job.result or {}).get("skipped", {})
+    return {recommend.MODELS[name].label if name in recommend.MODELS else name: why for name, why in skipped.items()}
+
+
+@st.cache_resource(show_spinner="Loading the saved model…", max_entries=8)
+def _loaded(path: str, run_id: int, version: str, fitted_at: str) -> recommend.Recommender | None:
+    with cursor() as con:
+        return recommend.load_model(con, run_id, version)
+
+
+def saved_recommender(path: str, run_id: int) -> recommend.Recommender | None:
+    """Run ``run_id``'s model fitted on all feedback, loaded from the warehouse when it is fresh; else None, having
+    shown the job that refits and saves it (started here when none runs) or the error of the one that failed.
+
+    The recommender is shared between sessions: treat it as read-only.
     """
     with cursor() as con:
-        chosen = recommend.make_split(con, query)
-    comparison = recommend.compare(chosen, selections, k=k, progress=progress)
-    with writer() as con:
-        run_ids = [recommend.save_run(con, result) for result in comparison.results]
-    return run_ids, {recommend.MODELS[name].label: reason for name, reason in comparison.skipped.items()}
+        version = recommend.feedback_version(con)
+        info = recommend.model_info(con, run_id)
+    if info is not None and info.data_version == version:
+        loaded = _loaded(path, run_id, version, str(info.fitted_at))
+        if loaded is not None:
+            return loaded
+    params = recommend_job.refit_params(run_id, version)
+    job = newest_job(recommend_job.REFIT_KIND, params)
+    if job is None or job.status not in ("running", "failed"):
+        job = start_refit(path, run_id, version)
+    if job.running:
+        st.caption(
+            "Fitting this run's model on all feedback: "
+            + ("the data changed since it was saved." if info else "none is saved yet.")
+        )
+        ui_jobs.progress(job.job_id)
+        return None
+    st.error(readable(job.error or "the fit failed"))
+    if st.button("Fit again", icon=":material/refresh:", key=f"refit-{run_id}"):
+        start_refit(path, run_id, version)
+        st.rerun()
+    return None
 
 
-@st.cache_resource(show_spinner="Fitting the model on all feedback…", max_entries=8)
-def recommender(path: str, version: str, model: str, params_json: str) -> recommend.Recommender:
-    with cursor() as con:
-        return recommend.fit_recommender(con, model, json.loads(params_json))
+def start_refit(path: str, run_id: int, version: str) -> jobs.Job:
+    """Start the job that fits run ``run_id``'s model on all feedback and saves it; returns its row."""
+    return jobs.start(
+        path,
+        recommend_job.REFIT_KIND,
+        recommend_job.refit_params(run_id, version),
+        lambda progress: recommend_job.refit(path, run_id, progress),
+        started_by="app",
+    )
 
 
 def best_run_ids(runs: pd.DataFrame, column: str, n: int) -> list[int]:
@@ -108,10 +188,12 @@ def best_run_ids(runs: pd.DataFrame, column: str, n: int) -> list[int]:
     return runs.sort_values([column, "run_id"], ascending=False)["run_id"].head(n).tolist()
 
 
-def recommendations(path: str, version: str, runs: pd.DataFrame, run_id: int, user_id: str, k: int) -> pd.DataFrame:
-    """One user's top-``k`` from the saved run ``run_id``'s model (a row of ``runs``) refitted on all feedback."""
-    run = runs.loc[runs["run_id"] == run_id].iloc[0]
-    fitted = recommender(path, version, str(run["model"]), str(run["params"]))
+def recommendations(path: str, run_id: int, user_id: str, k: int) -> pd.DataFrame | None:
+    """One user's top-``k`` from run ``run_id``'s model fitted on all feedback (columns of
+    :meth:`retention.recommend.Recommender.recommend`); None while a job fits it (see :func:`saved_recommender`)."""
+    fitted = saved_recommender(path, run_id)
+    if fitted is None:
+        return None
     with cursor() as con:
         return recommend.recommend(con, fitted, [user_id], k)
 

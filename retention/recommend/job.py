@@ -1,0 +1,113 @@
+"""Recommender work as jobs (see :mod:`retention.jobs`): training and comparing models, and refitting a run's
+model on all feedback.
+
+The Recommenders page runs them in a thread of the server, ``recommenders compare`` in its own process; both
+record them in the ``jobs`` table under these kinds. A training evaluates every chosen model on one split,
+saves one run per model, then fits each run's model on all feedback and saves it with the run
+(:mod:`retention.recommend.saved`), so that recommending to customers later only loads it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from retention import warehouse
+from retention.recommend import evaluate, models, saved
+from retention.recommend import feedback as fb
+from retention.recommend.runs import save_run
+from retention.recommend.serve import fit_on
+
+KIND = "recommenders"
+REFIT_KIND = "recommender_fit"
+Progress = evaluate.Progress
+
+
+@dataclass(frozen=True)
+class Training:
+    """What a training did: the comparison, and the ids of the runs it saved (one per result, in the same order;
+    empty when told not to save)."""
+
+    comparison: evaluate.Comparison
+    run_ids: list[int]
+
+
+def job_params(selections: Mapping[str, Mapping[str, object] | None], query: evaluate.SplitQuery, k: int) -> dict:
+    """The training job's parameters: ``models`` (name -> hyperparameters asked for), ``split`` (the query's
+    fields, the cutoff as text) and ``k``."""
+    split = {
+        "kind": query.kind,
+        "cutoff": None if query.cutoff is None else str(query.cutoff),
+        "test_share": float(query.test_share),
+        "folds": int(query.folds),
+        "seed": int(query.seed),
+    }
+    return {"models": {name: dict(params or {}) for name, params in selections.items()}, "split": split, "k": int(k)}
+
+
+def train(
+    path: str | os.PathLike,
+    selections: Mapping[str, Mapping[str, object] | None],
+    query: evaluate.SplitQuery,
+    k: int,
+    progress: Progress,
+    *,
+    save: bool = True,
+) -> Training:
+    """Evaluate the selected models (name -> hyperparameters) on the split ``query`` describes; when ``save``,
+    fit each model on all feedback and save its run together with that model (a run never shows without it).
+
+    ``progress(fraction, message)`` goes model by model and fold by fold, then model by model through the fits
+    on all feedback. Opens its own short sessions (a job's thread shares none); none is held while fitting.
+    """
+    with warehouse.session(path) as con:
+        split = evaluate.make_split(con, query)
+    folds = len(split.folds)
+    share = folds / (folds + 1) if save else 1.0  # each model: one fit per fold, then one on all feedback
+
+    def evaluating(done: float, said: str) -> None:
+        if done < 1 or not save:  # the comparison's "Done" is not the training's
+            progress(done * share, said)
+
+    comparison = evaluate.compare(split, selections, k=k, progress=evaluating)
+    if not save:
+        return Training(comparison, [])
+    with warehouse.session(path) as con:
+        version = saved.feedback_version(con)
+        feedback, products = fb.load_feedback(con), fb.products(con)
+    run_ids, count = [], len(comparison.results)
+    for position, result in enumerate(comparison.results):
+        label = models.MODELS[result.model].label
+        progress(share + (1 - share) * position / count, f"Model {position + 1} of {count}: {label} on all feedback")
+        recommender = fit_on(feedback, products, result.model, result.params)
+        with warehouse.session(path, write=True) as con:  # the run, then at once its model
+            run_ids.append(save_run(con, result))
+            saved.save_model(con, run_ids[-1], recommender, version)
+    progress(1.0, "Done")
+    return Training(comparison, run_ids)
+
+
+def job_result(training: Training) -> dict[str, object]:
+    """What the training job records once done: ``run_ids`` and ``models`` of the runs saved (same order), and
+    ``skipped`` (model name -> why it could not run on this data)."""
+    return {
+        "run_ids": list(training.run_ids),
+        "models": [result.model for result in training.comparison.results],
+        "skipped": dict(training.comparison.skipped),
+    }
+
+
+def refit_params(run_id: int, data_version: str) -> dict[str, object]:
+    """The refit job's parameters: the run, and the feedback version it was started at (so that a job that
+    failed at this version is recognised, and a data change asks anew)."""
+    return {"run_id": int(run_id), "data_version": data_version}
+
+
+def refit(path: str | os.PathLike, run_id: int, progress: Progress) -> dict[str, object]:
+    """Fit run ``run_id``'s model on all feedback and save it (see :func:`retention.recommend.saved.refit`);
+    returns the job's result: ``run_id``, ``data_version``, ``size_bytes`` (None when the run was deleted)."""
+    progress(0.0, f"Fitting run #{run_id}'s model on all feedback")
+    info = saved.refit(path, run_id)
+    size = None if info is None else info.size_bytes
+    return {"run_id": int(run_id), "data_version": None if info is None else info.data_version, "size_bytes": size}
