@@ -521,6 +521,13 @@ def recent_batches(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFr
     return warehouse.query(con, "ingest_recent_batches", {"limit": int(limit)})
 
 
-def rejects(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None = None) -> pd.DataFrame:
-    """The rejected rows of one batch in file order: row_number, reason, raw (the row as JSON)."""
-    return warehouse.query(con, "ingest_batch_rejects", {"batch_id": int(batch_id), "limit": limit})
+def rejects(
+    con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None = None, *, include_email: bool = True
+) -> pd.DataFrame:
+    """The rejected rows of one batch in file order: row_number, reason, raw (the row as JSON).
+
+    With ``include_email=False`` (a download the user did not ask e-mails for) every e-mail address in
+    ``raw`` reads ``(email hidden)``.
+    """
+    params = {"batch_id": int(batch_id), "limit": limit, "include_email": include_email}
+    return warehouse.query(con, "ingest_batch_rejects", params)
