@@ -37,8 +37,8 @@ CREATE OR REPLACE TEMP MACRO id_problem(v, id, name, required) AS
         ELSE 'missing ' || name
     END;
 
--- Free text: surrounding spaces removed, blank -> NULL.
-CREATE OR REPLACE TEMP MACRO clean_text(v) AS nullif(trim(v), '');
+-- Free text: surrounding white space removed (strip), blank -> NULL.
+CREATE OR REPLACE TEMP MACRO clean_text(v) AS nullif(strip(v), '');
 
 -- Whether a value holds something other than white space (false for NULL).
 CREATE OR REPLACE TEMP MACRO present(v) AS coalesce(strip(v) <> '', false);
@@ -96,7 +96,7 @@ CREATE OR REPLACE TEMP MACRO zone_problem(t, name) AS
 -- zone_problem refuses is NULL.
 CREATE OR REPLACE TEMP MACRO parse_iso_ts(v) AS
     CASE
-        WHEN NOT has_zone(strip(v)) THEN try_cast(v AS TIMESTAMP)
+        WHEN NOT has_zone(strip(v)) THEN coalesce(try_cast(v AS TIMESTAMP), try_cast(strip(v) AS TIMESTAMP))
         WHEN zone_problem(strip(v), 'ts') IS NULL THEN timezone('UTC', try_cast(strip(v) AS TIMESTAMPTZ))
     END;
 
@@ -106,8 +106,8 @@ CREATE OR REPLACE TEMP MACRO parse_iso_ts(v) AS
 CREATE OR REPLACE TEMP MACRO parse_ts(v, fmt) AS
     CASE
         WHEN fmt IS NULL AND parse_iso_ts(v) IS NOT NULL THEN parse_iso_ts(v)
-        WHEN fmt IS NOT NULL AND try_strptime(trim(v), fmt) IS NOT NULL THEN try_strptime(trim(v), fmt)
-        WHEN regexp_full_match(trim(v), '[0-9]{1,11}') THEN make_timestamp(CAST(trim(v) AS BIGINT) * 1000000)
+        WHEN fmt IS NOT NULL AND try_strptime(strip(v), fmt) IS NOT NULL THEN try_strptime(strip(v), fmt)
+        WHEN regexp_full_match(strip(v), '[0-9]{1,11}') THEN make_timestamp(CAST(strip(v) AS BIGINT) * 1000000)
     END;
 
 -- A timestamp as short text for a reason: the date alone at midnight, else date, hours and minutes.
