@@ -11,7 +11,10 @@ never a Python loop over rows. One import is one transaction:
    connection, filled in file order before the transaction starts, so that its rowid is
    the row's place in the file); a row that fails a check goes to ``import_rejects`` with
    its row number in the file, the first problem found (``missing user_id``,
-   ``unparseable ts``, ``non-numeric quantity``, ...) and the row itself as JSON;
+   ``null-like user_id``, ``unparseable ts``, ``ts after ...``, ``non-numeric quantity``, ...: the rules
+   are the macros of ``ingest_macros.sql``, the time window :mod:`retention.ingest.rules`) and the row
+   itself as JSON; a file that cannot be read as a table (not UTF-8, no header, a column named twice:
+   :mod:`retention.ingest.files`) is refused before that;
 3. the other rows are appended (orders, events, ratings) or upserted (users,
    products: one row per id, the newest import wins for the columns the file maps; a
    column it does not map keeps the stored value, so a file of ``item_id,price`` changes

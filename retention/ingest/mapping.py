@@ -190,8 +190,9 @@ def resolve_mapping(
     ``mapping`` wins; a canonical column of ``table`` it does not mention is taken from the
     file column of the same name, ignoring case, unless ``mapping`` already uses that file
     column, else from a column named by one of its :data:`SYNONYMS` (``InvoiceNo`` -> ``order_id``,
-    as :func:`guess_mapping` guesses them for the Data page; close spellings are not taken unasked). The columns of other tables an import can fill (:func:`targets`) are taken only
-    when ``mapping`` names them, never by name alone: filling users or products is asked for.
+    as :func:`guess_mapping` guesses them for the Data page; close spellings are not taken unasked).
+    The columns of other tables an import can fill (:func:`targets`) are taken only when ``mapping``
+    names them, never by name alone: filling users or products is asked for.
     A mapping value of None or ``""`` leaves the column unmapped.
 
     Raises
