@@ -80,8 +80,11 @@ def test_a_failed_import_with_no_row_loaded_does_not_block_the_retry(con, tmp_pa
 def test_the_command_line_applies_the_apps_header_synonyms(tmp_path, capsys):
     db = str(tmp_path / "w.duckdb")
     assert main(["import", "orders", str(CORPUS / "orders_synonym_header.csv"), "--db", db]) == 0
-    with warehouse.session(db) as con:
+    con = warehouse.connect(db)
+    try:
         row = con.execute("SELECT order_id, user_id, item_id, ts, quantity, unit_price FROM orders").fetchone()
+    finally:
+        con.close()
     assert row == ("536365", "17850", "85123A", dt.datetime(2010, 12, 1, 8, 26), 6.0, 2.55)
     columns = ingest.file_columns(CORPUS / "orders_synonym_header.csv")
     guessed = {target: source for target, source in ingest.guess_mapping("orders", columns).items() if source}
