@@ -17,6 +17,7 @@ def import_section() -> None:
         help="Files too big to upload: `python -m retention import TABLE FILE` reads them from disk.",
     )
     if uploaded is None:
+        ui.forget_upload()
         return
     path = ui.saved_upload(uploaded)
     left, middle, right = st.columns(3)
@@ -137,13 +138,18 @@ def result_section() -> None:
         return
     st.markdown("**Rejected rows by reason**")
     st.dataframe(result.rejects_by_reason, hide_index=True, column_config=ui.REJECT_COLUMNS)
-    buttons = st.columns(2)
+    buttons = st.columns(3)
     with buttons[0]:
         common.download_csv(
             result.rejects_by_reason, f"rejects_summary_batch_{result.batch_id}.csv", "Download the summary"
         )
+    with_email = buttons[2].checkbox(
+        "Include emails",
+        key="data_rejects_email",
+        help="Emails inside the rejected rows leave only when you tick this.",
+    )
     with buttons[1]:
-        rows = common.attempt(ui.reject_rows, result.batch_id)
+        rows = common.attempt(ui.reject_rows, result.batch_id, with_email)
         if rows is not None:
             common.download_csv(
                 rows,

@@ -7,6 +7,7 @@ import sys
 
 from retention import ingest, schema, warehouse
 from retention.cli._common import add_db_argument
+from retention.errors import DataError
 
 
 def _mapping_pair(text: str) -> tuple[str, str]:
@@ -51,6 +52,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="strptime layout of the timestamps, e.g. '%%m/%%d/%%Y %%H:%%M' (default: ISO 8601); "
         "all-digit values are Unix epoch seconds either way",
     )
+    for bound, env, default in (
+        ("earliest", ingest.rules.EARLIEST_ENV, "1970-01-01"),
+        ("latest", ingest.rules.LATEST_ENV, "a day after the import starts"),
+    ):
+        parser.add_argument(
+            f"--ts-{bound}",
+            default=None,
+            metavar="DATE",
+            help=f"{bound} plausible timestamp, an ISO date or timestamp in UTC (default: ${env}, else {default}); "
+            "a row whose ts or signup_ts falls outside is rejected",
+        )
     parser.add_argument(
         "--replace",
         action="store_true",
@@ -82,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
             replace=args.replace,
             source_name=args.source_name,
             duplicates=args.duplicates,
+            ts_window=ingest.time_window(args.ts_earliest, args.ts_latest),
         )
+    except ingest.MappingError as exc:
+        raise DataError(f"{exc} ({exc.cli_hint})") from exc
     finally:
         con.close()
     print(format_result(result))

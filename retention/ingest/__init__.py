@@ -11,7 +11,10 @@ never a Python loop over rows. One import is one transaction:
    connection, filled in file order before the transaction starts, so that its rowid is
    the row's place in the file); a row that fails a check goes to ``import_rejects`` with
    its row number in the file, the first problem found (``missing user_id``,
-   ``unparseable ts``, ``non-numeric quantity``, ...) and the row itself as JSON;
+   ``null-like user_id``, ``unparseable ts``, ``ts after ...``, ``non-numeric quantity``, ...: the rules
+   are the macros of ``ingest_macros.sql``, the time window :mod:`retention.ingest.rules`) and the row
+   itself as JSON; a file that cannot be read as a table (not UTF-8, no header, a column named twice:
+   :mod:`retention.ingest.files`) is refused before that;
 3. the other rows are appended (orders, events, ratings) or upserted (users,
    products: one row per id, the newest import wins for the columns the file maps; a
    column it does not map keeps the stored value, so a file of ``item_id,price`` changes
@@ -69,10 +72,20 @@ from retention.ingest.files import (
     reading,
     separator,
 )
-from retention.ingest.mapping import SYNONYMS, canonical, guess_mapping, resolve_mapping, targets, unused_columns
+from retention.ingest.mapping import (
+    SYNONYMS,
+    MappingError,
+    canonical,
+    guess_mapping,
+    resolve_mapping,
+    targets,
+    unused_columns,
+)
+from retention.ingest.rules import TimeWindow, time_window
 
 __all__ = [
     "GZIP_MAGIC",
+    "MappingError",
     "PARQUET_MAGIC",
     "SEPARATOR_NAMES",
     "SYNONYMS",
@@ -84,7 +97,9 @@ __all__ = [
     "resolve_mapping",
     "separator",
     "targets",
+    "time_window",
     "unused_columns",
+    "TimeWindow",
 ]
 
 # Tables whose rows the activity rollup is computed from (see retention.rollups).
@@ -229,7 +244,7 @@ def _check_ts_format(con: duckdb.DuckDBPyConnection, ts_format: str | None) -> N
     try:
         warehouse.execute(con, "ingest_check_ts_format", {"ts_format": ts_format})
     except duckdb.Error as exc:
-        raise DataError(f"--ts-format {ts_format!r} is not a strptime layout: {first_line(exc)}") from exc
+        raise DataError(f"the timestamp layout {ts_format!r} is not a strptime layout: {first_line(exc)}") from exc
 
 
 def previous_batches(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> pd.DataFrame:
@@ -240,14 +255,18 @@ def previous_batches(con: duckdb.DuckDBPyConnection, table: str, sha256: str) ->
 def _refuse_reimport(
     con: duckdb.DuckDBPyConnection, table: str, sha256: str, source_name: str, replace: bool
 ) -> tuple[int, ...]:
-    """The earlier batches of this file in ``table`` (to delete when ``replace``); a DataError if not ``replace``."""
+    """The earlier batches of this file in ``table`` to delete first: all of them when ``replace``, else
+    those that loaded no row (an import whose every row was rejected does not block the retry); a
+    DataError when one loaded rows and not ``replace``."""
     earlier = previous_batches(con, table, sha256)
-    if len(earlier) and not replace:
-        first = earlier.iloc[0]
-        raise DataError(
+    loaded = earlier[earlier["rows_loaded"] > 0]
+    if len(loaded) and not replace:
+        first = loaded.iloc[0]
+        raise MappingError(
             f"{source_name!r} was already imported into {table} (batch {first.batch_id}, "
-            f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); use --replace "
-            "(or 'Replace the earlier import' in the Data page) to delete those rows and import it again"
+            f"{first.imported_at:%Y-%m-%d %H:%M}, {first.rows_loaded} rows loaded); choose to replace the earlier "
+            "import to delete those rows and import it again",
+            cli_hint="--replace",
         )
     return tuple(int(b) for b in earlier["batch_id"])
 
@@ -284,6 +303,7 @@ def import_file(
     replace: bool = False,
     source_name: str | None = None,
     duplicates: str = "drop",
+    ts_window: TimeWindow | None = None,
 ) -> ImportResult:
     """Import one CSV, CSV.gz or Parquet file into a canonical table, in one transaction.
 
@@ -316,6 +336,10 @@ def import_file(
         (every mapped column equal: in an order-lines export, copies of one line, which would
         count its revenue twice); ``"keep"`` loads them all. Counted either way; the batch records
         both. Users and products merge rows of one id anyway.
+    ts_window
+        The plausible window of every timestamp (:func:`retention.ingest.rules.time_window`: by default
+        from 1970-01-01 to a day after now, or the environment's bounds); a row with a timestamp outside
+        is rejected (``ts before 1970-01-01``, ``ts after ...``).
 
     Returns
     -------
@@ -325,7 +349,7 @@ def import_file(
     ------
     DataError
         The file is missing, empty or unreadable, a required column is not mapped, the
-        ts_format is invalid, or the file was imported before and ``replace`` is False.
+        ts_format is invalid, or the file was imported before (and loaded rows) and ``replace`` is False.
         Nothing is written then.
     """
     started = time.perf_counter()
@@ -340,7 +364,8 @@ def import_file(
     _check_ts_format(con, ts_format)
     sha256 = file_sha256(path)
     stage_sql, source_params = _stage_sql(table, reader, resolved, columns)
-    stage_params = {**reader_params, **source_params, "ts_format": ts_format}
+    window = ts_window or time_window()
+    stage_params = {**reader_params, **source_params, "ts_format": ts_format, **window.params()}
     if table == schema.ORDERS:
         defaults = schema.COLUMN_DEFAULTS[schema.ORDERS]
         stage_params.update({f"default_{name}": value for name, value in defaults.items()})
@@ -500,6 +525,13 @@ def recent_batches(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFr
     return warehouse.query(con, "ingest_recent_batches", {"limit": int(limit)})
 
 
-def rejects(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None = None) -> pd.DataFrame:
-    """The rejected rows of one batch in file order: row_number, reason, raw (the row as JSON)."""
-    return warehouse.query(con, "ingest_batch_rejects", {"batch_id": int(batch_id), "limit": limit})
+def rejects(
+    con: duckdb.DuckDBPyConnection, batch_id: int, limit: int | None = None, *, include_email: bool = True
+) -> pd.DataFrame:
+    """The rejected rows of one batch in file order: row_number, reason, raw (the row as JSON).
+
+    With ``include_email=False`` (a download the user did not ask e-mails for) every e-mail address in
+    ``raw`` reads ``(email hidden)``.
+    """
+    params = {"batch_id": int(batch_id), "limit": limit, "include_email": include_email}
+    return warehouse.query(con, "ingest_batch_rejects", params)

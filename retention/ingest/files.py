@@ -6,8 +6,12 @@ Parquet as it is. Reading goes through the named reader parts ``ingest_read_*.sq
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import gzip
 import hashlib
+import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,19 +35,88 @@ def separator(text: str | None) -> str | None:
 
 
 def file_format(path: str | Path) -> str:
-    """``"parquet"``, ``"csv"`` or ``"csv.gz"``, from the file's first bytes (the name is not trusted)."""
+    """``"parquet"``, ``"csv"`` or ``"csv.gz"``, from the file's first bytes (the name is not trusted).
+
+    A CSV's text is checked too (:func:`check_text`). DataError when the path is missing or is not a
+    regular file (a folder, a named pipe, a device: named as such, and never opened), or is empty.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"file {str(path)!r} does not exist")
-    with open(path, "rb") as handle:
-        head = handle.read(4)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"file {str(path)!r} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")]
+        kinds += [(stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")]
+        kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+        raise DataError(f"{str(path)!r} is {kind}, not a file: give the path of a CSV, CSV.gz or Parquet file")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
     if not head:
         raise DataError(f"file {path.name!r} is empty")
     if head == PARQUET_MAGIC:
         return "parquet"
-    if head[:2] == GZIP_MAGIC:
-        return "csv.gz"
-    return "csv"
+    fmt = "csv.gz" if head[:2] == GZIP_MAGIC else "csv"
+    check_text(path, fmt)
+    return fmt
+
+
+def check_text(path: Path, fmt: str, size: int = 1 << 16) -> None:
+    """Refuse a CSV whose first ``size`` bytes (uncompressed) show it cannot be read as a table: nothing
+    inside a gzip file, UTF-16 or other non-UTF-8 text (the encoding to use is named), or a first line
+    that is blank or only separators (no header)."""
+    try:
+        with gzip.open(path, "rb") if fmt == "csv.gz" else open(path, "rb") as handle:
+            head = handle.read(size)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read {path.name!r}: {exc}") from None
+    if not head:
+        raise DataError(f"file {path.name!r} is empty: the gzip file holds no text")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:200].count(0) > len(head[:200]) // 4:
+        raise DataError(f"{path.name!r} is UTF-16 text: save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < size)
+    except UnicodeDecodeError as exc:
+        raise DataError(_not_utf8(path, head[: exc.start].count(b"\n") + 1, head[exc.start])) from None
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not first.strip(" \t\r\ufeff,;|"):
+        raise DataError(f"{path.name!r} has no header: its first line is blank; the first line must name the columns")
+
+
+def _not_utf8(path: Path, line: int | str, byte: int | None = None) -> str:
+    found = f" (byte 0x{byte:02X})" if byte is not None else ""
+    return (
+        f"{path.name!r} is not UTF-8 text: line {line} has a character that UTF-8 does not allow{found}. It is "
+        "probably Latin-1 or Windows-1252 (Excel's plain 'CSV'); save it as UTF-8 (in Excel: 'CSV UTF-8') and "
+        "import it again"
+    )
+
+
+def header_line(path: str | Path, size: int = 1 << 20) -> str:
+    """The first line of a CSV or CSV.gz file as text (at most ``size`` bytes of it), line break removed."""
+    path = Path(path)
+    with gzip.open(path, "rb") if file_format(path) == "csv.gz" else open(path, "rb") as handle:
+        return handle.readline(size).decode("utf-8", "replace").rstrip("\r\n")
+
+
+def check_header(path: str | Path, names: list[str]) -> None:
+    """Refuse a CSV whose header names one column twice (DuckDB renames the second ``name_1``: a name
+    of that form whose base is an earlier column's, that the header does not spell, was a duplicate)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        base, sep, number = name.rpartition("_")
+        renamed = sep and number.isdigit() and base.lower() in seen
+        if renamed and not re.search(rf"(^|[^\w]){re.escape(name)}($|[^\w])", header_line(path)):
+            raise DataError(
+                f"the header of {Path(path).name!r} names the column {seen[base.lower()]!r} twice: rename or "
+                "remove one of them and import the file again"
+            )
+        seen.setdefault(name.lower(), name)
 
 
 def file_sha256(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -71,14 +144,37 @@ def reader_for(path: str | Path, sep: str | None) -> tuple[str, dict[str, object
 
 @contextlib.contextmanager
 def reading(path: str | Path) -> Iterator[None]:
-    """Run the block that reads ``path``, turning DuckDB's complaints about the file into a DataError."""
+    """Run the block that reads ``path``, turning DuckDB's complaints about the file into a DataError that
+    gives DuckDB's reason (not only its "CSV Error on Line: N") and what to do."""
     try:
         yield
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
-        hint = ""
-        if "sniffing" in str(exc) or "Expected Number of Columns" in str(exc):
-            hint = "; check that every row has as many fields as the header and that the separator is right (--sep)"
-        raise DataError(f"cannot read {Path(path).name!r}: {first_line(exc)}{hint}") from exc
+        raise DataError(read_error(Path(path), exc)) from exc
+
+
+def read_error(path: Path, exc: BaseException) -> str:
+    """A sentence for DuckDB's complaint ``exc`` about reading ``path``."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    if "Invalid unicode" in text:
+        return _not_utf8(path, line.group(1) if line else "?")
+    reason = first_line(exc)
+    detail = [
+        row.strip()
+        for row in text.splitlines()[1:6]
+        if row.strip() and not row.startswith(("Original Line", "Possible Solution", "  file ="))
+    ]
+    if detail:
+        reason = f"{reason}: {detail[0]}"
+    hint = ""
+    if "Maximum line size" in text:
+        hint = (
+            "; a value that long is not a value of a table: look for an unclosed quote (it runs on to the end "
+            "of the file) or a field holding a whole document"
+        )
+    elif "sniffing" in text or "Expected Number of Columns" in text:
+        hint = "; check that every row has as many fields as the header and that the separator is right"
+    return f"cannot read {path.name!r}: {reason}{hint}"
 
 
 def first_line(exc: BaseException) -> str:
@@ -106,8 +202,10 @@ def file_columns(
     if sep is None and len(names) == 1 and any(mark in names[0] for mark in ",;\t|"):
         raise DataError(
             f"cannot split the rows of {Path(path).name!r} into columns (header {names[0]!r}): some rows may have "
-            "more or fewer fields than the header; fix them or give the separator (--sep)"
+            "more or fewer fields than the header; fix them or give the separator"
         )
+    if file_format(path) != "parquet":
+        check_header(path, names)
     return names
 
 

@@ -85,6 +85,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+class MappingError(DataError):
+    """A refusal whose message is the same for the app and the CLI; ``cli_hint`` is the option that fixes it
+    (``--map user_id=COLUMN``), which the CLI adds and the app, whose widgets the message names, leaves out."""
+
+    def __init__(self, message: str, *, cli_hint: str) -> None:
+        super().__init__(message)
+        self.cli_hint = cli_hint
+
+
 def _squash(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -129,14 +138,9 @@ def _guess_names(wanted: Sequence[str], columns: Sequence[str], used: set[str]) 
             if column not in used and squashed[column] == _squash(target):
                 take(target, column)
                 break
-    for target in wanted:
-        if guess[target] is not None:
-            continue
-        for synonym in SYNONYMS.get(target, ()):
-            match = next((c for c in columns if c not in used and squashed[c] == synonym), None)
-            if match is not None:
-                take(target, match)
-                break
+    unguessed = [target for target in wanted if guess[target] is None]
+    for target, column in _by_synonym(unguessed, [c for c in columns if c not in used]).items():
+        take(target, column)
     for target in wanted:
         if guess[target] is not None:
             continue
@@ -185,15 +189,17 @@ def resolve_mapping(
 
     ``mapping`` wins; a canonical column of ``table`` it does not mention is taken from the
     file column of the same name, ignoring case, unless ``mapping`` already uses that file
-    column. The columns of other tables an import can fill (:func:`targets`) are taken only
-    when ``mapping`` names them, never by name alone: filling users or products is asked for.
+    column, else from a column named by one of its :data:`SYNONYMS` (``InvoiceNo`` -> ``order_id``,
+    as :func:`guess_mapping` guesses them for the Data page; close spellings are not taken unasked).
+    The columns of other tables an import can fill (:func:`targets`) are taken only when ``mapping``
+    names them, never by name alone: filling users or products is asked for.
     A mapping value of None or ``""`` leaves the column unmapped.
 
     Raises
     ------
     DataError
         ``mapping`` names a target the import does not have (the message lists those it
-        has) or a column the file does not have, or a required column of the table
+        has) or a column the file does not have, or one file column for two targets, or a required column of the table
         (``schema.REQUIRED_COLUMNS``) has no source, or the file looks meant for another table
         (users or products would get nothing but the id from a file carrying every required column of
         another table: an orders file imported into users).
@@ -215,6 +221,12 @@ def resolve_mapping(
         if source not in columns:
             raise DataError(f"the mapping {target}={source} names no column of the file; its columns are {listing}")
         resolved[target] = source
+    twice = [source for source in dict.fromkeys(resolved.values()) if list(resolved.values()).count(source) > 1]
+    if twice:
+        both = [target for target, source in resolved.items() if source == twice[0]]
+        raise DataError(
+            f"the file's column {twice[0]!r} is mapped to {' and '.join(both)}: a column can fill one of them only"
+        )
     # A file column that the mapping already uses is not taken a second time by name: with
     # title=Description, the file's "Description" does not also become the description.
     by_lower: dict[str, str] = {}
@@ -224,22 +236,42 @@ def resolve_mapping(
     for target in own:
         if target not in mapping and target in by_lower:
             resolved[target] = by_lower[target]
+            by_lower.pop(target)
+    named = dict(resolved)  # a synonym alone does not make a file of orders a file of products (unit_price)
+    free = [column for column in columns if column in by_lower.values()]
+    unasked = [target for target in own if target not in mapping and target not in resolved]
+    resolved.update(_by_synonym(unasked, free))
     for other, names in schema.ALSO_FILLS.get(table, {}).items():
         key = schema.KEYED_TABLES[other]
         filling = [name for name in names if name in resolved]
         if filling and key not in resolved:
             raise DataError(
-                f"{', '.join(filling)} would fill {other}, which needs the file's {key!r} column: map it too "
-                f"(--map {key}=COLUMN), or leave {', '.join(filling)} unmapped"
+                f"{', '.join(filling)} would fill {other}, which needs the file's {key!r} column: map a column to "
+                f"{key} too, or leave {', '.join(filling)} unmapped"
             )
     for target in schema.REQUIRED_COLUMNS[table]:
         if target not in resolved:
-            raise DataError(
-                f"{table} needs a column {target!r} and the file has none: map one with "
-                f"--map {target}=COLUMN (or pick it in the Data page); the file's columns are {listing}"
+            raise MappingError(
+                f"{table} needs a column {target!r} and the file has none: map one of the file's columns to "
+                f"{target}; they are {listing}",
+                cli_hint=f"--map {target}=COLUMN",
             )
-    _refuse_other_tables_file(table, columns, resolved)
+    _refuse_other_tables_file(table, columns, named)
     return {target: resolved[target] for target in allowed if target in resolved}
+
+
+def _by_synonym(wanted: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
+    """Target -> file column for the targets in ``wanted`` that a column of ``columns`` names by one of their
+    :data:`SYNONYMS` (after :func:`_squash`); each column is taken once, synonyms in their listed order."""
+    found: dict[str, str] = {}
+    squashed = {column: _squash(column) for column in columns}
+    for target in wanted:
+        for synonym in SYNONYMS.get(target, ()):
+            match = next((c for c in columns if c not in found.values() and squashed[c] == synonym), None)
+            if match is not None:
+                found[target] = match
+                break
+    return found
 
 
 def _refuse_other_tables_file(table: str, columns: Sequence[str], resolved: Mapping[str, str]) -> None:
@@ -253,8 +285,9 @@ def _refuse_other_tables_file(table: str, columns: Sequence[str], resolved: Mapp
         required = schema.REQUIRED_COLUMNS[other]
         if all(name in names for name in required):
             wanted = [name for name in canonical(table) if name != key]
-            raise DataError(
+            raise MappingError(
                 f"this looks like a file of {other} (it has {', '.join(required)}), not of {table}: {table} needs "
                 f"a column besides {key!r} and the file has none of {', '.join(repr(n) for n in wanted)}; import it "
-                f"into {other}, or map one with --map {wanted[0]}=COLUMN (or pick it in the Data page)"
+                f"into {other}, or map a file column to one of them",
+                cli_hint=f"--map {wanted[0]}=COLUMN",
             )

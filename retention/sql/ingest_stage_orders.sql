@@ -1,11 +1,13 @@
 -- Check and type the order lines of a file into the temp table ingest_stage.
 -- The source part in FROM (ingest_file_orders.sql) is the select of the file's mapped columns as text,
 -- named canonically (NULL when empty or unmapped), plus source_row (the whole row, kept as JSON for rejects).
--- $ts_format: VARCHAR, a strptime layout, or NULL for ISO 8601. $default_quantity, $default_unit_price,
+-- $ts_format: VARCHAR, a strptime layout, or NULL for ISO 8601. $ts_earliest, $ts_latest: TIMESTAMP, the
+-- plausible window of every timestamp (retention.ingest.rules.TimeWindow). $default_quantity, $default_unit_price,
 -- $default_discount: DOUBLE, from schema.COLUMN_DEFAULTS. The reader part's parameters ($path, ...).
 -- reason is NULL for a loadable row, else its first problem. The stage keeps the file's order, so a
 -- row's number in the file is its rowid plus the number of the first data row (see ingest_rejects.sql).
 -- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
+-- The checks are the macros of ingest_macros.sql (id_problem, ts_problem, number_problem); coalesce keeps the first.
 -- The source also has the columns of products and users an order line can carry (schema.ALSO_FILLS:
 -- title, category, brand, price, description; signup_ts, country, channel, email), NULL when unmapped;
 -- they are typed and checked as the products and users imports do, and fill those tables
@@ -15,8 +17,11 @@ CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
         source_row,
+        order_id AS order_id_text,
         normalize_id(order_id) AS order_id,
+        user_id AS user_id_text,
         normalize_id(user_id) AS user_id,
+        item_id AS item_id_text,
         normalize_id(item_id) AS item_id,
         ts AS ts_text,
         parse_ts(ts, $ts_format) AS ts,
@@ -44,18 +49,19 @@ WITH typed AS (
 checked AS (
     SELECT
         *,
-        CASE
-            WHEN order_id IS NULL THEN 'missing order_id'
-            WHEN user_id IS NULL THEN 'missing user_id'
-            WHEN ts IS NULL AND NOT present(ts_text) THEN 'missing ts'
-            WHEN ts IS NULL THEN 'unparseable ts'
-            WHEN quantity IS NULL AND present(quantity_text) THEN 'non-numeric quantity'
-            WHEN unit_price IS NULL AND present(unit_price_text) THEN 'non-numeric unit_price'
-            WHEN discount IS NULL AND present(discount_text) THEN 'non-numeric discount'
-            WHEN discount NOT BETWEEN 0 AND 1 THEN 'discount outside 0-1'
-            WHEN price IS NULL AND present(price_text) THEN 'non-numeric price'
-            WHEN signup_ts IS NULL AND present(signup_ts_text) THEN 'unparseable signup_ts'
-        END AS reason
+        coalesce(
+            id_problem(order_id_text, order_id, 'order_id', true),
+            id_problem(user_id_text, user_id, 'user_id', true),
+            CASE WHEN ts IS NULL AND NOT present(ts_text) THEN 'missing ts' END,
+            ts_problem(ts_text, ts, $ts_format, 'ts', $ts_earliest, $ts_latest),
+            id_problem(item_id_text, item_id, 'item_id', false),
+            number_problem(quantity_text, quantity, 'quantity'),
+            number_problem(unit_price_text, unit_price, 'unit_price'),
+            number_problem(discount_text, discount, 'discount'),
+            CASE WHEN discount NOT BETWEEN 0 AND 1 THEN 'discount outside 0-1' END,
+            number_problem(price_text, price, 'price'),
+            ts_problem(signup_ts_text, signup_ts, $ts_format, 'signup_ts', $ts_earliest, $ts_latest)
+        ) AS reason
     FROM typed
 )
 SELECT

@@ -4,6 +4,7 @@ CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
         source_row,
+        item_id AS item_id_text,
         normalize_id(item_id) AS item_id,
         clean_text(title) AS title,
         clean_text(category) AS category,
@@ -18,10 +19,10 @@ WITH typed AS (
 checked AS (
     SELECT
         *,
-        CASE
-            WHEN item_id IS NULL THEN 'missing item_id'
-            WHEN price IS NULL AND present(price_text) THEN 'non-numeric price'
-        END AS reason
+        coalesce(
+            id_problem(item_id_text, item_id, 'item_id', true),
+            number_problem(price_text, price, 'price')
+        ) AS reason
     FROM typed
 )
 SELECT

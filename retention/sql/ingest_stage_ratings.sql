@@ -4,7 +4,9 @@ CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
         source_row,
+        user_id AS user_id_text,
         normalize_id(user_id) AS user_id,
+        item_id AS item_id_text,
         normalize_id(item_id) AS item_id,
         rating AS rating_text,
         parse_number(rating) AS rating,
@@ -17,14 +19,14 @@ WITH typed AS (
 checked AS (
     SELECT
         *,
-        CASE
-            WHEN user_id IS NULL THEN 'missing user_id'
-            WHEN item_id IS NULL THEN 'missing item_id'
-            WHEN rating IS NULL AND NOT present(rating_text) THEN 'missing rating'
-            WHEN rating IS NULL THEN 'non-numeric rating'
-            WHEN rating NOT BETWEEN 1 AND 5 THEN 'rating outside 1-5'
-            WHEN ts IS NULL AND present(ts_text) THEN 'unparseable ts'
-        END AS reason
+        coalesce(
+            id_problem(user_id_text, user_id, 'user_id', true),
+            id_problem(item_id_text, item_id, 'item_id', true),
+            CASE WHEN rating IS NULL AND NOT present(rating_text) THEN 'missing rating' END,
+            number_problem(rating_text, rating, 'rating'),
+            CASE WHEN rating NOT BETWEEN 1 AND 5 THEN 'rating outside 1-5' END,
+            ts_problem(ts_text, ts, $ts_format, 'ts', $ts_earliest, $ts_latest)
+        ) AS reason
     FROM typed
 )
 SELECT

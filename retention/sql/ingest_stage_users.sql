@@ -4,6 +4,7 @@ CREATE TEMP TABLE ingest_stage AS
 WITH typed AS (
     SELECT
         source_row,
+        user_id AS user_id_text,
         normalize_id(user_id) AS user_id,
         signup_ts AS signup_ts_text,
         parse_ts(signup_ts, $ts_format) AS signup_ts,
@@ -17,10 +18,10 @@ WITH typed AS (
 checked AS (
     SELECT
         *,
-        CASE
-            WHEN user_id IS NULL THEN 'missing user_id'
-            WHEN signup_ts IS NULL AND present(signup_ts_text) THEN 'unparseable signup_ts'
-        END AS reason
+        coalesce(
+            id_problem(user_id_text, user_id, 'user_id', true),
+            ts_problem(signup_ts_text, signup_ts, $ts_format, 'signup_ts', $ts_earliest, $ts_latest)
+        ) AS reason
     FROM typed
 )
 SELECT

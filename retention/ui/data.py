@@ -1,13 +1,17 @@
 """Cached reads and upload handling for the Data page.
 
 Uploads are saved once per uploaded file (keyed by Streamlit's file id) into a
-temporary folder of the session, so that DuckDB can stream them from disk.
+temporary folder of the session under :data:`UPLOAD_ROOT`, so that DuckDB can stream them from disk.
+They do not pile up: a new upload replaces the session's previous one, an import attempt or clearing
+the uploader deletes it (a rerun that still shows the file saves it again), and each save first
+deletes the folders older than :data:`STALE_UPLOAD_SECONDS` that sessions which ended left behind.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +54,10 @@ DUPLICATE_CHOICES = {
 REJECT_ROWS_DOWNLOAD = 100_000
 
 
+UPLOAD_ROOT = Path(tempfile.gettempdir()) / "retention_uploads"
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
 def saved_upload(uploaded) -> Path:
     """Path of the uploaded file on disk, written on first use and reused on reruns.
 
@@ -57,16 +65,41 @@ def saved_upload(uploaded) -> Path:
     """
     state = st.session_state
     if state.get("data_upload_id") != uploaded.file_id or not Path(state.get("data_upload_path", "")).is_file():
-        old = state.get("data_upload_dir")
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-        folder = tempfile.mkdtemp(prefix="retention_upload_")
+        forget_upload()
+        sweep_uploads()
+        UPLOAD_ROOT.mkdir(parents=True, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix="upload_", dir=UPLOAD_ROOT)
         path = Path(folder) / Path(uploaded.name).name
         with open(path, "wb") as handle:
             shutil.copyfileobj(uploaded, handle)
         uploaded.seek(0)
         state.update(data_upload_id=uploaded.file_id, data_upload_path=str(path), data_upload_dir=folder)
     return Path(state["data_upload_path"])
+
+
+def forget_upload() -> None:
+    """Delete the session's saved upload, if any (the uploader may still hold it: it is saved again when read)."""
+    folder = st.session_state.pop("data_upload_dir", None)
+    st.session_state.pop("data_upload_path", None)
+    st.session_state.pop("data_upload_id", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_uploads(max_age: float = STALE_UPLOAD_SECONDS, now: float | None = None) -> int:
+    """Delete the upload folders under :data:`UPLOAD_ROOT` last changed more than ``max_age`` seconds ago (left
+    by sessions that ended without importing); returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in UPLOAD_ROOT.glob("upload_*") if UPLOAD_ROOT.is_dir() else ():
+        try:
+            stale = now - folder.stat().st_mtime > max_age
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -118,21 +151,25 @@ def recent_batches(path: str, version: str, limit: int = 20) -> pd.DataFrame:
 
 
 def run_import(table: str, path: Path, **options) -> ingest.ImportResult:
-    """Import on a cursor of the app's connection, then clear every cached result.
+    """Import on a cursor of the app's connection, then clear every cached result; the saved upload is deleted.
 
     Raises the import's :class:`~retention.errors.RetentionError` when it is refused or fails (nothing was
     written then); the page calls it through :func:`retention.ui.common.attempt`, which shows the message.
     """
-    with writer() as con:
-        result = ingest.import_file(con, table, path, **options)
+    try:
+        with writer() as con:
+            result = ingest.import_file(con, table, path, **options)
+    finally:
+        forget_upload()  # imported or refused, the copy has served
     st.cache_data.clear()
     return result
 
 
-def reject_rows(batch_id: int) -> pd.DataFrame:
-    """Up to ``REJECT_ROWS_DOWNLOAD`` rejected rows of a batch: row_number, reason, raw."""
+def reject_rows(batch_id: int, include_email: bool) -> pd.DataFrame:
+    """Up to ``REJECT_ROWS_DOWNLOAD`` rejected rows of a batch: row_number, reason, raw (e-mail addresses
+    hidden unless ``include_email``)."""
     with cursor() as con:
-        return ingest.rejects(con, batch_id, limit=REJECT_ROWS_DOWNLOAD)
+        return ingest.rejects(con, batch_id, limit=REJECT_ROWS_DOWNLOAD, include_email=include_email)
 
 
 @st.cache_data(show_spinner=False)
