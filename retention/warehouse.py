@@ -19,6 +19,7 @@ writing command), never by a reader.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
 import os
@@ -316,6 +317,14 @@ def _release(key: str) -> None:
         keeper = _keepers.pop(key, None)
     if keeper is not None:
         keeper.close()
+
+
+@atexit.register
+def _release_all() -> None:
+    """Close every lingering database while the interpreter still runs: a timer closing one during shutdown
+    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded."""
+    for key in list(_keepers):
+        _release(key)
 
 
 def _open_once(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
