@@ -6,6 +6,8 @@ connection open; a test opens its own with ``warehouse.connect(path)``.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -57,14 +59,27 @@ def sample_frames() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="session")
-def sample_db(sample_frames, tmp_path_factory) -> str:
+def sample_db(sample_frames, tmp_path_factory) -> Iterator[str]:
     """Path of a warehouse loaded with ``sample_frames`` (one import batch per table)."""
     path = tmp_path_factory.mktemp("sample_db") / "warehouse.duckdb"
     con = warehouse.connect(path)
     try:
         sample.load_frames(con, sample_frames, source="test fixture sample_frames")
+        loaded = (warehouse.data_version(con), warehouse.row_count(con, "jobs"))
     finally:
         con.close()
+    yield str(path)
+    with warehouse.session(path) as con:
+        now = (warehouse.data_version(con), warehouse.row_count(con, "jobs"))
+        assert now == loaded, "a test wrote into the shared sample_db: use sample_copy"
+
+
+@pytest.fixture
+def sample_copy(sample_db, tmp_path) -> str:
+    """A private copy of ``sample_db`` for a test that writes (a job, scores, a run): the shared file stays as loaded,
+    so that no test sees another's rows."""
+    path = tmp_path / "sample_copy.duckdb"
+    shutil.copy(sample_db, path)
     return str(path)
 
 

@@ -478,13 +478,13 @@ def test_cohort_forecast_rejects_unknown_cohorts():
 # ---------------------------------------------------------------- CLI
 
 
-def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path, capsys):
+def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_copy, tmp_path, capsys):
     out = tmp_path / "forecast.csv"
     status = main(
         [
             "forecast",
             "--db",
-            sample_db,
+            sample_copy,
             "--metric",
             "active_customers",
             "--period",
@@ -508,7 +508,7 @@ def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path,
     # The run is a job: a progress line per Prophet fit on stderr, and the forecast in the job's row.
     progress = [line for line in err.splitlines() if line.startswith("[")]
     assert progress[0] == "[  0%] Reading the activity" and progress[-1].startswith("[100%] Fitted ")
-    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    job = jobs.get(sample_copy, int(jobs.recent(sample_copy)["job_id"].iloc[0]))
     assert (job.kind, job.started_by, job.status, job.params["metric"]) == (
         "forecast",
         "cli",
@@ -519,10 +519,10 @@ def test_cli_writes_the_forecast_and_the_backtest_on_stderr(sample_db, tmp_path,
     assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(1).tolist())
 
 
-def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
+def test_cli_cohort_retention_and_errors(sample_copy, tmp_path, capsys):
     out = tmp_path / "cohorts.csv"
     status = main(
-        ["forecast", "--db", sample_db, "--metric", "cohort_retention", "--period", "month", "--horizon", "1"]
+        ["forecast", "--db", sample_copy, "--metric", "cohort_retention", "--period", "month", "--horizon", "1"]
         + ["--workers", "1", "--out", str(out)]
     )
     assert status == 0
@@ -541,7 +541,7 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
         f"[{done / total:4.0%}] Fitted {done} of {total} Prophet models (forecasts and backtest)"
         for done in range(1, total + 1)
     ]
-    job = jobs.get(sample_db, int(jobs.recent(sample_db)["job_id"].iloc[0]))
+    job = jobs.get(sample_copy, int(jobs.recent(sample_copy)["job_id"].iloc[0]))
     assert (job.kind, job.started_by, job.status) == ("forecast", "cli", "done")
     assert (job.params["metric"], job.params["horizon"], job.params["cohorts"]) == ("cohort_retention", 1, None)
     recorded = pd.concat(
@@ -549,7 +549,7 @@ def test_cli_cohort_retention_and_errors(sample_db, tmp_path, capsys):
     )
     assert frame["yhat"].tolist() == pytest.approx(recorded["yhat"].round(4).tolist())
     assert pd.to_datetime(frame["cohort"]).tolist() == recorded["cohort"].tolist()
-    assert main(["forecast", "--db", sample_db, "--holidays", "Atlantis"]) == 2
+    assert main(["forecast", "--db", sample_copy, "--holidays", "Atlantis"]) == 2
     assert "error: no built-in holiday list for country 'Atlantis'" in capsys.readouterr().err
 
 

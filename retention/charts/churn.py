@@ -145,7 +145,7 @@ def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
         xaxis_range=[0, 1.1],
         yaxis={"autorange": "reversed"},
         margin={"t": 20, "l": 10},
-        height=max(320, 34 * len(labels) + 60),
+        height=max(320, 34 * len(step_labels) + 60),
         showlegend=False,
     )
     return figure
