@@ -151,9 +151,14 @@ class ScoringInput:
 
 
 def read_scoring_input(
-    con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date | str | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ScoringInput:
-    """Read what a scoring at ``as_of`` (None: the latest order date) with this horizon needs.
+    """Read what a scoring at ``as_of`` (None: the latest order date) with this horizon needs; ``progress`` hears
+    of the read once the snapshots are planned.
 
     Raises
     ------
@@ -164,6 +169,8 @@ def read_scoring_input(
     day = resolve_as_of(con, as_of)
     first, _ = order_days(con)
     plan = plan_snapshots(first, day, horizon_days)
+    if progress is not None:
+        progress(0.0, f"Reading {len(plan.all_dates)} monthly customer snapshots")
     return ScoringInput(day, plan, snapshot_features(con, plan.all_dates, horizon_days), warehouse.data_version(con))
 
 
@@ -257,8 +264,7 @@ def score_customers(
         No orders, too little history for the horizon, or labels of one class only.
     """
     said = progress or (lambda fraction, message: None)
-    said(0.0, "Reading the monthly customer snapshots")
-    data = read_scoring_input(con, as_of=as_of, horizon_days=horizon_days)
+    data = read_scoring_input(con, as_of=as_of, horizon_days=horizon_days, progress=progress)
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     if save:
         said(0.97, "Saving the scores")
@@ -289,9 +295,9 @@ def score_and_save(
         As :func:`score_customers`; ``WarehouseBusy`` when a session waits too long for the lock.
     """
     said = progress or (lambda fraction, message: None)
-    said(0.0, "Reading the monthly customer snapshots")  # outside the session: progress is written by a writer
-    with warehouse.session(db) as con:
+    with warehouse.session(db) as con:  # no progress inside: a job writes its progress in a write session
         data = read_scoring_input(con, as_of=as_of, horizon_days=horizon_days)
+    said(0.0, f"Read {len(data.plan.all_dates)} monthly customer snapshots")
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     said(0.97, "Saving the scores")
     with warehouse.session(db, write=True) as con:
