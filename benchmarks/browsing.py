@@ -107,11 +107,14 @@ async def _visit(page, session: int, title: str, clock: Clock, navigate, *, firs
     return Visit(session, title, started_at, clock.now(), seconds, first, tuple(errors), orders)
 
 
-async def cycle(page, session: int, clock: Clock, until: float, visits: list[Visit], *, offset: int = 0) -> None:
-    """Visit the pages in navigation order (starting ``offset`` pages in) until ``until`` seconds on ``clock``."""
+async def cycle(
+    page, session: int, clock: Clock, until: float, visits: list[Visit], *, offset: int = 0, at_least: int = 0
+) -> None:
+    """Visit the pages in navigation order (starting ``offset`` pages in) until ``until`` seconds on ``clock``,
+    and at least ``at_least`` pages."""
     seen = {visit.title for visit in visits if visit.session == session}
     step = offset
-    while clock.now() < until:
+    while clock.now() < until or step - offset < at_least:
         title = PAGE_TITLES[step % len(PAGE_TITLES)]
         visits.append(await visit(page, session, title, clock, first=title not in seen))
         seen.add(title)

@@ -5,8 +5,8 @@ shop) and runs two phases in one process, each bounded by time: a baseline of on
 through every page for ``--baseline-seconds``, then ``--sessions`` sessions (Playwright contexts of one
 Chromium) cycling at once for ``--seconds``. A render is the time from the click in the navigation (or the
 first ``goto``) until the page's ``h1`` shows, no script runs and every chart has drawn (see ``browsing.py``).
-Reports p50 and p95 per page and overall for both phases, and their ratio (loaded / alone). The baseline's
-first cycle is a fresh server's first visit of each page (cold caches), printed apart. Run:
+Reports p50 and p95 per page and overall for both phases, and their ratio (loaded / alone). The baseline
+runs at least one whole cycle, the fresh server's first visit of each page (cold caches), printed apart. Run:
 ``.venv/bin/python benchmarks/load_pages.py [--sessions 10] [--seconds 120] [--baseline-seconds 60] [--db FILE]``
 """
 
@@ -31,9 +31,9 @@ from served_app import PAGE_TITLES, serve  # noqa: E402
 from retention import bootstrap  # noqa: E402
 
 
-async def phase(url: str, sessions: int, seconds: float) -> tuple[list[browsing.Visit], float]:
-    """``sessions`` contexts cycling through the pages (each starting at a different page) for ``seconds``;
-    returns the visits and the phase's wall seconds."""
+async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0) -> tuple[list[browsing.Visit], float]:
+    """``sessions`` contexts cycling through the pages (each starting at a different page) for ``seconds``, each
+    visiting ``at_least`` pages after its first; returns the visits and the phase's wall seconds."""
     visits: list[browsing.Visit] = []
     clock = browsing.Clock()
     async with async_playwright() as playwright:
@@ -43,7 +43,7 @@ async def phase(url: str, sessions: int, seconds: float) -> tuple[list[browsing.
             async def session(number: int) -> None:
                 page, first = await browsing.open_session(browser, url, number, clock)
                 visits.append(first)
-                await browsing.cycle(page, number, clock, seconds, visits, offset=1 + number)
+                await browsing.cycle(page, number, clock, seconds, visits, offset=1 + number, at_least=at_least)
 
             await asyncio.gather(*(session(number) for number in range(sessions)))
         finally:
@@ -75,7 +75,8 @@ def main() -> int:
         else:
             shutil.copy(args.db, db)
         with serve(db, folder / "streamlit.log") as url:
-            alone, alone_wall = asyncio.run(phase(url, 1, args.baseline_seconds))
+            # At least one whole cycle alone: a fresh server's first visit of every page.
+            alone, alone_wall = asyncio.run(phase(url, 1, args.baseline_seconds, at_least=len(PAGE_TITLES) - 1))
             loaded, loaded_wall = asyncio.run(phase(url, args.sessions, args.seconds))
     first = {v.title: v.seconds for v in alone if v.first}
     baseline = browsing.render_stats([v for v in alone if not v.first])

@@ -140,25 +140,19 @@ def rank_and_explain(
 
 @dataclass(frozen=True)
 class ScoringInput:
-    """What one scoring reads from the warehouse: the date it scores (``as_of``), its snapshot plan, the feature
-    rows of every planned snapshot (:func:`snapshot_features`) and the warehouse's data version they were read at.
-    Training and scoring need nothing else, so they run with no connection open."""
+    """What one scoring reads from the warehouse: its snapshot plan (``plan.as_of`` is the date it scores), the
+    feature rows of every planned snapshot (:func:`snapshot_features`) and the warehouse's data version they were
+    read at. Training and scoring need nothing else, so they run with no connection open."""
 
-    as_of: dt.date
     plan: SnapshotPlan
     frame: pd.DataFrame = field(repr=False)
     data_version: str
 
 
-def read_scoring_input(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: dt.date | str | None = None,
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
-    progress: Callable[[float, str], None] | None = None,
-) -> ScoringInput:
-    """Read what a scoring at ``as_of`` (None: the latest order date) with this horizon needs; ``progress`` hears
-    of the read once the snapshots are planned.
+def plan_scoring(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> SnapshotPlan:
+    """The snapshots a scoring at ``as_of`` (None: the latest order date) with this horizon reads.
 
     Raises
     ------
@@ -168,10 +162,16 @@ def read_scoring_input(
     check_horizon(horizon_days)
     day = resolve_as_of(con, as_of)
     first, _ = order_days(con)
-    plan = plan_snapshots(first, day, horizon_days)
-    if progress is not None:
-        progress(0.0, f"Reading {len(plan.all_dates)} monthly customer snapshots")
-    return ScoringInput(day, plan, snapshot_features(con, plan.all_dates, horizon_days), warehouse.data_version(con))
+    return plan_snapshots(first, day, horizon_days)
+
+
+def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:
+    """Read the feature rows of the planned snapshots, with the data version they were read at."""
+    return ScoringInput(plan, snapshot_features(con, plan.all_dates, plan.horizon_days), warehouse.data_version(con))
+
+
+def _reading(plan: SnapshotPlan) -> str:
+    return f"Reading {len(plan.all_dates)} monthly customer snapshots"
 
 
 def fit_and_score(
@@ -181,7 +181,7 @@ def fit_and_score(
     params: dict[str, object] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> ScoringResult:
-    """Train, evaluate, score and explain from what :func:`read_scoring_input` read; touches no warehouse.
+    """Train, evaluate, score and explain from what :func:`read_scoring_input` read; opens no connection.
 
     ``progress(fraction, message)`` hears of each step, fractions from 0.05 to 0.9.
 
@@ -191,7 +191,7 @@ def fit_and_score(
         Labels of one class only, or no customer with a purchase up to ``as_of``.
     """
     said = progress or (lambda fraction, message: None)
-    plan, frame, day, horizon_days = data.plan, data.frame, data.as_of, data.plan.horizon_days
+    plan, frame, day, horizon_days = data.plan, data.frame, data.plan.as_of, data.plan.horizon_days
     evaluation_train = rows_at(frame, plan.evaluation_train)
     holdout = rows_at(frame, [plan.holdout])
     said(0.05, f"Training the model to check it on the snapshot of {plan.holdout}")
@@ -264,7 +264,9 @@ def score_customers(
         No orders, too little history for the horizon, or labels of one class only.
     """
     said = progress or (lambda fraction, message: None)
-    data = read_scoring_input(con, as_of=as_of, horizon_days=horizon_days, progress=progress)
+    plan = plan_scoring(con, as_of=as_of, horizon_days=horizon_days)
+    said(0.0, _reading(plan))
+    data = read_scoring_input(con, plan)
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     if save:
         said(0.97, "Saving the scores")
@@ -295,9 +297,12 @@ def score_and_save(
         As :func:`score_customers`; ``WarehouseBusy`` when a session waits too long for the lock.
     """
     said = progress or (lambda fraction, message: None)
-    with warehouse.session(db) as con:  # no progress inside: a job writes its progress in a write session
-        data = read_scoring_input(con, as_of=as_of, horizon_days=horizon_days)
-    said(0.0, f"Read {len(data.plan.all_dates)} monthly customer snapshots")
+    # Progress is said between sessions: a job writes it in a write session of its own.
+    with warehouse.session(db) as con:
+        plan = plan_scoring(con, as_of=as_of, horizon_days=horizon_days)
+    said(0.0, _reading(plan))
+    with warehouse.session(db) as con:
+        data = read_scoring_input(con, plan)
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     said(0.97, "Saving the scores")
     with warehouse.session(db, write=True) as con:
