@@ -94,7 +94,7 @@ async def _visit(page, session: int, title: str, clock: Clock, navigate, *, firs
     try:
         await navigate()
         handle = await page.wait_for_function(
-            RENDERED_JS, arg=[title, RENDER_QUIET_MS], polling=RENDER_POLL_MS, timeout=VISIT_TIMEOUT_MS
+            RENDERED_JS, arg=[title, RENDER_QUIET_MS, started], polling=RENDER_POLL_MS, timeout=VISIT_TIMEOUT_MS
         )
         seconds = render_seconds(started, await handle.json_value())
     except Exception as exc:  # noqa: BLE001 - a benchmark records what went wrong and goes on

@@ -110,15 +110,17 @@ def wait_until_idle(page, quiet_checks: int = 4) -> None:
 # A page has rendered when its h1 reads the title, no script runs (no status widget) and every Plotly chart has
 # drawn, and all of that has held for ``quiet_ms`` (a rerun may start just after a click). Returns the page clock
 # when that quiet began and the page clock now; :func:`render_seconds` turns them into seconds since the click.
-RENDERED_JS = """([title, quietMs]) => {
+# ``wait`` names one wait, so that a quiet seen by an earlier wait in the same tab never counts.
+RENDERED_JS = """([title, quietMs, wait]) => {
     const heading = [...document.querySelectorAll('h1')].some(h => h.textContent.trim().startsWith(title));
     const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
     const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
         .every(chart => chart.querySelector('.main-svg'));
     const now = performance.now();
-    if (!heading || running || !drawn) { window.__renderQuietSince = null; return false; }
-    if (window.__renderQuietSince == null) window.__renderQuietSince = now;
-    return now - window.__renderQuietSince >= quietMs ? [window.__renderQuietSince, now] : false;
+    const quiet = window.__renderQuiet;
+    if (!heading || running || !drawn) { window.__renderQuiet = null; return false; }
+    if (quiet == null || quiet.wait !== wait) { window.__renderQuiet = {wait, since: now}; return false; }
+    return now - quiet.since >= quietMs ? [quiet.since, now] : false;
 }"""
 RENDER_QUIET_MS = 500
 RENDER_POLL_MS = 50
@@ -136,6 +138,6 @@ def render_seconds(started: float, rendered: list[float]) -> float:
 def wait_rendered(page, title: str, started: float, timeout_ms: float = PAGE_TIMEOUT_MS) -> float:
     """Wait until the page titled ``title`` has rendered (see :data:`RENDERED_JS`); seconds since ``started``."""
     handle = page.wait_for_function(
-        RENDERED_JS, arg=[title, RENDER_QUIET_MS], polling=RENDER_POLL_MS, timeout=timeout_ms
+        RENDERED_JS, arg=[title, RENDER_QUIET_MS, started], polling=RENDER_POLL_MS, timeout=timeout_ms
     )
     return render_seconds(started, handle.json_value())
