@@ -78,8 +78,14 @@ async def launch(playwright):
 async def open_session(browser, url: str, session: int, clock: Clock) -> tuple[object, Visit]:
     """A new browser context on the app's root; returns its page and the visit of the Overview it lands on."""
     context = await browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(VISIT_TIMEOUT_MS)
     page = await context.new_page()
-    return page, await _visit(page, session, "Overview", clock, lambda: page.goto(url), first=True)
+    return page, await reopen(page, url, session, clock, first=True)
+
+
+async def reopen(page, url: str, session: int, clock: Clock, *, first: bool = False) -> Visit:
+    """Open the app's root (the Overview) in ``page``: a session's start, and its way back after a failed visit."""
+    return await _visit(page, session, "Overview", clock, lambda: page.goto(url), first=first)
 
 
 async def visit(page, session: int, title: str, clock: Clock, *, first: bool = False) -> Visit:
@@ -108,14 +114,25 @@ async def _visit(page, session: int, title: str, clock: Clock, navigate, *, firs
 
 
 async def cycle(
-    page, session: int, clock: Clock, until: float, visits: list[Visit], *, offset: int = 0, at_least: int = 0
+    page,
+    url: str,
+    session: int,
+    clock: Clock,
+    until: float,
+    visits: list[Visit],
+    *,
+    offset: int = 0,
+    at_least: int = 0,
 ) -> None:
     """Visit the pages in navigation order (starting ``offset`` pages in) until ``until`` seconds on ``clock``,
-    and at least ``at_least`` pages."""
+    and at least ``at_least`` pages; after a visit that did not render, the next one reopens the app's root."""
     seen = {visit.title for visit in visits if visit.session == session}
     step = offset
     while clock.now() < until or step - offset < at_least:
         title = PAGE_TITLES[step % len(PAGE_TITLES)]
+        if visits and visits[-1].session == session and visits[-1].seconds is None:
+            visits.append(await reopen(page, url, session, clock, first="Overview" not in seen))
+            seen.add("Overview")
         visits.append(await visit(page, session, title, clock, first=title not in seen))
         seen.add(title)
         step += 1

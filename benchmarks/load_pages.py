@@ -6,7 +6,8 @@ through every page for ``--baseline-seconds``, then ``--sessions`` sessions (Pla
 Chromium) cycling at once for ``--seconds``. A render is the time from the click in the navigation (or the
 first ``goto``) until the page's ``h1`` shows, no script runs and every chart has drawn (see ``browsing.py``).
 Reports p50 and p95 per page and overall for both phases, and their ratio (loaded / alone). The baseline
-runs at least one whole cycle, the fresh server's first visit of each page (cold caches), printed apart. Run:
+runs at least two whole cycles; the first is the fresh server's first visit of each page (cold caches), printed
+apart. Each loaded session visits every page at least once. Run:
 ``.venv/bin/python benchmarks/load_pages.py [--sessions 10] [--seconds 120] [--baseline-seconds 60] [--db FILE]``
 """
 
@@ -30,6 +31,8 @@ from served_app import PAGE_TITLES, serve  # noqa: E402
 
 from retention import bootstrap  # noqa: E402
 
+STAGGER_SECONDS = 0.5
+
 
 async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0) -> tuple[list[browsing.Visit], float]:
     """``sessions`` contexts cycling through the pages (each starting at a different page) for ``seconds``, each
@@ -41,9 +44,10 @@ async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0) -
         try:
 
             async def session(number: int) -> None:
+                await asyncio.sleep(number * STAGGER_SECONDS)  # people arrive one after another, not in one tick
                 page, first = await browsing.open_session(browser, url, number, clock)
                 visits.append(first)
-                await browsing.cycle(page, number, clock, seconds, visits, offset=1 + number, at_least=at_least)
+                await browsing.cycle(page, url, number, clock, seconds, visits, offset=1 + number, at_least=at_least)
 
             await asyncio.gather(*(session(number) for number in range(sessions)))
         finally:
@@ -75,9 +79,11 @@ def main() -> int:
         else:
             shutil.copy(args.db, db)
         with serve(db, folder / "streamlit.log") as url:
-            # At least one whole cycle alone: a fresh server's first visit of every page.
-            alone, alone_wall = asyncio.run(phase(url, 1, args.baseline_seconds, at_least=len(PAGE_TITLES) - 1))
-            loaded, loaded_wall = asyncio.run(phase(url, args.sessions, args.seconds))
+            # At least two whole cycles alone (a fresh server's first visit of every page, then a warm one), and
+            # every page at least once in each loaded session.
+            pages = len(PAGE_TITLES)
+            alone, alone_wall = asyncio.run(phase(url, 1, args.baseline_seconds, at_least=2 * pages - 1))
+            loaded, loaded_wall = asyncio.run(phase(url, args.sessions, args.seconds, at_least=pages - 1))
     first = {v.title: v.seconds for v in alone if v.first}
     baseline = browsing.render_stats([v for v in alone if not v.first])
     under_load = browsing.render_stats(loaded)

@@ -129,7 +129,7 @@ async def browse(url: str, browsers: int, clock: browsing.Clock, until: float, d
             async def session(number: int) -> None:
                 page, first = await browsing.open_session(browser, url, number, clock)
                 visits.append(first)
-                await browsing.cycle(page, number, clock, until, visits, offset=1 + number * 3)
+                await browsing.cycle(page, url, number, clock, until, visits, offset=1 + number * 3)
                 await done.wait()
                 visits.append(await browsing.visit(page, number, "Overview", clock))
 
