@@ -83,7 +83,7 @@ async def refresh(db: Path, inbox: Path) -> tuple[int, float, str]:
         stderr=asyncio.subprocess.PIPE,
     )
     _, err = await asyncio.wait_for(process.communicate(), REFRESH_TIMEOUT)
-    return process.returncode, time.perf_counter() - started, err.decode(errors="replace")[-600:]
+    return process.returncode, time.perf_counter() - started, err.decode(errors="replace")[-4000:]
 
 
 async def scheduler(db: Path, inbox: Path, clock: browsing.Clock, plan: dict, record: dict) -> None:
@@ -152,9 +152,9 @@ def check(db: Path, inbox: Path, record: dict, visits: list[browsing.Visit], log
     errors += [f"{name} was loaded {count} times, not once" for name, count in loads.items() if count != 1]
     failed = sorted(p.name for p in (inbox / "failed").glob("*")) if (inbox / "failed").exists() else []
     errors += [f"inbox file moved to failed/: {name}" for name in failed]
-    tracebacks = log.read_text(errors="replace").count("Traceback")
-    if tracebacks:
-        errors.append(f"the server's log holds {tracebacks} traceback(s), see {log}")
+    for block in log.read_text(errors="replace").split("Traceback (most recent call last):")[1:]:
+        raised = next((line for line in block.splitlines()[1:] if line and not line.startswith(" ")), "?")
+        errors.append(f"the server's log holds a traceback: {raised[:300]}")
 
     overviews = [v for v in visits if v.title == "Overview" and v.seconds is not None]
     seen_after = []

@@ -107,13 +107,16 @@ def wait_until_idle(page, quiet_checks: int = 4) -> None:
     )
 
 
-# A page has rendered when its h1 reads the title, no script runs (no status widget) and every Plotly chart has
+# A page has rendered when its h1 reads the title, no script runs (the app says its script state is 'notRunning'
+# and shows no status widget, which only appears once a run has lasted a while) and every Plotly chart has
 # drawn, and all of that has held for ``quiet_ms`` (a rerun may start just after a click). Returns the page clock
 # when that quiet began and the page clock now; :func:`render_seconds` turns them into seconds since the click.
 # ``wait`` names one wait, so that a quiet seen by an earlier wait in the same tab never counts.
 RENDERED_JS = """([title, quietMs, wait]) => {
     const heading = [...document.querySelectorAll('h1')].some(h => h.textContent.trim().startsWith(title));
-    const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    const app = document.querySelector('[data-testid="stApp"]');
+    const running = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+        || document.querySelector('[data-testid="stStatusWidget"]') !== null;
     const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
         .every(chart => chart.querySelector('.main-svg'));
     const now = performance.now();
@@ -122,7 +125,7 @@ RENDERED_JS = """([title, quietMs, wait]) => {
     if (quiet == null || quiet.wait !== wait) { window.__renderQuiet = {wait, since: now}; return false; }
     return now - quiet.since >= quietMs ? [quiet.since, now] : false;
 }"""
-RENDER_QUIET_MS = 500
+RENDER_QUIET_MS = 300
 RENDER_POLL_MS = 50
 ERRORS_JS = """() => [...document.querySelectorAll(
     '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.trim().slice(0, 300))"""
