@@ -105,3 +105,42 @@ def wait_until_idle(page, quiet_checks: int = 4) -> None:
                  .every(chart => chart.querySelector('.main-svg'))""",
         timeout=60_000,
     )
+
+
+# A page has rendered when its h1 reads the title, no script runs (the app says its script state is 'notRunning'
+# and shows no status widget, which only appears once a run has lasted a while) and every Plotly chart has
+# drawn, and all of that has held for ``quiet_ms`` (a rerun may start just after a click). Returns the page clock
+# when that quiet began and the page clock now; :func:`render_seconds` turns them into seconds since the click.
+# ``wait`` names one wait, so that a quiet seen by an earlier wait in the same tab never counts.
+RENDERED_JS = """([title, quietMs, wait]) => {
+    const heading = [...document.querySelectorAll('h1')].some(h => h.textContent.trim().startsWith(title));
+    const app = document.querySelector('[data-testid="stApp"]');
+    const running = !app || app.getAttribute('data-test-script-state') !== 'notRunning'
+        || document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    const drawn = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => chart.querySelector('.main-svg'));
+    const now = performance.now();
+    const quiet = window.__renderQuiet;
+    if (!heading || running || !drawn) { window.__renderQuiet = null; return false; }
+    if (quiet == null || quiet.wait !== wait) { window.__renderQuiet = {wait, since: now}; return false; }
+    return now - quiet.since >= quietMs ? [quiet.since, now] : false;
+}"""
+RENDER_QUIET_MS = 300
+RENDER_POLL_MS = 50
+ERRORS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.trim().slice(0, 300))"""
+
+
+def render_seconds(started: float, rendered: list[float]) -> float:
+    """Seconds from ``started`` (``time.perf_counter()`` at the click or ``goto``) to the page's render, from the
+    value :data:`RENDERED_JS` returned just now (its quiet began ``now - quiet_since`` ms before)."""
+    quiet_since, now = rendered
+    return time.perf_counter() - started - (now - quiet_since) / 1000
+
+
+def wait_rendered(page, title: str, started: float, timeout_ms: float = PAGE_TIMEOUT_MS) -> float:
+    """Wait until the page titled ``title`` has rendered (see :data:`RENDERED_JS`); seconds since ``started``."""
+    handle = page.wait_for_function(
+        RENDERED_JS, arg=[title, RENDER_QUIET_MS, started], polling=RENDER_POLL_MS, timeout=timeout_ms
+    )
+    return render_seconds(started, handle.json_value())

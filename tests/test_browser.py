@@ -9,7 +9,9 @@ module stays on one worker (``xdist_group``), so it starts one server.
 
 from __future__ import annotations
 
+import csv
 import shutil
+import time
 
 import online_retail
 import pytest
@@ -22,6 +24,7 @@ from served_app import (
     PAGE_TITLES,
     VIEWPORT,
     serve,
+    wait_rendered,
     wait_until_idle,
 )
 
@@ -75,10 +78,25 @@ def deep_link_page(app_url, chromium):
 
 
 @pytest.fixture(scope="module")
-def browser_page(app_url, chromium, deep_link_page):
-    """A second tab on the app's root, for walking the navigation."""
+def page_times():
+    """Each page's first render in this module, in seconds (title -> seconds), written to
+    ``tests/artifacts/page_times.csv`` at the end: recorded for people, never asserted on."""
+    times: dict[str, float] = {}
+    yield times
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / "page_times.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["page", "seconds"])
+        writer.writerows((title, f"{seconds:.2f}") for title, seconds in times.items())
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_url, chromium, deep_link_page, page_times):
+    """A second tab on the app's root, for walking the navigation; the Overview's time is this first load."""
     page = chromium.new_page(viewport=VIEWPORT)
+    started = time.perf_counter()
     page.goto(app_url)
+    page_times.setdefault("Overview", wait_rendered(page, "Overview", started))
     yield page
     page.close()
 
@@ -104,11 +122,13 @@ def test_first_request_as_deep_link_goes_through_the_router(deep_link_page):
 
 
 @pytest.mark.parametrize("title", PAGE_TITLES)
-def test_page_from_navigation_renders(browser_page, title):
+def test_page_from_navigation_renders(browser_page, page_times, title):
     page = browser_page
+    started = time.perf_counter()
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     heading = page.get_by_role("heading", name=title, level=1)
     expect(heading).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    page_times.setdefault(title, wait_rendered(page, title, started))
     wait_until_idle(page)
     page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '_').replace('-', '_')}.png"), full_page=True)
     assert page.get_by_test_id("stException").count() == 0, f"{title} shows an exception"

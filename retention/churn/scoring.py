@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -137,35 +138,60 @@ def rank_and_explain(
     return ranked, current.iloc[order].reset_index(drop=True), explanation.take(order)
 
 
-def score_customers(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: dt.date | str | None = None,
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
-    save: bool = True,
-    seed: int = DEFAULT_SEED,
-    params: dict[str, object] | None = None,
-    progress: Callable[[float, str], None] | None = None,
-) -> ScoringResult:
-    """Train, evaluate, score, explain and (when ``save``) save the churn risk of every customer at ``as_of``.
+@dataclass(frozen=True)
+class ScoringInput:
+    """What one scoring reads from the warehouse: its snapshot plan (``plan.as_of`` is the date it scores), the
+    feature rows of every planned snapshot (:func:`snapshot_features`) and the warehouse's data version they were
+    read at. Training and scoring need nothing else, so they run with no connection open."""
 
-    ``as_of`` None means the latest order date. See :mod:`retention.churn` for
-    how snapshots keep training leak-free. ``progress(fraction, message)``, when
-    given, hears of each step (fraction in [0, 1], in proportion to its usual time).
+    plan: SnapshotPlan
+    frame: pd.DataFrame = field(repr=False)
+    data_version: str
+
+
+def plan_scoring(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS
+) -> SnapshotPlan:
+    """The snapshots a scoring at ``as_of`` (None: the latest order date) with this horizon reads.
 
     Raises
     ------
     DataError
-        No orders, too little history for the horizon, or labels of one class only.
+        No orders, or too little history for the horizon.
     """
-    said = progress or (lambda fraction, message: None)
     check_horizon(horizon_days)
     day = resolve_as_of(con, as_of)
     first, _ = order_days(con)
-    plan = plan_snapshots(first, day, horizon_days)
-    said(0.0, f"Reading {len(plan.all_dates)} monthly customer snapshots")
-    frame = snapshot_features(con, plan.all_dates, horizon_days)
+    return plan_snapshots(first, day, horizon_days)
 
+
+def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:
+    """Read the feature rows of the planned snapshots, with the data version they were read at."""
+    return ScoringInput(plan, snapshot_features(con, plan.all_dates, plan.horizon_days), warehouse.data_version(con))
+
+
+def _reading(plan: SnapshotPlan) -> str:
+    return f"Reading {len(plan.all_dates)} monthly customer snapshots"
+
+
+def fit_and_score(
+    data: ScoringInput,
+    *,
+    seed: int = DEFAULT_SEED,
+    params: dict[str, object] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> ScoringResult:
+    """Train, evaluate, score and explain from what :func:`read_scoring_input` read; opens no connection.
+
+    ``progress(fraction, message)`` hears of each step, fractions from 0.05 to 0.9.
+
+    Raises
+    ------
+    DataError
+        Labels of one class only, or no customer with a purchase up to ``as_of``.
+    """
+    said = progress or (lambda fraction, message: None)
+    plan, frame, day, horizon_days = data.plan, data.frame, data.plan.as_of, data.plan.horizon_days
     evaluation_train = rows_at(frame, plan.evaluation_train)
     holdout = rows_at(frame, [plan.holdout])
     said(0.05, f"Training the model to check it on the snapshot of {plan.holdout}")
@@ -201,7 +227,7 @@ def score_customers(
         "calibration_slope": model.slope,
         "calibration_intercept": model.intercept,
     }
-    result = ScoringResult(
+    return ScoringResult(
         as_of=day,
         horizon_days=horizon_days,
         model_version=version,
@@ -213,10 +239,76 @@ def score_customers(
         summary=summary,
         model=model,
     )
+
+
+def score_customers(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date | str | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    save: bool = True,
+    seed: int = DEFAULT_SEED,
+    params: dict[str, object] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> ScoringResult:
+    """Train, evaluate, score, explain and (when ``save``) save the churn risk of every customer at ``as_of``,
+    all on the caller's connection (a job that owns no connection uses :func:`score_and_save`).
+
+    ``as_of`` None means the latest order date. See :mod:`retention.churn` for
+    how snapshots keep training leak-free. ``progress(fraction, message)``, when
+    given, hears of each step (fraction in [0, 1], in proportion to its usual time).
+
+    Raises
+    ------
+    DataError
+        No orders, too little history for the horizon, or labels of one class only.
+    """
+    said = progress or (lambda fraction, message: None)
+    plan = plan_scoring(con, as_of=as_of, horizon_days=horizon_days)
+    said(0.0, _reading(plan))
+    data = read_scoring_input(con, plan)
+    result = fit_and_score(data, seed=seed, params=params, progress=progress)
     if save:
         said(0.97, "Saving the scores")
         save_scores(con, result)
     return result
+
+
+def score_and_save(
+    db: str | os.PathLike,
+    *,
+    as_of: dt.date | str | None = None,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    seed: int = DEFAULT_SEED,
+    params: dict[str, object] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[ScoringResult, str | None]:
+    """:func:`score_customers` for a job that holds the warehouse only while it must: it reads in a read session,
+    trains and scores with no connection open (the tens of seconds in which imports and refreshes of other
+    processes write), then saves the scores in one short write transaction.
+
+    Returns the result and the warehouse's data version right after the save, or None in its place when another
+    writer changed the data while the model trained: the scores saved are those of the data as read (as if the
+    scoring had finished before that write), so they are not the state of the warehouse now.
+
+    Raises
+    ------
+    DataError
+        As :func:`score_customers`; ``WarehouseBusy`` when a session waits too long for the lock.
+    """
+    said = progress or (lambda fraction, message: None)
+    # Progress is said between sessions: a job writes it in a write session of its own.
+    with warehouse.session(db) as con:
+        plan = plan_scoring(con, as_of=as_of, horizon_days=horizon_days)
+    said(0.0, _reading(plan))
+    with warehouse.session(db) as con:
+        data = read_scoring_input(con, plan)
+    result = fit_and_score(data, seed=seed, params=params, progress=progress)
+    said(0.97, "Saving the scores")
+    with warehouse.session(db, write=True) as con:
+        unchanged = warehouse.data_version(con) == data.data_version
+        save_scores(con, result)
+        return result, warehouse.data_version(con) if unchanged else None
 
 
 _SCORES_VIEW = "churn_new_scores"

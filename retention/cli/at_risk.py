@@ -60,23 +60,24 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
     path = warehouse.resolve_db_path(args.db)
-    con = warehouse.connect(path)
-    try:  # recorded as a job, like the app's scoring; its progress goes to stderr
-        result = jobs.run(
-            path,
-            scoring_job.KIND,
-            scoring_job.job_params(args.as_of, args.horizon_days),
-            lambda progress: churn.score_customers(
-                con, as_of=args.as_of, horizon_days=args.horizon_days, save=True, progress=progress
-            ),
-            started_by="cli",
-            describe=scoring_job.job_result,
-            echo=jobs.printer(),
-        )
-        flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
-        emails = churn.customer_emails(con, flagged["user_id"].tolist()) if args.include_email else None
-    finally:
-        con.close()
+    # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for the
+    # save: imports and refreshes of other processes go on while the model trains.
+    result = jobs.run(
+        path,
+        scoring_job.KIND,
+        scoring_job.job_params(args.as_of, args.horizon_days),
+        lambda progress: churn.score_and_save(
+            path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
+        )[0],
+        started_by="cli",
+        describe=scoring_job.job_result,
+        echo=jobs.printer(),
+    )
+    flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
+    emails = None
+    if args.include_email:
+        with warehouse.session(path) as con:
+            emails = churn.customer_emails(con, flagged["user_id"].tolist())
     quality = result.metrics.set_index("metric")
     print(
         f"as of {result.as_of}, horizon {result.horizon_days} days, model {result.model_version}: "

@@ -22,7 +22,7 @@ from collections import OrderedDict
 import pandas as pd
 import streamlit as st
 
-from retention import churn, explain, jobs, warehouse
+from retention import churn, explain, jobs
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor, data_version, plain, readable
@@ -92,9 +92,10 @@ def start_scoring(path: str, version: str, as_of: dt.date, horizon_days: int) ->
     runs, horizon = _runs(), int(horizon_days)
 
     def work(progress: jobs.Progress) -> churn.ScoringResult:
-        with warehouse.session(path, write=True) as con:  # the job's own connection: a thread never shares one
-            result = churn.score_customers(con, as_of=as_of, horizon_days=horizon, save=True, progress=progress)
-            runs.put((path, warehouse.data_version(con), as_of, horizon), result)
+        # Its own sessions (a thread never shares a connection), the write lock held only for the save.
+        result, saved_at = churn.score_and_save(path, as_of=as_of, horizon_days=horizon, progress=progress)
+        if saved_at is not None:  # else the data changed while it trained: the page scores the new data afresh
+            runs.put((path, saved_at, as_of, horizon), result)
         return result
 
     params = scoring_job.job_params(as_of, horizon)
