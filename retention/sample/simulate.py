@@ -232,23 +232,23 @@ def _choose_items(
     chunk: int = 2048,
 ) -> np.ndarray:
     """For each row of ``user_taste``: ``k`` distinct items drawn without replacement from
-    softmax(weight * taste affinity + log popularity), best first (Gumbel top-k)."""
+    softmax(weight * taste affinity + log popularity), best first (Gumbel top-k).
+
+    The noise is one standard exponential per row and item, drawn ``chunk`` rows at a time (its log is
+    the Gumbel noise); :func:`retention.sample.kernels.gumbel_top_k` ranks without a score matrix.
+    """
+    from retention.sample.kernels import gumbel_top_k  # numba compiles on first use
+
     n = len(user_taste)
     out = np.empty((n, k), dtype=np.int64)
-    item_weighted = weight * item_taste.T  # (TASTE_DIM, items)
+    item_weighted = np.ascontiguousarray(weight * item_taste.T)  # (TASTE_DIM, items)
+    taste = np.ascontiguousarray(user_taste, dtype=np.float64)
+    noise = np.empty((min(chunk, n), len(log_pop)))
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        # The affinity as a sum over taste dimensions rather than a BLAS product: no threads, and
-        # bit-identical results on every CPU, which keeps the committed sample reproducible.
-        scores = np.add.outer(np.zeros(hi - lo), log_pop)
-        term = np.empty_like(scores)
-        for dim in range(item_weighted.shape[0]):
-            np.multiply(user_taste[lo:hi, dim : dim + 1], item_weighted[dim], out=term)
-            scores += term
-        scores -= np.log(rng.standard_exponential(size=scores.shape))  # Gumbel noise, cheaper than rng.gumbel
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
-        out[lo:hi] = np.take_along_axis(top, order, axis=1)
+        drawn = noise[: hi - lo]
+        rng.standard_exponential(out=drawn)
+        gumbel_top_k(taste[lo:hi], item_weighted, log_pop, drawn, drawn.view(np.int64), out[lo:hi])
     return out
 
 
