@@ -46,10 +46,9 @@ def gumbel_top_k(user_taste, item_weighted, log_pop, exponential, bits, out):  #
         filled = 0
         for j in range(m):
             exponent = (bits[i, j] >> _MANTISSA_BITS) - _EXPONENT_BIAS
-            if filled == k and exponent > -_EXPONENT_BIAS:
-                # log(e) >= exponent * ln 2 for a normal e, so the score is at most this bound.
-                if logit[j] - exponent * _LN2 < best[k - 1] - 1e-9:
-                    continue
+            # log(e) >= exponent * ln 2 for a normal e, so the score is at most logit - exponent * ln 2.
+            if filled == k and exponent > -_EXPONENT_BIAS and logit[j] - exponent * _LN2 < best[k - 1] - 1e-9:
+                continue
             score = logit[j] - math.log(exponential[i, j])
             if filled == k:
                 if score <= best[k - 1]:

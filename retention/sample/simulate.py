@@ -30,9 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from retention import schema
 from retention.bootstrap import canonical_frame
+from retention.sample import text
 from retention.sample.words import CATEGORIES, STYLE_WORDS
 
 SAMPLE_PARAMS: dict[str, int] = dict(users=5000, months=24, seed=7)
@@ -113,9 +115,19 @@ BROWSE_TASTE_WEIGHT = 1.4
 LINES_PER_ORDER = np.array([0.50, 0.28, 0.14, 0.08])  # 1..4 lines
 QUANTITY = np.array([0.62, 0.24, 0.09, 0.03, 0.01, 0.01])  # 1..6 units
 TOP_K = 6  # items ranked per order: the lines, then items viewed but not bought
+# One product per USERS_PER_PRODUCT users, within these bounds: every order and browsing session ranks the
+# whole catalogue, so a bounded catalogue keeps the simulation's time linear in users (the default 20,000
+# users are the first to reach the top).
+USERS_PER_PRODUCT = 20
+MIN_PRODUCTS, MAX_PRODUCTS = 200, 1000
 
 _STATE_ACTIVE, _STATE_DRIFTING, _STATE_CHURNED = 1, 2, 3
 _SECOND = np.timedelta64(1, "s")
+
+
+def catalogue_size(users: int) -> int:
+    """Number of products in a shop of ``users`` users: one per :data:`USERS_PER_PRODUCT`, 200 to 1,000."""
+    return min(max(MIN_PRODUCTS, users // USERS_PER_PRODUCT), MAX_PRODUCTS)
 
 
 def _window(months: int, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -468,12 +480,13 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     n_days = len(days)
     day0 = first_day.to_datetime64().astype("datetime64[s]")
 
-    products, centres, item_taste, log_pop = _products(rng, max(200, users // 20))
+    products, centres, item_taste, log_pop = _products(rng, catalogue_size(users))
     people = _population(rng, users, n_days, centres, item_taste)
     sim, browse = _simulate(rng, people, item_taste, log_pop, days)
 
-    user_ids = _ids("u", np.arange(1, users + 1), max(5, len(str(users)))).to_numpy(dtype=object)
-    item_ids = products["item_id"].to_numpy(dtype=object)
+    n_products = len(products)
+    user_ids = text.numbered(np.arange(1, users + 1), "u", max(5, len(str(users))))
+    item_ids = pa.array(products["item_id"].tolist(), type=pa.large_string())
     o_user, o_sec = sim["user"], sim["sec"]
     n_ord = len(o_user)
     line_order = np.repeat(np.arange(n_ord), sim["n_lines"])
@@ -482,56 +495,63 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     # Orders: numbered in time order; a return is a line of order "C<id>" with negative quantity.
     order_number = np.empty(n_ord, dtype=np.int64)
     order_number[np.lexsort((o_user, o_sec))] = 100001 + np.arange(n_ord)
-    line_order_id = pd.Series(order_number[line_order]).astype(str).to_numpy(dtype=object)
+    line_number = order_number[line_order]
     line_disc = sim["discount"][line_order]
     unit_price = np.round(products["price"].to_numpy()[line_item] * (1 - line_disc), 2)
     quantity = sim["quantity"].astype(float)
     ret_sec = line_sec + sim["return_delay"]
     ret = sim["returned"] & (ret_sec < n_days * 86400)
-    orders = pd.DataFrame(
-        {
-            "order_id": np.concatenate([line_order_id, RETURN_PREFIX + line_order_id[ret]]),
-            "user_id": user_ids[np.concatenate([line_user, line_user[ret]])],
-            "item_id": item_ids[np.concatenate([line_item, line_item[ret]])],
-            "ts": day0 + np.concatenate([line_sec, ret_sec[ret]]) * _SECOND,
-            "quantity": np.concatenate([quantity, -quantity[ret]]),
-            "unit_price": np.concatenate([unit_price, unit_price[ret]]),
-            "discount": np.concatenate([line_disc, line_disc[ret]]),
-        }
-    ).sort_values(["ts", "order_id", "item_id"], kind="stable")
+    number = np.concatenate([line_number, line_number[ret]])
+    is_return = np.concatenate([np.zeros(len(line_number), dtype=bool), np.ones(int(ret.sum()), dtype=bool)])
+    o_item = np.concatenate([line_item, line_item[ret]])
+    o_ts = np.concatenate([line_sec, ret_sec[ret]])
+    # Sorted by ts, order_id and item_id as strings: a return's "C" sorts after digits, and decimal strings
+    # compare as their numbers right-padded with zeros, then by length (item ids have equal widths).
+    digits = text.digit_count(number)
+    padded = number * 10 ** (int(digits.max(initial=1)) - digits)
+    by = np.lexsort((o_item, padded * 32 + digits, o_ts * 2 + is_return))
+    orders = {
+        "order_id": text.column(text.numbered(number[by], RETURN_PREFIX, prefixed=is_return[by])),
+        "user_id": text.column(text.take(user_ids, np.concatenate([line_user, line_user[ret]])[by])),
+        "item_id": text.column(text.take(item_ids, o_item[by])),
+        "ts": day0 + o_ts[by] * _SECOND,
+        "quantity": np.concatenate([quantity, -quantity[ret]])[by],
+        "unit_price": np.concatenate([unit_price, unit_price[ret]])[by],
+        "discount": np.concatenate([line_disc, line_disc[ret]])[by],
+    }
+    del number, is_return, o_item, o_ts, padded, by
 
     # Ratings: a few days after the order; the latest per user and item.
     r_sec = line_sec + sim["rating_delay"]
-    r_keep = sim["rated"] & (r_sec < n_days * 86400)
-    ratings = pd.DataFrame(
-        {
-            "user_id": user_ids[line_user[r_keep]],
-            "item_id": item_ids[line_item[r_keep]],
-            "rating": sim["rating"][r_keep].astype(float),
-            "ts": day0 + r_sec[r_keep] * _SECOND,
-        }
-    ).sort_values(["ts", "user_id", "item_id"], kind="stable")
-    ratings = ratings.drop_duplicates(["user_id", "item_id"], keep="last")
+    r_keep = np.flatnonzero(sim["rated"] & (r_sec < n_days * 86400))
+    r_user, r_item, r_sec = line_user[r_keep], line_item[r_keep], r_sec[r_keep]
+    by = np.lexsort((r_item, r_user, r_sec))
+    pair = (r_user * n_products + r_item)[by]
+    _, last_from_end = np.unique(pair[::-1], return_index=True)
+    latest = by[np.sort(len(pair) - 1 - last_from_end)]
+    ratings = {
+        "user_id": text.column(text.take(user_ids, r_user[latest])),
+        "item_id": text.column(text.take(item_ids, r_item[latest])),
+        "rating": sim["rating"][r_keep][latest].astype(float),
+        "ts": day0 + r_sec[latest] * _SECOND,
+    }
 
     ev = _events(rng, people, sim, browse, item_taste, log_pop, n_days)
-    events = pd.DataFrame(
-        {
-            "user_id": user_ids[ev["user"]],
-            "ts": day0 + ev["sec"] * _SECOND,
-            "event_type": np.asarray(EVENT_TYPES, dtype=object)[ev["type"]],
-            "item_id": np.where(ev["item"] >= 0, item_ids[np.maximum(ev["item"], 0)], None),
-            "session_id": ev["session"],
-        }
-    )
-    users_frame = pd.DataFrame(
-        {
-            "user_id": user_ids,
-            "signup_ts": day0 + people.signup_sec * _SECOND,
-            "country": np.asarray(COUNTRIES, dtype=object)[people.country],
-            "channel": np.asarray(CHANNELS, dtype=object)[people.channel],
-            "email": "user" + pd.Series(np.arange(1, users + 1)).astype(str) + "@example.com",
-        }
-    )
+    events = {
+        "user_id": text.column(text.take(user_ids, ev["user"])),
+        "ts": day0 + ev["sec"] * _SECOND,
+        "event_type": text.column(text.take(EVENT_TYPES, ev["type"])),
+        "item_id": text.column(text.take(item_ids, ev["item"])),
+        "session_id": text.column(text.numbered(ev["session"], "s", ev["session_width"])),
+    }
+    del ev
+    users_frame = {
+        "user_id": text.column(user_ids),
+        "signup_ts": day0 + people.signup_sec * _SECOND,
+        "country": text.column(text.take(COUNTRIES, people.country)),
+        "channel": text.column(text.take(CHANNELS, people.channel)),
+        "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
+    }
     frames = {
         schema.USERS: users_frame,
         schema.PRODUCTS: products,
@@ -539,7 +559,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         schema.EVENTS: events,
         schema.RATINGS: ratings,
     }
-    return {table: canonical_frame(table, frame) for table, frame in frames.items()}
+    return {table: canonical_frame(table, pd.DataFrame(frame)) for table, frame in frames.items()}
 
 
 def _events(
@@ -554,7 +574,8 @@ def _events(
     """Sessions before each order and sessions without a purchase, as event arrays sorted by time.
 
     Returns arrays ``user`` (index), ``sec`` (seconds since the first day), ``type`` (index into
-    EVENT_TYPES), ``item`` (index, -1 for session_start) and ``session`` (id).
+    EVENT_TYPES), ``item`` (index, -1 for session_start) and ``session`` (number, from 1 in order of the
+    sessions' start), and ``session_width`` (the digits a session id is zero-padded to).
     """
     start, view, cart = (EVENT_TYPES.index(name) for name in (EVENT_SESSION_START, EVENT_VIEW, EVENT_ADD_TO_CART))
     o_user, o_sec, n_lines, n_extra, ranked = sim["user"], sim["sec"], sim["n_lines"], sim["n_extra"], sim["ranked"]
@@ -623,7 +644,6 @@ def _events(
     start_sec = np.concatenate([p_sec[p_start], b_sec])
     number = np.empty(len(start_sec), dtype=np.int64)
     number[np.lexsort((np.concatenate([o_user, b_user]), start_sec))] = np.arange(1, len(start_sec) + 1)
-    session_ids = _ids("s", number, max(7, len(str(len(start_sec))))).to_numpy(dtype=object)
 
     session = np.concatenate([p_session, n_ord + b_session])
     sec = np.concatenate([p_sec, b_ev_sec])
@@ -633,5 +653,6 @@ def _events(
         "sec": sec[order],
         "type": np.concatenate([p_type, b_type])[order],
         "item": np.concatenate([p_item, b_item])[order],
-        "session": session_ids[session[order]],
+        "session": number[session[order]],
+        "session_width": max(7, len(str(len(start_sec)))),
     }
