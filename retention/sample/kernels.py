@@ -23,9 +23,9 @@ _EXPONENT_BIAS = 1023
 
 
 @numba.njit(nogil=True, cache=True)
-def gumbel_top_k(user_taste, item_weighted, log_pop, exponential, bits, out):  # pragma: no cover - compiled
+def gumbel_top_k(user_taste, users, item_weighted, log_pop, exponential, bits, out):  # pragma: no cover - compiled
     """For each row ``i``: the ``k = out.shape[1]`` items with the highest
-    ``log_pop + sum_d user_taste[i, d] * item_weighted[d]  - log(exponential[i])``, best first, into ``out[i]``.
+    ``log_pop + sum_d user_taste[users[i], d] * item_weighted[d] - log(exponential[i])``, best first, into ``out[i]``.
 
     ``bits`` is ``exponential`` viewed as int64 (its IEEE-754 exponent gives a lower bound of the log).
     The affinity is summed dimension by dimension in order, as the numpy reference did.
@@ -40,7 +40,7 @@ def gumbel_top_k(user_taste, item_weighted, log_pop, exponential, bits, out):  #
         for j in range(m):
             logit[j] = 0.0 + log_pop[j]
         for d in range(dims):
-            weight = user_taste[i, d]
+            weight = user_taste[users[i], d]
             for j in range(m):
                 logit[j] += weight * item_weighted[d, j]
         filled = 0

@@ -26,6 +26,7 @@ them into a warehouse is :mod:`retention.bootstrap`.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -237,31 +238,56 @@ def _daily_intensity(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np
 def _choose_items(
     rng: np.random.Generator,
     user_taste: np.ndarray,
+    rows: np.ndarray,
     item_taste: np.ndarray,
     log_pop: np.ndarray,
     weight: float,
     k: int,
     chunk: int = 2048,
 ) -> np.ndarray:
-    """For each row of ``user_taste``: ``k`` distinct items drawn without replacement from
+    """For each user ``rows[i]`` (a row of ``user_taste``): ``k`` distinct items drawn without replacement from
     softmax(weight * taste affinity + log popularity), best first (Gumbel top-k).
 
-    The noise is one standard exponential per row and item, drawn ``chunk`` rows at a time (its log is
-    the Gumbel noise); :func:`retention.sample.kernels.gumbel_top_k` ranks without a score matrix.
+    The noise is one standard exponential per row and item (its log is the Gumbel noise), drawn
+    ``chunk`` rows at a time in a second thread while :func:`retention.sample.kernels.gumbel_top_k`
+    ranks the previous chunk: both release the GIL, and the draws stay in the same order.
     """
     from retention.sample.kernels import gumbel_top_k  # numba compiles on first use
 
-    n = len(user_taste)
+    n = len(rows)
     out = np.empty((n, k), dtype=np.int64)
+    if n == 0:
+        return out
     item_weighted = np.ascontiguousarray(weight * item_taste.T)  # (TASTE_DIM, items)
     taste = np.ascontiguousarray(user_taste, dtype=np.float64)
-    noise = np.empty((min(chunk, n), len(log_pop)))
-    for lo in range(0, n, chunk):
-        hi = min(lo + chunk, n)
-        drawn = noise[: hi - lo]
-        rng.standard_exponential(out=drawn)
-        gumbel_top_k(taste[lo:hi], item_weighted, log_pop, drawn, drawn.view(np.int64), out[lo:hi])
+    buffers = [np.empty((min(chunk, n), len(log_pop))) for _ in range(2 if n > chunk else 1)]
+
+    def draw(lo: int) -> np.ndarray:
+        noise = buffers[(lo // chunk) % len(buffers)][: min(chunk, n - lo)]
+        rng.standard_exponential(out=noise)
+        return noise
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawn = pool.submit(draw, 0)
+        for lo in range(0, n, chunk):
+            noise = drawn.result()
+            if lo + chunk < n:
+                drawn = pool.submit(draw, lo + chunk)
+            hi = lo + len(noise)
+            gumbel_top_k(taste, rows[lo:hi], item_weighted, log_pop, noise, noise.view(np.int64), out[lo:hi])
     return out
+
+
+def _sort_events(sec: np.ndarray, session: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """The order of events by time, then session number, then position in the session (all integers, and
+    the triples distinct): one sort of a combined key while it fits in 63 bits, else a lexsort."""
+    if not len(sec):
+        return np.arange(0)
+    sec = sec - sec.min()
+    n_session, n_position = int(session.max()) + 1, int(position.max()) + 1
+    if (int(sec.max()) + 1) * n_session * n_position >= 2**63:
+        return np.lexsort((position, session, sec))
+    return np.argsort((sec * n_session + session) * n_position + position)
 
 
 def _seconds_into_day(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -333,12 +359,12 @@ def _simulate(
     item_taste: np.ndarray,
     log_pop: np.ndarray,
     days: pd.DatetimeIndex,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Run the shop week by week.
 
     Returns the orders (per order: user, second, discount, line count, ranked items, count of
     items only viewed) with their lines (item, quantity, returned, rated, rating, delays), and
-    the number of sessions without a purchase per (week, user).
+    the sessions without a purchase: arrays ``week``, ``user`` and ``count`` (at least 1), by week then user.
     """
     # Imported here, not at the top: scipy takes longer to load than the CLI takes to start without it.
     from scipy.special import expit
@@ -361,7 +387,7 @@ def _simulate(
     n_returns = np.zeros(users)
     last_week = signup_week.astype(float)  # of the last order, or of signing up
     parts: dict[str, list[np.ndarray]] = {}
-    browse = np.zeros((n_weeks, users), dtype=np.int64)
+    browse: dict[str, list[np.ndarray]] = {"user": [], "week": [], "count": []}  # sessions without a purchase
     for week in range(n_weeks):
         # State transitions at the start of the week.
         joined = signup_week == week
@@ -399,7 +425,11 @@ def _simulate(
         keep = new_sec < n_days * 86400
         o_user = np.concatenate([old_user, new_user[keep]])
         o_sec = np.concatenate([old_sec, new_sec[keep]]).astype(np.int64)
-        browse[week] = rng.poisson(browse_rate[state])
+        sessions = rng.poisson(browse_rate[state])
+        browsing = np.flatnonzero(sessions)
+        browse["user"].append(browsing)
+        browse["week"].append(np.full(len(browsing), week))
+        browse["count"].append(sessions[browsing])
 
         # Discounts, lines and items; returns and ratings feed back into the churn state.
         o_promo = promo[o_sec // 86400]
@@ -410,7 +440,7 @@ def _simulate(
             np.where(voucher, VOUCHER_DISCOUNT, 0.0),
         )
         n_lines = 1 + rng.choice(4, size=len(o_user), p=LINES_PER_ORDER)
-        ranked = _choose_items(rng, people.taste[o_user], item_taste, log_pop, TASTE_WEIGHT, TOP_K)
+        ranked = _choose_items(rng, people.taste, o_user, item_taste, log_pop, TASTE_WEIGHT, TOP_K)
         n_extra = np.minimum(rng.poisson(1.0, size=len(o_user)), TOP_K - n_lines)
         line_order = np.repeat(np.arange(len(o_user)), n_lines)
         line_item = ranked[line_order, _positions(n_lines)]
@@ -442,7 +472,9 @@ def _simulate(
         n_returns += np.bincount(line_user, weights=returned.astype(float), minlength=users)
         n_low += np.bincount(line_user, weights=(rated & (rating <= 2)).astype(float), minlength=users)
         last_week[o_user] = week
-    return {name: np.concatenate(values) for name, values in parts.items()}, browse
+    return {name: np.concatenate(values) for name, values in parts.items()}, {
+        name: np.concatenate(values) for name, values in browse.items()
+    }
 
 
 def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEFAULT_END) -> dict[str, pd.DataFrame]:
@@ -566,7 +598,7 @@ def _events(
     rng: np.random.Generator,
     people: _Population,
     sim: dict[str, np.ndarray],
-    browse: np.ndarray,
+    browse: dict[str, np.ndarray],
     item_taste: np.ndarray,
     log_pop: np.ndarray,
     n_days: int,
@@ -611,10 +643,9 @@ def _events(
     p_sec = o_sec[p_session] - np.ceil(duration[p_session] * (1 - p_pos / p_count[p_session])).astype(np.int64)
 
     # Sessions without a purchase: while browsing (by week and state), and after signing up without ordering.
-    n_weeks, users = browse.shape
-    counts = browse.ravel()
-    b_user = np.repeat(np.tile(np.arange(users), n_weeks), counts)
-    b_week = np.repeat(np.repeat(np.arange(n_weeks), users), counts)
+    users = len(people.signup_sec)
+    b_user = np.repeat(browse["user"], browse["count"])
+    b_week = np.repeat(browse["week"], browse["count"])
     b_sec = (b_week * 7 + rng.integers(0, 7, size=len(b_user))) * 86400 + _seconds_into_day(rng, len(b_user))
     first_order = np.full(users, np.iinfo(np.int64).max)
     np.minimum.at(first_order, o_user, o_sec)
@@ -626,7 +657,7 @@ def _events(
     n_b = len(b_user)
     n_views = np.minimum(1 + rng.poisson(1.5, size=n_b), TOP_K)
     carted = rng.random(n_b) < 0.2  # an abandoned cart: the first item viewed
-    seen = _choose_items(rng, people.taste[b_user], item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
+    seen = _choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
     b_count = 1 + n_views + carted
     b_session = np.repeat(np.arange(n_b), b_count)
     b_pos = _positions(b_count)
@@ -647,7 +678,7 @@ def _events(
 
     session = np.concatenate([p_session, n_ord + b_session])
     sec = np.concatenate([p_sec, b_ev_sec])
-    order = np.lexsort((np.concatenate([p_pos, b_pos]), number[session], sec))
+    order = _sort_events(sec, number[session], np.concatenate([p_pos, b_pos]))
     return {
         "user": np.concatenate([o_user[p_session], b_user[b_session]])[order],
         "sec": sec[order],
