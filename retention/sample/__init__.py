@@ -30,6 +30,7 @@ from retention.sample.simulate import (
     RETURN_PREFIX,
     SAMPLE_PARAMS,
     TASTE_DIM,
+    catalogue_size,
     generate,
 )
 from retention.sample.words import CATEGORIES, STYLE_WORDS
@@ -52,6 +53,7 @@ __all__ = [
     "TASTE_DIM",
     "build_warehouse",
     "canonical_frame",
+    "catalogue_size",
     "ensure_default_warehouse",
     "frame_sha256",
     "generate",

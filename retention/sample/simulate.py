@@ -26,7 +26,6 @@ them into a warehouse is :mod:`retention.bootstrap`.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +34,7 @@ import pyarrow as pa
 
 from retention import schema
 from retention.bootstrap import canonical_frame
-from retention.sample import text
+from retention.sample import arrays, text
 from retention.sample.words import CATEGORIES, STYLE_WORDS
 
 SAMPLE_PARAMS: dict[str, int] = dict(users=5000, months=24, seed=7)
@@ -235,71 +234,9 @@ def _daily_intensity(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np
     return regular / (regular.mean() * 7), deal / (deal.mean() * 7), promo
 
 
-def _choose_items(
-    rng: np.random.Generator,
-    user_taste: np.ndarray,
-    rows: np.ndarray,
-    item_taste: np.ndarray,
-    log_pop: np.ndarray,
-    weight: float,
-    k: int,
-    chunk: int = 2048,
-) -> np.ndarray:
-    """For each user ``rows[i]`` (a row of ``user_taste``): ``k`` distinct items drawn without replacement from
-    softmax(weight * taste affinity + log popularity), best first (Gumbel top-k).
-
-    The noise is one standard exponential per row and item (its log is the Gumbel noise), drawn
-    ``chunk`` rows at a time in a second thread while :func:`retention.sample.kernels.gumbel_top_k`
-    ranks the previous chunk: both release the GIL, and the draws stay in the same order.
-    """
-    from retention.sample.kernels import gumbel_top_k  # numba compiles on first use
-
-    n = len(rows)
-    out = np.empty((n, k), dtype=np.int64)
-    if n == 0:
-        return out
-    item_weighted = np.ascontiguousarray(weight * item_taste.T)  # (TASTE_DIM, items)
-    taste = np.ascontiguousarray(user_taste, dtype=np.float64)
-    buffers = [np.empty((min(chunk, n), len(log_pop))) for _ in range(2 if n > chunk else 1)]
-
-    def draw(lo: int) -> np.ndarray:
-        noise = buffers[(lo // chunk) % len(buffers)][: min(chunk, n - lo)]
-        rng.standard_exponential(out=noise)
-        return noise
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        drawn = pool.submit(draw, 0)
-        for lo in range(0, n, chunk):
-            noise = drawn.result()
-            if lo + chunk < n:
-                drawn = pool.submit(draw, lo + chunk)
-            hi = lo + len(noise)
-            gumbel_top_k(taste, rows[lo:hi], item_weighted, log_pop, noise, noise.view(np.int64), out[lo:hi])
-    return out
-
-
-def _sort_events(sec: np.ndarray, session: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """The order of events by time, then session number, then position in the session (all integers, and
-    the triples distinct): one sort of a combined key while it fits in 63 bits, else a lexsort."""
-    if not len(sec):
-        return np.arange(0)
-    sec = sec - sec.min()
-    n_session, n_position = int(session.max()) + 1, int(position.max()) + 1
-    if (int(sec.max()) + 1) * n_session * n_position >= 2**63:
-        return np.lexsort((position, session, sec))
-    return np.argsort((sec * n_session + session) * n_position + position)
-
-
 def _seconds_into_day(rng: np.random.Generator, n: int) -> np.ndarray:
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     return hour * 3600 + rng.integers(0, 3600, size=n)
-
-
-def _positions(counts: np.ndarray) -> np.ndarray:
-    """0, 1, ..., c-1 for each count c, concatenated."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total) - starts
 
 
 @dataclass(frozen=True)
@@ -440,10 +377,10 @@ def _simulate(
             np.where(voucher, VOUCHER_DISCOUNT, 0.0),
         )
         n_lines = 1 + rng.choice(4, size=len(o_user), p=LINES_PER_ORDER)
-        ranked = _choose_items(rng, people.taste, o_user, item_taste, log_pop, TASTE_WEIGHT, TOP_K)
+        ranked = arrays.choose_items(rng, people.taste, o_user, item_taste, log_pop, TASTE_WEIGHT, TOP_K)
         n_extra = np.minimum(rng.poisson(1.0, size=len(o_user)), TOP_K - n_lines)
         line_order = np.repeat(np.arange(len(o_user)), n_lines)
-        line_item = ranked[line_order, _positions(n_lines)]
+        line_item = ranked[line_order, arrays.positions(n_lines)]
         line_user = o_user[line_order]
         affinity = np.einsum("ij,ij->i", people.taste[line_user], item_taste[line_item])
         z = (affinity - people.affinity_mean[line_user]) / people.affinity_sd[line_user]
@@ -537,11 +474,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     is_return = np.concatenate([np.zeros(len(line_number), dtype=bool), np.ones(int(ret.sum()), dtype=bool)])
     o_item = np.concatenate([line_item, line_item[ret]])
     o_ts = np.concatenate([line_sec, ret_sec[ret]])
-    # Sorted by ts, order_id and item_id as strings: a return's "C" sorts after digits, and decimal strings
-    # compare as their numbers right-padded with zeros, then by length (item ids have equal widths).
-    digits = text.digit_count(number)
-    padded = number * 10 ** (int(digits.max(initial=1)) - digits)
-    by = np.lexsort((o_item, padded * 32 + digits, o_ts * 2 + is_return))
+    by = arrays.sort_order_lines(o_ts, number, is_return, o_item)
     orders = {
         "order_id": text.column(text.numbered(number[by], RETURN_PREFIX, prefixed=is_return[by])),
         "user_id": text.column(text.take(user_ids, np.concatenate([line_user, line_user[ret]])[by])),
@@ -551,7 +484,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         "unit_price": np.concatenate([unit_price, unit_price[ret]])[by],
         "discount": np.concatenate([line_disc, line_disc[ret]])[by],
     }
-    del number, is_return, o_item, o_ts, padded, by
+    del number, is_return, o_item, o_ts, by
 
     # Ratings: a few days after the order; the latest per user and item.
     r_sec = line_sec + sim["rating_delay"]
@@ -625,12 +558,12 @@ def _events(
     p_type[p_start] = start
     p_item[p_start] = -1
     extra_order = np.repeat(np.arange(n_ord), n_extra)
-    p_item[p_start[extra_order] + 1 + _positions(n_extra)] = ranked[
-        extra_order, n_lines[extra_order] + _positions(n_extra)
+    p_item[p_start[extra_order] + 1 + arrays.positions(n_extra)] = ranked[
+        extra_order, n_lines[extra_order] + arrays.positions(n_extra)
     ]
     line_offset = np.cumsum(per_line) - per_line - np.repeat(np.cumsum(line_events) - line_events, n_lines)
     line_first = p_start[line_order] + 1 + n_extra[line_order] + line_offset
-    line_item = ranked[line_order, _positions(n_lines)]
+    line_item = ranked[line_order, arrays.positions(n_lines)]
     p_item[line_first] = line_item
     again = np.flatnonzero(second_view)
     p_item[line_first[again] + 1] = line_item[again]
@@ -638,7 +571,7 @@ def _events(
     p_type[line_cart] = cart
     p_item[line_cart] = line_item
     p_session = np.repeat(np.arange(n_ord), p_count)
-    p_pos = _positions(p_count)
+    p_pos = arrays.positions(p_count)
     duration = rng.integers(180, 2400, size=n_ord)  # seconds from session start to the order
     p_sec = o_sec[p_session] - np.ceil(duration[p_session] * (1 - p_pos / p_count[p_session])).astype(np.int64)
 
@@ -657,10 +590,10 @@ def _events(
     n_b = len(b_user)
     n_views = np.minimum(1 + rng.poisson(1.5, size=n_b), TOP_K)
     carted = rng.random(n_b) < 0.2  # an abandoned cart: the first item viewed
-    seen = _choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
+    seen = arrays.choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
     b_count = 1 + n_views + carted
     b_session = np.repeat(np.arange(n_b), b_count)
-    b_pos = _positions(b_count)
+    b_pos = arrays.positions(b_count)
     is_cart = (b_pos == b_count[b_session] - 1) & carted[b_session]
     b_type = np.select([b_pos == 0, is_cart], [start, cart], view)
     b_item = np.select(
@@ -678,7 +611,7 @@ def _events(
 
     session = np.concatenate([p_session, n_ord + b_session])
     sec = np.concatenate([p_sec, b_ev_sec])
-    order = _sort_events(sec, number[session], np.concatenate([p_pos, b_pos]))
+    order = arrays.sort_events(sec, number[session], np.concatenate([p_pos, b_pos]))
     return {
         "user": np.concatenate([o_user[p_session], b_user[b_session]])[order],
         "sec": sec[order],
