@@ -122,12 +122,19 @@ USERS_PER_PRODUCT = 20
 MIN_PRODUCTS, MAX_PRODUCTS = 200, 1000
 
 _STATE_ACTIVE, _STATE_DRIFTING, _STATE_CHURNED = 1, 2, 3
-_SECOND = np.timedelta64(1, "s")
+_MICROSECONDS = 1_000_000
 
 
 def catalogue_size(users: int) -> int:
     """Number of products in a shop of ``users`` users: one per :data:`USERS_PER_PRODUCT`, 200 to 1,000."""
     return min(max(MIN_PRODUCTS, users // USERS_PER_PRODUCT), MAX_PRODUCTS)
+
+
+def _timestamps(day0: np.datetime64, seconds: np.ndarray) -> np.ndarray:
+    """``day0`` plus whole ``seconds``, as ``datetime64[us]`` (the canonical unit, so no later copy)."""
+    return day0.astype("datetime64[us]") + (np.asarray(seconds, dtype=np.int64) * _MICROSECONDS).astype(
+        "timedelta64[us]"
+    )
 
 
 def _window(months: int, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -479,7 +486,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         "order_id": text.column(text.numbered(number[by], RETURN_PREFIX, prefixed=is_return[by])),
         "user_id": text.column(text.take(user_ids, np.concatenate([line_user, line_user[ret]])[by])),
         "item_id": text.column(text.take(item_ids, o_item[by])),
-        "ts": day0 + o_ts[by] * _SECOND,
+        "ts": _timestamps(day0, o_ts[by]),
         "quantity": np.concatenate([quantity, -quantity[ret]])[by],
         "unit_price": np.concatenate([unit_price, unit_price[ret]])[by],
         "discount": np.concatenate([line_disc, line_disc[ret]])[by],
@@ -498,21 +505,22 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         "user_id": text.column(text.take(user_ids, r_user[latest])),
         "item_id": text.column(text.take(item_ids, r_item[latest])),
         "rating": sim["rating"][r_keep][latest].astype(float),
-        "ts": day0 + r_sec[latest] * _SECOND,
+        "ts": _timestamps(day0, r_sec[latest]),
     }
 
     ev = _events(rng, people, sim, browse, item_taste, log_pop, n_days)
-    events = {
-        "user_id": text.column(text.take(user_ids, ev["user"])),
-        "ts": day0 + ev["sec"] * _SECOND,
-        "event_type": text.column(text.take(EVENT_TYPES, ev["type"])),
-        "item_id": text.column(text.take(item_ids, ev["item"])),
-        "session_id": text.column(text.numbered(ev["session"], "s", ev["session_width"])),
+    del sim, browse, o_user, o_sec, order_number, line_order, line_user, line_item, line_sec, line_number, line_disc
+    del unit_price, quantity, ret_sec, ret
+    events = {  # each array dropped once its column is made
+        "user_id": text.column(text.take(user_ids, ev.pop("user"))),
+        "ts": _timestamps(day0, ev.pop("sec")),
+        "event_type": text.column(text.take(EVENT_TYPES, ev.pop("type"))),
+        "item_id": text.column(text.take(item_ids, ev.pop("item"))),
+        "session_id": text.column(text.numbered(ev.pop("session"), "s", ev["session_width"])),
     }
-    del ev
     users_frame = {
         "user_id": text.column(user_ids),
-        "signup_ts": day0 + people.signup_sec * _SECOND,
+        "signup_ts": _timestamps(day0, people.signup_sec),
         "country": text.column(text.take(COUNTRIES, people.country)),
         "channel": text.column(text.take(CHANNELS, people.channel)),
         "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
@@ -609,14 +617,19 @@ def _events(
     number = np.empty(len(start_sec), dtype=np.int64)
     number[np.lexsort((np.concatenate([o_user, b_user]), start_sec))] = np.arange(1, len(start_sec) + 1)
 
+    # Each column is put in order and its parts dropped before the next: a million users make ~50M events.
     session = np.concatenate([p_session, n_ord + b_session])
     sec = np.concatenate([p_sec, b_ev_sec])
+    del p_sec, b_ev_sec, gaps, elapsed, is_cart
     order = arrays.sort_events(sec, number[session], np.concatenate([p_pos, b_pos]))
-    return {
-        "user": np.concatenate([o_user[p_session], b_user[b_session]])[order],
-        "sec": sec[order],
-        "type": np.concatenate([p_type, b_type])[order],
-        "item": np.concatenate([p_item, b_item])[order],
-        "session": number[session[order]],
-        "session_width": max(7, len(str(len(start_sec)))),
-    }
+    del p_pos, b_pos
+    out = {"sec": sec[order], "session_width": max(7, len(str(len(start_sec))))}
+    del sec
+    out["session"] = number[session[order]]
+    del session
+    out["user"] = np.concatenate([o_user[p_session], b_user[b_session]])[order].astype(np.int32)
+    del p_session, b_session
+    out["type"] = np.concatenate([p_type, b_type])[order].astype(np.int8)
+    del p_type, b_type
+    out["item"] = np.concatenate([p_item, b_item])[order].astype(np.int32)
+    return out
