@@ -561,8 +561,8 @@ def _events(
     line_events = np.bincount(line_order, weights=per_line, minlength=n_ord).astype(np.int64)
     p_count = 1 + n_extra + line_events
     p_start = np.cumsum(p_count) - p_count
-    p_type = np.full(int(p_count.sum()), view, dtype=np.int64)
-    p_item = np.empty(len(p_type), dtype=np.int64)
+    p_type = np.full(int(p_count.sum()), view, dtype=np.int8)
+    p_item = np.empty(len(p_type), dtype=np.int32)
     p_type[p_start] = start
     p_item[p_start] = -1
     extra_order = np.repeat(np.arange(n_ord), n_extra)
@@ -603,10 +603,10 @@ def _events(
     b_session = np.repeat(np.arange(n_b), b_count)
     b_pos = arrays.positions(b_count)
     is_cart = (b_pos == b_count[b_session] - 1) & carted[b_session]
-    b_type = np.select([b_pos == 0, is_cart], [start, cart], view)
+    b_type = np.select([b_pos == 0, is_cart], [start, cart], view).astype(np.int8)
     b_item = np.select(
         [b_pos == 0, is_cart], [-1, seen[b_session, 0]], seen[b_session, np.clip(b_pos - 1, 0, TOP_K - 1)]
-    )
+    ).astype(np.int32)
     gaps = np.where(b_pos == 0, 0, rng.integers(5, 240, size=len(b_session)))
     elapsed = np.cumsum(gaps)
     b_first = np.cumsum(b_count) - b_count
