@@ -5,8 +5,9 @@ Run: ``python benchmarks/sample_bench.py [--users 5000,20000,50000] [--large] [-
 Each size runs in a fresh subprocess: ``python -m retention sample --db <new file> --users N`` (generate
 the shop and load it into a new warehouse; ``--export`` writes Parquet with ``--export-dir`` instead).
 It prints wall and CPU seconds, seconds per 1,000 customers and that figure's ratio against the smallest
-size (1.0 = linear; the first size also pays numba's one-off compile when its disk cache is cold, so
-run twice for steady figures), and the subprocess's peak resident memory. ``--large`` adds 200,000
+size (1.0 = linear; the smallest size carries most of the fixed start-up cost, imports and numba's
+one-off compile when its disk cache is cold, so the ratio falls below 1), the CPU seconds per 1,000 of
+the customers added since the previous size (flat = linear), and the subprocess's peak resident memory. ``--large`` adds 200,000
 customers. CPU seconds are steadier than wall time on a machine that other work shares.
 
 ``--old`` also times ``generate()`` with the item choice of the former generator (a numpy score matrix of
@@ -92,18 +93,21 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for mode in modes:
-            base = None
+            base, previous = None, None
             for users in sizes:
                 if mode == "old" and users > OLD_MAX_USERS:
                     continue
                 result = measure(users, mode, Path(folder))
                 per_1k = result["cpu_s"] / users * 1000
                 base = base or per_1k
+                # The cost of the customers added since the previous size: free of the fixed start-up cost.
+                step = (result["cpu_s"] - previous[1]) / (users - previous[0]) * 1000 if previous else per_1k
+                previous = (users, result["cpu_s"])
                 row = {"mode": mode, "users": users, **result, "cpu_s_per_1k": per_1k, "ratio": per_1k / base}
-                rows.append(row)
+                rows.append({**row, "step_cpu_s_per_1k": step})
                 print(
                     f"{mode:<6} {users:>9,} users  wall {result['wall_s']:7.1f} s  cpu {result['cpu_s']:7.1f} s  "
-                    f"{per_1k:6.2f} cpu-s per 1k  x{row['ratio']:.2f} of the smallest  "
+                    f"{per_1k:6.2f} cpu-s per 1k (x{row['ratio']:.2f} of the smallest; {step:.2f} for the added ones)  "
                     f"peak {result['peak_mb']:,.0f} MB",
                     flush=True,
                 )
