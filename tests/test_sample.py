@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from retention import bootstrap, sample, schema, warehouse
 from retention.cli import main
 from retention.errors import DataError
+from retention.sample import arrays, text
 
 END = pd.Timestamp(sample.DEFAULT_END) + pd.Timedelta(days=1)  # exclusive end of every generated window
 
@@ -58,6 +60,95 @@ def test_committed_sample_equals_generated():
     assert set(committed) == set(generated) == set(schema.CANONICAL_COLUMNS)
     for table in schema.CANONICAL_COLUMNS:
         pd.testing.assert_frame_equal(committed[table], generated[table], obj=table)
+
+
+# SHA-256 (bootstrap.frame_sha256) of each table of generate(**SAMPLE_PARAMS), computed with the generator
+# before it was made linear in customers (a numpy score matrix per order): the committed sample's tables.
+SAMPLE_CHECKSUMS = {
+    "users": "d9a1182be17173e894056d9e4bdcb34ea82a275ae04184f3f6fb04a342f69daf",
+    "products": "42f156fe6a5ba95337bdc62fa8262a540b7c11ce41dee405040fa89f167c6761",
+    "orders": "71e80267c566048d02e6040fc2c166aa39728fc4944a5203e3e99bf5a756039a",
+    "events": "078859e8441bf3ca2ac820dda9e35e820b714610494c58a6e2e269d7715c3de7",
+    "ratings": "a076ac5b94e0fa0f226c30e0ff224488bb67c7c44ac859fec38ce4e4385624da",
+}
+
+
+def test_default_sample_checksums_are_pinned():
+    generated = sample.generate(**sample.SAMPLE_PARAMS)
+    assert {table: bootstrap.frame_sha256(frame) for table, frame in generated.items()} == SAMPLE_CHECKSUMS
+    committed = sample.read_parquet(sample.SAMPLE_DIR)
+    assert {table: bootstrap.frame_sha256(frame) for table, frame in committed.items()} == SAMPLE_CHECKSUMS
+
+
+def _numpy_choose_items(rng, user_taste, rows, item_taste, log_pop, weight, k):
+    """The former item choice, an independent oracle: a score matrix, Gumbel noise, argpartition."""
+    scores = np.add.outer(np.zeros(len(rows)), log_pop)
+    for dim in range(item_taste.shape[1]):
+        scores += user_taste[rows, dim : dim + 1] * (weight * item_taste.T)[dim]
+    scores -= np.log(rng.standard_exponential(size=scores.shape))
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1), axis=1)
+
+
+@pytest.mark.parametrize(("rows", "chunk"), [(0, 16), (7, 16), (50, 16), (64, 16), (300, 2048)])
+def test_compiled_item_choice_equals_the_numpy_score_matrix_and_leaves_the_stream_where_it_did(rows, chunk):
+    setup = np.random.default_rng(5)
+    user_taste, item_taste = setup.normal(size=(40, sample.TASTE_DIM)), setup.normal(size=(230, sample.TASTE_DIM))
+    log_pop, users = setup.normal(size=230), setup.integers(40, size=rows)
+    fast, slow = np.random.default_rng(9), np.random.default_rng(9)
+    chosen = arrays.choose_items(fast, user_taste, users, item_taste, log_pop, 2.0, 6, chunk=chunk)
+    np.testing.assert_array_equal(chosen, _numpy_choose_items(slow, user_taste, users, item_taste, log_pop, 2.0, 6))
+    assert fast.random() == slow.random()  # the same number of draws was taken
+    assert all(len(set(row)) == 6 for row in chosen.tolist())
+
+
+def test_order_lines_sort_as_their_string_ids_across_digit_counts():
+    rng = np.random.default_rng(3)
+    n = 400
+    sec = rng.integers(0, 4, size=n)
+    number = rng.choice([7, 99, 100, 999, 1000, 99999, 100000, 999999, 1000000, 1000001, 10000000], size=n)
+    is_return = rng.random(n) < 0.3
+    item = rng.integers(0, 3, size=n)
+    by = arrays.sort_order_lines(sec, number, is_return, item)
+    frame = pd.DataFrame(
+        {
+            "ts": sec,
+            "order_id": [("C" if back else "") + str(value) for back, value in zip(is_return, number, strict=True)],
+            "item_id": [f"p{value:04d}" for value in item],
+        }
+    )
+    expected = frame.sort_values(["ts", "order_id", "item_id"], kind="stable").index.to_numpy()
+    np.testing.assert_array_equal(frame.iloc[by].index.to_numpy(), expected)
+
+
+def test_numbered_strings_equal_python_formatting():
+    numbers = np.array([0, 5, 12, 999999, 1000000, 31, 123456789])
+    flags = np.array([True, False, True, False, True, True, False])
+    for prefix, width, suffix, prefixed in [
+        ("u", 5, "", None),
+        ("", 0, "", None),
+        ("user", 0, "@x.com", None),
+        ("C", 0, "", flags),
+    ]:
+        got = text.column(text.numbered(numbers, prefix, width, suffix, prefixed=prefixed))
+        heads = [prefix if prefixed is None or flag else "" for flag in flags]
+        expected = pd.Series(
+            [f"{head}{str(n).zfill(width)}{suffix}" for head, n in zip(heads, numbers, strict=True)], dtype="str"
+        )
+        pd.testing.assert_series_equal(got, expected)
+    taken = text.column(text.take(["a", "b"], np.array([1, -1, 0])))
+    pd.testing.assert_series_equal(taken, pd.Series(["b", None, "a"], dtype="str"))
+
+
+def test_catalogue_grows_with_users_up_to_a_bound():
+    assert [sample.catalogue_size(users) for users in (10, 4000, 5000, 20000, 20040, 1000000)] == [
+        200,
+        200,
+        250,
+        1000,
+        1000,
+        1000,
+    ]
 
 
 def test_committed_sample_is_small():

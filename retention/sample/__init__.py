@@ -2,6 +2,9 @@
 
 * :mod:`retention.sample.simulate`: :func:`generate`, the week-by-week simulation, and its parameters;
 * :mod:`retention.sample.words`: the category, product, brand and style words products are named with;
+* :mod:`retention.sample.arrays`, :mod:`retention.sample.kernels` and :mod:`retention.sample.text`: the steps
+  whose cost grows with the shop (item choice, compiled with numba on first use; sort orders; id strings
+  written as Arrow arrays), each linear in customers, so a million customers take minutes, not hours;
 * :mod:`retention.bootstrap`: Parquet in and out, loading frames into a warehouse, and the default
   warehouse built from ``sample_data/`` on first use (re-exported here, so ``sample.load_frames``
   and ``sample.build_warehouse`` keep working).
@@ -30,6 +33,7 @@ from retention.sample.simulate import (
     RETURN_PREFIX,
     SAMPLE_PARAMS,
     TASTE_DIM,
+    catalogue_size,
     generate,
 )
 from retention.sample.words import CATEGORIES, STYLE_WORDS
@@ -52,6 +56,7 @@ __all__ = [
     "TASTE_DIM",
     "build_warehouse",
     "canonical_frame",
+    "catalogue_size",
     "ensure_default_warehouse",
     "frame_sha256",
     "generate",

@@ -30,9 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from retention import schema
 from retention.bootstrap import canonical_frame
+from retention.sample import arrays, text
 from retention.sample.words import CATEGORIES, STYLE_WORDS
 
 SAMPLE_PARAMS: dict[str, int] = dict(users=5000, months=24, seed=7)
@@ -113,9 +115,26 @@ BROWSE_TASTE_WEIGHT = 1.4
 LINES_PER_ORDER = np.array([0.50, 0.28, 0.14, 0.08])  # 1..4 lines
 QUANTITY = np.array([0.62, 0.24, 0.09, 0.03, 0.01, 0.01])  # 1..6 units
 TOP_K = 6  # items ranked per order: the lines, then items viewed but not bought
+# One product per USERS_PER_PRODUCT users, within these bounds: every order and browsing session ranks the
+# whole catalogue, so a bounded catalogue keeps the simulation's time linear in users (the default 20,000
+# users are the first to reach the top).
+USERS_PER_PRODUCT = 20
+MIN_PRODUCTS, MAX_PRODUCTS = 200, 1000
 
 _STATE_ACTIVE, _STATE_DRIFTING, _STATE_CHURNED = 1, 2, 3
-_SECOND = np.timedelta64(1, "s")
+_MICROSECONDS = 1_000_000
+
+
+def catalogue_size(users: int) -> int:
+    """Number of products in a shop of ``users`` users: one per :data:`USERS_PER_PRODUCT`, 200 to 1,000."""
+    return min(max(MIN_PRODUCTS, users // USERS_PER_PRODUCT), MAX_PRODUCTS)
+
+
+def _timestamps(day0: np.datetime64, seconds: np.ndarray) -> np.ndarray:
+    """``day0`` plus whole ``seconds``, as ``datetime64[us]`` (the canonical unit, so no later copy)."""
+    return day0.astype("datetime64[us]") + (np.asarray(seconds, dtype=np.int64) * _MICROSECONDS).astype(
+        "timedelta64[us]"
+    )
 
 
 def _window(months: int, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -222,46 +241,9 @@ def _daily_intensity(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray, np
     return regular / (regular.mean() * 7), deal / (deal.mean() * 7), promo
 
 
-def _choose_items(
-    rng: np.random.Generator,
-    user_taste: np.ndarray,
-    item_taste: np.ndarray,
-    log_pop: np.ndarray,
-    weight: float,
-    k: int,
-    chunk: int = 2048,
-) -> np.ndarray:
-    """For each row of ``user_taste``: ``k`` distinct items drawn without replacement from
-    softmax(weight * taste affinity + log popularity), best first (Gumbel top-k)."""
-    n = len(user_taste)
-    out = np.empty((n, k), dtype=np.int64)
-    item_weighted = weight * item_taste.T  # (TASTE_DIM, items)
-    for lo in range(0, n, chunk):
-        hi = min(lo + chunk, n)
-        # The affinity as a sum over taste dimensions rather than a BLAS product: no threads, and
-        # bit-identical results on every CPU, which keeps the committed sample reproducible.
-        scores = np.add.outer(np.zeros(hi - lo), log_pop)
-        term = np.empty_like(scores)
-        for dim in range(item_weighted.shape[0]):
-            np.multiply(user_taste[lo:hi, dim : dim + 1], item_weighted[dim], out=term)
-            scores += term
-        scores -= np.log(rng.standard_exponential(size=scores.shape))  # Gumbel noise, cheaper than rng.gumbel
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1)
-        out[lo:hi] = np.take_along_axis(top, order, axis=1)
-    return out
-
-
 def _seconds_into_day(rng: np.random.Generator, n: int) -> np.ndarray:
     hour = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     return hour * 3600 + rng.integers(0, 3600, size=n)
-
-
-def _positions(counts: np.ndarray) -> np.ndarray:
-    """0, 1, ..., c-1 for each count c, concatenated."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total) - starts
 
 
 @dataclass(frozen=True)
@@ -321,12 +303,12 @@ def _simulate(
     item_taste: np.ndarray,
     log_pop: np.ndarray,
     days: pd.DatetimeIndex,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Run the shop week by week.
 
     Returns the orders (per order: user, second, discount, line count, ranked items, count of
     items only viewed) with their lines (item, quantity, returned, rated, rating, delays), and
-    the number of sessions without a purchase per (week, user).
+    the sessions without a purchase: arrays ``week``, ``user`` and ``count`` (at least 1), by week then user.
     """
     # Imported here, not at the top: scipy takes longer to load than the CLI takes to start without it.
     from scipy.special import expit
@@ -349,7 +331,7 @@ def _simulate(
     n_returns = np.zeros(users)
     last_week = signup_week.astype(float)  # of the last order, or of signing up
     parts: dict[str, list[np.ndarray]] = {}
-    browse = np.zeros((n_weeks, users), dtype=np.int64)
+    browse: dict[str, list[np.ndarray]] = {"user": [], "week": [], "count": []}  # sessions without a purchase
     for week in range(n_weeks):
         # State transitions at the start of the week.
         joined = signup_week == week
@@ -387,7 +369,11 @@ def _simulate(
         keep = new_sec < n_days * 86400
         o_user = np.concatenate([old_user, new_user[keep]])
         o_sec = np.concatenate([old_sec, new_sec[keep]]).astype(np.int64)
-        browse[week] = rng.poisson(browse_rate[state])
+        sessions = rng.poisson(browse_rate[state])
+        browsing = np.flatnonzero(sessions)
+        browse["user"].append(browsing)
+        browse["week"].append(np.full(len(browsing), week))
+        browse["count"].append(sessions[browsing])
 
         # Discounts, lines and items; returns and ratings feed back into the churn state.
         o_promo = promo[o_sec // 86400]
@@ -398,10 +384,10 @@ def _simulate(
             np.where(voucher, VOUCHER_DISCOUNT, 0.0),
         )
         n_lines = 1 + rng.choice(4, size=len(o_user), p=LINES_PER_ORDER)
-        ranked = _choose_items(rng, people.taste[o_user], item_taste, log_pop, TASTE_WEIGHT, TOP_K)
+        ranked = arrays.choose_items(rng, people.taste, o_user, item_taste, log_pop, TASTE_WEIGHT, TOP_K)
         n_extra = np.minimum(rng.poisson(1.0, size=len(o_user)), TOP_K - n_lines)
         line_order = np.repeat(np.arange(len(o_user)), n_lines)
-        line_item = ranked[line_order, _positions(n_lines)]
+        line_item = ranked[line_order, arrays.positions(n_lines)]
         line_user = o_user[line_order]
         affinity = np.einsum("ij,ij->i", people.taste[line_user], item_taste[line_item])
         z = (affinity - people.affinity_mean[line_user]) / people.affinity_sd[line_user]
@@ -430,7 +416,9 @@ def _simulate(
         n_returns += np.bincount(line_user, weights=returned.astype(float), minlength=users)
         n_low += np.bincount(line_user, weights=(rated & (rating <= 2)).astype(float), minlength=users)
         last_week[o_user] = week
-    return {name: np.concatenate(values) for name, values in parts.items()}, browse
+    return {name: np.concatenate(values) for name, values in parts.items()}, {
+        name: np.concatenate(values) for name, values in browse.items()
+    }
 
 
 def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEFAULT_END) -> dict[str, pd.DataFrame]:
@@ -468,12 +456,13 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     n_days = len(days)
     day0 = first_day.to_datetime64().astype("datetime64[s]")
 
-    products, centres, item_taste, log_pop = _products(rng, max(200, users // 20))
+    products, centres, item_taste, log_pop = _products(rng, catalogue_size(users))
     people = _population(rng, users, n_days, centres, item_taste)
     sim, browse = _simulate(rng, people, item_taste, log_pop, days)
 
-    user_ids = _ids("u", np.arange(1, users + 1), max(5, len(str(users)))).to_numpy(dtype=object)
-    item_ids = products["item_id"].to_numpy(dtype=object)
+    n_products = len(products)
+    user_ids = text.numbered(np.arange(1, users + 1), "u", max(5, len(str(users))))
+    item_ids = pa.array(products["item_id"].tolist(), type=pa.large_string())
     o_user, o_sec = sim["user"], sim["sec"]
     n_ord = len(o_user)
     line_order = np.repeat(np.arange(n_ord), sim["n_lines"])
@@ -482,56 +471,60 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     # Orders: numbered in time order; a return is a line of order "C<id>" with negative quantity.
     order_number = np.empty(n_ord, dtype=np.int64)
     order_number[np.lexsort((o_user, o_sec))] = 100001 + np.arange(n_ord)
-    line_order_id = pd.Series(order_number[line_order]).astype(str).to_numpy(dtype=object)
+    line_number = order_number[line_order]
     line_disc = sim["discount"][line_order]
     unit_price = np.round(products["price"].to_numpy()[line_item] * (1 - line_disc), 2)
     quantity = sim["quantity"].astype(float)
     ret_sec = line_sec + sim["return_delay"]
     ret = sim["returned"] & (ret_sec < n_days * 86400)
-    orders = pd.DataFrame(
-        {
-            "order_id": np.concatenate([line_order_id, RETURN_PREFIX + line_order_id[ret]]),
-            "user_id": user_ids[np.concatenate([line_user, line_user[ret]])],
-            "item_id": item_ids[np.concatenate([line_item, line_item[ret]])],
-            "ts": day0 + np.concatenate([line_sec, ret_sec[ret]]) * _SECOND,
-            "quantity": np.concatenate([quantity, -quantity[ret]]),
-            "unit_price": np.concatenate([unit_price, unit_price[ret]]),
-            "discount": np.concatenate([line_disc, line_disc[ret]]),
-        }
-    ).sort_values(["ts", "order_id", "item_id"], kind="stable")
+    number = np.concatenate([line_number, line_number[ret]])
+    is_return = np.concatenate([np.zeros(len(line_number), dtype=bool), np.ones(int(ret.sum()), dtype=bool)])
+    o_item = np.concatenate([line_item, line_item[ret]])
+    o_ts = np.concatenate([line_sec, ret_sec[ret]])
+    by = arrays.sort_order_lines(o_ts, number, is_return, o_item)
+    orders = {
+        "order_id": text.column(text.numbered(number[by], RETURN_PREFIX, prefixed=is_return[by])),
+        "user_id": text.column(text.take(user_ids, np.concatenate([line_user, line_user[ret]])[by])),
+        "item_id": text.column(text.take(item_ids, o_item[by])),
+        "ts": _timestamps(day0, o_ts[by]),
+        "quantity": np.concatenate([quantity, -quantity[ret]])[by],
+        "unit_price": np.concatenate([unit_price, unit_price[ret]])[by],
+        "discount": np.concatenate([line_disc, line_disc[ret]])[by],
+    }
+    del number, is_return, o_item, o_ts, by
 
     # Ratings: a few days after the order; the latest per user and item.
     r_sec = line_sec + sim["rating_delay"]
-    r_keep = sim["rated"] & (r_sec < n_days * 86400)
-    ratings = pd.DataFrame(
-        {
-            "user_id": user_ids[line_user[r_keep]],
-            "item_id": item_ids[line_item[r_keep]],
-            "rating": sim["rating"][r_keep].astype(float),
-            "ts": day0 + r_sec[r_keep] * _SECOND,
-        }
-    ).sort_values(["ts", "user_id", "item_id"], kind="stable")
-    ratings = ratings.drop_duplicates(["user_id", "item_id"], keep="last")
+    r_keep = np.flatnonzero(sim["rated"] & (r_sec < n_days * 86400))
+    r_user, r_item, r_sec = line_user[r_keep], line_item[r_keep], r_sec[r_keep]
+    by = np.lexsort((r_item, r_user, r_sec))
+    pair = (r_user * n_products + r_item)[by]
+    _, last_from_end = np.unique(pair[::-1], return_index=True)
+    latest = by[np.sort(len(pair) - 1 - last_from_end)]
+    ratings = {
+        "user_id": text.column(text.take(user_ids, r_user[latest])),
+        "item_id": text.column(text.take(item_ids, r_item[latest])),
+        "rating": sim["rating"][r_keep][latest].astype(float),
+        "ts": _timestamps(day0, r_sec[latest]),
+    }
 
     ev = _events(rng, people, sim, browse, item_taste, log_pop, n_days)
-    events = pd.DataFrame(
-        {
-            "user_id": user_ids[ev["user"]],
-            "ts": day0 + ev["sec"] * _SECOND,
-            "event_type": np.asarray(EVENT_TYPES, dtype=object)[ev["type"]],
-            "item_id": np.where(ev["item"] >= 0, item_ids[np.maximum(ev["item"], 0)], None),
-            "session_id": ev["session"],
-        }
-    )
-    users_frame = pd.DataFrame(
-        {
-            "user_id": user_ids,
-            "signup_ts": day0 + people.signup_sec * _SECOND,
-            "country": np.asarray(COUNTRIES, dtype=object)[people.country],
-            "channel": np.asarray(CHANNELS, dtype=object)[people.channel],
-            "email": "user" + pd.Series(np.arange(1, users + 1)).astype(str) + "@example.com",
-        }
-    )
+    del sim, browse, o_user, o_sec, order_number, line_order, line_user, line_item, line_sec, line_number, line_disc
+    del unit_price, quantity, ret_sec, ret
+    events = {  # each array dropped once its column is made
+        "user_id": text.column(text.take(user_ids, ev.pop("user"))),
+        "ts": _timestamps(day0, ev.pop("sec")),
+        "event_type": text.column(text.take(EVENT_TYPES, ev.pop("type"))),
+        "item_id": text.column(text.take(item_ids, ev.pop("item"))),
+        "session_id": text.column(text.numbered(ev.pop("session"), "s", ev["session_width"])),
+    }
+    users_frame = {
+        "user_id": text.column(user_ids),
+        "signup_ts": _timestamps(day0, people.signup_sec),
+        "country": text.column(text.take(COUNTRIES, people.country)),
+        "channel": text.column(text.take(CHANNELS, people.channel)),
+        "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
+    }
     frames = {
         schema.USERS: users_frame,
         schema.PRODUCTS: products,
@@ -539,14 +532,14 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         schema.EVENTS: events,
         schema.RATINGS: ratings,
     }
-    return {table: canonical_frame(table, frame) for table, frame in frames.items()}
+    return {table: canonical_frame(table, pd.DataFrame(frame)) for table, frame in frames.items()}
 
 
 def _events(
     rng: np.random.Generator,
     people: _Population,
     sim: dict[str, np.ndarray],
-    browse: np.ndarray,
+    browse: dict[str, np.ndarray],
     item_taste: np.ndarray,
     log_pop: np.ndarray,
     n_days: int,
@@ -554,7 +547,8 @@ def _events(
     """Sessions before each order and sessions without a purchase, as event arrays sorted by time.
 
     Returns arrays ``user`` (index), ``sec`` (seconds since the first day), ``type`` (index into
-    EVENT_TYPES), ``item`` (index, -1 for session_start) and ``session`` (id).
+    EVENT_TYPES), ``item`` (index, -1 for session_start) and ``session`` (number, from 1 in order of the
+    sessions' start), and ``session_width`` (the digits a session id is zero-padded to).
     """
     start, view, cart = (EVENT_TYPES.index(name) for name in (EVENT_SESSION_START, EVENT_VIEW, EVENT_ADD_TO_CART))
     o_user, o_sec, n_lines, n_extra, ranked = sim["user"], sim["sec"], sim["n_lines"], sim["n_extra"], sim["ranked"]
@@ -567,17 +561,17 @@ def _events(
     line_events = np.bincount(line_order, weights=per_line, minlength=n_ord).astype(np.int64)
     p_count = 1 + n_extra + line_events
     p_start = np.cumsum(p_count) - p_count
-    p_type = np.full(int(p_count.sum()), view, dtype=np.int64)
-    p_item = np.empty(len(p_type), dtype=np.int64)
+    p_type = np.full(int(p_count.sum()), view, dtype=np.int8)
+    p_item = np.empty(len(p_type), dtype=np.int32)
     p_type[p_start] = start
     p_item[p_start] = -1
     extra_order = np.repeat(np.arange(n_ord), n_extra)
-    p_item[p_start[extra_order] + 1 + _positions(n_extra)] = ranked[
-        extra_order, n_lines[extra_order] + _positions(n_extra)
+    p_item[p_start[extra_order] + 1 + arrays.positions(n_extra)] = ranked[
+        extra_order, n_lines[extra_order] + arrays.positions(n_extra)
     ]
     line_offset = np.cumsum(per_line) - per_line - np.repeat(np.cumsum(line_events) - line_events, n_lines)
     line_first = p_start[line_order] + 1 + n_extra[line_order] + line_offset
-    line_item = ranked[line_order, _positions(n_lines)]
+    line_item = ranked[line_order, arrays.positions(n_lines)]
     p_item[line_first] = line_item
     again = np.flatnonzero(second_view)
     p_item[line_first[again] + 1] = line_item[again]
@@ -585,15 +579,14 @@ def _events(
     p_type[line_cart] = cart
     p_item[line_cart] = line_item
     p_session = np.repeat(np.arange(n_ord), p_count)
-    p_pos = _positions(p_count)
+    p_pos = arrays.positions(p_count)
     duration = rng.integers(180, 2400, size=n_ord)  # seconds from session start to the order
     p_sec = o_sec[p_session] - np.ceil(duration[p_session] * (1 - p_pos / p_count[p_session])).astype(np.int64)
 
     # Sessions without a purchase: while browsing (by week and state), and after signing up without ordering.
-    n_weeks, users = browse.shape
-    counts = browse.ravel()
-    b_user = np.repeat(np.tile(np.arange(users), n_weeks), counts)
-    b_week = np.repeat(np.repeat(np.arange(n_weeks), users), counts)
+    users = len(people.signup_sec)
+    b_user = np.repeat(browse["user"], browse["count"])
+    b_week = np.repeat(browse["week"], browse["count"])
     b_sec = (b_week * 7 + rng.integers(0, 7, size=len(b_user))) * 86400 + _seconds_into_day(rng, len(b_user))
     first_order = np.full(users, np.iinfo(np.int64).max)
     np.minimum.at(first_order, o_user, o_sec)
@@ -605,15 +598,15 @@ def _events(
     n_b = len(b_user)
     n_views = np.minimum(1 + rng.poisson(1.5, size=n_b), TOP_K)
     carted = rng.random(n_b) < 0.2  # an abandoned cart: the first item viewed
-    seen = _choose_items(rng, people.taste[b_user], item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
+    seen = arrays.choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
     b_count = 1 + n_views + carted
     b_session = np.repeat(np.arange(n_b), b_count)
-    b_pos = _positions(b_count)
+    b_pos = arrays.positions(b_count)
     is_cart = (b_pos == b_count[b_session] - 1) & carted[b_session]
-    b_type = np.select([b_pos == 0, is_cart], [start, cart], view)
+    b_type = np.select([b_pos == 0, is_cart], [start, cart], view).astype(np.int8)
     b_item = np.select(
         [b_pos == 0, is_cart], [-1, seen[b_session, 0]], seen[b_session, np.clip(b_pos - 1, 0, TOP_K - 1)]
-    )
+    ).astype(np.int32)
     gaps = np.where(b_pos == 0, 0, rng.integers(5, 240, size=len(b_session)))
     elapsed = np.cumsum(gaps)
     b_first = np.cumsum(b_count) - b_count
@@ -623,15 +616,20 @@ def _events(
     start_sec = np.concatenate([p_sec[p_start], b_sec])
     number = np.empty(len(start_sec), dtype=np.int64)
     number[np.lexsort((np.concatenate([o_user, b_user]), start_sec))] = np.arange(1, len(start_sec) + 1)
-    session_ids = _ids("s", number, max(7, len(str(len(start_sec))))).to_numpy(dtype=object)
 
+    # Each column is put in order and its parts dropped before the next: a million users make ~50M events.
     session = np.concatenate([p_session, n_ord + b_session])
     sec = np.concatenate([p_sec, b_ev_sec])
-    order = np.lexsort((np.concatenate([p_pos, b_pos]), number[session], sec))
-    return {
-        "user": np.concatenate([o_user[p_session], b_user[b_session]])[order],
-        "sec": sec[order],
-        "type": np.concatenate([p_type, b_type])[order],
-        "item": np.concatenate([p_item, b_item])[order],
-        "session": session_ids[session[order]],
-    }
+    del p_sec, b_ev_sec, gaps, elapsed, is_cart
+    order = arrays.sort_events(sec, number[session], np.concatenate([p_pos, b_pos]))
+    del p_pos, b_pos
+    out = {"sec": sec[order], "session_width": max(7, len(str(len(start_sec))))}
+    del sec
+    out["session"] = number[session[order]]
+    del session
+    out["user"] = np.concatenate([o_user[p_session], b_user[b_session]])[order].astype(np.int32)
+    del p_session, b_session
+    out["type"] = np.concatenate([p_type, b_type])[order].astype(np.int8)
+    del p_type, b_type
+    out["item"] = np.concatenate([p_item, b_item])[order].astype(np.int32)
+    return out
