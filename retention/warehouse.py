@@ -572,6 +572,13 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"{latest_schema_version()}-{execute(con, 'data_version').fetchone()[0]}"
 
 
+def imports_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A token that changes whenever data is imported, replaced or removed, or a non-product code changes, and
+    not when customers are scored, runs saved or campaigns changed: the key of results computed from the shop's
+    data alone (forecasts)."""
+    return f"{latest_schema_version()}-{execute(con, 'imports_version').fetchone()[0]}"
+
+
 def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a canonical table holds any row."""
     if table not in schema.CANONICAL_COLUMNS:

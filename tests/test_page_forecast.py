@@ -150,6 +150,18 @@ def test_cohort_retention_fits_on_demand_as_a_job_whose_result_a_reload_shows(db
     pd.testing.assert_frame_equal(again.dataframe[0].value, next_cohort)
     assert len(_cohort_jobs(db)) == 1
 
+    # Scoring customers changes the data version but not the imported data: the forecast still stands.
+    with warehouse.session(db, write=True) as con:
+        before = warehouse.data_version(con)
+        con.execute(
+            "INSERT INTO scores (as_of, horizon_days, model_version, user_id, risk, value, scored_at) "
+            "VALUES (DATE '2024-01-01', 90, 'test', 'u1', 0.5, 1.0, now())"
+        )
+        assert warehouse.data_version(con) != before
+    scored = _cohorts_page(db)
+    assert not scored.get("progress") and len(scored.get("plotly_chart")) == 1
+    assert len(_cohort_jobs(db)) == 1
+
 
 def test_a_failed_cohort_forecast_shows_its_error_and_fits_again_on_request(db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", db)
@@ -162,7 +174,7 @@ def test_a_failed_cohort_forecast_shows_its_error_and_fits_again_on_request(db, 
             horizon=6,
             settings=Settings(),
             cohort_starts=chosen,
-            data_version=warehouse.data_version(con),
+            data_version=warehouse.imports_version(con),
         )
 
     def broken(progress: jobs.Progress) -> None:  # a fit that fails as a real one can: a sentence for the user

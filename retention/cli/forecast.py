@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     path = warehouse.resolve_db_path(args.db)
     warehouse.prepare(path)
     with warehouse.session(path) as con:
-        version = warehouse.data_version(con)
+        version = warehouse.imports_version(con)
     params = forecast_job.job_params(
         metric=args.metric,
         period=args.period,

@@ -41,7 +41,7 @@ def job_params(
 ) -> dict[str, object]:
     """The job's parameters: ``metric`` (an activity metric or ``cohort_retention``), ``period``, ``horizon``,
     ``settings`` (the model options), ``cohorts`` (ISO dates, or None for every cohort) and ``data_version``
-    (the warehouse's data the fit reads)."""
+    (`warehouse.imports_version`: the imported data the fit reads)."""
     return {
         "metric": metric,
         "period": period,

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import streamlit as st
 
-from retention import jobs
+from retention import jobs, warehouse
 from retention.forecast import activity, backtest, cohorts, models, parallel
 from retention.forecast import job as forecast_job
 from retention.ui import jobs as ui_jobs
@@ -123,15 +123,15 @@ def forecast_or_progress(
     the job cannot be started or read.
     """
     ui_jobs.server_started()
-    params = forecast_job.job_params(
-        metric=metric,
-        period=period,
-        horizon=horizon,
-        settings=settings,
-        cohort_starts=cohort_starts,
-        data_version=version,
-    )
     with cursor() as con:
+        params = forecast_job.job_params(
+            metric=metric,
+            period=period,
+            horizon=horizon,
+            settings=settings,
+            cohort_starts=cohort_starts,
+            data_version=warehouse.imports_version(con),  # scores, runs and campaigns do not change a forecast
+        )
         job = jobs.latest(con, forecast_job.KIND, params)
     if job is None and idle:
         st.info(idle)
