@@ -110,7 +110,10 @@ def overlap_override(config: CampaignConfig) -> CampaignConfig | None:
     if overlap is None or overlap.empty:
         return config
     note = common.plain(describe_overlap(overlap))
-    st.error(f"The audience is empty: {note}. They are left out, so as not to spoil those measurements.")
+    st.error(
+        "The audience is empty: members of campaigns still being measured are left out, so as not to spoil "
+        f"those measurements ({note})."
+    )
     allow = st.checkbox(
         "Take them anyway (spoils those measurements)",
         key="build-overlap",
