@@ -48,6 +48,13 @@ def build_and_simulate() -> CampaignConfig | None:
     audience = common.attempt(cached.audience, path, version, config.audience)
     if audience is None:
         return None
+    if audience.empty:
+        config = overlap_override(config)
+        if config is None:
+            return None
+        audience = common.attempt(cached.audience, path, version, config.audience)
+        if audience is None:
+            return None
     numbers = cached.audience_summary(path, version, config.audience)
     tiles = st.columns(4)
     tiles[0].metric("Customers in audience", f"{numbers['customers']:,}")
@@ -96,6 +103,28 @@ def build_and_simulate() -> CampaignConfig | None:
     return config
 
 
+def overlap_override(config: CampaignConfig) -> CampaignConfig | None:
+    """When the filters match only members of campaigns still being measured, say so and offer to take them anyway
+    (with the warning); the config allowing the overlap once the box is ticked, else None (nothing to build)."""
+    overlap = common.attempt(cached.open_overlap, path, version, config.audience)
+    if overlap is None or overlap.empty:
+        return config
+    note = common.plain(describe_overlap(overlap))
+    st.error(
+        "The audience is empty: members of campaigns still being measured are left out, so as not to spoil "
+        f"those measurements ({note})."
+    )
+    allow = st.checkbox(
+        "Take them anyway (spoils those measurements)",
+        key="build-overlap",
+        help="Contacting another campaign's holdout spoils its measurement; the launch records that it overlapped.",
+    )
+    if not allow:
+        return None
+    st.warning(f"{common.plain(OVERLAP_WARNING)} {note}.")
+    return allowing_overlap(config)
+
+
 def launch_section(config: CampaignConfig | None) -> None:
     """Review and launch (or save) the built campaign."""
     if config is None:
@@ -104,7 +133,8 @@ def launch_section(config: CampaignConfig | None) -> None:
     overlap = common.attempt(cached.open_overlap, path, version, config.audience)
     if overlap is None:
         return
-    allow = st.checkbox(
+    # Allowed on the Build tab already (its audience was empty without them): no second box to untick it here.
+    allow = config.audience.allow_overlap or st.checkbox(
         "Also take customers who are in campaigns still being measured",
         key="launch-overlap",
         help="Left out by default: contacting another campaign's holdout spoils its measurement.",

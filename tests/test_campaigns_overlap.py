@@ -153,3 +153,31 @@ def test_launch_tab_shows_who_is_left_out_and_the_override_warns(db, monkeypatch
         listed = campaigns.list_campaigns(con).set_index("campaign_id")
     second = listed.index.max()
     assert listed.loc[second, "overlap_allowed"] and listed.loc[second, "open_overlap"] == left_out
+
+
+def test_build_tab_offers_the_override_when_only_measured_customers_match(db, monkeypatch):
+    with warehouse.session(db, write=True) as con:
+        first = campaigns.launch(con, _config("First", 0.5))  # takes everyone the builder's default audience matches
+        held = set(_members(con, first.campaign_id)["user_id"])
+        assert not _expected(con, 0.5)
+    monkeypatch.setenv("RETENTION_DB", db)
+    at = app_page("campaigns.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [error.value for error in at.error]
+    assert any(
+        "audience is empty" in error and f"{len(held):,} in campaign {first.campaign_id}" in error for error in errors
+    )
+    assert not [box for box in at.checkbox if box.key == "launch-overlap"]
+    at.checkbox(key="build-overlap").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("spoils those measurements" in warning.value for warning in at.warning)
+    at.checkbox(key="launch-confirm").check().run()
+    at.button(key="launch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with warehouse.session(db) as con:
+        listed = campaigns.list_campaigns(con).set_index("campaign_id")
+        second = int(listed.index.max())
+        second_members = set(_members(con, second)["user_id"])
+    assert second != first.campaign_id
+    assert listed.loc[second, "overlap_allowed"] and listed.loc[second, "open_overlap"] == len(held)
+    assert second_members == held

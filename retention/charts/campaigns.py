@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats
+from scipy import special  # the Beta density without scipy.stats, which takes seconds to import
 
 from retention.campaigns.simulate import METRIC_LABELS
 
@@ -112,6 +112,11 @@ def arm_differences(table: pd.DataFrame) -> go.Figure:
     return _layout(figure, x_title="Retention vs control (percentage points, 95% interval)", y_title="Arm")
 
 
+def beta_pdf(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """The Beta(``alpha``, ``beta``) density at ``x`` (in [0, 1]), as ``scipy.stats.beta.pdf`` computes it."""
+    return np.exp(special.xlogy(alpha - 1, x) + special.xlog1py(beta - 1, -x) - special.betaln(alpha, beta))
+
+
 def posterior_curves(post: pd.DataFrame, points: int = 400) -> go.Figure:
     """Beta posterior density of each arm's retention (``post`` from :func:`retention.campaigns.posteriors`)."""
     low = max(0.0, float(post["low"].min()) - 0.05)
@@ -119,5 +124,5 @@ def posterior_curves(post: pd.DataFrame, points: int = 400) -> go.Figure:
     grid = np.linspace(low, high, points)
     figure = go.Figure()
     for row in post.itertuples():
-        figure.add_scatter(x=grid * 100, y=stats.beta.pdf(grid, row.alpha, row.beta), mode="lines", name=row.arm)
+        figure.add_scatter(x=grid * 100, y=beta_pdf(grid, row.alpha, row.beta), mode="lines", name=row.arm)
     return _layout(figure, x_title="Retention (%)", y_title="Posterior density")

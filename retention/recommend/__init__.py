@@ -13,32 +13,52 @@ Public API:
   refits as jobs.
 """
 
-from retention.recommend.evaluate import (
-    Comparison,
-    Evaluation,
-    FeedbackSummary,
-    Split,
-    SplitQuery,
-    as_record,
-    compare,
-    evaluate_model,
-    feedback_summary,
-    make_split,
-)
-from retention.recommend.feedback import Feedback, active_users, feedback_source, load_feedback, products, user_history
-from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
-from retention.recommend.models import MODELS, Param, fit_model, resolve_params, unmet_need
-from retention.recommend.runs import delete_runs, get_run, list_runs, save_run
-from retention.recommend.saved import (
-    ModelInfo,
-    feedback_version,
-    load_model,
-    model_info,
-    recommend_for_users,
-    recommender_for_run,
-    save_model,
-)
-from retention.recommend.serve import Recommender, fit_on, fit_recommender, recommend
+import importlib
+
+# Each name is imported from its module on first use (PEP 562): the evaluation and the models import Surprise
+# and SciPy, which a page or command that only lists runs or reads feedback never needs.
+_EXPORTS = {
+    "Comparison": "evaluate",
+    "Evaluation": "evaluate",
+    "Feedback": "feedback",
+    "FeedbackSummary": "evaluate",
+    "METRICS": "metrics",
+    "METRIC_NAMES": "metrics",
+    "MODELS": "models",
+    "ModelInfo": "saved",
+    "Param": "models",
+    "Recommender": "serve",
+    "Split": "evaluate",
+    "SplitQuery": "evaluate",
+    "TIMINGS": "metrics",
+    "active_users": "feedback",
+    "as_record": "evaluate",
+    "compare": "evaluate",
+    "delete_runs": "runs",
+    "evaluate_model": "evaluate",
+    "feedback_source": "feedback",
+    "feedback_summary": "evaluate",
+    "feedback_version": "saved",
+    "fit_model": "models",
+    "fit_on": "serve",
+    "fit_recommender": "serve",
+    "get_run": "runs",
+    "list_runs": "runs",
+    "load_feedback": "feedback",
+    "load_model": "saved",
+    "make_split": "evaluate",
+    "model_info": "saved",
+    "products": "feedback",
+    "recommend": "serve",
+    "recommend_for_users": "saved",
+    "recommender_for_run": "saved",
+    "resolve_params": "models",
+    "save_model": "saved",
+    "save_run": "runs",
+    "unmet_need": "models",
+    "user_history": "feedback",
+}
+
 
 __all__ = [
     "METRICS",
@@ -81,3 +101,16 @@ __all__ = [
     "unmet_need",
     "user_history",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -26,7 +26,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 from surprise import Dataset, Reader
 from surprise.model_selection import KFold
 from surprise.trainset import Trainset
@@ -80,12 +79,17 @@ class Evaluation:
 
 
 def time_split(
-    con: duckdb.DuckDBPyConnection, cutoff: pd.Timestamp | str | None = None, test_share: float = 0.2
+    con: duckdb.DuckDBPyConnection,
+    cutoff: pd.Timestamp | str | None = None,
+    test_share: float = 0.2,
+    *,
+    diversity: bool = True,
 ) -> Split:
     """Train on feedback before ``cutoff``, test on user-item pairs with an interaction at or after it.
 
     ``cutoff`` None: the timestamp before which ``1 - test_share`` of the
-    feedback events lie.
+    feedback events lie. ``diversity`` False leaves the targets' ``item_vectors`` None (a split that is only
+    described, never evaluated, skips the TF-IDF).
 
     Raises
     ------
@@ -107,7 +111,7 @@ def time_split(
         raise DataError(f"no feedback at or after the cutoff {cutoff:%Y-%m-%d %H:%M}; choose an earlier cutoff")
     description = {"kind": "time", "cutoff": cutoff.isoformat(), "test_share": test_share, "feedback": source.kind}
     split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
-    return _with_counts(split)
+    return _with_counts(split, diversity=diversity)
 
 
 def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0) -> Split:
@@ -197,17 +201,18 @@ class Targets:
     cold_users: int
     cold_items: int
     popularity: np.ndarray
-    item_vectors: sp.csr_matrix
+    item_vectors: sp.csr_matrix | None
 
 
-def fold_targets(fold: Fold, products: pd.DataFrame) -> Targets:
+def fold_targets(fold: Fold, products: pd.DataFrame, *, diversity: bool = True) -> Targets:
     """Users to evaluate (known in training, with at least one relevant test item) and their relevant and seen items.
 
     ``relevant[u, i]``: user u has item i in the test data, i is in the
     training catalogue, and u did not interact with i in training.
     ``seen[u, i]``: u interacted with i in training (never recommended).
     ``popularity[i]``: share of training users who interacted with item i, in (0, 1].
-    ``item_vectors``: the rows :func:`diversity_vectors` gives, for intra-list diversity.
+    ``item_vectors``: the rows :func:`diversity_vectors` gives, for intra-list diversity (None when not
+    ``diversity``).
     """
     items, known = models.catalogue(fold.train), models.known_users(fold.train)
     test = fold.test
@@ -223,13 +228,15 @@ def fold_targets(fold: Fold, products: pd.DataFrame) -> Targets:
     train = fold.train.frame[fold.train.frame[schema.COL_USER].isin(users)]
     seen = models.pair_matrix(train, users, items)
     popularity = models.popularity_counts(fold.train, items) / len(known)
-    vectors = diversity_vectors(fold, items, products)
+    vectors = diversity_vectors(fold, items, products) if diversity else None
     return Targets(items, users, relevant, seen, int(cold_users), int(cold_items), popularity, vectors)
 
 
-def _with_counts(split: Split) -> Split:
+def _with_counts(split: Split, *, diversity: bool = True) -> Split:
     """The split with each fold's targets, and its sizes and cold-start counts (means over folds) in its description."""
-    folds = tuple(replace(fold, targets=fold_targets(fold, split.products)) for fold in split.folds)
+    folds = tuple(
+        replace(fold, targets=fold_targets(fold, split.products, diversity=diversity)) for fold in split.folds
+    )
     targets = [fold.targets for fold in folds]
     counts = {
         "train_rows": int(np.mean([len(fold.train.frame) for fold in split.folds])),
@@ -254,6 +261,8 @@ def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp
         return models.item_vectors(texts)
     users = models.known_users(fold.train)
     incidence = models.pair_matrix(fold.train.frame, users, items)
+    from sklearn.preprocessing import normalize  # scikit-learn takes seconds to import: only where it runs
+
     return normalize(incidence.T.tocsr())
 
 
@@ -479,7 +488,7 @@ def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) ->
         items=int(full.frame[schema.COL_ITEM].nunique()),
     )
     try:
-        description = time_split(con, test_share=test_share).description
+        description = time_split(con, test_share=test_share, diversity=False).description
     except DataError as exc:
         return replace(summary, split_error=str(exc))
     return replace(summary, **{key: description[key] for key in ("cutoff", "eval_users", "cold_users", "cold_items")})

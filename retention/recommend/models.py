@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 from surprise import NMF, SVD, BaselineOnly, CoClustering, Dataset, KNNBaseline, KNNWithMeans, Reader, SlopeOne, SVDpp
 from surprise.prediction_algorithms.algo_base import AlgoBase
 from surprise.trainset import Trainset
@@ -519,6 +517,8 @@ def item_vectors(texts: pd.Series, max_features: int = 5000, ngram_max: int = 1)
     """
     if not texts.str.contains(r"\w", regex=True).any():
         raise DataError(NO_TEXT)
+    from sklearn.feature_extraction.text import TfidfVectorizer  # seconds to import: only where it runs
+
     vectorizer = TfidfVectorizer(max_features=max_features, ngram_range=(1, ngram_max), sublinear_tf=True)
     return vectorizer.fit_transform(texts.tolist()).tocsr()
 
@@ -573,6 +573,8 @@ def _fit_content(
     weights = pair_matrix(
         train.frame, users, items, recency_weights(train, params["half_life_days"], params["min_rating"])
     )
+    from sklearn.preprocessing import normalize  # seconds to import: only where it runs
+
     profiles = normalize(weights @ vectors)
     candidate = candidate_pool(popularity_counts(train, items), params["candidate_share"])
     return ContentModel(items, users, vectors, sp.csr_matrix(profiles), candidate)

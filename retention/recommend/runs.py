@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.recommend.evaluate import Evaluation
 from retention.recommend.metrics import METRIC_NAMES
+
+if TYPE_CHECKING:  # the evaluation imports Surprise: listing runs does not need it
+    from retention.recommend.evaluate import Evaluation
 
 RUN_COLUMNS = ("run_id", "model", "params", "split", "k", "created_at", *METRIC_NAMES, "fit_seconds", "score_seconds")
 

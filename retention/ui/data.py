@@ -138,16 +138,31 @@ def filled_summary(result: ingest.ImportResult) -> str:
     return f"Also filled {' and '.join(parts)}." if parts else ""
 
 
+RECENT_BATCHES = 20
+"""Imports the Data page lists, newest first."""
+
+
 @st.cache_data(show_spinner=False)
+def _page_reads(path: str, version: str) -> dict[str, object]:
+    """Everything the Data page reads on its render, in one read session (one open of the file, not four):
+    ``summary``, ``batches``, ``sample`` and ``non_products``, as the functions below return them."""
+    with cursor() as con:
+        return {
+            "summary": warehouse.table_summary(con),
+            "batches": ingest.recent_batches(con, RECENT_BATCHES),
+            "sample": (sample_shop.contents(con), sample_shop.leaves_empty(con)),
+            "non_products": non_products.listing(con),
+        }
+
+
 def table_summary(path: str, version: str) -> pd.DataFrame:
-    with cursor() as con:
-        return warehouse.table_summary(con)
+    """Rows and date range of each warehouse table: see :func:`retention.warehouse.table_summary`."""
+    return _page_reads(path, version)["summary"]
 
 
-@st.cache_data(show_spinner=False)
-def recent_batches(path: str, version: str, limit: int = 20) -> pd.DataFrame:
-    with cursor() as con:
-        return ingest.recent_batches(con, limit)
+def recent_batches(path: str, version: str) -> pd.DataFrame:
+    """The newest :data:`RECENT_BATCHES` imports: see :func:`retention.ingest.recent_batches`."""
+    return _page_reads(path, version)["batches"]
 
 
 def run_import(table: str, path: Path, **options) -> ingest.ImportResult:
@@ -172,12 +187,10 @@ def reject_rows(batch_id: int, include_email: bool) -> pd.DataFrame:
         return ingest.rejects(con, batch_id, limit=REJECT_ROWS_DOWNLOAD, include_email=include_email)
 
 
-@st.cache_data(show_spinner=False)
 def sample_contents(path: str, version: str) -> tuple[pd.DataFrame, bool]:
     """What removing the sample data would delete (table_name, rows: see :func:`retention.sample_shop.contents`),
     and whether the warehouse would be empty afterwards."""
-    with cursor() as con:
-        return sample_shop.contents(con), sample_shop.leaves_empty(con)
+    return _page_reads(path, version)["sample"]
 
 
 def remove_sample() -> pd.DataFrame:
@@ -203,10 +216,9 @@ NON_PRODUCT_COLUMNS = {
 }
 
 
-@st.cache_data(show_spinner=False)
 def non_product_list(path: str, version: str) -> pd.DataFrame:
-    with cursor() as con:
-        return non_products.listing(con)
+    """Stock codes and their non-product status: see :func:`retention.non_products.listing`."""
+    return _page_reads(path, version)["non_products"]
 
 
 def save_non_products(statuses: dict[str, str]) -> int:
