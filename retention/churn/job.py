@@ -7,8 +7,11 @@ its own process; both record it in the ``jobs`` table under these names.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable
 
-from retention.churn.scoring import ScoringResult
+from retention import warehouse
+from retention.churn.scoring import ScoringResult, inputs_version, score_and_save
 
 KIND = "churn_scoring"
 
@@ -28,3 +31,17 @@ def job_result(result: ScoringResult) -> dict[str, object]:
         "customers": int(len(result.scores)),
         "holdout_date": result.summary["holdout_date"],
     }
+
+
+def score_current(
+    db: str | os.PathLike, as_of: dt.date | str | None, horizon_days: int, progress: Callable[[float, str], None]
+) -> tuple[ScoringResult, str | None]:
+    """:func:`~retention.churn.scoring.score_and_save`, and the inputs version (:func:`inputs_version`) its scores
+    are current at: None in its place when orders, users or non-product codes changed while it ran. Writes that a
+    scoring does not read (recommender runs, campaigns, other scorings) leave it current."""
+    with warehouse.session(db) as con:
+        before = inputs_version(con)
+    result, _ = score_and_save(db, as_of=as_of, horizon_days=horizon_days, progress=progress)
+    with warehouse.session(db) as con:
+        after = inputs_version(con)
+    return result, after if after == before else None
