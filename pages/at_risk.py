@@ -94,10 +94,10 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
     return flagged
 
 
-def why(result: churn.ScoringResult) -> None:
+def why(view: cached.ScoringView) -> None:
     st.subheader("Why")
     overall, swarm = st.tabs(["Feature importance", "Every customer"])
-    importance = cached.importance(result)
+    importance = view.importance
     with overall:
         st.plotly_chart(charts.importance_bars(importance), width="stretch")
         st.caption(
@@ -105,7 +105,7 @@ def why(result: churn.ScoringResult) -> None:
         )
     with swarm:
         order = importance["label"].head(12).tolist()
-        st.plotly_chart(charts.beeswarm(cached.beeswarm_points(result), order), width="stretch")
+        st.plotly_chart(charts.beeswarm(view.beeswarm, order), width="stretch")
         st.caption("One dot per customer (a sample of up to 1,500): right of zero pushes risk up.")
 
 
@@ -161,11 +161,12 @@ if as_of < last_day:
 
 # Scoring writes (the scores are saved) and takes seconds, so it runs as a job of the server: until its result is
 # there, this shows the job's progress (or its error), and the controls above stay usable.
-result = common.attempt(cached.scoring_or_progress, path, as_of, horizon)
-if result is None:
+view = common.attempt(cached.scoring_or_progress, path, as_of, horizon)
+if view is None:
     st.stop()
+result = view.result
 
 model_quality(result)
 flagged = who_is_flagged(result.scores, as_of, horizon, result.model_version)
-why(result)
+why(view)
 one_customer(result, flagged)

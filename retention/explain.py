@@ -40,7 +40,6 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-import shap
 from scipy.special import expit
 
 TOP_REASONS = 3
@@ -145,6 +144,8 @@ def explain(model: CalibratedTrees, frame: pd.DataFrame, glossary: Glossary | No
 
     ``glossary`` (feature name -> label and phrase) travels with the result, for the reasons and charts.
     """
+    import shap  # here, not at the top: pages that show saved explanations never load it (seconds of import)
+
     x = model.encoder.transform(frame)
     explainer = shap.TreeExplainer(model.trees)
     raw = np.asarray(explainer.shap_values(x), dtype=np.float64).reshape(len(x), -1)

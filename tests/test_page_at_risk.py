@@ -15,7 +15,7 @@ import pytest
 from conftest import app_page
 from streamlit.testing.v1 import AppTest
 
-from retention import churn, jobs, sample, warehouse
+from retention import churn, explain, jobs, sample, warehouse
 from retention.churn import job as scoring_job
 
 TIMEOUT = 180
@@ -154,6 +154,49 @@ def test_reruns_read_the_saved_run_without_scoring_again(page, page_db):
     assert not again.exception
     assert again.dataframe[0].value.equals(page.dataframe[0].value)
     assert _scoring_state(page_db) == before
+
+
+def _counting(monkeypatch, module, names: tuple[str, ...]) -> list[str]:
+    """Spy on ``module``'s functions ``names``: each call runs the real function and is noted in the list."""
+    calls: list[str] = []
+    for name in names:
+        real = getattr(module, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def test_another_session_reads_the_saved_run_and_computes_nothing(page, page_db, monkeypatch):
+    """Once a scoring is done, a second session's visit starts no job, explains no customer and computes no
+    importance or beeswarm: it shows the first session's run, whose risks are those saved in the warehouse. A write
+    the scoring does not read (here another date's scores saved) leaves the run current."""
+    last = page.date_input[0].value
+    with warehouse.connect(page_db) as con:
+        churn.score_customers(con, as_of=last - pd.Timedelta(days=30), horizon_days=90)
+    calls = _counting(monkeypatch, explain, ("explain", "global_importance", "beeswarm_points"))
+    started = len(_jobs(page_db))
+
+    second = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not second.exception and not second.get("progress")
+    assert calls == [] and len(_jobs(page_db)) == started
+    flagged = second.dataframe[1].value
+    assert flagged.equals(page.dataframe[1].value)
+    version = flagged["model_version"].iloc[0]
+    with warehouse.connect(page_db) as con:
+        saved = con.execute(
+            "SELECT user_id, risk, reasons FROM scores WHERE as_of = ? AND horizon_days = 90 AND model_version = ?",
+            [last, version],
+        ).df()
+    expected = saved[saved["risk"] >= 0.5].sort_values(["risk", "user_id"], ascending=[False, True])
+    assert flagged["user_id"].tolist() == expected["user_id"].tolist()
+    assert flagged["risk"].to_numpy() == pytest.approx(expected["risk"].to_numpy())
+    assert flagged["reasons"].tolist() == expected["reasons"].tolist()
+    second.selectbox[0].select(second.selectbox[0].options[1]).run()  # a customer's waterfall reads the run too
+    assert not second.exception and calls == []
 
 
 def test_top_n_and_segment_filter(page):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from retention.registry import Registry
 
@@ -51,12 +50,16 @@ def top_share_mask(risk: np.ndarray, share: float = 0.1) -> np.ndarray:
 @metric("roc_auc", "ROC AUC")
 def roc_auc(y: np.ndarray, risk: np.ndarray) -> float:
     """Probability that a random churner is ranked above a random stayer, in [0, 1]."""
+    from sklearn.metrics import roc_auc_score  # here: pages that show saved metrics never load scikit-learn
+
     return float(roc_auc_score(y, risk))
 
 
 @metric("pr_auc", "PR AUC")
 def pr_auc(y: np.ndarray, risk: np.ndarray) -> float:
     """Average precision over the ranking by risk, in [0, 1] (the churn rate for a random ranking)."""
+    from sklearn.metrics import average_precision_score
+
     return float(average_precision_score(y, risk))
 
 

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
 from retention.churn.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from retention.errors import DataError
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: a page that shows saved scores never loads it
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
 MIN_TRAINING_ROWS = 50
 CALIBRATION_FOLDS = 3
@@ -164,6 +165,8 @@ def thread_limit(rows: int) -> threadpool_limits:
 
 
 def _trees(seed: int, params: dict[str, object] | None) -> HistGradientBoostingClassifier:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(**{**MODEL_PARAMS, **(params or {})}, random_state=seed)
 
 
@@ -180,6 +183,9 @@ def fit_churn_model(
     Folds group rows by ``user_id`` so a customer's snapshots never sit on both
     sides of a fold. ``params`` override :data:`MODEL_PARAMS`.
     """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
     y = labels(frame, what)
     encoder = fit_encoder(frame)
     x = encoder.transform(frame)
@@ -198,6 +204,8 @@ def fit_churn_model(
 
 def fit_recency_baseline(frame: pd.DataFrame, *, what: str = "training data") -> RecencyBaseline:
     """Logistic regression of churn on ``log(1 + recency_days)``."""
+    from sklearn.linear_model import LogisticRegression
+
     y = labels(frame, what)
     x = np.log1p(frame["recency_days"].to_numpy(dtype=np.float64)).reshape(-1, 1)
     fitted = LogisticRegression(C=np.inf).fit(x, y)

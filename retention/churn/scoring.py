@@ -165,6 +165,12 @@ def plan_scoring(
     return plan_snapshots(first, day, horizon_days)
 
 
+def inputs_version(con: duckdb.DuckDBPyConnection) -> str:
+    """A token that changes with what a scoring reads (imports of orders and users, non-product codes), not with
+    what other writes save (scores, recommender runs, campaigns): a scoring stays current while it holds."""
+    return f"{warehouse.latest_schema_version()}-{warehouse.execute(con, 'churn_inputs_version').fetchone()[0]}"
+
+
 def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:
     """Read the feature rows of the planned snapshots, with the data version they were read at."""
     return ScoringInput(plan, snapshot_features(con, plan.all_dates, plan.horizon_days), warehouse.data_version(con))

@@ -5,12 +5,14 @@ and its scores are saved for campaigns to target. It runs as a job (see
 :mod:`retention.jobs`) in a thread of the server: the page that starts it shows
 its progress and stays usable, and any session that opens the page while it
 runs (another browser, the same one after a reload) finds the same job rather
-than starting a second. What it produced is kept in memory under the data
-version its own save left behind, so :func:`scoring` (keyed like every cached
-read, on the path and the data version) finds it on every rerun until the data
-changes again: any later write (an import, a campaign, another scoring) moves
-the version and the page scores afresh. A job that failed is shown with its
-error, not restarted, until the data change or the user asks again.
+than starting a second. What it produced, with what the page shows of it (the
+feature importance and the beeswarm's points, computed once in the job), is
+kept in memory for every session under the *inputs version* it scored
+(:func:`retention.churn.inputs_version`: imports of orders and users,
+non-product codes), so a visit of any session reads it and computes nothing
+until those change: saving recommender runs, campaigns or other scorings leaves
+it current. A job that failed is shown with its error, not restarted, until the
+data change or the user asks again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -25,31 +28,53 @@ import streamlit as st
 from retention import churn, explain, jobs
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
-from retention.ui.common import cursor, data_version, plain, readable
+from retention.ui.common import cursor, plain, readable
 
-RunKey = tuple[str, str, dt.date, int]  # (warehouse path, data version after the save, as_of, horizon_days)
+RunKey = tuple[str, str, dt.date, int]  # (warehouse path, inputs version it scored, as_of, horizon_days)
 KEPT_RUNS = 8
+
+
+@dataclass(frozen=True)
+class ScoringView:
+    """One scoring run and the parts of the page every session shows alike, computed once when the job ends.
+
+    result: the run (shared between sessions: read-only). importance: :func:`retention.explain.global_importance`
+    of its explanation. beeswarm: :func:`retention.explain.beeswarm_points` of it.
+    """
+
+    result: churn.ScoringResult
+    importance: pd.DataFrame
+    beeswarm: pd.DataFrame
+
+
+def scoring_view(result: churn.ScoringResult) -> ScoringView:
+    """What the page shows of ``result`` for every session alike."""
+    return ScoringView(
+        result=result,
+        importance=explain.global_importance(result.explanation),
+        beeswarm=explain.beeswarm_points(result.explanation, result.features),
+    )
 
 
 class ScoringRuns:
     """The newest :data:`KEPT_RUNS` scoring results of this server, by :data:`RunKey`, and the scoring job
-    started at each data version (its key: the version before the job saved); thread-safe."""
+    started at each inputs version; thread-safe."""
 
     def __init__(self, size: int = KEPT_RUNS) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._results: OrderedDict[RunKey, churn.ScoringResult] = OrderedDict()
+        self._results: OrderedDict[RunKey, ScoringView] = OrderedDict()
         self._started: OrderedDict[RunKey, int] = OrderedDict()
 
-    def get(self, key: RunKey) -> churn.ScoringResult | None:
+    def get(self, key: RunKey) -> ScoringView | None:
         with self._lock:
             return self._results.get(key)
 
-    def put(self, key: RunKey, result: churn.ScoringResult) -> None:
+    def put(self, key: RunKey, result: ScoringView) -> None:
         self._keep(self._results, key, result)
 
     def started(self, key: RunKey) -> int | None:
-        """The id of the job started for ``key`` (its data version before scoring); None when none was."""
+        """The id of the job started for ``key``; None when none was."""
         with self._lock:
             return self._started.get(key)
 
@@ -77,36 +102,41 @@ def order_days(path: str, version: str) -> tuple[dt.date, dt.date]:
         return churn.order_days(con)
 
 
-def scoring(path: str, version: str, as_of: dt.date, horizon_days: int) -> churn.ScoringResult | None:
-    """The scoring run of (as_of, horizon_days) whose saved scores are the warehouse's state at ``version``;
+def scoring(path: str, inputs: str, as_of: dt.date, horizon_days: int) -> ScoringView | None:
+    """The scoring run of (as_of, horizon_days) whose saved scores are current at the inputs version ``inputs``;
     None when there is none yet (see :func:`scoring_or_progress`). Reads only.
 
-    The result is shared between sessions: treat it as read-only.
+    The view is shared between sessions: treat it as read-only.
     """
-    return _runs().get((path, version, as_of, int(horizon_days)))
+    return _runs().get((path, inputs, as_of, int(horizon_days)))
 
 
-def start_scoring(path: str, version: str, as_of: dt.date, horizon_days: int) -> jobs.Job:
+def start_scoring(path: str, inputs: str, as_of: dt.date, horizon_days: int) -> jobs.Job:
     """Start the job that trains, scores, explains and saves the churn risk of every customer at ``as_of``, or
     find the one already running for these settings. Returns its row."""
     runs, horizon = _runs(), int(horizon_days)
 
     def work(progress: jobs.Progress) -> churn.ScoringResult:
         # Its own sessions (a thread never shares a connection), the write lock held only for the save.
-        result, saved_at = churn.score_and_save(path, as_of=as_of, horizon_days=horizon, progress=progress)
-        if saved_at is not None:  # else the data changed while it trained: the page scores the new data afresh
-            runs.put((path, saved_at, as_of, horizon), result)
+        result, current = scoring_job.score_current(path, as_of, horizon, progress)
+        if current is not None:  # else orders or users changed while it trained: the page scores them afresh
+            runs.put((path, current, as_of, horizon), scoring_view(result))
         return result
 
     params = scoring_job.job_params(as_of, horizon)
     job = jobs.start(path, scoring_job.KIND, params, work, started_by="app", describe=scoring_job.job_result)
-    runs.put_started((path, version, as_of, horizon), job.job_id)
+    runs.put_started((path, inputs, as_of, horizon), job.job_id)
     return job
 
 
-def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> churn.ScoringResult | None:
-    """The scoring of (as_of, horizon_days) at the warehouse's current data, when there is one; else None, having
-    shown the job that computes it (started here when none runs) or the error of the one that failed.
+def _inputs() -> str:
+    with cursor() as con:
+        return churn.inputs_version(con)
+
+
+def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> ScoringView | None:
+    """The scoring of (as_of, horizon_days) at the warehouse's current orders and users, when there is one; else
+    None, having shown the job that computes it (started here when none runs) or the error of the one that failed.
 
     Raises ``RetentionError`` when the job cannot be started or read.
     """
@@ -114,33 +144,23 @@ def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> churn.S
     horizon = int(horizon_days)
     with cursor() as con:  # a running job is looked for first: once it is not running, its result is in place
         job = jobs.running(con, scoring_job.KIND, scoring_job.job_params(as_of, horizon))
+        inputs = churn.inputs_version(con)
     if job is None:
-        version = data_version()
-        result = scoring(path, version, as_of, horizon)
-        if result is not None:
-            return result
-        started = _runs().started((path, version, as_of, horizon))
+        view = scoring(path, inputs, as_of, horizon)
+        if view is not None:
+            return view
+        started = _runs().started((path, inputs, as_of, horizon))
         job = None if started is None else ui_jobs.job(started)
         if job is None or job.status not in ("running", "failed"):
-            job = start_scoring(path, version, as_of, horizon)
+            job = start_scoring(path, inputs, as_of, horizon)
     if job.running:
         ui_jobs.progress(job.job_id)
         return None
     st.error(plain(readable(job.error or "the scoring failed")))
     if st.button("Score again", icon=":material/refresh:", key="at-risk-score-again"):
-        start_scoring(path, data_version(), as_of, horizon)
+        start_scoring(path, _inputs(), as_of, horizon)
         st.rerun()
     return None
-
-
-def importance(result: churn.ScoringResult) -> pd.DataFrame:
-    """Global feature importance of the run (see :func:`retention.explain.global_importance`)."""
-    return explain.global_importance(result.explanation)
-
-
-def beeswarm_points(result: churn.ScoringResult) -> pd.DataFrame:
-    """Points of the beeswarm chart (see :func:`retention.explain.beeswarm_points`)."""
-    return explain.beeswarm_points(result.explanation, result.features)
 
 
 def export_table(flagged: pd.DataFrame, include_emails: bool) -> pd.DataFrame:
