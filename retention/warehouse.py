@@ -572,11 +572,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
     return f"{latest_schema_version()}-{execute(con, 'data_version').fetchone()[0]}"
 
 
-def imports_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A token that changes whenever data is imported, replaced or removed, or a non-product code changes, and
-    not when customers are scored, runs saved or campaigns changed: the key of results computed from the shop's
-    data alone (forecasts)."""
-    return f"{latest_schema_version()}-{execute(con, 'imports_version').fetchone()[0]}"
+def imports_version(con: duckdb.DuckDBPyConnection, tables: Sequence[str] | None = None) -> str:
+    """A token that changes whenever data of ``tables`` (default: every table) is imported, replaced or removed,
+    or a non-product code changes, and not when customers are scored, runs saved or campaigns changed: the key
+    of a result computed from the shop's data alone (a forecast, a scoring, a fitted recommender)."""
+    params = {"tables": None if tables is None else list(tables)}
+    return f"{latest_schema_version()}-{execute(con, 'imports_version', params).fetchone()[0]}"
 
 
 def has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -21,7 +21,7 @@ RELEASED_MIGRATIONS = {
     "007_real_shop_data.sql": "f20da4a6d75d53ff678c16cfc6e426fbb53bc72918da703276f95ceaa5d87ca9",
     "008_refresh_runs.sql": "b7d745306c701d93b6993af5495a315e05c2af4562948d3e63015d0444bd6a8c",
     "009_jobs.sql": "764eb04962bf9c88cb212c24ec9e52b16468d696f17af838380eb35569e85ced",
-    "010_recommender_models.sql": "20b5d348560ea6f9f211d20ff869283caa40360617785f739c8bf40c8c32056a",
+    "010_recommender_models.sql": "6b3020022fec5e8521e7d8a0cefd35c22aad86cecab16607dd83137578748906",
     "011_campaign_overlap.sql": "b996654ef0b37177608791d20dbecdcdcb5f8fb78414059404fec6324f72f53f",
 }
 

@@ -168,7 +168,7 @@ def plan_scoring(
 def inputs_version(con: duckdb.DuckDBPyConnection) -> str:
     """A token that changes with what a scoring reads (imports of orders and users, non-product codes), not with
     what other writes save (scores, recommender runs, campaigns): a scoring stays current while it holds."""
-    return f"{warehouse.latest_schema_version()}-{warehouse.execute(con, 'churn_inputs_version').fetchone()[0]}"
+    return warehouse.imports_version(con, ("orders", "users"))
 
 
 def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:

@@ -9,7 +9,7 @@ fitted on (:func:`feedback_version`), and loaded while the feedback is the same.
 The feedback version is not ``data_version``: that one moves whenever scores,
 runs or campaigns are written, which do not change what a recommender learns
 from. It fingerprints only the imports of orders, ratings and products and the
-non-product codes (``recommend_model_data_version.sql``). A model fitted on
+non-product codes (:func:`retention.warehouse.imports_version`). A model fitted on
 other feedback is stale: it is never used, and is refitted and replaced (a job
 in the app, see :mod:`retention.recommend.job`).
 
@@ -107,7 +107,7 @@ def compact(recommender: Recommender) -> Recommender:
 
 def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of the feedback and products every recommender is fitted on (see the module docstring)."""
-    return str(warehouse.execute(con, "recommend_model_data_version").fetchone()[0])
+    return warehouse.imports_version(con, ("orders", "ratings", "products"))
 
 
 def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
