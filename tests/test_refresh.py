@@ -170,10 +170,10 @@ def test_two_files_load_a_broken_one_is_moved_aside_and_a_second_run_changes_not
 
 def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split_shop, tmp_path):
     _, june = split_shop
+    trained = runner_refresh(early_db, refresh.Settings(retrain="always"))
+    assert trained.status == "ok" and trained.step("score").status == "ok"
     con = warehouse.connect(early_db)
     try:
-        trained = runner_refresh(con, refresh.Settings(retrain="always"))
-        assert trained.status == "ok" and trained.step("score").status == "ok"
         saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
         # The saved model, scoring the day it was trained for, gives the scores training saved.
         again = saved_models.score_with(con, saved, saved.as_of).scores
@@ -203,10 +203,10 @@ def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split
 
 
 def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early_db, split_shop, tmp_path):
+    first = runner_refresh(early_db, refresh.Settings())
+    assert first.step("model").details["retrained_because"].startswith("no saved churn model")
     con = warehouse.connect(early_db)
     try:
-        first = runner_refresh(con, refresh.Settings())
-        assert first.step("model").details["retrained_because"].startswith("no saved churn model")
         saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
     finally:
         con.close()
