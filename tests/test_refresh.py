@@ -336,3 +336,29 @@ def test_bad_settings_are_refused_before_anything_runs(early_db, args, message, 
     assert main(["refresh", "--db", early_db, *args]) == 2
     assert message in capsys.readouterr().err
     assert _runs(early_db).empty
+
+
+def test_a_file_whose_every_row_is_rejected_fails_and_is_imported_again_when_dropped_again(tmp_path):
+    db = warehouse.prepare(tmp_path / "warehouse.duckdb")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = "order_id,user_id,ts\no1,u1,not a time\no2,u2,nor this\n"
+    (inbox / "orders-bad.csv").write_text(rows)
+
+    [first] = inbox_files.import_inbox(db, inbox)
+
+    assert (first.outcome, first.rows_loaded) == ("failed", 0)
+    assert first.reason.startswith("no row of 'orders-bad.csv' could be loaded (batch 1: unparseable ts: 2 rows")
+    assert Path(first.moved_to) == inbox / "failed" / "orders-bad.csv"
+    assert (inbox / "failed" / "orders-bad.csv.reason.txt").read_text() == first.reason + "\n"
+
+    # The same bytes again (the sender fixed nothing): not "already loaded", but imported again, and failed again;
+    # the earlier batch that loaded nothing is replaced by the new one.
+    (inbox / "orders-bad.csv").write_text(rows)
+    [second] = inbox_files.import_inbox(db, inbox)
+    assert (second.outcome, Path(second.moved_to)) == ("failed", inbox / "failed" / "orders-bad.2.csv")
+    assert "(batch 2: unparseable ts: 2 rows" in second.reason
+    with warehouse.session(db) as con:
+        counts = [warehouse.row_count(con, table) for table in ("import_batches", "import_rejects", "orders")]
+    assert counts == [1, 2, 0]
+    assert not [p for p in inbox.iterdir() if p.is_file()]
