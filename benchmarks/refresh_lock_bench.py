@@ -105,6 +105,9 @@ def measure(code: Path, lines: int, pace: float, folder: Path) -> list[dict]:
             done = retention_command(code, "refresh", "--db", str(db), "--inbox", str(inbox))
             end = time.time()
             runs.append({"run": what, "exit": done.returncode, "start": start, "end": end, "stdout": done.stdout})
+            print(
+                f"{what}: exit {done.returncode} in {end - start:.1f} s\n{done.stdout}{done.stderr[-1500:]}", flush=True
+            )
             time.sleep(1.0)
     finally:
         stop.set()
