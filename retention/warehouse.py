@@ -412,7 +412,28 @@ def is_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.TransactionException) and bool(_CONFLICT.search(str(exc)))
 
 
-def retrying(what: str, *, attempts: int = CONFLICT_ATTEMPTS) -> Callable[[Callable[P, R]], Callable[P, R]]:
+_WAL_LOCK = re.compile(r'Could not set lock on file "(?P<file>[^"]+\.wal)": Conflicting lock is held')
+
+
+def wal_lock_holder(exc: BaseException) -> str | None:
+    """The write-ahead log named by ``exc`` when it is DuckDB failing to lock that file at a commit because another
+    process holds its lock for a moment (a reader opening the warehouse), else None. The transaction was rolled
+    back: rerunning it a moment later succeeds."""
+    if not isinstance(exc, duckdb.TransactionException):
+        return None
+    match = _WAL_LOCK.search(str(exc))
+    return match.group("file") if match else None
+
+
+def _wal_wait_message(wal: str, exc: BaseException) -> str:
+    pid = _PID.search(str(exc))
+    process = f"another process (PID {pid.group(1)})" if pid else "another process"
+    return f"waiting for {process} that holds the lock on {wal} ..."
+
+
+def retrying(
+    what: str, *, attempts: int = CONFLICT_ATTEMPTS, waiting: Waiting | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a function that writes in :func:`transaction` blocks so that a conflict reruns all of it.
 
     Writers of one process share the database, so two of them (two browser sessions importing, a double
@@ -422,29 +443,50 @@ def retrying(what: str, *, attempts: int = CONFLICT_ATTEMPTS) -> Callable[[Calla
     reruns take turns, after a short random pause. The function must be called outside a transaction and
     change nothing outside the warehouse before its last transaction commits. After ``attempts`` conflicts
     in a row it raises :class:`~retention.errors.WarehouseBusy` naming ``what`` ("the import").
+
+    A commit that could not lock the write-ahead log because another process held it for a moment
+    (:func:`wal_lock_holder`) is rerun the same way, for up to :func:`lock_wait` seconds, telling ``waiting``
+    (default :func:`print_wait`) once what it waits for; past that it raises
+    :class:`~retention.errors.WarehouseBusy`.
     """
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(function)
         def rerun(*args: P.args, **kwargs: P.kwargs) -> R:
             delay = 0.02
+            conflicts = 0
+            deadline = None
             with ExitStack() as turn:
-                for attempt in range(attempts):
-                    if attempt:
-                        if attempt == 1:
-                            turn.enter_context(_rerunning)  # one rerun at a time: reruns never collide
-                        time.sleep(random.uniform(delay / 2, delay))
-                        delay = min(delay * 2, 0.5)
+                while True:
                     try:
                         return function(*args, **kwargs)
                     except duckdb.TransactionException as exc:
-                        if not is_conflict(exc):
+                        wal = wal_lock_holder(exc)
+                        if wal is not None:
+                            now = time.monotonic()
+                            if deadline is None:
+                                deadline = now + lock_wait()
+                                turn.enter_context((waiting or print_wait)(_wal_wait_message(wal, exc)))
+                            if now >= deadline:
+                                raise WarehouseBusy(
+                                    f"{what} could not commit: another process kept {wal} locked for "
+                                    f"{lock_wait():g} s; try again when it finishes (or set {LOCK_WAIT_ENV_VAR} "
+                                    "to wait longer)"
+                                ) from exc
+                        elif is_conflict(exc):
+                            conflicts += 1
+                            if conflicts >= attempts:
+                                raise WarehouseBusy(
+                                    f"{what} collided {attempts} times in a row with other changes to the same "
+                                    "data in this app (another import, launch or scoring running at the same "
+                                    "time); try again when they finish"
+                                ) from exc
+                            if conflicts == 1:
+                                turn.enter_context(_rerunning)  # one rerun at a time: reruns never collide
+                        else:
                             raise
-                        failure = exc
-            raise WarehouseBusy(
-                f"{what} collided {attempts} times in a row with other changes to the same data in this app "
-                "(another import, launch or scoring running at the same time); try again when they finish"
-            ) from failure
+                    time.sleep(random.uniform(delay / 2, delay))
+                    delay = min(delay * 2, 0.5)
 
         return rerun
 

@@ -170,10 +170,10 @@ def test_two_files_load_a_broken_one_is_moved_aside_and_a_second_run_changes_not
 
 def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split_shop, tmp_path):
     _, june = split_shop
+    trained = runner_refresh(early_db, refresh.Settings(retrain="always"))
+    assert trained.status == "ok" and trained.step("score").status == "ok"
     con = warehouse.connect(early_db)
     try:
-        trained = runner_refresh(con, refresh.Settings(retrain="always"))
-        assert trained.status == "ok" and trained.step("score").status == "ok"
         saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
         # The saved model, scoring the day it was trained for, gives the scores training saved.
         again = saved_models.score_with(con, saved, saved.as_of).scores
@@ -203,10 +203,10 @@ def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split
 
 
 def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early_db, split_shop, tmp_path):
+    first = runner_refresh(early_db, refresh.Settings())
+    assert first.step("model").details["retrained_because"].startswith("no saved churn model")
     con = warehouse.connect(early_db)
     try:
-        first = runner_refresh(con, refresh.Settings())
-        assert first.step("model").details["retrained_because"].startswith("no saved churn model")
         saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
     finally:
         con.close()
@@ -336,3 +336,29 @@ def test_bad_settings_are_refused_before_anything_runs(early_db, args, message, 
     assert main(["refresh", "--db", early_db, *args]) == 2
     assert message in capsys.readouterr().err
     assert _runs(early_db).empty
+
+
+def test_a_file_whose_every_row_is_rejected_fails_and_is_imported_again_when_dropped_again(tmp_path):
+    db = warehouse.prepare(tmp_path / "warehouse.duckdb")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = "order_id,user_id,ts\no1,u1,not a time\no2,u2,nor this\n"
+    (inbox / "orders-bad.csv").write_text(rows)
+
+    [first] = inbox_files.import_inbox(db, inbox)
+
+    assert (first.outcome, first.rows_loaded) == ("failed", 0)
+    assert first.reason.startswith("no row of 'orders-bad.csv' could be loaded (batch 1: unparseable ts: 2 rows")
+    assert Path(first.moved_to) == inbox / "failed" / "orders-bad.csv"
+    assert (inbox / "failed" / "orders-bad.csv.reason.txt").read_text() == first.reason + "\n"
+
+    # The same bytes again (the sender fixed nothing): not "already loaded", but imported again, and failed again;
+    # the earlier batch that loaded nothing is replaced by the new one.
+    (inbox / "orders-bad.csv").write_text(rows)
+    [second] = inbox_files.import_inbox(db, inbox)
+    assert (second.outcome, Path(second.moved_to)) == ("failed", inbox / "failed" / "orders-bad.2.csv")
+    assert "(batch 2: unparseable ts: 2 rows" in second.reason
+    with warehouse.session(db) as con:
+        counts = [warehouse.row_count(con, table) for table in ("import_batches", "import_rejects", "orders")]
+    assert counts == [1, 2, 0]
+    assert not [p for p in inbox.iterdir() if p.is_file()]

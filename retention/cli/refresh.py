@@ -65,22 +65,19 @@ def run(args: argparse.Namespace) -> int:
         quality_drop=args.quality_drop,
         horizon_days=args.horizon_days,
     )
-    path = warehouse.resolve_db_path(args.db)
-    con = warehouse.connect(path)
+    path = warehouse.prepare(args.db)  # created or migrated once; every step then opens short sessions of its own
     try:  # recorded as a job too (started by "refresh"), with a line per step on stderr
         result = jobs.run(
             path,
             runner.KIND,
             runner.job_params(settings),
-            lambda progress: runner.refresh_job(con, settings, progress),
+            lambda progress: runner.refresh_job(path, settings, progress),
             started_by="refresh",
             describe=runner.job_result,
             echo=jobs.printer(),
         )
     except runner.RefreshFailed as failed:
         result = failed.result
-    finally:
-        con.close()
     print(result.summary())
     if result.status != "ok":
         print(f"error: refresh run {result.run_id} had a failed step; see the lines above", file=sys.stderr)

@@ -37,6 +37,12 @@ A run takes five steps, in order, and records itself in ``refresh_runs``:
 
 A failed step is recorded with its reason and the later steps still run on what the warehouse
 holds (what earlier steps wrote stays); the run's status is ``failed`` and the command exits 1.
+
+No step holds the warehouse for long, so that the app's pages read while a refresh runs: a run reads in
+read sessions, imports each file in a write session of its own, trains and scores with no connection open,
+and saves the model, the scores, each campaign's result and its own record each in one short write session
+(:func:`retention.refresh.run.writing`). A file whose every row was rejected counts as failed; its batch
+(no row) does not make the same bytes "already loaded": dropped again, they are imported again.
 """
 
 from __future__ import annotations

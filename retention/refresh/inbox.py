@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from retention import ingest, schema
-from retention.errors import DataError, RetentionError
+from retention import ingest, schema, warehouse
+from retention.errors import DataError, RetentionError, WarehouseBusy
 from retention.refresh import DONE_DIR, FAILED_DIR
 
 _TABLE_PREFIX = re.compile(r"^([A-Za-z]+)[-_.]")
@@ -100,24 +101,35 @@ def move_aside(path: Path, folder_name: str, reason: str | None = None) -> Path:
     return target
 
 
-def import_one(con: duckdb.DuckDBPyConnection, path: Path) -> InboxFile:
-    """Import one inbox file and move it to ``done/`` (loaded, or its bytes were loaded before) or ``failed/``."""
+def import_one(db: str | os.PathLike, path: Path) -> InboxFile:
+    """Import one inbox file and move it to ``done/`` (loaded, or its bytes loaded rows before) or ``failed/``
+    (refused, or no row loaded). It is read in a read session and imported in a write session of its own (one
+    transaction), so that the app's pages read between two files. When the warehouse stays busy past the lock
+    wait, the file stays in the inbox for the next run."""
     table = None
     try:
         table = table_for(path.name)
-        if len(ingest.previous_batches(con, table, ingest.file_sha256(path))):
+        with warehouse.session(db) as con:
+            earlier = ingest.previous_batches(con, table, ingest.file_sha256(path))
+        if (earlier["rows_loaded"] > 0).any():
             return InboxFile(path.name, table, "already loaded", str(move_aside(path, DONE_DIR)))
-        mapping = mapping_for(table, ingest.file_columns(path, con=con))
-        result = ingest.import_file(con, table, path, mapping=mapping)
+        mapping = mapping_for(table, ingest.file_columns(path))
+        with warehouse.session(db, write=True) as con:
+            result = ingest.import_file(con, table, path, mapping=mapping)
         if result.rows_loaded == 0:
-            # Nothing loaded: every row was rejected. The batch and its rejects stay, to read the reasons.
+            # Every row was rejected: the file failed. The batch and its rejects stay, to read the reasons; the same
+            # bytes dropped again are imported again (an import that loaded no row does not block its retry).
             reasons = "; ".join(f"{reason}: {rows} rows" for reason, rows in result.rejects_by_reason.itertuples(False))
             raise DataError(f"no row of {path.name!r} could be loaded (batch {result.batch_id}: {reasons})")
+    except WarehouseBusy as exc:
+        reason = f"{exc} (left in the inbox for the next run)"
+        return InboxFile(path.name, table, "failed", str(path), reason=reason)
     except (RetentionError, duckdb.Error) as exc:
         return InboxFile(path.name, table, "failed", str(move_aside(path, FAILED_DIR, str(exc))), reason=str(exc))
     return InboxFile(path.name, table, "loaded", str(move_aside(path, DONE_DIR)), rows_loaded=result.rows_loaded)
 
 
-def import_inbox(con: duckdb.DuckDBPyConnection, inbox: str | Path) -> list[InboxFile]:
-    """Import every waiting file of the inbox, in name order (see :mod:`retention.refresh`)."""
-    return [import_one(con, path) for path in waiting(inbox)]
+def import_inbox(db: str | os.PathLike, inbox: str | Path) -> list[InboxFile]:
+    """Import every waiting file of the inbox, in name order, each in its own write session (see
+    :mod:`retention.refresh`)."""
+    return [import_one(db, path) for path in waiting(inbox)]

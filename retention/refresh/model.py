@@ -95,16 +95,21 @@ def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.dat
     return day, churn.roc_auc(y, saved.model.predict_risk(labelled))
 
 
-def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> churn.ScoringResult:
-    """Score every customer with a purchase up to ``as_of`` with the saved model, as
-    :func:`retention.churn.score_customers` scores them (same columns, reasons and order); no metrics.
+def current_rows(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> pd.DataFrame:
+    """The feature rows of every customer with a purchase up to ``as_of``, as the saved model scores them
+    (read in a read session; :func:`score_rows` scores them with no connection open)."""
+    return churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
+
+
+def score_rows(saved: SavedModel, current: pd.DataFrame, as_of: dt.date) -> churn.ScoringResult:
+    """Score the rows of :func:`current_rows` with the saved model, as :func:`retention.churn.score_customers`
+    scores them (same columns, reasons and order); no metrics. Opens no connection.
 
     Raises
     ------
     DataError
         No customer has a purchase up to ``as_of``.
     """
-    current = churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
     if current.empty:
         raise DataError(f"no customer has a purchase up to {as_of}; nothing to score")
     scores, features, explanation = churn.rank_and_explain(
@@ -122,6 +127,11 @@ def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date
         summary={"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)},
         model=saved.model,
     )
+
+
+def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> churn.ScoringResult:
+    """:func:`current_rows` then :func:`score_rows` on one connection."""
+    return score_rows(saved, current_rows(con, saved, as_of), as_of)
 
 
 def scores_saved(con: duckdb.DuckDBPyConnection, as_of: dt.date, horizon_days: int, model_version: str) -> int:
