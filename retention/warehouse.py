@@ -442,7 +442,8 @@ def retrying(
     what the first writer committed (an import that is now a re-import, a launch whose key is now taken);
     reruns take turns, after a short random pause. The function must be called outside a transaction and
     change nothing outside the warehouse before its last transaction commits. After ``attempts`` conflicts
-    in a row it raises :class:`~retention.errors.WarehouseBusy` naming ``what`` ("the import").
+    in a row it raises :class:`~retention.errors.WarehouseBusy` naming ``what`` ("the import"). A key
+    constraint broken mid-way (another writer committed the same new key first) is rerun once.
 
     A commit that could not lock the write-ahead log because another process held it for a moment
     (:func:`wal_lock_holder`) is rerun the same way, for up to :func:`lock_wait` seconds, telling ``waiting``
@@ -454,7 +455,7 @@ def retrying(
         @functools.wraps(function)
         def rerun(*args: P.args, **kwargs: P.kwargs) -> R:
             delay = 0.02
-            conflicts = 0
+            conflicts = key_reruns = 0
             deadline = None
             with ExitStack() as turn:
                 while True:
@@ -485,6 +486,15 @@ def retrying(
                                 turn.enter_context(_rerunning)  # one rerun at a time: reruns never collide
                         else:
                             raise
+                    except duckdb.ConstraintException:
+                        # Another writer of this process inserted the same key and committed while this one ran:
+                        # one rerun sees its rows. A key broken again is a real error and goes up.
+                        if key_reruns:
+                            raise
+                        key_reruns += 1
+                        if not conflicts:
+                            turn.enter_context(_rerunning)
+                        conflicts += 1
                     time.sleep(random.uniform(delay / 2, delay))
                     delay = min(delay * 2, 0.5)
 

@@ -130,6 +130,39 @@ def test_an_error_that_is_not_a_conflict_is_not_retried(tmp_path):
     assert calls == [1]
 
 
+def test_a_key_taken_by_another_writer_mid_way_is_rerun_once_and_a_key_broken_again_goes_up(tmp_path):
+    path = tmp_path / "keys.duckdb"
+    with warehouse.session(path, write=True) as con:
+        con.execute("CREATE TABLE items (item_id VARCHAR PRIMARY KEY)")
+
+    @warehouse.retrying("the test write")
+    def insert(item_id: str, calls: list[int]) -> int:
+        calls.append(1)
+        with warehouse.session(path, write=True) as con, warehouse.transaction(con):
+            con.execute(
+                "INSERT INTO items SELECT ? WHERE NOT EXISTS (SELECT 1 FROM items WHERE item_id = ?)",
+                [item_id, item_id],
+            )
+            if len(calls) == 1:  # as if another writer committed the same new key while this one ran
+                con.execute("INSERT INTO items VALUES (?)", [item_id])
+        return len(calls)
+
+    assert insert("a", []) == 2  # the first try broke the key and was rolled back; the rerun lands once
+
+    @warehouse.retrying("the test write")
+    def always_breaks(calls: list[int]) -> None:
+        calls.append(1)
+        with warehouse.session(path, write=True) as con, warehouse.transaction(con):
+            con.execute("INSERT INTO items VALUES ('b'), ('b')")
+
+    calls: list[int] = []
+    with pytest.raises(duckdb.ConstraintException):
+        always_breaks(calls)
+    assert calls == [1, 1]
+    with warehouse.session(path) as con:
+        assert con.execute("SELECT list(item_id ORDER BY item_id) FROM items").fetchone()[0] == ["a"]
+
+
 def test_imports_from_several_sessions_at_once_all_land(db, tmp_path):
     before = _count(db, "SELECT count(*) FROM orders")
     users_before = _count(db, "SELECT count(DISTINCT user_id) FROM orders")
