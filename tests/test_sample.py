@@ -404,7 +404,7 @@ def test_sample_db_holds_the_frames_with_one_batch_per_table(sample_db, sample_f
         for row in batches.itertuples():
             frame = sample_frames[row.table_name]
             assert row.rows_loaded == len(frame)
-            assert row.sha256 == sample.frame_sha256(frame)
+            assert row.sha256 == bootstrap.table_sha256(bootstrap.arrow_table(frame))
             ids = con.execute(f'SELECT DISTINCT batch_id FROM "{row.table_name}"').fetchall()
             assert ids == [(row.batch_id,)]
         revenue = con.execute("SELECT sum(quantity * unit_price) FROM orders").fetchone()[0]
