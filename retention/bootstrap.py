@@ -34,6 +34,11 @@ from retention.errors import DataError
 SAMPLE_DIR = Path(__file__).parent.parent / "sample_data"
 FRAME_VIEW = "sample_frame"  # the name sample_insert_frame.sql reads a registered frame under
 SAMPLE_SOURCE_PREFIX = sample_shop.SAMPLE_SOURCE_PREFIX  # starts the source name of every batch load_frames records
+# DuckDB's memory during load_frames (while the frames themselves are still held): beyond it, the rollup's
+# aggregates and temp tables spill to disk. A million customers need more; 200,000 fit below it.
+LOAD_MEMORY_LIMIT_BYTES = 4 * 2**30
+_SIZE_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_SIZE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 def sample_source(source: str) -> str:
@@ -161,8 +166,9 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
     ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
     columns (they get their default or NULL). Each frame becomes one import batch
     (``import_batches`` row with :func:`table_sha256` of the frame and ``sample_source(source)`` as source name,
-    which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
-    is loaded or nothing is.
+    which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the
+    same transaction, so either everything is loaded or nothing is. DuckDB's memory limit is lowered to
+    :data:`LOAD_MEMORY_LIMIT_BYTES` meanwhile (the frames are held in memory too) and restored afterwards.
 
     Raises
     ------
@@ -176,6 +182,10 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
         if missing:
             raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
+    previous_limit = warehouse.execute(con, "sample_memory_limit").fetchone()[0]
+    lowered = _size_bytes(previous_limit) > LOAD_MEMORY_LIMIT_BYTES
+    if lowered:
+        warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": f"{LOAD_MEMORY_LIMIT_BYTES // 2**20}MiB"})
     try:
         with warehouse.transaction(con):
             filled = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
@@ -210,6 +220,18 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         # After the commit or the rollback: inside an aborted transaction this would raise.
         with contextlib.suppress(duckdb.Error):
             con.unregister(FRAME_VIEW)
+        if lowered:
+            warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": previous_limit})
+
+
+def _size_bytes(size: str) -> float:
+    """Bytes of a DuckDB size setting such as ``'18.8 GiB'`` or ``'4GB'`` (infinite when it is not a size)."""
+    number = size.strip().rstrip("BbIiKkMmGgTt ")
+    unit = size.strip()[len(number) :].strip().upper() or "B"
+    try:
+        return float(number) * _SIZE_UNITS[unit]
+    except (KeyError, ValueError):
+        return float("inf")
 
 
 def build_warehouse(db_path: str | os.PathLike, folder: str | os.PathLike = SAMPLE_DIR) -> Path:

@@ -181,3 +181,18 @@ def test_table_sha256_equals_a_value_by_value_digest_whatever_the_chunking():
     assert bootstrap.table_sha256(rechunked) == expected
     changed = frame.assign(quantity=frame["quantity"].where(frame.index != 4, 4.0))
     assert bootstrap.table_sha256(bootstrap.arrow_table(changed)) != expected
+
+
+def test_load_frames_restores_the_memory_limit_it_lowers(tmp_path, sample_frames):
+    con = warehouse.connect(tmp_path / "limit.duckdb")
+    try:
+        warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": "5GiB"})
+        before = warehouse.execute(con, "sample_memory_limit").fetchone()[0]
+        assert bootstrap._size_bytes(before) > bootstrap.LOAD_MEMORY_LIMIT_BYTES
+        bootstrap.load_frames(con, {"users": sample_frames["users"]}, source="limit test")
+        assert warehouse.execute(con, "sample_memory_limit").fetchone()[0] == before
+        with pytest.raises(DataError):  # a refused load restores it too
+            bootstrap.load_frames(con, {"users": sample_frames["users"]}, source="again")
+        assert warehouse.execute(con, "sample_memory_limit").fetchone()[0] == before
+    finally:
+        con.close()
