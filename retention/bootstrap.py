@@ -160,7 +160,9 @@ def _large_strings(chunk: pa.Array) -> tuple[np.ndarray, memoryview]:
     return lengths, data
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
+def load_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str, *, release: bool = False
+) -> None:
     """Insert the canonical frames into an empty warehouse in one transaction.
 
     ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
@@ -169,6 +171,8 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
     which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the
     same transaction, so either everything is loaded or nothing is. DuckDB's memory limit is lowered to
     :data:`LOAD_MEMORY_LIMIT_BYTES` meanwhile (the frames are held in memory too) and restored afterwards.
+    With ``release`` each frame is removed from ``frames`` once its rows are in (after a load the dict is
+    empty), so that a large sample's memory goes back before the next table and the rollups.
 
     Raises
     ------
@@ -199,7 +203,7 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
             for table in schema.CANONICAL_COLUMNS:
                 if table not in frames:
                     continue
-                data = arrow_table(canonical_frame(table, frames[table]))
+                data = arrow_table(canonical_frame(table, frames.pop(table) if release else frames[table]))
                 batch_id = warehouse.new_batch_id(con)
                 warehouse.record_batch(
                     con,
@@ -214,7 +218,7 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
                 con.register(FRAME_VIEW, data)
                 warehouse.execute(con, "sample_insert_frame", {"batch_id": batch_id}, names={"table": table})
                 con.unregister(FRAME_VIEW)
-                del data  # its columns share the frame's buffers; only DuckDB's copy is needed from here
+                del data  # shares the frame's buffers: with release, nothing of this table is left outside DuckDB
             rollups.refresh(con)
     finally:
         # After the commit or the rollback: inside an aborted transaction this would raise.

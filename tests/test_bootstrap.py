@@ -196,3 +196,15 @@ def test_load_frames_restores_the_memory_limit_it_lowers(tmp_path, sample_frames
         assert warehouse.execute(con, "sample_memory_limit").fetchone()[0] == before
     finally:
         con.close()
+
+
+def test_load_frames_can_release_each_frame_once_loaded(tmp_path, sample_frames):
+    frames = {table: sample_frames[table] for table in ("users", "orders")}
+    con = warehouse.connect(tmp_path / "release.duckdb")
+    try:
+        bootstrap.load_frames(con, frames, source="released", release=True)
+        assert frames == {}
+        assert warehouse.row_count(con, "users") == len(sample_frames["users"])
+        assert warehouse.row_count(con, "orders") == len(sample_frames["orders"])
+    finally:
+        con.close()
