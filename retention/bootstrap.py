@@ -9,7 +9,7 @@ synthetic customers unnoticed. This module only moves frames: it reads and write
 canonical frames into a warehouse; it knows nothing of how the synthetic shop is simulated.
 
 A loaded frame is one import batch, exactly as a file import is (``import_batches`` row with the
-frame's SHA-256), so the Data page and the CLI report the sample like any other data. Its source
+frame's SHA-256, :func:`table_sha256`), so the Data page and the CLI report the sample like any other data. Its source
 name starts with :data:`SAMPLE_SOURCE_PREFIX`: that is how :mod:`retention.sample_shop` tells the
 sample's rows from a user's own imports, to flag and remove them.
 """
@@ -23,7 +23,10 @@ import threading
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from retention import rollups, sample_shop, schema, warehouse
 from retention.errors import DataError
@@ -31,6 +34,11 @@ from retention.errors import DataError
 SAMPLE_DIR = Path(__file__).parent.parent / "sample_data"
 FRAME_VIEW = "sample_frame"  # the name sample_insert_frame.sql reads a registered frame under
 SAMPLE_SOURCE_PREFIX = sample_shop.SAMPLE_SOURCE_PREFIX  # starts the source name of every batch load_frames records
+# DuckDB's memory during load_frames (while the frames themselves are still held): beyond it, the rollup's
+# aggregates and temp tables spill to disk. A million customers need more; 200,000 fit below it.
+LOAD_MEMORY_LIMIT_BYTES = 4 * 2**30
+_SIZE_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_SIZE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
 def sample_source(source: str) -> str:
@@ -100,20 +108,71 @@ def read_parquet(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:
-    """A SHA-256 of a frame's column names and values (row order matters, the index does not)."""
+    """A SHA-256 of a frame's column names and values (row order matters, the index does not), from pandas' row
+    hashes: the identity of the committed sample's tables (``tests/test_sample.py`` pins it). Loading records the
+    faster :func:`table_sha256` instead."""
     digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
-def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str) -> None:
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table, its string columns shared rather than copied (no pandas metadata, no index)."""
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def table_sha256(table: pa.Table) -> str:
+    """A SHA-256 of an Arrow table's column names and values, read from its buffers (row order and
+    values matter; chunking and buffer offsets do not).
+
+    The digest is fed the column names joined by commas, then each column in turn: a string column
+    as the UTF-8 byte length of every value (little-endian int64, -1 for a null) followed by all the
+    values' bytes; any other column as its values converted to numpy (float64 with NaN for a null,
+    timestamps as int64 counts with NaT for a null), their bytes in machine order.
+    This is the checksum :func:`load_frames` records for a loaded frame; it never reads a Python object per value.
+    """
+    digest = hashlib.sha256(",".join(table.column_names).encode())
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            chunks = [_large_strings(chunk) for chunk in column.chunks]
+            for lengths, _ in chunks:
+                digest.update(lengths.tobytes())
+            for _, data in chunks:
+                digest.update(data)
+        else:
+            values = column.to_numpy()
+            digest.update(values.view(np.int64) if values.dtype.kind == "M" else values)
+    return digest.hexdigest()
+
+
+def _large_strings(chunk: pa.Array) -> tuple[np.ndarray, memoryview]:
+    """The byte length of each string of ``chunk`` (-1 for a null) and the bytes of its values, in order."""
+    nulls = chunk.is_null().to_numpy(zero_copy_only=False) if chunk.null_count else None
+    if nulls is not None:
+        chunk = pc.fill_null(chunk, "")
+    chunk = chunk.cast(pa.large_string())
+    _, offset_buffer, data_buffer = chunk.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+    lengths = np.diff(offsets)
+    if nulls is not None:
+        lengths[nulls] = -1
+    data = memoryview(data_buffer)[offsets[0] : offsets[-1]] if len(chunk) else memoryview(b"")
+    return lengths, data
+
+
+def load_frames(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str, *, release: bool = False
+) -> None:
     """Insert the canonical frames into an empty warehouse in one transaction.
 
     ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
     columns (they get their default or NULL). Each frame becomes one import batch
-    (``import_batches`` row with the frame's SHA-256 and ``sample_source(source)`` as source name,
-    which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the same transaction, so either everything
-    is loaded or nothing is.
+    (``import_batches`` row with :func:`table_sha256` of the frame and ``sample_source(source)`` as source name,
+    which marks it as sample data); its rows carry that ``batch_id``. The rollups are refreshed inside the
+    same transaction, so either everything is loaded or nothing is. DuckDB's memory limit is lowered to
+    :data:`LOAD_MEMORY_LIMIT_BYTES` meanwhile (the frames are held in memory too) and restored afterwards.
+    With ``release`` each frame is removed from ``frames`` once its rows are in (after a load the dict is
+    empty), so that a large sample's memory goes back before the next table and the rollups.
 
     Raises
     ------
@@ -127,6 +186,10 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
         missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
         if missing:
             raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
+    previous_limit = warehouse.execute(con, "sample_memory_limit").fetchone()[0]
+    lowered = _size_bytes(previous_limit) > LOAD_MEMORY_LIMIT_BYTES
+    if lowered:
+        warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": f"{LOAD_MEMORY_LIMIT_BYTES // 2**20}MiB"})
     try:
         with warehouse.transaction(con):
             filled = {table: warehouse.row_count(con, table) for table in schema.CANONICAL_COLUMNS}
@@ -140,25 +203,39 @@ def load_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
             for table in schema.CANONICAL_COLUMNS:
                 if table not in frames:
                     continue
-                frame = canonical_frame(table, frames[table])
+                data = arrow_table(canonical_frame(table, frames.pop(table) if release else frames[table]))
                 batch_id = warehouse.new_batch_id(con)
                 warehouse.record_batch(
                     con,
                     batch_id=batch_id,
                     table=table,
                     source_name=sample_source(source),
-                    sha256=frame_sha256(frame),
-                    rows_read=len(frame),
-                    rows_loaded=len(frame),
+                    sha256=table_sha256(data),
+                    rows_read=len(data),
+                    rows_loaded=len(data),
                     rows_rejected=0,
                 )
-                con.register(FRAME_VIEW, frame)
+                con.register(FRAME_VIEW, data)
                 warehouse.execute(con, "sample_insert_frame", {"batch_id": batch_id}, names={"table": table})
+                con.unregister(FRAME_VIEW)
+                del data  # shares the frame's buffers: with release, nothing of this table is left outside DuckDB
             rollups.refresh(con)
     finally:
         # After the commit or the rollback: inside an aborted transaction this would raise.
         with contextlib.suppress(duckdb.Error):
             con.unregister(FRAME_VIEW)
+        if lowered:
+            warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": previous_limit})
+
+
+def _size_bytes(size: str) -> float:
+    """Bytes of a DuckDB size setting such as ``'18.8 GiB'`` or ``'4GB'`` (infinite when it is not a size)."""
+    number = size.strip().rstrip("BbIiKkMmGgTt ")
+    unit = size.strip()[len(number) :].strip().upper() or "B"
+    try:
+        return float(number) * _SIZE_UNITS[unit]
+    except (KeyError, ValueError):
+        return float("inf")
 
 
 def build_warehouse(db_path: str | os.PathLike, folder: str | os.PathLike = SAMPLE_DIR) -> Path:

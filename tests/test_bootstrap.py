@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import struct
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from retention import bootstrap, sample, sample_shop, schema, warehouse
@@ -128,3 +133,78 @@ def test_sample_loads_are_marked_as_sample_batches(tmp_path, sample_frames):
     finally:
         con.close()
     assert bootstrap.sample_source("sample shop: x") == "sample shop: x"  # never marked twice
+
+
+def _row_by_row_sha256(frame: pd.DataFrame) -> str:
+    """table_sha256 spelt out value by value with struct, as its docstring defines it: the oracle."""
+    digest = hashlib.sha256(",".join(frame.columns).encode())
+    for name in frame.columns:
+        values = frame[name].tolist()
+        if frame[name].dtype == "str":
+            encoded = [None if pd.isna(value) else value.encode() for value in values]
+            digest.update(b"".join(struct.pack("=q", -1 if raw is None else len(raw)) for raw in encoded))
+            digest.update(b"".join(raw for raw in encoded if raw is not None))
+        elif frame[name].dtype.kind == "M":
+            digest.update(
+                b"".join(
+                    struct.pack("=q", value.value // 1000 if value is not pd.NaT else -(2**63)) for value in values
+                )
+            )
+        else:
+            digest.update(b"".join(struct.pack("=d", value) for value in values))
+    return digest.hexdigest()
+
+
+def test_table_sha256_equals_a_value_by_value_digest_whatever_the_chunking():
+    frame = bootstrap.canonical_frame(
+        "orders",
+        pd.DataFrame(
+            {
+                "order_id": ["100001", "C100001", None, "ü-ß", ""],
+                "user_id": ["u1", "u22", "u333", "u4", "u5"],
+                "item_id": ["i1", "i2", "i3", "i4", "i5"],
+                "ts": pd.to_datetime(
+                    ["2024-01-01 10:00:01", "2024-02-29 23:59:59.5", None, "1999-12-31", "2024-06-01"], format="ISO8601"
+                ),
+                "quantity": [1.0, -2.0, np.nan, 0.5, 3.0],
+                "unit_price": [9.99, 0.0, 1e6, np.nan, -1.25],
+            }
+        ),
+    )
+    table = bootstrap.arrow_table(frame)
+    expected = _row_by_row_sha256(frame)
+    assert bootstrap.table_sha256(table) == expected
+    rechunked = pa.Table.from_batches(table.slice(1).to_batches() + table.slice(0, 1).to_batches()).take(
+        [4, 0, 1, 2, 3]
+    )
+    assert bootstrap.table_sha256(pa.concat_tables([table.slice(0, 2), table.slice(2)])) == expected
+    assert bootstrap.table_sha256(rechunked) == expected
+    changed = frame.assign(quantity=frame["quantity"].where(frame.index != 4, 4.0))
+    assert bootstrap.table_sha256(bootstrap.arrow_table(changed)) != expected
+
+
+def test_load_frames_restores_the_memory_limit_it_lowers(tmp_path, sample_frames):
+    con = warehouse.connect(tmp_path / "limit.duckdb")
+    try:
+        warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": "5GiB"})
+        before = warehouse.execute(con, "sample_memory_limit").fetchone()[0]
+        assert bootstrap._size_bytes(before) > bootstrap.LOAD_MEMORY_LIMIT_BYTES
+        bootstrap.load_frames(con, {"users": sample_frames["users"]}, source="limit test")
+        assert warehouse.execute(con, "sample_memory_limit").fetchone()[0] == before
+        with pytest.raises(DataError):  # a refused load restores it too
+            bootstrap.load_frames(con, {"users": sample_frames["users"]}, source="again")
+        assert warehouse.execute(con, "sample_memory_limit").fetchone()[0] == before
+    finally:
+        con.close()
+
+
+def test_load_frames_can_release_each_frame_once_loaded(tmp_path, sample_frames):
+    frames = {table: sample_frames[table] for table in ("users", "orders")}
+    con = warehouse.connect(tmp_path / "release.duckdb")
+    try:
+        bootstrap.load_frames(con, frames, source="released", release=True)
+        assert frames == {}
+        assert warehouse.row_count(con, "users") == len(sample_frames["users"])
+        assert warehouse.row_count(con, "orders") == len(sample_frames["orders"])
+    finally:
+        con.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import numpy as np
@@ -124,13 +125,10 @@ def test_order_lines_sort_as_their_string_ids_across_digit_counts():
 def test_numbered_strings_equal_python_formatting():
     numbers = np.array([0, 5, 12, 999999, 1000000, 31, 123456789])
     flags = np.array([True, False, True, False, True, True, False])
-    for prefix, width, suffix, prefixed in [
-        ("u", 5, "", None),
-        ("", 0, "", None),
-        ("user", 0, "@x.com", None),
-        ("C", 0, "", flags),
-    ]:
-        got = text.column(text.numbered(numbers, prefix, width, suffix, prefixed=prefixed))
+    for (prefix, width, suffix, prefixed), chunk in itertools.product(
+        [("u", 5, "", None), ("", 0, "", None), ("user", 0, "@x.com", None), ("C", 0, "", flags)], [1 << 20, 3, 1]
+    ):
+        got = text.column(text.numbered(numbers, prefix, width, suffix, prefixed=prefixed, chunk=chunk))
         heads = [prefix if prefixed is None or flag else "" for flag in flags]
         expected = pd.Series(
             [f"{head}{str(n).zfill(width)}{suffix}" for head, n in zip(heads, numbers, strict=True)], dtype="str"
@@ -404,7 +402,7 @@ def test_sample_db_holds_the_frames_with_one_batch_per_table(sample_db, sample_f
         for row in batches.itertuples():
             frame = sample_frames[row.table_name]
             assert row.rows_loaded == len(frame)
-            assert row.sha256 == sample.frame_sha256(frame)
+            assert row.sha256 == bootstrap.table_sha256(bootstrap.arrow_table(frame))
             ids = con.execute(f'SELECT DISTINCT batch_id FROM "{row.table_name}"').fetchall()
             assert ids == [(row.batch_id,)]
         revenue = con.execute("SELECT sum(quantity * unit_price) FROM orders").fetchone()[0]

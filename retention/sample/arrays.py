@@ -80,6 +80,6 @@ def sort_events(sec: np.ndarray, session: np.ndarray, position: np.ndarray) -> n
 
 def positions(counts: np.ndarray) -> np.ndarray:
     """0, 1, ..., c-1 for each count c, concatenated."""
-    total = int(counts.sum())
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return np.arange(total) - starts
+    out = np.arange(int(counts.sum()))
+    out -= np.repeat(np.cumsum(counts) - counts, counts)  # in place: one array of the events' length less
+    return out

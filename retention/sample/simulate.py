@@ -508,9 +508,12 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         "ts": _timestamps(day0, r_sec[latest]),
     }
 
+    # The order-line arrays are dropped before the events are simulated: only what _events reads is kept.
+    del o_user, o_sec, order_number, line_order, line_user, line_item, line_sec, line_number, line_disc
+    del unit_price, quantity, ret_sec, ret, r_sec, r_keep, r_user, r_item, by, pair, last_from_end, latest
+    sim = {name: sim[name] for name in ("user", "sec", "n_lines", "n_extra", "ranked")}
     ev = _events(rng, people, sim, browse, item_taste, log_pop, n_days)
-    del sim, browse, o_user, o_sec, order_number, line_order, line_user, line_item, line_sec, line_number, line_disc
-    del unit_price, quantity, ret_sec, ret
+    del sim, browse
     events = {  # each array dropped once its column is made
         "user_id": text.column(text.take(user_ids, ev.pop("user"))),
         "ts": _timestamps(day0, ev.pop("sec")),

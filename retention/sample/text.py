@@ -32,21 +32,42 @@ def numbered(
     width: int = 0,
     suffix: str = "",
     prefixed: np.ndarray | None = None,
+    chunk: int = 1 << 20,
 ) -> pa.LargeStringArray:
     """``prefix + str(n).zfill(width) + suffix`` for each non-negative integer ``n``, as an Arrow array.
 
-    With ``prefixed`` (booleans, one per number) only those numbers get the prefix.
+    With ``prefixed`` (booleans, one per number) only those numbers get the prefix. The bytes are written
+    ``chunk`` numbers at a time, so the work arrays beside the result stay small.
     """
     numbers = np.asarray(numbers, dtype=np.int64)
     if len(numbers) and numbers.min() < 0:
         raise ValueError("numbered() writes non-negative integers only")
     head, tail = np.frombuffer(prefix.encode(), np.uint8), np.frombuffer(suffix.encode(), np.uint8)
     has_head = np.ones(len(numbers), dtype=bool) if prefixed is None else np.asarray(prefixed, dtype=bool)
-    widths = np.maximum(digit_count(numbers), width)
-    lengths = len(head) * has_head + widths + len(tail)
     offsets = np.zeros(len(numbers) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    for lo in range(0, len(numbers), chunk):
+        hi = min(lo + chunk, len(numbers))
+        widths = np.maximum(digit_count(numbers[lo:hi]), width)
+        np.cumsum(len(head) * has_head[lo:hi] + widths + len(tail), out=offsets[lo + 1 : hi + 1])
+        offsets[lo + 1 : hi + 1] += offsets[lo]
     data = np.empty(int(offsets[-1]), dtype=np.uint8)
+    for lo in range(0, len(numbers), chunk):
+        hi = min(lo + chunk, len(numbers))
+        _write_digits(data, offsets[lo : hi + 1], numbers[lo:hi], has_head[lo:hi], head, tail, width)
+    return pa.LargeStringArray.from_buffers(len(numbers), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _write_digits(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    numbers: np.ndarray,
+    has_head: np.ndarray,
+    head: np.ndarray,
+    tail: np.ndarray,
+    width: int,
+) -> None:
+    """Write the strings of :func:`numbered` for ``numbers`` into ``data`` at ``offsets`` (one more than numbers)."""
+    widths = np.maximum(digit_count(numbers), width)
     for digits in np.unique(widths):
         for with_head in np.unique(has_head):
             rows = np.flatnonzero((widths == digits) & (has_head == with_head))
@@ -59,10 +80,9 @@ def numbered(
                 block[:, len(lead) + place] = _ZERO + value % 10
                 value = value // 10
             if len(rows) == len(numbers):
-                data[:] = block.ravel()
+                data[offsets[0] : offsets[-1]] = block.ravel()
             else:
                 data[offsets[rows][:, None] + np.arange(block.shape[1])] = block
-    return pa.LargeStringArray.from_buffers(len(numbers), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def take(values: pa.Array | list[str] | np.ndarray, index: np.ndarray) -> pa.Array:

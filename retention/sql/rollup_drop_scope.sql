@@ -5,6 +5,4 @@ DROP VIEW IF EXISTS temp.rollup_scope_users;
 DROP TABLE IF EXISTS temp.rollup_scope;
 DROP TABLE IF EXISTS temp.rollup_order_days;
 DROP TABLE IF EXISTS temp.rollup_event_days;
-DROP TABLE IF EXISTS temp.rollup_new_order_days;
-DROP TABLE IF EXISTS temp.rollup_new_event_days;
 DROP TABLE IF EXISTS temp.rollup_touched;

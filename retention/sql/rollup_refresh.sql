@@ -1,8 +1,10 @@
 -- Compute the activity rollup (migration 002) of the users in scope from their orders, events and
 -- users rows, read through the temp views of rollup_scope_all.sql or rollup_scope_touched.sql
 -- (which deleted the old rows of those users). Orders and events are aggregated to user-days once,
--- in rollup_new_order_days and rollup_new_event_days, from which the users' cohort starts come and
--- rollup_refresh_orders_grain.sql and rollup_refresh_events_grain.sql add week and month rows.
+-- in rollup_order_days and rollup_event_days, from which the users' cohort starts come and
+-- rollup_refresh_orders_grain.sql and rollup_refresh_events_grain.sql add week and month rows. The
+-- cohort starts are joined to the aggregated rows as they are written (one value per user), so the
+-- day rows are written straight into the rollup, never copied into a temp table first.
 CREATE OR REPLACE TEMP TABLE rollup_order_days AS
 SELECT
     user_id,
@@ -35,22 +37,19 @@ LEFT JOIN purchase_starts AS p USING (user_id)
 LEFT JOIN event_starts AS e USING (user_id)
 LEFT JOIN rollup_scope_users AS u USING (user_id);
 
-CREATE OR REPLACE TEMP TABLE rollup_new_order_days AS
+INSERT INTO rollup_order_periods
 SELECT
-    'day' AS grain, d.period_start, d.user_id,
-    r.first_purchase_ts::DATE AS first_purchase, r.first_event_ts::DATE AS first_event, r.signup_ts::DATE AS signup,
+    'day', d.period_start, d.user_id,
+    r.first_purchase_ts::DATE, r.first_event_ts::DATE, r.signup_ts::DATE,
     d.purchase_lines, d.revenue
 FROM rollup_order_days AS d JOIN rollup_users AS r USING (user_id);
 
-CREATE OR REPLACE TEMP TABLE rollup_new_event_days AS
+INSERT INTO rollup_event_periods
 SELECT
-    'day' AS grain, d.period_start, d.user_id, d.event_type,
-    r.first_purchase_ts::DATE AS first_purchase, r.first_event_ts::DATE AS first_event, r.signup_ts::DATE AS signup,
+    'day', d.period_start, d.user_id, d.event_type,
+    r.first_purchase_ts::DATE, r.first_event_ts::DATE, r.signup_ts::DATE,
     d.events
 FROM rollup_event_days AS d JOIN rollup_users AS r USING (user_id);
-
-INSERT INTO rollup_order_periods SELECT * FROM rollup_new_order_days;
-INSERT INTO rollup_event_periods SELECT * FROM rollup_new_event_days;
 
 DELETE FROM rollup_state;
 INSERT INTO rollup_state
