@@ -259,8 +259,10 @@ def listing(source: Source, limit: int = RECENT_LIMIT) -> pd.DataFrame:
     )
 
 
+@warehouse.retrying("recording the job")
 def _write(path: str | os.PathLike, name: str, params: dict[str, object]) -> list[tuple]:
-    """Run one writing statement in a short transaction on a connection of its own; returns its rows."""
+    """Run one writing statement in a short transaction on a connection of its own; returns its rows. A commit
+    refused because another writer or process held the data or the write-ahead log for a moment is rerun."""
     with _opened(path) as con, warehouse.transaction(con):
         return warehouse.execute(con, name, params).fetchall()
 

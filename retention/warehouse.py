@@ -212,7 +212,13 @@ def _lock_holder(exc: duckdb.Error) -> str | None:
         return "readers" if "read-only mode" in text else "writer"
     if isinstance(exc, duckdb.ConnectionException) and "different configuration" in text:
         return "this process"
+    if _WAL_IN_FLUX.search(text):
+        # Opened while another process was writing or checkpointing its write-ahead log: a moment later it opens.
+        return "writer"
     return None
+
+
+_WAL_IN_FLUX = re.compile(r"\.wal\b.*(No such file|Conflicting lock)|WAL checkpoint iteration does not match", re.S)
 
 
 def _wait_message(path: Path, holder: str, exc: duckdb.Error) -> str:

@@ -311,8 +311,15 @@ def score_and_save(
         data = read_scoring_input(con, plan)
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     said(0.97, "Saving the scores")
+    return _saved(db, result, data.data_version)
+
+
+@warehouse.retrying("saving the scores")
+def _saved(db: str | os.PathLike | None, result: ScoringResult, read_at: str) -> tuple[ScoringResult, str | None]:
+    """Save ``result`` in one write session; the data version after the save, or None when the data changed since
+    they were read at ``read_at``. A commit refused for a moment by another writer is rerun."""
     with warehouse.session(db, write=True) as con:
-        unchanged = warehouse.data_version(con) == data.data_version
+        unchanged = warehouse.data_version(con) == read_at
         save_scores(con, result)
         return result, warehouse.data_version(con) if unchanged else None
 
