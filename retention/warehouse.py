@@ -408,7 +408,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 P = ParamSpec("P")
 R = TypeVar("R")
 CONFLICT_ATTEMPTS = 8
-_CONFLICT = re.compile(r"Conflict on|Failed to commit|write-write conflict", re.IGNORECASE)
+# A commit that failed for another reason (a read-only folder, a full disk) also reads "Failed to commit": only a
+# conflict or a key another writer took first is rerun.
+_CONFLICT = re.compile(
+    r"Conflict on|write-write conflict|Failed to commit:.*(constraint|conflict)", re.IGNORECASE | re.S
+)
 _rerunning = threading.RLock()
 
 
