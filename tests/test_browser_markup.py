@@ -21,20 +21,14 @@ from served_app import (
     wait_until_idle,
 )
 from test_campaigns_fixtures import basic_config, scored_copy
+from test_markup import LINKS
 
 from retention import campaigns, warehouse
 from retention.campaigns.config import parse_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-HOSTILE = [
-    "![x](http://127.0.0.1:9/beacon.png)",
-    "<img src=http://127.0.0.1:9/b>",
-    '<a href="http://evil">x</a>',
-    "**bold**",
-    "[link](http://evil)",
-    '=HYPERLINK("http://evil","x")',
-]
+HOSTILE = LINKS
 CAMPAIGN_NAME = '<a href="http://evil">x</a> ![x](http://127.0.0.1:9/beacon.png)'
 FILE_NAME = "![x](http:127.0.0.1:9) <img src=http:127.0.0.1:9> **bold**.csv"
 HEADER = "[link](http://evil)"

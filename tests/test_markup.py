@@ -14,13 +14,16 @@ import pytest
 from retention.charts import label
 from retention.ui.common import plain
 
-HOSTILE = [
+LINKS = [  # values that would fetch something, link somewhere or shout; the browser test seeds its data with them
     "![x](http://127.0.0.1:9/beacon.png)",
     "<img src=http://127.0.0.1:9/b>",
     '<a href="http://evil">x</a>',
     "**bold**",
     "[link](http://evil)",
     '=HYPERLINK("http://evil","x")',
+]
+HOSTILE = [
+    *LINKS,
     "_em_ `code` ~~gone~~ $x$ a|b",
     "# heading\n- item\n1. first\n> quote",
     "mail me@evil.example or www.evil.example",

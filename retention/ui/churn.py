@@ -28,7 +28,7 @@ import streamlit as st
 from retention import churn, explain, jobs
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
-from retention.ui.common import cursor, plain, readable
+from retention.ui.common import cursor
 
 RunKey = tuple[str, str, dt.date, int]  # (warehouse path, inputs version it scored, as_of, horizon_days)
 KEPT_RUNS = 8
@@ -153,13 +153,12 @@ def scoring_or_progress(path: str, as_of: dt.date, horizon_days: int) -> Scoring
         job = None if started is None else ui_jobs.job(started)
         if job is None or job.status not in ("running", "failed"):
             job = start_scoring(path, inputs, as_of, horizon)
-    if job.running:
-        ui_jobs.progress(job.job_id)
-        return None
-    st.error(plain(readable(job.error or "the scoring failed")))
-    if st.button("Score again", icon=":material/refresh:", key="at-risk-score-again"):
-        start_scoring(path, _inputs(), as_of, horizon)
-        st.rerun()
+    ui_jobs.done_or_shown(
+        job,
+        again="Score again",
+        key="at-risk-score-again",
+        restart=lambda: start_scoring(path, _inputs(), as_of, horizon),
+    )
     return None
 
 

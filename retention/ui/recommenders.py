@@ -163,12 +163,9 @@ def saved_recommender(path: str, run_id: int) -> recommend.Recommender | None:
             "Fitting this run's model on all feedback: "
             + ("the data changed since it was saved." if info else "none is saved yet.")
         )
-        ui_jobs.progress(job.job_id)
-        return None
-    st.error(readable(job.error or "the fit failed"))
-    if st.button("Fit again", icon=":material/refresh:", key=f"refit-{run_id}"):
-        start_refit(path, run_id, version)
-        st.rerun()
+    ui_jobs.done_or_shown(
+        job, again="Fit again", key=f"refit-{run_id}", restart=lambda: start_refit(path, run_id, version)
+    )
     return None
 
 
