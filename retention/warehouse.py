@@ -242,36 +242,36 @@ def _busy_message(path: Path, holder: str, seconds: float) -> str:
     )
 
 
-DUCKDB_MAGIC = b"DUCK"
-DUCKDB_MAGIC_OFFSET = 8  # a DuckDB file starts with an 8-byte checksum, then the magic
+def _refuse_foreign_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Close ``con`` and raise a DataError when DuckDB opened ``path`` as a data file (a CSV, a Parquet file).
 
-
-def refuse_foreign_file(path: Path) -> None:
-    """Raise a DataError when ``path`` is an existing file that is not a DuckDB database (a CSV, a Parquet file).
-
-    DuckDB would open such a file as an empty in-memory database: an import would report rows loaded and
-    store nothing. A missing file is a new warehouse; an empty (0-byte) one is left to DuckDB, which refuses it.
+    DuckDB opens such a file as an empty in-memory database with the file as a view: an import would report rows
+    loaded and store nothing. The check asks DuckDB rather than reading the file's first bytes: closing any file
+    descriptor of the warehouse drops every POSIX lock this process holds on it, and another process could then
+    write under the feet of this process's open reads ("Corrupted bitpacking segment").
     """
-    try:
-        with path.open("rb") as file:
-            head = file.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
-    except FileNotFoundError:
+    backing = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if backing is not None and backing[0] is not None:
         return
-    except OSError as exc:
-        raise DataError(f"cannot read warehouse {str(path)!r}: {exc.strerror or exc}") from exc
-    if head and head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
-        raise DataError(
-            f"{str(path)!r} is not a Retention Studio warehouse (a DuckDB file); to import a data file, "
-            "pass it to `python -m retention import`, and point --db at a .duckdb file"
-        )
+    con.close()
+    raise _foreign_file(path)
+
+
+def _foreign_file(path: Path) -> DataError:
+    return DataError(
+        f"{str(path)!r} is not a Retention Studio warehouse (a DuckDB file); to import a data file, "
+        "pass it to `python -m retention import`, and point --db at a .duckdb file"
+    )
+
+
+_READ_ONLY_DATA_FILE = "in-memory database in read-only mode"  # how DuckDB refuses a data file opened read-only
 
 
 def _open(
     path: Path, *, read_only: bool, wait: float | None, waiting: Waiting | None
 ) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """Open the file, retrying with backoff while another process holds its lock; returns the connection and
-    whether it is read-only. A file that is not a DuckDB database is refused (:func:`refuse_foreign_file`)."""
-    refuse_foreign_file(path)
+    whether it is read-only. A file that is not a DuckDB database is refused (:func:`_refuse_foreign_file`)."""
     limit = lock_wait() if wait is None else wait
     deadline = None
     delay = 0.02
@@ -283,6 +283,8 @@ def _open(
                 return _open_once(path, read_only=read_only)
             except duckdb.Error as exc:
                 holder = _lock_holder(exc)
+                if holder is None and _READ_ONLY_DATA_FILE in str(exc):
+                    raise _foreign_file(path) from exc
                 if holder is None:
                     raise DataError(f"cannot open warehouse {str(path)!r}: {system_error_message(exc)}") from exc
                 failure = exc
@@ -335,12 +337,14 @@ def _release_all() -> None:
 
 def _open_once(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
     try:
-        return duckdb.connect(str(path), read_only=read_only), read_only
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.ConnectionException as exc:
         if not read_only or _lock_holder(exc) != "this process":
             raise
-    # This process has the file open writable (DuckDB keeps one configuration per file and process): share it.
-    return duckdb.connect(str(path)), False
+        # This process has the file open writable (DuckDB keeps one configuration per file and process): share it.
+        con, read_only = duckdb.connect(str(path)), False
+    _refuse_foreign_file(con, path)
+    return con, read_only
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

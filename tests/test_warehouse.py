@@ -1,6 +1,8 @@
 """Schema creation, versioning and named SQL of the warehouse."""
 
 import hashlib
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -181,3 +183,17 @@ def test_a_real_warehouse_opens_and_an_empty_file_is_an_error_that_changes_nothi
     with pytest.raises(DataError, match="cannot open warehouse"):
         warehouse.connect(empty)
     assert empty.stat().st_size == 0
+
+
+def test_a_second_open_keeps_this_process_lock_so_no_other_process_writes_under_its_reads(db):
+    """Closing any descriptor of the file drops every POSIX lock of the process on it: the open must not read it."""
+    warehouse.prepare(db)
+    writer = [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('CREATE TABLE t (x INT)')"]
+    with warehouse.session(db) as reading:
+        with warehouse.session(db):  # another page's read, opened and closed while the first is still open
+            pass
+        refused = subprocess.run([*writer, str(db)], capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "lock" in refused.stderr.lower()
+        assert warehouse.row_count(reading, "orders") >= 0
+    warehouse._release_all()
+    assert subprocess.run([*writer, str(db)], capture_output=True, text=True, timeout=60).returncode == 0
