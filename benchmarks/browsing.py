@@ -9,6 +9,8 @@ page, and the Overview's "Orders" tile.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -123,9 +125,11 @@ async def cycle(
     *,
     offset: int = 0,
     at_least: int = 0,
+    dwell: float = 0.0,
 ) -> None:
     """Visit the pages in navigation order (starting ``offset`` pages in) until ``until`` seconds on ``clock``,
-    and at least ``at_least`` pages; after a visit that did not render, the next one reopens the app's root."""
+    and at least ``at_least`` pages, spending ``dwell`` seconds on each (a person reading it); after a visit that
+    did not render, the next one reopens the app's root."""
     seen = {visit.title for visit in visits if visit.session == session}
     step = offset
     while clock.now() < until or step - offset < at_least:
@@ -136,6 +140,26 @@ async def cycle(
         visits.append(await visit(page, session, title, clock, first=title not in seen))
         seen.add(title)
         step += 1
+        if dwell:
+            await asyncio.sleep(dwell)
+
+
+def cpu_seconds(command_part: str) -> float:
+    """CPU seconds (user and system, children reaped included) of every running process whose command line holds
+    ``command_part``: where a benchmark's machine time went (the server's Python, the browsers' processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if command_part.encode() not in handle.read().replace(b"\0", b" "):
+                    continue
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        total += sum(int(value) for value in fields[11:15]) / ticks
+    return total
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +35,27 @@ from retention import bootstrap  # noqa: E402
 STAGGER_SECONDS = 0.5
 
 
-async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0) -> tuple[list[browsing.Visit], float]:
+@dataclass(frozen=True)
+class Phase:
+    """One phase: its visits, wall seconds, and the CPU seconds the app's server and the browsers spent in it."""
+
+    visits: list[browsing.Visit]
+    wall: float
+    server_cpu: float
+    browser_cpu: float
+
+
+def machine_time() -> tuple[float, float]:
+    """CPU seconds so far of the app's server (``streamlit run``) and of every Chromium process."""
+    return browsing.cpu_seconds("streamlit run"), browsing.cpu_seconds("chromium")
+
+
+async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0, dwell: float = 0.0) -> Phase:
     """``sessions`` contexts cycling through the pages (each starting at a different page) for ``seconds``, each
-    visiting ``at_least`` pages after its first; returns the visits and the phase's wall seconds."""
+    visiting ``at_least`` pages after its first and spending ``dwell`` seconds on each."""
     visits: list[browsing.Visit] = []
     clock = browsing.Clock()
+    server_before, browser_before = machine_time()
     async with async_playwright() as playwright:
         browser = await browsing.launch(playwright)
         try:
@@ -47,12 +64,15 @@ async def phase(url: str, sessions: int, seconds: float, *, at_least: int = 0) -
                 await asyncio.sleep(number * STAGGER_SECONDS)  # people arrive one after another, not in one tick
                 page, first = await browsing.open_session(browser, url, number, clock)
                 visits.append(first)
-                await browsing.cycle(page, url, number, clock, seconds, visits, offset=1 + number, at_least=at_least)
+                await browsing.cycle(
+                    page, url, number, clock, seconds, visits, offset=1 + number, at_least=at_least, dwell=dwell
+                )
 
             await asyncio.gather(*(session(number) for number in range(sessions)))
+            server_after, browser_after = machine_time()  # before closing: a closed browser's time is not counted
         finally:
             await browser.close()
-    return visits, clock.now()
+    return Phase(visits, clock.now(), server_after - server_before, browser_after - browser_before)
 
 
 def ratio(loaded: float | None, alone: float | None) -> float | None:
@@ -68,6 +88,12 @@ def main() -> int:
     parser.add_argument(
         "--baseline-seconds", type=float, default=60.0, help="length of the one-session phase (default: %(default)s)"
     )
+    parser.add_argument(
+        "--dwell",
+        type=float,
+        default=0.0,
+        help="seconds each loaded session spends reading a page before the next (default: %(default)s, back to back)",
+    )
     parser.add_argument("--db", type=Path, default=None, help="copy this warehouse (default: the sample shop)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "load_pages.json")
     args = parser.parse_args()
@@ -82,11 +108,15 @@ def main() -> int:
             # At least two whole cycles alone (a fresh server's first visit of every page, then a warm one), and
             # every page at least once in each loaded session.
             pages = len(PAGE_TITLES)
-            alone, alone_wall = asyncio.run(phase(url, 1, args.baseline_seconds, at_least=2 * pages - 1))
-            loaded, loaded_wall = asyncio.run(phase(url, args.sessions, args.seconds, at_least=pages - 1))
+            one = asyncio.run(phase(url, 1, args.baseline_seconds, at_least=2 * pages - 1))
+            many = asyncio.run(phase(url, args.sessions, args.seconds, at_least=2 * pages - 1, dwell=args.dwell))
+    alone, loaded = one.visits, many.visits
     first = {v.title: v.seconds for v in alone if v.first}
     baseline = browsing.render_stats([v for v in alone if not v.first])
-    under_load = browsing.render_stats(loaded)
+    # Warm: a session's later visits of a page. Its first one also loads the page's scripts into that browser
+    # context (and the first of all opens the session), which the one-session baseline leaves out too.
+    under_load = browsing.render_stats([v for v in loaded if not v.first])
+    every_visit = browsing.render_stats(loaded)
     errors = [f"{v.title}: {text}" for v in alone + loaded for text in v.errors]
     rows = [
         [
@@ -106,16 +136,30 @@ def main() -> int:
     header = ["page", "first s", "1: n", "1: p50", "1: p95", f"{args.sessions}: n", "p50", "p95", "x p50", "x p95"]
     print(browsing.table(rows, header))
     print(
-        f"\none session: {len(alone)} visits in {alone_wall:.0f} s (first visits apart); "
-        f"{args.sessions} sessions: {len(loaded)} visits in {loaded_wall:.0f} s; errors {len(errors)}"
+        f"\none session: {len(alone)} visits in {one.wall:.0f} s (first visits apart); "
+        f"{args.sessions} sessions (dwell {args.dwell:g} s): {len(loaded)} visits in {many.wall:.0f} s, "
+        f"warm p50/p95 above; with every session's first visit of each page: p50 {every_visit['all']['p50']:.2f} s, "
+        f"p95 {every_visit['all']['p95']:.2f} s; errors {len(errors)}"
     )
+    for name, run in (("one session", one), (f"{args.sessions} sessions", many)):
+        print(
+            f"CPU per visit, {name}: server {run.server_cpu / len(run.visits):.2f} s, "
+            f"browsers {run.browser_cpu / len(run.visits):.2f} s "
+            f"({os.cpu_count()} cores give {os.cpu_count() * run.wall / len(run.visits):.2f} s)"
+        )
     for error in errors:
         print(f"  error: {error}")
     summary = {
         "sessions": args.sessions,
         "first_visit_seconds": first,
         "one_session": baseline,
+        "dwell_seconds": args.dwell,
         "loaded": under_load,
+        "loaded_every_visit": every_visit,
+        "cpu_seconds": {
+            "one_session": {"server": one.server_cpu, "browsers": one.browser_cpu, "wall": one.wall},
+            "loaded": {"server": many.server_cpu, "browsers": many.browser_cpu, "wall": many.wall},
+        },
         "errors": errors,
         "visit_log": [asdict(v) for v in alone + loaded],
     }

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from retention import churn
+from retention import churn, explain
 from retention.charts import churn as charts
 from retention.ui import churn as cached
 from retention.ui import common
@@ -94,19 +94,26 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
     return flagged
 
 
+WHY_VIEWS = ["Feature importance", "Every customer"]
+
+
 def why(view: cached.ScoringView) -> None:
     st.subheader("Why")
-    overall, swarm = st.tabs(["Feature importance", "Every customer"])
+    # A choice, not tabs: a tab's chart is drawn even while hidden, and the beeswarm's thousands of points are
+    # most of what the browser spends on this page.
+    shown = st.segmented_control("Show", WHY_VIEWS, default=WHY_VIEWS[0], required=True, key="why_view")
     importance = view.importance
-    with overall:
+    if shown == WHY_VIEWS[0]:
         st.plotly_chart(charts.importance_bars(importance), width="stretch")
         st.caption(
             "Mean effect of each feature on the risk, in probability points, over every scored customer (SHAP values)."
         )
-    with swarm:
+    else:
         order = importance["label"].head(12).tolist()
         st.plotly_chart(charts.beeswarm(view.beeswarm, order), width="stretch")
-        st.caption("One dot per customer (a sample of up to 1,500): right of zero pushes risk up.")
+        st.caption(
+            f"One dot per customer (a sample of up to {explain.BEESWARM_CUSTOMERS:,}): right of zero pushes risk up."
+        )
 
 
 def one_customer(result: churn.ScoringResult, flagged: pd.DataFrame | None) -> None:

@@ -308,11 +308,14 @@ def global_importance(explanation: Explanation) -> pd.DataFrame:
     return table.sort_values("mean_abs_probability", ascending=False, kind="stable").reset_index(drop=True)
 
 
+BEESWARM_CUSTOMERS = 1000  # a browser draws 12 features x 1,000 dots in about a second; a sample shows the shape
+
+
 def beeswarm_points(
     explanation: Explanation,
     frame: pd.DataFrame,
     *,
-    max_customers: int = 1500,
+    max_customers: int = BEESWARM_CUSTOMERS,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Points for a beeswarm-style chart: one per sampled customer and feature.
