@@ -108,6 +108,7 @@ APP_TABLES = (
     "churn_models",
     "jobs",
     "recommender_models",
+    "churn_scorings",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

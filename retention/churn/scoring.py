@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -79,7 +81,8 @@ class ScoringResult:
     for row. explanation: their SHAP contributions. metrics: holdout metrics,
     columns ``metric``, ``label``, ``higher_is_better``, ``model``,
     ``baseline``. calibration: :func:`calibration_table` of the holdout.
-    summary: counts and dates (JSON-serialisable).
+    summary: counts and dates (JSON-serialisable), and ``inputs_version``, the inputs it scored
+    (:func:`inputs_version`). model: the fitted model; None in a run loaded from the warehouse.
     """
 
     as_of: dt.date
@@ -91,7 +94,7 @@ class ScoringResult:
     metrics: pd.DataFrame
     calibration: pd.DataFrame
     summary: dict[str, object]
-    model: ChurnModel = field(repr=False)
+    model: ChurnModel | None = field(repr=False)
 
 
 def model_version(plan: SnapshotPlan, training_rows: int, seed: int, params: dict[str, object] | None) -> str:
@@ -141,12 +144,14 @@ def rank_and_explain(
 @dataclass(frozen=True)
 class ScoringInput:
     """What one scoring reads from the warehouse: its snapshot plan (``plan.as_of`` is the date it scores), the
-    feature rows of every planned snapshot (:func:`snapshot_features`) and the warehouse's data version they were
-    read at. Training and scoring need nothing else, so they run with no connection open."""
+    feature rows of every planned snapshot (:func:`snapshot_features`), and the warehouse's data version and
+    inputs version (:func:`inputs_version`) they were read at. Training and scoring need nothing else, so they run
+    with no connection open."""
 
     plan: SnapshotPlan
     frame: pd.DataFrame = field(repr=False)
     data_version: str
+    inputs_version: str
 
 
 def plan_scoring(
@@ -172,8 +177,9 @@ def inputs_version(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:
-    """Read the feature rows of the planned snapshots, with the data version they were read at."""
-    return ScoringInput(plan, snapshot_features(con, plan.all_dates, plan.horizon_days), warehouse.data_version(con))
+    """Read the feature rows of the planned snapshots, with the data and inputs versions they were read at."""
+    frame = snapshot_features(con, plan.all_dates, plan.horizon_days)
+    return ScoringInput(plan, frame, warehouse.data_version(con), inputs_version(con))
 
 
 def _reading(plan: SnapshotPlan) -> str:
@@ -232,6 +238,7 @@ def fit_and_score(
         "trees": int(model.trees.n_iter_),
         "calibration_slope": model.slope,
         "calibration_intercept": model.intercept,
+        "inputs_version": data.inputs_version,
     }
     return ScoringResult(
         as_of=day,
@@ -329,7 +336,8 @@ _SCORES_VIEW = "churn_new_scores"
 
 def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
     """Write the run's scores to the ``scores`` table, replacing an earlier run of the same
-    (as_of, horizon_days, model_version). Returns the rows written."""
+    (as_of, horizon_days, model_version), and keep a full run for the At-risk page in the same transaction
+    (:func:`save_run`). Returns the rows written."""
     params = {"as_of": result.as_of, "horizon_days": result.horizon_days, "model_version": result.model_version}
     frame = result.scores[["user_id", "risk", "value", "recency_days", "reasons"]]
     with warehouse.transaction(con):
@@ -339,6 +347,8 @@ def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
             warehouse.execute(con, "churn_insert_scores", params)
         finally:
             con.unregister(_SCORES_VIEW)
+        if is_full(result):
+            save_run(con, result)
     return len(frame)
 
 
@@ -362,6 +372,70 @@ def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["horizon_days"] = frame["horizon_days"].astype("int64")
     return frame[SCORE_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Saved runs for the At-risk page (the churn_scorings table)
+# ---------------------------------------------------------------------------
+#
+# A scoring trains two models and explains every customer: 10 to 25 s on a real shop. The page keeps the runs it
+# computed in the server's memory, which a restart empties, and a scoring run by ``python -m retention at-risk``
+# or by a refresh that retrained happens in another process. So every full run (holdout metrics included) is
+# saved with its scores, in the same transaction, keyed by its as-of date and horizon and stamped with the inputs
+# it scored (:func:`~retention.churn.scoring.inputs_version`): the page loads it while those inputs hold, instead
+# of training again. The newest :data:`KEPT_RUNS` runs are kept.
+#
+# The blob is a pickle of the :class:`~retention.churn.ScoringResult` without its model (loading it must not
+# import scikit-learn) and without the feature glossary (restored on loading). Unpickling runs code, so a blob
+# is only ever loaded from the user's own warehouse, and only blobs this app wrote there: the same trust as the
+# file itself (``churn_models`` and ``recommender_models`` do the same). A blob that does not load is treated as
+# absent: the page scores again.
+
+KEPT_RUNS = 8  # saved runs kept (a user exploring past dates saves one per date)
+
+
+def is_full(result: ScoringResult) -> bool:
+    """Whether ``result`` holds all the page shows: holdout metrics and the inputs version it scored (a refresh
+    that rescored with a saved model has no metrics of its own)."""
+    return not result.metrics.empty and "inputs_version" in result.summary
+
+
+def save_run(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> None:
+    """Keep a full ``result`` (see :func:`is_full`), replacing the earlier run of its (as_of, horizon_days), and
+    drop all but the newest :data:`KEPT_RUNS`. The caller holds the transaction (the one saving its scores)."""
+    # Neither the model nor the glossary (the feature registry's phrase functions) is saved: loading restores it.
+    kept = dataclasses.replace(result, model=None, explanation=dataclasses.replace(result.explanation, glossary={}))
+    blob = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+    params = {
+        "as_of": result.as_of,
+        "horizon_days": int(result.horizon_days),
+        "inputs_version": str(result.summary["inputs_version"]),
+        "model_version": result.model_version,
+        "run": blob,
+    }
+    warehouse.execute(con, "churn_save_scoring", params)
+    warehouse.execute(con, "churn_prune_scorings", {"kept": KEPT_RUNS})
+
+
+def saved_run(
+    con: duckdb.DuckDBPyConnection, inputs_version: str, as_of: dt.date, horizon_days: int
+) -> ScoringResult | None:
+    """The saved run of (as_of, horizon_days) when it scored ``inputs_version``; None when there is none, or its
+    blob does not load (written by another version, damaged)."""
+    row = warehouse.execute(
+        con,
+        "churn_saved_scoring",
+        {"as_of": as_of, "horizon_days": int(horizon_days), "inputs_version": inputs_version},
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        result = pickle.loads(row[0])
+    except Exception:  # noqa: BLE001 - any failure to load means "not saved": the page scores again
+        return None
+    if not isinstance(result, ScoringResult):
+        return None
+    return dataclasses.replace(result, explanation=dataclasses.replace(result.explanation, glossary=FEATURE_REGISTRY))
 
 
 # ---------------------------------------------------------------------------

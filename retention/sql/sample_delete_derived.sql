@@ -1,12 +1,13 @@
 -- What was computed while the sample was in the warehouse, deleted once its rows are gone: every churn
--- score and saved churn model, recommender run and campaign (with its arms, members and results), and the
--- non-product codes still only suggested whose item no longer appears in any order or product. No parameters.
+-- score, saved scoring run and churn model, recommender run and campaign (with its arms, members and
+-- results), and the non-product codes still only suggested whose item no longer appears in any order or product. No parameters.
 DELETE FROM campaign_results;
 DELETE FROM campaign_members;
 DELETE FROM campaign_arms;
 DELETE FROM campaigns;
 DELETE FROM scores;
 DELETE FROM churn_models;
+DELETE FROM churn_scorings;
 DELETE FROM model_runs;
 DELETE FROM non_products
 WHERE status = 'suggested'

@@ -11,7 +11,9 @@ kept in memory for every session under the *inputs version* it scored
 (:func:`retention.churn.inputs_version`: imports of orders and users,
 non-product codes), so a visit of any session reads it and computes nothing
 until those change: saving recommender runs, campaigns or other scorings leaves
-it current. A job that failed is shown with its error, not restarted, until the
+it current. Every run is also saved in the warehouse with its scores
+(:func:`retention.churn.saved_run`): after a restart, or when the CLI or a
+refresh scored in another process, the first visit loads it instead of training. A job that failed is shown with its error, not restarted, until the
 data change or the user asks again.
 """
 
@@ -103,12 +105,21 @@ def order_days(path: str, version: str) -> tuple[dt.date, dt.date]:
 
 
 def scoring(path: str, inputs: str, as_of: dt.date, horizon_days: int) -> ScoringView | None:
-    """The scoring run of (as_of, horizon_days) whose saved scores are current at the inputs version ``inputs``;
-    None when there is none yet (see :func:`scoring_or_progress`). Reads only.
+    """The scoring run of (as_of, horizon_days) whose saved scores are current at the inputs version ``inputs``:
+    this server's, else the one saved in the warehouse (by an earlier server, the CLI or a refresh); None when
+    there is none yet (see :func:`scoring_or_progress`). Reads only.
 
     The view is shared between sessions: treat it as read-only.
     """
-    return _runs().get((path, inputs, as_of, int(horizon_days)))
+    key = (path, inputs, as_of, int(horizon_days))
+    view = _runs().get(key)
+    if view is None:
+        with cursor() as con:
+            saved = churn.saved_run(con, inputs, as_of, int(horizon_days))
+        if saved is not None:
+            view = scoring_view(saved)
+            _runs().put(key, view)
+    return view
 
 
 def start_scoring(path: str, inputs: str, as_of: dt.date, horizon_days: int) -> jobs.Job:
