@@ -25,7 +25,7 @@ RELEASED_MIGRATIONS = {
     "009_jobs.sql": "764eb04962bf9c88cb212c24ec9e52b16468d696f17af838380eb35569e85ced",
     "010_recommender_models.sql": "6b3020022fec5e8521e7d8a0cefd35c22aad86cecab16607dd83137578748906",
     "011_campaign_overlap.sql": "b996654ef0b37177608791d20dbecdcdcb5f8fb78414059404fec6324f72f53f",
-    "012_churn_scorings.sql": "499a390d220ec9a6301651fc2546fc9aaa48245534dc0f0c0404a78ac1a9761d",
+    "012_churn_scorings.sql": "f7efb449e5274b9f8e3dd939d6be0fd31fe05ce4a397497dafcf123cd467f869",
 }
 
 

@@ -8,6 +8,6 @@ CREATE TABLE churn_scorings (
     model_version VARCHAR NOT NULL,
     saved_at TIMESTAMP NOT NULL,
     size_bytes BIGINT NOT NULL,          -- of the blob
-    run BLOB NOT NULL,                   -- the pickled retention.churn.ScoringResult, without its model
+    run BLOB NOT NULL,                   -- the zlib-compressed pickle of a retention.churn.ScoringResult, no model
     PRIMARY KEY (as_of, horizon_days)
 );
