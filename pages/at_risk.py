@@ -41,6 +41,12 @@ def model_quality(result: churn.ScoringResult) -> None:
         f"{summary['holdout_churn_rate']:.0%} churned. Trained on {summary['evaluation_rows']:,} earlier "
         f"customer snapshots; the scores below come from a refit on {summary['training_rows']:,}. "
         f"Lower Brier is better; lift and capture look at the riskiest 10%. Model version `{result.model_version}`."
+        + (
+            f" A scheduled refresh trained this model for {summary['model_trained_for']} and rescored every customer "
+            f"at {result.as_of} with it; these figures are the model's, measured when it was trained."
+            if summary.get("model_trained_for", str(result.as_of)) != str(result.as_of)
+            else ""
+        )
     )
     with quality[1]:
         st.plotly_chart(charts.calibration_chart(result.calibration), width="stretch")

@@ -105,3 +105,45 @@ def test_a_refresh_that_retrains_saves_the_run_the_page_loads(sample_copy, capsy
     both = loaded.scores.merge(latest, on="user_id", suffixes=("_loaded", "_saved"), validate="one_to_one")
     assert len(both) == len(latest) == len(loaded.scores)
     np.testing.assert_allclose(both["risk_loaded"], both["risk_saved"])
+
+
+def test_a_nightly_refresh_with_its_kept_model_saves_a_run_with_the_models_holdout_metrics(
+    sample_copy, tmp_path, capsys, monkeypatch
+):
+    assert cli.main(["refresh", "--db", sample_copy, "--retrain", "always"]) == 0
+    with warehouse.session(sample_copy) as con:
+        trained_for = churn.latest_scores(con)["as_of"].iloc[0]
+        training = churn.saved_run(con, churn.inputs_version(con), trained_for, 90)
+        buyers = [row[0] for row in con.execute("SELECT DISTINCT user_id FROM orders ORDER BY 1 LIMIT 3").fetchall()]
+        item = con.execute("SELECT min(item_id) FROM products").fetchone()[0]
+    assert training is not None
+    day = trained_for + dt.timedelta(days=1)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = "".join(f"night-{n},{user},{item},{day} 09:00:00,1,12.0\n" for n, user in enumerate(buyers))
+    (inbox / "orders-night.csv").write_text("order_id,user_id,item_id,ts,quantity,unit_price\n" + lines)
+
+    assert cli.main(["refresh", "--db", sample_copy, "--inbox", str(inbox), "--retrain", "never"]) == 0
+    capsys.readouterr()
+    with warehouse.session(sample_copy) as con:
+        latest = churn.latest_scores(con)
+        loaded = churn.saved_run(con, churn.inputs_version(con), day, 90)
+    assert latest["as_of"].iloc[0] == day and latest["model_version"].iloc[0] == training.model_version
+    assert loaded is not None and loaded.model_version == training.model_version and loaded.as_of == day
+    pd.testing.assert_frame_equal(loaded.metrics, training.metrics)
+    pd.testing.assert_frame_equal(loaded.calibration, training.calibration)
+    assert loaded.summary["holdout_date"] == training.summary["holdout_date"]
+    assert loaded.summary["model_trained_for"] == str(trained_for)
+    both = loaded.scores.merge(latest, on="user_id", suffixes=("_loaded", "_saved"), validate="one_to_one")
+    assert len(both) == len(latest)
+    np.testing.assert_allclose(both["risk_loaded"], both["risk_saved"])
+
+    # The next morning's first visit shows these scores at once, saying whose figures the metrics are.
+    before = len(jobs.recent(sample_copy))
+    ui_churn._runs.clear()
+    monkeypatch.setenv("RETENTION_DB", sample_copy)
+    at = app_page("at_risk.py", timeout=TIMEOUT).run()
+    assert not at.exception and not at.get("progress")
+    assert len(jobs.recent(sample_copy)) == before
+    said = " ".join(caption.value for caption in at.caption)
+    assert f"trained this model for {trained_for} and rescored every customer at {day}" in said

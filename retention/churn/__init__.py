@@ -128,6 +128,7 @@ from retention.churn.scoring import (
     score_customers,
     scoring_label,
     segment_options,
+    training_run,
 )
 from retention.churn.snapshots import (
     CART_EVENTS,
@@ -210,6 +211,7 @@ __all__ = [
     "score_customers",
     "scoring_label",
     "segment_options",
+    "training_run",
     "CART_EVENTS",
     "DEFAULT_HORIZON_DAYS",
     "MAX_HORIZON_DAYS",

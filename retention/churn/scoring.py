@@ -425,11 +425,19 @@ def saved_run(
 ) -> ScoringResult | None:
     """The saved run of (as_of, horizon_days) when it scored ``inputs_version``; None when there is none, or its
     blob does not load (written by another version, damaged)."""
-    row = warehouse.execute(
-        con,
-        "churn_saved_scoring",
-        {"as_of": as_of, "horizon_days": int(horizon_days), "inputs_version": inputs_version},
-    ).fetchone()
+    params = {"as_of": as_of, "horizon_days": int(horizon_days), "inputs_version": inputs_version}
+    return _loaded(warehouse.execute(con, "churn_saved_scoring", params).fetchone())
+
+
+def training_run(con: duckdb.DuckDBPyConnection, horizon_days: int, model_version: str) -> ScoringResult | None:
+    """The newest saved run of ``model_version``: the run that trained it, or a rescoring with it that carries the
+    same holdout metrics; None when none is kept or it does not load. A refresh that rescores with a kept model
+    takes the model's holdout metrics from it."""
+    params = {"horizon_days": int(horizon_days), "model_version": model_version}
+    return _loaded(warehouse.execute(con, "churn_saved_scoring_of_model", params).fetchone())
+
+
+def _loaded(row: tuple | None) -> ScoringResult | None:
     if row is None:
         return None
     try:

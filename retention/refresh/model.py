@@ -101,9 +101,21 @@ def current_rows(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.da
     return churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
 
 
-def score_rows(saved: SavedModel, current: pd.DataFrame, as_of: dt.date) -> churn.ScoringResult:
+def score_rows(
+    saved: SavedModel,
+    current: pd.DataFrame,
+    as_of: dt.date,
+    *,
+    trained: churn.ScoringResult | None = None,
+    inputs_version: str | None = None,
+) -> churn.ScoringResult:
     """Score the rows of :func:`current_rows` with the saved model, as :func:`retention.churn.score_customers`
-    scores them (same columns, reasons and order); no metrics. Opens no connection.
+    scores them (same columns, reasons and order). Opens no connection.
+
+    The result has no holdout metrics of its own. Given ``trained``, the saved run that trained this model
+    (:func:`retention.churn.training_run`), and the ``inputs_version`` the rows were read at, it carries that
+    run's holdout metrics, calibration and summary (the model's quality, measured when it was trained for
+    ``saved.as_of``), so that the At-risk page shows it without training again.
 
     Raises
     ------
@@ -115,6 +127,11 @@ def score_rows(saved: SavedModel, current: pd.DataFrame, as_of: dt.date) -> chur
     scores, features, explanation = churn.rank_and_explain(
         saved.model, current, as_of, saved.horizon_days, saved.model_version
     )
+    summary = {"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)}
+    metrics, calibration = pd.DataFrame(), pd.DataFrame()
+    if trained is not None and trained.model_version == saved.model_version and inputs_version is not None:
+        metrics, calibration = trained.metrics, trained.calibration
+        summary = {**trained.summary, **summary, "inputs_version": inputs_version}
     return churn.ScoringResult(
         as_of=as_of,
         horizon_days=saved.horizon_days,
@@ -122,9 +139,9 @@ def score_rows(saved: SavedModel, current: pd.DataFrame, as_of: dt.date) -> chur
         scores=scores,
         features=features,
         explanation=explanation,
-        metrics=pd.DataFrame(),
-        calibration=pd.DataFrame(),
-        summary={"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)},
+        metrics=metrics,
+        calibration=calibration,
+        summary=summary,
         model=saved.model,
     )
 
