@@ -36,17 +36,19 @@ def model_quality(result: churn.ScoringResult) -> None:
     quality = st.columns([1, 1])
     quality[0].dataframe(result.metrics[["label", "model", "baseline"]], column_config=METRIC_COLUMNS, hide_index=True)
     summary = result.summary
+    trained_for = summary.get("model_trained_for", str(result.as_of))
+    rescored = (
+        f" A scheduled refresh trained this model for {trained_for} and rescored every customer at {result.as_of} "
+        "with it; these figures are the model's, measured when it was trained."
+        if trained_for != str(result.as_of)
+        else ""
+    )
     quality[0].caption(
         f"Held-out snapshot {summary['holdout_date']}: {summary['holdout_customers']:,} customers, "
         f"{summary['holdout_churn_rate']:.0%} churned. Trained on {summary['evaluation_rows']:,} earlier "
         f"customer snapshots; the scores below come from a refit on {summary['training_rows']:,}. "
         f"Lower Brier is better; lift and capture look at the riskiest 10%. Model version `{result.model_version}`."
-        + (
-            f" A scheduled refresh trained this model for {summary['model_trained_for']} and rescored every customer "
-            f"at {result.as_of} with it; these figures are the model's, measured when it was trained."
-            if summary.get("model_trained_for", str(result.as_of)) != str(result.as_of)
-            else ""
-        )
+        f"{rescored}"
     )
     with quality[1]:
         st.plotly_chart(charts.calibration_chart(result.calibration), width="stretch")

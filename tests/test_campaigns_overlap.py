@@ -133,6 +133,16 @@ def test_cli_flag_allows_the_overlap_with_a_warning(db, tmp_path, capsys):
     assert "in campaign 1 'First'" in err and "taken in anyway" in err
 
 
+def _override_and_launch(at, override_key: str) -> None:
+    """Tick the overlap override ``override_key``, check the warning it raises, confirm and launch."""
+    at.checkbox(key=override_key).check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("spoils those measurements" in warning.value for warning in at.warning)
+    at.checkbox(key="launch-confirm").check().run()
+    at.button(key="launch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def test_launch_tab_shows_who_is_left_out_and_the_override_warns(db, monkeypatch):
     with warehouse.session(db, write=True) as con:
         first = campaigns.launch(con, _config("First", 0.8))  # the builder's default audience: risk >= 0.5
@@ -143,12 +153,7 @@ def test_launch_tab_shows_who_is_left_out_and_the_override_warns(db, monkeypatch
     notes = [info.value for info in at.info if "still being measured" in info.value]
     assert notes and f"{left_out:,} customers of this audience" in notes[0]
     assert "left out of this launch" in notes[0]
-    at.checkbox(key="launch-overlap").check().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert any("spoils those measurements" in warning.value for warning in at.warning)
-    at.checkbox(key="launch-confirm").check().run()
-    at.button(key="launch").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _override_and_launch(at, "launch-overlap")
     with warehouse.session(db) as con:
         listed = campaigns.list_campaigns(con).set_index("campaign_id")
     second = listed.index.max()
@@ -168,12 +173,7 @@ def test_build_tab_offers_the_override_when_only_measured_customers_match(db, mo
         "audience is empty" in error and f"{len(held):,} in campaign {first.campaign_id}" in error for error in errors
     )
     assert not [box for box in at.checkbox if box.key == "launch-overlap"]
-    at.checkbox(key="build-overlap").check().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert any("spoils those measurements" in warning.value for warning in at.warning)
-    at.checkbox(key="launch-confirm").check().run()
-    at.button(key="launch").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    _override_and_launch(at, "build-overlap")
     with warehouse.session(db) as con:
         listed = campaigns.list_campaigns(con).set_index("campaign_id")
         second = int(listed.index.max())

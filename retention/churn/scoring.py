@@ -407,7 +407,7 @@ def save_run(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> None:
     """Keep a full ``result`` (see :func:`is_full`), replacing the earlier run of its (as_of, horizon_days), and
     drop all but the newest :data:`KEPT_RUNS`. The caller holds the transaction (the one saving its scores)."""
     # Neither the model nor the glossary (the feature registry's phrase functions) is saved: loading restores it.
-    kept = dataclasses.replace(result, model=None, explanation=dataclasses.replace(result.explanation, glossary={}))
+    kept = dataclasses.replace(_with_glossary(result, {}), model=None)
     blob = zlib.compress(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), COMPRESSION)
     params = {
         "as_of": result.as_of,
@@ -444,9 +444,11 @@ def _loaded(row: tuple | None) -> ScoringResult | None:
         result = pickle.loads(zlib.decompress(row[0]))
     except Exception:  # noqa: BLE001 - any failure to load means "not saved": the page scores again
         return None
-    if not isinstance(result, ScoringResult):
-        return None
-    return dataclasses.replace(result, explanation=dataclasses.replace(result.explanation, glossary=FEATURE_REGISTRY))
+    return _with_glossary(result, FEATURE_REGISTRY) if isinstance(result, ScoringResult) else None
+
+
+def _with_glossary(result: ScoringResult, glossary: explain.Glossary) -> ScoringResult:
+    return dataclasses.replace(result, explanation=dataclasses.replace(result.explanation, glossary=glossary))
 
 
 # ---------------------------------------------------------------------------

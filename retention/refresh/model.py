@@ -95,43 +95,50 @@ def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.dat
     return day, churn.roc_auc(y, saved.model.predict_risk(labelled))
 
 
-def current_rows(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> pd.DataFrame:
-    """The feature rows of every customer with a purchase up to ``as_of``, as the saved model scores them
-    (read in a read session; :func:`score_rows` scores them with no connection open)."""
-    return churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of])
+@dataclass(frozen=True)
+class Rescoring:
+    """What rescoring every customer with a kept model reads, in one read session (:func:`read_rescoring`).
+
+    rows: the feature rows of every customer with a purchase up to the as-of date. trained: the newest saved run
+    of the model (:func:`retention.churn.training_run`; None when none is kept), whose holdout metrics,
+    calibration and summary the rescoring carries, so that the At-risk page shows it without training again.
+    inputs_version: the inputs the rows were read at.
+    """
+
+    rows: pd.DataFrame = field(repr=False)
+    trained: churn.ScoringResult | None = field(repr=False)
+    inputs_version: str
 
 
-def score_rows(
-    saved: SavedModel,
-    current: pd.DataFrame,
-    as_of: dt.date,
-    *,
-    trained: churn.ScoringResult | None = None,
-    inputs_version: str | None = None,
-) -> churn.ScoringResult:
-    """Score the rows of :func:`current_rows` with the saved model, as :func:`retention.churn.score_customers`
-    scores them (same columns, reasons and order). Opens no connection.
+def read_rescoring(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> Rescoring:
+    """Read what rescoring with ``saved`` at ``as_of`` needs (:func:`score_rows` scores it with no connection open)."""
+    return Rescoring(
+        rows=churn.rows_at(churn.snapshot_features(con, [as_of], saved.horizon_days), [as_of]),
+        trained=churn.training_run(con, saved.horizon_days, saved.model_version),
+        inputs_version=churn.inputs_version(con),
+    )
 
-    The result has no holdout metrics of its own. Given ``trained``, the saved run that trained this model
-    (:func:`retention.churn.training_run`), and the ``inputs_version`` the rows were read at, it carries that
-    run's holdout metrics, calibration and summary (the model's quality, measured when it was trained for
-    ``saved.as_of``), so that the At-risk page shows it without training again.
+
+def score_rows(saved: SavedModel, read: Rescoring, as_of: dt.date) -> churn.ScoringResult:
+    """Score the rows of :func:`read_rescoring` with the saved model, as :func:`retention.churn.score_customers`
+    scores them (same columns, reasons and order). Opens no connection. The holdout metrics are those of
+    ``read.trained`` (the model's quality, measured when it was trained for ``saved.as_of``); none without it.
 
     Raises
     ------
     DataError
         No customer has a purchase up to ``as_of``.
     """
-    if current.empty:
+    if read.rows.empty:
         raise DataError(f"no customer has a purchase up to {as_of}; nothing to score")
     scores, features, explanation = churn.rank_and_explain(
-        saved.model, current, as_of, saved.horizon_days, saved.model_version
+        saved.model, read.rows, as_of, saved.horizon_days, saved.model_version
     )
     summary = {"as_of": str(as_of), "horizon_days": saved.horizon_days, "model_trained_for": str(saved.as_of)}
     metrics, calibration = pd.DataFrame(), pd.DataFrame()
-    if trained is not None and trained.model_version == saved.model_version and inputs_version is not None:
-        metrics, calibration = trained.metrics, trained.calibration
-        summary = {**trained.summary, **summary, "inputs_version": inputs_version}
+    if read.trained is not None:
+        metrics, calibration = read.trained.metrics, read.trained.calibration
+        summary = {**read.trained.summary, **summary, "inputs_version": read.inputs_version}
     return churn.ScoringResult(
         as_of=as_of,
         horizon_days=saved.horizon_days,
@@ -147,8 +154,8 @@ def score_rows(
 
 
 def score_with(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> churn.ScoringResult:
-    """:func:`current_rows` then :func:`score_rows` on one connection."""
-    return score_rows(saved, current_rows(con, saved, as_of), as_of)
+    """:func:`read_rescoring` then :func:`score_rows` on one connection."""
+    return score_rows(saved, read_rescoring(con, saved, as_of), as_of)
 
 
 def scores_saved(con: duckdb.DuckDBPyConnection, as_of: dt.date, horizon_days: int, model_version: str) -> int:

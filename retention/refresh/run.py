@@ -146,15 +146,8 @@ def _score(db: Db, settings: Settings, state: _State) -> tuple[str, str, dict]:
         if already and saved_models.scores_saved(con, as_of, saved.horizon_days, saved.model_version):
             return "skipped", f"no new data since the scores of {as_of} with model {saved.model_version}", details
         trained_now = trained is not None and (trained.model_version, trained.as_of) == (saved.model_version, as_of)
-        current = None if trained_now else saved_models.current_rows(con, saved, as_of)
-        # The run that trained the kept model lends its holdout metrics: the page then shows these scores at once.
-        evaluated = None if trained_now else churn.training_run(con, saved.horizon_days, saved.model_version)
-        inputs = churn.inputs_version(con)
-    result = (
-        trained
-        if trained_now
-        else saved_models.score_rows(saved, current, as_of, trained=evaluated, inputs_version=inputs)
-    )
+        read = None if trained_now else saved_models.read_rescoring(con, saved, as_of)
+    result = trained if read is None else saved_models.score_rows(saved, read, as_of)
     written = writing(db, "saving the scores", lambda con: churn.save_scores(con, result))
     state.scored_token = token
     flagged = int((result.scores["risk"] >= FLAG_THRESHOLD).sum())
