@@ -12,6 +12,12 @@ the data (``rollup_state``), and pre-counted cohort sizes and cells for the
 default view (migration ``006_counted_cohorts``: ``rollup_cohort_sizes``,
 ``rollup_cohort_cells``; purchases, every grain and cohort definition). Every
 warehouse at schema version 6 has them, filled, so reads never check or build.
+Migration ``013_page_rollups`` adds what the Overview, the Cohorts page's
+lifecycle and options, and the Forecast's activity read: each user's latest
+purchase and count of orders (``rollup_users``), order ids shared by users
+(``rollup_shared_orders``), purchased items (``rollup_items``), events per
+type (``rollup_event_types``) and purchase growth accounting per grain and
+period (``rollup_lifecycle``).
 
 Two ways to keep it current, both inside the caller's transaction (a rollback undoes them):
 
@@ -20,7 +26,8 @@ Two ways to keep it current, both inside the caller's transaction (a rollback un
   ``rollup_touched`` (column ``user_id``) every user whose orders, events or users rows it
   added, replaced or deleted; only those users' rollup rows are computed again, from all of
   their canonical rows (so a back-dated order still moves a first purchase); the small
-  pre-counted cohort tables are recounted from the rollup. Importing into a large warehouse
+  pre-counted cohort tables are recounted from the rollup; the lifecycle and event type
+  counts change by those users' share (their counts after less their counts before). Importing into a large warehouse
   then costs mostly in proportion to the users the file touches.
 """
 
@@ -95,10 +102,15 @@ def refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         _drop_scope(con)
 
 
+# The parts of rollup_scope_*.sql and rollup_refresh_counts.sql: one user's share of a pre-counted table.
+_CONTRIBUTIONS = {"lifecycle": "rollup_lifecycle_contributions", "event_types": "rollup_event_type_contributions"}
+
+
 def _refresh_scope(con: duckdb.DuckDBPyConnection, scope_sql: str) -> None:
-    """Recompute the rollup rows of the users the named ``rollup_scope_*`` SQL selects, then the pre-counted cohorts."""
-    warehouse.execute(con, scope_sql)
+    """Recompute the rollup rows of the users the named ``rollup_scope_*`` SQL selects, then the pre-counted tables."""
+    warehouse.execute(con, scope_sql, parts=_CONTRIBUTIONS)
     _compute(con)
+    warehouse.execute(con, "rollup_refresh_counts", parts=_CONTRIBUTIONS)
     _count_cohorts(con)
 
 

@@ -144,6 +144,12 @@ def _reopened_at_version_5(path, *, counted_tables: bool, rollup_built: bool) ->
             for table in ("rollup_users", "rollup_order_periods", "rollup_event_periods", "rollup_state"):
                 con.execute(f"DELETE FROM {table}")
         con.execute("DELETE FROM schema_version WHERE version = 6")
+        # Migration 013 came later: a file at version 5 has neither its columns nor its tables.
+        con.execute("ALTER TABLE rollup_users DROP COLUMN purchase_orders")
+        con.execute("ALTER TABLE rollup_users DROP COLUMN last_purchase_ts")
+        for table in PAGE_ROLLUP_TABLES:
+            con.execute(f"DROP TABLE {table}")
+        con.execute("DELETE FROM schema_version WHERE version = 13")
     finally:
         con.close()
     con = warehouse.connect(path)
@@ -199,12 +205,14 @@ def test_migration_6_leaves_a_warehouse_without_activity_unbuilt(tmp_path):
 
 # --- incremental refresh -------------------------------------------------------------------
 
+PAGE_ROLLUP_TABLES = ("rollup_shared_orders", "rollup_items", "rollup_event_types", "rollup_lifecycle")  # 013
 ROLLUP_TABLES = (
     "rollup_users",
     "rollup_order_periods",
     "rollup_event_periods",
     "rollup_cohort_sizes",
     "rollup_cohort_cells",
+    *PAGE_ROLLUP_TABLES,
 )
 
 

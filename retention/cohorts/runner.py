@@ -232,7 +232,8 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
     """
     periods.check(period)
     params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
-    table = warehouse.query(con, "cohort_lifecycle", params)
+    counted = activity == "purchase"  # pre-counted (migration 013); other activities count the rollup rows
+    table = warehouse.query(con, "cohort_lifecycle_counted" if counted else "cohort_lifecycle", params)
     return pd.DataFrame(
         {
             "period_start": pd.to_datetime(table["period_start"]),

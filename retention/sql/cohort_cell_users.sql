@@ -51,10 +51,8 @@ offsets AS (
     WHERE a.period_start >= date_trunc(CASE WHEN $mode = 'brackets' THEN 'day' ELSE $grain END, c.start_ts)::DATE
 ),
 purchases AS (
-    SELECT o.user_id, max(o.ts) AS last_purchase
-    FROM orders AS o JOIN in_cell AS c USING (user_id)
-    WHERE o.quantity > 0
-    GROUP BY o.user_id
+    SELECT r.user_id, r.last_purchase_ts AS last_purchase
+    FROM rollup_users AS r JOIN in_cell AS c USING (user_id)
 ),
 spend AS (
     SELECT o.user_id, sum(o.revenue) AS revenue

@@ -1,5 +1,6 @@
 -- Customer activity per period, one row per period from the first to the last period with an
 -- order line; periods without purchases are zeros. See retention.forecast.activity.activity_table.
+-- Counted from the week and month rows of the activity rollup (migration 002), not the order lines.
 -- $period: VARCHAR, 'week' (weeks start on Monday) | 'month'
 -- A purchase is an order line with quantity > 0; revenue is net of returns (every line counts).
 -- active_customers: customers with a purchase in the period; new_customers: whose first purchase
@@ -9,23 +10,15 @@
 WITH bounds AS (
     SELECT min(ts) AS first_ts, max(ts) AS last_ts FROM orders
 ),
-purchases AS (
-    SELECT user_id, date_trunc($period, ts) AS ds FROM orders WHERE quantity > 0
-),
-firsts AS (
-    SELECT user_id, min(ds) AS first_ds FROM purchases GROUP BY user_id
-),
-active AS (
+by_period AS (
     SELECT
-        p.ds,
-        count(DISTINCT p.user_id) AS active_customers,
-        count(DISTINCT p.user_id) FILTER (WHERE p.ds = f.first_ds) AS new_customers
-    FROM purchases AS p
-    JOIN firsts AS f USING (user_id)
-    GROUP BY p.ds
-),
-revenue AS (
-    SELECT date_trunc($period, ts) AS ds, sum(quantity * unit_price) AS revenue FROM orders GROUP BY ALL
+        period_start::TIMESTAMP AS ds,
+        count(*) FILTER (WHERE purchase_lines > 0) AS active_customers,
+        count(*) FILTER (WHERE purchase_lines > 0 AND period_start = first_purchase) AS new_customers,
+        sum(revenue) AS revenue
+    FROM rollup_order_periods
+    WHERE grain = $period
+    GROUP BY period_start
 ),
 periods AS (
     SELECT unnest(generate_series(
@@ -38,10 +31,10 @@ periods AS (
 )
 SELECT
     periods.ds,
-    coalesce(active.active_customers, 0)::BIGINT AS active_customers,
-    coalesce(active.new_customers, 0)::BIGINT AS new_customers,
-    coalesce(active.active_customers - active.new_customers, 0)::BIGINT AS returning_customers,
-    coalesce(revenue.revenue, 0.0)::DOUBLE AS revenue,
+    coalesce(by_period.active_customers, 0)::BIGINT AS active_customers,
+    coalesce(by_period.new_customers, 0)::BIGINT AS new_customers,
+    coalesce(by_period.active_customers - by_period.new_customers, 0)::BIGINT AS returning_customers,
+    coalesce(by_period.revenue, 0.0)::DOUBLE AS revenue,
     (
         periods.ds >= date_trunc('day', bounds.first_ts)
         AND periods.ds + CASE WHEN $period = 'week' THEN INTERVAL 7 DAY ELSE INTERVAL 1 MONTH END
@@ -49,6 +42,5 @@ SELECT
     ) AS complete
 FROM periods
 CROSS JOIN bounds
-LEFT JOIN active USING (ds)
-LEFT JOIN revenue USING (ds)
+LEFT JOIN by_period USING (ds)
 ORDER BY periods.ds

@@ -1,0 +1,52 @@
+-- The pre-counted tables of migration 013, brought up to date after rollup_refresh.sql (whole or for the users
+-- in scope): lifecycle and event type counts add the scope users' new share and subtract their share before
+-- (rollup_*_before); the users sharing an order id are recounted for the order ids of the scope users (now, and
+-- as listed before); the purchased items are listed again. Parts: lifecycle, event_types (as rollup_scope_*.sql).
+CREATE OR REPLACE TEMP TABLE rollup_lifecycle_now AS
+SELECT grain, period_start, sum(new) AS new, sum("returning") AS "returning", sum(resurrecting) AS resurrecting,
+    sum(dormant) AS dormant
+FROM (
+    SELECT * FROM rollup_lifecycle
+    UNION ALL
+    SELECT * FROM (
+-- @part lifecycle
+    )
+    UNION ALL
+    SELECT grain, period_start, -new, -"returning", -resurrecting, -dormant FROM rollup_lifecycle_before
+)
+GROUP BY ALL;
+DELETE FROM rollup_lifecycle;
+INSERT INTO rollup_lifecycle
+SELECT * FROM rollup_lifecycle_now WHERE new <> 0 OR "returning" <> 0 OR resurrecting <> 0 OR dormant <> 0
+ORDER BY grain, period_start;
+
+CREATE OR REPLACE TEMP TABLE rollup_event_types_now AS
+SELECT event_type, sum(events) AS events
+FROM (
+    SELECT * FROM rollup_event_types
+    UNION ALL
+    SELECT * FROM (
+-- @part event_types
+    )
+    UNION ALL
+    SELECT event_type, -events FROM rollup_event_types_before
+)
+GROUP BY ALL;
+DELETE FROM rollup_event_types;
+INSERT INTO rollup_event_types SELECT * FROM rollup_event_types_now WHERE events <> 0;
+
+-- An order id shared by users can start or stop being shared only through a scope user's lines.
+CREATE OR REPLACE TEMP TABLE rollup_scope_order_ids AS
+SELECT DISTINCT order_id FROM rollup_scope_orders WHERE quantity > 0
+UNION
+SELECT order_id FROM rollup_shared_orders SEMI JOIN rollup_scope USING (user_id);
+DELETE FROM rollup_shared_orders WHERE order_id IN (SELECT order_id FROM rollup_scope_order_ids);
+INSERT INTO rollup_shared_orders
+SELECT order_id, user_id
+FROM orders SEMI JOIN rollup_scope_order_ids USING (order_id)
+WHERE quantity > 0
+GROUP BY order_id, user_id
+QUALIFY count(*) OVER (PARTITION BY order_id) > 1;
+
+DELETE FROM rollup_items;
+INSERT INTO rollup_items SELECT DISTINCT item_id FROM orders WHERE quantity > 0 ORDER BY item_id;
