@@ -27,8 +27,9 @@ Two ways to keep it current, both inside the caller's transaction (a rollback un
   added, replaced or deleted; only those users' rollup rows are computed again, from all of
   their canonical rows (so a back-dated order still moves a first purchase); the small
   pre-counted cohort tables are recounted from the rollup; the lifecycle and event type
-  counts change by those users' share (their counts after less their counts before). Importing into a large warehouse
-  then costs mostly in proportion to the users the file touches.
+  counts change by those users' share (their counts after less their counts before).
+  Importing into a large warehouse then costs mostly in proportion to the users the file
+  touches.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention import jobs, warehouse
+from retention import jobs, rollups, warehouse
 from retention.cli import main
 from retention.errors import DataError
 from retention.forecast import activity, backtest, baselines, cohorts, models, parallel, series
@@ -28,6 +28,8 @@ def _orders_db(tmp_path, rows) -> str:
             "INSERT INTO orders (order_id, user_id, item_id, ts, quantity, unit_price) VALUES (?, ?, 'i', ?, ?, ?)",
             rows,
         )
+        with warehouse.transaction(con):
+            rollups.refresh(con)  # as every import does: the activity series reads the rollup
     finally:
         con.close()
     return str(path)

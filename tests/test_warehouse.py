@@ -26,7 +26,7 @@ RELEASED_MIGRATIONS = {
     "010_recommender_models.sql": "6b3020022fec5e8521e7d8a0cefd35c22aad86cecab16607dd83137578748906",
     "011_campaign_overlap.sql": "b996654ef0b37177608791d20dbecdcdcb5f8fb78414059404fec6324f72f53f",
     "012_churn_scorings.sql": "f7efb449e5274b9f8e3dd939d6be0fd31fe05ce4a397497dafcf123cd467f869",
-    "013_page_rollups.sql": "a5b7c2e21da3bb477b1195d20601da6f67c12817f2e4441a3d4576a8add97295",
+    "013_page_rollups.sql": "b297563f454ef8d879c9160a7f89ac5dc8336f86cce2ce1355c55a7b5f72d9d3",
 }
 
 

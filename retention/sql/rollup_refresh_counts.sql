@@ -49,4 +49,4 @@ GROUP BY order_id, user_id
 QUALIFY count(*) OVER (PARTITION BY order_id) > 1;
 
 DELETE FROM rollup_items;
-INSERT INTO rollup_items SELECT DISTINCT item_id FROM orders WHERE quantity > 0 ORDER BY item_id;
+INSERT INTO rollup_items SELECT DISTINCT item_id FROM orders WHERE quantity > 0 AND item_id IS NOT NULL ORDER BY item_id;

@@ -11,7 +11,7 @@ CREATE TABLE rollup_shared_orders (
     user_id VARCHAR NOT NULL
 );
 
--- Every item_id with a purchase line (quantity > 0).
+-- Every item_id (not NULL) with a purchase line (quantity > 0).
 CREATE TABLE rollup_items (
     item_id VARCHAR NOT NULL
 );
@@ -50,7 +50,7 @@ INSERT INTO rollup_shared_orders
 SELECT order_id, user_id FROM orders WHERE quantity > 0 GROUP BY order_id, user_id
 QUALIFY count(*) OVER (PARTITION BY order_id) > 1;
 
-INSERT INTO rollup_items SELECT DISTINCT item_id FROM orders WHERE quantity > 0;
+INSERT INTO rollup_items SELECT DISTINCT item_id FROM orders WHERE quantity > 0 AND item_id IS NOT NULL;
 
 INSERT INTO rollup_event_types
 SELECT event_type, sum(events) FROM rollup_event_periods WHERE grain = 'day' GROUP BY event_type;
