@@ -2,6 +2,17 @@
 -- in scope): lifecycle and event type counts add the scope users' new share and subtract their share before
 -- (rollup_*_before); the users sharing an order id are recounted for the order ids of the scope users (now, and
 -- as listed before); the purchased items are listed again. Parts: lifecycle, event_types (as rollup_scope_*.sql).
+-- The scope users' new share is counted from their user-days just computed (rollup_order_days,
+-- rollup_event_days of rollup_refresh.sql; week and month as rollup_refresh_orders_grain.sql sums them), not by
+-- reading their rows back out of the large rollup tables.
+CREATE OR REPLACE TEMP VIEW rollup_scope_order_periods AS
+SELECT 'day' AS grain, period_start, user_id, purchase_lines FROM rollup_order_days
+UNION ALL
+SELECT 'week', date_trunc('week', period_start)::DATE, user_id, sum(purchase_lines) FROM rollup_order_days GROUP BY ALL
+UNION ALL
+SELECT 'month', date_trunc('month', period_start)::DATE, user_id, sum(purchase_lines) FROM rollup_order_days GROUP BY ALL;
+CREATE OR REPLACE TEMP VIEW rollup_scope_event_periods AS SELECT 'day' AS grain, event_type, events FROM rollup_event_days;
+
 CREATE OR REPLACE TEMP TABLE rollup_lifecycle_now AS
 SELECT grain, period_start, sum(new) AS new, sum("returning") AS "returning", sum(resurrecting) AS resurrecting,
     sum(dormant) AS dormant
