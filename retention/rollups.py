@@ -111,7 +111,9 @@ def _refresh_scope(con: duckdb.DuckDBPyConnection, scope_sql: str) -> None:
     """Recompute the rollup rows of the users the named ``rollup_scope_*`` SQL selects, then the pre-counted tables."""
     warehouse.execute(con, scope_sql, parts=_CONTRIBUTIONS)
     _compute(con)
-    warehouse.execute(con, "rollup_refresh_counts", parts=_CONTRIBUTIONS)
+    # A whole rebuild has every user's orders at hand; an incremental one reads the lines of its users' order ids.
+    pairs = "rollup_shared_pairs_all" if scope_sql == "rollup_scope_all" else "rollup_shared_pairs_touched"
+    warehouse.execute(con, "rollup_refresh_counts", parts={**_CONTRIBUTIONS, "shared_pairs": pairs})
     _count_cohorts(con)
 
 

@@ -13,3 +13,4 @@ DROP TABLE IF EXISTS temp.rollup_event_types_before;
 DROP TABLE IF EXISTS temp.rollup_lifecycle_now;
 DROP TABLE IF EXISTS temp.rollup_event_types_now;
 DROP TABLE IF EXISTS temp.rollup_scope_order_ids;
+DROP TABLE IF EXISTS temp.rollup_purchase_orders;

@@ -16,6 +16,10 @@ SELECT
 FROM rollup_scope_orders
 GROUP BY ALL;
 
+-- Each user's orders with a purchase line (rollup_refresh_counts.sql finds order ids shared by users in it too).
+CREATE OR REPLACE TEMP TABLE rollup_purchase_orders AS
+SELECT user_id, order_id, max(ts) AS last_ts FROM rollup_scope_orders WHERE quantity > 0 GROUP BY ALL;
+
 CREATE OR REPLACE TEMP TABLE rollup_event_days AS
 SELECT user_id, ts::DATE AS period_start, event_type, min(ts) AS first_event_ts, count(*)::INTEGER AS events
 FROM rollup_scope_events
@@ -27,11 +31,8 @@ purchase_starts AS (
     SELECT user_id, min(first_purchase_ts) AS first_purchase_ts FROM rollup_order_days GROUP BY user_id
 ),
 purchase_orders AS (
-    SELECT
-        user_id,
-        max(ts) FILTER (WHERE quantity > 0) AS last_purchase_ts,
-        count(DISTINCT order_id) FILTER (WHERE quantity > 0)::INTEGER AS purchase_orders
-    FROM rollup_scope_orders
+    SELECT user_id, max(last_ts) AS last_purchase_ts, count(*)::INTEGER AS purchase_orders
+    FROM rollup_purchase_orders
     GROUP BY user_id
 ),
 event_starts AS (

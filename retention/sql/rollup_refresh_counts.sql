@@ -1,7 +1,8 @@
 -- The pre-counted tables of migration 013, brought up to date after rollup_refresh.sql (whole or for the users
 -- in scope): lifecycle and event type counts add the scope users' new share and subtract their share before
 -- (rollup_*_before); the users sharing an order id are recounted for the order ids of the scope users (now, and
--- as listed before); the purchased items are listed again. Parts: lifecycle, event_types (as rollup_scope_*.sql).
+-- as listed before); the purchased items are listed again. Parts: lifecycle, event_types (as rollup_scope_*.sql),
+-- shared_pairs (below).
 -- The scope users' new share is counted from their user-days just computed (rollup_order_days,
 -- rollup_event_days of rollup_refresh.sql; week and month as rollup_refresh_orders_grain.sql sums them), not by
 -- reading their rows back out of the large rollup tables.
@@ -46,17 +47,19 @@ GROUP BY ALL;
 DELETE FROM rollup_event_types;
 INSERT INTO rollup_event_types SELECT * FROM rollup_event_types_now WHERE events <> 0;
 
--- An order id shared by users can start or stop being shared only through a scope user's lines.
+-- An order id shared by users can start or stop being shared only through a scope user's lines: the order ids
+-- of the scope users (now, and as listed before) are recounted from the part shared_pairs (the order and user
+-- pairs of those order ids: rollup_shared_pairs_all or rollup_shared_pairs_touched).
 CREATE OR REPLACE TEMP TABLE rollup_scope_order_ids AS
-SELECT DISTINCT order_id FROM rollup_scope_orders WHERE quantity > 0
+SELECT DISTINCT order_id FROM rollup_purchase_orders
 UNION
 SELECT order_id FROM rollup_shared_orders SEMI JOIN rollup_scope USING (user_id);
 DELETE FROM rollup_shared_orders WHERE order_id IN (SELECT order_id FROM rollup_scope_order_ids);
 INSERT INTO rollup_shared_orders
 SELECT order_id, user_id
-FROM orders SEMI JOIN rollup_scope_order_ids USING (order_id)
-WHERE quantity > 0
-GROUP BY order_id, user_id
+FROM (
+-- @part shared_pairs
+)
 QUALIFY count(*) OVER (PARTITION BY order_id) > 1;
 
 DELETE FROM rollup_items;
