@@ -52,10 +52,11 @@ def contents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame.astype({"rows": "int64"})
 
 
-def leaves_empty(con: duckdb.DuckDBPyConnection) -> bool:
+def leaves_empty(con: duckdb.DuckDBPyConnection, sample_rows: pd.DataFrame | None = None) -> bool:
     """Whether every row of the canonical tables belongs to the sample data, so that :func:`remove` would
-    leave an empty warehouse (also True for an empty warehouse)."""
-    sample = contents(con).set_index("table_name")["rows"]
+    leave an empty warehouse (also True for an empty warehouse). ``sample_rows``: what :func:`contents`
+    returned just before in the same read, so that the sample's rows are not counted twice."""
+    sample = (contents(con) if sample_rows is None else sample_rows).set_index("table_name")["rows"]
     return all(warehouse.row_count(con, table) == sample[table] for table in schema.CANONICAL_COLUMNS)
 
 

@@ -147,10 +147,11 @@ def _page_reads(path: str, version: str) -> dict[str, object]:
     """Everything the Data page reads on its render, in one read session (one open of the file, not four):
     ``summary``, ``batches``, ``sample`` and ``non_products``, as the functions below return them."""
     with cursor() as con:
+        sample = sample_shop.contents(con)
         return {
             "summary": warehouse.table_summary(con),
             "batches": ingest.recent_batches(con, RECENT_BATCHES),
-            "sample": (sample_shop.contents(con), sample_shop.leaves_empty(con)),
+            "sample": (sample, sample_shop.leaves_empty(con, sample)),
             "non_products": non_products.listing(con),
         }
 
