@@ -31,11 +31,12 @@ in_cell AS (
     WHERE NOT $has_breakdown OR $segment = (CASE WHEN list_contains($kept, raw_segment) THEN raw_segment ELSE $other_segment END)
 ),
 activity AS (
-    SELECT user_id, period_start FROM rollup_order_periods
+    -- One branch runs; each gives a user's period once. Only the cell's users are read.
+    SELECT user_id, period_start FROM rollup_order_periods SEMI JOIN in_cell USING (user_id)
     WHERE grain = CASE WHEN $mode = 'brackets' THEN 'day' ELSE $grain END
         AND $activity = 'purchase' AND purchase_lines > 0
-    UNION
-    SELECT user_id, period_start FROM rollup_event_periods
+    UNION ALL
+    SELECT DISTINCT user_id, period_start FROM rollup_event_periods SEMI JOIN in_cell USING (user_id)
     WHERE grain = CASE WHEN $mode = 'brackets' THEN 'day' ELSE $grain END
         AND $activity <> 'purchase' AND ($activity = 'any' OR event_type = $event_type)
 ),
