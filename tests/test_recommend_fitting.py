@@ -80,7 +80,8 @@ def test_compiled_fits_equal_surprises_fit_and_predictions(frame, name):
     for attribute in FITTED:
         if hasattr(theirs, attribute):
             np.testing.assert_allclose(getattr(ours, attribute), getattr(theirs, attribute), rtol=0, atol=1e-12)
-    pairs = [(user, item, 0.0) for user in frame["user_id"].unique()[:30] for item in frame["item_id"].unique()[:30]]
+    users, items = [*frame["user_id"].unique()[:30], "nobody"], [*frame["item_id"].unique()[:30], "nothing"]
+    pairs = [(user, item, 0.0) for user in users for item in items]
     np.testing.assert_allclose(
         [prediction.est for prediction in ours.test(pairs)],
         [prediction.est for prediction in theirs.test(pairs)],

@@ -65,6 +65,9 @@ class CompactRatings(Mapping):
         start, end = self._offsets[at], self._offsets[at + 1]
         return list(zip(self._ids[start:end].tolist(), self._ratings[start:end].tolist(), strict=True))
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._positions)
 
@@ -78,7 +81,17 @@ class CompactRatings(Mapping):
 
 
 class ArrayTrainset(Trainset):
-    """A :class:`~surprise.Trainset` whose ``ur`` and ``ir`` are :class:`CompactRatings` (see :func:`trainset`)."""
+    """A :class:`~surprise.Trainset` whose ``ur`` and ``ir`` are :class:`CompactRatings` (see :func:`trainset`).
+
+    It knows its users and items by their inner ids (``0 .. n - 1``), not by the lists, so a saved model may
+    drop lists it never reads (see :func:`retention.recommend.saved.compact`).
+    """
+
+    def knows_user(self, uid: object) -> bool:
+        return isinstance(uid, int | np.integer) and 0 <= uid < self.n_users
+
+    def knows_item(self, iid: object) -> bool:
+        return isinstance(iid, int | np.integer) and 0 <= iid < self.n_items
 
     def all_ratings(self) -> Iterator[tuple[int, int, float]]:
         offsets, items, ratings = self.ur.arrays()

@@ -38,7 +38,7 @@ from surprise import NMF, SVD
 from retention import warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
-from retention.recommend.fitting import CompactRatings
+from retention.recommend.fitting import ArrayTrainset, CompactRatings
 from retention.recommend.models import SurpriseModel
 from retention.recommend.serve import Recommender, fit_on, recommend
 
@@ -66,7 +66,10 @@ def compact(recommender: Recommender) -> Recommender:
         return recommender
     model, algo = copy.copy(recommender.model), copy.copy(recommender.model.algo)
     trainset = copy.copy(algo.trainset)
+    trainset.global_mean  # noqa: B018 - computed (from the lists) and kept before they go
     read = {id(getattr(algo, "yr", None))} | ({id(trainset.ur)} if type(algo) not in (SVD, NMF) else set())
+    if not isinstance(trainset, ArrayTrainset):  # it knows users and items by its lists: keep them all
+        read |= {id(trainset.ur), id(trainset.ir)}
     arrays = {
         id(lists): (lists if isinstance(lists, CompactRatings) else CompactRatings(lists))
         if id(lists) in read
