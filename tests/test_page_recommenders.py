@@ -3,6 +3,8 @@ saved models (refitted by a job once stale), deleting runs."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 
 import pytest
@@ -10,9 +12,9 @@ from conftest import app_page
 from test_page_at_risk import settled
 
 from retention import jobs, non_products, warehouse
+from retention.recommend import evaluate, saved
 from retention.recommend import job as recommend_job
 from retention.recommend import runs as saved_runs
-from retention.recommend import saved
 
 PAGE = "recommenders.py"
 
@@ -175,3 +177,33 @@ def test_a_refit_that_fails_shows_its_error_until_asked_again(page_db):
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
     settled(next(button for button in again.button if button.label == "Fit again").click().run())
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND, recommend_job.REFIT_KIND]
+
+
+def test_the_feedback_tiles_are_read_from_the_newest_training_on_the_same_feedback(page_db):
+    query = evaluate.SplitQuery()
+    jobs.run(
+        page_db,
+        recommend_job.KIND,
+        recommend_job.job_params({"popularity": {}}, query, 5),
+        lambda progress: recommend_job.train(page_db, {"popularity": {}}, query, 5, progress),
+        started_by="cli",
+        describe=recommend_job.job_result,
+    )
+    (job_id,) = jobs.recent(page_db)["job_id"].tolist()
+    summary = jobs.get(page_db, job_id).result["summary"]
+    with warehouse.session(page_db) as con:
+        assert summary == {
+            **dataclasses.asdict(evaluate.feedback_summary(con)),
+            "data_version": saved.feedback_version(con),
+        }
+    con = warehouse.connect(page_db)
+    try:  # a mark only the saved summary carries: the page must show it rather than split the feedback again
+        marked = json.dumps({**jobs.get(page_db, job_id).result, "summary": {**summary, "users": 123_456_789}})
+        con.execute("UPDATE jobs SET result = ? WHERE job_id = ?", [marked, job_id])
+    finally:
+        con.close()
+    at = app_page(PAGE, timeout=120).run()
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["Customers with feedback"] == "123,456,789"
+    assert values["Cold-start customers"] == f"{summary['cold_users']:,}"
