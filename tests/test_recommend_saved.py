@@ -62,6 +62,7 @@ def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
             fresh = serve.fit_recommender(con, result.model, result.params)
             expected = serve.recommend(con, fresh, users, k=5)
             pd.testing.assert_frame_equal(serve.recommend(con, loaded, users, k=5), expected)
+            pd.testing.assert_frame_equal(loaded.recommend(users, k=5), fresh.recommend(users, k=5))
             pd.testing.assert_frame_equal(saved.recommend_for_users(con, run_id, users, k=5), expected)
 
 

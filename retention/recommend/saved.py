@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 from surprise import NMF, SVD
 
-from retention import warehouse
+from retention import schema, warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
 from retention.recommend.fitting import ArrayTrainset, CompactRatings
@@ -55,13 +55,18 @@ class ModelInfo:
 
 
 def compact(recommender: Recommender) -> Recommender:
-    """``recommender`` as it is saved: a Surprise model's rating lists (and the algorithm's references to them)
-    as :class:`CompactRatings`, in copies; the fitted model itself is left as it is.
+    """``recommender`` as it is saved: of the feedback, only its user and item pairs (what recommending excludes),
+    as categoricals; a Surprise model's rating lists (and the algorithm's references to them) as
+    :class:`CompactRatings`, in copies; the fitted model itself is left as it is.
 
     Only the lists that predicting reads are kept: the user lists (``ur``) that SVD++, Slope One and the item
     k-NN models read, and the item lists (``ir``) only where a user-based k-NN reads them; SVD and NMF read
     neither. The others are kept empty: at a million customers each holds tens of millions of ratings.
     """
+    pairs = recommender.feedback.frame[[schema.COL_USER, schema.COL_ITEM]].astype("category")
+    recommender = replace(
+        recommender, feedback=fb.Feedback(pairs, recommender.feedback.kind, recommender.feedback.rating_scale)
+    )
     if not isinstance(recommender.model, SurpriseModel):
         return recommender
     model, algo = copy.copy(recommender.model), copy.copy(recommender.model.algo)
