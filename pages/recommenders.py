@@ -111,8 +111,14 @@ def leaderboard(path: str, runs: pd.DataFrame) -> None:
 
 
 def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
-    """One customer's recommendations from several runs side by side, and the customer's history."""
+    """One customer's recommendations from several runs side by side, and the customer's history (loaded when
+    asked for: it reads all feedback and the runs' saved models, seconds on a big shop)."""
     st.subheader("Inspect one customer")
+    if not st.toggle(
+        "Show one customer's recommendations",
+        help="Loads the chosen runs' models fitted on all feedback, and the customers with the most feedback.",
+    ):
+        return
     users = common.attempt(cached.active_users, path, version)
     if users is None:
         return

@@ -3,6 +3,8 @@ saved models (refitted by a job once stale), deleting runs."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 
 import pytest
@@ -10,9 +12,9 @@ from conftest import app_page
 from test_page_at_risk import settled
 
 from retention import jobs, non_products, warehouse
+from retention.recommend import evaluate, saved
 from retention.recommend import job as recommend_job
 from retention.recommend import runs as saved_runs
-from retention.recommend import saved
 
 PAGE = "recommenders.py"
 
@@ -56,6 +58,11 @@ def _kinds(path: str) -> list[str]:
     return jobs.recent(path)["kind"].tolist()[::-1]
 
 
+def _inspecting(at):
+    """The page with the customer inspector switched on (it loads the runs' saved models)."""
+    return at.toggle[0].set_value(True).run()
+
+
 def _saved(at) -> list[str]:
     return [success.value for success in at.success if success.value.startswith("Saved ")]
 
@@ -91,6 +98,9 @@ def test_train_compare_inspect_and_delete(page_db):
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
 
+    assert not any(markdown.value == "**History**" for markdown in at.markdown)  # loaded only when asked for
+    at = _inspecting(at)
+    assert not at.exception
     headings = [markdown.value for markdown in at.markdown]
     assert "**History**" in headings and any("svd" in heading for heading in headings)
     recommendation_tables = [frame.value for frame in at.dataframe if "rank" in frame.value.columns]
@@ -140,6 +150,8 @@ def test_a_stale_model_is_refitted_by_a_job_and_then_loaded(page_db):
         non_products.confirm(con, [top])  # the feedback changes: the saved model is stale
 
     at = app_page(PAGE, timeout=180).run()
+    assert _kinds(page_db) == [recommend_job.KIND]  # a visit reads the saved runs: no model is loaded or fitted
+    at = _inspecting(at)
     assert not at.exception, [element.value for element in at.exception]
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
     refit = jobs.recent(page_db).iloc[0]
@@ -152,7 +164,7 @@ def test_a_stale_model_is_refitted_by_a_job_and_then_loaded(page_db):
     assert len(tables) == 1 and tables[0]["rank"].tolist()[:1] == [1] and top not in set(tables[0]["item_id"])
     with warehouse.session(page_db) as con:
         assert saved.model_info(con, run_id).data_version == saved.feedback_version(con)
-    settled(app_page(PAGE, timeout=180).run())  # fresh now: loaded, no further job
+    settled(_inspecting(app_page(PAGE, timeout=180).run()))  # fresh now: loaded, no further job
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
 
 
@@ -165,13 +177,43 @@ def test_a_refit_that_fails_shows_its_error_until_asked_again(page_db):
         item = con.execute("SELECT item_id FROM ratings LIMIT 1").fetchone()[0]
         non_products.confirm(con, [item])  # and the feedback changes: the saved model is stale
 
-    at = settled(app_page(PAGE, timeout=180).run())
+    at = settled(_inspecting(app_page(PAGE, timeout=180).run()))
     assert not at.exception, [element.value for element in at.exception]
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
     assert jobs.recent(page_db)["status"].iloc[0] == "failed"
     assert any("needs product text" in error.value for error in at.error)
-    again = settled(app_page(PAGE, timeout=180).run())  # shown, not started again, in another session
+    again = settled(_inspecting(app_page(PAGE, timeout=180).run()))  # shown, not started again, in another session
     assert any("needs product text" in error.value for error in again.error)
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND]
     settled(next(button for button in again.button if button.label == "Fit again").click().run())
     assert _kinds(page_db) == [recommend_job.KIND, recommend_job.REFIT_KIND, recommend_job.REFIT_KIND]
+
+
+def test_the_feedback_tiles_are_read_from_the_newest_training_on_the_same_feedback(page_db):
+    query = evaluate.SplitQuery()
+    jobs.run(
+        page_db,
+        recommend_job.KIND,
+        recommend_job.job_params({"popularity": {}}, query, 5),
+        lambda progress: recommend_job.train(page_db, {"popularity": {}}, query, 5, progress),
+        started_by="cli",
+        describe=recommend_job.job_result,
+    )
+    (job_id,) = jobs.recent(page_db)["job_id"].tolist()
+    summary = jobs.get(page_db, job_id).result["summary"]
+    with warehouse.session(page_db) as con:
+        assert summary == {
+            **dataclasses.asdict(evaluate.feedback_summary(con)),
+            "data_version": saved.feedback_version(con),
+        }
+    con = warehouse.connect(page_db)
+    try:  # a mark only the saved summary carries: the page must show it rather than split the feedback again
+        marked = json.dumps({**jobs.get(page_db, job_id).result, "summary": {**summary, "users": 123_456_789}})
+        con.execute("UPDATE jobs SET result = ? WHERE job_id = ?", [marked, job_id])
+    finally:
+        con.close()
+    at = app_page(PAGE, timeout=120).run()
+    assert not at.exception
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values["Customers with feedback"] == "123,456,789"
+    assert values["Cold-start customers"] == f"{summary['cold_users']:,}"

@@ -4,6 +4,7 @@ deleting a run deletes its model."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import shutil
 
@@ -47,7 +48,8 @@ def test_training_saves_each_run_with_its_model_and_reports_progress(trained):
         for run_id in training.run_ids:
             info = saved.model_info(con, run_id)
             assert info is not None and info.data_version == version and info.size_bytes > 0
-    assert job.job_result(training) == {"run_ids": training.run_ids, "models": names, "skipped": {}}
+        summary = {**dataclasses.asdict(evaluate.feedback_summary(con)), "data_version": version}
+    assert job.job_result(training) == {"run_ids": training.run_ids, "models": names, "skipped": {}, "summary": summary}
 
 
 def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
@@ -60,6 +62,7 @@ def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
             fresh = serve.fit_recommender(con, result.model, result.params)
             expected = serve.recommend(con, fresh, users, k=5)
             pd.testing.assert_frame_equal(serve.recommend(con, loaded, users, k=5), expected)
+            pd.testing.assert_frame_equal(loaded.recommend(users, k=5), fresh.recommend(users, k=5))
             pd.testing.assert_frame_equal(saved.recommend_for_users(con, run_id, users, k=5), expected)
 
 
@@ -67,6 +70,7 @@ def test_compact_rating_lists_read_as_the_lists_they_hold(trained):
     path, training, _ = trained
     with warehouse.session(path) as con:
         fresh = serve.fit_recommender(con, "knn_baseline", training.comparison.results[1].params)
+        svd = serve.fit_recommender(con, "svd", training.comparison.results[0].params)
     algo = fresh.model.algo
     for lists in (algo.trainset.ur, algo.trainset.ir):
         for held in (saved.CompactRatings(lists), pickle.loads(pickle.dumps(saved.CompactRatings(lists)))):
@@ -75,7 +79,10 @@ def test_compact_rating_lists_read_as_the_lists_they_hold(trained):
             assert held[len(lists) + 5] == []
     kept = saved.compact(fresh).model.algo
     assert isinstance(kept.yr, saved.CompactRatings) and kept.yr is kept.trainset.ur  # item-based: yr is ur
-    assert algo.trainset.ur is algo.yr and isinstance(algo.yr, dict)  # the fitted model is left as it was
+    assert len(kept.trainset.ur) == len(algo.trainset.ur) and len(kept.trainset.ir) == 0  # predicting reads ur only
+    assert algo.trainset.ur is algo.yr and len(algo.trainset.ir) == algo.trainset.n_items  # the fitted model is kept
+    kept = saved.compact(svd).model.algo
+    assert len(kept.trainset.ur) == len(kept.trainset.ir) == 0  # SVD predicts from its factors and biases
 
 
 def test_popularity_model_matches_counts_by_hand(trained):

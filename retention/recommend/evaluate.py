@@ -480,6 +480,16 @@ def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) ->
         The warehouse has no feedback (see :func:`~retention.recommend.feedback.feedback_source`).
     """
     full = fb.load_feedback(con)
+    try:
+        description = time_split(con, test_share=test_share, diversity=False).description
+    except DataError as exc:
+        return replace(split_summary(full), split_error=str(exc))
+    return split_summary(full, description)
+
+
+def split_summary(full: fb.Feedback, description: Mapping[str, object] | None = None) -> FeedbackSummary:
+    """The :class:`FeedbackSummary` of all feedback ``full`` and a time split's ``description`` (its cutoff and
+    counts; None: the split fields stay None)."""
     summary = FeedbackSummary(
         kind=full.kind,
         rule=full.rule,
@@ -487,8 +497,6 @@ def feedback_summary(con: duckdb.DuckDBPyConnection, test_share: float = 0.2) ->
         users=int(full.frame[schema.COL_USER].nunique()),
         items=int(full.frame[schema.COL_ITEM].nunique()),
     )
-    try:
-        description = time_split(con, test_share=test_share, diversity=False).description
-    except DataError as exc:
-        return replace(summary, split_error=str(exc))
+    if description is None:
+        return summary
     return replace(summary, **{key: description[key] for key in ("cutoff", "eval_users", "cold_users", "cold_items")})

@@ -9,6 +9,7 @@ saves one run per model, then fits each run's model on all feedback and saves it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,11 +27,14 @@ Progress = evaluate.Progress
 
 @dataclass(frozen=True)
 class Training:
-    """What a training did: the comparison, and the ids of the runs it saved (one per result, in the same order;
-    empty when told not to save)."""
+    """What a training did: the comparison, the ids of the runs it saved (one per result, in the same order;
+    empty when told not to save), and when it saved runs on the default split, that split's
+    :class:`~retention.recommend.evaluate.FeedbackSummary` fields with the ``data_version`` (feedback version) it
+    describes, so that the Recommenders page reads them instead of splitting the feedback again."""
 
     comparison: evaluate.Comparison
     run_ids: list[int]
+    summary: dict | None = None
 
 
 def job_params(selections: Mapping[str, Mapping[str, object] | None], query: evaluate.SplitQuery, k: int) -> dict:
@@ -76,6 +80,9 @@ def train(
     with warehouse.session(path) as con:
         version = saved.feedback_version(con)
         feedback, products = fb.load_feedback(con), fb.products(con)
+    summary = None
+    if query == evaluate.SplitQuery():
+        summary = {**dataclasses.asdict(evaluate.split_summary(feedback, split.description)), "data_version": version}
     run_ids, count = [], len(comparison.results)
     for position, result in enumerate(comparison.results):
         label = models.MODELS[result.model].label
@@ -85,16 +92,17 @@ def train(
             run_ids.append(save_run(con, result))
             saved.save_model(con, run_ids[-1], recommender, version)
     progress(1.0, "Done")
-    return Training(comparison, run_ids)
+    return Training(comparison, run_ids, summary)
 
 
 def job_result(training: Training) -> dict[str, object]:
-    """What the training job records once done: ``run_ids`` and ``models`` of the runs saved (same order), and
-    ``skipped`` (model name -> why it could not run on this data)."""
+    """What the training job records once done: ``run_ids`` and ``models`` of the runs saved (same order),
+    ``skipped`` (model name -> why it could not run on this data) and ``summary`` (see :class:`Training`)."""
     return {
         "run_ids": list(training.run_ids),
         "models": [result.model for result in training.comparison.results],
         "skipped": dict(training.comparison.skipped),
+        "summary": training.summary,
     }
 
 

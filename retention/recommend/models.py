@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from surprise import NMF, SVD, BaselineOnly, CoClustering, Dataset, KNNBaseline, KNNWithMeans, Reader, SlopeOne, SVDpp
+from surprise import NMF, SVD, BaselineOnly, CoClustering, KNNBaseline, KNNWithMeans, SlopeOne, SVDpp
 from surprise.prediction_algorithms.algo_base import AlgoBase
 from surprise.trainset import Trainset
 
 from retention import schema
 from retention.errors import DataError
-from retention.recommend import topk
+from retention.recommend import fitting, topk
 from retention.recommend.feedback import Feedback
 from retention.registry import Registry
 
@@ -243,15 +243,34 @@ def pair_matrix(
 
 
 def surprise_trainset(train: Feedback) -> Trainset:
-    """A Surprise trainset of the feedback (rows in the frame's order)."""
-    columns = [schema.COL_USER, schema.COL_ITEM, schema.COL_RATING]
-    data = Dataset.load_from_df(
-        train.frame[columns].astype({schema.COL_RATING: float}), Reader(rating_scale=train.rating_scale)
+    """A Surprise trainset of the feedback (rows in the frame's order), held as arrays (see
+    :mod:`retention.recommend.fitting`)."""
+    frame = train.frame
+    return fitting.trainset(
+        frame[schema.COL_USER].to_numpy(dtype=object),
+        frame[schema.COL_ITEM].to_numpy(dtype=object),
+        frame[schema.COL_RATING].to_numpy(dtype=float),
+        train.rating_scale,
     )
-    return data.build_full_trainset()
 
 
 NEGATIVE_RATING = 0.0
+
+
+def negative_pairs(train: Feedback, per_rating: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The sampled "not chosen" pairs of :func:`with_negatives`, in its order, as codes: ``(users, items)`` index
+    ``pd.factorize(train.frame.user_id)``'s uniques and :func:`catalogue`."""
+    frame = train.frame
+    rng = np.random.default_rng(seed)
+    items = catalogue(train)
+    user_codes, _ = pd.factorize(frame[schema.COL_USER], sort=False)
+    users = np.repeat(user_codes.astype(np.int64), per_rating)
+    drawn = users * len(items) + rng.integers(0, len(items), users.size)
+    _, first = np.unique(drawn, return_index=True)  # drop repeated draws, keeping the first
+    drawn = drawn[np.sort(first)]
+    chosen = user_codes.astype(np.int64) * len(items) + items.get_indexer(frame[schema.COL_ITEM])
+    drawn = drawn[~np.isin(drawn, chosen)]
+    return np.divmod(drawn, len(items))
 
 
 def with_negatives(train: Feedback, per_rating: int, seed: int = 0) -> Feedback:
@@ -266,19 +285,34 @@ def with_negatives(train: Feedback, per_rating: int, seed: int = 0) -> Feedback:
     frame = train.frame
     if per_rating <= 0 or frame.empty:
         return train
-    rng = np.random.default_rng(seed)
-    items = catalogue(train)
-    users = np.repeat(frame[schema.COL_USER].to_numpy(), per_rating)
-    drawn = pd.DataFrame(
-        {schema.COL_USER: users, schema.COL_ITEM: items.to_numpy()[rng.integers(0, len(items), users.size)]}
+    users, items = negative_pairs(train, per_rating, seed)
+    user_ids = pd.unique(frame[schema.COL_USER])
+    negatives = pd.DataFrame(
+        {
+            schema.COL_USER: np.asarray(user_ids, dtype=object)[users],
+            schema.COL_ITEM: catalogue(train).to_numpy()[items],
+        }
     )
-    drawn = drawn.drop_duplicates()
-    drawn = drawn[
-        ~pd.MultiIndex.from_frame(drawn).isin(pd.MultiIndex.from_frame(frame[[schema.COL_USER, schema.COL_ITEM]]))
-    ]
-    negatives = drawn.assign(**{schema.COL_RATING: NEGATIVE_RATING, "first_ts": pd.NaT, schema.COL_TS: pd.NaT})
+    negatives = negatives.assign(**{schema.COL_RATING: NEGATIVE_RATING, "first_ts": pd.NaT, schema.COL_TS: pd.NaT})
     combined = pd.concat([frame, negatives.astype(frame.dtypes.to_dict())], ignore_index=True)
     return Feedback(combined, train.kind, (NEGATIVE_RATING, train.rating_scale[1]))
+
+
+def negatives_trainset(train: Feedback, per_rating: int, seed: int = 0) -> Trainset:
+    """``surprise_trainset(with_negatives(train, per_rating, seed))``, built from codes (no frame of strings)."""
+    frame = train.frame
+    users, items = negative_pairs(train, per_rating, seed)
+    user_codes, user_ids = pd.factorize(frame[schema.COL_USER], sort=False)
+    item_codes, item_ids = pd.factorize(frame[schema.COL_ITEM], sort=False)
+    to_item_code = pd.Index(item_ids).get_indexer(catalogue(train))  # catalogue position -> code
+    return fitting.coded_trainset(
+        np.concatenate([user_codes, users]),
+        user_ids,
+        np.concatenate([item_codes, to_item_code[items]]),
+        item_ids,
+        np.concatenate([frame[schema.COL_RATING].to_numpy(dtype=float), np.full(users.size, NEGATIVE_RATING)]),
+        (NEGATIVE_RATING, train.rating_scale[1]),
+    )
 
 
 class SurpriseModel(FittedModel):
@@ -287,11 +321,11 @@ class SurpriseModel(FittedModel):
     def __init__(
         self, algo: AlgoBase, train: Feedback, trainset: Trainset | None, negatives: int = 0, seed: int = 0
     ) -> None:
-        if negatives > 0:
-            train, trainset = with_negatives(train, negatives, seed), None
+        if negatives > 0 and not train.frame.empty:
+            trainset = negatives_trainset(train, negatives, seed)
         self.predicts_ratings = negatives == 0
         trainset = trainset or surprise_trainset(train)
-        self.algo = algo.fit(trainset)
+        self.algo = fitting.fit(algo, trainset)
         self.items = pd.Index(sorted(trainset.to_raw_iid(i) for i in trainset.all_items()), name=schema.COL_ITEM)
         self.users = pd.Index(sorted(trainset.to_raw_uid(u) for u in trainset.all_users()), name=schema.COL_USER)
         self._columns = np.array([trainset.to_inner_iid(item) for item in self.items])

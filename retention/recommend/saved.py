@@ -26,19 +26,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import itertools
 import os
 import pickle
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import duckdb
-import numpy as np
 import pandas as pd
+from surprise import NMF, SVD
 
-from retention import warehouse
+from retention import schema, warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
+from retention.recommend.fitting import ArrayTrainset, CompactRatings
 from retention.recommend.models import SurpriseModel
 from retention.recommend.serve import Recommender, fit_on, recommend
 
@@ -54,49 +54,33 @@ class ModelInfo:
     size_bytes: int
 
 
-class CompactRatings(Mapping):
-    """A Surprise trainset's ``ur`` or ``ir`` (inner id -> list of (inner id, rating)) held as arrays.
-
-    Reads as the ``defaultdict`` it replaces: the same keys in the same order, each list with its pairs in
-    the same order (k-NN ties follow it) as Python ints and floats, ``[]`` for a missing key. Read-only.
-    """
-
-    def __init__(self, lists: Mapping[int, list[tuple[int, float]]]) -> None:
-        sizes = np.fromiter(map(len, lists.values()), dtype=np.int64, count=len(lists))
-        values = itertools.chain.from_iterable(itertools.chain.from_iterable(lists.values()))  # C loops, not Python
-        flat = np.fromiter(values, dtype=float, count=2 * int(sizes.sum())).reshape(-1, 2)
-        keys, offsets = np.fromiter(lists.keys(), dtype=np.int64), np.concatenate([[0], np.cumsum(sizes)])
-        self.__setstate__((keys, offsets, flat[:, 0].astype(np.int32), np.ascontiguousarray(flat[:, 1])))
-
-    def __getstate__(self) -> tuple[np.ndarray, ...]:
-        return self._keys, self._offsets, self._ids, self._ratings
-
-    def __setstate__(self, state: tuple[np.ndarray, ...]) -> None:
-        self._keys, self._offsets, self._ids, self._ratings = state
-        self._positions = dict(zip(self._keys.tolist(), range(len(self._keys)), strict=True))
-
-    def __getitem__(self, key: int) -> list[tuple[int, float]]:
-        at = self._positions.get(key)
-        if at is None:
-            return []
-        start, end = self._offsets[at], self._offsets[at + 1]
-        return list(zip(self._ids[start:end].tolist(), self._ratings[start:end].tolist(), strict=True))
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._positions)
-
-    def __len__(self) -> int:
-        return len(self._positions)
-
-
 def compact(recommender: Recommender) -> Recommender:
-    """``recommender`` as it is saved: a Surprise model's rating lists (and the algorithm's references to them)
-    as :class:`CompactRatings`, in copies; the fitted model itself is left as it is."""
+    """``recommender`` as it is saved: of the feedback, only its user and item pairs (what recommending excludes),
+    as categoricals; a Surprise model's rating lists (and the algorithm's references to them) as
+    :class:`CompactRatings`, in copies; the fitted model itself is left as it is.
+
+    Only the lists that predicting reads are kept: the user lists (``ur``) that SVD++, Slope One and the item
+    k-NN models read, and the item lists (``ir``) only where a user-based k-NN reads them; SVD and NMF read
+    neither. The others are kept empty: at a million customers each holds tens of millions of ratings.
+    """
+    pairs = recommender.feedback.frame[[schema.COL_USER, schema.COL_ITEM]].astype("category")
+    recommender = replace(
+        recommender, feedback=fb.Feedback(pairs, recommender.feedback.kind, recommender.feedback.rating_scale)
+    )
     if not isinstance(recommender.model, SurpriseModel):
         return recommender
     model, algo = copy.copy(recommender.model), copy.copy(recommender.model.algo)
     trainset = copy.copy(algo.trainset)
-    arrays = {id(lists): CompactRatings(lists) for lists in (trainset.ur, trainset.ir)}
+    trainset.global_mean  # noqa: B018 - computed (from the lists) and kept before they go
+    read = {id(getattr(algo, "yr", None))} | ({id(trainset.ur)} if type(algo) not in (SVD, NMF) else set())
+    if not isinstance(trainset, ArrayTrainset):  # it knows users and items by its lists: keep them all
+        read |= {id(trainset.ur), id(trainset.ir)}
+    arrays = {
+        id(lists): (lists if isinstance(lists, CompactRatings) else CompactRatings(lists))
+        if id(lists) in read
+        else CompactRatings({})
+        for lists in (trainset.ur, trainset.ir)
+    }
     trainset.ur, trainset.ir = arrays[id(trainset.ur)], arrays[id(trainset.ir)]
     for name in ("xr", "yr"):  # the k-NN models' aliases of ur and ir
         if id(getattr(algo, name, None)) in arrays:

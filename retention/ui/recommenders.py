@@ -56,8 +56,21 @@ def leaderboard_columns() -> dict:
     }
 
 
-@st.cache_data(show_spinner="Reading feedback…")
 def feedback_summary(path: str, version: str) -> recommend.FeedbackSummary:
+    """The feedback and its default time split: as the newest training on this feedback saved them (see
+    :class:`retention.recommend.job.Training`), else computed (seconds to minutes on a big shop) and cached."""
+    job = training_job()
+    saved = (job.result or {}).get("summary") if job is not None and job.status == "done" else None
+    if saved:
+        with cursor() as con:
+            current = recommend.feedback_version(con)
+        if saved["data_version"] == current:
+            return recommend.FeedbackSummary(**{key: value for key, value in saved.items() if key != "data_version"})
+    return computed_summary(path, version)
+
+
+@st.cache_data(show_spinner="Reading feedback…")
+def computed_summary(path: str, version: str) -> recommend.FeedbackSummary:
     with cursor() as con:
         return recommend.feedback_summary(con)
 
