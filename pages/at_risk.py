@@ -132,7 +132,7 @@ def one_customer(result: churn.ScoringResult, flagged: pd.DataFrame | None) -> N
         st.info("No customer is flagged with these settings.")
         return
     customer = st.selectbox("Customer", flagged["user_id"].tolist())
-    steps = common.attempt(churn.customer_waterfall, result, customer)
+    steps = common.attempt(cached.customer_waterfall, result, customer)
     if steps is None:
         return
     base_risk = result.explanation.base_risk

@@ -126,6 +126,13 @@ class Explanation:
             glossary=self.glossary,
         )
 
+    @staticmethod
+    def concat(parts: Sequence[Explanation]) -> Explanation:
+        """The explanations of consecutive blocks of one frame's rows (same model), as one, row for row."""
+        first = parts[0]
+        values = np.concatenate([part.values for part in parts]) if len(parts) > 1 else first.values
+        return Explanation(first.features, values, first.base_log_odds, first.glossary)
+
     def label(self, feature: str) -> str:
         """The chart label of ``feature`` (the name itself when the glossary has none)."""
         text = self.glossary.get(feature)

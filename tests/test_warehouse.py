@@ -26,6 +26,7 @@ RELEASED_MIGRATIONS = {
     "010_recommender_models.sql": "6b3020022fec5e8521e7d8a0cefd35c22aad86cecab16607dd83137578748906",
     "011_campaign_overlap.sql": "b996654ef0b37177608791d20dbecdcdcb5f8fb78414059404fec6324f72f53f",
     "012_churn_scorings.sql": "f7efb449e5274b9f8e3dd939d6be0fd31fe05ce4a397497dafcf123cd467f869",
+    "014_churn_scoring_rows.sql": "3373c04228a704e6e8af4eb0e96096385783cde292eb28c58a99ce3cc4f6a98b",
 }
 
 
