@@ -139,8 +139,9 @@ def rank_and_explain(
     risks, explanations, reasons = [], [], []
     for start in range(0, max(len(current), 1), SCORING_BLOCK_ROWS):
         block = current.iloc[start : start + SCORING_BLOCK_ROWS]
-        risks.append(model.predict_risk(block))
         explanations.append(explain.explain(model, block, FEATURE_REGISTRY))
+        # The contributions add up to the calibrated log-odds exactly: the model's risk without walking its trees.
+        risks.append(explanations[-1].risk)
         reasons.append(explain.reasons(explanations[-1], block).to_numpy(dtype=object))
     risk = np.concatenate(risks)
     scores = pd.DataFrame(
