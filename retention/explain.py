@@ -206,7 +206,7 @@ def stump_shap(trees: object, x: np.ndarray) -> tuple[np.ndarray, float] | None:
         stumps.setdefault(int(root["feature_idx"]), []).append((*step, bool(root["missing_go_to_left"])))
     raw = np.zeros(x.shape, dtype=np.float64)
     for column, splits in stumps.items():
-        threshold, below, above, missing_left = (np.asarray(part) for part in zip(*sorted(splits)))
+        threshold, below, above, missing_left = (np.asarray(part) for part in zip(*sorted(splits), strict=True))
         # A row goes left (below) at every split whose threshold is >= its value: with p = the number of
         # thresholds < x, its sum is below[p:] + above[:p].
         steps = np.append(np.cumsum(below[::-1])[::-1], 0.0) + np.insert(np.cumsum(above), 0, 0.0)

@@ -50,7 +50,11 @@ def test_a_saved_run_loads_as_it_was_computed_without_its_model(sample_copy, mon
     pd.testing.assert_frame_equal(loaded.calibration, result.calibration)
     assert loaded.summary == result.summary
     # What the page shows of every customer is saved computed; no customer's features or SHAP values are loaded.
-    assert loaded.details_saved and len(loaded.features) == 0 and loaded.explanation.values.shape == (0, len(result.explanation.features))
+    assert (
+        loaded.details_saved
+        and len(loaded.features) == 0
+        and loaded.explanation.values.shape == (0, len(result.explanation.features))
+    )
     assert loaded.explanation.base_log_odds == result.explanation.base_log_odds
     pd.testing.assert_frame_equal(loaded.importance, explain.global_importance(result.explanation))
     pd.testing.assert_frame_equal(loaded.beeswarm, explain.beeswarm_points(result.explanation, result.features))

@@ -498,7 +498,9 @@ def saved_run(
     if scores.empty or scores["risk"].isna().any():
         return None
     scores["orders"] = scores["orders"].astype(np.int64)
-    scores = scores.assign(as_of=result.as_of, horizon_days=int(result.horizon_days), model_version=result.model_version)
+    scores = scores.assign(
+        as_of=result.as_of, horizon_days=int(result.horizon_days), model_version=result.model_version
+    )
     return dataclasses.replace(result, scores=scores)
 
 
