@@ -217,6 +217,15 @@ def stump_shap(trees: object, x: np.ndarray) -> tuple[np.ndarray, float] | None:
     return raw, expected
 
 
+def calibrated_risk(model: CalibratedTrees, frame: pd.DataFrame) -> np.ndarray:
+    """The model's calibrated risk of every row of ``frame``, in [0, 1]: summed from :func:`stump_shap` when the
+    trees are stumps (a million rows in about a second), else from the trees' own decision function."""
+    x = model.encoder.transform(frame)
+    exact = stump_shap(model.trees, x)
+    raw = model.trees.decision_function(x) if exact is None else exact[1] + exact[0].sum(axis=1)
+    return expit(model.slope * np.asarray(raw, dtype=np.float64) + model.intercept)
+
+
 def probability_contributions(explanation: Explanation) -> np.ndarray:
     """Contributions in probability points, ``(customers, features)``; each row sums to ``risk - base_risk``."""
     total = explanation.values.sum(axis=1)

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import churn, warehouse
+from retention import churn, explain, warehouse
 from retention.errors import DataError
 
 
@@ -40,7 +40,7 @@ def snapshot_quality(model: churn.ChurnModel, rows: pd.DataFrame) -> float | Non
     y = labelled["churned"].astype(bool).to_numpy().astype(np.int64)
     if len(np.unique(y)) < 2:
         return None
-    return churn.roc_auc(y, model.predict_risk(labelled))
+    return churn.roc_auc(y, explain.calibrated_risk(model, labelled))
 
 
 def save_model(con: duckdb.DuckDBPyConnection, result: churn.ScoringResult, data: churn.ScoringInput) -> SavedModel:
