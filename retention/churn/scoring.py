@@ -418,7 +418,7 @@ def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None
 
 KEPT_RUNS = 8  # saved runs kept (a user exploring past dates saves one per date)
 COMPRESSION = 6  # zlib level of the run's blob
-DETAIL_BLOCK_ROWS = 20_000  # customers per saved explanation block (about 1 MB compressed)
+DETAIL_BLOCK_ROWS = 2_000  # customers per saved explanation block (about 100 kB compressed: a waterfall reads one)
 DETAIL_COMPRESSION = 1  # zlib level of the blocks: a million customers' blocks compress in seconds
 _CUSTOMERS_VIEW = "churn_new_scoring_customers"
 
