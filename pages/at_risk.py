@@ -102,7 +102,9 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
     st.caption(f"From the {churn.scoring_label(as_of, horizon, model_version)}; the download says so in its columns.")
     include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
     common.download_csv(
-        cached.export_table(flagged, include_emails), f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv", "Download flagged list"
+        lambda: cached.export_table(flagged, include_emails),
+        f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
+        "Download flagged list",
     )
     return flagged
 
