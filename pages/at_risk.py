@@ -11,6 +11,7 @@ from retention.ui import churn as cached
 from retention.ui import common
 
 FLAG_BY = ["Risk threshold", "Top N"]
+SHOWN_ROWS = 10_000  # flagged customers listed (and offered for a waterfall); a browser takes 10,000 rows at once
 METRIC_COLUMNS = {
     "label": st.column_config.TextColumn("Holdout metric"),
     "model": st.column_config.NumberColumn("Model", format="%.3f"),
@@ -93,11 +94,17 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
     tiles[3].metric("Share of revenue", f"{summary['value_share']:.0%}")
     st.plotly_chart(charts.risk_histogram(in_segment, threshold), width="stretch")
 
-    st.dataframe(flagged, column_config=FLAGGED_COLUMNS, hide_index=True, column_order=list(FLAGGED_COLUMNS))
+    st.dataframe(
+        flagged.head(SHOWN_ROWS), column_config=FLAGGED_COLUMNS, hide_index=True, column_order=list(FLAGGED_COLUMNS)
+    )
+    if len(flagged) > SHOWN_ROWS:
+        st.caption(f"The riskiest {SHOWN_ROWS:,} of the {len(flagged):,} flagged customers; the download has them all.")
     st.caption(f"From the {churn.scoring_label(as_of, horizon, model_version)}; the download says so in its columns.")
     include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
     common.download_csv(
-        cached.export_table(flagged, include_emails), f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv", "Download flagged list"
+        lambda: cached.export_table(flagged, include_emails),
+        f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
+        "Download flagged list",
     )
     return flagged
 
@@ -131,8 +138,8 @@ def one_customer(result: churn.ScoringResult, flagged: pd.DataFrame | None) -> N
     if flagged.empty:
         st.info("No customer is flagged with these settings.")
         return
-    customer = st.selectbox("Customer", flagged["user_id"].tolist())
-    steps = common.attempt(churn.customer_waterfall, result, customer)
+    customer = st.selectbox("Customer", flagged["user_id"].head(SHOWN_ROWS).tolist())
+    steps = common.attempt(cached.customer_waterfall, result, customer)
     if steps is None:
         return
     base_risk = result.explanation.base_risk

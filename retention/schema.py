@@ -109,6 +109,8 @@ APP_TABLES = (
     "jobs",
     "recommender_models",
     "churn_scorings",
+    "churn_scoring_customers",
+    "churn_scoring_details",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

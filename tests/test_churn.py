@@ -418,6 +418,17 @@ def test_flag_threshold_and_top(scored):
         churn.flag(scores, threshold=1.5)
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_flag_orders_riskiest_first_ties_by_user_whatever_the_order_given(shuffled):
+    """A list already ranked (as a run's scores are) is taken as it is; any other is sorted: same flagged list."""
+    scores = pd.DataFrame(
+        {"user_id": ["u3", "u1", "u2", "u5", "u0", "u4"], "risk": [0.9, 0.7, 0.7, 0.7, 0.2, 0.2], "value": 1.0}
+    )
+    given = scores.sample(frac=1.0, random_state=4) if shuffled else scores
+    assert churn.flag(given, threshold=0.5)["user_id"].tolist() == ["u3", "u1", "u2", "u5"]
+    assert churn.flag(given, top=6)["user_id"].tolist() == ["u3", "u1", "u2", "u5", "u0", "u4"]
+
+
 def test_filter_segments_and_summary(scored):
     scores = scored.scores
     social = churn.filter_segments(scores, channel=["social"], country=None)

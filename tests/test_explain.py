@@ -186,3 +186,22 @@ def test_explain_imports_no_model_package():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not {name for name in imported if name.startswith("retention")}, imported
+
+
+def test_stump_shap_is_tree_shap_and_deeper_trees_go_to_shap(fitted):
+    """The stump path gives TreeExplainer's values and expected value (missing values included); a model with
+    deeper trees is left to TreeExplainer."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model, frame = fitted
+    x = model.encoder.transform(frame)
+    assert np.isnan(x).any()  # rating_min is missing for some customers
+    explainer = shap.TreeExplainer(model.trees)
+    raw, expected = explain.stump_shap(model.trees, x)
+    np.testing.assert_allclose(raw, np.asarray(explainer.shap_values(x)).reshape(len(x), -1), atol=1e-12)
+    assert expected == pytest.approx(float(np.ravel(explainer.expected_value)[0]), abs=1e-12)
+    np.testing.assert_allclose(expected + raw.sum(axis=1), model.trees.decision_function(x), atol=1e-10)
+
+    deeper = HistGradientBoostingClassifier(max_depth=3, max_iter=20, random_state=0)
+    deeper.fit(x, frame["churned"].astype(int))
+    assert explain.stump_shap(deeper, x) is None

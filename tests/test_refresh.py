@@ -202,14 +202,31 @@ def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split
     assert steps["score"]["details"]["customers"] == len(latest)
 
 
+def _roc_auc_at(con, model: churn.ChurnModel, day) -> float:
+    """ROC AUC of ``model`` on the labelled customers of the snapshot of ``day`` (scikit-learn's, on its own)."""
+    from sklearn.metrics import roc_auc_score
+
+    rows = churn.snapshot_features(con, [day], refresh.DEFAULT_HORIZON_DAYS)
+    rows = rows[rows["churned"].notna()]
+    return float(roc_auc_score(rows["churned"].astype(int), model.predict_risk(rows)))
+
+
 def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early_db, split_shop, tmp_path):
     first = runner_refresh(early_db, refresh.Settings())
     assert first.step("model").details["retrained_because"].startswith("no saved churn model")
     con = warehouse.connect(early_db)
     try:
         saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
+        run = churn.training_run(con, refresh.DEFAULT_HORIZON_DAYS, saved.model_version)
+        # Like for like: the figure "at training" is the kept model's own ROC AUC on its newest labelled snapshot,
+        # what quality_now measures on a later one (not the holdout metric, another model's, 90 days ahead).
+        at_training = _roc_auc_at(con, saved.model, saved.holdout_date)
     finally:
         con.close()
+    assert saved.holdout_roc_auc == pytest.approx(at_training, abs=1e-12)
+    holdout_metric = float(run.metrics.set_index("metric").at["roc_auc", "model"])
+    assert first.step("model").details["holdout_roc_auc"] == holdout_metric
+    assert abs(holdout_metric - at_training) > 1e-6  # two models, two figures: the old record mixed them up
     _, june = split_shop
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -224,6 +241,12 @@ def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early
         and details["model_age_days"] == (pd.Timestamp(june["ts"].max()).date() - saved.as_of).days
     )
     assert 0.5 < details["roc_auc_now"] <= 1 and details["roc_auc_at_training"] == saved.holdout_roc_auc
+    con = warehouse.connect(early_db)
+    try:
+        now = _roc_auc_at(con, saved.model, pd.Timestamp(details["quality_date"]).date())
+    finally:
+        con.close()
+    assert details["roc_auc_now"] == pytest.approx(now, abs=1e-12)
 
     assert main(["refresh", "--db", early_db, "--max-model-age-days", "0"]) == 0
     model_step = _runs(early_db).iloc[0]["steps"][2]

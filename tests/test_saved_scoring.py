@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from conftest import app_page
 
-from retention import churn, cli, jobs, warehouse
+from retention import churn, cli, explain, jobs, warehouse
 from retention.churn import scoring
+from retention.errors import DataError
 from retention.ui import churn as ui_churn
 
 TIMEOUT = 180
@@ -31,8 +32,12 @@ def _saved(path: str, result: churn.ScoringResult) -> churn.ScoringResult | None
         return churn.saved_run(con, churn.inputs_version(con), result.as_of, result.horizon_days)
 
 
-def test_a_saved_run_loads_as_it_was_computed_without_its_model(scored):
-    path, result = scored
+def test_a_saved_run_loads_as_it_was_computed_without_its_model(sample_copy, monkeypatch):
+    # Small explanation blocks, so that the customers below lie in different blocks (the first, a middle, the last).
+    monkeypatch.setattr(scoring, "DETAIL_BLOCK_ROWS", 7)
+    with warehouse.session(sample_copy, write=True) as con:
+        result = churn.score_customers(con)
+    path = sample_copy
     loaded = _saved(path, result)
     assert loaded is not None and loaded.model is None
     assert (loaded.as_of, loaded.horizon_days, loaded.model_version) == (
@@ -43,13 +48,30 @@ def test_a_saved_run_loads_as_it_was_computed_without_its_model(scored):
     pd.testing.assert_frame_equal(loaded.scores, result.scores)
     pd.testing.assert_frame_equal(loaded.metrics, result.metrics)
     pd.testing.assert_frame_equal(loaded.calibration, result.calibration)
-    np.testing.assert_array_equal(loaded.explanation.values, result.explanation.values)
     assert loaded.summary == result.summary
-    # The glossary is restored: the waterfall of one customer reads as the computed one's.
-    customer = result.scores["user_id"].iloc[0]
-    pd.testing.assert_frame_equal(
-        churn.customer_waterfall(loaded, customer), churn.customer_waterfall(result, customer)
+    # What the page shows of every customer is saved computed; no customer's features or SHAP values are loaded.
+    assert (
+        loaded.details_saved
+        and len(loaded.features) == 0
+        and loaded.explanation.values.shape == (0, len(result.explanation.features))
     )
+    assert loaded.explanation.base_log_odds == result.explanation.base_log_odds
+    pd.testing.assert_frame_equal(loaded.importance, explain.global_importance(result.explanation))
+    pd.testing.assert_frame_equal(loaded.beeswarm, explain.beeswarm_points(result.explanation, result.features))
+    # One customer's explanation is read from their block, and reads as the computed one's (glossary restored).
+    last = len(result.scores) - 1
+    with warehouse.session(path) as con:
+        for position in (0, 7, 7 * 3 + 4, last):
+            customer = result.scores["user_id"].iloc[position]
+            pd.testing.assert_frame_equal(
+                churn.saved_waterfall(con, loaded, customer), churn.customer_waterfall(result, customer)
+            )
+    # A run saved again for that date (other inputs) is not read as this one's.
+    with warehouse.session(path, write=True) as con:
+        with warehouse.transaction(con):
+            scoring.save_run(con, dataclasses.replace(result, summary={**result.summary, "inputs_version": "other"}))
+        with pytest.raises(DataError, match="replaced since this page read it"):
+            churn.saved_waterfall(con, loaded, result.scores["user_id"].iloc[0])
 
 
 def test_new_orders_make_the_saved_run_stale(scored, tmp_path):
@@ -66,13 +88,18 @@ def test_only_the_newest_runs_are_kept_and_a_damaged_one_reads_as_absent(scored)
     explored = [result.as_of - dt.timedelta(days=days) for days in range(1, scoring.KEPT_RUNS + 3)]
     with warehouse.session(path, write=True) as con:
         for day in explored:  # a user exploring past dates, one save after the other
-            with warehouse.transaction(con):
-                scoring.save_run(con, dataclasses.replace(result, as_of=day))
+            scoring.save_scores(con, dataclasses.replace(result, as_of=day))
         kept = {row[0] for row in con.execute("SELECT as_of FROM churn_scorings").fetchall()}
+        # The customers and explanation blocks of the runs dropped go with them.
+        for table in ("churn_scoring_customers", "churn_scoring_details"):
+            assert {row[0] for row in con.execute(f"SELECT DISTINCT as_of FROM {table}").fetchall()} == kept
     assert kept == set(explored[-scoring.KEPT_RUNS :])
     assert _saved(path, result) is None  # the first saved, the oldest, was dropped
     with warehouse.session(path, write=True) as con:
         assert churn.saved_run(con, churn.inputs_version(con), explored[-1], result.horizon_days) is not None
+        # A run whose scores are gone (deleted by hand) reads as absent.
+        con.execute("DELETE FROM scores WHERE as_of = ?", [explored[-2]])
+        assert churn.saved_run(con, churn.inputs_version(con), explored[-2], result.horizon_days) is None
         con.execute("UPDATE churn_scorings SET run = 'not a pickle'::BLOB")
         damaged = churn.saved_run(con, churn.inputs_version(con), explored[-1], result.horizon_days)
     assert damaged is None

@@ -84,6 +84,11 @@ class ScoringResult:
     ``baseline``. calibration: :func:`calibration_table` of the holdout.
     summary: counts and dates (JSON-serialisable), and ``inputs_version``, the inputs it scored
     (:func:`inputs_version`). model: the fitted model; None in a run loaded from the warehouse.
+    importance and beeswarm: :func:`retention.explain.global_importance` and
+    :func:`retention.explain.beeswarm_points` of the explanation, kept in a run loaded from the warehouse (None:
+    compute them from the explanation). details_saved: True in a run loaded from the warehouse, whose features
+    and explanation hold no row (their columns and base only): one customer's are read on demand
+    (:func:`saved_waterfall`).
     """
 
     as_of: dt.date
@@ -96,6 +101,9 @@ class ScoringResult:
     calibration: pd.DataFrame
     summary: dict[str, object]
     model: ChurnModel | None = field(repr=False)
+    importance: pd.DataFrame | None = field(default=None, repr=False)
+    beeswarm: pd.DataFrame | None = field(default=None, repr=False)
+    details_saved: bool = False
 
 
 def model_version(plan: SnapshotPlan, training_rows: int, seed: int, params: dict[str, object] | None) -> str:
@@ -114,6 +122,9 @@ def model_version(plan: SnapshotPlan, training_rows: int, seed: int, params: dic
     return f"hgb{MODEL_REVISION}-h{plan.horizon_days}-{hashlib.sha256(payload.encode()).hexdigest()[:8]}"
 
 
+SCORING_BLOCK_ROWS = 100_000  # customers scored and explained at once: bounds SHAP's matrices and the reasons' text
+
+
 def rank_and_explain(
     model: ChurnModel, current: pd.DataFrame, as_of: dt.date, horizon_days: int, version: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, explain.Explanation]:
@@ -121,10 +132,18 @@ def rank_and_explain(
 
     Returns the scores (``user_id``, ``risk`` in [0, 1], ``value`` as net revenue of the last 12 months,
     ``recency_days``, ``orders``, ``reasons`` in words, ``channel``, ``country``, ``as_of``, ``horizon_days``,
-    ``model_version``), the feature rows and the explanation, all riskiest first (ties by user id).
+    ``model_version``), the feature rows and the explanation, all riskiest first (ties by user id). Customers are
+    scored and explained :data:`SCORING_BLOCK_ROWS` at a time, so the working memory beyond the result stays
+    that of one block.
     """
-    risk = model.predict_risk(current)
-    explanation = explain.explain(model, current, FEATURE_REGISTRY)
+    risks, explanations, reasons = [], [], []
+    for start in range(0, max(len(current), 1), SCORING_BLOCK_ROWS):
+        block = current.iloc[start : start + SCORING_BLOCK_ROWS]
+        explanations.append(explain.explain(model, block, FEATURE_REGISTRY))
+        # The contributions add up to the calibrated log-odds exactly: the model's risk without walking its trees.
+        risks.append(explanations[-1].risk)
+        reasons.append(explain.reasons(explanations[-1], block).to_numpy(dtype=object))
+    risk = np.concatenate(risks)
     scores = pd.DataFrame(
         {
             "user_id": current["user_id"].to_numpy(),
@@ -132,14 +151,14 @@ def rank_and_explain(
             "value": current["revenue_365d"].to_numpy(dtype=np.float64),
             "recency_days": current["recency_days"].to_numpy(dtype=np.float64),
             "orders": current["frequency"].to_numpy(dtype=np.float64).astype(np.int64),
-            "reasons": explain.reasons(explanation, current).to_numpy(),
+            "reasons": np.concatenate(reasons),
             "channel": current["channel"].to_numpy(),
             "country": current["country"].to_numpy(),
         }
     ).assign(as_of=as_of, horizon_days=horizon_days, model_version=version)
     order = np.lexsort((scores["user_id"].to_numpy(), -risk))
     ranked = scores.iloc[order].reset_index(drop=True)
-    return ranked, current.iloc[order].reset_index(drop=True), explanation.take(order)
+    return ranked, current.iloc[order].reset_index(drop=True), explain.Explanation.concat(explanations).take(order)
 
 
 @dataclass(frozen=True)
@@ -387,14 +406,21 @@ def latest_scores(con: duckdb.DuckDBPyConnection, *, as_of: dt.date | str | None
 # of training again. The newest :data:`KEPT_RUNS` runs are kept.
 #
 # The blob is a zlib-compressed pickle of the :class:`~retention.churn.ScoringResult` without its model (loading
-# it must not import scikit-learn) and without the feature glossary (restored on loading): on the 5,000-customer
-# sample shop 2.6 MB of pickle become 0.4 MB, compressed in about 0.1 s and decompressed in under 0.01 s.
-# Unpickling runs code, so a blob is only ever loaded from the user's own warehouse, and only blobs this app wrote
-# there: the same trust as the file itself (``churn_models`` and ``recommender_models`` do the same). A blob that
-# does not load is treated as absent: the page scores again.
+# it must not import scikit-learn), without the feature glossary (restored on loading) and without its customers:
+# it keeps what the page shows whole (metrics, calibration, summary, the feature importance and the beeswarm's
+# sample), a few kilobytes whatever the shop's size. The customers are tables: ``churn_scoring_customers`` (rank,
+# orders, channel, country; the rest of each score is in ``scores``) and ``churn_scoring_details``, their feature
+# rows and SHAP values in blocks of :data:`DETAIL_BLOCK_ROWS`, of which one customer's waterfall reads one
+# (:func:`saved_waterfall`). At a million customers the whole run was a 300 MB blob; now the page's first visit
+# reads the scores and a few kilobytes. Unpickling runs code, so a blob is only ever loaded from the user's own
+# warehouse, and only blobs this app wrote there: the same trust as the file itself (``churn_models`` and
+# ``recommender_models`` do the same). A blob that does not load is treated as absent: the page scores again.
 
 KEPT_RUNS = 8  # saved runs kept (a user exploring past dates saves one per date)
-COMPRESSION = 6  # zlib level of the blob
+COMPRESSION = 6  # zlib level of the run's blob
+DETAIL_BLOCK_ROWS = 2_000  # customers per saved explanation block (about 100 kB compressed: a waterfall reads one)
+DETAIL_COMPRESSION = 1  # zlib level of the blocks: a million customers' blocks compress in seconds
+_CUSTOMERS_VIEW = "churn_new_scoring_customers"
 
 
 def is_full(result: ScoringResult) -> bool:
@@ -404,35 +430,84 @@ def is_full(result: ScoringResult) -> bool:
 
 
 def save_run(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> None:
-    """Keep a full ``result`` (see :func:`is_full`), replacing the earlier run of its (as_of, horizon_days), and
-    drop all but the newest :data:`KEPT_RUNS`. The caller holds the transaction (the one saving its scores)."""
+    """Keep a full ``result`` (see :func:`is_full`) computed in this process, replacing the earlier run of its
+    (as_of, horizon_days), and drop all but the newest :data:`KEPT_RUNS`. The caller holds the transaction (the one
+    saving its scores, which the saved run reads back)."""
+    explanation = result.explanation
     # Neither the model nor the glossary (the feature registry's phrase functions) is saved: loading restores it.
-    kept = dataclasses.replace(_with_glossary(result, {}), model=None)
-    blob = zlib.compress(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), COMPRESSION)
+    kept = dataclasses.replace(
+        result,
+        model=None,
+        scores=result.scores.iloc[:0],
+        features=result.features.iloc[:0],
+        explanation=dataclasses.replace(explanation, values=explanation.values[:0], glossary={}),
+        importance=explain.global_importance(explanation),
+        beeswarm=explain.beeswarm_points(explanation, result.features),
+        details_saved=True,
+    )
+    key = {"as_of": result.as_of, "horizon_days": int(result.horizon_days)}
     params = {
-        "as_of": result.as_of,
-        "horizon_days": int(result.horizon_days),
+        **key,
         "inputs_version": str(result.summary["inputs_version"]),
         "model_version": result.model_version,
-        "run": blob,
+        "run": zlib.compress(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), COMPRESSION),
     }
     warehouse.execute(con, "churn_save_scoring", params)
+    warehouse.execute(con, "churn_delete_scoring_customers", key)
+    warehouse.execute(con, "churn_delete_scoring_details", key)
+    scores = result.scores
+    customers = pd.DataFrame(
+        {
+            "position": np.arange(len(scores), dtype=np.int32),
+            "user_id": scores["user_id"].to_numpy(),
+            "orders": scores["orders"].to_numpy(dtype=np.int64),
+            "channel": scores["channel"].to_numpy(),
+            "country": scores["country"].to_numpy(),
+        }
+    )
+    con.register(_CUSTOMERS_VIEW, customers)
+    try:
+        warehouse.execute(con, "churn_insert_scoring_customers", key)
+    finally:
+        con.unregister(_CUSTOMERS_VIEW)
+    for first in range(0, len(scores), DETAIL_BLOCK_ROWS):
+        rows = slice(first, first + DETAIL_BLOCK_ROWS)
+        block = (result.features.iloc[rows].reset_index(drop=True), explanation.values[rows])
+        detail = zlib.compress(pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL), DETAIL_COMPRESSION)
+        warehouse.execute(con, "churn_insert_scoring_detail", {**key, "first_position": first, "detail": detail})
     warehouse.execute(con, "churn_prune_scorings", {"kept": KEPT_RUNS})
+    warehouse.execute(con, "churn_prune_scoring_rows")
 
 
 def saved_run(
     con: duckdb.DuckDBPyConnection, inputs_version: str, as_of: dt.date, horizon_days: int
 ) -> ScoringResult | None:
-    """The saved run of (as_of, horizon_days) when it scored ``inputs_version``; None when there is none, or its
-    blob does not load (written by another version, damaged)."""
+    """The saved run of (as_of, horizon_days) when it scored ``inputs_version``, with its scores (every customer's,
+    riskiest first, as computed) but no customer's features or explanation (``details_saved``: see
+    :func:`saved_waterfall`); None when there is none, its blob does not load (written by another version,
+    damaged) or its scores are gone."""
     params = {"as_of": as_of, "horizon_days": int(horizon_days), "inputs_version": inputs_version}
-    return _loaded(warehouse.execute(con, "churn_saved_scoring", params).fetchone())
+    result = _loaded(warehouse.execute(con, "churn_saved_scoring", params).fetchone())
+    if result is None or not result.details_saved:  # a run saved whole by an earlier version carries its scores
+        return result
+    scores = warehouse.query(
+        con,
+        "churn_saved_scoring_customers",
+        {"as_of": result.as_of, "horizon_days": int(result.horizon_days), "model_version": result.model_version},
+    )
+    if scores.empty or scores["risk"].isna().any():
+        return None
+    scores["orders"] = scores["orders"].astype(np.int64)
+    scores = scores.assign(
+        as_of=result.as_of, horizon_days=int(result.horizon_days), model_version=result.model_version
+    )
+    return dataclasses.replace(result, scores=scores)
 
 
 def training_run(con: duckdb.DuckDBPyConnection, horizon_days: int, model_version: str) -> ScoringResult | None:
-    """The newest saved run of ``model_version``: the run that trained it, or a rescoring with it that carries the
-    same holdout metrics; None when none is kept or it does not load. A refresh that rescores with a kept model
-    takes the model's holdout metrics from it."""
+    """The newest saved run of ``model_version`` without its customers (no score, feature or explanation row): the
+    run that trained it, or a rescoring with it that carries the same holdout metrics; None when none is kept or
+    it does not load. A refresh that rescores with a kept model takes the model's holdout metrics from it."""
     params = {"horizon_days": int(horizon_days), "model_version": model_version}
     return _loaded(warehouse.execute(con, "churn_saved_scoring_of_model", params).fetchone())
 
@@ -449,6 +524,33 @@ def _loaded(row: tuple | None) -> ScoringResult | None:
 
 def _with_glossary(result: ScoringResult, glossary: explain.Glossary) -> ScoringResult:
     return dataclasses.replace(result, explanation=dataclasses.replace(result.explanation, glossary=glossary))
+
+
+def saved_waterfall(con: duckdb.DuckDBPyConnection, result: ScoringResult, user_id: str) -> pd.DataFrame:
+    """:func:`customer_waterfall` of a run loaded by :func:`saved_run`, reading that customer's explanation block
+    (one of :data:`DETAIL_BLOCK_ROWS` customers); of a run computed here, from memory.
+
+    Raises
+    ------
+    DataError
+        ``user_id`` was not scored in this run, or the run was replaced in the warehouse since it was loaded.
+    """
+    if not result.details_saved:
+        return customer_waterfall(result, user_id)
+    position = _position(result, user_id)
+    params = {
+        "as_of": result.as_of,
+        "horizon_days": int(result.horizon_days),
+        "inputs_version": str(result.summary["inputs_version"]),
+        "model_version": result.model_version,
+        "position": position,
+    }
+    row = warehouse.execute(con, "churn_saved_scoring_detail", params).fetchone()
+    if row is None:
+        raise DataError(f"the scoring of {result.as_of} was replaced since this page read it; reload the page")
+    features, values = pickle.loads(zlib.decompress(row[1]))
+    explanation = dataclasses.replace(result.explanation, values=values)
+    return explain.waterfall(explanation, features, position - int(row[0]))
 
 
 # ---------------------------------------------------------------------------
@@ -469,7 +571,9 @@ def flag(scores: pd.DataFrame, *, threshold: float | None = None, top: int | Non
     """
     if (threshold is None) == (top is None):
         raise DataError("flag customers either by a risk threshold or by a top-N count, not both")
-    ordered = scores.sort_values(["risk", "user_id"], ascending=[False, True], kind="stable")
+    ordered = (
+        scores if _ranked(scores) else scores.sort_values(["risk", "user_id"], ascending=[False, True], kind="stable")
+    )
     if threshold is not None:
         if not 0.0 <= threshold <= 1.0:
             raise DataError(f"the risk threshold must be between 0 and 1, got {threshold}")
@@ -477,6 +581,20 @@ def flag(scores: pd.DataFrame, *, threshold: float | None = None, top: int | Non
     if top < 0:
         raise DataError(f"top must be a count of customers (0 or more), got {top}")
     return ordered.head(top).reset_index(drop=True)
+
+
+def _ranked(scores: pd.DataFrame) -> bool:
+    """Whether ``scores`` is riskiest first, ties by user id, already (as a run's scores are): a million rows are
+    checked in milliseconds, where sorting them again takes a second or two."""
+    risk = scores["risk"].to_numpy(dtype=np.float64)
+    if np.isnan(risk).any():
+        return False
+    step = np.diff(risk)
+    if (step > 0).any():
+        return False
+    ties = np.flatnonzero(step == 0)
+    users = scores["user_id"].to_numpy(dtype=object)
+    return bool(np.all(users[ties] < users[ties + 1]))
 
 
 def filter_segments(scores: pd.DataFrame, **allowed: Sequence[str] | None) -> pd.DataFrame:
@@ -520,18 +638,23 @@ def customer_emails(con: duckdb.DuckDBPyConnection, user_ids: Sequence[str]) -> 
     return warehouse.query(con, "churn_emails", {"user_ids": list(user_ids)})
 
 
+def _position(result: ScoringResult, user_id: str) -> int:
+    hits = np.flatnonzero(result.scores["user_id"].to_numpy() == user_id)
+    if not len(hits):
+        raise DataError(f"customer {user_id!r} was not scored at {result.as_of} (no purchase up to that date)")
+    return int(hits[0])
+
+
 def customer_waterfall(result: ScoringResult, user_id: str) -> pd.DataFrame:
-    """The explanation of one scored customer (see :func:`retention.explain.waterfall`).
+    """The explanation of one scored customer (see :func:`retention.explain.waterfall`) of a run computed in this
+    process (a run loaded from the warehouse reads it with :func:`saved_waterfall`).
 
     Raises
     ------
     DataError
         ``user_id`` was not scored in this run.
     """
-    hits = np.flatnonzero(result.scores["user_id"].to_numpy() == user_id)
-    if not len(hits):
-        raise DataError(f"customer {user_id!r} was not scored at {result.as_of} (no purchase up to that date)")
-    return explain.waterfall(result.explanation, result.features, int(hits[0]))
+    return explain.waterfall(result.explanation, result.features, _position(result, user_id))
 
 
 def for_people(values: pd.Series, decimals: int) -> pd.Series:

@@ -19,9 +19,10 @@ A run takes five steps, in order, and records itself in ``refresh_runs``:
    (``auto``, the default) when no model is saved, when the saved one was trained for a date more
    than ``max_model_age_days`` before the latest order (age in days of data, not of the clock, so a
    replayed history behaves as a live one), or when its ROC AUC on the newest labelled snapshot it
-   has not seen is more than ``quality_drop`` below the ROC AUC recorded when it was trained (on
-   its own held-out snapshot), or when it was trained for a date after the latest order (the data
-   changed under it). Trained models are kept in ``churn_models`` (pickled: the warehouse is trusted,
+   has not seen is more than ``quality_drop`` below its ROC AUC on its own newest labelled snapshot,
+   recorded when it was trained (the same model and measure, so the two compare like for like; the
+   training run's holdout figure is another model's), or when it was trained for a date after the
+   latest order (the data changed under it). Trained models are kept in ``churn_models`` (pickled: the warehouse is trusted,
    as the code that reads it). When retraining fails, the saved model (if any) still scores.
    The quality rule is deliberately simple: a snapshot a few days past the model's own holdout
    shares most of its customers' history with it, so the drop shows late; the age rule bounds

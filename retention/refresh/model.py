@@ -16,14 +16,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention import churn, warehouse
+from retention import churn, explain, warehouse
 from retention.errors import DataError
 
 
 @dataclass(frozen=True)
 class SavedModel:
     """A churn model kept by a refresh: its version, horizon, the date it was trained for (``as_of``), its
-    newest labelled snapshot (``holdout_date``) and the ROC AUC measured there at training, in [0, 1]."""
+    newest labelled snapshot (``holdout_date``) and its own ROC AUC there when it was trained, in [0, 1]
+    (:func:`snapshot_quality`: how :func:`quality_now` measures it later, so the two compare like for like)."""
 
     model_version: str
     horizon_days: int
@@ -33,14 +34,33 @@ class SavedModel:
     model: churn.ChurnModel = field(repr=False)
 
 
-def save_model(con: duckdb.DuckDBPyConnection, result: churn.ScoringResult) -> SavedModel:
-    """Keep the model of a scoring run (with the holdout ROC AUC it was evaluated at) in ``churn_models``."""
-    auc = float(result.metrics.set_index("metric").at["roc_auc", "model"])
+def snapshot_quality(model: churn.ChurnModel, rows: pd.DataFrame) -> float | None:
+    """``model``'s ROC AUC on the labelled rows of one snapshot; None when their labels are of one class only."""
+    labelled = rows[rows["churned"].notna()]
+    y = labelled["churned"].astype(bool).to_numpy().astype(np.int64)
+    if len(np.unique(y)) < 2:
+        return None
+    return churn.roc_auc(y, explain.calibrated_risk(model, labelled))
+
+
+def save_model(con: duckdb.DuckDBPyConnection, result: churn.ScoringResult, data: churn.ScoringInput) -> SavedModel:
+    """Keep the model of a scoring run in ``churn_models``, with its ROC AUC on its newest labelled snapshot
+    (the run's holdout date, read from ``data``, what the run trained on).
+
+    That figure is the kept model's own, measured as :func:`quality_now` measures it on later snapshots: the run's
+    holdout metric is another model's (the one trained on the snapshots before the holdout), on another kind of
+    data (90 days ahead of its training labels), so comparing the two would retrain on the difference between the
+    models, not on a change in the data.
+    """
+    holdout = pd.Timestamp(result.summary["holdout_date"]).date()
+    auc = snapshot_quality(result.model, churn.rows_at(data.frame, [holdout]))
+    if auc is None:  # one class at the holdout cannot happen once the model trained on it; the run's figure stands
+        auc = float(result.metrics.set_index("metric").at["roc_auc", "model"])
     saved = SavedModel(
         model_version=result.model_version,
         horizon_days=int(result.horizon_days),
         as_of=result.as_of,
-        holdout_date=pd.Timestamp(result.summary["holdout_date"]).date(),
+        holdout_date=holdout,
         holdout_roc_auc=auc,
         model=result.model,
     )
@@ -79,20 +99,17 @@ def model_age_days(saved: SavedModel, as_of: dt.date) -> int:
 
 
 def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> tuple[dt.date, float] | None:
-    """The saved model's ROC AUC on the newest labelled snapshot (``as_of - horizon_days``), with that date.
+    """The saved model's ROC AUC on the newest labelled snapshot (``as_of - horizon_days``), with that date: the
+    figure :func:`save_model` recorded on the model's own newest labelled snapshot, measured again later.
 
-    None when that snapshot is not newer than the model's own holdout (the model was trained on it, so its
-    score there says nothing), or when its labels are of one class only (ROC AUC is undefined).
+    None when that snapshot is not newer than the model's own (there is nothing new to measure), or when its labels
+    are of one class only (ROC AUC is undefined).
     """
     day = as_of - dt.timedelta(days=saved.horizon_days)
     if day <= saved.holdout_date:
         return None
-    frame = churn.rows_at(churn.snapshot_features(con, [day], saved.horizon_days), [day])
-    labelled = frame[frame["churned"].notna()]
-    y = labelled["churned"].astype(bool).to_numpy().astype(np.int64)
-    if len(np.unique(y)) < 2:
-        return None
-    return day, churn.roc_auc(y, saved.model.predict_risk(labelled))
+    auc = snapshot_quality(saved.model, churn.rows_at(churn.snapshot_features(con, [day], saved.horizon_days), [day]))
+    return None if auc is None else (day, auc)
 
 
 @dataclass(frozen=True)

@@ -122,12 +122,18 @@ def _model(db: Db, settings: Settings, state: _State) -> tuple[str, str, dict]:
     with warehouse.session(db) as con:
         data = churn.read_scoring_input(con, churn.plan_scoring(con, as_of=as_of, horizon_days=settings.horizon_days))
     state.trained = churn.fit_and_score(data)  # no connection open: the app reads and writes meanwhile
-    state.model = writing(db, "saving the churn model", lambda con: saved_models.save_model(con, state.trained))
-    details.update(model_version=state.model.model_version, retrained_because=reason)
+    state.model = writing(db, "saving the churn model", lambda con: saved_models.save_model(con, state.trained, data))
+    holdout_auc = float(state.trained.metrics.set_index("metric").at["roc_auc", "model"])
+    details.update(
+        model_version=state.model.model_version,
+        retrained_because=reason,
+        holdout_roc_auc=holdout_auc,
+        roc_auc_at_training=state.model.holdout_roc_auc,
+    )
     return (
         "ok",
         f"trained model {state.model.model_version} (scoring every customer on the way): {reason}; "
-        f"holdout ROC AUC {state.model.holdout_roc_auc:.3f}",
+        f"holdout ROC AUC {holdout_auc:.3f}, {state.model.holdout_roc_auc:.3f} on its own newest labelled snapshot",
         details,
     )
 

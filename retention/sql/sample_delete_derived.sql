@@ -8,6 +8,8 @@ DELETE FROM campaigns;
 DELETE FROM scores;
 DELETE FROM churn_models;
 DELETE FROM churn_scorings;
+DELETE FROM churn_scoring_customers;
+DELETE FROM churn_scoring_details;
 DELETE FROM model_runs;
 DELETE FROM non_products
 WHERE status = 'suggested'

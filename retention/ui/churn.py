@@ -53,8 +53,14 @@ def scoring_view(result: churn.ScoringResult) -> ScoringView:
     """What the page shows of ``result`` for every session alike."""
     return ScoringView(
         result=result,
-        importance=explain.global_importance(result.explanation),
-        beeswarm=explain.beeswarm_points(result.explanation, result.features),
+        importance=(
+            result.importance if result.importance is not None else explain.global_importance(result.explanation)
+        ),
+        beeswarm=(
+            result.beeswarm
+            if result.beeswarm is not None
+            else explain.beeswarm_points(result.explanation, result.features)
+        ),
     )
 
 
@@ -179,6 +185,15 @@ def export_table(flagged: pd.DataFrame, include_emails: bool) -> pd.DataFrame:
         return churn.export_table(flagged)
     with cursor() as con:
         return churn.export_table(flagged, churn.customer_emails(con, flagged["user_id"].tolist()))
+
+
+def customer_waterfall(result: churn.ScoringResult, user_id: str) -> pd.DataFrame:
+    """One customer's explanation: from memory for a run scored by this server, else read from the warehouse
+    (a saved run keeps no customer's explanation in memory)."""
+    if not result.details_saved:
+        return churn.customer_waterfall(result, user_id)
+    with cursor() as con:
+        return churn.saved_waterfall(con, result, user_id)
 
 
 def show_verdict(result: churn.ScoringResult) -> None:

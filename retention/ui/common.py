@@ -189,11 +189,17 @@ def page_header(title: str, caption: str) -> None:
     st.caption(caption)
 
 
-def download_csv(frame: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
-    """A download button for ``frame`` as a formula-safe CSV."""
+def download_csv(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
+    filename: str,
+    label: str = "Download CSV",
+    key: str | None = None,
+) -> None:
+    """A download button for ``frame`` as a formula-safe CSV. Given a function that returns the frame, the CSV is
+    built only when the user clicks (a list of hundreds of thousands of rows is not rebuilt on every rerun)."""
     st.download_button(
         label,
-        data=export.to_csv_bytes(frame),
+        data=(lambda: export.to_csv_bytes(frame())) if callable(frame) else export.to_csv_bytes(frame),
         file_name=filename,
         mime="text/csv",
         key=key or f"download-{filename}",

@@ -1,0 +1,3 @@
+-- Remove the customers of the saved run of an as-of date and horizon (before saving anew).
+-- Parameters: $as_of (DATE), $horizon_days (INTEGER).
+DELETE FROM churn_scoring_customers WHERE as_of = $as_of AND horizon_days = $horizon_days
