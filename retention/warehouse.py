@@ -28,6 +28,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -40,8 +41,8 @@ import pandas as pd
 
 from retention import schema
 from retention.errors import DataError, SchemaError, WarehouseBusy, system_error_message
+from retention.sql_files import SQL_DIR, Params, bound, statement
 
-SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DEFAULT_DB = Path("data/warehouse.duckdb")
 DB_ENV_VAR = "RETENTION_DB"
@@ -49,7 +50,6 @@ LOCK_WAIT_ENV_VAR = "RETENTION_LOCK_WAIT"
 DEFAULT_LOCK_WAIT = 30.0
 LINGER_SECONDS = 1.0
 
-Params = Mapping[str, object] | Sequence[object] | None
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -524,59 +524,6 @@ def retrying(
     return decorate
 
 
-@cache
-def sql_text(name: str) -> str:
-    """The text of ``retention/sql/<name>.sql``."""
-    path = SQL_DIR / f"{name}.sql"
-    if not path.is_file():
-        raise KeyError(f"no SQL file named {name!r} in {SQL_DIR}")
-    return path.read_text()
-
-
-_PART_SLOT = re.compile(r"^[ \t]*-- @part (\w+)[ \t]*$", re.MULTILINE)
-_NAME_SLOT = re.compile(r"\{(\w+)\}")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_COMMENT = re.compile(r"--[^\n]*")
-
-
-def statement(name: str, *, parts: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None) -> str:
-    """The SQL of ``retention/sql/<name>.sql`` with its slots filled; only this package's SQL text is joined.
-
-    ``parts`` fills each ``-- @part SLOT`` line with the text of another named SQL file (whose own
-    slots are filled the same way); ``names`` fills each ``{SLOT}`` with an identifier (a table or
-    column name), which must be a plain name known to :mod:`retention.schema` and is double-quoted.
-    Values never go here: they are bound as parameters by :func:`query` and :func:`execute`.
-    """
-    parts = parts or {}
-
-    def part(match: re.Match) -> str:
-        slot = match.group(1)
-        if slot not in parts:
-            raise KeyError(f"{name}.sql has a part slot {slot!r} that was not filled")
-        return _PART_SLOT.sub(part, sql_text(parts[slot]))
-
-    text = _PART_SLOT.sub(part, sql_text(name))
-    if names:
-        for identifier in names.values():
-            names_checked = identifier in schema.IDENTIFIERS and _IDENTIFIER.match(identifier)
-            if not names_checked:
-                raise DataError(f"{identifier!r} is not a table or column of the warehouse")
-        text = _NAME_SLOT.sub(lambda match: f'"{names[match.group(1)]}"', text)
-    return text
-
-
-def bound(sql: str, params: Params) -> Params:
-    """The named parameters that ``sql`` uses outside its comments (DuckDB refuses unused ones).
-
-    Positional parameters (a sequence) are passed through unchanged.
-    """
-    if not isinstance(params, Mapping):
-        return params
-    used = set(_PARAMETER.findall(_COMMENT.sub("", sql)))
-    return {key: value for key, value in params.items() if key in used}
-
-
 def execute(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -602,9 +549,16 @@ def query(
     *,
     parts: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
+    arrow: bool = False,
 ) -> pd.DataFrame:
-    """Run a named SQL file (as :func:`execute`) and return its result as a DataFrame."""
-    return execute(con, name, params, parts=parts, names=names).df()
+    """Run a named SQL file (as :func:`execute`) and return its result as a DataFrame. ``arrow`` reads it through
+    Arrow: four times faster for many text values, but DATE columns come back as ``datetime.date``."""
+    result = execute(con, name, params, parts=parts, names=names)
+    if not arrow:
+        return result.df()
+    with warnings.catch_warnings():  # DuckDB suggests a relation, which another query's unread result would block
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        return result.to_arrow_table().to_pandas()
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ the data version token that every cached read keys on."""
 import pandas as pd
 import pytest
 
-from retention import ingest, warehouse
+from retention import ingest, sql_files, warehouse
 from retention.errors import DataError
 
 
@@ -13,10 +13,10 @@ def sql_dir(tmp_path, monkeypatch):
     """A private ``sql/`` folder for the runner: write ``<name>.sql`` files into the returned folder."""
     folder = tmp_path / "sql"
     folder.mkdir()
-    monkeypatch.setattr(warehouse, "SQL_DIR", folder)
-    warehouse.sql_text.cache_clear()
+    monkeypatch.setattr(sql_files, "SQL_DIR", folder)
+    sql_files.sql_text.cache_clear()
     yield folder
-    warehouse.sql_text.cache_clear()
+    sql_files.sql_text.cache_clear()
 
 
 def _write(folder, **files: str) -> None:
@@ -46,39 +46,39 @@ def test_part_slots_are_filled_recursively(sql_dir):
         orders_source="SELECT user_id FROM orders\n  -- @part filter\n",
         recent="WHERE ts > $since\n",
     )
-    text = warehouse.statement("outer", parts={"source": "orders_source", "filter": "recent"})
+    text = sql_files.statement("outer", parts={"source": "orders_source", "filter": "recent"})
     assert _words(text) == "WITH picked AS ( SELECT user_id FROM orders WHERE ts > $since ) SELECT * FROM picked"
     assert "@part" not in text
 
 
 def test_the_same_part_file_can_fill_two_slots(sql_dir):
     _write(sql_dir, twice="-- @part a\nUNION ALL\n-- @part b\n", one="SELECT 1\n")
-    assert _words(warehouse.statement("twice", parts={"a": "one", "b": "one"})) == "SELECT 1 UNION ALL SELECT 1"
+    assert _words(sql_files.statement("twice", parts={"a": "one", "b": "one"})) == "SELECT 1 UNION ALL SELECT 1"
 
 
 def test_a_slot_left_unfilled_is_an_error_naming_it(sql_dir):
     _write(sql_dir, outer="SELECT *\n-- @part source\n", inner="FROM orders\n-- @part filter\n")
     with pytest.raises(KeyError, match="part slot 'source' that was not filled"):
-        warehouse.statement("outer")
+        sql_files.statement("outer")
     with pytest.raises(KeyError, match="part slot 'filter' that was not filled"):
-        warehouse.statement("outer", parts={"source": "inner"})
+        sql_files.statement("outer", parts={"source": "inner"})
 
 
 def test_a_part_slot_is_only_a_whole_comment_line(sql_dir):
     """``-- @part`` inside a line of SQL, or with more words after the slot, is a comment, not a slot."""
     text = "SELECT 1 -- @part source\n-- @part source and more\n"
     _write(sql_dir, plain=text)
-    assert warehouse.statement("plain") == text
+    assert sql_files.statement("plain") == text
 
 
 def test_an_unknown_sql_file_is_an_error(sql_dir):
     with pytest.raises(KeyError, match="no SQL file named 'missing'"):
-        warehouse.statement("missing")
+        sql_files.statement("missing")
 
 
 def test_identifier_slots_are_double_quoted(sql_dir):
     _write(sql_dir, count_by="SELECT {column}, count(*) FROM {table} GROUP BY ALL\n")
-    text = warehouse.statement("count_by", names={"table": "users", "column": "country"})
+    text = sql_files.statement("count_by", names={"table": "users", "column": "country"})
     assert text == 'SELECT "country", count(*) FROM "users" GROUP BY ALL\n'
 
 
@@ -96,7 +96,7 @@ def test_identifier_slots_are_double_quoted(sql_dir):
 def test_identifiers_outside_the_schema_are_refused(sql_dir, identifier):
     _write(sql_dir, count_rows="SELECT count(*) FROM {table}\n")
     with pytest.raises(DataError, match="is not a table or column of the warehouse"):
-        warehouse.statement("count_rows", names={"table": identifier})
+        sql_files.statement("count_rows", names={"table": identifier})
 
 
 def test_a_refused_identifier_never_reaches_the_warehouse(sql_dir, con):
@@ -112,7 +112,7 @@ def test_a_refused_identifier_never_reaches_the_warehouse(sql_dir, con):
 def test_named_parameters_the_statement_does_not_use_are_dropped(sql_dir, con):
     _write(sql_dir, add="-- $b is mentioned in this comment only, so it is not used\nSELECT $a + 1 AS x\n")
     assert warehouse.execute(con, "add", {"a": 41, "b": 2, "unused": "x"}).fetchone() == (42,)
-    assert warehouse.bound(warehouse.statement("add"), {"a": 1, "b": 2}) == {"a": 1}
+    assert sql_files.bound(sql_files.statement("add"), {"a": 1, "b": 2}) == {"a": 1}
 
 
 def test_positional_parameters_are_passed_as_given(sql_dir, con):

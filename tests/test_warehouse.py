@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from retention import cohorts, schema, warehouse
+from retention import cohorts, schema, sql_files, warehouse
 from retention.errors import DataError, SchemaError
 
 # SHA-256 of every released migration file. A warehouse records only the version it was migrated to, so an
@@ -152,7 +152,7 @@ def test_table_summary_counts_rows_and_ranges(db):
 
 def test_unknown_sql_name_is_a_key_error():
     with pytest.raises(KeyError, match="no SQL file named 'nope'"):
-        warehouse.sql_text("nope")
+        sql_files.sql_text("nope")
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])

@@ -490,11 +490,8 @@ def saved_run(
     result = _loaded(warehouse.execute(con, "churn_saved_scoring", params).fetchone())
     if result is None or not result.details_saved:  # a run saved whole by an earlier version carries its scores
         return result
-    scores = warehouse.query(
-        con,
-        "churn_saved_scoring_customers",
-        {"as_of": result.as_of, "horizon_days": int(result.horizon_days), "model_version": result.model_version},
-    )
+    params = {"as_of": result.as_of, "horizon_days": int(result.horizon_days), "model_version": result.model_version}
+    scores = warehouse.query(con, "churn_saved_scoring_customers", params, arrow=True)  # a reason per customer
     if scores.empty or scores["risk"].isna().any():
         return None
     scores["orders"] = scores["orders"].astype(np.int64)

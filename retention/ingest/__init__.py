@@ -57,7 +57,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from retention import non_products, rollups, schema, warehouse
+from retention import non_products, rollups, schema, sql_files, warehouse
 from retention.errors import DataError
 from retention.ingest.files import (
     GZIP_MAGIC,
@@ -219,12 +219,12 @@ def _stage_sql(table: str, reader: str, resolved: Mapping[str, str], columns: Se
             raise DataError(f"no column {source!r} in the file")
         params[f"source_{target}"] = source
     parts = {"source": f"ingest_file_{table}", "reader": reader}
-    return warehouse.statement(f"ingest_stage_{table}", parts=parts), params
+    return sql_files.statement(f"ingest_stage_{table}", parts=parts), params
 
 
 def _fill_stage(con: duckdb.DuckDBPyConnection, statement: str, params: Mapping[str, object]) -> None:
     """Run the statement of :func:`_stage_sql`, binding the parameters it uses (the others are dropped)."""
-    con.execute(statement, warehouse.bound(statement, params))
+    con.execute(statement, sql_files.bound(statement, params))
 
 
 # --- import --------------------------------------------------------------------------------
