@@ -233,6 +233,7 @@ def load_frames(
                 warehouse.execute(con, "sample_insert_frame", {"batch_id": batch_id}, names={"table": table})
                 con.unregister(FRAME_VIEW)
                 del data  # shares the frame's buffers: with release, nothing of this table is left outside DuckDB
+                pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed memory unless asked
             rollups.refresh(con)
         return loaded
     finally:

@@ -578,6 +578,8 @@ def _events(
     start, view, cart = (EVENT_TYPES.index(name) for name in (EVENT_SESSION_START, EVENT_VIEW, EVENT_ADD_TO_CART))
     o_user, o_sec, n_lines, n_extra, ranked = sim["user"], sim["sec"], sim["n_lines"], sim["n_extra"], sim["ranked"]
     n_ord = len(o_user)
+    # Sessions and positions within them are counted in int32 (half the memory of ~50M events) while they fit.
+    index = np.int32 if n_ord + int(browse["count"].sum()) + len(people.signup_sec) < 2**31 else np.int64
 
     # Purchase sessions: session_start, views of items not bought, then per line: view, [view], add_to_cart.
     second_view = rng.random(int(n_lines.sum())) < 0.35
@@ -603,10 +605,14 @@ def _events(
     line_cart = line_first + per_line - 1
     p_type[line_cart] = cart
     p_item[line_cart] = line_item
-    p_session = np.repeat(np.arange(n_ord), p_count)
-    p_pos = arrays.positions(p_count)
+    p_session = np.repeat(np.arange(n_ord, dtype=index), p_count)
+    p_pos = arrays.positions(p_count, index)
     duration = rng.integers(180, 2400, size=n_ord)  # seconds from session start to the order
-    p_sec = o_sec[p_session] - np.ceil(duration[p_session] * (1 - p_pos / p_count[p_session])).astype(np.int64)
+    before = p_pos / p_count[p_session]  # the share of the session still to come, then its seconds: in place
+    np.subtract(1, before, out=before)
+    before *= duration[p_session]
+    p_sec = o_sec[p_session] - np.ceil(before, out=before).astype(np.int64)
+    del before
 
     # Sessions without a purchase: while browsing (by week and state), and after signing up without ordering.
     users = len(people.signup_sec)
@@ -625,8 +631,8 @@ def _events(
     carted = rng.random(n_b) < 0.2  # an abandoned cart: the first item viewed
     seen = arrays.choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
     b_count = 1 + n_views + carted
-    b_session = np.repeat(np.arange(n_b), b_count)
-    b_pos = arrays.positions(b_count)
+    b_session = np.repeat(np.arange(n_b, dtype=index), b_count)
+    b_pos = arrays.positions(b_count, index)
     is_cart = (b_pos == b_count[b_session] - 1) & carted[b_session]
     b_type = np.select([b_pos == 0, is_cart], [start, cart], view).astype(np.int8)
     b_item = np.select(
@@ -652,9 +658,9 @@ def _events(
     del sec
     out["session"] = number[session[order]]
     del session
-    out["user"] = np.concatenate([o_user[p_session], b_user[b_session]])[order].astype(np.int32)
+    out["user"] = np.concatenate([o_user.astype(np.int32)[p_session], b_user.astype(np.int32)[b_session]])[order]
     del p_session, b_session
-    out["type"] = np.concatenate([p_type, b_type])[order].astype(np.int8)
+    out["type"] = np.concatenate([p_type, b_type])[order]
     del p_type, b_type
-    out["item"] = np.concatenate([p_item, b_item])[order].astype(np.int32)
+    out["item"] = np.concatenate([p_item, b_item])[order]
     return out
