@@ -10,8 +10,9 @@ one-off compile when its disk cache is cold, so the ratio falls below 1), the CP
 the customers added since the previous size (flat = linear), and the subprocess's peak resident memory.
 A last line per mode compares the cost of the customers added between the two smallest sizes with that
 between the two largest, CPU seconds and peak memory per 1,000 (x1.0 = linear; the sample is loaded one
-table at a time, so its peak grows with the largest table, not the whole shop). ``--large`` adds 200,000
-customers. CPU seconds are steadier than wall time on a machine that other work shares.
+table at a time, so its peak grows with the largest table, not the whole shop). The catalogue grows with
+the customers up to 20,000 of them (:func:`retention.sample.catalogue_size`), so linearity shows from there
+on: ``--users 20000,50000,100000``. ``--large`` adds 200,000 customers. CPU seconds are steadier than wall time on a machine that other work shares.
 
 ``--old`` also times ``generate()`` with the item choice of the former generator (a numpy score matrix of
 orders x products, Gumbel noise, ``argpartition``; kept here only), at the sizes up to 50,000: it was
