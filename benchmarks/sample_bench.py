@@ -7,8 +7,12 @@ the shop and load it into a new warehouse; ``--export`` writes Parquet with ``--
 It prints wall and CPU seconds, seconds per 1,000 customers and that figure's ratio against the smallest
 size (1.0 = linear; the smallest size carries most of the fixed start-up cost, imports and numba's
 one-off compile when its disk cache is cold, so the ratio falls below 1), the CPU seconds per 1,000 of
-the customers added since the previous size (flat = linear), and the subprocess's peak resident memory. ``--large`` adds 200,000
-customers. CPU seconds are steadier than wall time on a machine that other work shares.
+the customers added since the previous size (flat = linear), and the subprocess's peak resident memory.
+A last line per mode compares the cost of the customers added between the two smallest sizes with that
+between the two largest, CPU seconds and peak memory per 1,000 (x1.0 = linear; the sample is loaded one
+table at a time, so its peak grows with the largest table, not the whole shop). The catalogue grows with
+the customers up to 20,000 of them (:func:`retention.sample.catalogue_size`), so linearity shows from there
+on: ``--users 20000,50000,100000``. ``--large`` adds 200,000 customers. CPU seconds are steadier than wall time on a machine that other work shares.
 
 ``--old`` also times ``generate()`` with the item choice of the former generator (a numpy score matrix of
 orders x products, Gumbel noise, ``argpartition``; kept here only), at the sizes up to 50,000: it was
@@ -111,7 +115,26 @@ def main() -> None:
                     f"peak {result['peak_mb']:,.0f} MB",
                     flush=True,
                 )
+    for mode in modes:
+        measured = [row for row in rows if row["mode"] == mode]
+        if len(measured) > 1:
+            print(_linearity(measured))
     print(json.dumps(rows))
+
+
+def _linearity(measured: list[dict]) -> str:
+    """One line: the CPU seconds and peak memory per 1,000 of the customers added between the two smallest
+    sizes, against the same between the two largest (1.0 = linear; above 1 the cost per customer grows)."""
+    first, second, last = measured[0], measured[1], measured[-1]
+    low = (second["cpu_s"] - first["cpu_s"]) / (second["users"] - first["users"]) * 1000
+    high = last["step_cpu_s_per_1k"]
+    memory_low = (second["peak_mb"] - first["peak_mb"]) / (second["users"] - first["users"]) * 1000
+    memory_high = (last["peak_mb"] - measured[-2]["peak_mb"]) / (last["users"] - measured[-2]["users"]) * 1000
+    return (
+        f"{first['mode']}: linearity {first['users']:,}->{second['users']:,} {low:.2f} cpu-s per 1k added, "
+        f"{measured[-2]['users']:,}->{last['users']:,} {high:.2f} (x{high / low:.2f}); peak memory "
+        f"{memory_low:.1f} then {memory_high:.1f} MB per 1k added (x{memory_high / max(memory_low, 1e-9):.2f})"
+    )
 
 
 if __name__ == "__main__":

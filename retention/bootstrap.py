@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -161,8 +162,12 @@ def _large_strings(chunk: pa.Array) -> tuple[np.ndarray, memoryview]:
 
 
 def load_frames(
-    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], source: str, *, release: bool = False
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]],
+    source: str,
+    *,
+    release: bool = False,
+) -> dict[str, int]:
     """Insert the canonical frames into an empty warehouse in one transaction.
 
     ``frames`` maps canonical table names to frames; tables may be left out, and so may optional
@@ -173,6 +178,14 @@ def load_frames(
     :data:`LOAD_MEMORY_LIMIT_BYTES` meanwhile (the frames are held in memory too) and restored afterwards.
     With ``release`` each frame is removed from ``frames`` once its rows are in (after a load the dict is
     empty), so that a large sample's memory goes back before the next table and the rollups.
+    ``frames`` may also be an iterable of ``(table, frame)`` pairs, such as :func:`retention.sample.tables`:
+    each frame is checked, inserted and dropped before the next pair is asked for, so only one table
+    is held at a time (each table at most once; the batches are numbered in the order the pairs come).
+
+    Returns
+    -------
+    dict
+        Table name -> rows inserted, for each table loaded.
 
     Raises
     ------
@@ -180,12 +193,9 @@ def load_frames(
         The warehouse already holds orders or any other canonical rows (the sample loads only
         into an empty warehouse), or a frame is not a canonical table or lacks a required column.
     """
-    for table, frame in frames.items():
-        if table not in schema.CANONICAL_COLUMNS:
-            raise DataError(f"{table!r} is not a canonical table")
-        missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
-        if missing:
-            raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
+    if isinstance(frames, Mapping):
+        for table, frame in frames.items():
+            _check_frame(table, frame)
     previous_limit = warehouse.execute(con, "sample_memory_limit").fetchone()[0]
     lowered = _size_bytes(previous_limit) > LOAD_MEMORY_LIMIT_BYTES
     if lowered:
@@ -200,10 +210,14 @@ def load_frames(
                     f"the warehouse already holds {held}; sample data loads only into an empty "
                     "warehouse (choose a new --db file)"
                 )
-            for table in schema.CANONICAL_COLUMNS:
-                if table not in frames:
-                    continue
-                data = arrow_table(canonical_frame(table, frames.pop(table) if release else frames[table]))
+            loaded: dict[str, int] = {}
+            for table, frame in _pairs(frames, release):
+                _check_frame(table, frame)
+                if table in loaded:
+                    raise DataError(f"frame {table!r} was given twice")
+                data = arrow_table(canonical_frame(table, frame))
+                del frame
+                loaded[table] = len(data)
                 batch_id = warehouse.new_batch_id(con)
                 warehouse.record_batch(
                     con,
@@ -219,13 +233,35 @@ def load_frames(
                 warehouse.execute(con, "sample_insert_frame", {"batch_id": batch_id}, names={"table": table})
                 con.unregister(FRAME_VIEW)
                 del data  # shares the frame's buffers: with release, nothing of this table is left outside DuckDB
+                pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed memory unless asked
             rollups.refresh(con)
+        return loaded
     finally:
         # After the commit or the rollback: inside an aborted transaction this would raise.
         with contextlib.suppress(duckdb.Error):
             con.unregister(FRAME_VIEW)
         if lowered:
             warehouse.execute(con, "sample_set_memory_limit", {"memory_limit": previous_limit})
+
+
+def _check_frame(table: str, frame: pd.DataFrame) -> None:
+    """Raise DataError unless ``table`` is a canonical table and ``frame`` has its required columns."""
+    if table not in schema.CANONICAL_COLUMNS:
+        raise DataError(f"{table!r} is not a canonical table")
+    missing = [column for column in schema.REQUIRED_COLUMNS[table] if column not in frame.columns]
+    if missing:
+        raise DataError(f"frame {table!r} lacks the required column(s) {', '.join(missing)}")
+
+
+def _pairs(
+    frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]], release: bool
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The ``(table, frame)`` pairs to load: a mapping's in schema order (popped with ``release``), else as given."""
+    if not isinstance(frames, Mapping):
+        yield from frames
+        return
+    for table in [table for table in schema.CANONICAL_COLUMNS if table in frames]:
+        yield table, frames.pop(table) if release else frames[table]
 
 
 def _size_bytes(size: str) -> float:

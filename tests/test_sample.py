@@ -412,6 +412,43 @@ def test_sample_db_holds_the_frames_with_one_batch_per_table(sample_db, sample_f
     assert revenue == pytest.approx((orders["quantity"] * orders["unit_price"]).sum())
 
 
+def test_tables_one_at_a_time_equal_generate_and_load_the_same_warehouse(tmp_path):
+    params = dict(users=120, months=5, seed=4)
+    whole = sample.generate(**params)
+    lazily = sample.tables(**params)
+    assert next(lazily)[0] == schema.USERS  # the first table comes before the simulation runs
+    pairs = [(schema.USERS, whole[schema.USERS]), *lazily]
+    assert [table for table, _ in pairs] == list(schema.CANONICAL_COLUMNS)
+    for table, frame in pairs:
+        pd.testing.assert_frame_equal(frame, whole[table])
+    loaded = {}
+    for name, frames in (("dict", whole), ("pairs", sample.tables(**params))):
+        con = warehouse.connect(tmp_path / f"{name}.duckdb")
+        try:
+            counts = sample.load_frames(con, frames, source=name)
+            batches = con.execute("SELECT batch_id, table_name, sha256, rows_loaded FROM import_batches").fetchall()
+            rollup = con.execute("SELECT * FROM rollup_event_periods ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+        assert counts == {table: len(frame) for table, frame in whole.items()}
+        loaded[name] = (batches, rollup)
+    assert loaded["pairs"] == loaded["dict"]
+
+
+def test_tables_checks_its_arguments_at_once_and_load_frames_refuses_a_table_twice(tmp_path):
+    with pytest.raises(ValueError, match="users must be at least 1"):
+        sample.tables(users=0)
+    frames = sample.generate(users=40, months=2, seed=2)
+    twice = [(schema.USERS, frames[schema.USERS]), (schema.USERS, frames[schema.USERS])]
+    con = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        with pytest.raises(DataError, match="'users' was given twice"):
+            sample.load_frames(con, iter(twice), source="twice")
+        assert warehouse.row_count(con, schema.USERS) == 0
+    finally:
+        con.close()
+
+
 def test_loading_into_a_warehouse_with_orders_is_refused_and_changes_nothing(tmp_path):
     # A warehouse of its own: sample_db may be open read-only elsewhere in this process.
     frames = sample.generate(users=50, months=2, seed=1)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from retention import bootstrap, sample, sample_shop, schema, warehouse
 from retention.cli._common import add_db_argument, whole_number
 from retention.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -67,9 +72,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_init)
 
 
-def _print_counts(frames: dict) -> None:
-    for table, frame in frames.items():
-        print(f"  {table:<10} {len(frame):>10,} rows")
+def _print_counts(counts: dict[str, int]) -> None:
+    for table, rows in counts.items():
+        print(f"  {table:<10} {rows:>10,} rows")
 
 
 def run_sample(args: argparse.Namespace) -> int:
@@ -86,7 +91,7 @@ def run_sample(args: argparse.Namespace) -> int:
         frames = _generate(params)
         written = bootstrap.write_parquet(frames, args.export_dir)
         print(f"wrote {len(written)} parquet files to {args.export_dir} ({source})")
-        _print_counts(frames)
+        _print_counts({table: len(frame) for table, frame in frames.items()})
     else:
         path = warehouse.resolve_db_path(args.db)
         con = warehouse.connect(path)
@@ -97,19 +102,20 @@ def run_sample(args: argparse.Namespace) -> int:
                     f"warehouse {str(path)!r} is not empty (it holds {', '.join(filled)}); `sample` loads only "
                     "into an empty warehouse (pass a new --db file, or --export-dir to write parquet instead)"
                 )
-            frames = _generate(params)
-            bootstrap.load_frames(con, frames, source=source)
+            # One table at a time: each is written and dropped before the next is simulated.
+            counts = bootstrap.load_frames(con, _generate(params, lazily=True), source=source)
         finally:
             con.close()
         print(f"loaded the synthetic shop into {path} ({source})")
-        _print_counts(frames)
+        _print_counts(counts)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
 
 
-def _generate(params: dict) -> dict:
+def _generate(params: dict, *, lazily: bool = False) -> dict | Iterator[tuple[str, pd.DataFrame]]:
+    """The sample's frames (with ``lazily``: :func:`retention.sample.tables`, one table at a time)."""
     try:
-        return sample.generate(**params)
+        return sample.tables(**params) if lazily else sample.generate(**params)
     except ValueError as exc:
         raise DataError(str(exc)) from exc
 

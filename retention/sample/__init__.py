@@ -1,6 +1,7 @@
 """The synthetic shop behind ``sample_data/``: a deterministic simulation, its vocabulary, and (re-exported) its loading.
 
-* :mod:`retention.sample.simulate`: :func:`generate`, the week-by-week simulation, and its parameters;
+* :mod:`retention.sample.simulate`: :func:`generate`, the week-by-week simulation, and its parameters
+  (:func:`tables` gives the same frames one table at a time, for loading a large shop);
 * :mod:`retention.sample.words`: the category, product, brand and style words products are named with;
 * :mod:`retention.sample.arrays`, :mod:`retention.sample.kernels` and :mod:`retention.sample.text`: the steps
   whose cost grows with the shop (item choice, compiled with numba on first use; sort orders; id strings
@@ -35,6 +36,7 @@ from retention.sample.simulate import (
     TASTE_DIM,
     catalogue_size,
     generate,
+    tables,
 )
 from retention.sample.words import CATEGORIES, STYLE_WORDS
 
@@ -62,5 +64,6 @@ __all__ = [
     "generate",
     "load_frames",
     "read_parquet",
+    "tables",
     "write_parquet",
 ]

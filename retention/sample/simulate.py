@@ -26,6 +26,7 @@ them into a warehouse is :mod:`retention.bootstrap`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -446,10 +447,34 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         ``session_start``, ``view`` and ``add_to_cart``; a purchase's session ends before its order.
         ``ratings`` are 1-5, at most one per user and item.
     """
+    return dict(tables(users, months, seed, end))
+
+
+def tables(
+    users: int = 20000, months: int = 24, seed: int = 7, end: str = DEFAULT_END
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The frames of :func:`generate` (equal to them), one ``(table, frame)`` pair at a time in schema order.
+
+    Each table is computed only when the previous one has been taken, and the generator keeps no
+    reference to a frame it has handed out, nor to the arrays it was made from once they are no longer
+    needed: a consumer that writes each frame and drops it (:func:`retention.bootstrap.load_frames`)
+    holds one large table at a time, never the whole shop. The arguments are checked at once.
+    """
     if users < 1:
         raise ValueError(f"users must be at least 1, got {users}")
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")
+    return _tables(users, months, seed, end)
+
+
+def _frame(table: str, columns: dict) -> pd.DataFrame:
+    """The canonical frame of ``columns`` (name -> values), emptying ``columns`` so only the frame holds them."""
+    frame = canonical_frame(table, pd.DataFrame(columns))
+    columns.clear()
+    return frame
+
+
+def _tables(users: int, months: int, seed: int, end: str) -> Iterator[tuple[str, pd.DataFrame]]:
     rng = np.random.default_rng(seed)
     first_day, last_day = _window(months, end)
     days = pd.date_range(first_day, last_day, freq="D")
@@ -458,22 +483,31 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
 
     products, centres, item_taste, log_pop = _products(rng, catalogue_size(users))
     people = _population(rng, users, n_days, centres, item_taste)
-    sim, browse = _simulate(rng, people, item_taste, log_pop, days)
-
-    n_products = len(products)
+    n_products, list_price = len(products), products["price"].to_numpy()
     user_ids = text.numbered(np.arange(1, users + 1), "u", max(5, len(str(users))))
     item_ids = pa.array(products["item_id"].tolist(), type=pa.large_string())
+    users_frame = {
+        "user_id": text.column(user_ids),
+        "signup_ts": _timestamps(day0, people.signup_sec),
+        "country": text.column(text.take(COUNTRIES, people.country)),
+        "channel": text.column(text.take(CHANNELS, people.channel)),
+        "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
+    }
+    yield schema.USERS, _frame(schema.USERS, users_frame)
+    yield schema.PRODUCTS, canonical_frame(schema.PRODUCTS, products)
+    del products
+    sim, browse = _simulate(rng, people, item_taste, log_pop, days)
+
     o_user, o_sec = sim["user"], sim["sec"]
     n_ord = len(o_user)
     line_order = np.repeat(np.arange(n_ord), sim["n_lines"])
     line_user, line_item, line_sec = o_user[line_order], sim["item"], o_sec[line_order]
-
     # Orders: numbered in time order; a return is a line of order "C<id>" with negative quantity.
     order_number = np.empty(n_ord, dtype=np.int64)
     order_number[np.lexsort((o_user, o_sec))] = 100001 + np.arange(n_ord)
     line_number = order_number[line_order]
     line_disc = sim["discount"][line_order]
-    unit_price = np.round(products["price"].to_numpy()[line_item] * (1 - line_disc), 2)
+    unit_price = np.round(list_price[line_item] * (1 - line_disc), 2)
     quantity = sim["quantity"].astype(float)
     ret_sec = line_sec + sim["return_delay"]
     ret = sim["returned"] & (ret_sec < n_days * 86400)
@@ -511,6 +545,7 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
     # The order-line arrays are dropped before the events are simulated: only what _events reads is kept.
     del o_user, o_sec, order_number, line_order, line_user, line_item, line_sec, line_number, line_disc
     del unit_price, quantity, ret_sec, ret, r_sec, r_keep, r_user, r_item, by, pair, last_from_end, latest
+    yield schema.ORDERS, _frame(schema.ORDERS, orders)
     sim = {name: sim[name] for name in ("user", "sec", "n_lines", "n_extra", "ranked")}
     ev = _events(rng, people, sim, browse, item_taste, log_pop, n_days)
     del sim, browse
@@ -521,21 +556,8 @@ def generate(users: int = 20000, months: int = 24, seed: int = 7, end: str = DEF
         "item_id": text.column(text.take(item_ids, ev.pop("item"))),
         "session_id": text.column(text.numbered(ev.pop("session"), "s", ev["session_width"])),
     }
-    users_frame = {
-        "user_id": text.column(user_ids),
-        "signup_ts": _timestamps(day0, people.signup_sec),
-        "country": text.column(text.take(COUNTRIES, people.country)),
-        "channel": text.column(text.take(CHANNELS, people.channel)),
-        "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
-    }
-    frames = {
-        schema.USERS: users_frame,
-        schema.PRODUCTS: products,
-        schema.ORDERS: orders,
-        schema.EVENTS: events,
-        schema.RATINGS: ratings,
-    }
-    return {table: canonical_frame(table, pd.DataFrame(frame)) for table, frame in frames.items()}
+    yield schema.EVENTS, _frame(schema.EVENTS, events)
+    yield schema.RATINGS, _frame(schema.RATINGS, ratings)
 
 
 def _events(
@@ -556,6 +578,8 @@ def _events(
     start, view, cart = (EVENT_TYPES.index(name) for name in (EVENT_SESSION_START, EVENT_VIEW, EVENT_ADD_TO_CART))
     o_user, o_sec, n_lines, n_extra, ranked = sim["user"], sim["sec"], sim["n_lines"], sim["n_extra"], sim["ranked"]
     n_ord = len(o_user)
+    # Sessions and positions within them are counted in int32 (half the memory of ~50M events) while they fit.
+    index = np.int32 if n_ord + int(browse["count"].sum()) + len(people.signup_sec) < 2**31 else np.int64
 
     # Purchase sessions: session_start, views of items not bought, then per line: view, [view], add_to_cart.
     second_view = rng.random(int(n_lines.sum())) < 0.35
@@ -581,10 +605,14 @@ def _events(
     line_cart = line_first + per_line - 1
     p_type[line_cart] = cart
     p_item[line_cart] = line_item
-    p_session = np.repeat(np.arange(n_ord), p_count)
-    p_pos = arrays.positions(p_count)
+    p_session = np.repeat(np.arange(n_ord, dtype=index), p_count)
+    p_pos = arrays.positions(p_count, index)
     duration = rng.integers(180, 2400, size=n_ord)  # seconds from session start to the order
-    p_sec = o_sec[p_session] - np.ceil(duration[p_session] * (1 - p_pos / p_count[p_session])).astype(np.int64)
+    before = p_pos / p_count[p_session]  # the share of the session still to come, then its seconds: in place
+    np.subtract(1, before, out=before)
+    before *= duration[p_session]
+    p_sec = o_sec[p_session] - np.ceil(before, out=before).astype(np.int64)
+    del before
 
     # Sessions without a purchase: while browsing (by week and state), and after signing up without ordering.
     users = len(people.signup_sec)
@@ -603,8 +631,8 @@ def _events(
     carted = rng.random(n_b) < 0.2  # an abandoned cart: the first item viewed
     seen = arrays.choose_items(rng, people.taste, b_user, item_taste, log_pop, BROWSE_TASTE_WEIGHT, TOP_K)
     b_count = 1 + n_views + carted
-    b_session = np.repeat(np.arange(n_b), b_count)
-    b_pos = arrays.positions(b_count)
+    b_session = np.repeat(np.arange(n_b, dtype=index), b_count)
+    b_pos = arrays.positions(b_count, index)
     is_cart = (b_pos == b_count[b_session] - 1) & carted[b_session]
     b_type = np.select([b_pos == 0, is_cart], [start, cart], view).astype(np.int8)
     b_item = np.select(
@@ -630,9 +658,9 @@ def _events(
     del sec
     out["session"] = number[session[order]]
     del session
-    out["user"] = np.concatenate([o_user[p_session], b_user[b_session]])[order].astype(np.int32)
+    out["user"] = np.concatenate([o_user.astype(np.int32)[p_session], b_user.astype(np.int32)[b_session]])[order]
     del p_session, b_session
-    out["type"] = np.concatenate([p_type, b_type])[order].astype(np.int8)
+    out["type"] = np.concatenate([p_type, b_type])[order]
     del p_type, b_type
-    out["item"] = np.concatenate([p_item, b_item])[order].astype(np.int32)
+    out["item"] = np.concatenate([p_item, b_item])[order]
     return out
