@@ -74,51 +74,53 @@ def old_fit(frame, seed: int) -> churn.ChurnModel:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse")
-    parser.add_argument("--max-rows", type=int, default=churn.MAX_TRAINING_ROWS)
+    parser.add_argument(
+        "--max-rows", default=str(churn.MAX_TRAINING_ROWS), help="row caps of the sample, comma-separated"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-old", action="store_true", help="only the new fits (the old one takes minutes)")
     args = parser.parse_args()
+    caps = [int(cap) for cap in args.max_rows.split(",")]
 
     with warehouse.session(args.warehouse) as con:
         plan = churn.plan_scoring(con)
         past = [day for day in plan.all_dates if day != plan.as_of]
         read_all, every = cpu(lambda: churn.snapshot_features(con, past, plan.horizon_days))
-        sample = churn.sample_customers(con, plan.final_train, max_rows=args.max_rows, seed=args.seed)
-        read_sample, sampled = cpu(lambda: churn.snapshot_features(con, past, plan.horizon_days, sample=sample))
+        samples = [churn.sample_customers(con, plan.final_train, max_rows=cap, seed=args.seed) for cap in caps]
+        reads = [cpu(lambda s=s: churn.snapshot_features(con, past, plan.horizon_days, sample=s)) for s in samples]
     holdout = churn.rows_at(every, [plan.holdout])
     y = churn.labels(holdout, "holdout")
-
-    def auc(model: churn.ChurnModel) -> float:
-        return float(roc_auc_score(y, model.predict_risk(holdout)))
-
-    rows = []
-    for name, frame, fit in (
-        ("new, sample", sampled, churn.fit_churn_model),
-        ("new, every row", every, churn.fit_churn_model),
-        *(() if args.skip_old else (("old, every row", every, old_fit),)),
-    ):
-        train = churn.rows_at(frame, plan.evaluation_train)
-        seconds, model = cpu(lambda train=train, fit=fit: fit(train, seed=args.seed))
-        rows.append((name, len(train), train["user_id"].nunique(), seconds, int(model.trees.n_iter_), auc(model)))
-    sampled_holdout = churn.rows_at(sampled, [plan.holdout])
     baseline = churn.fit_recency_baseline(churn.rows_at(every, plan.evaluation_train))
     print(f"warehouse {args.warehouse}: as of {plan.as_of}, holdout {plan.holdout} ({len(holdout):,} customers)")
-    print(
-        f"read (CPU s): every customer {read_all:.1f} ({len(every):,} rows); sample {read_sample:.1f} "
-        f"({len(sampled):,} rows, share {sample.share:.3f} of customers, final training rows "
-        f"{len(churn.rows_at(sampled, plan.final_train)):,} of {sample.available:,}); "
-        f"sampled holdout {len(sampled_holdout):,} customers"
-    )
-    print(f"{'fit':<16}{'rows':>10}{'customers':>11}{'CPU s':>9}{'trees':>7}{'ROC AUC':>9}")
-    for name, count, customers, seconds, trees, score in rows:
-        print(f"{name:<16}{count:>10,}{customers:>11,}{seconds:>9.1f}{trees:>7}{score:>9.4f}")
     print(f"recency baseline ROC AUC {roc_auc_score(y, baseline.predict_risk(holdout)):.4f}")
+    print(f"{'':<24}{'rows read':>10}{'read CPU s':>11}{'fit rows':>10}{'fit CPU s':>10}{'trees':>7}{'ROC AUC':>9}")
+
+    fits = [
+        (f"new, cap {cap:,}", frame, seconds, churn.fit_churn_model)
+        for cap, (seconds, frame) in zip(caps, reads, strict=True)
+    ]
+    fits.append(("new, every row", every, read_all, churn.fit_churn_model))
     if not args.skip_old:
-        old, new = rows[-1], rows[0]
+        fits.append(("old, every row", every, read_all, old_fit))
+    results = {}
+    for name, frame, read_seconds, fit in fits:
+        train = churn.rows_at(frame, plan.evaluation_train)
+        seconds, model = cpu(lambda train=train, fit=fit: fit(train, seed=args.seed))
+        score = float(roc_auc_score(y, model.predict_risk(holdout)))
+        results[name] = (seconds, score)
         print(
-            f"new sample vs old: AUC difference {new[5] - old[5]:+.4f} (target within 0.005); "
-            f"CPU old / new fit {old[3] / new[3]:.1f}x; read every / sample {read_all / read_sample:.1f}x"
+            f"{name:<24}{len(frame):>10,}{read_seconds:>11.1f}{len(train):>10,}{seconds:>10.1f}"
+            f"{int(model.trees.n_iter_):>7}{score:>9.4f}",
+            flush=True,
         )
+    if not args.skip_old:
+        old_seconds, old_score = results["old, every row"]
+        for cap, (read_seconds, _) in zip(caps, reads, strict=True):
+            seconds, score = results[f"new, cap {cap:,}"]
+            print(
+                f"cap {cap:,}: AUC {score - old_score:+.4f} against the old fit on every row (target within 0.005); "
+                f"CPU old / new: fit {old_seconds / seconds:.1f}x, read {read_all / read_seconds:.1f}x"
+            )
 
 
 if __name__ == "__main__":

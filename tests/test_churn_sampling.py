@@ -85,7 +85,7 @@ def test_a_sampled_scoring_says_what_it_trained_on(shop_db, everything):
         "seed": churn.SAMPLE_SEED,
     }
     assert churn.sample_phrase(result.summary) == (
-        f"a sample of whole customers, {len(final_train):,} of the {available:,} rows"
+        f"a sample of whole customers, {len(final_train):,} of the {available:,} snapshot rows"
     )
     assert result.summary["holdout_customers"] == len(churn.rows_at(data.frame, [plan.holdout]))
     assert len(result.scores) == len(churn.rows_at(full, [plan.as_of]))  # every customer is scored
@@ -110,19 +110,41 @@ def test_validation_customers_are_whole_and_seeded(everything):
 
 
 def test_one_fit_calibrated_on_the_validation_customers(everything):
+    """Below REFIT_MAX_ROWS: one fit stopped early on the validation customers, Platt scaling on their log-odds,
+    then as many trees refitted on every row."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     plan, full = everything
     frame = churn.rows_at(full, plan.final_train)
+    assert len(frame) < churn.REFIT_MAX_ROWS
     model = churn.fit_churn_model(frame, seed=2)
     held = churn.validation_customers(frame, seed=2)
     x = model.encoder.transform(frame)
     y = frame["churned"].astype(bool).to_numpy()
-    assert model.trees.n_iter_ < churn.MODEL_PARAMS["max_iter"]  # stopped early
-    platt = LogisticRegression(C=np.inf).fit(model.trees.decision_function(x[held]).reshape(-1, 1), y[held])
-    assert model.slope == pytest.approx(platt.coef_[0, 0]) and model.intercept == pytest.approx(platt.intercept_[0])
-    # The trees are one fit on the other customers, stopped early on the validation ones.
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    again = HistGradientBoostingClassifier(**churn.MODEL_PARAMS, random_state=2).fit(
+    first = HistGradientBoostingClassifier(**churn.MODEL_PARAMS, random_state=2).fit(
         x[~held], y[~held], X_val=x[held], y_val=y[held]
     )
+    assert first.n_iter_ < churn.MODEL_PARAMS["max_iter"]  # stopped early
+    platt = LogisticRegression(C=np.inf).fit(first.decision_function(x[held]).reshape(-1, 1), y[held])
+    assert model.slope == pytest.approx(platt.coef_[0, 0]) and model.intercept == pytest.approx(platt.intercept_[0])
+    again = HistGradientBoostingClassifier(
+        **{**churn.MODEL_PARAMS, "max_iter": first.n_iter_, "early_stopping": False}, random_state=2
+    ).fit(x, y)
+    assert model.trees.n_iter_ == first.n_iter_
     np.testing.assert_allclose(again.decision_function(x), model.trees.decision_function(x))
+
+
+def test_a_large_training_set_is_fitted_once(everything):
+    """At or above refit_max_rows (lowered here) the trees are those of the one fit on the other customers."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    plan, full = everything
+    frame = churn.rows_at(full, plan.final_train)
+    model = churn.fit_churn_model(frame, seed=2, refit_max_rows=len(frame))
+    held = churn.validation_customers(frame, seed=2)
+    x = model.encoder.transform(frame)
+    y = frame["churned"].astype(bool).to_numpy()
+    once = HistGradientBoostingClassifier(**churn.MODEL_PARAMS, random_state=2).fit(
+        x[~held], y[~held], X_val=x[held], y_val=y[held]
+    )
+    np.testing.assert_allclose(once.decision_function(x), model.trees.decision_function(x))

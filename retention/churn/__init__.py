@@ -61,7 +61,9 @@ measures both, and the AUC, against an unconstrained model).
 Each model is fitted once: a seeded fifth of the customers (all of a
 customer's snapshots) is held out, the trees stop adding stumps when the loss on
 those customers stops falling, and Platt scaling is fitted on their log-odds:
-calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of that. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
+calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of that.
+A small training set (under ``REFIT_MAX_ROWS`` rows, seconds to fit) then refits
+that many trees on every row, held-out customers included. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
 additive contributions to the calibrated log-odds (see :mod:`retention.explain`).
 The baseline is a logistic regression on ``log(1 + recency_days)`` alone;
 :func:`verdict` says in words which of the two wins on the held-out snapshot
@@ -101,6 +103,7 @@ from retention.churn.model import (
     MODEL_REVISION,
     OTHER_LEVEL,
     PARALLEL_MIN_ROWS,
+    REFIT_MAX_ROWS,
     VALIDATION_SHARE,
     ChurnModel,
     FeatureEncoder,
@@ -203,6 +206,7 @@ __all__ = [
     "thread_limit",
     "validation_customers",
     "VALIDATION_SHARE",
+    "REFIT_MAX_ROWS",
     "EXPORT_COLUMNS",
     "SCORE_COLUMNS",
     "SCORE_DTYPES",

