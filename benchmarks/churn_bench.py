@@ -7,7 +7,7 @@ returns, discount buying, channel, browsing without buying, and one
 interaction). Then, for the shipped shallow trees (``churn.MODEL_PARAMS``) and
 for unconstrained ones (no depth limit, 31 leaves, scikit-learn's default):
 
-* fit: :func:`retention.churn.fit_churn_model` (calibration folds and the final fit);
+* fit: :func:`retention.churn.fit_churn_model` (one fit stopped early and calibrated on held-out customers);
 * scoring: :meth:`ChurnModel.predict_risk` on the scoring set;
 * SHAP: :func:`retention.explain.explain` on the scoring set (scoring and SHAP
   interleaved ``--repeat`` times, best of each);

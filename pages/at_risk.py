@@ -47,7 +47,8 @@ def model_quality(result: churn.ScoringResult) -> None:
     quality[0].caption(
         f"Held-out snapshot {summary['holdout_date']}: {summary['holdout_customers']:,} customers, "
         f"{summary['holdout_churn_rate']:.0%} churned. Trained on {summary['evaluation_rows']:,} earlier "
-        f"customer snapshots; the scores below come from a refit on {summary['training_rows']:,}. "
+        f"customer snapshots; the scores below come from a refit on "
+        f"{churn.sample_phrase(summary) or format(summary['training_rows'], ',')}. "
         f"Lower Brier is better; lift and capture look at the riskiest 10%. Model version `{result.model_version}`."
         f"{rescored}"
     )

@@ -36,6 +36,14 @@ what the model would have known on that day) and scored on the holdout. The
 model that scores the customers at ``as_of`` is then refitted on every labelled
 snapshot, the holdout included.
 
+Every customer is scored at ``as_of``, but a large shop trains on a sample: when
+the final training snapshots hold more than ``MAX_TRAINING_ROWS`` rows, the
+training snapshots and the holdout read a seeded sample of whole customers
+(``hash(user_id, seed)`` in DuckDB, so the feature query reads fewer rows), the
+same customers at every date. Churn rates, and so the calibrated risks, are
+those of all customers; the summary's ``training_sample`` says how many rows
+were used of how many.
+
 Model
 -----
 scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: it is
@@ -50,9 +58,12 @@ later, and explaining every customer stays cheap: SHAP time per tree grows with
 leaves times depth, a prediction's with depth (``benchmarks/churn_bench.py``
 measures both, and the AUC, against an unconstrained model).
 
-Calibration is Platt scaling fitted on out-of-fold log-odds (folds grouped by
-customer): calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of
-that. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
+Each model is fitted once: a seeded fifth of the customers (all of a
+customer's snapshots) is held out, the trees stop adding stumps when the loss on
+those customers stops falling, and Platt scaling is fitted on their log-odds:
+calibrated log-odds = ``slope * raw + intercept``, risk = ``expit`` of that.
+A small training set (under ``REFIT_MAX_ROWS`` rows, seconds to fit) then refits
+that many trees on every row, held-out customers included. Because the map is linear in log-odds, the SHAP values of the trees, times ``slope``, are exact
 additive contributions to the calibrated log-odds (see :mod:`retention.explain`).
 The baseline is a logistic regression on ``log(1 + recency_days)`` alone;
 :func:`verdict` says in words which of the two wins on the held-out snapshot
@@ -85,7 +96,6 @@ from retention.churn.metrics import (
     verdict,
 )
 from retention.churn.model import (
-    CALIBRATION_FOLDS,
     DEFAULT_SEED,
     MAX_CATEGORY_LEVELS,
     MIN_TRAINING_ROWS,
@@ -93,6 +103,8 @@ from retention.churn.model import (
     MODEL_REVISION,
     OTHER_LEVEL,
     PARALLEL_MIN_ROWS,
+    REFIT_MAX_ROWS,
+    VALIDATION_SHARE,
     ChurnModel,
     FeatureEncoder,
     RecencyBaseline,
@@ -101,6 +113,7 @@ from retention.churn.model import (
     fit_recency_baseline,
     labels,
     thread_limit,
+    validation_customers,
 )
 from retention.churn.scoring import (
     EXPORT_COLUMNS,
@@ -122,6 +135,7 @@ from retention.churn.scoring import (
     plan_scoring,
     rank_and_explain,
     read_scoring_input,
+    sample_phrase,
     save_scores,
     saved_run,
     saved_waterfall,
@@ -130,15 +144,19 @@ from retention.churn.scoring import (
     scoring_label,
     segment_options,
     training_run,
+    training_sample,
 )
 from retention.churn.snapshots import (
     CART_EVENTS,
     DEFAULT_HORIZON_DAYS,
     MAX_HORIZON_DAYS,
+    MAX_TRAINING_ROWS,
     MIN_HISTORY_DAYS,
     MIN_HORIZON_DAYS,
+    SAMPLE_SEED,
     SNAPSHOT_STEP_MONTHS,
     VIEW_EVENTS,
+    CustomerSample,
     SnapshotPlan,
     check_horizon,
     monthly_dates,
@@ -147,6 +165,7 @@ from retention.churn.snapshots import (
     required_history_days,
     resolve_as_of,
     rows_at,
+    sample_customers,
     snapshot_features,
 )
 
@@ -171,7 +190,6 @@ __all__ = [
     "roc_auc",
     "top_share_mask",
     "verdict",
-    "CALIBRATION_FOLDS",
     "DEFAULT_SEED",
     "MAX_CATEGORY_LEVELS",
     "MIN_TRAINING_ROWS",
@@ -187,6 +205,9 @@ __all__ = [
     "fit_recency_baseline",
     "labels",
     "thread_limit",
+    "validation_customers",
+    "VALIDATION_SHARE",
+    "REFIT_MAX_ROWS",
     "EXPORT_COLUMNS",
     "SCORE_COLUMNS",
     "SCORE_DTYPES",
@@ -209,6 +230,8 @@ __all__ = [
     "rank_and_explain",
     "plan_scoring",
     "read_scoring_input",
+    "sample_phrase",
+    "training_sample",
     "score_and_save",
     "score_customers",
     "scoring_label",
@@ -217,10 +240,13 @@ __all__ = [
     "CART_EVENTS",
     "DEFAULT_HORIZON_DAYS",
     "MAX_HORIZON_DAYS",
+    "MAX_TRAINING_ROWS",
     "MIN_HISTORY_DAYS",
     "MIN_HORIZON_DAYS",
+    "SAMPLE_SEED",
     "SNAPSHOT_STEP_MONTHS",
     "VIEW_EVENTS",
+    "CustomerSample",
     "SnapshotPlan",
     "check_horizon",
     "monthly_dates",
@@ -229,5 +255,6 @@ __all__ = [
     "required_history_days",
     "resolve_as_of",
     "rows_at",
+    "sample_customers",
     "snapshot_features",
 ]

@@ -30,12 +30,16 @@ from retention.churn.model import (
 )
 from retention.churn.snapshots import (
     DEFAULT_HORIZON_DAYS,
+    MAX_TRAINING_ROWS,
+    SAMPLE_SEED,
+    CustomerSample,
     SnapshotPlan,
     check_horizon,
     order_days,
     plan_snapshots,
     resolve_as_of,
     rows_at,
+    sample_customers,
     snapshot_features,
 )
 from retention.errors import DataError
@@ -164,14 +168,16 @@ def rank_and_explain(
 @dataclass(frozen=True)
 class ScoringInput:
     """What one scoring reads from the warehouse: its snapshot plan (``plan.as_of`` is the date it scores), the
-    feature rows of every planned snapshot (:func:`snapshot_features`), and the warehouse's data version and
-    inputs version (:func:`inputs_version`) they were read at. Training and scoring need nothing else, so they run
-    with no connection open."""
+    feature rows of every planned snapshot (:func:`snapshot_features`; every customer at ``as_of``, the customers
+    of ``sample`` at the others), and the warehouse's data version and inputs version (:func:`inputs_version`)
+    they were read at. Training and scoring need nothing else, so they run with no connection open. ``sample``
+    None: every customer at every date."""
 
     plan: SnapshotPlan
     frame: pd.DataFrame = field(repr=False)
     data_version: str
     inputs_version: str
+    sample: CustomerSample | None = None
 
 
 def plan_scoring(
@@ -196,10 +202,25 @@ def inputs_version(con: duckdb.DuckDBPyConnection) -> str:
     return warehouse.imports_version(con, ("orders", "users"))
 
 
-def read_scoring_input(con: duckdb.DuckDBPyConnection, plan: SnapshotPlan) -> ScoringInput:
-    """Read the feature rows of the planned snapshots, with the data and inputs versions they were read at."""
-    frame = snapshot_features(con, plan.all_dates, plan.horizon_days)
-    return ScoringInput(plan, frame, warehouse.data_version(con), inputs_version(con))
+def read_scoring_input(
+    con: duckdb.DuckDBPyConnection, plan: SnapshotPlan, *, max_rows: int = MAX_TRAINING_ROWS, seed: int = SAMPLE_SEED
+) -> ScoringInput:
+    """Read the feature rows of the planned snapshots, with the data and inputs versions they were read at: every
+    customer at ``as_of``; at the training and holdout dates the :func:`sample_customers` whose final training
+    rows number about ``max_rows`` (every customer in a shop below it)."""
+    sample = sample_customers(con, plan.final_train, max_rows=max_rows, seed=seed)
+    if sample.everyone:
+        frame = snapshot_features(con, plan.all_dates, plan.horizon_days)
+    else:
+        past = [day for day in plan.all_dates if day != plan.as_of]
+        frame = pd.concat(
+            [
+                snapshot_features(con, past, plan.horizon_days, sample=sample),
+                snapshot_features(con, [plan.as_of], plan.horizon_days),
+            ],
+            ignore_index=True,
+        )
+    return ScoringInput(plan, frame, warehouse.data_version(con), inputs_version(con), sample)
 
 
 def _reading(plan: SnapshotPlan) -> str:
@@ -235,7 +256,12 @@ def fit_and_score(
     calibration = calibration_table(y_holdout, predictions)
 
     final_train = rows_at(frame, plan.final_train)
-    said(0.42, "Training the model on every labelled snapshot")
+    said(
+        0.42,
+        "Training the model on every labelled snapshot"
+        if data.sample is None or data.sample.everyone
+        else "Training the model on a sample of customers at every labelled snapshot",
+    )
     model = fit_churn_model(final_train, seed=seed, params=params)
     current = rows_at(frame, [day])
     if current.empty:
@@ -255,6 +281,7 @@ def fit_and_score(
         "training_snapshots": [str(d) for d in plan.final_train],
         "training_rows": int(len(final_train)),
         "training_churn_rate": float(labels(final_train, "training data").mean()),
+        "training_sample": training_sample(data, len(final_train)),
         "trees": int(model.trees.n_iter_),
         "calibration_slope": model.slope,
         "calibration_intercept": model.intercept,
@@ -272,6 +299,27 @@ def fit_and_score(
         summary=summary,
         model=model,
     )
+
+
+def training_sample(data: ScoringInput, rows: int) -> dict[str, object]:
+    """What the final model trained on, JSON-serialisable: ``rows`` used of the ``available`` rows of its
+    snapshots, and the ``share`` of customers sampled (1.0: every customer) with its ``seed``."""
+    sample = data.sample
+    return {
+        "rows": int(rows),
+        "available": int(rows if sample is None else sample.available),
+        "share": 1.0 if sample is None else float(sample.share),
+        "seed": None if sample is None else int(sample.seed),
+    }
+
+
+def sample_phrase(summary: dict[str, object]) -> str:
+    """How the final model's training rows were chosen, in words: 'a sample of whole customers, 250,000 of the
+    6,700,000 snapshot rows', or '' when it trained on every row (or the run was saved before samples)."""
+    sample = summary.get("training_sample")
+    if not isinstance(sample, dict) or sample.get("rows", 0) >= sample.get("available", 0):
+        return ""
+    return f"a sample of whole customers, {sample['rows']:,} of the {sample['available']:,} snapshot rows"
 
 
 def score_customers(

@@ -3,7 +3,8 @@
 A snapshot date ``d`` covers the data up to the end of day ``d``; its label
 reads the ``horizon_days`` days that follow. :func:`plan_snapshots` picks the
 monthly dates that train, evaluate and score so that no label window reaches
-past what the model may know (see :mod:`retention.churn`).
+past what the model may know (see :mod:`retention.churn`). :func:`sample_customers`
+caps the rows the training snapshots hold by reading a seeded sample of whole customers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ MIN_HORIZON_DAYS = 7
 MAX_HORIZON_DAYS = 365
 MIN_HISTORY_DAYS = 30  # the first snapshot comes this many days after the first order
 SNAPSHOT_STEP_MONTHS = 1
+MAX_TRAINING_ROWS = 250_000
+"""The most rows of the final training snapshots that are read: above it they hold a seeded sample of customers.
+On the 50,000-customer sample shop (335,000 such rows), the evaluation model fitted on the sample scored the whole
+holdout at ROC AUC 0.8668, the old procedure (out-of-fold calibration, every row) at 0.8671, a sample a quarter
+this size at 0.8657 (``benchmarks/churn_scale_bench.py``); a fit's time and the read grow in proportion to rows."""
+SAMPLE_SEED = 0
 MAX_SNAPSHOTS = 240
 """The most training snapshots of one fit: twenty years of monthly ones, far more than a churn model needs, and
 each one a row per customer (an order dated in year 9999 would ask for a hundred thousand)."""
@@ -127,6 +134,37 @@ def plan_snapshots(
     )
 
 
+@dataclass(frozen=True)
+class CustomerSample:
+    """Which customers the training snapshots read: those whose ``hash(user_id, seed)`` lies in the first
+    ``share`` (in (0, 1]; 1 is every customer) of its range, at every snapshot, so a customer's snapshots are all
+    in or all out and the churn rates are those of all customers. ``available``: rows the final training snapshots
+    hold with every customer."""
+
+    share: float
+    seed: int
+    available: int
+
+    @property
+    def everyone(self) -> bool:
+        return self.share >= 1.0
+
+
+def sample_customers(
+    con: duckdb.DuckDBPyConnection,
+    snapshots: Sequence[dt.date],
+    *,
+    max_rows: int = MAX_TRAINING_ROWS,
+    seed: int = SAMPLE_SEED,
+) -> CustomerSample:
+    """The sample of customers whose rows at ``snapshots`` number about ``max_rows``; every customer when the
+    snapshots hold no more (a shop of up to some 20,000 customers)."""
+    dates = sorted(set(snapshots))
+    (available,) = warehouse.execute(con, "churn_training_rows", {"snapshots": dates}).fetchone()
+    share = 1.0 if available <= max_rows else max_rows / available
+    return CustomerSample(share=share, seed=int(seed), available=int(available))
+
+
 def order_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """First and last day with an order.
 
@@ -165,8 +203,10 @@ def snapshot_features(
     con: duckdb.DuckDBPyConnection,
     snapshots: Sequence[dt.date],
     horizon_days: int = DEFAULT_HORIZON_DAYS,
+    *,
+    sample: CustomerSample | None = None,
 ) -> pd.DataFrame:
-    """Features and labels of every customer at each snapshot date (computed in DuckDB).
+    """Features and labels of every customer (of ``sample`` when given) at each snapshot date (computed in DuckDB).
 
     Returns
     -------
@@ -192,6 +232,8 @@ def snapshot_features(
             "horizon_days": int(horizon_days),
             "view_events": list(VIEW_EVENTS),
             "cart_events": list(CART_EVENTS),
+            "share": 1.0 if sample is None else float(sample.share),
+            "seed": 0 if sample is None else int(sample.seed),
         },
     )
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])

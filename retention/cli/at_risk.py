@@ -86,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(churn.verdict(result.metrics, result.summary["holdout_date"]).text, file=sys.stderr)
+    if sampled := churn.sample_phrase(result.summary):
+        print(f"The model trained on {sampled}.", file=sys.stderr)
     warning = churn.calibration_warning(result.calibration)
     if warning:
         print(warning, file=sys.stderr)
