@@ -3,8 +3,9 @@
 Modules: :mod:`~retention.churn.features` (each feature declared once: column, kind, label, definition,
 reason phrase), :mod:`~retention.churn.snapshots` (snapshot dates, features and labels in DuckDB),
 :mod:`~retention.churn.model` (encoding, trees, calibration, baseline), :mod:`~retention.churn.metrics`
-(holdout metrics), :mod:`~retention.churn.scoring` (a scoring run, saved scores, flagging and export).
-The public names of all five are importable from ``retention.churn``.
+(holdout metrics), :mod:`~retention.churn.scoring` (a scoring run, saved scores and runs),
+:mod:`~retention.churn.flagged` (flagging, segment filters and export). The public names of all six are
+importable from ``retention.churn``.
 
 Definition
 ----------
@@ -79,6 +80,17 @@ from retention.churn.features import (
     Feature,
     feature_table,
 )
+from retention.churn.flagged import (
+    EXPORT_COLUMNS,
+    customer_emails,
+    export_table,
+    filter_segments,
+    flag,
+    flagged_summary,
+    for_people,
+    scoring_label,
+    segment_options,
+)
 from retention.churn.metrics import (
     METRICS,
     Metric,
@@ -116,19 +128,12 @@ from retention.churn.model import (
     validation_customers,
 )
 from retention.churn.scoring import (
-    EXPORT_COLUMNS,
     SCORE_COLUMNS,
     SCORE_DTYPES,
     ScoringInput,
     ScoringResult,
-    customer_emails,
     customer_waterfall,
-    export_table,
-    filter_segments,
     fit_and_score,
-    flag,
-    flagged_summary,
-    for_people,
     inputs_version,
     latest_scores,
     model_version,
@@ -141,8 +146,6 @@ from retention.churn.scoring import (
     saved_waterfall,
     score_and_save,
     score_customers,
-    scoring_label,
-    segment_options,
     training_run,
     training_sample,
 )
