@@ -100,7 +100,8 @@ def model_age_days(saved: SavedModel, as_of: dt.date) -> int:
 
 def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.date) -> tuple[dt.date, float] | None:
     """The saved model's ROC AUC on the newest labelled snapshot (``as_of - horizon_days``), with that date: the
-    figure :func:`save_model` recorded on the model's own newest labelled snapshot, measured again later.
+    figure :func:`save_model` recorded on the model's own newest labelled snapshot, measured again later, on the
+    same seeded sample of whole customers that training reads (every customer in a small shop).
 
     None when that snapshot is not newer than the model's own (there is nothing new to measure), or when its labels
     are of one class only (ROC AUC is undefined).
@@ -108,7 +109,9 @@ def quality_now(con: duckdb.DuckDBPyConnection, saved: SavedModel, as_of: dt.dat
     day = as_of - dt.timedelta(days=saved.horizon_days)
     if day <= saved.holdout_date:
         return None
-    auc = snapshot_quality(saved.model, churn.rows_at(churn.snapshot_features(con, [day], saved.horizon_days), [day]))
+    # The customers a training run samples (all of them in a shop of up to some 20,000), as save_model measured.
+    sample = churn.sample_customers(con, [day])
+    auc = snapshot_quality(saved.model, churn.snapshot_features(con, [day], saved.horizon_days, sample=sample))
     return None if auc is None else (day, auc)
 
 
