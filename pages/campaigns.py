@@ -68,7 +68,7 @@ def build_and_simulate() -> CampaignConfig | None:
     if not audience.empty:
         st.caption(f"{audience_scoring(audience)}; the download names it in its columns.")
     common.download_csv(
-        audience_for_download(audience), "campaign_audience.csv", "Download the audience", key="dl-audience"
+        lambda: audience_for_download(audience), "campaign_audience.csv", "Download the audience", key="dl-audience"
     )
     counts = common.attempt(cached.arm_counts, path, version, config)
     if counts is None:
@@ -191,7 +191,7 @@ def launched_exports() -> None:
     frames = common.attempt(cached.exports, path, version, campaign_id, include_email)
     for arm, frame in (frames or {}).items():
         common.download_csv(
-            frame,
+            lambda frame=frame: frame,
             f"campaign_{campaign_id}_{arm}.csv",
             f"Download arm {arm} ({len(frame):,} contacts)",
             key=f"dl-arm-{arm}",

@@ -58,23 +58,22 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
         found = warehouse.query(con, "campaign_scores_on", {"as_of": spec.scores_as_of})["scores"].iloc[0]
         if not found:
             raise DataError(f"no churn scores dated {spec.scores_as_of}; pick a scoring date that exists")
-    return warehouse.query(
-        con,
-        "campaign_audience",
-        {
-            "scores_as_of": spec.scores_as_of,
-            "min_risk": spec.min_risk,
-            "countries": list(spec.countries),
-            "channels": list(spec.channels),
-            "cohort": spec.cohort,
-            "min_value": spec.min_value,
-            "max_value": spec.max_value,
-            "exclude_campaigns": list(spec.exclude_campaigns),
-            "top_n": spec.top_n,
-            "allow_overlap": spec.allow_overlap,
-        },
-        parts=OPEN_MEMBERS,
-    )
+    return warehouse.query(con, "campaign_audience", _audience_params(spec), parts=OPEN_MEMBERS)
+
+
+def _audience_params(spec: Audience) -> dict[str, object]:
+    return {
+        "scores_as_of": spec.scores_as_of,
+        "min_risk": spec.min_risk,
+        "countries": list(spec.countries),
+        "channels": list(spec.channels),
+        "cohort": spec.cohort,
+        "min_value": spec.min_value,
+        "max_value": spec.max_value,
+        "exclude_campaigns": list(spec.exclude_campaigns),
+        "top_n": spec.top_n,
+        "allow_overlap": spec.allow_overlap,
+    }
 
 
 def allowing_overlap(config: CampaignConfig, allowed: bool = True) -> CampaignConfig:
@@ -92,9 +91,12 @@ def open_overlap(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame
     DataFrame with one row per (customer, open campaign): ``user_id``, ``campaign_id``, ``name`` (the
     campaign's), ``arm`` (``"control"`` for its holdout), ``window_end`` (timestamp). Possibly empty.
     """
-    candidates = select_audience(con, replace(spec, allow_overlap=True, top_n=None))
-    members = warehouse.query(con, "campaign_open_members")
-    return members[members["user_id"].isin(candidates["user_id"])].reset_index(drop=True)
+    if not has_scores(con):
+        raise DataError(NEEDS_SCORES)
+    params = _audience_params(replace(spec, allow_overlap=True, top_n=None))
+    return warehouse.query(
+        con, "campaign_audience_overlap", params, parts={"audience": "campaign_audience", **OPEN_MEMBERS}
+    )
 
 
 def overlap_by_campaign(overlap: pd.DataFrame) -> pd.DataFrame:
