@@ -1,7 +1,7 @@
 """One machine, N customers: every step of a shop's life at scale, each timed with its peak memory, beside its target.
 
 Run: ``python benchmarks/scale_bench.py [--users 1000000] [--seed 7] [--step-timeout 600] [--steps a,b] [--out F]``.
-A full run at the default 1,000,000 customers takes about 30 to 60 minutes on a 2-core machine (more while steps
+A full run at the default 1,000,000 customers takes about 20 minutes on a 2-core machine (more while steps
 miss their targets: each stops at ``--step-timeout``); ``--users 20000`` checks the whole chain in a few minutes.
 
 The sample warehouse (``python -m retention sample --users N --seed S``) is built once and cached in
