@@ -148,6 +148,7 @@ from retention.churn.scoring import (
     score_customers,
     training_run,
     training_sample,
+    with_shown_parts,
 )
 from retention.churn.snapshots import (
     CART_EVENTS,
@@ -230,6 +231,7 @@ __all__ = [
     "save_scores",
     "saved_run",
     "saved_waterfall",
+    "with_shown_parts",
     "rank_and_explain",
     "plan_scoring",
     "read_scoring_input",

@@ -273,7 +273,7 @@ def fit_and_score(
         "calibration_intercept": model.intercept,
         "inputs_version": data.inputs_version,
     }
-    return ScoringResult(
+    result = ScoringResult(
         as_of=day,
         horizon_days=horizon_days,
         model_version=version,
@@ -284,6 +284,19 @@ def fit_and_score(
         calibration=calibration,
         summary=summary,
         model=model,
+    )
+    return with_shown_parts(result)
+
+
+def with_shown_parts(result: ScoringResult) -> ScoringResult:
+    """``result`` with its feature importance and beeswarm sample, computed from its explanation when it lacks
+    them (a run loaded from the warehouse has them): once per run, for the saved run and the page alike."""
+    if result.importance is not None and result.beeswarm is not None:
+        return result
+    return dataclasses.replace(
+        result,
+        importance=explain.global_importance(result.explanation),
+        beeswarm=explain.beeswarm_points(result.explanation, result.features),
     )
 
 
@@ -470,13 +483,11 @@ def save_run(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> None:
     explanation = result.explanation
     # Neither the model nor the glossary (the feature registry's phrase functions) is saved: loading restores it.
     kept = dataclasses.replace(
-        result,
+        with_shown_parts(result),
         model=None,
         scores=result.scores.iloc[:0],
         features=result.features.iloc[:0],
         explanation=dataclasses.replace(explanation, values=explanation.values[:0], glossary={}),
-        importance=explain.global_importance(explanation),
-        beeswarm=explain.beeswarm_points(explanation, result.features),
         details_saved=True,
     )
     key = {"as_of": result.as_of, "horizon_days": int(result.horizon_days)}

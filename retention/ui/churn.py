@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from retention import churn, explain, jobs
+from retention import churn, jobs
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor
@@ -51,17 +51,8 @@ class ScoringView:
 
 def scoring_view(result: churn.ScoringResult) -> ScoringView:
     """What the page shows of ``result`` for every session alike."""
-    return ScoringView(
-        result=result,
-        importance=(
-            result.importance if result.importance is not None else explain.global_importance(result.explanation)
-        ),
-        beeswarm=(
-            result.beeswarm
-            if result.beeswarm is not None
-            else explain.beeswarm_points(result.explanation, result.features)
-        ),
-    )
+    shown = churn.with_shown_parts(result)
+    return ScoringView(result=shown, importance=shown.importance, beeswarm=shown.beeswarm)
 
 
 class ScoringRuns:
