@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
-from retention.recommend import FeedbackSummary, SplitQuery
+from retention.recommend import MODE_LABELS, FeedbackSummary, SplitQuery
 from retention.ui import common
 from retention.ui import recommenders as cached
 
@@ -49,6 +49,14 @@ def training_form(path: str) -> None:
         format_func=labels.get,
         help="SVD++ is slow and off by default.",
     )
+    mode = st.radio(
+        "Evaluation mode",
+        list(MODE_LABELS),
+        format_func=MODE_LABELS.get,
+        horizontal=True,
+        help="Discovery suits lists of new products; repeat-aware suits replenishment and win-back emails, where "
+        "much of what a customer buys next is what they bought before.",
+    )
     settings = st.columns(3)
     split = settings[0].segmented_control(
         "Split",
@@ -65,7 +73,7 @@ def training_form(path: str) -> None:
     job = common.attempt(cached.training_job)
     busy = job is not None and job.running
     if st.button("Train and evaluate", type="primary", disabled=not chosen or busy, icon=":material/model_training:"):
-        query = SplitQuery(kind=split or "time", folds=int(folds))
+        query = SplitQuery(kind=split or "time", folds=int(folds), mode=mode)
         job = common.attempt(cached.start_training, path, selections, query, int(k))
     if job is not None:
         cached.training_outcome(job)

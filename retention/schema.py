@@ -111,6 +111,7 @@ APP_TABLES = (
     "churn_scorings",
     "churn_scoring_customers",
     "churn_scoring_details",
+    "model_run_users",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

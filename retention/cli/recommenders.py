@@ -47,6 +47,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     compare.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
     compare.add_argument(
+        "--mode",
+        choices=["discovery", "repeat"],
+        default="discovery",
+        help="discovery (default): past items excluded from lists and from the truth; repeat: past items may be "
+        "recommended and count as hits (buy again)",
+    )
+    compare.add_argument(
         "--param",
         action="append",
         default=[],
@@ -97,7 +104,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from retention.recommend import job  # here, not at the top: it imports the model libraries
 
     path = warehouse.resolve_db_path(args.db)
-    query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed)
+    query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed, mode=args.mode)
     training = jobs.run(
         path,
         job.KIND,

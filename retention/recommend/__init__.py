@@ -23,6 +23,8 @@ _EXPORTS = {
     "Feedback": "feedback",
     "FeedbackSummary": "evaluate",
     "METRICS": "metrics",
+    "MODES": "evaluate",
+    "MODE_LABELS": "evaluate",
     "METRIC_NAMES": "metrics",
     "MODELS": "models",
     "ModelInfo": "saved",
@@ -63,6 +65,8 @@ _EXPORTS = {
 __all__ = [
     "METRICS",
     "METRIC_NAMES",
+    "MODES",
+    "MODE_LABELS",
     "MODELS",
     "TIMINGS",
     "Comparison",

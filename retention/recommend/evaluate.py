@@ -9,9 +9,15 @@ Two splits, the same for every model compared:
   ``seed``); metrics are averaged over the folds. A Surprise model's RMSE and
   MAE equal ``surprise.model_selection.cross_validate`` on the same folds.
 
-Ranking metrics use, per test user known in training, the test items that
-are in the training catalogue and that the user did not interact with in
-training. Test users absent from training (cold-start users) and test items
+Every split is evaluated in one of two modes (:data:`MODES`), recorded in its description:
+
+* ``discovery`` (default): ranking metrics use, per test user known in training, the test items that are in
+  the training catalogue and that the user did not interact with in training; lists never hold an item the
+  user interacted with in training. Right for finding new products.
+* ``repeat``: items the user interacted with in training may be recommended and count as hits when the user
+  came back for them in the test data. Right for replenishment ("buy again").
+
+Test users absent from training (cold-start users) and test items
 absent from training (cold-start items) cannot be ranked by any model here:
 they are counted in the split summary, not scored.
 """
@@ -32,10 +38,16 @@ from surprise.trainset import Trainset
 
 from retention import schema
 from retention.errors import DataError
+from retention.recommend import content_models, metrics, models, topk
 from retention.recommend import feedback as fb
-from retention.recommend import metrics, models, topk
 
 SPLITS = ("time", "random")
+DISCOVERY, REPEAT = "discovery", "repeat"
+MODES = (DISCOVERY, REPEAT)
+MODE_LABELS = {
+    DISCOVERY: "Discovery: past items excluded from lists and from the truth",
+    REPEAT: "Repeat-aware: past items may be recommended and count as hits",
+}
 DEFAULT_K = 10
 SCORE_BLOCK = 256
 
@@ -84,8 +96,10 @@ def time_split(
     test_share: float = 0.2,
     *,
     diversity: bool = True,
+    mode: str = DISCOVERY,
 ) -> Split:
-    """Train on feedback before ``cutoff``, test on user-item pairs with an interaction at or after it.
+    """Train on feedback before ``cutoff``, test on user-item pairs with an interaction at or after it, in ``mode``
+    (see the module docstring).
 
     ``cutoff`` None: the timestamp before which ``1 - test_share`` of the
     feedback events lie. ``diversity`` False leaves the targets' ``item_vectors`` None (a split that is only
@@ -109,13 +123,22 @@ def time_split(
         raise DataError(f"no feedback before the cutoff {cutoff:%Y-%m-%d %H:%M}; choose a later cutoff")
     if test.empty:
         raise DataError(f"no feedback at or after the cutoff {cutoff:%Y-%m-%d %H:%M}; choose an earlier cutoff")
-    description = {"kind": "time", "cutoff": cutoff.isoformat(), "test_share": test_share, "feedback": source.kind}
+    description = {
+        "kind": "time",
+        "cutoff": cutoff.isoformat(),
+        "test_share": test_share,
+        "feedback": source.kind,
+        "mode": checked_mode(mode),
+    }
     split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
     return _with_counts(split, diversity=diversity)
 
 
-def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0) -> Split:
-    """Surprise's ``KFold(n_splits=folds, random_state=seed, shuffle=True)`` over all feedback rows.
+def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, mode: str = DISCOVERY) -> Split:
+    """Surprise's ``KFold(n_splits=folds, random_state=seed, shuffle=True)`` over all feedback rows, in ``mode``.
+
+    A feedback row is one user and item, so no test pair was seen in training: the repeat mode only lets lists
+    hold past items (which cannot be hits here).
 
     Raises
     ------
@@ -138,7 +161,7 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0) 
         train = fb.Feedback(frame.loc[train_pairs].reset_index(), full.kind, full.rating_scale)
         test = pd.DataFrame(testset, columns=[schema.COL_USER, schema.COL_ITEM, schema.COL_RATING])
         built.append(Fold(train, test, trainset))
-    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind}
+    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind, "mode": checked_mode(mode)}
     return _with_counts(Split("random", tuple(built), fb.products(con), description))
 
 
@@ -159,6 +182,8 @@ class SplitQuery:
         Random split: number of folds, at least 2.
     seed
         Random split: seed of the shuffle.
+    mode
+        ``'discovery'`` or ``'repeat'`` (see the module docstring).
     """
 
     kind: str = "time"
@@ -166,6 +191,20 @@ class SplitQuery:
     test_share: float = 0.2
     folds: int = 5
     seed: int = 0
+    mode: str = DISCOVERY
+
+
+def checked_mode(mode: str) -> str:
+    """``mode`` when it is one of :data:`MODES`.
+
+    Raises
+    ------
+    DataError
+        Any other mode.
+    """
+    if mode not in MODES:
+        raise DataError(f"unknown evaluation mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
 
 
 def make_split(con: duckdb.DuckDBPyConnection, query: SplitQuery | None = None) -> Split:
@@ -178,9 +217,9 @@ def make_split(con: duckdb.DuckDBPyConnection, query: SplitQuery | None = None) 
     """
     query = query or SplitQuery()
     if query.kind == "time":
-        return time_split(con, cutoff=query.cutoff, test_share=query.test_share)
+        return time_split(con, cutoff=query.cutoff, test_share=query.test_share, mode=query.mode)
     if query.kind == "random":
-        return random_split(con, folds=query.folds, seed=query.seed)
+        return random_split(con, folds=query.folds, seed=query.seed, mode=query.mode)
     raise DataError(f"unknown split {query.kind!r}; use one of {', '.join(SPLITS)}")
 
 
@@ -202,14 +241,15 @@ class Targets:
     cold_items: int
     popularity: np.ndarray
     item_vectors: sp.csr_matrix | None
+    repeats: bool = False
 
 
-def fold_targets(fold: Fold, products: pd.DataFrame, *, diversity: bool = True) -> Targets:
+def fold_targets(fold: Fold, products: pd.DataFrame, *, diversity: bool = True, repeats: bool = False) -> Targets:
     """Users to evaluate (known in training, with at least one relevant test item) and their relevant and seen items.
 
     ``relevant[u, i]``: user u has item i in the test data, i is in the
-    training catalogue, and u did not interact with i in training.
-    ``seen[u, i]``: u interacted with i in training (never recommended).
+    training catalogue, and (unless ``repeats``) u did not interact with i in training.
+    ``seen[u, i]``: u interacted with i in training (never recommended, unless ``repeats``).
     ``popularity[i]``: share of training users who interacted with item i, in (0, 1].
     ``item_vectors``: the rows :func:`diversity_vectors` gives, for intra-list diversity (None when not
     ``diversity``).
@@ -222,20 +262,23 @@ def fold_targets(fold: Fold, products: pd.DataFrame, *, diversity: bool = True) 
     cold_items = test.loc[~warm_item, schema.COL_ITEM].nunique()
     train_pairs = pd.MultiIndex.from_frame(fold.train.frame[[schema.COL_USER, schema.COL_ITEM]])
     candidates = test.loc[warm_user & warm_item, [schema.COL_USER, schema.COL_ITEM]].drop_duplicates()
-    candidates = candidates[~pd.MultiIndex.from_frame(candidates).isin(train_pairs)]
+    if not repeats:
+        candidates = candidates[~pd.MultiIndex.from_frame(candidates).isin(train_pairs)]
     users = pd.Index(np.sort(candidates[schema.COL_USER].unique()), name=schema.COL_USER)
     relevant = models.pair_matrix(candidates, users, items)
     train = fold.train.frame[fold.train.frame[schema.COL_USER].isin(users)]
     seen = models.pair_matrix(train, users, items)
     popularity = models.popularity_counts(fold.train, items) / len(known)
     vectors = diversity_vectors(fold, items, products) if diversity else None
-    return Targets(items, users, relevant, seen, int(cold_users), int(cold_items), popularity, vectors)
+    return Targets(items, users, relevant, seen, int(cold_users), int(cold_items), popularity, vectors, repeats)
 
 
 def _with_counts(split: Split, *, diversity: bool = True) -> Split:
     """The split with each fold's targets, and its sizes and cold-start counts (means over folds) in its description."""
+    repeats = split.description.get("mode") == REPEAT
     folds = tuple(
-        replace(fold, targets=fold_targets(fold, split.products, diversity=diversity)) for fold in split.folds
+        replace(fold, targets=fold_targets(fold, split.products, diversity=diversity, repeats=repeats))
+        for fold in split.folds
     )
     targets = [fold.targets for fold in folds]
     counts = {
@@ -256,9 +299,9 @@ def _with_counts(split: Split, *, diversity: bool = True) -> Split:
 
 def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp.csr_matrix:
     """Item vectors for intra-list diversity: TF-IDF of product text, or who-bought-it columns when there is no text."""
-    texts = models.item_texts(products, items)
+    texts = content_models.item_texts(products, items)
     if texts.str.contains(r"\w", regex=True).any():
-        return models.item_vectors(texts)
+        return content_models.item_vectors(texts)
     users = models.known_users(fold.train)
     incidence = models.pair_matrix(fold.train.frame, users, items)
     from sklearn.preprocessing import normalize  # scikit-learn takes seconds to import: only where it runs
@@ -297,7 +340,8 @@ def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.Data
 
 
 def recommend_indices(fitted: models.FittedModel, targets: Targets, k: int) -> np.ndarray:
-    """Top-``k`` catalogue indices (``-1`` for empty slots) per target user, training items excluded, in blocks."""
+    """Top-``k`` catalogue indices (``-1`` for empty slots) per target user, in blocks; training items are excluded
+    unless the targets are in the repeat mode."""
     columns = targets.items.get_indexer(fitted.items)
     if (columns < 0).any() or len(columns) != len(targets.items):
         raise ValueError("the model's catalogue differs from the fold's training items")
@@ -306,7 +350,8 @@ def recommend_indices(fitted: models.FittedModel, targets: Targets, k: int) -> n
         users = targets.users[start : start + SCORE_BLOCK]
         scores = np.empty((len(users), len(targets.items)))
         scores[:, columns] = fitted.scores(list(users))
-        indices, _ = topk.top_k(scores, k, targets.seen[start : start + SCORE_BLOCK])
+        exclude = None if targets.repeats else targets.seen[start : start + SCORE_BLOCK]
+        indices, _ = topk.top_k(scores, k, exclude)
         blocks.append(indices)
     return np.vstack(blocks)
 
@@ -390,11 +435,19 @@ def compare(
         label = models.MODELS[name].label
         said = f"Model {position + 1} of {count}: {label}"
 
-        def on_fold(fold: int, folds: int, position: int = position, said: str = said) -> None:
-            if progress:
-                progress((position + fold / folds) / count, f"{said}, fold {fold + 1} of {folds}")
+        where = {"done": position / count, "said": said}
 
-        outcome = _evaluate_or_reason(name, split, params, k, on_fold)
+        def on_fold(fold: int, folds: int, position: int = position, said: str = said, where: dict = where) -> None:
+            where.update(done=(position + fold / folds) / count, said=f"{said}, fold {fold + 1} of {folds}")
+            if progress:
+                progress(where["done"], where["said"])
+
+        def on_fit(message: str, where: dict = where) -> None:
+            if progress:
+                progress(where["done"], f"{where['said']}: {message}")
+
+        with models.reporting_fits(on_fit):
+            outcome = _evaluate_or_reason(name, split, params, k, on_fold)
         if isinstance(outcome, Evaluation):
             results.append(outcome)
             continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from retention import warehouse
 from retention.recommend import evaluate, models, saved
 from retention.recommend import feedback as fb
-from retention.recommend.runs import save_run
+from retention.recommend.runs import run_name, save_run
 from retention.recommend.serve import fit_on
 
 KIND = "recommenders"
@@ -46,6 +46,7 @@ def job_params(selections: Mapping[str, Mapping[str, object] | None], query: eva
         "test_share": float(query.test_share),
         "folds": int(query.folds),
         "seed": int(query.seed),
+        "mode": query.mode,
     }
     return {"models": {name: dict(params or {}) for name, params in selections.items()}, "split": split, "k": int(k)}
 
@@ -86,10 +87,14 @@ def train(
     run_ids, count = [], len(comparison.results)
     for position, result in enumerate(comparison.results):
         label = models.MODELS[result.model].label
-        progress(share + (1 - share) * position / count, f"Model {position + 1} of {count}: {label} on all feedback")
-        recommender = fit_on(feedback, products, result.model, result.params)
+        done, said = share + (1 - share) * position / count, f"Model {position + 1} of {count}: {label} on all feedback"
+        progress(done, said)
+        with models.reporting_fits(lambda message, done=done, said=said: progress(done, f"{said}: {message}")):
+            recommender = fit_on(feedback, products, result.model, result.params)
+        spec = models.MODELS[result.model]
+        name = run_name(spec.label, result.params, {param.name: param.default for param in spec.params})
         with warehouse.session(path, write=True) as con:  # the run, then at once its model
-            run_ids.append(save_run(con, result))
+            run_ids.append(save_run(con, result, name, version))
             saved.save_model(con, run_ids[-1], recommender, version)
     progress(1.0, "Done")
     return Training(comparison, run_ids, summary)

@@ -1,7 +1,13 @@
 -- Save one evaluated recommender run; returns its id.
 -- $model: VARCHAR, registry name             $params, $split, $metrics: VARCHAR, JSON text
 -- $k: INTEGER, list length                   $fit_seconds, $score_seconds: DOUBLE, seconds
--- $created_at: TIMESTAMP, when it was saved.
-INSERT INTO model_runs (run_id, model, params, split, k, metrics, fit_seconds, score_seconds, created_at)
-VALUES (nextval('model_run_seq'), $model, $params, $split, $k, $metrics, $fit_seconds, $score_seconds, $created_at)
+-- $created_at: TIMESTAMP, when it was saved  $name: VARCHAR, the run's readable name (unique)
+-- $data_version: VARCHAR, the feedback version it was evaluated on.
+INSERT INTO model_runs (
+    run_id, model, params, split, k, metrics, fit_seconds, score_seconds, created_at, name, data_version
+)
+VALUES (
+    nextval('model_run_seq'), $model, $params, $split, $k, $metrics, $fit_seconds, $score_seconds, $created_at,
+    $name, $data_version
+)
 RETURNING run_id

@@ -1,0 +1,1 @@
+"""Matrix factorisation for implicit feedback from the ``implicit`` library: ALS and BPR."""

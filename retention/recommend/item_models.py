@@ -1,0 +1,1 @@
+"""Item-to-item and own-history recommenders for implicit feedback: EASE, bought-together co-occurrence, buy again."""
