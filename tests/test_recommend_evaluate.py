@@ -181,6 +181,51 @@ def test_k_larger_than_the_catalogue_gives_short_lists(tmp_path):
         con.close()
 
 
+def test_repeat_mode_counts_bought_again_items_as_hits_and_discovery_does_not(tmp_path):
+    # a buys x and y before the cutoff, x again after; b buys x and z before, z again and y after; c buys x, y
+    lines = order_lines(
+        [
+            ("o1", "a", "x", "2025-01-01", 1),
+            ("o2", "b", "x", "2025-01-02", 1),
+            ("o3", "b", "z", "2025-01-03", 1),
+            ("o4", "a", "y", "2025-01-04", 1),
+            ("o5", "c", "y", "2025-01-05", 1),
+            ("o5", "c", "x", "2025-01-05", 1),
+            ("o6", "a", "x", "2025-02-01", 1),
+            ("o7", "b", "z", "2025-02-02", 1),
+            ("o8", "b", "y", "2025-02-03", 1),
+        ]
+    )
+    con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))
+    try:
+        discovery = evaluate.time_split(con, cutoff="2025-02-01")
+        repeat = evaluate.time_split(con, cutoff="2025-02-01", mode="repeat")
+        with pytest.raises(DataError, match="unknown evaluation mode 'replenish'"):
+            evaluate.make_split(con, evaluate.SplitQuery(mode="replenish"))
+    finally:
+        con.close()
+    assert (discovery.description["mode"], repeat.description["mode"]) == ("discovery", "repeat")
+    relevant = {
+        mode: {
+            (split.folds[0].targets.users[row], split.folds[0].targets.items[column])
+            for row, column in zip(*split.folds[0].targets.relevant.nonzero(), strict=True)
+        }
+        for mode, split in (("discovery", discovery), ("repeat", repeat))
+    }
+    assert relevant["discovery"] == {("b", "y")}  # a's x and b's z were bought before: not new
+    assert relevant["repeat"] == {("a", "x"), ("b", "z"), ("b", "y")}
+    # popularity ranks x (3 buyers) first. Discovery: b's list skips x and z, so y, a hit. Repeat: x for
+    # everyone, a hit for a (who bought it again), a miss for b
+    for split, expected_hit_rate in ((discovery, 1.0), (repeat, 0.5)):
+        result = evaluate.evaluate_model("popularity", split, k=1)
+        assert result.metrics["hit_rate"] == pytest.approx(expected_hit_rate)
+    lists = evaluate.recommend_indices(
+        models.fit_model("popularity", repeat.folds[0].train), repeat.folds[0].targets, 3
+    )
+    targets = repeat.folds[0].targets
+    assert targets.items[lists[list(targets.users).index("a")][0]] == "x"  # a past item, recommended again
+
+
 def test_a_single_user_cannot_be_evaluated_but_says_why(tmp_path):
     lines = order_lines([("o1", "a", "x", "2025-01-01", 1), ("o2", "a", "y", "2025-02-01", 1)])
     con = warehouse.connect(make_warehouse(tmp_path / "w.duckdb", orders=lines))

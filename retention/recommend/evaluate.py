@@ -110,6 +110,7 @@ def time_split(
     DataError
         No feedback, no timestamps, or nothing on one side of the cutoff.
     """
+    mode = checked_mode(mode)
     source = fb.feedback_source(con, test_share)
     if cutoff is None:
         if source.default_cutoff is None:
@@ -128,7 +129,7 @@ def time_split(
         "cutoff": cutoff.isoformat(),
         "test_share": test_share,
         "feedback": source.kind,
-        "mode": checked_mode(mode),
+        "mode": mode,
     }
     split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
     return _with_counts(split, diversity=diversity)
@@ -145,6 +146,7 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, 
     DataError
         Fewer than 2 folds, or more folds than feedback rows.
     """
+    mode = checked_mode(mode)
     full = fb.load_feedback(con)
     if folds < 2 or folds > len(full.frame):
         raise DataError(
@@ -161,7 +163,7 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, 
         train = fb.Feedback(frame.loc[train_pairs].reset_index(), full.kind, full.rating_scale)
         test = pd.DataFrame(testset, columns=[schema.COL_USER, schema.COL_ITEM, schema.COL_RATING])
         built.append(Fold(train, test, trainset))
-    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind, "mode": checked_mode(mode)}
+    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind, "mode": mode}
     return _with_counts(Split("random", tuple(built), fb.products(con), description))
 
 
