@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
-from retention.recommend.feedback import source_label
+from retention.recommend.feedback import WEIGHT_KEYS, source_label
 from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
 
 BEST_COLOUR = "#2e7d32"
@@ -46,7 +46,8 @@ def split_label(split_json: str) -> str:
         label = f"per customer, {split.get('test_share', 0):.0%} test"
     else:
         label = f"random, {split.get('folds', '?')} folds"
-    weights = ", ".join(f"{key} {weight:g}" for key, weight in (split.get("weights") or {}).items())
+    given = split.get("weights") or {}
+    weights = ", ".join(f"{key} {given[key]:g}" for key in WEIGHT_KEYS if key in given)
     return f"{label} · {source_label(split.get('feedback'))}" + (f" ({weights})" if weights else "")
 
 

@@ -166,10 +166,10 @@ def training_outcome(job: jobs.Job) -> None:
         ui_jobs.progress(job.job_id)
     elif job.status == "done":
         kind = job.result.get("feedback")  # absent from jobs run before sources were a choice
-        source = f" on {fb.source_label(kind)}" if kind else ""
+        source = f"; feedback: {fb.source_label(kind)}" if kind else ""
         st.success(
-            f"Saved {len(job.result['run_ids'])} run(s){source}, each with its model fitted on all feedback "
-            f"of that source (training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
+            f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
+            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M}){source}."
         )
         for label, reason in skipped_labels(job).items():
             st.info(f"Not trained: {label}. {readable(reason)}", icon=":material/block:")
