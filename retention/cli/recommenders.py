@@ -90,7 +90,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "that recommending with the run later loads it); the work is recorded as a job (kind 'recommenders') and "
         "its progress goes to stderr. An unknown model name is refused with the list. "
         "A model that cannot run on this data (the content model without product text) is skipped: the reason "
-        'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}.',
+        'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}. Each record names the '
+        "feedback source its run used (and the combined source's weights).",
     )
     add_db_argument(compare)
     compare.add_argument(

@@ -65,7 +65,6 @@ PURCHASES_RULE = (
     f"{RECENT_DAYS} days of the training window; -1 when some units were returned, -2 when at least half were "
     "(never below 1 or above 5)."
 )
-IMPLICIT_RULE = PURCHASES_RULE
 RATINGS_RULE = (
     "Ratings from the warehouse's ratings table; when a customer rated an item twice, the latest rating counts."
 )
