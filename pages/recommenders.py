@@ -4,14 +4,22 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
-from retention.recommend import MODE_LABELS, FeedbackSummary, SplitQuery
+from retention.recommend import MODE_LABELS, FeedbackSummary, SplitQuery, source_label
+from retention.recommend.stratified import TEST_SHARE as STRATIFIED_TEST_SHARE
 from retention.ui import common
 from retention.ui import recommenders as cached
 
+SPLIT_LABELS = {"time": "Time", "random": "Random k-fold", "stratified": "Per customer 75/25"}
+
 
 def feedback_tiles(summary: FeedbackSummary) -> None:
-    """How the feedback was obtained, its size, and what the default time split leaves out."""
-    st.info(summary.rule, icon=":material/info:")
+    """Which source the default feedback is, how it was obtained, its size, and what the default time split
+    leaves out."""
+    st.info(
+        f"**Default feedback: {source_label(summary.kind)}** (the source with the most rows; the tiles describe "
+        f"it). {summary.rule}",
+        icon=":material/info:",
+    )
     tiles = st.columns(5)
     tiles[0].metric("Customers with feedback", f"{summary.users:,}")
     tiles[1].metric("Items with feedback", f"{summary.items:,}")
@@ -37,9 +45,10 @@ def feedback_tiles(summary: FeedbackSummary) -> None:
     )
 
 
-def training_form(path: str) -> None:
-    """Models, split and K to train with; the button starts the training job (one run per model, each saved with
-    its model fitted on all feedback), shown below with its progress, then its outcome."""
+def training_form(path: str, version: str) -> None:
+    """Models, feedback source, split and K to train with; the button starts the training job (one run per model,
+    each saved with its model fitted on all feedback of that source), shown below with its progress, then its
+    outcome."""
     st.subheader("Train and evaluate")
     labels = cached.model_labels()
     chosen = st.multiselect(
@@ -49,6 +58,7 @@ def training_form(path: str) -> None:
         format_func=labels.get,
         help="SVD++ is slow and off by default.",
     )
+    feedback, weights = cached.feedback_choice(path, version)
     mode = st.radio(
         "Evaluation mode",
         list(MODE_LABELS),
@@ -60,10 +70,12 @@ def training_form(path: str) -> None:
     settings = st.columns(3)
     split = settings[0].segmented_control(
         "Split",
-        ["time", "random"],
+        list(SPLIT_LABELS),
         default="time",
-        format_func=str.capitalize,
-        help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows.",
+        format_func=SPLIT_LABELS.get,
+        help="Time: train before the cutoff, test after (like real use). Random: k-fold over feedback rows. "
+        "Per customer: each customer's feedback split 75/25 at random (Microsoft Recommenders' stratified "
+        "split, to compare with published tables).",
     )
     k = settings[1].number_input("K (list length)", min_value=1, max_value=100, value=10)
     folds = settings[2].number_input(
@@ -73,7 +85,9 @@ def training_form(path: str) -> None:
     job = common.attempt(cached.training_job)
     busy = job is not None and job.running
     if st.button("Train and evaluate", type="primary", disabled=not chosen or busy, icon=":material/model_training:"):
-        query = SplitQuery(kind=split or "time", folds=int(folds), mode=mode)
+        split = split or "time"
+        share = STRATIFIED_TEST_SHARE if split == "stratified" else SplitQuery.test_share
+        query = SplitQuery(split, test_share=share, folds=int(folds), mode=mode, feedback=feedback, weights=weights)
         job = common.attempt(cached.start_training, path, selections, query, int(k))
     if job is not None:
         cached.training_outcome(job)
@@ -184,7 +198,7 @@ summary = common.attempt(cached.feedback_summary, path, version, empty_state=Tru
 if summary is None:
     st.stop()
 feedback_tiles(summary)
-training_form(path)
+training_form(path, version)
 
 st.subheader("Leaderboard")
 runs = cached.runs(path)

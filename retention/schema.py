@@ -73,6 +73,11 @@ COLUMN_DEFAULTS: dict[str, dict[str, float]] = {
     ORDERS: {"quantity": 1.0, "unit_price": 0.0, "discount": 0.0},
 }
 
+# Event types counted as product views and as add-to-carts (the sample data uses 'view' and 'add_to_cart'): what
+# churn features count as browsing without buying, and what recommenders can learn from.
+VIEW_EVENTS = ("view", "product_view", "page_view")
+CART_EVENTS = ("add_to_cart", "cart", "add_to_basket")
+
 # Tables keyed by an id: an import upserts (the newest row for an id wins).
 KEYED_TABLES: dict[str, str] = {USERS: "user_id", PRODUCTS: "item_id"}
 

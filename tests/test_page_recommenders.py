@@ -41,11 +41,11 @@ def test_empty_state_explains_feedback_and_cold_start(page_db):
     assert not at.exception
     assert at.title[0].value == "Recommenders"
     assert any("Warehouse:" in caption.value for caption in at.sidebar.caption)  # run through the router
-    assert "Ratings from the warehouse's ratings table" in at.info[0].value
+    assert "Default feedback: product views" in at.info[0].value and "the number of product views" in at.info[0].value
     values = {metric.label: metric.value for metric in at.metric}
     con = warehouse.connect(page_db)
     try:
-        users = con.execute("SELECT count(DISTINCT user_id) FROM ratings").fetchone()[0]
+        users = con.execute("SELECT count(DISTINCT user_id) FROM events WHERE event_type = 'view'").fetchone()[0]
     finally:
         con.close()
     assert values["Customers with feedback"] == f"{users:,}"
@@ -94,7 +94,7 @@ def test_train_compare_inspect_and_delete(page_db):
     assert leaderboard["ndcg_at_k"].notna().all()
     assert any(button.label == "Download CSV" for button in at.get("download_button"))
 
-    at.selectbox[0].set_value("coverage").run()
+    next(box for box in at.selectbox if box.label == "Metric to chart").set_value("coverage").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
 

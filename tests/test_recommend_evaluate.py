@@ -57,7 +57,7 @@ def test_random_split_rmse_and_mae_equal_surprise_cross_validate(sample_con, nam
 
 
 def test_time_split_counts_match_pandas(sample_con):
-    split = evaluate.time_split(sample_con)
+    split = evaluate.time_split(sample_con, feedback="ratings")
     cutoff = pd.Timestamp(split.description["cutoff"])
     ratings = sample_con.execute("SELECT user_id, item_id, ts FROM ratings").df()
     assert (ratings["ts"] < cutoff).mean() == pytest.approx(0.8, abs=0.01)
@@ -266,10 +266,10 @@ def test_a_split_query_names_the_split_it_makes(sample_con):
 
 def test_feedback_summary_counts_match_pandas_and_the_default_split(sample_con):
     summary = evaluate.feedback_summary(sample_con)
-    ratings = sample_con.execute("SELECT user_id, item_id FROM ratings WHERE item_id IS NOT NULL").df()
-    assert (summary.kind, summary.rule) == ("ratings", feedback.RATINGS_RULE)
-    assert summary.rows == len(ratings.drop_duplicates())
-    assert (summary.users, summary.items) == (ratings["user_id"].nunique(), ratings["item_id"].nunique())
+    views = sample_con.execute("SELECT user_id, item_id FROM events WHERE event_type = 'view'").df()
+    assert (summary.kind, summary.rule) == ("views", feedback.source_rule("views"))  # the most rows
+    assert summary.rows == len(views.drop_duplicates())
+    assert (summary.users, summary.items) == (views["user_id"].nunique(), views["item_id"].nunique())
     description = evaluate.time_split(sample_con).description
     assert summary.cutoff == description["cutoff"] and summary.split_error is None
     assert (summary.eval_users, summary.cold_users, summary.cold_items) == (
@@ -286,7 +286,7 @@ def test_feedback_summary_says_why_the_default_split_is_impossible(tmp_path):
         summary = evaluate.feedback_summary(con)
     finally:
         con.close()
-    assert (summary.kind, summary.rows, summary.users, summary.items) == ("implicit", 2, 1, 2)
+    assert (summary.kind, summary.rows, summary.users, summary.items) == ("purchases", 2, 1, 2)
     assert summary.cutoff is None and summary.eval_users is None and summary.cold_users is None
     assert "no test customer has a new item" in summary.split_error
 

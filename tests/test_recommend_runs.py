@@ -24,7 +24,7 @@ def con(sample_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def saved(con):
-    split = evaluate.time_split(con)
+    split = evaluate.time_split(con, feedback="ratings")
     results = evaluate.compare(split, {"popularity": None, "svd": {"n_factors": 8, "negatives": 0}}, k=5).results
     return [runs.save_run(con, result) for result in results], results
 

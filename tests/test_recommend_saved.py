@@ -49,7 +49,8 @@ def test_training_saves_each_run_with_its_model_and_reports_progress(trained):
             info = saved.model_info(con, run_id)
             assert info is not None and info.data_version == version and info.size_bytes > 0
         summary = {**dataclasses.asdict(evaluate.feedback_summary(con)), "data_version": version}
-    assert job.job_result(training) == {"run_ids": training.run_ids, "models": names, "skipped": {}, "summary": summary}
+    expected = {"run_ids": training.run_ids, "models": names, "skipped": {}, "feedback": "views", "summary": summary}
+    assert job.job_result(training) == expected
 
 
 def test_saved_model_recommends_what_a_fresh_fit_recommends(trained):
@@ -90,7 +91,8 @@ def test_popularity_model_matches_counts_by_hand(trained):
     with warehouse.session(path) as con:
         table = saved.recommend_for_users(con, training.run_ids[-1], ["nobody-123"], k=4)
         counts = con.execute(
-            "SELECT item_id, count(DISTINCT user_id) AS n FROM ratings GROUP BY item_id ORDER BY n DESC, item_id LIMIT 4"
+            "SELECT item_id, count(DISTINCT user_id) AS n FROM events WHERE event_type = 'view' "
+            "GROUP BY item_id ORDER BY n DESC, item_id LIMIT 4"
         ).df()
     assert table["item_id"].tolist() == counts["item_id"].tolist()
     assert table["score"].tolist() == counts["n"].astype(float).tolist()

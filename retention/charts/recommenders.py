@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
+from retention.recommend.feedback import WEIGHT_KEYS, source_label
 from retention.recommend.metrics import METRIC_NAMES, METRICS, TIMINGS
 
 BEST_COLOUR = "#2e7d32"
@@ -35,11 +36,19 @@ def best_runs(runs: pd.DataFrame, column: str) -> pd.Series:
 
 
 def split_label(split_json: str) -> str:
-    """A short description of a saved split: ``'time, test from 2026-04-29'`` or ``'random, 5 folds'``."""
+    """A short description of a saved split and its feedback source: ``'time, test from 2026-04-29 · product
+    views'``, ``'random, 5 folds · purchases'`` or ``'per customer, 25% test · ratings'`` (runs saved with
+    'implicit' feedback read as purchases)."""
     split = json.loads(split_json)
     if split.get("kind") == "time":
-        return f"time, test from {str(split.get('cutoff', '?'))[:10]}"
-    return f"random, {split.get('folds', '?')} folds"
+        label = f"time, test from {str(split.get('cutoff', '?'))[:10]}"
+    elif split.get("kind") == "stratified":
+        label = f"per customer, {split.get('test_share', 0):.0%} test"
+    else:
+        label = f"random, {split.get('folds', '?')} folds"
+    given = split.get("weights") or {}
+    weights = ", ".join(f"{key} {given[key]:g}" for key in WEIGHT_KEYS if key in given)
+    return f"{label} · {source_label(split.get('feedback'))}" + (f" ({weights})" if weights else "")
 
 
 def leaderboard_table(runs: pd.DataFrame) -> pd.DataFrame:

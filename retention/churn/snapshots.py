@@ -19,6 +19,7 @@ import pandas as pd
 
 from retention import periods, warehouse
 from retention.errors import DataError
+from retention.schema import CART_EVENTS, VIEW_EVENTS
 
 DEFAULT_HORIZON_DAYS = 90
 MIN_HORIZON_DAYS = 7
@@ -34,10 +35,6 @@ SAMPLE_SEED = 0
 MAX_SNAPSHOTS = 240
 """The most training snapshots of one fit: twenty years of monthly ones, far more than a churn model needs, and
 each one a row per customer (an order dated in year 9999 would ask for a hundred thousand)."""
-
-# Event types counted as browsing without buying (the sample data uses 'view' and 'add_to_cart').
-VIEW_EVENTS = ("view", "product_view", "page_view")
-CART_EVENTS = ("add_to_cart", "cart", "add_to_basket")
 
 
 @dataclass(frozen=True)

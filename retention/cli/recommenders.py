@@ -8,12 +8,76 @@ import sys
 from pathlib import Path
 
 from retention import jobs, warehouse
-from retention.cli._common import add_db_argument, date_text, lazy_import, out_file, whole_number, write_table
+from retention.cli._common import (
+    add_db_argument,
+    date_text,
+    lazy_import,
+    out_file,
+    real_number,
+    whole_number,
+    write_table,
+)
 from retention.errors import DataError
 
 recommend = lazy_import("retention.recommend")
 
 DEFAULT_MODELS = "svd,knn_baseline,content,popularity"
+FEEDBACK_SOURCES = ("purchases", "views", "carts", "ratings", "combined")  # retention.recommend.feedback.SOURCES
+STRATIFIED_TEST_SHARE = 0.25  # retention.recommend.stratified.TEST_SHARE, as Microsoft Recommenders' split
+TIME_TEST_SHARE = 0.2
+
+
+def add_feedback_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--feedback`` and ``--weights``: the feedback source the models learn from."""
+    parser.add_argument(
+        "--feedback",
+        choices=FEEDBACK_SOURCES,
+        default=None,
+        help="what the models learn from: purchases, product views, add-to-carts, ratings, or a weighted "
+        "combination of views, add-to-carts and purchases (default: the source with the most rows)",
+    )
+    parser.add_argument(
+        "--weights",
+        default=None,
+        metavar="KEY=W,...",
+        help="weights of --feedback combined, e.g. view=1,add_to_cart=3,purchase=5 (the default); a key left "
+        "out weighs 0",
+    )
+
+
+def parse_weights(text: str | None) -> tuple[tuple[str, float], ...] | None:
+    """``view=1,add_to_cart=3`` as ``(("view", 1.0), ("add_to_cart", 3.0))``; None stays None (keys and values
+    are checked by the feedback module later)."""
+    if text is None:
+        return None
+    pairs = []
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = pair.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = None
+        if not sep or weight is None:
+            raise DataError(f"--weights {pair!r} must look like KEY=NUMBER, e.g. view=1,add_to_cart=3,purchase=5")
+        pairs.append((key.strip(), weight))
+    return tuple(pairs)
+
+
+def feedback_choice(args: argparse.Namespace) -> tuple[str | None, tuple[tuple[str, float], ...] | None]:
+    """The ``--feedback`` source and ``--weights``, checked before any work starts.
+
+    Raises
+    ------
+    DataError
+        Weights without ``--feedback combined``, or bad weights.
+    """
+    from retention.recommend import feedback  # pandas and DuckDB only, no model library
+
+    weights = parse_weights(args.weights)
+    if weights is not None and args.feedback != "combined":
+        raise DataError("--weights applies only to --feedback combined")
+    kind, checked = feedback.checked_choice(args.feedback, weights)
+    return kind, (checked or None)
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +90,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "that recommending with the run later loads it); the work is recorded as a job (kind 'recommenders') and "
         "its progress goes to stderr. An unknown model name is refused with the list. "
         "A model that cannot run on this data (the content model without product text) is skipped: the reason "
-        'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}.',
+        'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}. Each record names the '
+        "feedback source its run used (and the combined source's weights).",
     )
     add_db_argument(compare)
     compare.add_argument(
@@ -36,7 +101,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--k", type=whole_number(1), default=10, help="list length of the ranking metrics (default: 10)"
     )
     compare.add_argument(
-        "--split", choices=["time", "random"], default="time", help="time-based (default) or random k-fold"
+        "--split",
+        choices=["time", "random", "stratified"],
+        default="time",
+        help="time-based (default), random k-fold, or stratified: each customer's feedback split at random, "
+        "--test-share of it to test (as Microsoft Recommenders' python_stratified_split)",
+    )
+    compare.add_argument(
+        "--test-share",
+        type=real_number(0, 1, above_low=True),
+        default=None,
+        help=f"time split: share of feedback events after the default cutoff (default: {TIME_TEST_SHARE}); "
+        f"stratified split: each customer's share of rows in test (default: {STRATIFIED_TEST_SHARE})",
     )
     compare.add_argument("--folds", type=whole_number(2), default=5, help="folds of the random split (default: 5)")
     compare.add_argument(
@@ -45,7 +121,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="time split: first test timestamp (default: 80%% of events before)",
     )
-    compare.add_argument("--seed", type=int, default=0, help="seed of the random split (default: 0)")
+    compare.add_argument("--seed", type=int, default=0, help="seed of the random splits (default: 0)")
+    add_feedback_arguments(compare)
     compare.add_argument(
         "--mode",
         choices=["discovery", "repeat"],
@@ -76,6 +153,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     single.add_argument("--user", required=True, action="append", help="user id (repeatable)")
     single.add_argument("--k", type=whole_number(1), default=10, help="how many items (default: 10)")
     single.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="hyperparameter override")
+    add_feedback_arguments(single)
     single.add_argument("--out", type=out_file, default=None, help="write CSV to this file instead of stdout")
     single.set_defaults(handler=run_recommend)
 
@@ -101,10 +179,21 @@ def run_compare(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.param, names)
     for name in names:
         recommend.resolve_params(name, overrides[name])
+    kind, weights = feedback_choice(args)
     from retention.recommend import job  # here, not at the top: it imports the model libraries
 
     path = warehouse.resolve_db_path(args.db)
-    query = recommend.SplitQuery(args.split, cutoff=args.cutoff, folds=args.folds, seed=args.seed, mode=args.mode)
+    share = args.test_share or (STRATIFIED_TEST_SHARE if args.split == "stratified" else TIME_TEST_SHARE)
+    query = recommend.SplitQuery(
+        args.split,
+        cutoff=args.cutoff,
+        test_share=share,
+        folds=args.folds,
+        seed=args.seed,
+        mode=args.mode,
+        feedback=kind,
+        weights=weights,
+    )
     training = jobs.run(
         path,
         job.KIND,
@@ -117,7 +206,7 @@ def run_compare(args: argparse.Namespace) -> int:
     comparison = training.comparison
     for name, reason in comparison.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
-    records = {result.model: recommend.as_record(result) for result in comparison.results}
+    records = {result.model: {**recommend.as_record(result), **fed(result.split)} for result in comparison.results}
     records |= {name: {"model": name, "skipped": reason} for name, reason in comparison.skipped.items()}
     text = json.dumps([records[name] for name in names if name in records], indent=2)
     if args.out:
@@ -127,6 +216,12 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def fed(split: dict) -> dict[str, object]:
+    """What a result's record says of its feedback: ``feedback`` (the source) and, for the combined source,
+    ``weights``."""
+    return {"feedback": split["feedback"], **({"weights": split["weights"]} if split.get("weights") else {})}
 
 
 def check_users(con, user_ids: list[str]) -> None:
@@ -142,10 +237,11 @@ def check_users(con, user_ids: list[str]) -> None:
 def run_recommend(args: argparse.Namespace) -> int:
     overrides = parse_overrides([f"{args.model}.{pair}" for pair in args.param], [args.model])[args.model]
     recommend.resolve_params(args.model, overrides)
+    kind, weights = feedback_choice(args)
     con = warehouse.connect(args.db)
     try:
         check_users(con, args.user)
-        recommender = recommend.fit_recommender(con, args.model, overrides)
+        recommender = recommend.fit_recommender(con, args.model, overrides, kind, weights)
         table = recommend.recommend(con, recommender, args.user, k=args.k)
     finally:
         con.close()

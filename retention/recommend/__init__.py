@@ -2,7 +2,8 @@
 
 Public API:
 
-* :func:`load_feedback` — explicit ratings, or implicit ratings from purchases.
+* :func:`load_feedback` — explicit ratings, or implicit ratings from purchases, views or add-to-carts (or a
+  weighted mix); :func:`feedback_source` says which the warehouse has and which is the default.
 * :data:`MODELS` — the model registry; :func:`fit_model` fits one.
 * :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation;
   :func:`unmet_need` says why a model cannot run on the data (a comparison skips it).
@@ -57,6 +58,7 @@ _EXPORTS = {
     "resolve_params": "models",
     "save_model": "saved",
     "save_run": "runs",
+    "source_label": "feedback",
     "unmet_need": "models",
     "user_history": "feedback",
 }
@@ -102,6 +104,7 @@ __all__ = [
     "resolve_params",
     "save_model",
     "save_run",
+    "source_label",
     "unmet_need",
     "user_history",
 ]

@@ -1,6 +1,6 @@
 """Offline evaluation: split the feedback, fit each model on the training part, score the held-out part.
 
-Two splits, the same for every model compared:
+Three splits, the same for every model compared:
 
 * ``time`` (default): train on interactions before a cutoff, test on the
   user-item pairs with an interaction at or after it. The cutoff defaults to
@@ -8,6 +8,12 @@ Two splits, the same for every model compared:
 * ``random``: Surprise's ``KFold`` over feedback rows (shuffled with
   ``seed``); metrics are averaged over the folds. A Surprise model's RMSE and
   MAE equal ``surprise.model_selection.cross_validate`` on the same folds.
+* ``stratified``: each customer's feedback rows split at random, ``test_share`` of them to test (Microsoft
+  Recommenders' ``python_stratified_split``; the rule is in :mod:`retention.recommend.stratified`), so that
+  results on a rating data set compare with published tables.
+
+Every split reads one feedback source (:mod:`retention.recommend.feedback`; by default the one with the most
+rows) and records it, with the combined source's weights, in its description.
 
 Every split is evaluated in one of two modes (:data:`MODES`), recorded in its description:
 
@@ -38,10 +44,10 @@ from surprise.trainset import Trainset
 
 from retention import schema
 from retention.errors import DataError
-from retention.recommend import content_models, metrics, models, topk
+from retention.recommend import content_models, metrics, models, stratified, topk
 from retention.recommend import feedback as fb
 
-SPLITS = ("time", "random")
+SPLITS = ("time", "random", "stratified")
 DISCOVERY, REPEAT = "discovery", "repeat"
 MODES = (DISCOVERY, REPEAT)
 MODE_LABELS = {
@@ -97,9 +103,11 @@ def time_split(
     *,
     diversity: bool = True,
     mode: str = DISCOVERY,
+    feedback: str | None = None,
+    weights: fb.Weights | None = None,
 ) -> Split:
     """Train on feedback before ``cutoff``, test on user-item pairs with an interaction at or after it, in ``mode``
-    (see the module docstring).
+    (see the module docstring), on the ``feedback`` source with ``weights`` (None: the default source).
 
     ``cutoff`` None: the timestamp before which ``1 - test_share`` of the
     feedback events lie. ``diversity`` False leaves the targets' ``item_vectors`` None (a split that is only
@@ -111,14 +119,14 @@ def time_split(
         No feedback, no timestamps, or nothing on one side of the cutoff.
     """
     mode = checked_mode(mode)
-    source = fb.feedback_source(con, test_share)
+    source = fb.feedback_source(con, test_share, feedback, weights)
     if cutoff is None:
         if source.default_cutoff is None:
             raise DataError("the ratings have no timestamps, so a time split is impossible; use the random split")
         cutoff = source.default_cutoff
     cutoff = pd.Timestamp(cutoff)
-    train = fb.load_feedback(con, end=cutoff, kind=source.kind)
-    full = fb.load_feedback(con, kind=source.kind)
+    train = fb.load_feedback(con, end=cutoff, kind=source.kind, weights=source.weights)
+    full = fb.load_feedback(con, kind=source.kind, weights=source.weights)
     test = full.frame.loc[full.frame[schema.COL_TS] >= cutoff, [schema.COL_USER, schema.COL_ITEM, schema.COL_RATING]]
     if train.frame.empty:
         raise DataError(f"no feedback before the cutoff {cutoff:%Y-%m-%d %H:%M}; choose a later cutoff")
@@ -128,15 +136,23 @@ def time_split(
         "kind": "time",
         "cutoff": cutoff.isoformat(),
         "test_share": test_share,
-        "feedback": source.kind,
+        **described(full),
         "mode": mode,
     }
     split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
     return _with_counts(split, diversity=diversity)
 
 
-def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, mode: str = DISCOVERY) -> Split:
-    """Surprise's ``KFold(n_splits=folds, random_state=seed, shuffle=True)`` over all feedback rows, in ``mode``.
+def random_split(
+    con: duckdb.DuckDBPyConnection,
+    folds: int = 5,
+    seed: int = 0,
+    mode: str = DISCOVERY,
+    feedback: str | None = None,
+    weights: fb.Weights | None = None,
+) -> Split:
+    """Surprise's ``KFold(n_splits=folds, random_state=seed, shuffle=True)`` over all feedback rows of the
+    ``feedback`` source (with ``weights``; None: the default source), in ``mode``.
 
     A feedback row is one user and item, so no test pair was seen in training: the repeat mode only lets lists
     hold past items (which cannot be hits here).
@@ -147,7 +163,7 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, 
         Fewer than 2 folds, or more folds than feedback rows.
     """
     mode = checked_mode(mode)
-    full = fb.load_feedback(con)
+    full = fb.load_feedback(con, kind=feedback, weights=weights)
     if folds < 2 or folds > len(full.frame):
         raise DataError(
             f"the random split needs between 2 and {len(full.frame)} folds (one per feedback row), got {folds}"
@@ -160,11 +176,55 @@ def random_split(con: duckdb.DuckDBPyConnection, folds: int = 5, seed: int = 0, 
             [(trainset.to_raw_uid(u), trainset.to_raw_iid(i)) for u, i, _ in trainset.all_ratings()],
             names=[schema.COL_USER, schema.COL_ITEM],
         )
-        train = fb.Feedback(frame.loc[train_pairs].reset_index(), full.kind, full.rating_scale)
+        train = fb.Feedback(frame.loc[train_pairs].reset_index(), full.kind, full.rating_scale, full.weights)
         test = pd.DataFrame(testset, columns=[schema.COL_USER, schema.COL_ITEM, schema.COL_RATING])
         built.append(Fold(train, test, trainset))
-    description = {"kind": "random", "folds": folds, "seed": seed, "feedback": full.kind, "mode": mode}
+    description = {"kind": "random", "folds": folds, "seed": seed, **described(full), "mode": mode}
     return _with_counts(Split("random", tuple(built), fb.products(con), description))
+
+
+def stratified_split(
+    con: duckdb.DuckDBPyConnection,
+    test_share: float = stratified.TEST_SHARE,
+    seed: int = 0,
+    mode: str = DISCOVERY,
+    feedback: str | None = None,
+    weights: fb.Weights | None = None,
+) -> Split:
+    """Each customer's feedback rows of the ``feedback`` source (with ``weights``; None: the default source)
+    split at random, ``test_share`` of them to test, by the rule of :mod:`retention.recommend.stratified`, in
+    ``mode``. As in the random split no test pair was seen in training.
+
+    Raises
+    ------
+    DataError
+        ``test_share`` outside (0, 1), or no customer has enough feedback for a test row.
+    """
+    mode = checked_mode(mode)
+    full = fb.load_feedback(con, kind=feedback, weights=weights)
+    held_out = stratified.held_out_rows(full.frame, test_share, seed)
+    if not held_out.any():
+        raise DataError(
+            f"no customer has enough {fb.source_label(full.kind)} for a test share of {test_share:g} (each keeps "
+            f"at least one row in training, and customers with fewer than {stratified.MIN_ROWS} rows keep all); "
+            "choose a larger test share, another feedback source or another split"
+        )
+    test = full.frame.loc[held_out, [schema.COL_USER, schema.COL_ITEM, schema.COL_RATING]].reset_index(drop=True)
+    description = {
+        "kind": "stratified",
+        "test_share": test_share,
+        "seed": seed,
+        **described(full),
+        "mode": mode,
+    }
+    fold = Fold(full.subset(~held_out), test)
+    return _with_counts(Split("stratified", (fold,), fb.products(con), description))
+
+
+def described(feedback: fb.Feedback) -> dict[str, object]:
+    """What a split description says of its feedback: ``feedback`` (the source) and ``weights`` (key -> weight,
+    empty unless the source is the combined one)."""
+    return {"feedback": feedback.kind, "weights": dict(feedback.weights)}
 
 
 @dataclass(frozen=True)
@@ -174,18 +234,26 @@ class SplitQuery:
     Attributes
     ----------
     kind
-        ``'time'`` (:func:`time_split`) or ``'random'`` (:func:`random_split`).
+        ``'time'`` (:func:`time_split`), ``'random'`` (:func:`random_split`) or ``'stratified'``
+        (:func:`stratified_split`).
     cutoff
         Time split: the first test timestamp; None = the time before which ``1 - test_share`` of the
         feedback events lie.
     test_share
-        Time split: share of feedback events after the default cutoff, in (0, 1).
+        Time split: share of feedback events after the default cutoff, in (0, 1). Stratified split: each
+        customer's share of rows in test (Microsoft Recommenders' is 0.25: :data:`stratified.TEST_SHARE`).
     folds
         Random split: number of folds, at least 2.
     seed
-        Random split: seed of the shuffle.
+        Random and stratified splits: seed of the shuffle.
     mode
         ``'discovery'`` or ``'repeat'`` (see the module docstring).
+    feedback
+        The feedback source (one of :data:`~retention.recommend.feedback.SOURCES`); None = the one with the
+        most rows.
+    weights
+        The combined source's weights as ``(key, weight)`` pairs (a tuple, so the query stays hashable);
+        None = :data:`~retention.recommend.feedback.DEFAULT_WEIGHTS`; only for the combined source.
     """
 
     kind: str = "time"
@@ -194,6 +262,8 @@ class SplitQuery:
     folds: int = 5
     seed: int = 0
     mode: str = DISCOVERY
+    feedback: str | None = None
+    weights: fb.Weights | None = None
 
 
 def checked_mode(mode: str) -> str:
@@ -218,10 +288,13 @@ def make_split(con: duckdb.DuckDBPyConnection, query: SplitQuery | None = None) 
         An unknown kind, or the reasons of :func:`time_split` and :func:`random_split`.
     """
     query = query or SplitQuery()
+    source = {"mode": query.mode, "feedback": query.feedback, "weights": query.weights}
     if query.kind == "time":
-        return time_split(con, cutoff=query.cutoff, test_share=query.test_share, mode=query.mode)
+        return time_split(con, cutoff=query.cutoff, test_share=query.test_share, **source)
     if query.kind == "random":
-        return random_split(con, folds=query.folds, seed=query.seed, mode=query.mode)
+        return random_split(con, folds=query.folds, seed=query.seed, **source)
+    if query.kind == "stratified":
+        return stratified_split(con, test_share=query.test_share, seed=query.seed, **source)
     raise DataError(f"unknown split {query.kind!r}; use one of {', '.join(SPLITS)}")
 
 
@@ -499,7 +572,7 @@ class FeedbackSummary:
     Attributes
     ----------
     kind
-        ``'ratings'`` or ``'implicit'``.
+        The feedback source (one of :data:`~retention.recommend.feedback.SOURCES`; the default one).
     rule
         How the ratings were obtained, in plain words.
     rows, users, items

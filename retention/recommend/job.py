@@ -39,7 +39,8 @@ class Training:
 
 def job_params(selections: Mapping[str, Mapping[str, object] | None], query: evaluate.SplitQuery, k: int) -> dict:
     """The training job's parameters: ``models`` (name -> hyperparameters asked for), ``split`` (the query's
-    fields, the cutoff as text) and ``k``."""
+    fields, the cutoff as text, ``feedback`` None for the default source, ``weights`` key -> weight or None) and
+    ``k``."""
     split = {
         "kind": query.kind,
         "cutoff": None if query.cutoff is None else str(query.cutoff),
@@ -47,6 +48,8 @@ def job_params(selections: Mapping[str, Mapping[str, object] | None], query: eva
         "folds": int(query.folds),
         "seed": int(query.seed),
         "mode": query.mode,
+        "feedback": query.feedback,
+        "weights": None if query.weights is None else dict(query.weights),
     }
     return {"models": {name: dict(params or {}) for name, params in selections.items()}, "split": split, "k": int(k)}
 
@@ -61,7 +64,8 @@ def train(
     save: bool = True,
 ) -> Training:
     """Evaluate the selected models (name -> hyperparameters) on the split ``query`` describes; when ``save``,
-    fit each model on all feedback and save its run together with that model (a run never shows without it).
+    fit each model on all feedback of the split's source and save its run together with that model (a run never
+    shows without it).
 
     ``progress(fraction, message)`` goes model by model and fold by fold, then model by model through the fits
     on all feedback. Opens its own short sessions (a job's thread shares none); none is held while fitting.
@@ -78,11 +82,13 @@ def train(
     comparison = evaluate.compare(split, selections, k=k, progress=evaluating)
     if not save:
         return Training(comparison, [])
+    kind, weights = fb.described_choice(split.description)
     with warehouse.session(path) as con:
         version = saved.feedback_version(con)
-        feedback, products = fb.load_feedback(con), fb.products(con)
+        feedback, products = fb.load_feedback(con, kind=kind, weights=weights), fb.products(con)
+        default = fb.default_source(fb.source_rows(con))
     summary = None
-    if query == evaluate.SplitQuery():
+    if dataclasses.replace(query, feedback=None, weights=None) == evaluate.SplitQuery() and kind == default:
         summary = {**dataclasses.asdict(evaluate.split_summary(feedback, split.description)), "data_version": version}
     run_ids, count = [], len(comparison.results)
     for position, result in enumerate(comparison.results):
@@ -102,9 +108,11 @@ def train(
 
 def job_result(training: Training) -> dict[str, object]:
     """What the training job records once done: ``run_ids`` and ``models`` of the runs saved (same order),
-    ``skipped`` (model name -> why it could not run on this data) and ``summary`` (see :class:`Training`)."""
+    ``skipped`` (model name -> why it could not run on this data), ``feedback`` (the source the runs used) and
+    ``summary`` (see :class:`Training`)."""
     return {
         "run_ids": list(training.run_ids),
+        "feedback": training.comparison.results[0].split["feedback"],
         "models": [result.model for result in training.comparison.results],
         "skipped": dict(training.comparison.skipped),
         "summary": training.summary,

@@ -8,7 +8,7 @@ fitted on (:func:`feedback_version`), and loaded while the feedback is the same.
 
 The feedback version is not ``data_version``: that one moves whenever scores,
 runs or campaigns are written, which do not change what a recommender learns
-from. It fingerprints only the imports of orders, ratings and products and the
+from. It fingerprints only the imports of orders, events, ratings and products and the
 non-product codes (:func:`retention.warehouse.imports_version`). A model fitted on
 other feedback is stale: it is never used, and is refitted and replaced (a job
 in the app, see :mod:`retention.recommend.job`).
@@ -64,9 +64,7 @@ def compact(recommender: Recommender) -> Recommender:
     neither. The others are kept empty: at a million customers each holds tens of millions of ratings.
     """
     pairs = recommender.feedback.frame[[schema.COL_USER, schema.COL_ITEM]].astype("category")
-    recommender = replace(
-        recommender, feedback=fb.Feedback(pairs, recommender.feedback.kind, recommender.feedback.rating_scale)
-    )
+    recommender = replace(recommender, feedback=replace(recommender.feedback, frame=pairs))
     if not isinstance(recommender.model, SurpriseModel):
         return recommender
     model, algo = copy.copy(recommender.model), copy.copy(recommender.model.algo)
@@ -91,7 +89,7 @@ def compact(recommender: Recommender) -> Recommender:
 
 def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of the feedback and products every recommender is fitted on (see the module docstring)."""
-    return warehouse.imports_version(con, ("orders", "ratings", "products"))
+    return warehouse.imports_version(con, ("orders", "events", "ratings", "products"))
 
 
 def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
@@ -129,9 +127,12 @@ def load_model(con: duckdb.DuckDBPyConnection, run_id: int, data_version: str | 
 
 
 def fit_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
-    """Run ``run_id``'s model and hyperparameters fitted on all feedback now (not saved)."""
+    """Run ``run_id``'s model and hyperparameters fitted on all feedback of the source it was evaluated on (its
+    split's ``feedback`` and ``weights``; runs saved before sources were recorded: the default source) now (not
+    saved)."""
     run = runs.get_run(con, run_id)
-    return fit_on(fb.load_feedback(con), fb.products(con), run.model, run.params)
+    kind, weights = fb.described_choice(run.split)
+    return fit_on(fb.load_feedback(con, kind=kind, weights=weights), fb.products(con), run.model, run.params)
 
 
 def recommender_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:

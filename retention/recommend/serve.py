@@ -86,10 +86,15 @@ class Recommender:
 
 
 def fit_recommender(
-    con: duckdb.DuckDBPyConnection, model: str, params: Mapping[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    params: Mapping[str, object] | None = None,
+    feedback: str | None = None,
+    weights: fb.Weights | None = None,
 ) -> Recommender:
-    """Fit ``model`` with ``params`` on all feedback in the warehouse."""
-    return fit_on(fb.load_feedback(con), fb.products(con), model, params)
+    """Fit ``model`` with ``params`` on all feedback of source ``feedback`` (with the combined source's
+    ``weights``; None: the source with the most rows) in the warehouse."""
+    return fit_on(fb.load_feedback(con, kind=feedback, weights=weights), fb.products(con), model, params)
 
 
 def fit_on(

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import jobs, recommend
+from retention.recommend import feedback as fb
 from retention.recommend import job as recommend_job
 from retention.recommend.models import ModelSpec, Param
 from retention.ui import jobs as ui_jobs
@@ -87,6 +88,51 @@ def user_history(path: str, version: str, user_id: str) -> pd.DataFrame:
         return recommend.user_history(recommend.load_feedback(con), recommend.products(con), user_id)
 
 
+@st.cache_data(show_spinner=False)
+def source_rows(path: str, version: str) -> dict[str, int]:
+    """Rows per feedback source (see :func:`retention.recommend.feedback.source_rows`)."""
+    with cursor() as con:
+        return fb.source_rows(con)
+
+
+def offered_sources(counts: dict[str, int]) -> dict[str, int]:
+    """The sources a training can use, in :data:`~retention.recommend.feedback.SOURCES` order: source -> rows
+    (the combined source: the rows of views, add-to-carts and purchases); sources without rows are left out."""
+    rows = {kind: counts.get(kind, 0) for kind in fb.SOURCES if kind != fb.COMBINED}
+    rows[fb.COMBINED] = sum(rows[kind] for kind in fb.WEIGHED_SOURCES)
+    return {kind: count for kind, count in rows.items() if count > 0}
+
+
+def feedback_choice(path: str, version: str) -> tuple[str, fb.Weights | None]:
+    """A feedback source picker (each source's rows, the default marked) and, for the combined source, its
+    weights; returns the source and the weights (None unless combined)."""
+    counts = source_rows(path, version)
+    default = fb.default_source(counts)
+    offered = offered_sources(counts)
+
+    def label(kind: str) -> str:
+        marked = " (default: the most rows)" if kind == default else ""
+        return f"{fb.source_label(kind).capitalize()}: {offered[kind]:,} rows{marked}"
+
+    kind = st.selectbox(
+        "Feedback",
+        list(offered),
+        index=list(offered).index(default),
+        format_func=label,
+        help="What the models learn from, one implicit or explicit rating per customer and item (the rule shows "
+        "at the top of the page for the default source). Combined weighs views, add-to-carts and purchases.",
+    )
+    if kind != fb.COMBINED:
+        return kind, None
+    columns = st.columns(len(fb.WEIGHT_KEYS))
+    defaults = dict(fb.DEFAULT_WEIGHTS)
+    weights = tuple(
+        (key, float(column.number_input(f"Weight of {fb.WEIGHT_WORDS[key]}", 0.0, 100.0, defaults[key], 1.0)))
+        for column, key in zip(columns, fb.WEIGHT_KEYS, strict=True)
+    )
+    return kind, weights
+
+
 def runs(path: str) -> pd.DataFrame:
     """Saved runs (not cached: training and deleting change them)."""
     with cursor() as con:
@@ -119,9 +165,11 @@ def training_outcome(job: jobs.Job) -> None:
     if job.running:
         ui_jobs.progress(job.job_id)
     elif job.status == "done":
+        kind = job.result.get("feedback")  # absent from jobs run before sources were a choice
+        source = f"; feedback: {fb.source_label(kind)}" if kind else ""
         st.success(
             f"Saved {len(job.result['run_ids'])} run(s), each with its model fitted on all feedback "
-            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M})."
+            f"(training job {job.job_id}, finished {job.updated_at:%Y-%m-%d %H:%M}){source}."
         )
         for label, reason in skipped_labels(job).items():
             st.info(f"Not trained: {label}. {readable(reason)}", icon=":material/block:")
