@@ -38,6 +38,7 @@ from surprise import NMF, SVD
 from retention import schema, warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
+from retention.recommend.choice import feedback_version, run_mode
 from retention.recommend.fitting import ArrayTrainset, CompactRatings
 from retention.recommend.models import SurpriseModel
 from retention.recommend.serve import Recommender, fit_on, recommend
@@ -89,11 +90,6 @@ def compact(recommender: Recommender) -> Recommender:
     return replace(recommender, model=model)
 
 
-def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of the feedback and products every recommender is fitted on (see the module docstring)."""
-    return warehouse.imports_version(con, ("orders", "ratings", "products"))
-
-
 def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
     """The saved model of run ``run_id`` without its blob; None when none is saved."""
     rows = warehouse.query(con, "recommend_model_info", {"run_id": int(run_id)})
@@ -131,7 +127,7 @@ def load_model(con: duckdb.DuckDBPyConnection, run_id: int, data_version: str | 
 def fit_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
     """Run ``run_id``'s model and hyperparameters fitted on all feedback now (not saved)."""
     run = runs.get_run(con, run_id)
-    return fit_on(fb.load_feedback(con), fb.products(con), run.model, run.params)
+    return fit_on(fb.load_feedback(con), fb.products(con), run.model, run.params, mode=run_mode(run.split))
 
 
 def recommender_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
