@@ -136,6 +136,7 @@ def test_exports_leave_out_control_and_email_and_neutralise_formulas(con, tmp_pa
             "risk",
             "reasons",
             "recommended_items",
+            "recommendation_mode",
             "scores_as_of",
             "score_horizon_days",
             "scores_model_version",

@@ -26,6 +26,10 @@ from retention.recommend import runs
 
 DISCOVERY, REPEAT = "discovery", "repeat"
 MODE_NAMES = {DISCOVERY: "discovery", REPEAT: "repeat-aware"}
+MODE_NOTES = {
+    DISCOVERY: "Discovery list: only items new to this customer.",
+    REPEAT: "Repeat-aware list: may hold items this customer bought before (buy again).",
+}
 COMPARED_K = 10
 NEVER_DEFAULT = ("random",)  # the floor every model must clear: never what a campaign should send
 OPTION_COLUMNS = ("run_id", "name", "model", "mode", "ndcg_at_k", "k", "current", "warning", "label", "default")

@@ -334,6 +334,7 @@ def run_search(
             result = evaluate.evaluate_model(query.model, split, setting, query.k)
         results.append(result)
         shown = {key: value for key, value in setting.items() if key in varied} or setting
+        done = share * (position + 1) / len(settings)
         progress(done, trial_message(position + 1, len(settings), shown, result.metrics[query.metric], label))
     trials = trial_table(results, query.metric)
     best = results[best_trial(trials, query.metric, info.higher_is_better)]
