@@ -110,4 +110,4 @@ def _default(table: pd.DataFrame) -> int | None:
 def _label(row: object) -> str:
     ndcg = "NDCG not measured" if pd.isna(row.ndcg_at_k) else f"NDCG@{row.k} {row.ndcg_at_k:.3f}"
     label = f"#{row.run_id} {row.name} · {MODE_NAMES[row.mode]} · {ndcg}"
-    return label + (" (not comparable)" if row.warning else "")
+    return label + (" (not comparable)" if isinstance(row.warning, str) else "")
