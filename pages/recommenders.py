@@ -5,7 +5,7 @@ import streamlit as st
 
 from retention.charts import recommenders as charts
 from retention.recommend import METRIC_NAMES, METRICS, MODE_LABELS, FeedbackSummary, SplitQuery
-from retention.recommend.choice import MODE_NOTES, run_mode
+from retention.recommend.choice import MODE_NAMES, MODE_NOTES, run_mode
 from retention.recommend.search import SearchQuery
 from retention.ui import common
 from retention.ui import recommender_search as tuning
@@ -118,7 +118,7 @@ def tune_form(path: str) -> None:
         mode = budget[2].selectbox(
             "Evaluation mode",
             list(MODE_LABELS),
-            format_func=lambda name: name.capitalize(),
+            format_func=lambda name: MODE_NAMES[name].capitalize(),
             key="tune-mode",
             help="The time split at the default cutoff, in this mode (see the training form above).",
         )

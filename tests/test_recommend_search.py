@@ -198,6 +198,7 @@ def test_page_tunes_a_model_and_the_tuned_run_joins_the_leaderboard(sample_copy,
     ranges = [frame.value for frame in at.dataframe if "Hyperparameter" in frame.value.columns]
     assert ranges and ranges[0]["Hyperparameter"].tolist() == ["window_days"]
     at.number_input(key="tune-runs").set_value(2).run()
+    at.selectbox(key="tune-mode").set_value("repeat").run()
     at.button(key="tune-start").click().run()
     at = settled(at)
     assert not at.exception, [element.value for element in at.exception]
@@ -211,3 +212,7 @@ def test_page_tunes_a_model_and_the_tuned_run_joins_the_leaderboard(sample_copy,
     assert at.dataframe[0].value["run_id"].tolist() == [result["run_id"]]  # the leaderboard
     assert any(button.label == "Download CSV" for button in at.get("download_button"))
     assert len(at.get("plotly_chart")) == 2  # the leaderboard's chart and the trials'
+    assert jobs.get(sample_copy, job.job_id).params["split"]["mode"] == "repeat"
+    at = at.toggle[0].set_value(True).run()  # the customer panel says which mode the tuned run's list is in
+    assert not at.exception
+    assert any(caption.value.startswith("Repeat-aware list: may hold items") for caption in at.caption)
