@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import recommenders as charts
-from retention.recommend import MODE_LABELS, FeedbackSummary, SplitQuery, source_label
+from retention.recommend import METRIC_NAMES, METRICS, MODE_LABELS, FeedbackSummary, SplitQuery, source_label
+from retention.recommend.choice import MODE_NAMES, MODE_NOTES, run_mode
+from retention.recommend.search import SearchQuery
 from retention.recommend.stratified import TEST_SHARE as STRATIFIED_TEST_SHARE
 from retention.ui import common
+from retention.ui import recommender_search as tuning
 from retention.ui import recommenders as cached
 
 SPLIT_LABELS = {"time": "Time", "random": "Random k-fold", "stratified": "Per customer 75/25"}
@@ -93,6 +96,59 @@ def training_form(path: str, version: str) -> None:
         cached.training_outcome(job)
 
 
+def tune_form(path: str) -> None:
+    """One model's hyperparameters searched on one split within a budget; the best setting is saved as a tuned
+    run (in the leaderboard below). The newest search shows its progress, then its trials, chart and CSV."""
+    with st.expander("Tune a model: search its hyperparameters", icon=":material/tune:"):
+        labels = cached.model_labels()
+        cells = st.columns(3)
+        model = cells[0].selectbox("Model", list(labels), format_func=labels.get, key="tune-model")
+        strategy = cells[1].segmented_control(
+            "Strategy",
+            list(tuning.STRATEGY_LABELS),
+            default="random",
+            format_func=tuning.STRATEGY_LABELS.get,
+            key="tune-strategy",
+            help="Random: the defaults, then seeded draws from the ranges. Grid: every combination of three values "
+            "per range (a seeded sample of it when the budget is smaller).",
+        )
+        metric = cells[2].selectbox(
+            "Metric",
+            list(METRIC_NAMES),
+            index=list(METRIC_NAMES).index("ndcg_at_k"),
+            format_func=lambda name: METRICS[name].label,
+            key="tune-metric",
+        )
+        budget = st.columns(3)
+        runs = budget[0].number_input("Trials at most", min_value=1, max_value=200, value=10, key="tune-runs")
+        minutes = budget[1].number_input(
+            "Minutes at most",
+            min_value=0.0,
+            value=5.0,
+            step=1.0,
+            key="tune-minutes",
+            help="No trial starts after this; 0 = no time limit.",
+        )
+        mode = budget[2].selectbox(
+            "Evaluation mode",
+            list(MODE_LABELS),
+            format_func=lambda name: MODE_NAMES[name].capitalize(),
+            key="tune-mode",
+            help="The time split at the default cutoff, in this mode (see the training form above).",
+        )
+        space = common.attempt(tuning.default_space, model)
+        if space is not None and not space.empty:
+            st.caption("Ranges tried (the CLI's `recommenders search --range` sets others):")
+            st.dataframe(space, hide_index=True)
+        job = common.attempt(tuning.search_job)
+        busy = job is not None and job.running
+        if st.button("Search", disabled=busy, icon=":material/manage_search:", key="tune-start"):
+            query = SearchQuery(model, strategy or "random", int(runs), float(minutes) or None, metric)
+            job = common.attempt(tuning.start_search, path, query, SplitQuery(mode=mode))
+        if job is not None:
+            tuning.search_outcome(job)
+
+
 def leaderboard(path: str, runs: pd.DataFrame) -> None:
     """The saved runs with the best value per metric highlighted, a chart of one metric, and deleting runs."""
     st.dataframe(
@@ -171,7 +227,9 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
 
 def recommendations(path: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
     """One run's top items for the customer (or the job fitting its model): a failure shows in this panel only."""
-    st.markdown(f"**{charts.run_labels(runs[runs['run_id'] == run_id]).iloc[0]}**")
+    run = runs[runs["run_id"] == run_id]
+    st.markdown(f"**{charts.run_labels(run).iloc[0]}**")
+    st.caption(MODE_NOTES[run_mode(run["split"].iloc[0])])
     table = common.attempt(cached.recommendations, path, run_id, user, top)
     if table is None:
         return
@@ -207,3 +265,4 @@ if runs.empty:
 else:
     leaderboard(path, runs)
     inspector(path, version, runs)
+tune_form(path)

@@ -77,7 +77,10 @@ def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_pa
     assert "already launched with this idempotency key: campaign 1" in capsys.readouterr().out
     assert sorted(path.name for path in out_dir.iterdir()) == ["campaign_1_discount.csv", "campaign_1_recs.csv"]
     header = (out_dir / "campaign_1_discount.csv").read_text().splitlines()[0]
-    assert header == "user_id,arm,risk,reasons,recommended_items,scores_as_of,score_horizon_days,scores_model_version"
+    assert header == (
+        "user_id,arm,risk,reasons,recommended_items,recommendation_mode,scores_as_of,score_horizon_days,"
+        "scores_model_version"
+    )
 
     assert main(["campaign", "list", "--db", db]) == 0
     listed = list(csv.DictReader(capsys.readouterr().out.splitlines()))

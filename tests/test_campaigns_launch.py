@@ -136,6 +136,7 @@ def test_exports_leave_out_control_and_email_and_neutralise_formulas(con, tmp_pa
             "risk",
             "reasons",
             "recommended_items",
+            "recommendation_mode",
             "scores_as_of",
             "score_horizon_days",
             "scores_model_version",
@@ -188,7 +189,32 @@ def test_recommendations_arm_exports_the_runs_top_items(con):
         f"{row.title} ({row.item_id})" for row in expected.itertuples()
     )
     assert (frame["recommended_items"].str.count(r"\(") == 3).all()
-    assert (campaigns.arm_exports(con, result.campaign_id)["discount"]["recommended_items"] == "").all()
+    assert (frame["recommendation_mode"] == "discovery").all()
+    discount = campaigns.arm_exports(con, result.campaign_id)["discount"]
+    assert (discount["recommended_items"] == "").all() and (discount["recommendation_mode"] == "").all()
     data["arms"][1]["recommender_run"] = 999
     with pytest.raises(DataError, match="999"):
         campaigns.launch(con, parse_config(data), idempotency_key="missing-run")
+
+
+def test_a_repeat_aware_runs_export_says_so_and_may_list_past_purchases(con):
+    from retention.recommend import evaluate, recommend_for_users, runs
+
+    split = evaluate.time_split(con, mode="repeat")
+    run_id = runs.save_run(con, evaluate.evaluate_model("popularity", split, k=10))
+    data = basic_config()
+    data["arms"][1]["recommender_run"] = run_id
+    result = campaigns.launch(con, parse_config(data))
+    frame = campaigns.arm_exports(con, result.campaign_id, k=10)["recs"]
+    assert frame.columns[4:6].tolist() == ["recommended_items", "recommendation_mode"]
+    assert (frame["recommendation_mode"] == "repeat").all()
+    users = frame["user_id"].tolist()
+    listed = recommend_for_users(con, run_id, users, k=10)
+    bought = con.execute(
+        "SELECT DISTINCT user_id, item_id FROM ratings WHERE user_id IN (SELECT unnest(?))", [users]
+    ).df()
+    again = listed.merge(bought, on=["user_id", "item_id"])
+    assert not again.empty  # buy-again items are allowed, and popular ones were bought before
+    first = frame.iloc[0]
+    expected = listed[listed["user_id"] == first["user_id"]].sort_values("rank")
+    assert first["recommended_items"] == "; ".join(f"{row.title} ({row.item_id})" for row in expected.itertuples())

@@ -177,3 +177,29 @@ def test_an_invalid_build_shows_its_error_and_the_other_tabs_still_render(writab
     assert not at.error
     expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
+
+
+def test_the_arms_run_picker_preselects_the_best_comparable_run_and_warns_about_others(writable_db):
+    from retention.recommend import choice, evaluate, runs, saved
+
+    with warehouse.session(writable_db, write=True) as con:
+        version = saved.feedback_version(con)
+        split = {"kind": "time", "mode": "repeat"}
+        made = {
+            name: runs.save_run(con, evaluate.Evaluation(model, {}, split, 10, {"ndcg_at_k": ndcg}, 0.1, 0.1), name, v)
+            for name, model, ndcg, v in [
+                ("Buy again", "popularity", 0.3, version),
+                ("Lucky", "random", 0.9, version),
+                ("Old", "svd", 0.95, "older feedback"),
+            ]
+        }
+        options = choice.run_options(con)
+    at = app_page(PAGE, timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.selectbox(key="arm-recommendations_email-run")
+    assert picker.value == made["Buy again"]
+    assert picker.options == options["label"].tolist()
+    assert picker.options[0] == f"#{made['Buy again']} Buy again · repeat-aware · NDCG@10 0.300"
+    assert not any(warning.value.startswith("Run #") for warning in at.warning)
+    picker.set_value(made["Lucky"]).run()
+    assert any(warning.value.startswith(f"Run #{made['Lucky']}: random lists") for warning in at.warning)

@@ -298,7 +298,10 @@ def arm_exports(
     Columns ``user_id``, ``arm``, ``risk`` (in [0, 1], 4 decimals), ``reasons``
     (the churn score's reasons), ``recommended_items`` ("title (item_id); ..."
     of the top ``k`` items of the arm's recommender run, empty when the arm has
-    none or recommendations are unavailable), the scoring the audience was drawn
+    none or recommendations are unavailable), ``recommendation_mode`` (the mode
+    of the run the items come from: 'discovery', only items new to the customer,
+    or 'repeat', which may list items bought before; empty where there are no
+    items), the scoring the audience was drawn
     from (``scores_as_of`` date, ``score_horizon_days``, ``scores_model_version``),
     and ``email`` only when ``include_email``.
     """
@@ -310,7 +313,9 @@ def arm_exports(
         frame = warehouse.query(
             con, "campaign_export", {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email}
         )
-        frame.insert(4, "recommended_items", recommended_items(con, arm.recommender_run, frame["user_id"], k=k))
+        items = recommended_items(con, arm.recommender_run, frame["user_id"], k=k)
+        frame.insert(4, "recommended_items", items)
+        frame.insert(5, "recommendation_mode", recommendation_mode(con, arm.recommender_run, items))
         frame["risk"] = frame["risk"].astype(float).round(4) + 0.0  # for people: no 16 decimals, no -0.0
         frame["scores_as_of"] = pd.to_datetime(frame["scores_as_of"]).dt.date
         if not include_email:
@@ -339,6 +344,18 @@ def recommended_items(
     text = recs["title"].astype("string").fillna("") + " (" + recs["item_id"].astype("string") + ")"
     joined = text.groupby(recs["user_id"].astype("string")).agg("; ".join)
     return user_ids.astype("string").map(joined).fillna("").astype("string")
+
+
+def recommendation_mode(con: duckdb.DuckDBPyConnection, run_id: int | None, items: pd.Series) -> pd.Series:
+    """Per user, the mode of run ``run_id`` ('discovery' or 'repeat', see :mod:`retention.recommend.choice`) where
+    ``items`` (as :func:`recommended_items` gives them) are not empty, else ""."""
+    if run_id is None:
+        return pd.Series("", index=items.index, dtype="string")
+    from retention.recommend import get_run
+    from retention.recommend.choice import run_mode
+
+    mode = run_mode(get_run(con, run_id).split)
+    return items.where(items == "", mode).astype("string")
 
 
 def write_exports(

@@ -97,39 +97,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--models", default=DEFAULT_MODELS, help=f"comma-separated model names (default: {DEFAULT_MODELS})"
     )
-    compare.add_argument(
-        "--k", type=whole_number(1), default=10, help="list length of the ranking metrics (default: 10)"
-    )
-    compare.add_argument(
-        "--split",
-        choices=["time", "random", "stratified"],
-        default="time",
-        help="time-based (default), random k-fold, or stratified: each customer's feedback split at random, "
-        "--test-share of it to test (as Microsoft Recommenders' python_stratified_split)",
-    )
-    compare.add_argument(
-        "--test-share",
-        type=real_number(0, 1, above_low=True),
-        default=None,
-        help=f"time split: share of feedback events after the default cutoff (default: {TIME_TEST_SHARE}); "
-        f"stratified split: each customer's share of rows in test (default: {STRATIFIED_TEST_SHARE})",
-    )
-    compare.add_argument("--folds", type=whole_number(2), default=5, help="folds of the random split (default: 5)")
-    compare.add_argument(
-        "--cutoff",
-        type=date_text,
-        default=None,
-        help="time split: first test timestamp (default: 80%% of events before)",
-    )
-    compare.add_argument("--seed", type=int, default=0, help="seed of the random splits (default: 0)")
-    add_feedback_arguments(compare)
-    compare.add_argument(
-        "--mode",
-        choices=["discovery", "repeat"],
-        default="discovery",
-        help="discovery (default): past items excluded from lists and from the truth; repeat: past items may be "
-        "recommended and count as hits (buy again)",
-    )
+    add_split_arguments(compare)
     compare.add_argument(
         "--param",
         action="append",
@@ -147,6 +115,44 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     compare.set_defaults(handler=run_compare)
 
+    search = commands.add_parser(
+        "search",
+        help="search one model's hyperparameters on one split and print the trials as JSON",
+        description="Tries settings of one model on one split (grid: every combination, 3 values per numeric "
+        "range; random: the defaults, then seeded draws), within a budget in runs and optionally minutes, and "
+        "saves the best setting as a run named '<model> · tuned' with its model fitted on all feedback. Ranges "
+        "default to a quarter to four times each default (a tenth to ten times, in log scale, for learning rates "
+        "and regularisation) within the parameter's bounds, every value of a choice; seeds stay at their default. "
+        "Recorded as a job (kind 'recommender_search'); progress goes to stderr.",
+    )
+    add_db_argument(search)
+    search.add_argument("--model", required=True, help="model name, e.g. svd")
+    search.add_argument(
+        "--strategy", choices=["random", "grid"], default="random", help="random (default) or grid search"
+    )
+    search.add_argument("--runs", type=whole_number(1), default=10, help="at most this many trials (default: 10)")
+    search.add_argument(
+        "--minutes", type=float, default=None, help="start no trial after this many minutes (default: no limit)"
+    )
+    search.add_argument(
+        "--metric", default="ndcg_at_k", help="metric to maximise (minimised for rmse, mae...; default: ndcg_at_k)"
+    )
+    add_split_arguments(search)
+    search.add_argument("--search-seed", type=int, default=0, help="seed of the random draws and grid sample")
+    search.add_argument(
+        "--range",
+        action="append",
+        default=[],
+        dest="ranges",
+        metavar="NAME=LOW:HIGH|NAME=V1,V2",
+        help="the values to try for a hyperparameter, e.g. n_factors=10:100 or biased=true,false or n_epochs=20 "
+        "(repeatable; parameters not named get the default range)",
+    )
+    search.add_argument("--name", default=None, help="name of the saved run (default: '<model label> · tuned')")
+    search.add_argument("--out", type=out_file, default=None, help="write the JSON to this file instead of stdout")
+    search.add_argument("--no-save", action="store_true", help="only print the trials; save no run")
+    search.set_defaults(handler=run_search)
+
     single = subparsers.add_parser("recommend", help="print one user's top-K recommendations with titles")
     add_db_argument(single)
     single.add_argument("--model", default="svd", help="model name (default: svd)")
@@ -156,6 +162,60 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_feedback_arguments(single)
     single.add_argument("--out", type=out_file, default=None, help="write CSV to this file instead of stdout")
     single.set_defaults(handler=run_recommend)
+
+
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    """K, the feedback and the split every model (or trial) is evaluated on: kind, test share, folds, cutoff, seed
+    and mode."""
+    parser.add_argument(
+        "--k", type=whole_number(1), default=10, help="list length of the ranking metrics (default: 10)"
+    )
+    parser.add_argument(
+        "--split",
+        choices=["time", "random", "stratified"],
+        default="time",
+        help="time-based (default), random k-fold, or stratified: each customer's feedback split at random, "
+        "--test-share of it to test (as Microsoft Recommenders' python_stratified_split)",
+    )
+    parser.add_argument(
+        "--test-share",
+        type=real_number(0, 1, above_low=True),
+        default=None,
+        help=f"time split: share of feedback events after the default cutoff (default: {TIME_TEST_SHARE}); "
+        f"stratified split: each customer's share of rows in test (default: {STRATIFIED_TEST_SHARE})",
+    )
+    parser.add_argument("--folds", type=whole_number(2), default=5, help="folds of the random split (default: 5)")
+    parser.add_argument(
+        "--cutoff",
+        type=date_text,
+        default=None,
+        help="time split: first test timestamp (default: 80%% of events before)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random splits (default: 0)")
+    add_feedback_arguments(parser)
+    parser.add_argument(
+        "--mode",
+        choices=["discovery", "repeat"],
+        default="discovery",
+        help="discovery (default): past items excluded from lists and from the truth; repeat: past items may be "
+        "recommended and count as hits (buy again)",
+    )
+
+
+def split_query(args: argparse.Namespace, kind: str | None, weights: tuple | None) -> object:
+    """The :class:`~retention.recommend.SplitQuery` the split arguments describe, on feedback ``kind`` with
+    ``weights`` (see :func:`feedback_choice`)."""
+    share = args.test_share or (STRATIFIED_TEST_SHARE if args.split == "stratified" else TIME_TEST_SHARE)
+    return recommend.SplitQuery(
+        args.split,
+        cutoff=args.cutoff,
+        test_share=share,
+        folds=args.folds,
+        seed=args.seed,
+        mode=args.mode,
+        feedback=kind,
+        weights=weights,
+    )
 
 
 def parse_overrides(pairs: list[str], models: list[str]) -> dict[str, dict[str, str]]:
@@ -183,17 +243,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from retention.recommend import job  # here, not at the top: it imports the model libraries
 
     path = warehouse.resolve_db_path(args.db)
-    share = args.test_share or (STRATIFIED_TEST_SHARE if args.split == "stratified" else TIME_TEST_SHARE)
-    query = recommend.SplitQuery(
-        args.split,
-        cutoff=args.cutoff,
-        test_share=share,
-        folds=args.folds,
-        seed=args.seed,
-        mode=args.mode,
-        feedback=kind,
-        weights=weights,
-    )
+    query = split_query(args, kind, weights)
     training = jobs.run(
         path,
         job.KIND,
@@ -208,13 +258,50 @@ def run_compare(args: argparse.Namespace) -> int:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     records = {result.model: {**recommend.as_record(result), **fed(result.split)} for result in comparison.results}
     records |= {name: {"model": name, "skipped": reason} for name, reason in comparison.skipped.items()}
-    text = json.dumps([records[name] for name in names if name in records], indent=2)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
-        print(f"wrote {len(comparison.results)} results to {args.out}", file=sys.stderr)
+    write_json([records[name] for name in names if name in records], args.out, f"{len(comparison.results)} results")
+    return 0
+
+
+def write_json(value: object, out: str | None, what: str) -> None:
+    """``value`` as indented JSON to the file ``out`` (saying so on stderr), or to stdout."""
+    text = json.dumps(value, indent=2)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+        print(f"wrote {what} to {out}", file=sys.stderr)
     else:
         print(text)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from retention.recommend import search  # here, not at the top: it imports the model libraries
+
+    recommend.MODELS.get_or_raise(args.model)
+    query = search.SearchQuery(
+        args.model,
+        strategy=args.strategy,
+        runs=args.runs,
+        minutes=args.minutes,
+        metric=args.metric,
+        k=args.k,
+        seed=args.search_seed,
+        ranges=tuple(search.parse_range(args.model, text) for text in args.ranges),
+    ).checked()
+    path = warehouse.resolve_db_path(args.db)
+    split = split_query(args, *feedback_choice(args))
+    found = jobs.run(
+        path,
+        search.KIND,
+        search.job_params(query, split),
+        lambda progress: search.run_search(path, query, split, progress, save=not args.no_save, name=args.name),
+        started_by="cli",
+        describe=search.job_result,
+        echo=jobs.printer(),
+    )
+    result = search.job_result(found)
+    if found.run_id is not None:
+        print(f"saved the best setting as run #{found.run_id}", file=sys.stderr)
+    write_json(result, args.out, f"{len(result['trials'])} trials")
     return 0
 
 

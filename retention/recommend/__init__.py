@@ -12,6 +12,9 @@ Public API:
 * :func:`save_model`, :func:`load_model`, :func:`model_info`, :func:`feedback_version` — each run's model fitted
   on all feedback, kept with it (the ``recommender_models`` table); :mod:`retention.recommend.job` trains and
   refits as jobs.
+* :func:`default_run`, :func:`run_options`, :func:`run_mode` — which saved run recommends to real customers, and
+  in which mode (discovery or repeat-aware).
+* :class:`SearchQuery`, :func:`run_search` — hyperparameter search of one model; the best setting is saved as a run.
 """
 
 import importlib
@@ -31,17 +34,19 @@ _EXPORTS = {
     "ModelInfo": "saved",
     "Param": "models",
     "Recommender": "serve",
+    "SearchQuery": "search",
     "Split": "evaluate",
     "SplitQuery": "evaluate",
     "TIMINGS": "metrics",
     "active_users": "feedback",
     "as_record": "evaluate",
     "compare": "evaluate",
+    "default_run": "choice",
     "delete_runs": "runs",
     "evaluate_model": "evaluate",
     "feedback_source": "feedback",
     "feedback_summary": "evaluate",
-    "feedback_version": "saved",
+    "feedback_version": "choice",
     "fit_model": "models",
     "fit_on": "serve",
     "fit_recommender": "serve",
@@ -56,6 +61,9 @@ _EXPORTS = {
     "recommend_for_users": "saved",
     "recommender_for_run": "saved",
     "resolve_params": "models",
+    "run_mode": "choice",
+    "run_options": "choice",
+    "run_search": "search",
     "save_model": "saved",
     "save_run": "runs",
     "source_label": "feedback",
@@ -78,11 +86,13 @@ __all__ = [
     "ModelInfo",
     "Param",
     "Recommender",
+    "SearchQuery",
     "Split",
     "SplitQuery",
     "active_users",
     "as_record",
     "compare",
+    "default_run",
     "delete_runs",
     "evaluate_model",
     "feedback_source",
@@ -102,6 +112,9 @@ __all__ = [
     "recommend_for_users",
     "recommender_for_run",
     "resolve_params",
+    "run_mode",
+    "run_options",
+    "run_search",
     "save_model",
     "save_run",
     "source_label",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import pandas as pd
 
 from retention import warehouse
 from retention.recommend import evaluate, models, saved
 from retention.recommend import feedback as fb
+from retention.recommend.choice import run_mode
 from retention.recommend.runs import run_name, save_run
 from retention.recommend.serve import fit_on
 
@@ -83,27 +86,55 @@ def train(
     if not save:
         return Training(comparison, [])
     kind, weights = fb.described_choice(split.description)
+    version, feedback, products = all_feedback(path, kind, weights)
     with warehouse.session(path) as con:
-        version = saved.feedback_version(con)
-        feedback, products = fb.load_feedback(con, kind=kind, weights=weights), fb.products(con)
         default = fb.default_source(fb.source_rows(con))
     summary = None
     if dataclasses.replace(query, feedback=None, weights=None) == evaluate.SplitQuery() and kind == default:
         summary = {**dataclasses.asdict(evaluate.split_summary(feedback, split.description)), "data_version": version}
-    run_ids, count = [], len(comparison.results)
-    for position, result in enumerate(comparison.results):
-        label = models.MODELS[result.model].label
-        done, said = share + (1 - share) * position / count, f"Model {position + 1} of {count}: {label} on all feedback"
+    run_ids = save_fitted(path, comparison.results, (version, feedback, products), progress, start=share)
+    progress(1.0, "Done")
+    return Training(comparison, run_ids, summary)
+
+
+def all_feedback(
+    path: str | os.PathLike, kind: str | None = None, weights: fb.Weights | None = None
+) -> tuple[str, fb.Feedback, pd.DataFrame]:
+    """The warehouse's feedback version, all its feedback of source ``kind`` (with ``weights``; None: the default
+    source) and its products: what runs' models are fitted on."""
+    with warehouse.session(path) as con:
+        return saved.feedback_version(con), fb.load_feedback(con, kind=kind, weights=weights), fb.products(con)
+
+
+def save_fitted(
+    path: str | os.PathLike,
+    results: Sequence[evaluate.Evaluation],
+    fitted_on: tuple[str, fb.Feedback, pd.DataFrame],
+    progress: Progress,
+    *,
+    start: float = 0.0,
+    names: Sequence[str] | None = None,
+) -> list[int]:
+    """Fit each result's model on all feedback (``fitted_on``: see :func:`all_feedback`) and save its run under
+    its name (by default :func:`~retention.recommend.runs.run_name`) together with that model, in the mode of the
+    result's split; returns the run ids, in order. ``progress`` goes from ``start`` to 1 model by model."""
+    version, feedback, products = fitted_on
+    run_ids, count = [], len(results)
+    for position, result in enumerate(results):
+        spec = models.MODELS[result.model]
+        done = start + (1 - start) * position / count
+        said = f"Model {position + 1} of {count}: {spec.label} on all feedback"
         progress(done, said)
         with models.reporting_fits(lambda message, done=done, said=said: progress(done, f"{said}: {message}")):
-            recommender = fit_on(feedback, products, result.model, result.params)
-        spec = models.MODELS[result.model]
-        name = run_name(spec.label, result.params, {param.name: param.default for param in spec.params})
+            recommender = fit_on(feedback, products, result.model, result.params, mode=run_mode(result.split))
+        if names is None:
+            name = run_name(spec.label, result.params, {param.name: param.default for param in spec.params})
+        else:
+            name = names[position]
         with warehouse.session(path, write=True) as con:  # the run, then at once its model
             run_ids.append(save_run(con, result, name, version))
             saved.save_model(con, run_ids[-1], recommender, version)
-    progress(1.0, "Done")
-    return Training(comparison, run_ids, summary)
+    return run_ids
 
 
 def job_result(training: Training) -> dict[str, object]:

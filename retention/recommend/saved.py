@@ -38,6 +38,7 @@ from surprise import NMF, SVD
 from retention import schema, warehouse
 from retention.recommend import feedback as fb
 from retention.recommend import runs
+from retention.recommend.choice import feedback_version, run_mode
 from retention.recommend.fitting import ArrayTrainset, CompactRatings
 from retention.recommend.models import SurpriseModel
 from retention.recommend.serve import Recommender, fit_on, recommend
@@ -87,11 +88,6 @@ def compact(recommender: Recommender) -> Recommender:
     return replace(recommender, model=model)
 
 
-def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of the feedback and products every recommender is fitted on (see the module docstring)."""
-    return warehouse.imports_version(con, ("orders", "events", "ratings", "products"))
-
-
 def model_info(con: duckdb.DuckDBPyConnection, run_id: int) -> ModelInfo | None:
     """The saved model of run ``run_id`` without its blob; None when none is saved."""
     rows = warehouse.query(con, "recommend_model_info", {"run_id": int(run_id)})
@@ -132,7 +128,8 @@ def fit_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
     saved)."""
     run = runs.get_run(con, run_id)
     kind, weights = fb.described_choice(run.split)
-    return fit_on(fb.load_feedback(con, kind=kind, weights=weights), fb.products(con), run.model, run.params)
+    feedback = fb.load_feedback(con, kind=kind, weights=weights)
+    return fit_on(feedback, fb.products(con), run.model, run.params, mode=run_mode(run.split))
 
 
 def recommender_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:

@@ -13,6 +13,7 @@ from retention import schema, warehouse
 from retention.errors import DataError
 from retention.recommend import feedback as fb
 from retention.recommend import models, topk
+from retention.recommend.choice import DISCOVERY, MODE_NAMES, REPEAT
 
 RECOMMENDATION_COLUMNS = ("user_id", "rank", "item_id", "title", "score", "source")
 BLOCK = 512  # users scored at once: bounds memory at BLOCK x catalogue floats
@@ -23,7 +24,9 @@ class Recommender:
     """A model fitted on all feedback, ready to recommend.
 
     ``popularity`` holds, per catalogue item, the number of users who
-    interacted with it: the list unknown users get.
+    interacted with it: the list unknown users get. ``mode`` is the mode of the run it serves
+    (see :mod:`retention.recommend.choice`): ``'discovery'`` lists never hold an item the customer interacted
+    with, ``'repeat'`` lists may ("buy again"). Recommenders pickled before modes were kept read as discovery.
     """
 
     name: str
@@ -32,9 +35,11 @@ class Recommender:
     feedback: fb.Feedback
     products: pd.DataFrame
     popularity: np.ndarray
+    mode: str = DISCOVERY
 
     def recommend(self, user_ids: Sequence[str], k: int = 5, exclude: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Top-``k`` items per user, excluding items the user already interacted with.
+        """Top-``k`` items per user, excluding items the user already interacted with unless the recommender is
+        repeat-aware (``mode`` ``'repeat'``).
 
         ``exclude`` (``user_id``, ``item_id``) lists further pairs never to
         recommend, e.g. purchases of unrated items when the feedback is ratings.
@@ -55,6 +60,8 @@ class Recommender:
         items = self.model.items
         is_known = self.model.users.get_indexer(users) >= 0
         pairs = self.feedback.frame[[schema.COL_USER, schema.COL_ITEM]]
+        if self.mode == REPEAT:
+            pairs = pairs.iloc[:0]
         if exclude is not None:
             pairs = pd.concat([pairs, exclude[[schema.COL_USER, schema.COL_ITEM]].astype("string")])
         pairs = pairs[pairs[schema.COL_USER].isin(users) & pairs[schema.COL_ITEM].isin(items)]
@@ -91,25 +98,38 @@ def fit_recommender(
     params: Mapping[str, object] | None = None,
     feedback: str | None = None,
     weights: fb.Weights | None = None,
+    mode: str = DISCOVERY,
 ) -> Recommender:
     """Fit ``model`` with ``params`` on all feedback of source ``feedback`` (with the combined source's
-    ``weights``; None: the source with the most rows) in the warehouse."""
-    return fit_on(fb.load_feedback(con, kind=feedback, weights=weights), fb.products(con), model, params)
+    ``weights``; None: the source with the most rows) in the warehouse, to recommend in ``mode``."""
+    feedback_rows = fb.load_feedback(con, kind=feedback, weights=weights)
+    return fit_on(feedback_rows, fb.products(con), model, params, mode=mode)
 
 
 def fit_on(
-    feedback: fb.Feedback, products: pd.DataFrame, model: str, params: Mapping[str, object] | None = None
+    feedback: fb.Feedback,
+    products: pd.DataFrame,
+    model: str,
+    params: Mapping[str, object] | None = None,
+    *,
+    mode: str = DISCOVERY,
 ) -> Recommender:
-    """Fit ``model`` with ``params`` on ``feedback`` (all of it, read once for several models)."""
+    """Fit ``model`` with ``params`` on ``feedback`` (all of it, read once for several models), to recommend in
+    ``mode`` (``'discovery'`` or ``'repeat'``)."""
+    if mode not in MODE_NAMES:
+        raise DataError(f"unknown recommendation mode {mode!r}; use one of {', '.join(MODE_NAMES)}")
     fitted = models.fit_model(model, feedback, params, products)
     popularity = models.popularity_counts(feedback, fitted.items)
-    return Recommender(model, models.resolve_params(model, params), fitted, feedback, products, popularity)
+    return Recommender(model, models.resolve_params(model, params), fitted, feedback, products, popularity, mode)
 
 
 def recommend(
     con: duckdb.DuckDBPyConnection, recommender: Recommender, user_ids: Sequence[str], k: int = 5
 ) -> pd.DataFrame:
-    """:meth:`Recommender.recommend`, also excluding everything the users bought or rated according to the warehouse."""
+    """:meth:`Recommender.recommend`, also excluding everything the users bought or rated according to the warehouse
+    (unless the recommender is repeat-aware: then past items may be listed)."""
     users = [str(user) for user in user_ids]
+    if recommender.mode == REPEAT:
+        return recommender.recommend(users, k)
     bought = warehouse.query(con, "recommend_user_items", {"user_ids": users})
     return recommender.recommend(users, k, exclude=bought)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -78,7 +79,7 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
     )
 
 
-def _arm_form(name: str, runs: dict[int, str]) -> Arm:
+def _arm_form(name: str, runs: pd.DataFrame) -> Arm:
     """One treatment's costs, relative share and uplift range, pre-filled from its template."""
     template = ARM_TEMPLATES[name]
     cells = st.columns(3)
@@ -111,8 +112,8 @@ def _arm_form(name: str, runs: dict[int, str]) -> Arm:
     ]
     run = None
     if template.needs_recommendations:
-        if runs:
-            run = st.selectbox("Recommender run", list(runs), format_func=runs.get, key=f"arm-{name}-run")
+        if not runs.empty:
+            run = _run_picker(name, runs)
         else:
             st.caption(
                 "No saved recommender run: the export will carry no recommended items. Save one on the Recommenders page."
@@ -128,8 +129,29 @@ def _arm_form(name: str, runs: dict[int, str]) -> Arm:
     )
 
 
-def arms_form(runs: dict[int, str]) -> tuple[Arm, ...]:
-    """The chosen treatments, one arm per template (named after it); ``runs`` maps saved recommender runs to labels."""
+def _run_picker(name: str, runs: pd.DataFrame) -> int | None:
+    """The recommender run of arm ``name``: the default run preselected (none when no run is comparable), the
+    others offered with their warning shown once picked."""
+    labels = dict(zip(runs["run_id"].astype(int), runs["label"], strict=True))
+    run = st.selectbox(
+        "Recommender run",
+        list(labels),
+        index=0 if runs["default"].any() else None,
+        format_func=labels.get,
+        key=f"arm-{name}-run",
+        placeholder="No comparable run: pick one (see the warning) or train on the Recommenders page",
+        help="Preselected: the run with the highest NDCG@10 on the current feedback, in the mode (discovery or "
+        "repeat-aware: may list what a customer bought before) whose best run scores higher.",
+    )
+    warning = runs.loc[runs["run_id"] == run, "warning"]
+    if not warning.empty and isinstance(warning.iloc[0], str):
+        st.warning(f"Run #{run}: {warning.iloc[0]}.", icon=":material/warning:")
+    return run
+
+
+def arms_form(runs: pd.DataFrame) -> tuple[Arm, ...]:
+    """The chosen treatments, one arm per template (named after it); ``runs`` are the saved recommender runs as
+    :func:`retention.recommend.choice.run_options` gives them."""
     st.markdown("**Arms**")
     chosen = st.multiselect(
         "Treatments",
@@ -174,7 +196,7 @@ def targeting_form() -> tuple[Targeting, float, int, DeltaGenerator]:
     return targeting, holdout_percent / 100, horizon, last_row[1]
 
 
-def builder(options: dict[str, list[str]], runs: dict[int, str]) -> CampaignConfig:
+def builder(options: dict[str, list[str]], runs: pd.DataFrame) -> CampaignConfig:
     """The campaign builder's widgets; returns the configuration they describe, checked.
 
     Raises

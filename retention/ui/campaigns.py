@@ -137,15 +137,13 @@ def audience_options(path: str, version: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(show_spinner=False)
-def recommender_runs(path: str, version: str) -> dict[int, str]:
-    """Saved recommender runs, id -> label (empty when none is saved)."""
-    from retention.recommend import list_runs
+def recommender_runs(path: str, version: str) -> pd.DataFrame:
+    """Saved recommender runs as choices for an arm, the default first: see
+    :func:`retention.recommend.choice.run_options` (empty when none is saved)."""
+    from retention.recommend.choice import run_options
 
     with cursor() as con:
-        runs = list_runs(con)
-    if runs.empty:
-        return {}
-    return {int(row.run_id): f"#{int(row.run_id)} {row.model}" for row in runs.itertuples()}
+        return run_options(con)
 
 
 @st.cache_data(show_spinner="Selecting the audience…")
