@@ -326,3 +326,21 @@ def slices(user_metrics: pd.DataFrame, attributes: pd.DataFrame | None = None) -
                 column: float(row[(column, "mean")]) for column in columns
             }
     return result
+
+
+def result_verdicts(results: list, names: list[str], families: Mapping[str, str]) -> list[Verdict]:
+    """The verdicts (:func:`verdicts`) among the evaluations ``results`` of one comparison (every one on the same
+    split and K), named ``names`` (same order), paired on their ``user_metrics``."""
+    group = pd.DataFrame(
+        {
+            "run_id": range(len(results)),
+            "name": names,
+            "model": [result.model for result in results],
+            "k": [result.k for result in results],
+            CHOSEN_METRIC: [result.metrics[CHOSEN_METRIC] for result in results],
+        }
+    )
+    found = {
+        position: result.user_metrics for position, result in enumerate(results) if result.user_metrics is not None
+    }
+    return verdicts(group, found, families)

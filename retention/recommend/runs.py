@@ -186,12 +186,72 @@ def group_runs(runs: pd.DataFrame, run_id: int | None = None) -> pd.DataFrame:
     return runs[runs["group"] == chosen["group"].iloc[0]]
 
 
+def families() -> dict[str, str]:
+    """Registry name -> family (``'baseline'`` marks a baseline) of every registered model."""
+    from retention.recommend.models import MODELS  # the registry imports Surprise: only where verdicts are asked for
+
+    return {name: spec.family for name, spec in MODELS.items()}
+
+
 def group_verdicts(
-    con: duckdb.DuckDBPyConnection, group: pd.DataFrame, families: Mapping[str, str]
+    con: duckdb.DuckDBPyConnection, group: pd.DataFrame, model_families: Mapping[str, str] | None = None
 ) -> list[board.Verdict]:
     """The verdicts of one group's chosen run (:func:`retention.recommend.board.verdicts`), with the per-customer
-    metrics read from the warehouse; ``families``: model -> registry family."""
-    return board.verdicts(group, user_metrics(con, group["run_id"].tolist()), families)
+    metrics read from the warehouse; ``model_families``: model -> registry family (default: :func:`families`)."""
+    model_families = families() if model_families is None else model_families
+    return board.verdicts(group, user_metrics(con, group["run_id"].tolist()), model_families)
+
+
+def _number(value: object) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def run_record(run: Mapping[str, object]) -> dict:
+    """One row of :func:`list_runs` as a JSON-able dict: ``run_id``, ``name``, ``model``, ``params`` (dict),
+    ``k``, ``created_at`` (ISO text), every metric (None where it does not apply), ``fit_seconds``,
+    ``score_seconds``, ``intervals`` (ranking metric -> [low, high]; only those kept) and ``slices`` (dict)."""
+    intervals = {
+        metric: [_number(run[f"{metric}_low"]), _number(run[f"{metric}_high"])]
+        for metric in RANKING_METRICS
+        if pd.notna(run[f"{metric}_low"])
+    }
+    return {
+        "run_id": int(run["run_id"]),
+        "name": str(run["name"]),
+        "model": str(run["model"]),
+        "params": json.loads(str(run["params"])),
+        "k": int(run["k"]),
+        "created_at": pd.Timestamp(run["created_at"]).isoformat(),
+        **{metric: _number(run[metric]) for metric in METRIC_NAMES},
+        "fit_seconds": _number(run["fit_seconds"]),
+        "score_seconds": _number(run["score_seconds"]),
+        "intervals": intervals,
+        "slices": json.loads(run["slices"]) if isinstance(run["slices"], str) else {},
+    }
+
+
+def group_report(con: duckdb.DuckDBPyConnection, run_id: int | None = None) -> dict:
+    """The group of run ``run_id`` (default: the newest run's) as JSON-able dict: ``group`` (its label), ``runs``
+    (:func:`run_record` of each, best NDCG first), ``verdicts`` (:meth:`retention.recommend.board.Verdict.as_record`)
+    and ``other_groups`` (label of every other group, newest first).
+
+    Raises
+    ------
+    DataError
+        No saved run, or no run with that id.
+    """
+    table = list_runs(con)
+    if table.empty:
+        raise DataError("no saved recommender runs yet; run `recommenders compare` first")
+    group = group_runs(table, run_id).sort_values(["ndcg_at_k", "run_id"], ascending=False)
+    labels = board.groups(table)
+    key = group["group"].iloc[0]
+    return {
+        "group": labels[key],
+        "runs": [run_record(row) for row in group.to_dict("records")],
+        "verdicts": [verdict.as_record() for verdict in group_verdicts(con, group)],
+        "other_groups": [label for other, label in labels.items() if other != key],
+    }
 
 
 def get_run(con: duckdb.DuckDBPyConnection, run_id: int) -> SavedRun:
