@@ -84,15 +84,14 @@ def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
     """One comparable group of saved runs (chosen above it; default: the newest run's): the verdicts, the table with
     the best value per metric marked, a chart of one metric with its intervals, the metrics by slice of customers,
     and deleting runs. Returns the group's runs."""
-    groups = cached.groups(runs)
+    groups = {label: key for key, label in cached.groups(runs).items()}
     group = st.selectbox(
         "Comparable runs",
         list(groups),
-        format_func=groups.get,
         key="leaderboard-group",
         help="Runs are comparable only when they share the data, the split, K, the feedback source and the mode.",
     )
-    shown = runs[runs["group"] == group].sort_values(["ndcg_at_k", "run_id"], ascending=False)
+    shown = runs[runs["group"] == groups[group]].sort_values(["ndcg_at_k", "run_id"], ascending=False)
     k, baselines = int(shown["k"].iloc[0]), cached.baselines()
     for sentence in cached.verdicts(path, version, tuple(shown["run_id"].tolist())):
         st.markdown(f":material/balance: {sentence}.")

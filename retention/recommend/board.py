@@ -188,9 +188,18 @@ def with_groups(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def groups(runs: pd.DataFrame) -> dict[str, str]:
-    """Group key -> label, the group of the newest run first (``runs`` as :func:`with_groups` returns them)."""
+    """Group key -> label, the group of the newest run first (``runs`` as :func:`with_groups` returns them); a label
+    two groups share (two data versions first evaluated on one day) gets ``' (2)'``, ``' (3)'``... after it."""
     ordered = runs.sort_values("run_id", ascending=False)
-    return dict(zip(ordered["group"], ordered["group_label"], strict=True))
+    labels: dict[str, str] = {}
+    for key, label in zip(ordered["group"], ordered["group_label"], strict=True):
+        if key in labels:
+            continue
+        taken = set(labels.values())
+        labels[key] = next(
+            name for name in [label, *(f"{label} ({n})" for n in range(2, len(taken) + 3))] if name not in taken
+        )
+    return labels
 
 
 def metric_words(metric: str, k: int) -> str:
