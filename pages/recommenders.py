@@ -122,7 +122,7 @@ def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
         "Metric to chart",
         list(charts.LEADERBOARD_METRICS),
         index=list(charts.LEADERBOARD_METRICS).index("ndcg_at_k"),
-        format_func=lambda column: charts.metric_info(column).label,
+        format_func=lambda column: charts.metric_info(column).label.replace("@K", f"@{k}"),
         key="leaderboard-metric",
     )
     st.plotly_chart(charts.metric_bars(shown, metric, baselines), width="stretch")
@@ -132,7 +132,7 @@ def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
         "Metric by slice",
         list(RANKING_METRICS),
         index=list(RANKING_METRICS).index("ndcg_at_k"),
-        format_func=lambda column: charts.metric_info(column).label,
+        format_func=lambda column: charts.metric_info(column).label.replace("@K", f"@{k}"),
         key="slice-metric",
     )
     slices = charts.slice_table(shown, sliced)

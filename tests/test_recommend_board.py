@@ -219,6 +219,17 @@ def test_runs_are_comparable_only_on_the_same_data_split_k_feedback_and_mode():
     )
 
 
+def test_groups_are_listed_newest_first_and_read_apart():
+    runs = pd.DataFrame(
+        {
+            "run_id": [1, 2, 3, 4],
+            "group": ["a", "b", "a", "c"],
+            "group_label": ["Time split, data of 1 Dec", "Time split, data of 1 Dec", "Time split, data of 1 Dec", "X"],
+        }
+    )
+    assert board.groups(runs) == {"c": "X", "a": "Time split, data of 1 Dec", "b": "Time split, data of 1 Dec (2)"}
+
+
 # ------------------------------------------------------------------------------------------------------------ slices
 
 

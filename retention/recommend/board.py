@@ -65,7 +65,7 @@ def bootstrap_means(values: np.ndarray, resamples: int = RESAMPLES, seed: int = 
         rows = min(step, resamples - start)
         drawn = rng.integers(0, n, size=(rows, n), dtype=np.int32)
         if matrix.shape[1] == 1:
-            means[start : start + rows, 0] = np.take(matrix[:, 0], drawn).mean(axis=1)
+            means[start : start + rows, 0] = matrix[:, 0][drawn].sum(axis=1) / n
             continue
         offsets = drawn.astype(np.int64) + (np.arange(rows) * n)[:, None]
         counts = np.bincount(offsets.ravel(), minlength=rows * n).reshape(rows, n)
