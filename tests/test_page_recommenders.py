@@ -16,6 +16,7 @@ from retention import jobs, non_products, warehouse
 from retention.recommend import evaluate, saved
 from retention.recommend import job as recommend_job
 from retention.recommend import runs as saved_runs
+from retention.recommend.metrics import METRIC_NAMES
 
 PAGE = "recommenders.py"
 
@@ -263,3 +264,19 @@ def test_the_feedback_tiles_are_read_from_the_newest_training_on_the_same_feedba
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Customers with feedback"] == "123,456,789"
     assert values["Cold-start customers"] == f"{summary['cold_users']:,}"
+
+
+def test_runs_saved_before_intervals_and_versions_show_as_groups_of_their_own(page_db):
+    metrics_of = {name: 0.1 for name in METRIC_NAMES}
+    with warehouse.session(page_db, write=True) as con:
+        for model in ("popularity", "svd"):  # as migration 015 found them: no version, intervals, slices or customers
+            old = evaluate.Evaluation(model, {}, {"kind": "time", "cutoff": "2026-01-01"}, 10, metrics_of, 0.1, 0.1)
+            saved_runs.save_run(con, old)
+            con.execute("UPDATE model_runs SET intervals = NULL, slices = NULL WHERE model = ?", [model])
+    at = app_page(PAGE, timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    options = at.selectbox(key="leaderboard-group").options
+    assert len(options) == 2 and all("saved before data versions were kept" in option for option in options)
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["svd"] and table["ndcg_at_k_ci"].isna().all()
+    assert any("saved before metrics by slice were kept" in info.value for info in at.info)
