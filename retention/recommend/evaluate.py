@@ -338,7 +338,7 @@ def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.Data
     train_items = fold.train.frame[schema.COL_USER].value_counts().reindex(targets.users, fill_value=0)
     users = pd.DataFrame({schema.COL_USER: targets.users, "train_items": train_items.to_numpy(float), **per_user})
     result.update(
-        **{name: float(np.mean(values)) for name, values in per_user.items()},
+        **{metric: float(np.mean(values)) for metric, values in per_user.items()},
         coverage=metrics.coverage(recommended, len(targets.items)),
         novelty=metrics.novelty(recommended, targets.popularity),
         diversity=metrics.diversity(recommended, targets.item_vectors),
