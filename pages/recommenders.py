@@ -6,6 +6,7 @@ import streamlit as st
 from retention.charts import recommenders as charts
 from retention.recommend import METRIC_NAMES, METRICS, MODE_LABELS, FeedbackSummary, SplitQuery, source_label
 from retention.recommend.choice import MODE_NAMES, MODE_NOTES, run_mode
+from retention.recommend.metrics import RANKING_METRICS
 from retention.recommend.search import SearchQuery
 from retention.recommend.stratified import TEST_SHARE as STRATIFIED_TEST_SHARE
 from retention.ui import common
@@ -149,46 +150,78 @@ def tune_form(path: str) -> None:
             tuning.search_outcome(job)
 
 
-def leaderboard(path: str, runs: pd.DataFrame) -> None:
-    """The saved runs with the best value per metric highlighted, a chart of one metric, and deleting runs."""
+def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
+    """One comparable group of saved runs (chosen above it; default: the newest run's): the verdicts, the table with
+    the best value per metric marked, a chart of one metric with its intervals, the metrics by slice of customers,
+    and deleting runs. Returns the group's runs."""
+    groups = {label: key for key, label in cached.groups(runs).items()}
+    group = st.selectbox(
+        "Comparable runs",
+        list(groups),
+        key="leaderboard-group",
+        help="Runs are comparable only when they share the data, the split, K, the feedback source and the mode.",
+    )
+    shown = runs[runs["group"] == groups[group]].sort_values(["ndcg_at_k", "run_id"], ascending=False)
+    k, baselines = int(shown["k"].iloc[0]), cached.baselines()
+    for sentence in cached.verdicts(path, version, tuple(shown["run_id"].tolist())):
+        st.markdown(f":material/balance: {sentence}.")
     st.dataframe(
-        charts.leaderboard_style(runs),
+        charts.leaderboard_style(shown, baselines),
         hide_index=True,
         width="stretch",
-        column_config=cached.leaderboard_columns(),
+        column_config=cached.leaderboard_columns(k),
         placeholder="–",
     )
     st.caption(
-        "Best value per column in green; hover a header for what it measures. –: the metric does not apply to that "
-        "run (RMSE and MAE need a model that predicts ratings: a collaborative model with negatives = 0)."
+        "Best value per column in green, within this group; baselines are never crowned on coverage, novelty, "
+        "diversity, popular share or time. 95% CI: bootstrap over the evaluated customers. –: the metric does not "
+        "apply to that run (RMSE and MAE need a model that predicts ratings)."
     )
-    common.download_csv(runs, "recommender_runs.csv")
+    common.download_csv(charts.leaderboard_table(shown), "recommender_runs.csv")
 
     with st.expander("What the metrics mean"):
         st.dataframe(cached.metric_glossary(), hide_index=True, width="stretch")
         st.caption(
             "Ranking metrics count, for each customer known before the cutoff, the items they bought or rated "
-            "afterwards that they had not interacted with before. Collaborative models are taught sampled items the "
-            "customer did not pick (hyperparameter negatives); with negatives = 0 they are pure rating models and get "
-            "RMSE and MAE."
+            "afterwards (in discovery mode, only those they had not interacted with before). The verdicts compare "
+            "the best run by NDCG with the best baseline and the runner-up over the customers both evaluated "
+            "(paired bootstrap): a difference whose interval holds zero is not a difference."
         )
 
     metric = st.selectbox(
         "Metric to chart",
         list(charts.LEADERBOARD_METRICS),
         index=list(charts.LEADERBOARD_METRICS).index("ndcg_at_k"),
-        format_func=lambda column: charts.metric_info(column).label,
+        format_func=lambda column: charts.metric_info(column).label.replace("@K", f"@{k}"),
+        key="leaderboard-metric",
     )
-    st.plotly_chart(charts.metric_bars(runs, metric), width="stretch")
+    st.plotly_chart(charts.metric_bars(shown, metric, baselines), width="stretch")
+
+    st.markdown("**By slice of customers**")
+    sliced = st.selectbox(
+        "Metric by slice",
+        list(RANKING_METRICS),
+        index=list(RANKING_METRICS).index("ndcg_at_k"),
+        format_func=lambda column: charts.metric_info(column).label.replace("@K", f"@{k}"),
+        key="slice-metric",
+    )
+    slices = charts.slice_table(shown, sliced)
+    if slices.empty:
+        st.info("These runs were saved before metrics by slice were kept.")
+    else:
+        st.dataframe(slices, hide_index=True, column_config=cached.SLICE_COLUMNS, placeholder="–")
+        common.download_csv(slices, f"recommender_slices_{sliced}.csv", key="download-slices")
 
     with st.expander("Delete runs"):
-        doomed = st.multiselect("Runs to delete", runs["run_id"].tolist(), format_func=lambda run_id: f"#{run_id}")
+        names = cached.run_names(runs)
+        doomed = st.multiselect("Runs to delete", list(names), format_func=names.get, key="delete-runs")
         if st.button("Delete selected runs", disabled=not doomed, icon=":material/delete:"):
             cached.delete_runs(path, doomed)
             st.rerun()
+    return shown
 
 
-def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
+def inspector(path: str, version: str, runs: pd.DataFrame, group: pd.DataFrame) -> None:
     """One customer's recommendations from several runs side by side, and the customer's history (loaded when
     asked for: it reads all feedback and the runs' saved models, seconds on a big shop)."""
     st.subheader("Inspect one customer")
@@ -202,11 +235,13 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
         return
     inspect = st.columns([1, 2, 1])
     user = inspect[0].selectbox("Customer", users, help="Customers with the most feedback first.")
+    names = cached.run_names(runs)
     compared = inspect[1].multiselect(
         "Runs",
-        runs["run_id"].tolist(),
-        default=cached.best_run_ids(runs, "ndcg_at_k", 3),
-        format_func=dict(zip(runs["run_id"], charts.run_labels(runs), strict=True)).get,
+        list(names),
+        default=cached.best_run_ids(group, "ndcg_at_k", 3),
+        format_func=names.get,
+        help="The leaderboard group's best three by NDCG first.",
     )
     top = inspect[2].number_input("Items", min_value=1, max_value=50, value=5)
     if not user:
@@ -228,7 +263,7 @@ def inspector(path: str, version: str, runs: pd.DataFrame) -> None:
 def recommendations(path: str, runs: pd.DataFrame, run_id: int, user: str, top: int) -> None:
     """One run's top items for the customer (or the job fitting its model): a failure shows in this panel only."""
     run = runs[runs["run_id"] == run_id]
-    st.markdown(f"**{charts.run_labels(run).iloc[0]}**")
+    st.markdown(f"**{cached.run_names(runs)[run_id]}**")
     st.caption(MODE_NOTES[run_mode(run["split"].iloc[0])])
     table = common.attempt(cached.recommendations, path, run_id, user, top)
     if table is None:
@@ -263,6 +298,6 @@ runs = cached.runs(path)
 if runs.empty:
     st.info("No runs yet: pick models above and press **Train and evaluate**. Runs are kept between sessions.")
 else:
-    leaderboard(path, runs)
-    inspector(path, version, runs)
+    group = leaderboard(path, version, runs)
+    inspector(path, version, runs, group)
 tune_form(path)

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 
+import pandas as pd
 import pytest
 from conftest import app_page
 from test_page_at_risk import settled
@@ -15,6 +16,7 @@ from retention import jobs, non_products, warehouse
 from retention.recommend import evaluate, saved
 from retention.recommend import job as recommend_job
 from retention.recommend import runs as saved_runs
+from retention.recommend.metrics import METRIC_NAMES
 
 PAGE = "recommenders.py"
 
@@ -89,12 +91,27 @@ def test_train_compare_inspect_and_delete(page_db):
     assert _kinds(page_db) == [recommend_job.KIND]  # one job; the inspector loaded the models it saved
     assert jobs.get(page_db, job.job_id).result["models"] == ["svd", "popularity"]
 
-    leaderboard = at.dataframe[0].value
-    assert leaderboard["model"].tolist() == ["popularity", "svd"]
+    leaderboard = at.dataframe[0].value.set_index("model")
     assert leaderboard["ndcg_at_k"].notna().all()
     assert any(button.label == "Download CSV" for button in at.get("download_button"))
+    with warehouse.session(page_db) as con:
+        saved = saved_runs.list_runs(con)
+    best_first = saved.sort_values(["ndcg_at_k", "run_id"], ascending=False)
+    assert leaderboard.index.tolist() == best_first["model"].tolist()
+    assert leaderboard["name"].tolist() == best_first["name"].tolist()  # names, not ids
+    assert leaderboard.loc["svd", "n_factors"] == "8" and pd.isna(leaderboard.loc["popularity", "n_factors"])
+    low, high = saved.loc[saved["model"] == "svd", ["ndcg_at_k_low", "ndcg_at_k_high"]].iloc[0]
+    assert leaderboard.loc["svd", "ndcg_at_k_ci"] == f"{low:.3f}–{high:.3f}"
+    group = at.selectbox(key="leaderboard-group")
+    assert group.options == [saved["group_label"].iloc[0]]
+    assert group.options[0].startswith("Time split at ") and ", K=10, " in group.options[0]
+    verdicts = [markdown.value for markdown in at.markdown if "NDCG@10" in markdown.value]
+    assert len(verdicts) == 1 and (" beats " in verdicts[0] or " do not differ " in verdicts[0])
+    assert all(name in verdicts[0] for name in saved["name"])
+    slices = next(frame.value for frame in at.dataframe if "slice" in frame.value.columns)
+    assert {"cold", "warm"} & set(slices["slice"]) and set(saved["name"]) <= set(slices.columns)
 
-    next(box for box in at.selectbox if box.label == "Metric to chart").set_value("coverage").run()
+    at.selectbox(key="leaderboard-metric").set_value("coverage").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
 
@@ -102,16 +119,46 @@ def test_train_compare_inspect_and_delete(page_db):
     at = _inspecting(at)
     assert not at.exception
     headings = [markdown.value for markdown in at.markdown]
-    assert "**History**" in headings and any("svd" in heading for heading in headings)
+    assert "**History**" in headings and any(f"**{name}**" in headings for name in saved["name"])
     recommendation_tables = [frame.value for frame in at.dataframe if "rank" in frame.value.columns]
     assert recommendation_tables and all(table["rank"].tolist()[:1] == [1] for table in recommendation_tables)
 
-    svd_run = int(leaderboard.loc[leaderboard["model"] == "svd", "run_id"].iloc[0])
-    at.multiselect[-2].set_value([svd_run]).run()
+    svd_run = int(saved.loc[saved["model"] == "svd", "run_id"].iloc[0])
+    delete = at.multiselect(key="delete-runs")
+    assert delete.options == saved["name"].tolist()  # names, not ids
+    delete.set_value([svd_run]).run()
     next(button for button in at.button if button.label == "Delete selected runs").click().run()
     assert not at.exception
     assert _count_runs(page_db) == 1
     assert at.dataframe[0].value["model"].tolist() == ["popularity"]
+
+
+def test_the_leaderboard_shows_one_comparable_group_at_a_time(page_db):
+    for mode in ("discovery", "repeat"):
+        query = evaluate.SplitQuery(mode=mode)
+        params = recommend_job.job_params({"popularity": {}, "random": {}}, query, 5)
+        jobs.run(
+            page_db,
+            recommend_job.KIND,
+            params,
+            lambda progress, query=query: recommend_job.train(
+                page_db, {"popularity": {}, "random": {}}, query, 5, progress
+            ),
+            started_by="cli",
+            describe=recommend_job.job_result,
+        )
+    at = app_page(PAGE, timeout=180).run()
+    assert not at.exception
+    group = at.selectbox(key="leaderboard-group")
+    assert len(group.options) == 2 and "repeat-aware" in group.options[0] and "discovery" in group.options[1]
+    assert len(at.dataframe[0].value) == 2  # the newest group only
+    assert not any("NDCG@5" in markdown.value for markdown in at.markdown)  # baselines only: no verdict
+    at = group.set_value(group.options[1]).run()
+    assert not at.exception
+    with warehouse.session(page_db) as con:
+        saved = saved_runs.list_runs(con)
+    discovery = saved[saved["group_label"] == group.options[1]]
+    assert sorted(at.dataframe[0].value["name"]) == sorted(discovery["name"])
 
 
 def test_a_warehouse_without_feedback_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
@@ -217,3 +264,19 @@ def test_the_feedback_tiles_are_read_from_the_newest_training_on_the_same_feedba
     values = {metric.label: metric.value for metric in at.metric}
     assert values["Customers with feedback"] == "123,456,789"
     assert values["Cold-start customers"] == f"{summary['cold_users']:,}"
+
+
+def test_runs_saved_before_intervals_and_versions_show_as_groups_of_their_own(page_db):
+    metrics_of = {name: 0.1 for name in METRIC_NAMES}
+    with warehouse.session(page_db, write=True) as con:
+        for model in ("popularity", "svd"):  # as migration 015 found them: no version, intervals, slices or customers
+            old = evaluate.Evaluation(model, {}, {"kind": "time", "cutoff": "2026-01-01"}, 10, metrics_of, 0.1, 0.1)
+            saved_runs.save_run(con, old)
+            con.execute("UPDATE model_runs SET intervals = NULL, slices = NULL WHERE model = ?", [model])
+    at = app_page(PAGE, timeout=120).run()
+    assert not at.exception, [element.value for element in at.exception]
+    options = at.selectbox(key="leaderboard-group").options
+    assert len(options) == 2 and all("saved before data versions were kept" in option for option in options)
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["svd"] and table["ndcg_at_k_ci"].isna().all()
+    assert any("saved before metrics by slice were kept" in info.value for info in at.info)

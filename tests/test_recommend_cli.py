@@ -106,9 +106,10 @@ def test_compare_is_recorded_as_a_job_with_progress_on_stderr_and_keeps_each_run
 
     argv = ["recommenders", "compare", "--db", db, "--models", "svd,popularity", "--param", "svd.n_factors=8"]
     assert main([*argv, "--split", "random", "--folds", "2"]) == 0
-    err = capsys.readouterr().err.splitlines()
+    captured = capsys.readouterr()
+    err, records = captured.err.splitlines(), json.loads(captured.out)
     svd, popularity = MODELS["svd"].label, MODELS["popularity"].label
-    assert err == [
+    assert err[:7] == [
         f"[  0%] Model 1 of 2: {svd}, fold 1 of 2",
         f"[ 17%] Model 1 of 2: {svd}, fold 2 of 2",  # 2 folds and the fit on all feedback: thirds of a model
         f"[ 33%] Model 2 of 2: {popularity}, fold 1 of 2",
@@ -117,6 +118,8 @@ def test_compare_is_recorded_as_a_job_with_progress_on_stderr_and_keeps_each_run
         f"[ 83%] Model 2 of 2: {popularity} on all feedback",
         "[100%] Done",
     ]
+    assert err[7:] == [verdict["sentence"] for record in records for verdict in record["verdicts"]]  # then verdicts
+    assert len(err) == 8  # the chosen run against the other, which is the best baseline or the runner-up
     (job,) = jobs.recent(db).itertuples()
     assert (job.kind, job.started_by, job.status) == (KIND, "cli", "done")
     result = json.loads(job.result)

@@ -15,11 +15,10 @@ from test_page_at_risk import settled
 from test_recommend_feedback import make_warehouse, order_lines
 
 from retention import non_products, warehouse
-from retention.charts.recommenders import split_label
 from retention.cli import main
 from retention.cli import recommenders as cli_recommenders
 from retention.errors import DataError
-from retention.recommend import evaluate, job, runs, saved, stratified
+from retention.recommend import board, evaluate, job, runs, saved, stratified
 from retention.recommend import feedback as fb
 
 KEYS = ["user_id", "item_id"]
@@ -217,7 +216,7 @@ def test_a_training_on_views_saves_runs_that_say_views_and_models_fitted_on_view
         assert set(recommender.model.items) == set(views["item_id"])
         counts = views.groupby("item_id")["user_id"].nunique()
         np.testing.assert_array_equal(recommender.popularity, counts.reindex(recommender.model.items).to_numpy())
-        assert "product views" in split_label(runs.list_runs(con)["split"].iloc[0])
+        assert "product views" in runs.list_runs(con)["group_label"].iloc[0]
 
 
 def test_a_runs_model_is_refitted_on_the_source_it_was_evaluated_on(sample_db, tmp_path):
@@ -233,12 +232,12 @@ def test_a_runs_model_is_refitted_on_the_source_it_was_evaluated_on(sample_db, t
         refitted = saved.fit_for_run(con, run_id)
         assert (refitted.feedback.kind, refitted.feedback.weights) == ("combined", weights)
         assert "4 × orders" in refitted.feedback.rule
-        assert "(view 1, purchase 4)" in split_label(json.dumps(runs.get_run(con, run_id).split))
+        assert "(view 1, purchase 4)" in board.feedback_words(runs.get_run(con, run_id).split)
         con.execute("UPDATE model_runs SET split = replace(split, '\"combined\"', '\"implicit\"')")  # an old run
         old = runs.get_run(con, run_id).split
         con.execute("UPDATE model_runs SET split = ?", [json.dumps({**old, "weights": {}})])
         assert saved.fit_for_run(con, run_id).feedback.kind == "purchases"
-        assert split_label(runs.list_runs(con)["split"].iloc[0]).endswith(" · purchases")
+        assert board.feedback_words(runs.get_run(con, run_id).split) == "purchases"
 
 
 def test_importing_events_changes_the_feedback_version(sample_copy, tmp_path):

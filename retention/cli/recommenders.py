@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from retention import jobs, warehouse
 from retention.cli._common import (
     add_db_argument,
@@ -152,6 +154,20 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--out", type=out_file, default=None, help="write the JSON to this file instead of stdout")
     search.add_argument("--no-save", action="store_true", help="only print the trials; save no run")
     search.set_defaults(handler=run_search)
+    listing = commands.add_parser(
+        "runs",
+        help="print the saved runs of one comparable group with their 95%% intervals and the verdicts",
+        description="Runs are comparable only when they share the data, the split, K, the feedback source and the "
+        "mode. This lists one such group (default: the newest run's), best NDCG first, each ranking metric with "
+        "its 95%% bootstrap interval over customers, and the chosen run compared with the best baseline and the "
+        "runner-up by a paired test over customers.",
+    )
+    add_db_argument(listing)
+    listing.add_argument(
+        "--group", type=whole_number(1), default=None, metavar="RUN_ID", help="list the group of this run instead"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON (runs with intervals and slices, verdicts)")
+    listing.set_defaults(handler=run_runs)
 
     single = subparsers.add_parser("recommend", help="print one user's top-K recommendations with titles")
     add_db_argument(single)
@@ -256,7 +272,7 @@ def run_compare(args: argparse.Namespace) -> int:
     comparison = training.comparison
     for name, reason in comparison.skipped.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
-    records = {result.model: {**recommend.as_record(result), **fed(result.split)} for result in comparison.results}
+    records = compared_records(path, training)
     records |= {name: {"model": name, "skipped": reason} for name, reason in comparison.skipped.items()}
     write_json([records[name] for name in names if name in records], args.out, f"{len(comparison.results)} results")
     return 0
@@ -309,6 +325,73 @@ def fed(split: dict) -> dict[str, object]:
     """What a result's record says of its feedback: ``feedback`` (the source) and, for the combined source,
     ``weights``."""
     return {"feedback": split["feedback"], **({"weights": split["weights"]} if split.get("weights") else {})}
+
+
+def compared_records(path: str, training) -> dict[str, dict]:
+    """Model -> its JSON record: :func:`retention.recommend.as_record` with ``name``, ``run_id`` (None when not
+    saved), ``slices`` and ``verdicts`` (the chosen run's comparisons with the best baseline and the runner-up; the
+    other records have none). The verdicts also go to stderr."""
+    from retention.recommend import board, runs  # here: with the model libraries, imported by the training
+
+    results = training.comparison.results
+    with warehouse.session(path) as con:
+        saved = runs.list_runs(con).set_index("run_id") if training.run_ids else None
+        slices = [runs.run_slices(con, result.user_metrics) for result in results]
+    ids = training.run_ids or [None] * len(results)
+    names = [
+        result.model if run_id is None else str(saved.loc[run_id, "name"])
+        for result, run_id in zip(results, ids, strict=True)
+    ]
+    verdicts = board.result_verdicts(results, names, runs.families())
+    records = {}
+    for result, run_id, name, sliced in zip(results, ids, names, slices, strict=True):
+        chosen = [verdict.as_record() for verdict in verdicts if verdict.chosen == name]
+        records[result.model] = {"name": name, "run_id": run_id, **recommend.as_record(result), **fed(result.split)}
+        records[result.model] |= {"slices": sliced, "verdicts": chosen}
+    for verdict in verdicts:
+        print(verdict.sentence, file=sys.stderr)
+    return records
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    with warehouse.session(warehouse.resolve_db_path(args.db)) as con:
+        from retention.recommend import runs  # listing needs no model library; the verdicts read the registry
+
+        report = runs.group_report(con, args.group)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(report["group"])
+    print(runs_table(report["runs"]).to_string(index=False))
+    for verdict in report["verdicts"]:
+        print(verdict["sentence"])
+    if report["other_groups"]:
+        print(f"{len(report['other_groups'])} other group(s): " + "; ".join(report["other_groups"]))
+    return 0
+
+
+def runs_table(records: list[dict]) -> pd.DataFrame:
+    """The runs as text columns: name, model, each ranking metric with its interval, fit seconds."""
+    from retention.recommend.board import metric_words
+    from retention.recommend.metrics import RANKING_METRICS
+
+    def shown(record: dict, metric: str) -> str:
+        value, interval = record[metric], record["intervals"].get(metric)
+        if value is None:
+            return "–"
+        return f"{value:.3f}" + (f" ({interval[0]:.3f}–{interval[1]:.3f})" if interval else "")
+
+    return pd.DataFrame(
+        {
+            "run": [record["name"] for record in records],
+            "model": [record["model"] for record in records],
+            **{
+                metric_words(metric, records[0]["k"]): [shown(record, metric) for record in records]
+                for metric in RANKING_METRICS
+            },
+            "fit s": [f"{record['fit_seconds']:.1f}" for record in records],
+        }
+    )
 
 
 def check_users(con, user_ids: list[str]) -> None:

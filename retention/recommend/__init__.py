@@ -7,7 +7,8 @@ Public API:
 * :data:`MODELS` — the model registry; :func:`fit_model` fits one.
 * :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation;
   :func:`unmet_need` says why a model cannot run on the data (a comparison skips it).
-* :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table.
+* :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table;
+  :mod:`retention.recommend.board` — which runs are comparable, 95% intervals, paired verdicts, metrics by slice.
 * :func:`fit_recommender`, :func:`recommend_for_users` — recommendations for real users.
 * :func:`save_model`, :func:`load_model`, :func:`model_info`, :func:`feedback_version` — each run's model fitted
   on all feedback, kept with it (the ``recommender_models`` table); :mod:`retention.recommend.job` trains and

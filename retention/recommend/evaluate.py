@@ -44,7 +44,7 @@ from surprise.trainset import Trainset
 
 from retention import schema
 from retention.errors import DataError
-from retention.recommend import content_models, metrics, models, stratified, topk
+from retention.recommend import board, content_models, metrics, models, stratified, topk
 from retention.recommend import feedback as fb
 
 SPLITS = ("time", "random", "stratified")
@@ -85,7 +85,13 @@ class Split:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One model's result: ``metrics`` maps each of :data:`metrics.METRIC_NAMES` to a float or None."""
+    """One model's result: ``metrics`` maps each of :data:`metrics.METRIC_NAMES` to a float or None.
+
+    ``user_metrics``: one row per evaluated customer: ``user_id``, ``train_items`` (the customer's feedback rows in
+    training) and one float column per ranking metric (:data:`metrics.RANKING_METRICS`); with k folds, each
+    customer's mean over the folds they were evaluated in. ``intervals``: ranking metric -> ``[low, high]``, the 95%
+    bootstrap interval of its mean over customers (:func:`retention.recommend.board.intervals`).
+    """
 
     model: str
     params: dict
@@ -94,6 +100,8 @@ class Evaluation:
     metrics: dict
     fit_seconds: float
     score_seconds: float
+    user_metrics: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    intervals: dict = field(default_factory=dict)
 
 
 def time_split(
@@ -385,7 +393,8 @@ def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp
 
 
 def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.DataFrame) -> dict:
-    """Fit ``name`` on one fold and compute every metric; also ``fit_seconds`` and ``score_seconds``."""
+    """Fit ``name`` on one fold and compute every metric; also ``fit_seconds``, ``score_seconds`` and
+    ``user_metrics`` (one row per evaluated customer, see :class:`Evaluation`)."""
     started = time.perf_counter()
     fitted = models.fit_model(name, fold.train, params, products, fold.trainset)
     fit_seconds = time.perf_counter() - started
@@ -400,18 +409,17 @@ def evaluate_fold(name: str, params: dict, fold: Fold, k: int, products: pd.Data
     score_seconds = time.perf_counter() - started
     hits = metrics.hit_matrix(recommended, targets.relevant)
     n_relevant = np.asarray(targets.relevant.sum(axis=1)).ravel().astype(int)
+    per_user = metrics.per_user(hits, n_relevant)
+    train_items = fold.train.frame[schema.COL_USER].value_counts().reindex(targets.users, fill_value=0)
+    users = pd.DataFrame({schema.COL_USER: targets.users, "train_items": train_items.to_numpy(float), **per_user})
     result.update(
-        precision_at_k=metrics.precision_at_k(hits),
-        recall_at_k=metrics.recall_at_k(hits, n_relevant),
-        ndcg_at_k=metrics.ndcg_at_k(hits, n_relevant),
-        map_at_k=metrics.map_at_k(hits, n_relevant),
-        hit_rate=metrics.hit_rate(hits),
+        **{metric: float(np.mean(values)) for metric, values in per_user.items()},
         coverage=metrics.coverage(recommended, len(targets.items)),
         novelty=metrics.novelty(recommended, targets.popularity),
         diversity=metrics.diversity(recommended, targets.item_vectors),
         popular_share=metrics.popular_share(recommended, targets.popularity),
     )
-    return {**result, "fit_seconds": fit_seconds, "score_seconds": score_seconds}
+    return {**result, "fit_seconds": fit_seconds, "score_seconds": score_seconds, "user_metrics": users}
 
 
 def recommend_indices(fitted: models.FittedModel, targets: Targets, k: int) -> np.ndarray:
@@ -455,6 +463,9 @@ def evaluate_model(
         if on_fold:
             on_fold(position, len(split.folds))
         per_fold.append(evaluate_fold(name, resolved, fold, k, split.products))
+    users = pd.concat([fold.pop("user_metrics") for fold in per_fold], ignore_index=True)
+    if len(per_fold) > 1:
+        users = users.groupby(schema.COL_USER, as_index=False, sort=True).mean()
     per_fold = pd.DataFrame(per_fold)
     means = per_fold.mean(numeric_only=True)
     values = {
@@ -468,6 +479,8 @@ def evaluate_model(
         metrics={name: values[name] for name in metrics.METRIC_NAMES},
         fit_seconds=float(values["fit_seconds"]),
         score_seconds=float(values["score_seconds"]),
+        user_metrics=users,
+        intervals=board.intervals(users),
     )
 
 
@@ -555,13 +568,15 @@ def _evaluate_or_reason(
 
 
 def as_record(result: Evaluation) -> dict:
-    """The result as a flat JSON-able dict: model, params, every metric (None where it does not apply), timings."""
+    """The result as a flat JSON-able dict: model, params, every metric (None where it does not apply), timings,
+    and ``intervals`` (ranking metric -> [low, high], 95%)."""
     return {
         "model": result.model,
         "params": result.params,
         **result.metrics,
         "fit_seconds": result.fit_seconds,
         "score_seconds": result.score_seconds,
+        "intervals": result.intervals,
     }
 
 

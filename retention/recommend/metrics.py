@@ -58,18 +58,48 @@ def mae(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(np.abs(actual - predicted)))
 
 
+def precision_per_user(hits: np.ndarray) -> np.ndarray:
+    """Per-user precision at K: ``(sum_r hits[u, r]) / K``, in [0, 1]."""
+    hits = np.asarray(hits, dtype=bool)
+    return hits.sum(axis=1) / hits.shape[1]
+
+
+def recall_per_user(hits: np.ndarray, n_relevant: np.ndarray) -> np.ndarray:
+    """Per-user recall at K: ``(sum_r hits[u, r]) / n_relevant[u]``, in [0, 1]."""
+    return np.asarray(hits, dtype=bool).sum(axis=1) / np.asarray(n_relevant, dtype=float)
+
+
+def ndcg_per_user(hits: np.ndarray, n_relevant: np.ndarray) -> np.ndarray:
+    """Per-user NDCG at K: ``DCG_u / IDCG_u`` (see :func:`ndcg_at_k`), in [0, 1]."""
+    hits = np.asarray(hits, dtype=bool)
+    discounts = _discounts(hits.shape[1])
+    ideal_length = np.minimum(np.asarray(n_relevant), hits.shape[1]).astype(int)
+    idcg = np.concatenate([[0.0], np.cumsum(discounts)])[ideal_length]
+    return (hits @ discounts) / idcg
+
+
+def ap_per_user(hits: np.ndarray, n_relevant: np.ndarray) -> np.ndarray:
+    """Per-user average precision at K: ``AP_u`` (see :func:`map_at_k`), in [0, 1]."""
+    hits = np.asarray(hits, dtype=bool)
+    precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, hits.shape[1] + 1)
+    return (precision_at_rank * hits).sum(axis=1) / np.minimum(np.asarray(n_relevant), hits.shape[1])
+
+
+def hit_per_user(hits: np.ndarray) -> np.ndarray:
+    """Per-user hit at K: 1.0 when any of the K items is relevant, else 0.0."""
+    return np.asarray(hits, dtype=bool).any(axis=1).astype(float)
+
+
 @metric("precision_at_k", "Precision@K", True, "Share of the K recommended items the customer went on to buy.")
 def precision_at_k(hits: np.ndarray) -> float:
     """Precision at K: ``mean_u (sum_r hits[u, r]) / K``, in [0, 1]; K is the list length (hits.shape[1])."""
-    hits = np.asarray(hits, dtype=bool)
-    return float(hits.sum(axis=1).mean() / hits.shape[1])
+    return float(np.mean(precision_per_user(hits)))
 
 
 @metric("recall_at_k", "Recall@K", True, "Share of what the customer went on to buy that the K items caught.")
 def recall_at_k(hits: np.ndarray, n_relevant: np.ndarray) -> float:
     """Recall at K: ``mean_u (sum_r hits[u, r]) / n_relevant[u]``, in [0, 1]."""
-    hits = np.asarray(hits, dtype=bool)
-    return float(np.mean(hits.sum(axis=1) / np.asarray(n_relevant, dtype=float)))
+    return float(np.mean(recall_per_user(hits, n_relevant)))
 
 
 @metric("ndcg_at_k", "NDCG@K", True, "Like recall, but a hit near the top of the list counts more (1 = perfect order).")
@@ -80,12 +110,7 @@ def ndcg_at_k(hits: np.ndarray, n_relevant: np.ndarray) -> float:
     ``IDCG_u = sum_{r < min(n_relevant[u], K)} 1 / log2(r + 2)``,
     ``NDCG = mean_u DCG_u / IDCG_u``.
     """
-    hits = np.asarray(hits, dtype=bool)
-    discounts = _discounts(hits.shape[1])
-    dcg = hits @ discounts
-    ideal_length = np.minimum(np.asarray(n_relevant), hits.shape[1]).astype(int)
-    idcg = np.concatenate([[0.0], np.cumsum(discounts)])[ideal_length]
-    return float(np.mean(dcg / idcg))
+    return float(np.mean(ndcg_per_user(hits, n_relevant)))
 
 
 @metric("map_at_k", "MAP@K", True, "Average precision at each hit: rewards lists that put the hits first.")
@@ -95,16 +120,25 @@ def map_at_k(hits: np.ndarray, n_relevant: np.ndarray) -> float:
     ``AP_u = (sum_r hits[u, r] * P_u@(r+1)) / min(n_relevant[u], K)`` where
     ``P_u@n = (sum_{s < n} hits[u, s]) / n``; ``MAP = mean_u AP_u``.
     """
-    hits = np.asarray(hits, dtype=bool)
-    precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, hits.shape[1] + 1)
-    ap = (precision_at_rank * hits).sum(axis=1) / np.minimum(np.asarray(n_relevant), hits.shape[1])
-    return float(np.mean(ap))
+    return float(np.mean(ap_per_user(hits, n_relevant)))
 
 
 @metric("hit_rate", "Hit rate", True, "Share of customers with at least one recommended item among their purchases.")
 def hit_rate(hits: np.ndarray) -> float:
     """Hit rate at K: ``mean_u [sum_r hits[u, r] > 0]``, in [0, 1]."""
-    return float(np.mean(np.asarray(hits, dtype=bool).any(axis=1)))
+    return float(np.mean(hit_per_user(hits)))
+
+
+def per_user(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+    """Every ranking metric of :data:`RANKING_METRICS`, one value per user (row of ``hits``); each metric is the mean
+    of its array."""
+    return {
+        "precision_at_k": precision_per_user(hits),
+        "recall_at_k": recall_per_user(hits, n_relevant),
+        "ndcg_at_k": ndcg_per_user(hits, n_relevant),
+        "map_at_k": ap_per_user(hits, n_relevant),
+        "hit_rate": hit_per_user(hits),
+    }
 
 
 @metric("coverage", "Coverage", True, "Share of the catalogue that appears in at least one customer's list.")

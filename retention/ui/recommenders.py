@@ -14,8 +14,12 @@ import pandas as pd
 import streamlit as st
 
 from retention import jobs, recommend
+from retention.charts import recommenders as charts
+from retention.recommend import board
 from retention.recommend import feedback as fb
 from retention.recommend import job as recommend_job
+from retention.recommend import runs as recommend_runs
+from retention.recommend.metrics import RANKING_METRICS
 from retention.recommend.models import ModelSpec, Param
 from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor, readable, writer
@@ -40,21 +44,49 @@ RECOMMENDATION_COLUMNS = {
 }
 
 
-def leaderboard_columns() -> dict:
-    """Readable headers of the leaderboard: each metric's label, its explanation on hover."""
+def leaderboard_columns(k: int) -> dict:
+    """Readable headers of the leaderboard at list length ``k``: each metric's label, its explanation on hover, its
+    interval's header; the bounds of the intervals (kept for the CSV) hidden."""
     metrics = {
-        name: st.column_config.Column(info.label, help=info.explanation)
+        name: st.column_config.Column(info.label.replace("@K", f"@{k}"), help=info.explanation)
         for name, info in [*recommend.METRICS.items(), *recommend.TIMINGS.items()]
     }
+    intervals = {
+        charts.interval_column(name): st.column_config.TextColumn(
+            "95% CI", help=f"95% interval of {board.metric_words(name, k)}: bootstrap over the evaluated customers"
+        )
+        for name in RANKING_METRICS
+    }
+    hidden = {f"{name}_{end}": None for name in RANKING_METRICS for end in ("low", "high")}
     return {
-        "run_id": st.column_config.NumberColumn("Run", format="#%d"),
+        "name": st.column_config.TextColumn("Run", pinned=True),
         "model": st.column_config.TextColumn("Model"),
-        "split": st.column_config.TextColumn("Split"),
-        "k": st.column_config.NumberColumn("K", format="%d"),
         **metrics,
-        "params": st.column_config.TextColumn("Hyperparameters"),
+        **intervals,
+        **hidden,
         "created_at": st.column_config.DatetimeColumn("Trained", format="YYYY-MM-DD HH:mm"),
     }
+
+
+SLICE_COLUMNS = {
+    "slice": st.column_config.TextColumn("Customers", help="cold: fewer than 3 feedback rows in training"),
+    "customers": st.column_config.NumberColumn("Evaluated", format="%d", help="Evaluated customers in the slice"),
+}
+
+
+def baselines() -> set[str]:
+    """The registry names of the baseline models (family 'baseline')."""
+    return {name for name, spec in recommend.MODELS.items() if spec.family == "baseline"}
+
+
+@st.cache_data(show_spinner="Comparing runs customer by customer…", max_entries=32)
+def verdicts(path: str, version: str, run_ids: tuple[int, ...]) -> list[str]:
+    """The verdict sentences of the group of runs ``run_ids`` (:func:`retention.recommend.runs.group_verdicts`):
+    paired bootstraps over customers, seconds at 100,000 customers, hence cached (a saved run never changes)."""
+    with cursor() as con:
+        table = recommend.list_runs(con)
+        group = table[table["run_id"].isin(run_ids)]
+        return [verdict.sentence for verdict in recommend_runs.group_verdicts(con, group)]
 
 
 def feedback_summary(path: str, version: str) -> recommend.FeedbackSummary:
@@ -239,6 +271,16 @@ def start_refit(path: str, run_id: int, version: str) -> jobs.Job:
         lambda progress: recommend_job.refit(path, run_id, progress),
         started_by="app",
     )
+
+
+def groups(runs: pd.DataFrame) -> dict[str, str]:
+    """Comparable groups of the saved runs: key -> label, the newest run's group first."""
+    return board.groups(runs)
+
+
+def run_names(runs: pd.DataFrame) -> dict[int, str]:
+    """Run id -> the run's name, for pickers."""
+    return dict(zip(runs["run_id"].astype(int), runs["name"], strict=True))
 
 
 def best_run_ids(runs: pd.DataFrame, column: str, n: int) -> list[int]:
