@@ -47,7 +47,7 @@ def con(sample_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def split(con):
-    return evaluate.time_split(con)
+    return evaluate.time_split(con, feedback="ratings")
 
 
 @pytest.fixture(scope="module")

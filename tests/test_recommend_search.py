@@ -209,7 +209,9 @@ def test_page_tunes_a_model_and_the_tuned_run_joins_the_leaderboard(sample_copy,
     trials = next(frame.value for frame in at.dataframe if "trial" in frame.value.columns)
     assert trials["trial"].tolist() == [1, 2]
     assert trials["ndcg_at_k"].tolist() == pytest.approx([trial["ndcg_at_k"] for trial in result["trials"]])
-    assert at.dataframe[0].value["run_id"].tolist() == [result["run_id"]]  # the leaderboard
+    with warehouse.session(sample_copy) as con:
+        tuned = runs.get_run(con, result["run_id"])
+    assert at.dataframe[0].value["name"].tolist() == [tuned.name]  # the leaderboard
     assert any(button.label == "Download CSV" for button in at.get("download_button"))
     assert len(at.get("plotly_chart")) == 2  # the leaderboard's chart and the trials'
     assert jobs.get(sample_copy, job.job_id).params["split"]["mode"] == "repeat"
