@@ -1,1 +1,130 @@
-"""Matrix factorisation for implicit feedback from the ``implicit`` library: ALS and BPR."""
+"""Matrix factorisation for implicit feedback with the ``implicit`` library: ALS and BPR.
+
+Both learn a taste vector per customer and per item from which items customers had (no sampled negatives: ALS
+treats every unobserved pair as a weak "no", BPR ranks each observed item above a sampled unobserved one). The
+fitted model keeps only the two factor matrices as numpy arrays: scoring is ``user_factors @ item_factors.T``
+(what ``implicit``'s own ``recommend`` computes), the pickle is small, and loading never imports ``implicit``.
+
+``implicit`` runs its own threads (``num_threads``); BLAS is held to one thread during the fit, as the library
+asks, because its threads would compete with the fit's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from surprise.trainset import Trainset
+
+if TYPE_CHECKING:
+    from implicit.cpu.matrix_factorization_base import MatrixFactorizationBase
+
+from retention.recommend.feedback import Feedback
+from retention.recommend.item_models import BINARY, RATING, WEIGHTINGS, user_rows
+from retention.recommend.models import FittedModel, Param, catalogue, known_users, register, report_fit
+
+
+class FactorModel(FittedModel):
+    """``scores = user_factors[user] @ item_factors.T`` (float32 factors; rows follow ``users`` and ``items``)."""
+
+    def __init__(self, items: pd.Index, users: pd.Index, user_factors: np.ndarray, item_factors: np.ndarray) -> None:
+        self.items, self.users = items, users
+        self.user_factors, self.item_factors = user_factors, item_factors
+
+    def scores(self, user_ids: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.user_factors[self.users.get_indexer(user_ids)] @ self.item_factors.T, dtype=float)
+
+
+def fit_factors(
+    build: Callable[[], MatrixFactorizationBase], user_items: sp.csr_matrix, iterations: int
+) -> MatrixFactorizationBase:
+    """The ``implicit`` model ``build()`` makes, fitted on ``user_items`` with BLAS on one thread (made inside
+    the limit too: ``implicit`` checks BLAS's threads when it is made), reporting each iteration."""
+    from threadpoolctl import threadpool_limits
+
+    def on_iteration(iteration: int, *_ignored) -> None:
+        report_fit(f"iteration {iteration + 1} of {iterations}")
+
+    with threadpool_limits(1, "blas"):
+        algo = build()
+        algo.fit(user_items, show_progress=False, callback=on_iteration)
+    return algo
+
+
+def as_numpy(factors) -> np.ndarray:
+    """Factors as a float32 numpy array (``implicit`` may hand back its own matrix type)."""
+    return np.ascontiguousarray(factors.to_numpy() if hasattr(factors, "to_numpy") else factors, dtype=np.float32)
+
+
+FACTORS = Param("factors", 64, "Length of the taste vectors.", 1, 1000)
+THREADS = Param("num_threads", 0, "Threads the fit uses (0 = one per core).", 0, 256)
+SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 - 1)
+
+
+@register(
+    "als",
+    "ALS (implicit matrix factorisation)",
+    "collaborative",
+    "Learns customer and item taste vectors from what customers bought, weighting repeat and recent purchases "
+    "more (Hu, Koren and Volinsky 2008).",
+    (
+        FACTORS,
+        Param("regularization", 0.05, "Regularisation: larger values keep vectors small.", 0.0, 1000.0),
+        Param("alpha", 2.0, "Confidence per unit of weight: an observed pair counts alpha x its weight.", 0.01, 1000.0),
+        Param("weighting", RATING, "Weight of each observed pair: 1, or its rating.", choices=WEIGHTINGS),
+        Param("iterations", 15, "Alternating least squares sweeps.", 1, 200),
+        THREADS,
+        SEED,
+    ),
+)
+def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    def build() -> AlternatingLeastSquares:
+        return AlternatingLeastSquares(
+            factors=params["factors"],
+            regularization=params["regularization"],
+            alpha=params["alpha"],
+            iterations=params["iterations"],
+            num_threads=params["num_threads"],
+            random_state=params["random_state"],
+        )
+
+    algo = fit_factors(build, user_rows(train, params["weighting"]), params["iterations"])
+    users, items = known_users(train), catalogue(train)
+    return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))
+
+
+@register(
+    "bpr",
+    "BPR (pairwise ranking)",
+    "collaborative",
+    "Learns taste vectors so that each customer's items rank above items they did not buy (Rendle et al. 2009).",
+    (
+        FACTORS,
+        Param("learning_rate", 0.05, "Step size of stochastic gradient descent.", 1e-5, 1.0),
+        Param("regularization", 0.01, "Regularisation: larger values keep vectors small.", 0.0, 100.0),
+        Param("iterations", 100, "Passes over the observed pairs.", 1, 2000),
+        THREADS,
+        SEED,
+    ),
+)
+def _fit_bpr(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
+    from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+    def build() -> BayesianPersonalizedRanking:
+        return BayesianPersonalizedRanking(
+            factors=params["factors"],
+            learning_rate=params["learning_rate"],
+            regularization=params["regularization"],
+            iterations=params["iterations"],
+            num_threads=params["num_threads"],
+            random_state=params["random_state"],
+        )
+
+    algo = fit_factors(build, user_rows(train, BINARY), params["iterations"])
+    users, items = known_users(train), catalogue(train)
+    return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))
