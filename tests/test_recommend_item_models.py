@@ -5,8 +5,8 @@ recommends without refitting."""
 
 from __future__ import annotations
 
+import io
 import pickle
-import pickletools
 import shutil
 
 import numpy as np
@@ -166,15 +166,15 @@ def test_buy_again_beats_popularity_when_repeats_count(tmp_path):
 
 
 def pickled_modules(blob: bytes) -> set[str]:
-    """Top-level packages whose classes or functions a pickle refers to."""
-    modules, strings = set(), []
-    for opcode, argument, _ in pickletools.genops(blob):
-        if opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
-            strings.append(argument)
-        elif opcode.name == "STACK_GLOBAL":
-            modules.add(strings[-2].split(".")[0])
-        elif opcode.name == "GLOBAL":
-            modules.add(argument.split(" ")[0].split(".")[0])
+    """Top-level packages whose classes or functions unpickling ``blob`` looks up."""
+    modules = set()
+
+    class Recording(pickle.Unpickler):
+        def find_class(self, module: str, name: str):
+            modules.add(module.split(".")[0])
+            return super().find_class(module, name)
+
+    Recording(io.BytesIO(blob)).load()
     return modules
 
 
