@@ -7,7 +7,8 @@ All of them score a customer's items through one items x items matrix or through
   counts), applied to the customer's time-decayed affinity for what they had.
 * ``buy_again``: the customer's own items by how much (the rating: orders, recency) and how recently; the rest of
   the catalogue after them by popularity, so the list is always full.
-* ``history_blend``: buy again plus what similar customers buy (EASE), each scaled to the customer's best item.
+* ``history_blend``: buy again plus what similar customers buy (EASE), each scaled to the customer's best item,
+  plus what sells now (the last two weeks' most bought items).
 
 The user rows (what each customer had, weighted) are kept in the fitted model: scoring is a sparse row times the
 item matrix, nothing is refitted.
@@ -212,7 +213,7 @@ def fit_history(train: Feedback, params: dict) -> HistoryModel:
 
 HISTORY_PARAMS = (
     weighting_param(RATING, "How much each of the customer's items counts"),
-    half_life_param(60.0, "Recency"),
+    half_life_param(120.0, "Recency"),
 )
 
 
@@ -230,22 +231,28 @@ def _fit_buy_again(
 
 
 class BlendModel(FittedModel):
-    """``own + weight · similar``: buy-again scores (:meth:`HistoryModel.own`, in [0, 1]) plus ``weight`` times EASE
-    scores divided by each customer's largest (in [-1, 1])."""
+    """``own + weight · similar + trend_weight · trend``: buy-again scores (:meth:`HistoryModel.own`, in [0, 1]),
+    EASE scores divided by each customer's largest (in [-1, 1]) and the share of the most recent top seller's
+    customers each item had in the last days of training (in [0, 1], the same for everyone)."""
 
-    def __init__(self, history: HistoryModel, similar: ItemToItemModel, weight: float) -> None:
+    def __init__(
+        self, history: HistoryModel, similar: ItemToItemModel, weight: float, trend: np.ndarray, trend_weight: float
+    ) -> None:
         self.items, self.users = history.items, history.users
         self.history, self.similar, self.weight = history, similar, weight
+        self.trend = (trend_weight * trend / max(trend.max(initial=0.0), 1.0)).astype(np.float32)
 
     def scores(self, user_ids: Sequence[str]) -> np.ndarray:
-        return self.history.own(user_ids) + self.weight * row_scaled(self.similar.scores(user_ids))
+        similar = self.weight * row_scaled(self.similar.scores(user_ids))
+        return self.history.own(user_ids) + similar + self.trend[np.newaxis, :]
 
 
 @register(
     "history_blend",
     "Buy again + similar customers",
     "collaborative",
-    "Mixes the customer's own items (buy again) with what customers with similar baskets buy (EASE).",
+    "Mixes the customer's own items (buy again) with what customers with similar baskets buy (EASE) and what "
+    "sells now.",
     (
         Param(
             "weight",
@@ -254,13 +261,17 @@ class BlendModel(FittedModel):
             0.0,
             100.0,
         ),
-        *HISTORY_PARAMS,
-        *(param for param in EASE_PARAMS if param.name == "l2"),
+        Param("trend_weight", 1.0, "Weight of what sells now: items bought by the most customers lately.", 0.0, 100.0),
+        Param("trend_days", 14.0, "What sells now is counted over this many last days of training.", 1.0, 3650.0),
+        weighting_param(RATING, "How much each of the customer's items counts"),
+        half_life_param(120.0, "Recency"),
+        Param("l2", 1000.0, "EASE's regularisation λ (see the EASE model).", 0.0, 1e7),
     ),
     needs=(needs_pairwise_room,),
 )
 def _fit_history_blend(
     train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None
 ) -> FittedModel:
-    similar = fit_ease(train, {"l2": params["l2"], "weighting": BINARY, "half_life_days": params["half_life_days"]})
-    return BlendModel(fit_history(train, params), similar, params["weight"])
+    similar = fit_ease(train, params)
+    trend = popularity_counts(train, similar.items, params["trend_days"])
+    return BlendModel(fit_history(train, params), similar, params["weight"], trend, params["trend_weight"])
