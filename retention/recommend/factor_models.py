@@ -19,12 +19,12 @@ import pandas as pd
 import scipy.sparse as sp
 from surprise.trainset import Trainset
 
+from retention.recommend import item_models  # a module reference: item_models may be loading (see models.py)
+from retention.recommend.feedback import Feedback
+from retention.recommend.models import FittedModel, Param, catalogue, known_users, register, report_fit
+
 if TYPE_CHECKING:
     from implicit.cpu.matrix_factorization_base import MatrixFactorizationBase
-
-from retention.recommend.feedback import Feedback
-from retention.recommend.item_models import BINARY, RATING, WEIGHTINGS, user_rows
-from retention.recommend.models import FittedModel, Param, catalogue, known_users, register, report_fit
 
 
 class FactorModel(FittedModel):
@@ -74,7 +74,7 @@ SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 -
         FACTORS,
         Param("regularization", 0.05, "Regularisation: larger values keep vectors small.", 0.0, 1000.0),
         Param("alpha", 2.0, "Confidence per unit of weight: an observed pair counts alpha x its weight.", 0.01, 1000.0),
-        Param("weighting", RATING, "Weight of each observed pair: 1, or its rating.", choices=WEIGHTINGS),
+        Param("weighting", "rating", "Weight of each observed pair: 1, or its rating.", choices=("binary", "rating")),
         Param("iterations", 15, "Alternating least squares sweeps.", 1, 200),
         THREADS,
         SEED,
@@ -93,7 +93,7 @@ def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, train
             random_state=params["random_state"],
         )
 
-    algo = fit_factors(build, user_rows(train, params["weighting"]), params["iterations"])
+    algo = fit_factors(build, item_models.user_rows(train, params["weighting"]), params["iterations"])
     users, items = known_users(train), catalogue(train)
     return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))
 
@@ -111,6 +111,7 @@ def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, train
         THREADS,
         SEED,
     ),
+    default_on=False,
 )
 def _fit_bpr(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
     from implicit.cpu.bpr import BayesianPersonalizedRanking
@@ -125,6 +126,6 @@ def _fit_bpr(train: Feedback, params: dict, products: pd.DataFrame | None, train
             random_state=params["random_state"],
         )
 
-    algo = fit_factors(build, user_rows(train, BINARY), params["iterations"])
+    algo = fit_factors(build, item_models.user_rows(train, item_models.BINARY), params["iterations"])
     users, items = known_users(train), catalogue(train)
     return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))

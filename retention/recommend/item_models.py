@@ -20,11 +20,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
+import scipy.linalg.lapack
 import scipy.sparse as sp
 from surprise.trainset import Trainset
 
 from retention import schema
+from retention.errors import DataError
 from retention.recommend import content_models
 from retention.recommend.feedback import Feedback
 from retention.recommend.models import (
@@ -101,11 +102,23 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
     Sparse Data", WWW 2019, eq. 8): ``P = (G + λI)⁻¹``, ``B = I − P · diag(1 / diag(P))``, so ``diag(B) = 0``.
 
     ``B`` minimises ``‖X − XB‖² + λ‖B‖²`` subject to a zero diagonal (no item predicts itself). Float32 out; the
-    inverse is computed in float64 (λ is small against the Gram's large entries).
+    inverse is computed in float64 from a Cholesky factor (``G + λI`` is symmetric positive definite: half the
+    work of a general inverse).
+
+    Raises
+    ------
+    DataError
+        ``G + λI`` is not positive definite (λ = 0 and some item is a combination of others).
     """
-    regularised = np.array(gram, dtype=np.float64)
+    regularised = np.array(gram, dtype=np.float64, order="F")
     regularised[np.diag_indices_from(regularised)] += l2
-    inverse = scipy.linalg.inv(regularised, overwrite_a=True, check_finite=False)
+    factor, info = scipy.linalg.lapack.dpotrf(regularised, lower=False, overwrite_a=True)
+    if info == 0:
+        inverse, info = scipy.linalg.lapack.dpotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise DataError(f"EASE cannot invert the item-by-item matrix with l2 = {l2}; use a larger l2")
+    upper = np.triu(inverse)
+    inverse = upper + np.triu(upper, 1).T  # dpotri fills the upper triangle only
     weights = inverse / -np.diag(inverse)[np.newaxis, :]
     weights[np.diag_indices_from(weights)] = 0.0
     return weights.astype(np.float32)
@@ -173,6 +186,7 @@ def cooccurrence_similarity(counts: np.ndarray, similarity: str) -> np.ndarray:
         weighting_param(RATING, "The customer's affinity for each item they had"),
         half_life_param(30.0, "Affinity"),
     ),
+    default_on=False,
     needs=(needs_pairwise_room,),
 )
 def _fit_cooccurrence(
