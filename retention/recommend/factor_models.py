@@ -59,7 +59,11 @@ def as_numpy(factors) -> np.ndarray:
     return np.ascontiguousarray(factors.to_numpy() if hasattr(factors, "to_numpy") else factors, dtype=np.float32)
 
 
-FACTORS = Param("factors", 64, "Length of the taste vectors.", 1, 1000)
+def factors_param(default: int) -> Param:
+    """The ``factors`` hyperparameter with a model-specific default."""
+    return Param("factors", default, "Length of the taste vectors.", 1, 1000)
+
+
 THREADS = Param("num_threads", 0, "Threads the fit uses (0 = one per core).", 0, 256)
 SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 - 1)
 
@@ -71,9 +75,9 @@ SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 -
     "Learns customer and item taste vectors from what customers bought, weighting repeat and recent purchases "
     "more (Hu, Koren and Volinsky 2008).",
     (
-        FACTORS,
-        Param("regularization", 0.05, "Regularisation: larger values keep vectors small.", 0.0, 1000.0),
-        Param("alpha", 2.0, "Confidence per unit of weight: an observed pair counts alpha x its weight.", 0.01, 1000.0),
+        factors_param(32),
+        Param("regularization", 1.0, "Regularisation: larger values keep vectors small.", 0.0, 1000.0),
+        Param("alpha", 1.0, "Confidence per unit of weight: an observed pair counts alpha x its weight.", 0.01, 1000.0),
         Param("weighting", "rating", "Weight of each observed pair: 1, or its rating.", choices=("binary", "rating")),
         Param("iterations", 15, "Alternating least squares sweeps.", 1, 200),
         THREADS,
@@ -104,7 +108,7 @@ def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, train
     "collaborative",
     "Learns taste vectors so that each customer's items rank above items they did not buy (Rendle et al. 2009).",
     (
-        FACTORS,
+        factors_param(64),
         Param("learning_rate", 0.05, "Step size of stochastic gradient descent.", 1e-5, 1.0),
         Param("regularization", 0.01, "Regularisation: larger values keep vectors small.", 0.0, 100.0),
         Param("iterations", 100, "Passes over the observed pairs.", 1, 2000),

@@ -275,7 +275,7 @@ class BlendModel(FittedModel):
             0.0,
             100.0,
         ),
-        Param("trend_weight", 1.0, "Weight of what sells now: items bought by the most customers lately.", 0.0, 100.0),
+        Param("trend_weight", 0.7, "Weight of what sells now: items bought by the most customers lately.", 0.0, 100.0),
         Param("trend_days", 14.0, "What sells now is counted over this many last days of training.", 1.0, 3650.0),
         weighting_param(RATING, "How much each of the customer's items counts"),
         half_life_param(120.0, "Recency"),
