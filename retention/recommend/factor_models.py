@@ -11,7 +11,7 @@ asks, because its threads would compete with the fit's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,19 +39,20 @@ class FactorModel(FittedModel):
 
 
 def fit_factors(
-    build: Callable[[], MatrixFactorizationBase], user_items: sp.csr_matrix, iterations: int
-) -> MatrixFactorizationBase:
-    """The ``implicit`` model ``build()`` makes, fitted on ``user_items`` with BLAS on one thread (made inside
-    the limit too: ``implicit`` checks BLAS's threads when it is made), reporting each iteration."""
+    model_class: type[MatrixFactorizationBase], settings: dict, train: Feedback, user_items: sp.csr_matrix
+) -> FactorModel:
+    """``model_class(**settings)`` (an ``implicit`` model) fitted on ``user_items`` (rows: :func:`known_users`,
+    columns: :func:`catalogue`), as a :class:`FactorModel`. BLAS is held to one thread while the model is made
+    (``implicit`` checks it then) and fitted; each iteration is reported (:func:`report_fit`)."""
     from threadpoolctl import threadpool_limits
 
     def on_iteration(iteration: int, *_ignored) -> None:
-        report_fit(f"iteration {iteration + 1} of {iterations}")
+        report_fit(f"iteration {iteration + 1} of {settings['iterations']}")
 
     with threadpool_limits(1, "blas"):
-        algo = build()
+        algo = model_class(**settings)
         algo.fit(user_items, show_progress=False, callback=on_iteration)
-    return algo
+    return FactorModel(catalogue(train), known_users(train), as_numpy(algo.user_factors), as_numpy(algo.item_factors))
 
 
 def as_numpy(factors) -> np.ndarray:
@@ -87,19 +88,8 @@ SEED = Param("random_state", 0, "Seed of the random initialisation.", 0, 2**31 -
 def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
     from implicit.cpu.als import AlternatingLeastSquares
 
-    def build() -> AlternatingLeastSquares:
-        return AlternatingLeastSquares(
-            factors=params["factors"],
-            regularization=params["regularization"],
-            alpha=params["alpha"],
-            iterations=params["iterations"],
-            num_threads=params["num_threads"],
-            random_state=params["random_state"],
-        )
-
-    algo = fit_factors(build, item_models.user_rows(train, params["weighting"]), params["iterations"])
-    users, items = known_users(train), catalogue(train)
-    return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))
+    settings = {key: value for key, value in params.items() if key != "weighting"}
+    return fit_factors(AlternatingLeastSquares, settings, train, item_models.user_rows(train, params["weighting"]))
 
 
 @register(
@@ -120,16 +110,4 @@ def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, train
 def _fit_bpr(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
     from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-    def build() -> BayesianPersonalizedRanking:
-        return BayesianPersonalizedRanking(
-            factors=params["factors"],
-            learning_rate=params["learning_rate"],
-            regularization=params["regularization"],
-            iterations=params["iterations"],
-            num_threads=params["num_threads"],
-            random_state=params["random_state"],
-        )
-
-    algo = fit_factors(build, item_models.user_rows(train, item_models.BINARY), params["iterations"])
-    users, items = known_users(train), catalogue(train)
-    return FactorModel(items, users, as_numpy(algo.user_factors), as_numpy(algo.item_factors))
+    return fit_factors(BayesianPersonalizedRanking, params, train, item_models.user_rows(train, item_models.BINARY))
