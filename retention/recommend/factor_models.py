@@ -102,7 +102,14 @@ def _fit_als(train: Feedback, params: dict, products: pd.DataFrame | None, train
         Param("learning_rate", 0.05, "Step size of stochastic gradient descent.", 1e-5, 1.0),
         Param("regularization", 0.01, "Regularisation: larger values keep vectors small.", 0.0, 100.0),
         Param("iterations", 100, "Passes over the observed pairs.", 1, 2000),
-        THREADS,
+        Param(
+            "num_threads",
+            1,
+            "Threads the fit uses (0 = one per core). More than one is faster, but the threads' updates race, so "
+            "two fits with one seed differ.",
+            0,
+            256,
+        ),
         SEED,
     ),
     default_on=False,
