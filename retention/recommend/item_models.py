@@ -117,9 +117,9 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
         inverse, info = scipy.linalg.lapack.spotri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise DataError(f"EASE cannot invert the item-by-item matrix with l2 = {l2}; use a larger l2")
-    upper = np.triu(inverse)
-    inverse = upper + np.triu(upper, 1).T  # spotri fills the upper triangle only
-    weights = inverse / -np.diag(inverse)[np.newaxis, :]
+    weights = np.triu(inverse)
+    weights += np.triu(weights, 1).T  # spotri fills the upper triangle only
+    weights /= -np.diag(weights)[np.newaxis, :]
     weights[np.diag_indices_from(weights)] = 0.0
     return weights
 
