@@ -21,7 +21,15 @@ same run; only ratios mean anything. The matrix of rated items is built once,
 outside both timings; nothing is cached between calls (each fast call starts
 from the fitted algorithm, as the first one does).
 
-    python benchmarks/recommend_bench.py [--ratings 100000] [--loop-users 40] [--models svd,knn_baseline] [--min-seconds 1]
+The implicit-feedback factor models (``als``, ``bpr``) are fitted through the
+registry (``retention.recommend.models.fit_model``) on the same pairs, and
+their top-K for every user through our path (:meth:`FittedModel.scores` in
+blocks, :func:`topk.top_k` with the user's items excluded) is held against
+``implicit``'s own batch ``recommend(userids, user_items, N=K,
+filter_already_liked_items=True)`` on the same factors (one thread each);
+the lists must be identical.
+
+    python benchmarks/recommend_bench.py [--ratings 100000] [--loop-users 40] [--models svd,knn_baseline,als] [--min-seconds 1]
 """
 
 from __future__ import annotations
@@ -48,7 +56,8 @@ from surprise.prediction_algorithms.algo_base import AlgoBase  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from retention.errors import DataError  # noqa: E402
-from retention.recommend import topk  # noqa: E402
+from retention.recommend import models, topk  # noqa: E402
+from retention.recommend.feedback import Feedback  # noqa: E402
 from retention.registry import Registry  # noqa: E402
 
 ALGORITHMS: Registry[Callable[[], AlgoBase]] = Registry("benchmark model")  # name -> a fresh unfitted algorithm
@@ -62,7 +71,8 @@ ALGORITHMS.add("knn_means", lambda: KNNWithMeans(sim_options={"name": "msd", "us
 ALGORITHMS.add("slope_one", SlopeOne)
 ALGORITHMS.add("coclustering", lambda: CoClustering(random_state=0))
 ALGORITHMS.add("svdpp", lambda: SVDpp(n_factors=20, n_epochs=5, random_state=0))
-DEFAULT_MODELS = "svd,nmf,baseline_only,knn_baseline,knn_means,slope_one,coclustering"
+IMPLICIT_MODELS = ("als", "bpr")  # registry models with a recommend call of their own library (implicit)
+DEFAULT_MODELS = "svd,nmf,baseline_only,knn_baseline,knn_means,slope_one,coclustering,als,bpr"
 
 
 def synthetic_ratings(n_ratings: int, n_users: int, n_items: int, seed: int = 0) -> pd.DataFrame:
@@ -127,6 +137,64 @@ def fast_top_k(algo, users: np.ndarray, k: int, rated: sp.csr_matrix, block: int
     return np.vstack(out)
 
 
+def as_feedback(ratings: pd.DataFrame) -> Feedback:
+    """The synthetic ratings as registry feedback (one timestamp for all: the factor models ignore time)."""
+    frame = ratings.rename(columns={"user": "user_id", "item": "item_id"}).assign(
+        first_ts=pd.Timestamp("2025-01-01"), ts=pd.Timestamp("2025-01-01")
+    )
+    frame = frame.astype({"user_id": "string", "item_id": "string", "rating": "float64"})
+    return Feedback(frame.sort_values(["user_id", "item_id"], ignore_index=True), "ratings", (1.0, 5.0))
+
+
+def our_top_k(fitted: models.FittedModel, k: int, rated: sp.csr_matrix, block: int = 256) -> np.ndarray:
+    """The evaluation's path: scores for blocks of users, the user's items excluded, :func:`topk.top_k`."""
+    users, out = list(fitted.users), []
+    for start in range(0, len(users), block):
+        scores = fitted.scores(users[start : start + block])
+        out.append(topk.top_k(scores, k, rated[start : start + block])[0])
+    return np.vstack(out)
+
+
+def implicit_algorithm(name: str, fitted: models.FittedModel):
+    """An ``implicit`` model of the same kind holding ``fitted``'s factors, one thread."""
+    from implicit.cpu.als import AlternatingLeastSquares
+    from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+    algo = (AlternatingLeastSquares if name == "als" else BayesianPersonalizedRanking)(
+        factors=fitted.user_factors.shape[1], num_threads=1
+    )
+    algo.user_factors, algo.item_factors = fitted.user_factors, fitted.item_factors
+    return algo
+
+
+def implicit_top_k(algo, rated: sp.csr_matrix, k: int) -> np.ndarray:
+    """``implicit``'s own batch recommend for every user, the user's items filtered."""
+    return algo.recommend(np.arange(rated.shape[0]), rated, N=k, filter_already_liked_items=True)[0]
+
+
+def implicit_rows(feedback: Feedback, names: list[str], k: int, min_seconds: float) -> None:
+    """Fit ALS and BPR through the registry; time top-K for all users, ours against implicit's, lists compared."""
+    print(
+        f"\n{'model':<14} {'fit s':>7} {'implicit ms/user':>17} {'ours ms/user':>13} {'ratio':>7} {'lists equal':>12}"
+    )
+    for name in IMPLICIT_MODELS:
+        if name not in names:
+            continue
+        started = time.perf_counter()
+        fitted = models.fit_model(name, feedback, {"num_threads": 1})
+        fit_seconds = time.perf_counter() - started
+        rated = models.pair_matrix(feedback.frame, fitted.users, fitted.items).astype(np.float32)
+        theirs_seconds, theirs = mean_time(min_seconds, implicit_top_k, implicit_algorithm(name, fitted), rated, k)
+        users = np.arange(rated.shape[0])
+        ours_seconds, ours = mean_time(min_seconds, our_top_k, fitted, k, rated)
+        equal = (ours == theirs).all(axis=1).mean()
+        assert equal == 1.0, f"{name}: {equal:.1%} of the lists equal implicit's"
+        print(
+            f"{name:<14} {fit_seconds:>7.2f} {theirs_seconds / users.size * 1e3:>17.3f} "
+            f"{ours_seconds / users.size * 1e3:>13.3f} {theirs_seconds / ours_seconds:>6.2f}x {equal:>12.1%}"
+        )
+
+
 MIN_CALLS = 3
 
 
@@ -146,13 +214,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_700)
     parser.add_argument("--loop-users", type=int, default=40)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--models", default=DEFAULT_MODELS, help=f"comma-separated, from {', '.join(ALGORITHMS)}")
+    parser.add_argument(
+        "--models", default=DEFAULT_MODELS, help=f"comma-separated, from {', '.join([*ALGORITHMS, *IMPLICIT_MODELS])}"
+    )
     parser.add_argument("--min-seconds", type=float, default=1.0, help="least CPU time each fast-path timing spans")
     args = parser.parse_args()
     names = args.models.split(",")
     try:
         for name in names:
-            ALGORITHMS.check(name)
+            if name not in IMPLICIT_MODELS:
+                ALGORITHMS.check(name)
     except DataError as exc:
         parser.error(str(exc))
 
@@ -165,7 +236,7 @@ def main() -> None:
     sampled = loop_sample(trainset, args.loop_users)
     everyone = np.arange(trainset.n_users)
     rated = rated_matrix(trainset)  # set-up shared by both paths, outside the timings
-    for name in names:
+    for name in (name for name in names if name not in IMPLICIT_MODELS):
         started = time.perf_counter()
         algo = ALGORITHMS[name]().fit(trainset)
         fit_seconds = time.perf_counter() - started
@@ -185,6 +256,7 @@ def main() -> None:
             f"{name:<14} {fit_seconds:>7.2f} {loop_per_user * 1e3:>13.2f} {fast_per_user_all * 1e3:>13.3f} "
             f"{loop_per_user / fast_per_user_sampled:>10.0f}x {loop_per_user / fast_per_user_all:>9.0f}x {equal:>12.1%}"
         )
+    implicit_rows(as_feedback(ratings), names, args.k, args.min_seconds)
 
 
 if __name__ == "__main__":
