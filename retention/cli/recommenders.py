@@ -23,7 +23,6 @@ from retention.errors import DataError
 
 recommend = lazy_import("retention.recommend")
 
-DEFAULT_MODELS = "svd,knn_baseline,content,popularity"
 FEEDBACK_SOURCES = ("purchases", "views", "carts", "ratings", "combined")  # retention.recommend.feedback.SOURCES
 STRATIFIED_TEST_SHARE = 0.25  # retention.recommend.stratified.TEST_SHARE, as Microsoft Recommenders' split
 TIME_TEST_SHARE = 0.2
@@ -97,7 +96,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(compare)
     compare.add_argument(
-        "--models", default=DEFAULT_MODELS, help=f"comma-separated model names (default: {DEFAULT_MODELS})"
+        "--models",
+        default=None,
+        help="comma-separated model names (default: the models marked default in `recommenders models`)",
     )
     add_split_arguments(compare)
     compare.add_argument(
@@ -154,6 +155,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--out", type=out_file, default=None, help="write the JSON to this file instead of stdout")
     search.add_argument("--no-save", action="store_true", help="only print the trials; save no run")
     search.set_defaults(handler=run_search)
+    catalogue = commands.add_parser(
+        "models",
+        help="list the models: name, family, default or not, what each does and its hyperparameters",
+        description="Every model `compare`, `search` and the page can train, with each hyperparameter's default, "
+        "range and meaning. The models marked default are what `compare` trains without --models.",
+    )
+    catalogue.add_argument("--json", action="store_true", help="print JSON instead of text")
+    catalogue.set_defaults(handler=run_models)
     listing = commands.add_parser(
         "runs",
         help="print the saved runs of one comparable group with their 95%% intervals and the verdicts",
@@ -248,7 +257,25 @@ def parse_overrides(pairs: list[str], models: list[str]) -> dict[str, dict[str, 
     return overrides
 
 
+def run_models(args: argparse.Namespace) -> int:
+    catalogue = recommend.model_catalogue()
+    if args.json:
+        print(json.dumps(catalogue, indent=2))
+        return 0
+    for model in catalogue:
+        marks = ", ".join(
+            filter(None, [model["family"], "default" if model["default"] else "", model["slow"] and "slow"])
+        )
+        print(f"{model['name']}: {model['label']} ({marks})\n    {model['description']}")
+        for param in model["params"]:
+            allowed = ", ".join(param["choices"]) if param["choices"] else f"{param['low']} to {param['high']}"
+            print(f"    --param {model['name']}.{param['name']}={param['default']}  ({allowed}) {param['help']}")
+    return 0
+
+
 def run_compare(args: argparse.Namespace) -> int:
+    if args.models is None:
+        args.models = ",".join(recommend.default_models())
     names = [name.strip() for name in args.models.split(",") if name.strip()]
     if not names:
         raise DataError("--models is empty; name at least one model")

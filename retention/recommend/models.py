@@ -147,6 +147,39 @@ def register(
     )
 
 
+def default_models() -> list[str]:
+    """The models a comparison trains unless told otherwise (``default_on``): together a minute or less on a shop
+    the size of Online Retail on two cores."""
+    return [name for name, spec in MODELS.items() if spec.default_on]
+
+
+def model_catalogue() -> list[dict]:
+    """Every registered model as JSON-able records: ``name``, ``label``, ``family``, ``description``, ``default``,
+    ``slow`` and ``params`` (each ``name``, ``default``, ``low``, ``high``, ``choices``, ``help``)."""
+    return [
+        {
+            "name": name,
+            "label": spec.label,
+            "family": spec.family,
+            "description": spec.description,
+            "default": spec.default_on,
+            "slow": spec.slow,
+            "params": [
+                {
+                    "name": param.name,
+                    "default": param.default,
+                    "low": param.low,
+                    "high": param.high,
+                    "choices": list(param.choices),
+                    "help": param.help,
+                }
+                for param in spec.params
+            ],
+        }
+        for name, spec in MODELS.items()
+    ]
+
+
 def unmet_need(name: str, train: Feedback, products: pd.DataFrame | None = None) -> str | None:
     """Why model ``name`` cannot be fitted on ``train`` with ``products``, in words; None when it can."""
     for need in MODELS.get_or_raise(name).needs:
@@ -451,6 +484,7 @@ _surprise(
         Param("shrinkage", 100, "Shrinks similarities of item pairs with few common customers.", 0, 10_000),
     ),
     negatives=3,
+    default_on=False,
     needs=(needs_pairwise_room,),
 )
 _surprise(
@@ -565,6 +599,7 @@ class RandomModel(FittedModel):
     "baseline",
     "Recommends random items: the floor every model must clear.",
     (SEED,),
+    default_on=False,
 )
 def _fit_random(train: Feedback, params: dict, products: pd.DataFrame | None, trainset: Trainset | None) -> FittedModel:
     return RandomModel(catalogue(train), known_users(train), params["random_state"])

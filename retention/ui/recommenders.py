@@ -303,11 +303,6 @@ def model_labels() -> dict[str, str]:
     return {name: spec.label for name, spec in recommend.MODELS.items()}
 
 
-def default_models() -> list[str]:
-    """The models trained unless the user picks others (all but the slow and the rarely useful)."""
-    return [name for name, spec in recommend.MODELS.items() if spec.default_on]
-
-
 def metric_glossary() -> pd.DataFrame:
     """One row per leaderboard column: label, plain-language meaning, and which direction is better."""
     rows = [
