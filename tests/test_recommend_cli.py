@@ -130,3 +130,19 @@ def test_compare_is_recorded_as_a_job_with_progress_on_stderr_and_keeps_each_run
         assert all(model_info(con, run_id) is not None for run_id in result["run_ids"])
     finally:
         con.close()
+
+
+def test_models_lists_every_registered_model_with_its_hyperparameters(capsys):
+    from retention.recommend import MODELS
+
+    assert main(["recommenders", "models", "--json"]) == 0
+    listed = {model["name"]: model for model in json.loads(capsys.readouterr().out)}
+    assert list(listed) == list(MODELS)
+    for name, spec in MODELS.items():
+        assert listed[name]["default"] == spec.default_on and listed[name]["description"] == spec.description
+        assert [param["name"] for param in listed[name]["params"]] == [param.name for param in spec.params]
+    assert {"ease", "als", "buy_again", "history_blend", "popularity"} <= {n for n, m in listed.items() if m["default"]}
+    assert not listed["random"]["default"] and not listed["knn_baseline"]["default"]
+    assert main(["recommenders", "models"]) == 0
+    text = capsys.readouterr().out
+    assert "ease: EASE" in text and "--param ease.l2=" in text
