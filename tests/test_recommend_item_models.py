@@ -49,7 +49,7 @@ def dense_rows(train: Feedback, values: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("weighting", ["binary", "rating"])
 def test_ease_columns_are_ridge_regressions_on_the_other_items(weighting):
     train, l2 = feedback_frame(), 7.0
-    fitted = models.fit_model("ease", train, {"l2": l2, "weighting": weighting})
+    fitted = models.fit_model("ease", train, {"l2": l2, "weighting": weighting, "neighbours": 0})
     x = dense_rows(train, np.ones(len(train.frame)) if weighting == "binary" else train.frame["rating"].to_numpy())
     n_items = x.shape[1]
     expected = np.zeros((n_items, n_items))
@@ -57,10 +57,17 @@ def test_ease_columns_are_ridge_regressions_on_the_other_items(weighting):
         others = np.delete(np.arange(n_items), j)
         a = x[:, others]
         expected[others, j] = np.linalg.solve(a.T @ a + l2 * np.eye(n_items - 1), a.T @ x[:, j])
-    assert np.diag(fitted.matrix).tolist() == [0.0] * n_items
-    np.testing.assert_allclose(fitted.matrix, expected, atol=1e-5)
+    assert np.diag(fitted.matrix.toarray()).tolist() == [0.0] * n_items
+    np.testing.assert_allclose(fitted.matrix.toarray(), expected, atol=1e-5)
     users = list(fitted.users)
     np.testing.assert_allclose(fitted.scores(users), x @ expected, atol=1e-4)
+
+    pruned = models.fit_model("ease", train, {"l2": l2, "weighting": weighting, "neighbours": 2}).matrix.toarray()
+    for j in range(n_items):  # each column keeps its two strongest contributors, unchanged
+        strongest = set(np.argsort(-np.abs(expected[:, j]), kind="stable")[:2])
+        kept = set(np.flatnonzero(pruned[:, j]))
+        assert kept <= strongest and len(kept) == min(2, np.count_nonzero(np.abs(expected[:, j]) > 1e-9))
+        np.testing.assert_allclose(pruned[list(kept), j], expected[list(kept), j], atol=1e-5)
 
 
 @pytest.mark.parametrize("similarity", ["jaccard", "lift", "counts"])

@@ -87,14 +87,46 @@ def row_scaled(scores: np.ndarray) -> np.ndarray:
     return scores / np.where(largest > 0, largest, 1.0)
 
 
-class ItemToItemModel(FittedModel):
-    """``scores = rows[user] @ matrix``: each customer's weighted items times an items x items matrix (float32)."""
+def strongest_per_column(matrix: np.ndarray, keep: int) -> sp.csr_matrix:
+    """``matrix`` with only the ``keep`` largest-magnitude entries of each column (every entry when ``keep`` is 0
+    or at least the number of rows), sparse float32.
 
-    def __init__(self, items: pd.Index, users: pd.Index, rows: sp.csr_matrix, matrix: np.ndarray) -> None:
+    Column ``j`` holds what each item contributes to item ``j``'s score: its strongest ``keep`` contributors carry
+    nearly all of it. Pruned, an items x items model of Online Retail's 3,600 products saves in a few MB instead of
+    57 MB, scores faster, and ranks as well (see the ``neighbours`` hyperparameter).
+    """
+    n_rows, n_columns = matrix.shape
+    if keep <= 0 or keep >= n_rows:
+        return sp.csr_matrix(matrix, dtype=np.float32)
+    rows = np.argpartition(-np.abs(matrix), keep - 1, axis=0)[:keep]
+    columns = np.broadcast_to(np.arange(n_columns), rows.shape)
+    values = matrix[rows, columns]
+    pruned = sp.csr_matrix((values.ravel(), (rows.ravel(), columns.ravel())), shape=matrix.shape, dtype=np.float32)
+    pruned.eliminate_zeros()
+    return pruned
+
+
+def neighbours_param(default: int) -> Param:
+    """The ``neighbours`` hyperparameter: how many contributing items each item's score keeps."""
+    return Param(
+        "neighbours",
+        default,
+        "Items kept per item: each item is scored from its strongest this many related items (0 = all). "
+        "Fewer keep the saved model small and scoring fast; on Online Retail 200 ranks as well as all.",
+        0,
+        100_000,
+    )
+
+
+class ItemToItemModel(FittedModel):
+    """``scores = rows[user] @ matrix``: each customer's weighted items times a sparse items x items matrix
+    (float32, see :func:`strongest_per_column`)."""
+
+    def __init__(self, items: pd.Index, users: pd.Index, rows: sp.csr_matrix, matrix: sp.csr_matrix) -> None:
         self.items, self.users, self.rows, self.matrix = items, users, rows, matrix
 
     def scores(self, user_ids: Sequence[str]) -> np.ndarray:
-        return np.asarray(self.rows[self.users.get_indexer(user_ids)] @ self.matrix, dtype=float)
+        return (self.rows[self.users.get_indexer(user_ids)] @ self.matrix).toarray().astype(float)
 
 
 def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
@@ -131,13 +163,15 @@ def fit_ease(train: Feedback, params: dict) -> ItemToItemModel:
     x = user_rows(train, params["weighting"])
     gram = (x.T @ x).toarray()
     rows = x if params["half_life_days"] <= 0 else user_rows(train, params["weighting"], params["half_life_days"])
-    return ItemToItemModel(items, users, rows, ease_weights(gram, params["l2"]))
+    weights = strongest_per_column(ease_weights(gram, params["l2"]), params["neighbours"])
+    return ItemToItemModel(items, users, rows, weights)
 
 
 EASE_PARAMS = (
     Param("l2", 500.0, "Regularisation λ: larger values trust item pairs with few shared customers less.", 0.0, 1e7),
     weighting_param(BINARY, "What the model learns from"),
     half_life_param(0.0, "Weight of a customer's items when scoring"),
+    neighbours_param(200),
 )
 
 
@@ -185,6 +219,7 @@ def cooccurrence_similarity(counts: np.ndarray, similarity: str) -> np.ndarray:
         Param("min_count", 2, "Item pairs shared by fewer customers than this are not similar.", 1, 1000),
         weighting_param(RATING, "The customer's affinity for each item they had"),
         half_life_param(30.0, "Affinity"),
+        neighbours_param(200),
     ),
     default_on=False,
     needs=(needs_pairwise_room,),
@@ -196,7 +231,7 @@ def _fit_cooccurrence(
     had = user_rows(train, BINARY)
     counts = (had.T @ had).toarray()
     counts[counts < params["min_count"]] = 0.0
-    similarity = cooccurrence_similarity(counts, params["similarity"]).astype(np.float32)
+    similarity = strongest_per_column(cooccurrence_similarity(counts, params["similarity"]), params["neighbours"])
     affinity = user_rows(train, params["weighting"], params["half_life_days"])
     return ItemToItemModel(items, users, affinity, similarity)
 
@@ -280,6 +315,7 @@ class BlendModel(FittedModel):
         weighting_param(RATING, "How much each of the customer's items counts"),
         half_life_param(120.0, "Recency"),
         Param("l2", 1000.0, "EASE's regularisation λ (see the EASE model).", 0.0, 1e7),
+        neighbours_param(200),
     ),
     needs=(needs_pairwise_room,),
 )
