@@ -5,6 +5,7 @@ process that never imports Keras or JAX."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
 import subprocess
@@ -33,8 +34,9 @@ def chain_rows(n_users: int = 160, seed: int = 0) -> list[tuple[str, str, pd.Tim
     rows = []
     for user in range(n_users):
         start, length = int(rng.integers(CHAIN)), int(rng.integers(4, 8))
-        rows += [(f"u{user:03d}", f"i{(start + step) % CHAIN:02d}", DAY + pd.Timedelta(days=step)) for step in
-                 range(length)]
+        rows += [
+            (f"u{user:03d}", f"i{(start + step) % CHAIN:02d}", DAY + pd.Timedelta(days=step)) for step in range(length)
+        ]
     return rows
 
 
@@ -115,11 +117,9 @@ def test_numpy_scores_are_keras_predict(gru, ncf):
     np.testing.assert_allclose(fitted.weights.logits(fitted.weights.state(steps)), expected, rtol=1e-5, atol=1e-5)
     _, _, keras_model, fitted = ncf
     rows = np.arange(len(fitted.users))
-    pairs = [np.repeat(rows, len(fitted.items)).astype("int32"), np.tile(np.arange(len(fitted.items)), len(rows))]
-    expected = keras_model.predict([pairs[0], pairs[1].astype("int32")], verbose=0, batch_size=4096)
-    np.testing.assert_allclose(
-        fitted.scores(list(fitted.users)), expected.reshape(len(rows), -1), rtol=1e-5, atol=1e-5
-    )
+    users, items = np.repeat(rows, len(fitted.items)), np.tile(np.arange(len(fitted.items)), len(rows))
+    expected = keras_model.predict([users.astype("int32"), items.astype("int32")], verbose=0, batch_size=4096)
+    np.testing.assert_allclose(fitted.scores(list(fitted.users)), expected.reshape(len(rows), -1), rtol=1e-5, atol=1e-5)
 
 
 def test_early_stopping_stops_and_keeps_the_best_epoch():
@@ -161,8 +161,13 @@ def test_keras_on_another_backend_is_refused(chain, tmp_path):
         "except DataError as exc:\n"
         "    print(exc)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                          env={**__import__("os").environ, "KERAS_BACKEND": "numpy"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "KERAS_BACKEND": "numpy"},
+    )
     assert "need Keras on the JAX backend" in done.stdout and "'numpy'" in done.stdout
 
 
@@ -182,7 +187,10 @@ def test_compare_and_training_run_both_and_report_epochs(trained):
     assert [result.model for result in training.comparison.results] == ["gru4rec", "ncf", "popularity"]
     for position, name in enumerate(("gru4rec", "ncf"), 1):
         label = models.MODELS[name].label
-        for where in (f"Model {position} of 3: {label}, fold 1 of 1", f"Model {position} of 3: {label} on all feedback"):
+        for where in (
+            f"Model {position} of 3: {label}, fold 1 of 1",
+            f"Model {position} of 3: {label} on all feedback",
+        ):
             epochs = [message for message in said if message.startswith(f"{where}: epoch")]
             assert [message.split(": ")[-1][:10] for message in epochs] == ["epoch 1 of", "epoch 2 of"]
     results = {result.model: result.metrics["ndcg_at_k"] for result in training.comparison.results}

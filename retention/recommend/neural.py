@@ -39,7 +39,7 @@ from retention.recommend.models import SEED, FittedModel, Param, catalogue, know
 VALIDATION_K = 10
 VALIDATION_USERS = 1000  # validated customers at most, a seeded sample: bounds each epoch's scoring
 MIN_HISTORY = 3  # a customer's last item is held out for validation only when at least this many remain
-PAIR_BLOCK = 1_000_000  # customer x item pairs through the MLP tower at once: bounds memory
+PAIR_BLOCK = 65_536  # customer x item pairs through the MLP tower at once: bounds memory
 
 ORDERS = {"first": "first_ts", "last": schema.COL_TS}
 
@@ -215,12 +215,16 @@ def build_ncf(keras: Any, n_users: int, n_items: int, factors: int, layers: int)
     sizes = tower_sizes(factors, layers)
     user, item = keras.Input((), dtype="int32", name="user"), keras.Input((), dtype="int32", name="item")
     gmf = keras.layers.Multiply()(
-        [keras.layers.Embedding(n_users, factors, name="gmf_user")(user),
-         keras.layers.Embedding(n_items, factors, name="gmf_item")(item)]
+        [
+            keras.layers.Embedding(n_users, factors, name="gmf_user")(user),
+            keras.layers.Embedding(n_items, factors, name="gmf_item")(item),
+        ]
     )
     mlp = keras.layers.Concatenate()(
-        [keras.layers.Embedding(n_users, max(1, sizes[0] // 2), name="mlp_user")(user),
-         keras.layers.Embedding(n_items, max(1, sizes[0] // 2), name="mlp_item")(item)]
+        [
+            keras.layers.Embedding(n_users, max(1, sizes[0] // 2), name="mlp_user")(user),
+            keras.layers.Embedding(n_items, max(1, sizes[0] // 2), name="mlp_item")(item),
+        ]
     )
     for position, size in enumerate(sizes):
         mlp = keras.layers.Dense(size, activation="relu", name=f"tower_{position}")(mlp)
@@ -265,10 +269,12 @@ class NCFModel(FittedModel):
         out = np.empty((len(rows), len(self.items)), dtype=np.float32)
         step = max(1, PAIR_BLOCK // max(1, len(self.items)))
         for start in range(0, len(rows), step):
-            hidden = np.maximum(user_part[start : start + step, None, :] + item_part[None, :, :], 0.0)
+            block = user_part[start : start + step]
+            # one 2-D product per layer over (user, item) pairs: a batched 3-D product is many times slower
+            hidden = np.maximum(block[:, None, :] + item_part[None, :, :], 0.0).reshape(-1, item_part.shape[1])
             for kernel, bias in self.tower[1:]:
                 hidden = np.maximum(hidden @ kernel + bias, 0.0)
-            out[start : start + step] = hidden @ self.output_kernel[factors:]
+            out[start : start + step] = (hidden @ self.output_kernel[factors:]).reshape(len(block), -1)
         return gmf + out + self.output_bias
 
 
@@ -304,6 +310,9 @@ def train_ncf(train: Feedback, params: dict) -> tuple[Any, NCFModel]:
     def run_epoch(epoch: int) -> None:
         rng = np.random.default_rng([params["random_state"], epoch])
         neg_users, neg_items = sampled_negatives(len(items), pos_users, params["negatives"], positives, rng)
+        # whole batches only: a last, smaller batch of another size each epoch would compile the step again
+        keep = max(0, len(neg_users) - (len(pos_users) + len(neg_users)) % params["batch_size"])
+        neg_users, neg_items = neg_users[:keep], neg_items[:keep]
         x_users = np.concatenate([pos_users, neg_users]).astype(np.int32)
         x_items = np.concatenate([pos_items, neg_items]).astype(np.int32)
         labels = np.concatenate([np.ones(len(pos_users)), np.zeros(len(neg_users))]).astype(np.float32)
@@ -327,8 +336,10 @@ def train_ncf(train: Feedback, params: dict) -> tuple[Any, NCFModel]:
     (
         Param("factors", 16, "Size of the GMF embeddings and of the tower's last layer.", 1, 512),
         Param("mlp_layers", 3, "Layers of the MLP tower, halving in width down to factors.", 1, 6),
-        Param("negatives", 4, "Sampled items the customer did not choose, per purchase, drawn afresh each epoch.", 1, 100),
-        *common_params(epochs=20, learning_rate=0.001, batch_size=1024),
+        Param(
+            "negatives", 4, "Sampled items the customer did not choose, per purchase, drawn afresh each epoch.", 1, 100
+        ),
+        *common_params(epochs=10, learning_rate=0.002, batch_size=2048),
     ),
     default_on=False,
     slow=True,
@@ -427,8 +438,9 @@ class GRUModel(FittedModel):
         Epochs trained, and the validation NDCG@10 after each.
     """
 
-    def __init__(self, items: pd.Index, users: pd.Index, weights: GRUWeights, full: Histories, length: int,
-                 history: list[float]):
+    def __init__(
+        self, items: pd.Index, users: pd.Index, weights: GRUWeights, full: Histories, length: int, history: list[float]
+    ):
         self.items, self.users, self.weights, self.length = items, users, weights, length
         self.states = weights.state(full.last(length) + 1)
         self.epochs_run, self.validation = len(history), history
@@ -447,6 +459,8 @@ def train_gru4rec(train: Feedback, params: dict) -> tuple[Any, GRUModel]:
     inputs, targets, weights = chunks(held.fit, length)
     if len(inputs) == 0:
         raise DataError("the next-item model needs customers with at least two items; every customer has one")
+    padding = ((0, -len(inputs) % params["batch_size"]), (0, 0))  # whole batches: one compiled step, not two
+    inputs, targets, weights = (np.pad(array, padding) for array in (inputs, targets, weights))
     model = build_gru(keras, len(items), params["embedding"], params["units"], length)
     model.compile(
         optimizer=keras.optimizers.Adam(params["learning_rate"]),
@@ -477,8 +491,8 @@ def train_gru4rec(train: Feedback, params: dict) -> tuple[Any, GRUModel]:
     "follow what the customer did last (Keras on JAX; slow: off by default).",
     (
         Param("history", 20, "Latest items the network reads per customer (and steps per training sequence).", 1, 200),
-        Param("embedding", 64, "Size of the item embeddings.", 1, 1024),
-        Param("units", 64, "Size of the GRU's hidden state.", 1, 1024),
+        Param("embedding", 32, "Size of the item embeddings.", 1, 1024),
+        Param("units", 32, "Size of the GRU's hidden state.", 1, 1024),
         Param(
             "order",
             "first",
@@ -486,7 +500,7 @@ def train_gru4rec(train: Feedback, params: dict) -> tuple[Any, GRUModel]:
             "asks), 'last' by latest purchase (a re-bought item moves to when it was bought again).",
             choices=tuple(ORDERS),
         ),
-        *common_params(epochs=20, learning_rate=0.002, batch_size=64),
+        *common_params(epochs=6, learning_rate=0.005, batch_size=64),
     ),
     default_on=False,
     slow=True,
