@@ -78,6 +78,19 @@ def test_gru4rec_ranks_the_next_item_of_the_sequence_first(chain, gru):
     assert said[0].startswith(f"epoch 1 of {GRU['epochs']}, validation NDCG@10 ")
 
 
+def test_training_sequences_are_next_item_steps_cut_from_the_latest_back():
+    # user 0 bought items 5, 6, 7, 8, 9 in that order, user 1 items 1, 2; inputs are positions + 1 (0 pads)
+    history = neural.Histories(np.array([5, 6, 7, 8, 9, 1, 2]), np.array([0, 5, 7]))
+    inputs, targets, weights = neural.chunks(history, 2)
+    np.testing.assert_array_equal(inputs, [[7 + 1, 8 + 1], [5 + 1, 6 + 1], [0, 1 + 1]])
+    np.testing.assert_array_equal(targets, [[8, 9], [6, 7], [0, 2]])
+    np.testing.assert_array_equal(weights, [[1, 1], [1, 1], [0, 1]])
+    inputs, targets, weights = neural.chunks(history, 2, recent=3)  # user 0's latest three steps only
+    np.testing.assert_array_equal(inputs, [[7 + 1, 8 + 1], [0, 6 + 1], [0, 1 + 1]])
+    np.testing.assert_array_equal(targets, [[8, 9], [0, 7], [0, 2]])
+    np.testing.assert_array_equal(history.last(3), [[7, 8, 9], [-1, 1, 2]])
+
+
 def block_rows(n_users: int = 120, seed: int = 1) -> tuple[list, dict[str, set[str]]]:
     """Two tastes: customers of block 0 buy 4 of the items a0..a5, of block 1 4 of b0..b5; returns the rows and
     each customer's two items of their block left out."""
