@@ -164,16 +164,18 @@ def train_epochs(
     validate: Callable[[], float] | None,
     epochs: int,
     patience: int,
-) -> list[float]:
+) -> tuple[list[float], int]:
     """Run up to ``epochs`` epochs, reporting each (:func:`report_fit`); stop after ``patience`` epochs without a
     better validation NDCG@10 and leave ``model`` with the best epoch's weights. Without ``validate`` (nobody to
-    validate on) every epoch runs and the last weights stay. Returns the validation NDCG@10 of each epoch run."""
+    validate on) every epoch runs and the last weights stay. Returns the validation NDCG@10 of each epoch run (empty
+    without ``validate``) and the number of epochs run."""
     history: list[float] = []
-    best, best_weights, waited = -np.inf, None, 0
+    best, best_weights, waited, epochs_run = -np.inf, None, 0, 0
     for epoch in range(1, epochs + 1):
         run_epoch(epoch)
+        epochs_run = epoch
         if validate is None:
-            report_fit(f"epoch {epoch} of {epochs} (no customer has {MIN_HISTORY} items to validate on)")
+            report_fit(f"epoch {epoch} of {epochs} (no validation: no customer has {MIN_HISTORY} or more items)")
             continue
         history.append(validate())
         report_fit(f"epoch {epoch} of {epochs}, validation NDCG@10 {history[-1]:.3f}")
@@ -185,7 +187,7 @@ def train_epochs(
                 break
     if best_weights is not None:
         model.set_weights(best_weights)
-    return history
+    return history, epochs_run
 
 
 def common_params(epochs: int, learning_rate: float, batch_size: int) -> tuple[Param, ...]:
@@ -251,13 +253,15 @@ class NCFModel(FittedModel):
         Epochs trained, and the validation NDCG@10 after each.
     """
 
-    def __init__(self, items: pd.Index, users: pd.Index, weights: dict[str, list[np.ndarray]], history: list[float]):
+    def __init__(
+        self, items: pd.Index, users: pd.Index, weights: dict[str, list[np.ndarray]], trained: tuple[list[float], int]
+    ):
         self.items, self.users = items, users
         self.gmf_users, self.gmf_items = weights["gmf_user"][0], weights["gmf_item"][0]
         self.mlp_users, self.mlp_items = weights["mlp_user"][0], weights["mlp_item"][0]
         self.tower = [tuple(weights[name]) for name in sorted(w for w in weights if w.startswith("tower_"))]
         self.output_kernel, self.output_bias = weights["output"][0][:, 0], weights["output"][1][0]
-        self.epochs_run, self.validation = len(history), history
+        self.validation, self.epochs_run = trained
 
     def scores(self, user_ids: Sequence[str]) -> np.ndarray:
         return self.score_rows(self.users.get_indexer(user_ids))
@@ -323,12 +327,12 @@ def train_ncf(train: Feedback, params: dict) -> tuple[Any, NCFModel]:
         model.fit([x_users, x_items], labels, batch_size=params["batch_size"], epochs=1, shuffle=True, verbose=0)
 
     def validate() -> float:
-        return validation_ndcg(NCFModel(items, users, layer_weights(model), []).score_rows(held.users), held)
+        return validation_ndcg(NCFModel(items, users, layer_weights(model), ([], 0)).score_rows(held.users), held)
 
-    history = train_epochs(
+    trained = train_epochs(
         model, run_epoch, validate if len(held.users) else None, params["epochs"], params["patience"]
     )
-    return model, NCFModel(items, users, layer_weights(model), history)
+    return model, NCFModel(items, users, layer_weights(model), trained)
 
 
 @register(
@@ -449,11 +453,17 @@ class GRUModel(FittedModel):
     """
 
     def __init__(
-        self, items: pd.Index, users: pd.Index, weights: GRUWeights, full: Histories, length: int, history: list[float]
+        self,
+        items: pd.Index,
+        users: pd.Index,
+        weights: GRUWeights,
+        full: Histories,
+        length: int,
+        trained: tuple[list[float], int],
     ):
         self.items, self.users, self.weights, self.length = items, users, weights, length
         self.states = weights.state(full.last(length) + 1)
-        self.epochs_run, self.validation = len(history), history
+        self.validation, self.epochs_run = trained
 
     def scores(self, user_ids: Sequence[str]) -> np.ndarray:
         return self.weights.logits(self.states[self.users.get_indexer(user_ids)])
@@ -487,10 +497,10 @@ def train_gru4rec(train: Feedback, params: dict) -> tuple[Any, GRUModel]:
         network = GRUWeights.of(model)
         return validation_ndcg(network.logits(network.state(before_held)), held)
 
-    history = train_epochs(
+    trained = train_epochs(
         model, run_epoch, validate if len(held.users) else None, params["epochs"], params["patience"]
     )
-    return model, GRUModel(items, users, GRUWeights.of(model), full, length, history)
+    return model, GRUModel(items, users, GRUWeights.of(model), full, length, trained)
 
 
 @register(
