@@ -89,3 +89,11 @@ def test_many_users_at_once_equal_one_at_a_time(con):
     for user in users[:2] + users[-2:]:
         alone = serve.recommend(con, recommender, [user], k=3)
         pd.testing.assert_frame_equal(together[together["user_id"] == user].reset_index(drop=True), alone)
+
+
+def test_run_names_say_the_changed_hyperparameters_and_the_repeat_mode():
+    defaults = {"l2": 500.0, "weighting": "binary"}
+    assert runs.run_name("EASE", defaults, defaults) == "EASE"
+    assert runs.run_name("EASE", {**defaults, "l2": 200.0}, defaults) == "EASE · l2=200.0"
+    assert runs.run_name("EASE", defaults, defaults, "repeat") == "EASE · repeat-aware"
+    assert runs.run_name("EASE", {**defaults, "l2": 200.0}, defaults, "repeat") == "EASE · l2=200.0 · repeat-aware"

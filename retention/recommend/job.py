@@ -128,7 +128,8 @@ def save_fitted(
         with models.reporting_fits(lambda message, done=done, said=said: progress(done, f"{said}: {message}")):
             recommender = fit_on(feedback, products, result.model, result.params, mode=run_mode(result.split))
         if names is None:
-            name = run_name(spec.label, result.params, {param.name: param.default for param in spec.params})
+            defaults = {param.name: param.default for param in spec.params}
+            name = run_name(spec.label, result.params, defaults, run_mode(result.split))
         else:
             name = names[position]
         with warehouse.session(path, write=True) as con:  # the run, then at once its model

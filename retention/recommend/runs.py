@@ -56,11 +56,13 @@ class SavedRun:
     metrics: dict
 
 
-def run_name(label: str, params: Mapping[str, object], defaults: Mapping[str, object]) -> str:
+def run_name(label: str, params: Mapping[str, object], defaults: Mapping[str, object], mode: str = "discovery") -> str:
     """A readable name for a run of the model ``label``: the label, then the hyperparameters that differ from
-    ``defaults`` ("SVD (matrix factorisation) · n_factors=20, reg_all=0.1")."""
+    ``defaults``, then the evaluation mode when it is not discovery ("SVD (matrix factorisation) · n_factors=20,
+    reg_all=0.1 · repeat-aware"), so that runs of one model in the two modes read apart."""
     changed = [f"{key}={value}" for key, value in params.items() if defaults.get(key) != value]
-    return f"{label} · {', '.join(changed)}" if changed else label
+    parts = [label, ", ".join(changed), "repeat-aware" if mode == "repeat" else ""]
+    return " · ".join(part for part in parts if part)
 
 
 def unique_name(con: duckdb.DuckDBPyConnection, name: str) -> str:
