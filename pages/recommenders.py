@@ -170,8 +170,12 @@ def tune_form(path: str) -> None:
 def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
     """One comparable group of saved runs (chosen above it; default: the newest run's): the verdicts, the table with
     the best value per metric marked, a chart of one metric with its intervals, the metrics by slice of customers,
-    and deleting runs. Returns the group's runs."""
+    and deleting runs. Returns the group's runs. A training that saved new runs brings their group up."""
     groups = {label: key for key, label in cached.groups(runs).items()}
+    newest = int(runs["run_id"].max())
+    if st.session_state.get("leaderboard-newest") != newest:
+        st.session_state["leaderboard-newest"] = newest
+        st.session_state.pop("leaderboard-group", None)  # the newest run's group (listed first) is chosen again
     group = st.selectbox(
         "Comparable runs",
         list(groups),

@@ -133,20 +133,21 @@ def test_train_compare_inspect_and_delete(page_db):
     assert at.dataframe[0].value["model"].tolist() == ["popularity"]
 
 
+def _train_baselines(path: str, mode: str) -> None:
+    query = evaluate.SplitQuery(mode=mode)
+    jobs.run(
+        path,
+        recommend_job.KIND,
+        recommend_job.job_params({"popularity": {}, "random": {}}, query, 5),
+        lambda progress: recommend_job.train(path, {"popularity": {}, "random": {}}, query, 5, progress),
+        started_by="cli",
+        describe=recommend_job.job_result,
+    )
+
+
 def test_the_leaderboard_shows_one_comparable_group_at_a_time(page_db):
     for mode in ("discovery", "repeat"):
-        query = evaluate.SplitQuery(mode=mode)
-        params = recommend_job.job_params({"popularity": {}, "random": {}}, query, 5)
-        jobs.run(
-            page_db,
-            recommend_job.KIND,
-            params,
-            lambda progress, query=query: recommend_job.train(
-                page_db, {"popularity": {}, "random": {}}, query, 5, progress
-            ),
-            started_by="cli",
-            describe=recommend_job.job_result,
-        )
+        _train_baselines(page_db, mode)
     at = app_page(PAGE, timeout=180).run()
     assert not at.exception
     group = at.selectbox(key="leaderboard-group")
@@ -159,6 +160,11 @@ def test_the_leaderboard_shows_one_comparable_group_at_a_time(page_db):
         saved = saved_runs.list_runs(con)
     discovery = saved[saved["group_label"] == group.options[1]]
     assert sorted(at.dataframe[0].value["name"]) == sorted(discovery["name"])
+    assert at.selectbox(key="leaderboard-group").value == group.options[1]  # kept while nothing new is saved
+
+    _train_baselines(page_db, "repeat")  # a new training brings its group up
+    at = at.run()
+    assert "repeat-aware" in at.selectbox(key="leaderboard-group").value
 
 
 def test_a_warehouse_without_feedback_gets_a_message_not_a_traceback(tmp_path, monkeypatch):
