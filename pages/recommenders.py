@@ -230,7 +230,12 @@ def leaderboard(path: str, version: str, runs: pd.DataFrame) -> pd.DataFrame:
     if slices.empty:
         st.info("These runs were saved before metrics by slice were kept.")
     else:
-        st.dataframe(slices, hide_index=True, column_config=cached.SLICE_COLUMNS, placeholder="–")
+        runs_shown = {
+            name: st.column_config.NumberColumn(name, format="%.3f")
+            for name in slices.columns
+            if name not in ("slice", "customers")
+        }
+        st.dataframe(slices, hide_index=True, column_config={**cached.SLICE_COLUMNS, **runs_shown}, placeholder="–")
         common.download_csv(slices, f"recommender_slices_{sliced}.csv", key="download-slices")
 
     with st.expander("Delete runs"):
