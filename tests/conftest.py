@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
@@ -81,6 +82,16 @@ def sample_copy(sample_db, tmp_path) -> str:
     path = tmp_path / "sample_copy.duckdb"
     shutil.copy(sample_db, path)
     return str(path)
+
+
+@pytest.fixture(scope="module")
+def module_copy_con(sample_db, tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a copy of ``sample_db`` shared by the tests of one module (they may write to it)."""
+    path = tmp_path_factory.mktemp("module_copy") / "warehouse.duckdb"
+    shutil.copy(sample_db, path)
+    connection = warehouse.connect(path)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session")

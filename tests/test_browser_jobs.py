@@ -69,7 +69,9 @@ def test_training_job_outlives_reloads_and_tabs(sample_db, tmp_path):
         first = browser.new_page(viewport=VIEWPORT)
         first.goto(f"{url}/recommenders")
         first.get_by_role("button", name="Train and evaluate").click(timeout=PAGE_TIMEOUT_MS)
-        saved = re.compile(rf"Saved {len(default_models())} run\(s\), each with its model fitted on .* \(training job 1,")
+        saved = re.compile(
+            rf"Saved {len(default_models())} run\(s\), each with its model fitted on .* \(training job 1,"
+        )
         job_or_result = first.get_by_text("Job 1, started by app on ").or_(first.get_by_text(saved))
         expect(job_or_result.first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
         first.reload()

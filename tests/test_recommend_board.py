@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention import warehouse
 from retention.cli import main
 from retention.errors import DataError
 from retention.recommend import board, evaluate, metrics, runs
@@ -37,12 +36,8 @@ def test_the_metrics_are_the_means_of_the_per_customer_metrics():
 
 
 @pytest.fixture(scope="module")
-def con(sample_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("board") / "w.duckdb"
-    shutil.copy(sample_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(module_copy_con):
+    return module_copy_con
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from retention import warehouse
 from retention.errors import DataError
 from retention.recommend import evaluate, metrics, runs, serve
 from retention.recommend import saved as saved_models
 
 
 @pytest.fixture(scope="module")
-def con(sample_db, tmp_path_factory):
-    path = tmp_path_factory.mktemp("runs") / "w.duckdb"
-    shutil.copy(sample_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(module_copy_con):
+    return module_copy_con
 
 
 @pytest.fixture(scope="module")
