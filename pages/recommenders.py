@@ -68,8 +68,8 @@ def training_form(path: str, version: str) -> None:
         list(labels),
         default=default_models(),
         format_func=labels.get,
-        help="The defaults train in about a minute on a shop of 4,000 customers and 4,000 products. Off by default: "
-        "the slow (SVD++, the neural models) and those that rarely win (item k-NN, random, ...). "
+        help="The defaults train in well under a minute on a shop of 4,000 customers and 4,000 products. Off by "
+        "default: the slow (SVD++, the neural models) and those that rarely win (SVD, item k-NN, random, ...). "
         "`python -m retention recommenders models` lists them all.",
     )
     if {"ncf", "gru4rec"} & set(chosen):
