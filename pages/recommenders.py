@@ -13,8 +13,8 @@ from retention.recommend import (
     default_models,
     source_label,
 )
-from retention.recommend.choice import MODE_NAMES, MODE_NOTES, run_mode
 from retention.recommend.metrics import RANKING_METRICS
+from retention.recommend.modes import MODE_NAMES, MODE_NOTES, run_mode
 from retention.recommend.search import SearchQuery
 from retention.recommend.stratified import TEST_SHARE as STRATIFIED_TEST_SHARE
 from retention.ui import common

@@ -352,7 +352,7 @@ def recommendation_mode(con: duckdb.DuckDBPyConnection, run_id: int | None, item
     if run_id is None:
         return pd.Series("", index=items.index, dtype="string")
     from retention.recommend import get_run
-    from retention.recommend.choice import run_mode
+    from retention.recommend.modes import run_mode
 
     mode = run_mode(get_run(con, run_id).split)
     return items.where(items == "", mode).astype("string")

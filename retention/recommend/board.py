@@ -32,6 +32,7 @@ import pandas as pd
 from retention import schema
 from retention.recommend import feedback as fb
 from retention.recommend.metrics import METRICS, RANKING_METRICS
+from retention.recommend.modes import MODE_NAMES, run_mode
 
 RESAMPLES = 1000
 SEED = 0
@@ -43,7 +44,6 @@ TOP_VALUES = 5
 SLICE_COLUMNS = ("country", "channel")
 BASELINE = "baseline"
 CHOSEN_METRIC = "ndcg_at_k"
-MODE_WORDS = {"discovery": "discovery", "repeat": "repeat-aware"}
 
 
 def bootstrap_means(values: np.ndarray, resamples: int = RESAMPLES, seed: int = SEED) -> np.ndarray:
@@ -158,7 +158,7 @@ def feedback_words(split: Mapping[str, object]) -> str:
 def group_label(split: Mapping[str, object], k: int, data_since: pd.Timestamp | None, run_id: int) -> str:
     """A group in words: ``'Time split at 2011-09-27, K=10, purchases, discovery, data of 30 Nov'``; ``data_since``
     is when its data version was first evaluated (None: saved before data versions were kept)."""
-    mode = MODE_WORDS.get(str(split.get("mode", "discovery")), str(split.get("mode")))
+    mode = MODE_NAMES[run_mode(split)]
     data = (
         f"data of {data_since.day} {data_since:%b %Y}"
         if data_since is not None

@@ -15,21 +15,13 @@ Light on purpose: it reads the runs table, never a model library, so the Campaig
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-
 import duckdb
 import pandas as pd
 
 from retention import warehouse
 from retention.recommend import runs
+from retention.recommend.modes import MODE_NAMES, run_mode
 
-DISCOVERY, REPEAT = "discovery", "repeat"
-MODE_NAMES = {DISCOVERY: "discovery", REPEAT: "repeat-aware"}
-MODE_NOTES = {
-    DISCOVERY: "Discovery list: only items new to this customer.",
-    REPEAT: "Repeat-aware list: may hold items this customer bought before (buy again).",
-}
 COMPARED_K = 10
 NEVER_DEFAULT = ("random",)  # the floor every model must clear: never what a campaign should send
 OPTION_COLUMNS = ("run_id", "name", "model", "mode", "ndcg_at_k", "k", "current", "warning", "label", "default")
@@ -38,14 +30,6 @@ OPTION_COLUMNS = ("run_id", "name", "model", "mode", "ndcg_at_k", "k", "current"
 def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of the feedback and products every recommender is fitted on (see :mod:`retention.recommend.saved`)."""
     return warehouse.imports_version(con, ("orders", "events", "ratings", "products"))
-
-
-def run_mode(split: Mapping[str, object] | str | None) -> str:
-    """The mode of a run's split (its description, or that description as JSON text): ``'discovery'`` or
-    ``'repeat'``; ``'discovery'`` when the split does not say (runs saved before modes were kept)."""
-    if isinstance(split, str):
-        split = json.loads(split)
-    return REPEAT if (split or {}).get("mode") == REPEAT else DISCOVERY
 
 
 def run_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

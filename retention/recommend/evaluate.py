@@ -15,7 +15,7 @@ Three splits, the same for every model compared:
 Every split reads one feedback source (:mod:`retention.recommend.feedback`; by default the one with the most
 rows) and records it, with the combined source's weights, in its description.
 
-Every split is evaluated in one of two modes (:data:`MODES`), recorded in its description:
+Every split is evaluated in one of two modes (:mod:`retention.recommend.modes`), recorded in its description:
 
 * ``discovery`` (default): ranking metrics use, per test user known in training, the test items that are in
   the training catalogue and that the user did not interact with in training; lists never hold an item the
@@ -46,14 +46,9 @@ from retention import schema
 from retention.errors import DataError
 from retention.recommend import board, content_models, metrics, models, stratified, topk
 from retention.recommend import feedback as fb
+from retention.recommend.modes import DISCOVERY, REPEAT, checked_mode
 
 SPLITS = ("time", "random", "stratified")
-DISCOVERY, REPEAT = "discovery", "repeat"
-MODES = (DISCOVERY, REPEAT)
-MODE_LABELS = {
-    DISCOVERY: "Discovery: past items excluded from lists and from the truth",
-    REPEAT: "Repeat-aware: past items may be recommended and count as hits",
-}
 DEFAULT_K = 10
 SCORE_BLOCK = 256
 
@@ -75,12 +70,14 @@ class Fold:
 
 @dataclass(frozen=True)
 class Split:
-    """The folds every model is evaluated on, the product text, and a JSON-able description of the split."""
+    """The folds every model is evaluated on, the product text, a JSON-able description of the split, and ``full``:
+    all the feedback of the split's source as read for it (what a run's model is then fitted on)."""
 
     kind: str
     folds: tuple[Fold, ...]
     products: pd.DataFrame
     description: dict = field(default_factory=dict)
+    full: fb.Feedback | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ def time_split(
         **described(full),
         "mode": mode,
     }
-    split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description)
+    split = Split("time", (Fold(train, test.reset_index(drop=True)),), fb.products(con), description, full)
     return _with_counts(split, diversity=diversity)
 
 
@@ -188,7 +185,7 @@ def random_split(
         test = pd.DataFrame(testset, columns=[schema.COL_USER, schema.COL_ITEM, schema.COL_RATING])
         built.append(Fold(train, test, trainset))
     description = {"kind": "random", "folds": folds, "seed": seed, **described(full), "mode": mode}
-    return _with_counts(Split("random", tuple(built), fb.products(con), description))
+    return _with_counts(Split("random", tuple(built), fb.products(con), description, full))
 
 
 def stratified_split(
@@ -226,7 +223,7 @@ def stratified_split(
         "mode": mode,
     }
     fold = Fold(full.subset(~held_out), test)
-    return _with_counts(Split("stratified", (fold,), fb.products(con), description))
+    return _with_counts(Split("stratified", (fold,), fb.products(con), description, full))
 
 
 def described(feedback: fb.Feedback) -> dict[str, object]:
@@ -272,19 +269,6 @@ class SplitQuery:
     mode: str = DISCOVERY
     feedback: str | None = None
     weights: fb.Weights | None = None
-
-
-def checked_mode(mode: str) -> str:
-    """``mode`` when it is one of :data:`MODES`.
-
-    Raises
-    ------
-    DataError
-        Any other mode.
-    """
-    if mode not in MODES:
-        raise DataError(f"unknown evaluation mode {mode!r}; use one of {', '.join(MODES)}")
-    return mode
 
 
 def make_split(con: duckdb.DuckDBPyConnection, query: SplitQuery | None = None) -> Split:
@@ -377,7 +361,7 @@ def _with_counts(split: Split, *, diversity: bool = True) -> Split:
             "no test customer has a new item that was in the training catalogue, so ranking cannot be evaluated; "
             "use more data or a different split"
         )
-    return Split(split.kind, folds, split.products, {**split.description, **counts})
+    return Split(split.kind, folds, split.products, {**split.description, **counts}, split.full)
 
 
 def diversity_vectors(fold: Fold, items: pd.Index, products: pd.DataFrame) -> sp.csr_matrix:

@@ -19,7 +19,7 @@ import pandas as pd
 from retention import warehouse
 from retention.recommend import evaluate, models, saved
 from retention.recommend import feedback as fb
-from retention.recommend.choice import run_mode
+from retention.recommend.modes import run_mode
 from retention.recommend.runs import run_name, save_run
 from retention.recommend.serve import fit_on
 
@@ -67,14 +67,15 @@ def train(
     save: bool = True,
 ) -> Training:
     """Evaluate the selected models (name -> hyperparameters) on the split ``query`` describes; when ``save``,
-    fit each model on all feedback of the split's source and save its run together with that model (a run never
-    shows without it).
+    fit each model on all feedback of the split's source (as the split read it: not read again) and save its run
+    together with that model (a run never shows without it).
 
     ``progress(fraction, message)`` goes model by model and fold by fold, then model by model through the fits
     on all feedback. Opens its own short sessions (a job's thread shares none); none is held while fitting.
     """
-    with warehouse.session(path) as con:
-        split = evaluate.make_split(con, query)
+    with warehouse.session(path) as con:  # the feedback version of the feedback the split read
+        split, version = evaluate.make_split(con, query), saved.feedback_version(con)
+        default = fb.default_source(fb.source_rows(con))
     folds = len(split.folds)
     share = folds / (folds + 1) if save else 1.0  # each model: one fit per fold, then one on all feedback
 
@@ -85,25 +86,19 @@ def train(
     comparison = evaluate.compare(split, selections, k=k, progress=evaluating)
     if not save:
         return Training(comparison, [])
-    kind, weights = fb.described_choice(split.description)
-    version, feedback, products = all_feedback(path, kind, weights)
-    with warehouse.session(path) as con:
-        default = fb.default_source(fb.source_rows(con))
+    kind, feedback = split.full.kind, split.full
     summary = None
     if dataclasses.replace(query, feedback=None, weights=None) == evaluate.SplitQuery() and kind == default:
         summary = {**dataclasses.asdict(evaluate.split_summary(feedback, split.description)), "data_version": version}
-    run_ids = save_fitted(path, comparison.results, (version, feedback, products), progress, start=share)
+    run_ids = save_fitted(path, comparison.results, fit_inputs(split, version), progress, start=share)
     progress(1.0, "Done")
     return Training(comparison, run_ids, summary)
 
 
-def all_feedback(
-    path: str | os.PathLike, kind: str | None = None, weights: fb.Weights | None = None
-) -> tuple[str, fb.Feedback, pd.DataFrame]:
-    """The warehouse's feedback version, all its feedback of source ``kind`` (with ``weights``; None: the default
-    source) and its products: what runs' models are fitted on."""
-    with warehouse.session(path) as con:
-        return saved.feedback_version(con), fb.load_feedback(con, kind=kind, weights=weights), fb.products(con)
+def fit_inputs(split: evaluate.Split, version: str) -> tuple[str, fb.Feedback, pd.DataFrame]:
+    """What runs evaluated on ``split`` have their models fitted on: the feedback ``version`` the split was read
+    at, all the feedback of its source as it read it, and its products (see :func:`save_fitted`)."""
+    return version, split.full, split.products
 
 
 def save_fitted(
@@ -115,7 +110,7 @@ def save_fitted(
     start: float = 0.0,
     names: Sequence[str] | None = None,
 ) -> list[int]:
-    """Fit each result's model on all feedback (``fitted_on``: see :func:`all_feedback`) and save its run under
+    """Fit each result's model on all feedback (``fitted_on``: see :func:`fit_inputs`) and save its run under
     its name (by default :func:`~retention.recommend.runs.run_name`) together with that model, in the mode of the
     result's split; returns the run ids, in order. ``progress`` goes from ``start`` to 1 model by model."""
     version, feedback, products = fitted_on

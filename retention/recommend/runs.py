@@ -20,6 +20,7 @@ from retention import warehouse
 from retention.errors import DataError
 from retention.recommend import board
 from retention.recommend.metrics import METRIC_NAMES, RANKING_METRICS
+from retention.recommend.modes import DISCOVERY, MODE_NAMES
 
 if TYPE_CHECKING:  # the evaluation imports Surprise: listing runs does not need it
     from retention.recommend.evaluate import Evaluation
@@ -56,12 +57,12 @@ class SavedRun:
     metrics: dict
 
 
-def run_name(label: str, params: Mapping[str, object], defaults: Mapping[str, object], mode: str = "discovery") -> str:
+def run_name(label: str, params: Mapping[str, object], defaults: Mapping[str, object], mode: str = DISCOVERY) -> str:
     """A readable name for a run of the model ``label``: the label, then the hyperparameters that differ from
     ``defaults``, then the evaluation mode when it is not discovery ("SVD (matrix factorisation) · n_factors=20,
     reg_all=0.1 · repeat-aware"), so that runs of one model in the two modes read apart."""
     changed = [f"{key}={value}" for key, value in params.items() if defaults.get(key) != value]
-    parts = [label, ", ".join(changed), "repeat-aware" if mode == "repeat" else ""]
+    parts = [label, ", ".join(changed), MODE_NAMES[mode] if mode != DISCOVERY else ""]
     return " · ".join(part for part in parts if part)
 
 

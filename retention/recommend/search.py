@@ -33,7 +33,7 @@ import pandas as pd
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.recommend import evaluate, job, metrics, models
+from retention.recommend import evaluate, job, metrics, models, saved
 
 KIND = "recommender_search"
 STRATEGIES = ("grid", "random")
@@ -310,8 +310,8 @@ def run_search(
     query = query.checked()
     space = search_space(query.model, query.ranges)
     settings = plan(query.model, space, query.strategy, query.runs, query.seed)
-    with warehouse.session(path) as con:
-        split = evaluate.make_split(con, split_query)
+    with warehouse.session(path) as con:  # the feedback version of the feedback the split read
+        split, version = evaluate.make_split(con, split_query), saved.feedback_version(con)
     for fold in split.folds:
         reason = models.unmet_need(query.model, fold.train, split.products)
         if reason:
@@ -341,8 +341,9 @@ def run_search(
     run_id = None
     if save:
         run_name = name or f"{spec.label} · tuned"
-        fitted_on = job.all_feedback(path)
-        run_id = job.save_fitted(path, [best], fitted_on, progress, start=share, names=[run_name])[0]
+        run_id = job.save_fitted(path, [best], job.fit_inputs(split, version), progress, start=share, names=[run_name])[
+            0
+        ]
         progress(1.0, f"Saved the best setting as run #{run_id}, {run_name}")
     else:
         progress(1.0, "Done")

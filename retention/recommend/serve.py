@@ -13,7 +13,7 @@ from retention import schema, warehouse
 from retention.errors import DataError
 from retention.recommend import feedback as fb
 from retention.recommend import models, topk
-from retention.recommend.choice import DISCOVERY, MODE_NAMES, REPEAT
+from retention.recommend.modes import DISCOVERY, REPEAT, checked_mode
 
 RECOMMENDATION_COLUMNS = ("user_id", "rank", "item_id", "title", "score", "source")
 BLOCK = 512  # users scored at once: bounds memory at BLOCK x catalogue floats
@@ -116,8 +116,7 @@ def fit_on(
 ) -> Recommender:
     """Fit ``model`` with ``params`` on ``feedback`` (all of it, read once for several models), to recommend in
     ``mode`` (``'discovery'`` or ``'repeat'``)."""
-    if mode not in MODE_NAMES:
-        raise DataError(f"unknown recommendation mode {mode!r}; use one of {', '.join(MODE_NAMES)}")
+    checked_mode(mode, "recommendation")
     fitted = models.fit_model(model, feedback, params, products)
     popularity = models.popularity_counts(feedback, fitted.items)
     return Recommender(model, models.resolve_params(model, params), fitted, feedback, products, popularity, mode)
