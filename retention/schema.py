@@ -117,6 +117,8 @@ APP_TABLES = (
     "churn_scoring_customers",
     "churn_scoring_details",
     "model_run_users",
+    "saved_views",
+    "notes",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).
