@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from retention import churn, explain
+from retention import churn, explain, reorder
 from retention.charts import churn as charts
 from retention.ui import churn as cached
 from retention.ui import common
@@ -152,6 +152,35 @@ def one_customer(result: churn.ScoringResult, flagged: pd.DataFrame | None) -> N
     common.download_csv(steps, f"explanation_{customer}.csv", "Download this explanation")
 
 
+def how_often_customers_reorder(figures: reorder.Reorders) -> None:
+    with st.expander("How often customers reorder"):
+        if not figures.gaps:
+            st.info("No customer has bought on two different days yet, so there is no time between orders to show.")
+            return
+        tiles = st.columns(4)
+        for tile, (label, days) in zip(
+            tiles,
+            [
+                ("Median gap", figures.median_days),
+                ("80th percentile", figures.p80_days),
+                ("90th percentile", figures.p90_days),
+                ("Suggested horizon", figures.suggested_horizon_days),
+            ],
+            strict=True,
+        ):
+            tile.metric(label, "none" if days is None else f"{days:.0f} days")
+        marks = {"median_days": figures.median_days, "p80_days": figures.p80_days, "p90_days": figures.p90_days}
+        st.plotly_chart(
+            charts.reorder_histogram(figures.distribution, marks, figures.suggested_horizon_days), width="stretch"
+        )
+        st.caption(
+            f"{figures.gaps:,} gaps between consecutive purchase days of the {figures.customers:,} customers who "
+            "bought on two days or more, up to the newest order (several orders on one day count once; returns are "
+            f"not purchases). Suggested horizon: {figures.rule}"
+        )
+        common.download_csv(figures.distribution, "days_between_orders.csv", "Download the distribution")
+
+
 common.page_header("At-risk users", "Who is about to stop buying, why, and what each one is worth.")
 path = common.db_path()
 version = common.attempt(common.data_version)
@@ -163,11 +192,23 @@ days = common.attempt(cached.order_days, path, version)
 if days is None:
     st.stop()
 first_day, last_day = days
+figures = common.attempt(cached.reorders, path, version)
+if figures is None:
+    st.stop()
+default_horizon, default_source = reorder.default_horizon(
+    figures, churn.longest_horizon_days((last_day - first_day).days), churn.DEFAULT_HORIZON_DAYS
+)
+how_often_customers_reorder(figures)
 
 controls = st.columns([1, 2])
 as_of = controls[0].date_input("As of", value=last_day, min_value=first_day, max_value=last_day)
 horizon = controls[1].slider(
-    "Horizon (days)", min_value=30, max_value=180, value=churn.DEFAULT_HORIZON_DAYS, step=15, key="horizon"
+    "Horizon (days)",
+    min_value=churn.MIN_HORIZON_DAYS,
+    max_value=churn.MAX_HORIZON_DAYS,
+    value=default_horizon,
+    key="horizon",
+    help=f"Starts at {default_horizon} days: {default_source}.",
 )
 st.caption(
     f"A customer **churns** if they make no purchase in the {horizon} days after {as_of:%Y-%m-%d}. "
@@ -175,6 +216,10 @@ st.caption(
     "up to that date, returns and cancellations subtracted. Only customers with at least one purchase up to "
     "that date are scored. The model learns from monthly snapshots of the past (features from data before each "
     f"snapshot, the label from the {horizon} days after it) and is checked on the latest labelled snapshot."
+)
+st.caption(
+    f"The horizon starts at {default_horizon} days, {default_source} "
+    '(see "How often customers reorder" above); change it to score another.'
 )
 if as_of < last_day:
     st.info(

@@ -153,3 +153,50 @@ def waterfall_chart(steps: pd.DataFrame, base_risk: float) -> go.Figure:
         showlegend=False,
     )
     return figure
+
+
+REORDER_MARKS = {"median_days": "median", "p80_days": "80th pct", "p90_days": "90th pct"}
+DAILY_BARS_UP_TO = 91  # longer gaps are counted per week: a bar a day over a year is noise
+
+
+def reorder_histogram(distribution: pd.DataFrame, marks: dict[str, float | None], horizon: int | None) -> go.Figure:
+    """Gaps between consecutive purchase days per length (``distribution``: ``gap_days``, ``gaps``, as
+    :class:`retention.reorder.Reorders` has it), a bar a day, or a week when the longest gap is over
+    :data:`DAILY_BARS_UP_TO` days; dotted lines at ``marks`` (keys of :data:`REORDER_MARKS` -> days) and a dashed
+    red one at the suggested ``horizon``. ``distribution`` holds at least one row."""
+    width = 1 if distribution["gap_days"].max() <= DAILY_BARS_UP_TO else 7
+    bins = (distribution["gap_days"].to_numpy() - 1) // width
+    counts = np.bincount(bins, weights=distribution["gaps"].to_numpy()).astype(np.int64)
+    starts = np.arange(len(counts)) * width + 1
+    figure = go.Figure()
+    figure.add_bar(
+        x=starts + (width - 1) / 2,
+        y=counts,
+        width=width,
+        customdata=np.stack([starts, starts + width - 1], axis=-1),
+        hovertemplate=(
+            "%{customdata[0]} days: %{y:,} gaps<extra></extra>"
+            if width == 1
+            else "%{customdata[0]}-%{customdata[1]} days: %{y:,} gaps<extra></extra>"
+        ),
+    )
+    lines = [(days, label, "dot", "#555") for key, label in REORDER_MARKS.items() if (days := marks.get(key))]
+    if horizon is not None:
+        lines.append((horizon, "suggested horizon", "dash", RISE_COLOUR))
+    for step, (days, label, dash, colour) in enumerate(lines):
+        figure.add_vline(
+            x=days,
+            line_dash=dash,
+            line_color=colour,
+            annotation_text=f"{label} {days:.0f} d",
+            annotation_position="top right",
+            annotation_yshift=-18 * step,
+        )
+    figure.update_layout(
+        xaxis_title="Days between a customer's consecutive purchase days",
+        yaxis_title="Gaps" if width == 1 else "Gaps per week of length",
+        bargap=0.05,
+        margin={"t": 20},
+        showlegend=False,
+    )
+    return figure

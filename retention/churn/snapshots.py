@@ -64,6 +64,12 @@ def required_history_days(horizon_days: int, min_history_days: int = MIN_HISTORY
     return min_history_days + 2 * horizon_days
 
 
+def longest_horizon_days(history_days: int, min_history_days: int = MIN_HISTORY_DAYS) -> int:
+    """The longest horizon that ``history_days`` days of orders can train and check (the inverse of
+    :func:`required_history_days`), kept within the supported range (int, days)."""
+    return min(max((history_days - min_history_days) // 2, MIN_HORIZON_DAYS), MAX_HORIZON_DAYS)
+
+
 def check_horizon(horizon_days: int) -> None:
     """Raise :class:`DataError` unless the horizon is a whole number of days in the supported range."""
     if not isinstance(horizon_days, int | np.integer) or not MIN_HORIZON_DAYS <= horizon_days <= MAX_HORIZON_DAYS:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from retention import churn, jobs
+from retention import churn, jobs, reorder
 from retention.churn import job as scoring_job
 from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor
@@ -99,6 +99,13 @@ def order_days(path: str, version: str) -> tuple[dt.date, dt.date]:
     """First and last day with an order (raises ``DataError`` when there are none)."""
     with cursor() as con:
         return churn.order_days(con)
+
+
+@st.cache_data(show_spinner=False)
+def reorders(path: str, version: str) -> reorder.Reorders:
+    """How often the warehouse's customers reorder (:func:`retention.reorder.reorders`)."""
+    with cursor() as con:
+        return reorder.reorders(con)
 
 
 def scoring(path: str, inputs: str, as_of: dt.date, horizon_days: int) -> ScoringView | None:
