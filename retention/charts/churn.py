@@ -191,10 +191,12 @@ def reorder_histogram(distribution: pd.DataFrame, marks: dict[str, float | None]
             annotation_text=f"{label} {days:.0f} d",
             annotation_position="top right",
             annotation_yshift=-18 * step,
+            annotation_bgcolor="rgba(255, 255, 255, 0.85)",  # readable where a later line crosses it
         )
     figure.update_layout(
         xaxis_title="Days between a customer's consecutive purchase days",
-        yaxis_title="Gaps" if width == 1 else "Gaps per week of length",
+        yaxis_title="Gaps" if width == 1 else "Gaps (7-day bins)",
+        xaxis_rangemode="tozero",
         bargap=0.05,
         margin={"t": 20},
         showlegend=False,
