@@ -67,8 +67,8 @@ if offer.last is None:
     st.info("No orders or events in the warehouse yet. Import some on the Data page.")
     st.stop()
 
-curves.upgrade_url()
 gaps = offer.breakdown_gaps
+curves.read_marked_breakdown(gaps)
 top = st.columns([1.3, 1, 1, 1])
 period = top[0].segmented_control(
     "Period", periods.PERIODS, default="month", required=True, key="period", bind="query-params"

@@ -56,7 +56,8 @@ def test_compare_segments_draws_all_and_the_top_segments_with_a_table_against_al
     assert not at.exception, [e.value for e in at.exception]
     table = _table(sample_db, cohorts.CohortQuery(breakdown="country"))
     chosen = at.multiselect(key="compare")
-    assert chosen.value == ["All", *table.segments[:3]]
+    named = [name for name in table.segments if name not in (cohorts.OTHER_SEGMENT, cohorts.MISSING_SEGMENT)]
+    assert chosen.value == ["All", *named[:3]]
     # The curves figure draws the chosen segment's cohorts and one mean: no line per segment any more.
     curves = _figures(at)[1]
     assert {trace["legendgroup"] for trace in curves["data"] if trace["name"].startswith("Mean")} == {
@@ -125,6 +126,12 @@ def test_an_empty_breakdown_column_is_marked_and_refused_with_the_reason(no_chan
     assert "Showing all customers without a breakdown" in at.error[0].value
     assert "compare" not in [widget.key for widget in at.multiselect]  # no breakdown, so nothing to compare
     assert _figures(at)  # the page still draws all customers
+    # A URL naming the column as it is opens on the same refusal.
+    again = app_page("cohorts.py", timeout=TIMEOUT)
+    again.query_params["by"] = "channel"
+    again.run()
+    assert again.selectbox(key="by").value == "channel"
+    assert "Cannot break down by channel" in again.error[0].value
 
 
 def test_a_note_is_marked_on_the_cohort_lines_and_the_lifecycle_bars(sample_copy, monkeypatch):

@@ -20,6 +20,10 @@ HEADINGS = {
     "revenue": ("Revenue per user by cohort", "Revenue per user curves"),
 }
 """The Cohorts page's headings for each measure: the heatmap's and the curves'."""
+DEFAULT_COMPARED = 3
+"""Segments compared with All by default: the largest, leaving out 'other' and '(missing)'."""
+EMPTY_MARK = " (empty)"
+"""How the breakdown picker marks a column that no user fills."""
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -29,11 +33,12 @@ def marks(path: str, version: str) -> pd.DataFrame:
         return annotations.marks(con)
 
 
-def upgrade_url() -> None:
-    """Read a URL written by an earlier release: ``mode=N-day`` is now ``mode=Period N``."""
-    old = st.query_params.get("mode")
-    if old in cohorts.query.OLD_MODE_LABELS:
-        st.query_params["mode"] = cohorts.MODES[cohorts.query.OLD_MODE_LABELS[old]].label
+def read_marked_breakdown(gaps: dict[str, str]) -> None:
+    """Read ``by=channel`` from the URL while the picker names that column ``channel (empty)``: the picker would
+    drop it as no option of its own, and the choice is to be refused with its reason, not forgotten."""
+    by = st.query_params.get("by")
+    if by in gaps and "by" not in st.session_state:
+        st.session_state["by"] = by
 
 
 def modes_help() -> str:
@@ -43,7 +48,7 @@ def modes_help() -> str:
 
 def breakdown_choice(column: str, gaps: dict[str, str]) -> str:
     """How the breakdown picker names a column: ``"none"``, ``"country"``, or ``"channel (empty)"``."""
-    return f"{column} (empty)" if column in gaps else column
+    return f"{column}{EMPTY_MARK}" if column in gaps else column
 
 
 def refuse_empty_breakdown(by: str, gaps: dict[str, str]) -> str:
@@ -104,7 +109,8 @@ def compare_segments_section(table: cohorts.CohortTable, min_cohorts: int, by: s
     """Several segments and all users side by side: their mean curves and a period 1/3/6 table with CSV."""
     st.subheader("Compare segments")
     segments = table.segments
-    default = [cohorts.ALL_SEGMENTS, *segments[:3]]
+    named = [name for name in segments if name not in (cohorts.OTHER_SEGMENT, cohorts.MISSING_SEGMENT)]
+    default = [cohorts.ALL_SEGMENTS, *named[:DEFAULT_COMPARED]]
     names = st.multiselect(
         f"Segments of {by} to compare",
         [cohorts.ALL_SEGMENTS, *segments],
