@@ -15,9 +15,10 @@ from retention.errors import DataError
 # ---------------------------------------------------------------- pandas reference
 
 
-def reference_means(frames: dict[str, pd.DataFrame], by: str | None) -> pd.DataFrame:
+def reference_means(frames: dict[str, pd.DataFrame], by: str | None, rest_of: str | None = None) -> pd.DataFrame:
     """Monthly first-purchase retention pooled over complete cohorts, per value of the users column ``by``
-    (or all users when None), in plain pandas: ``segment, period, cohorts, retention``."""
+    (or all users when None; with ``rest_of``, that value against "All but" it), in plain pandas:
+    ``segment, period, cohorts, retention``."""
     orders, events, users = frames["orders"], frames["events"], frames["users"]
     as_of = max(orders["ts"].max(), events["ts"].max())
     purchases = orders[orders["quantity"] > 0].astype({"user_id": str})
@@ -29,6 +30,8 @@ def reference_means(frames: dict[str, pd.DataFrame], by: str | None) -> pd.DataF
     else:
         values = users.astype({"user_id": str}).set_index("user_id")[by]
         first["segment"] = first["user_id"].map(values).fillna(cohorts.MISSING_SEGMENT).astype(str)
+    if rest_of is not None:
+        first["segment"] = first["segment"].where(first["segment"] == rest_of, cohorts.all_but(rest_of))
     acts = purchases.merge(first, on="user_id")
     acts["period"] = (acts["month"] - acts["cohort"]).map(lambda offset: offset.n)
     active = acts.groupby(["segment", "cohort", "period"])["user_id"].nunique().rename("active").reset_index()
@@ -120,6 +123,19 @@ def test_segment_comparison_matches_pandas_with_the_difference_to_all(sample_fra
         assert compared[f"period_{n}"].to_numpy() == pytest.approx(np.array(want), nan_ok=True)
         assert compared[f"period_{n}_vs_all"].to_numpy() == pytest.approx(np.array(want) - want[0], nan_ok=True)
     assert compared["period_1_vs_all"].iloc[0] == 0
+
+
+def test_a_segment_against_everyone_else_matches_pandas(sample_frames, by_country):
+    largest = by_country.segments[0]
+    rest = cohorts.all_but(largest)
+    curves = by_country.segment_curves([largest, rest])
+    expected = reference_means(sample_frames, "country", rest_of=largest)
+    merged = curves.merge(expected, on=["segment", "period"], suffixes=("", "_pandas"), validate="one_to_one")
+    assert len(merged) == len(expected) == len(curves) and set(merged["segment"]) == {largest, rest}
+    assert merged["cohorts"].tolist() == merged["cohorts_pandas"].tolist()
+    assert merged["retention"].to_numpy() == pytest.approx(merged["retention_pandas"].to_numpy())
+    compared = by_country.compare_segments([largest, rest]).set_index("segment")["cohort_users"]
+    assert compared[largest] + compared[rest] == compared["All"]
 
 
 def test_a_thin_point_is_left_out_of_the_comparison(by_country):

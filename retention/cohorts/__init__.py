@@ -54,7 +54,7 @@ from retention.cohorts.query import (
     parse_brackets,
     validate_brackets,
 )
-from retention.cohorts.result import ALL_SEGMENTS, DEFAULT_MIN_COHORTS, CohortTable
+from retention.cohorts.result import ALL_SEGMENTS, DEFAULT_MIN_COHORTS, CohortTable, all_but
 from retention.cohorts.runner import (
     DEFAULT_COHORTS_SHOWN,
     RAW_MASK_BITS,
@@ -91,6 +91,7 @@ __all__ = [
     "CohortTable",
     "Mode",
     "activity_label",
+    "all_but",
     "as_day",
     "bracket_label",
     "breakdown_columns",

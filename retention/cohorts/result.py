@@ -13,10 +13,21 @@ from retention.errors import DataError
 
 ALL_SEGMENTS = "All"
 """The name of all users pooled, beside the segments of a breakdown."""
+ALL_BUT = "All but "
 COMPARED_PERIODS = (1, 3, 6)
 MAX_COMPARED_BRACKETS = 6
 DEFAULT_MIN_COHORTS = 3
 """The fewest complete cohorts a point of a mean curve rests on before the page fades it."""
+
+
+def all_but(segment: str) -> str:
+    """The name of every user outside ``segment``: ``"All but United Kingdom"``."""
+    return f"{ALL_BUT}{segment}"
+
+
+def _outside(name: str) -> str:
+    """The segment an ``"All but ..."`` name leaves out (the name itself otherwise)."""
+    return name.removeprefix(ALL_BUT)
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +157,11 @@ class CohortTable:
         return [n for n in wanted if n in listed]
 
     def segment_curves(self, segments: Sequence[str], min_cohorts: int = 1) -> pd.DataFrame:
-        """The mean curves of some segments of a broken-down table, :data:`ALL_SEGMENTS` for all users pooled.
+        """The mean curves of some segments of a broken-down table.
+
+        Besides the segments' names, :data:`ALL_SEGMENTS` (``"All"``) stands for
+        all users pooled and ``"All but <segment>"`` (:func:`all_but`) for every
+        user outside that segment ("United Kingdom" against the rest).
 
         Returns
         -------
@@ -156,15 +171,21 @@ class CohortTable:
         """
         if "segment" not in self.frame.columns:
             raise DataError("compare segments on a table with a breakdown")
-        unknown = [name for name in segments if name != ALL_SEGMENTS and name not in self.segments]
+        names = list(dict.fromkeys(segments))
+        unknown = [name for name in names if name != ALL_SEGMENTS and _outside(name) not in self.segments]
         if unknown:
             raise DataError(f"no segment {unknown[0]!r} in this table; its segments are: {', '.join(self.segments)}")
-        names = list(dict.fromkeys(segments))
-        pooled = self.mean_curve(min_cohorts, by_segment=False).assign(segment=ALL_SEGMENTS)
-        curves = pd.concat([pooled, self.mean_curve(min_cohorts)], ignore_index=True)
-        curves = curves[curves["segment"].isin(names)]
-        order = curves["segment"].map({name: rank for rank, name in enumerate(names)})
-        return curves.assign(order=order).sort_values(["order", "period"]).drop(columns="order").reset_index(drop=True)
+        parts = []
+        for name in names:
+            if name == ALL_SEGMENTS:
+                parts.append(self.mean_curve(min_cohorts, by_segment=False))
+            elif name in self.segments:
+                parts.append(self.segment_rows(name).mean_curve(min_cohorts, by_segment=False))
+            else:
+                rest = self.frame[self.frame["segment"] != _outside(name)]
+                parts.append(CohortTable(rest, self.query, self.as_of).mean_curve(min_cohorts, by_segment=False))
+            parts[-1] = parts[-1].assign(segment=name)
+        return pd.concat(parts, ignore_index=True)
 
     def compare_segments(self, segments: Sequence[str], min_cohorts: int = 1) -> pd.DataFrame:
         """The mean curve of each segment at :attr:`comparison_periods`, beside all users and the difference.
@@ -172,8 +193,9 @@ class CohortTable:
         Parameters
         ----------
         segments
-            Segment names of a broken-down table; :data:`ALL_SEGMENTS` (``"All"``)
-            stands for all users pooled (always listed first).
+            Segment names of a broken-down table, or ``"All but <segment>"``;
+            :data:`ALL_SEGMENTS` (``"All"``) stands for all users pooled (always
+            listed first).
         min_cohorts
             A point resting on fewer complete cohorts is left empty (NaN), as is
             its difference.
@@ -194,9 +216,12 @@ class CohortTable:
         curves[column] = curves[column].where(curves["enough"])
         values = curves.pivot(index="segment", columns="period", values=column).reindex(index=names, columns=wanted)
         first = self.frame[self.frame["period"] == 0]
-        sizes = first.groupby("segment")["cohort_users"].sum()
+        total, sizes = int(first["cohort_users"].sum()), first.groupby("segment")["cohort_users"].sum()
         out = pd.DataFrame({"segment": names})
-        out["cohort_users"] = [int(first["cohort_users"].sum() if n == ALL_SEGMENTS else sizes[n]) for n in names]
+        out["cohort_users"] = [
+            total if n == ALL_SEGMENTS else int(sizes[n]) if n in sizes.index else total - int(sizes[_outside(n)])
+            for n in names
+        ]
         for n in wanted:
             out[f"period_{n}"] = values[n].to_numpy(dtype="float64")
             out[f"period_{n}_vs_all"] = out[f"period_{n}"] - out[f"period_{n}"].iloc[0]

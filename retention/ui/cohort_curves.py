@@ -113,12 +113,13 @@ def compare_segments_section(table: cohorts.CohortTable, min_cohorts: int, by: s
     default = [cohorts.ALL_SEGMENTS, *named[:DEFAULT_COMPARED]]
     names = st.multiselect(
         f"Segments of {by} to compare",
-        [cohorts.ALL_SEGMENTS, *segments],
+        [cohorts.ALL_SEGMENTS, *segments, *(cohorts.all_but(name) for name in named)],
         default=default,
         max_selections=charts.MAX_COMPARED + 1,
         key="compare",
         bind="query-params",
-        help=f"'All' is every customer pooled; up to {charts.MAX_COMPARED} segments beside it, each in its own colour.",
+        help=f"'All' is every customer pooled, 'All but X' everyone outside X; up to {charts.MAX_COMPARED} beside "
+        "All, each in its own colour.",
     )
     if not names:
         st.info("Choose segments (or All) to compare.")
@@ -136,6 +137,7 @@ def compare_segments_section(table: cohorts.CohortTable, min_cohorts: int, by: s
         column, versus = f"period_{n}", f"period_{n}_vs_all"
         if not revenue:
             shown[column], shown[versus] = shown[column] * 100, shown[versus] * 100
+        shown.loc[0, versus] = None  # All against itself
         config[column] = st.column_config.NumberColumn(namer(n), format="%,.2f" if revenue else "%.1f%%")
         config[versus] = st.column_config.NumberColumn(
             "vs All", format="%+,.2f" if revenue else "%+.1f pp", help=f"{namer(n)} minus All's"
