@@ -76,17 +76,12 @@ def _mode(name: str, label: str, description: str, *, uses_brackets: bool = Fals
 
 # Decorators apply bottom-up: n-day registers first, so it is the first (default) mode. Its name stays "n-day"
 # (saved URLs, the CLI); it counts calendar periods, so the app calls it "Period N" (OLD_MODE_LABELS reads old URLs).
-@_mode(
-    "unbounded",
-    "Unbounded",
-    "share of the cohort active in calendar period N or in any later one; the curve never rises",
-)
+@_mode("unbounded", "Unbounded", "share of the cohort active in calendar period N or any later one; never rises")
 @_mode(
     "n-day",
     "Period N",
-    "share of the cohort active in calendar period N after its own (period 0), counted by calendar "
-    "day/week/month, not by days since each user's start: a user who starts on 31 January and buys on "
-    "1 February counts in month 1",
+    "share of the cohort active in calendar period N after its own (period 0): calendar days, weeks or months, "
+    "not N days after each user's start",
 )
 def _no_brackets(brackets: Sequence[tuple[int, int]] | None) -> None:
     return None
@@ -95,7 +90,7 @@ def _no_brackets(brackets: Sequence[tuple[int, int]] | None) -> None:
 @_mode(
     "brackets",
     "Day brackets",
-    "share of the cohort active in a bracket of days counted from each user's own start day (e.g. days 1-7)",
+    "share of the cohort active within a bracket of days after each user's own start day (e.g. days 1-7)",
     uses_brackets=True,
 )
 def _check_brackets(brackets: Sequence[tuple[int, int]] | None) -> Brackets:
