@@ -163,6 +163,8 @@ def retention_curves(
     many cohorts a point rests. ``marks`` is :meth:`~retention.cohorts.CohortTable.mark_points`: a triangle on a
     cohort's line at the period where a campaign launch, import or note falls, its hover naming it.
     """
+    if "segment" in mean.columns and mean["segment"].nunique() > 1:
+        raise ValueError("draw the mean of one segment here; compare segments with segment_curves")
     table, period = cohort_table.frame, cohort_table.query.period
     column = cohort_table.measure_column
     labels = cohort_table.period_labels
