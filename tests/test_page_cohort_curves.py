@@ -55,7 +55,7 @@ def test_compare_segments_draws_all_and_the_top_segments_with_a_table_against_al
     at = app.run()
     assert not at.exception, [e.value for e in at.exception]
     table = _table(sample_db, cohorts.CohortQuery(breakdown="country"))
-    chosen = at.multiselect(key="compare")
+    chosen = at.multiselect(key="compare_country")
     named = [name for name in table.segments if name not in (cohorts.OTHER_SEGMENT, cohorts.MISSING_SEGMENT)]
     assert chosen.value == ["All", *named[:3]]
     # The curves figure draws the chosen segment's cohorts and one mean: no line per segment any more.
@@ -83,6 +83,21 @@ def test_compare_segments_draws_all_and_the_top_segments_with_a_table_against_al
     assert shown["segment"].tolist() == ["All", named[0], rest]
     assert shown["period_1"].to_numpy() == pytest.approx(expected["period_1"].to_numpy() * 100, nan_ok=True)
     assert pd.isna(shown["period_1_vs_all"].iloc[0])  # All against itself is left empty
+
+
+def test_compared_segments_come_from_the_url_and_each_breakdown_keeps_its_own(app, sample_db):
+    table = _table(sample_db, cohorts.CohortQuery(breakdown="country"))
+    picked = ["All", table.segments[-1], cohorts.all_but(table.segments[0])]
+    app.query_params.update({"by": "country", "compare_country": picked})
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="compare_country").value == picked
+    at.selectbox(key="by").select("channel").run()
+    channels = _table(sample_db, cohorts.CohortQuery(breakdown="channel")).segments
+    named = [name for name in channels if name not in (cohorts.OTHER_SEGMENT, cohorts.MISSING_SEGMENT)]
+    assert at.multiselect(key="compare_channel").value == ["All", *named[:3]]
+    at.selectbox(key="by").select("country").run()
+    assert at.multiselect(key="compare_country").value == picked
 
 
 def test_headings_follow_the_measure_and_the_mode_says_what_it_counts(app):
@@ -127,7 +142,9 @@ def test_an_empty_breakdown_column_is_marked_and_refused_with_the_reason(no_chan
     assert not at.exception, [e.value for e in at.exception]
     assert "Cannot break down by channel: none of the 5 users has a channel" in at.error[0].value
     assert "Showing all customers without a breakdown" in at.error[0].value
-    assert "compare" not in [widget.key for widget in at.multiselect]  # no breakdown, so nothing to compare
+    assert not [
+        widget.key for widget in at.multiselect if (widget.key or "").startswith("compare")
+    ]  # no breakdown, so nothing to compare
     assert _figures(at)  # the page still draws all customers
     # A URL naming the column as it is opens on the same refusal.
     again = app_page("cohorts.py", timeout=TIMEOUT)

@@ -116,7 +116,7 @@ def compare_segments_section(table: cohorts.CohortTable, min_cohorts: int, by: s
         [cohorts.ALL_SEGMENTS, *segments, *(cohorts.all_but(name) for name in named)],
         default=default,
         max_selections=charts.MAX_COMPARED + 1,
-        key="compare",
+        key=f"compare_{by}",  # each breakdown keeps its own choice (in the URL as compare_country=...)
         bind="query-params",
         help=f"'All' is every customer pooled, 'All but X' everyone outside X; up to {charts.MAX_COMPARED} beside "
         "All, each in its own colour.",
