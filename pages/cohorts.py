@@ -200,7 +200,8 @@ min_cohorts = curves.min_cohorts_input(curve_row[1])
 mean = shown.mean_curve(min_cohorts)
 marks = common.attempt(curves.marks, path, version)
 placed = shown.mark_points(marks, chosen) if marks is not None else None
-st.plotly_chart(charts.retention_curves(shown, mean, chosen, placed), width="stretch")
+mean_name = f"Mean of {'all' if segment is None else segment} cohorts (size-weighted)"
+st.plotly_chart(charts.retention_curves(shown, mean, chosen, placed, mean_name=mean_name), width="stretch")
 curves.mean_caption(mean, min_cohorts, cached.period_namer(shown))
 if marks is not None:
     curves.marks_caption(shown, placed)

@@ -266,7 +266,7 @@ def test_the_mean_line_fades_where_it_rests_on_too_few_cohorts_and_says_on_how_m
     assert [int(c) for c in solid.customdata[:, 0]] == mean.loc[mean["enough"], "cohorts"].tolist()
     # The faded part starts at the last solid point so that the line does not break.
     assert [int(c) for c in faded.customdata[1:, 0]] == thin["cohorts"].tolist()
-    assert "over %{customdata[0]} cohorts" in solid.hovertemplate
+    assert "over %{customdata[0]} cohorts" in solid.hovertemplate and solid.meta == solid.name
     assert len([trace for trace in figure.data if trace.line.dash is None]) == 2  # the two chosen cohorts
 
 

@@ -60,8 +60,9 @@ def test_compare_segments_draws_all_and_the_top_segments_with_a_table_against_al
     assert chosen.value == ["All", *named[:3]]
     # The curves figure draws the chosen segment's cohorts and one mean: no line per segment any more.
     curves = _figures(at)[1]
+    segment = at.selectbox(key="segment").value
     assert {trace["legendgroup"] for trace in curves["data"] if trace["name"].startswith("Mean")} == {
-        "Mean of all cohorts (size-weighted)"
+        f"Mean of {segment} cohorts (size-weighted)"
     }
     compared = _figures(at)[2]
     assert [trace["name"] for trace in compared["data"] if trace["line"]["dash"] == "solid"] == chosen.value

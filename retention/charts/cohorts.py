@@ -134,7 +134,8 @@ def _mean_line(
             legendgroup=name,
             showlegend=dash == "solid" or solid.empty,
             customdata=rows[["cohorts"]].to_numpy(),
-            hovertemplate=f"{label(name)}: {value} over %{{customdata[0]}} cohorts{note}<extra></extra>",
+            meta=label(name),  # the name from data goes through meta, never into the template itself
+            hovertemplate=f"%{{meta}}: {value} over %{{customdata[0]}} cohorts{note}<extra></extra>",
         )
 
 
@@ -154,9 +155,15 @@ def _layout_curves(figure: go.Figure, cohort_table: CohortTable) -> go.Figure:
 
 
 def retention_curves(
-    cohort_table: CohortTable, mean: pd.DataFrame, chosen: list[pd.Timestamp], marks: pd.DataFrame | None = None
+    cohort_table: CohortTable,
+    mean: pd.DataFrame,
+    chosen: list[pd.Timestamp],
+    marks: pd.DataFrame | None = None,
+    *,
+    mean_name: str = "Mean of all cohorts (size-weighted)",
 ) -> go.Figure:
-    """Lines of the chosen cohorts (complete cells only) and the size-weighted mean curve (thick, black).
+    """Lines of the chosen cohorts (complete cells only) and the size-weighted mean curve (thick, black), named
+    ``mean_name`` (the segment's, with a breakdown).
 
     ``mean`` is :meth:`~retention.cohorts.CohortTable.mean_curve` of ``cohort_table`` (one segment's rows, no
     ``segment`` column): its points resting on too few cohorts are dotted and faded, and every hover says on how
@@ -174,7 +181,7 @@ def retention_curves(
         figure.add_scatter(
             x=rows["period"].map(labels), y=rows[column], mode="lines+markers", name=f"{cohort:{LABEL_FORMATS[period]}}"
         )
-    _mean_line(figure, mean, name="Mean of all cohorts (size-weighted)", colour="black", labels=labels, column=column)
+    _mean_line(figure, mean, name=mean_name, colour="black", labels=labels, column=column)
     if marks is not None and not marks.empty:
         for kind, rows in marks.groupby("kind", sort=False):
             figure.add_scatter(
