@@ -4,6 +4,7 @@ import streamlit as st
 
 from retention import cohorts, periods
 from retention.charts import cohorts as charts
+from retention.ui import cohort_curves as curves
 from retention.ui import cohorts as cached
 from retention.ui import common
 
@@ -66,6 +67,8 @@ if offer.last is None:
     st.info("No orders or events in the warehouse yet. Import some on the Data page.")
     st.stop()
 
+gaps = offer.breakdown_gaps
+curves.read_marked_breakdown(gaps)
 top = st.columns([1.3, 1, 1, 1])
 period = top[0].segmented_control(
     "Period", periods.PERIODS, default="month", required=True, key="period", bind="query-params"
@@ -90,9 +93,11 @@ activity = top[2].selectbox(
 by = top[3].selectbox(
     "Break down by",
     ["none", *offer.breakdown_columns],
+    format_func=lambda column: curves.breakdown_choice(column, gaps),
     key="by",
     bind="query-params",
-    help=f"Users column; the {cohorts.TOP_SEGMENTS} largest values are shown, the rest pooled as 'other'.",
+    help=f"Users column; the {cohorts.TOP_SEGMENTS} largest values are shown, the rest pooled as 'other'. "
+    "Columns marked (empty) hold no value and cannot be chosen.",
 )
 second = st.columns([1.3, 1, 1, 1])
 mode = second[0].selectbox(
@@ -101,7 +106,7 @@ mode = second[0].selectbox(
     format_func=lambda name: cohorts.MODES[name].label,
     key="mode",
     bind="query-params",
-    help="; ".join(f"{m.label}: {m.description}" for m in cohorts.MODES.values()),
+    help=curves.modes_help(),
 )
 measure = second[2].selectbox(
     "Measure",
@@ -138,8 +143,10 @@ brackets_text = second[1].text_input(
     disabled=mode != "brackets",
     help="Days after each user's start, e.g. 1-7, 8-30, 31-90 (used by the Day brackets mode).",
 )
+st.caption(f"**{cohorts.MODES[mode].label}**: {cohorts.MODES[mode].description}.")
 if not offer.has_events:
     st.caption(f":material/info: {NO_EVENTS}")
+by = curves.refuse_empty_breakdown(by, gaps)
 
 query = common.attempt(
     cohorts.CohortQuery,
@@ -180,17 +187,27 @@ segment = (
 )
 shown = table.segment_rows(segment)
 
-st.subheader("Retention by cohort")
+st.subheader(curves.HEADINGS[measure][0])
 st.plotly_chart(charts.cohort_heatmap(shown), width="stretch")
 common.download_csv(table.for_export(), "cohorts.csv", label="Download the cohort table")
 
-st.subheader("Retention curves")
-chosen = st.multiselect(
+st.subheader(curves.HEADINGS[measure][1])
+curve_row = st.columns([3, 1])
+chosen = curve_row[0].multiselect(
     "Cohorts to compare", shown.cohort_starts, default=shown.recent_cohorts(), format_func=lambda c: f"{c:%Y-%m-%d}"
 )
-mean = table.mean_curve()
-st.plotly_chart(charts.retention_curves(shown, mean, chosen), width="stretch")
+min_cohorts = curves.min_cohorts_input(curve_row[1])
+mean = shown.mean_curve(min_cohorts)
+marks = common.attempt(curves.marks, path, version)
+placed = shown.mark_points(marks, chosen) if marks is not None else None
+mean_name = f"Mean of {'all' if segment is None else segment} cohorts (size-weighted)"
+st.plotly_chart(charts.retention_curves(shown, mean, chosen, placed, mean_name=mean_name), width="stretch")
+curves.mean_caption(mean, min_cohorts, cached.period_namer(shown))
+if marks is not None:
+    curves.marks_caption(shown, placed)
 common.download_csv(mean, "cohort_mean_curve.csv", label="Download the mean curve")
+if segments:
+    curves.compare_segments_section(table, min_cohorts, by)
 
 cell_users_section(path, version, table, shown, segment)
 
@@ -201,5 +218,6 @@ st.caption(
 )
 life = common.attempt(cached.lifecycle, path, version, period, activity)
 if life is not None:
-    st.plotly_chart(charts.lifecycle_bars(life, period=period), width="stretch")
+    life_marks = None if marks is None else curves.lifecycle_marks(marks, life, period)
+    st.plotly_chart(charts.lifecycle_bars(life, period=period, marks=life_marks), width="stretch")
     common.download_csv(life, "lifecycle.csv", label="Download the lifecycle table")

@@ -675,7 +675,7 @@ def test_url_parameters_are_the_page_labels_and_only_what_differs_from_the_defau
     # Plain names are read too, and keys that are not the query's (the page's segment) are ignored.
     read = cohorts.CohortQuery.from_query_params({"mode": "unbounded", "by": "none", "segment": "UK"}, period="day")
     assert read == cohorts.CohortQuery(period="day", mode="unbounded")
-    with pytest.raises(DataError, match="the URL parameter mode='Rolling' is not one of N-day, Unbounded"):
+    with pytest.raises(DataError, match="the URL parameter mode='Rolling' is not one of Period N, Unbounded"):
         cohorts.CohortQuery.from_query_params({"mode": "Rolling"})
 
 

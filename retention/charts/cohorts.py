@@ -6,11 +6,27 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.annotations import KIND_LABELS
 from retention.charts import label
-from retention.cohorts import CohortTable
+from retention.charts import labels as escaped
+from retention.charts.annotations import MARK_COLOURS, PLURALS, mark_dates
+from retention.cohorts import ALL_SEGMENTS, CohortTable
 
 LABEL_FORMATS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}
 MAX_CELL_LABELS = 600
+MAX_COMPARED = 10
+SEGMENT_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
 LIFECYCLE_COLOURS = {"new": "#2ca02c", "returning": "#1f77b4", "resurrecting": "#ff7f0e", "dormant": "#d62728"}
 
 
@@ -95,35 +111,36 @@ def cohort_heatmap(cohort_table: CohortTable) -> go.Figure:
     return figure
 
 
-def retention_curves(cohort_table: CohortTable, mean: pd.DataFrame, chosen: list[pd.Timestamp]) -> go.Figure:
-    """Lines of the chosen cohorts plus the size-weighted mean curve (thick), complete cells only.
-
-    ``mean`` is :meth:`~retention.cohorts.CohortTable.mean_curve` of the table
-    ``cohort_table`` was cut from; with a ``segment`` column it draws one mean
-    curve per segment.
-    """
-    table, period = cohort_table.frame, cohort_table.query.period
-    column = cohort_table.measure_column
-    labels = cohort_table.period_labels
-    figure = go.Figure()
-    for cohort in chosen:
-        rows = table[(table["cohort"] == cohort) & table["complete"]].sort_values("period")
-        figure.add_scatter(
-            x=rows["period"].map(labels), y=rows[column], mode="lines+markers", name=f"{cohort:{LABEL_FORMATS[period]}}"
-        )
-    groups = mean.groupby("segment") if "segment" in mean.columns else [("Mean of all cohorts", mean)]
-    for name, rows in groups:
+def _mean_line(
+    figure: go.Figure, curve: pd.DataFrame, *, name: str, colour: str, labels: dict, column: str, width: int = 4
+) -> None:
+    """One mean curve: solid where it rests on enough cohorts, then dotted and faded, every hover saying on how
+    many cohorts the point rests (the columns of :meth:`~retention.cohorts.CohortTable.mean_curve`)."""
+    value = "%{y:,.2f} per user" if column == "value" else "%{y:.1%}"
+    solid, faded = curve[curve["enough"]], curve[~curve["enough"]]
+    if len(solid) and len(faded):  # the faded part starts where the solid one ends, so the line does not break
+        faded = pd.concat([solid.tail(1), faded])
+    for rows, dash, opacity, note in ((solid, "solid", 1.0, ""), (faded, "dot", 0.45, " (too few to trust)")):
+        if rows.empty:
+            continue
         figure.add_scatter(
             x=rows["period"].map(labels),
             y=rows[column],
-            mode="lines",
-            line={"width": 4, "color": "black" if "segment" not in mean.columns else None},
-            name=f"{label(name)} (size-weighted)"
-            if "segment" in mean.columns
-            else "Mean of all cohorts (size-weighted)",
+            mode="lines+markers",
+            line={"width": width, "color": colour, "dash": dash},
+            marker={"size": 4},
+            opacity=opacity,
+            name=label(name) if dash == "solid" else f"{label(name)}: too few cohorts",
+            legendgroup=name,
+            showlegend=dash == "solid" or solid.empty,
             customdata=rows[["cohorts"]].to_numpy(),
-            hovertemplate="%{y:.1%} over %{customdata[0]} cohorts<extra></extra>" if column == "retention" else None,
+            meta=label(name),  # the name from data goes through meta, never into the template itself
+            hovertemplate=f"%{{meta}}: {value} over %{{customdata[0]}} cohorts{note}<extra></extra>",
         )
+
+
+def _layout_curves(figure: go.Figure, cohort_table: CohortTable) -> go.Figure:
+    column = cohort_table.measure_column
     figure.update_layout(
         xaxis={"title": _period_axis(cohort_table), "type": "category"},
         yaxis={
@@ -137,10 +154,72 @@ def retention_curves(cohort_table: CohortTable, mean: pd.DataFrame, chosen: list
     return figure
 
 
-def lifecycle_bars(life: pd.DataFrame, *, period: str = "month") -> go.Figure:
+def retention_curves(
+    cohort_table: CohortTable,
+    mean: pd.DataFrame,
+    chosen: list[pd.Timestamp],
+    marks: pd.DataFrame | None = None,
+    *,
+    mean_name: str = "Mean of all cohorts (size-weighted)",
+) -> go.Figure:
+    """Lines of the chosen cohorts (complete cells only) and the size-weighted mean curve (thick, black), named
+    ``mean_name`` (the segment's, with a breakdown).
+
+    ``mean`` is :meth:`~retention.cohorts.CohortTable.mean_curve` of ``cohort_table`` (one segment's rows, no
+    ``segment`` column): its points resting on too few cohorts are dotted and faded, and every hover says on how
+    many cohorts a point rests. ``marks`` is :meth:`~retention.cohorts.CohortTable.mark_points`: a triangle on a
+    cohort's line at the period where a campaign launch, import or note falls, its hover naming it.
+    """
+    if "segment" in mean.columns and mean["segment"].nunique() > 1:
+        raise ValueError("draw the mean of one segment here; compare segments with segment_curves")
+    table, period = cohort_table.frame, cohort_table.query.period
+    column = cohort_table.measure_column
+    labels = cohort_table.period_labels
+    figure = go.Figure()
+    for cohort in chosen:
+        rows = table[(table["cohort"] == cohort) & table["complete"]].sort_values("period")
+        figure.add_scatter(
+            x=rows["period"].map(labels), y=rows[column], mode="lines+markers", name=f"{cohort:{LABEL_FORMATS[period]}}"
+        )
+    _mean_line(figure, mean, name=mean_name, colour="black", labels=labels, column=column)
+    if marks is not None and not marks.empty:
+        for kind, rows in marks.groupby("kind", sort=False):
+            figure.add_scatter(
+                x=rows["period"].map(labels),
+                y=rows["y"],
+                mode="markers",
+                marker={"symbol": "triangle-down", "size": 13, "color": MARK_COLOURS.get(kind, "#7f7f7f")},
+                name=PLURALS.get(kind, str(kind)),
+                text=[
+                    f"{c:{LABEL_FORMATS[period]}}: {text}"
+                    for c, text in zip(rows["cohort"], escaped(rows["label"]), strict=True)
+                ],
+                hovertemplate=f"{KIND_LABELS.get(kind, kind)} (cohort %{{text}})<extra></extra>",
+            )
+    return _layout_curves(figure, cohort_table)
+
+
+def segment_curves(cohort_table: CohortTable, curves: pd.DataFrame) -> go.Figure:
+    """The mean curves of compared segments side by side: "All" in black, each segment in its own colour.
+
+    ``curves`` is :meth:`~retention.cohorts.CohortTable.segment_curves` (at most :data:`MAX_COMPARED` segments
+    besides "All", so that no two share a colour); points resting on too few cohorts are dotted and faded.
+    """
+    column, labels = cohort_table.measure_column, cohort_table.period_labels
+    figure = go.Figure()
+    colours = iter(SEGMENT_COLOURS)
+    for name, rows in curves.groupby("segment", sort=False):
+        pooled = name == ALL_SEGMENTS
+        colour = "black" if pooled else next(colours, "#7f7f7f")
+        _mean_line(figure, rows, name=str(name), colour=colour, labels=labels, column=column, width=4 if pooled else 2)
+    return _layout_curves(figure, cohort_table)
+
+
+def lifecycle_bars(life: pd.DataFrame, *, period: str = "month", marks: pd.DataFrame | None = None) -> go.Figure:
     """Stacked bars of new, returning and resurrecting customers above zero and dormant ones below.
 
-    The period in progress is drawn faded.
+    The period in progress is drawn faded. ``marks`` (:func:`retention.annotations.marks`, cut to the bars'
+    dates) are drawn on the time axis with :func:`~retention.charts.annotations.mark_dates`.
     """
     figure = go.Figure()
     opacity = np.where(life["complete"], 1.0, 0.45)
@@ -160,4 +239,4 @@ def lifecycle_bars(life: pd.DataFrame, *, period: str = "month") -> go.Figure:
         legend={"orientation": "h", "y": -0.2},
         margin={"t": 20},
     )
-    return figure
+    return figure if marks is None else mark_dates(figure, marks)

@@ -16,7 +16,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(parser)
     parser.add_argument("--period", choices=periods.PERIODS, default="month", help="cohort and period length")
-    parser.add_argument("--mode", choices=tuple(cohorts.MODES), default="n-day", help="retention mode")
+    parser.add_argument(
+        "--mode",
+        choices=tuple(cohorts.MODES),
+        default="n-day",
+        help="retention mode: "
+        + "; ".join(f"{name} ({mode.label}), {mode.description}" for name, mode in cohorts.MODES.items()),
+    )
     parser.add_argument(
         "--brackets", default=None, help="day brackets for --mode brackets, e.g. '1-7,8-30,31-90' (the default)"
     )

@@ -54,12 +54,13 @@ from retention.cohorts.query import (
     parse_brackets,
     validate_brackets,
 )
-from retention.cohorts.result import CohortTable
+from retention.cohorts.result import ALL_SEGMENTS, DEFAULT_MIN_COHORTS, CohortTable, all_but
 from retention.cohorts.runner import (
     DEFAULT_COHORTS_SHOWN,
     RAW_MASK_BITS,
     SHOW_USERS,
     breakdown_columns,
+    breakdown_gaps,
     cell_users,
     cohort_table,
     cohort_table_raw,
@@ -71,11 +72,13 @@ from retention.cohorts.runner import (
 
 __all__ = [
     "ACTIVITY_LABELS",
+    "ALL_SEGMENTS",
     "BASE_ACTIVITIES",
     "COHORT_BY",
     "COHORT_BY_LABELS",
     "DEFAULT_BRACKETS",
     "DEFAULT_COHORTS_SHOWN",
+    "DEFAULT_MIN_COHORTS",
     "MEASURES",
     "MEASURE_LABELS",
     "MISSING_SEGMENT",
@@ -88,9 +91,11 @@ __all__ = [
     "CohortTable",
     "Mode",
     "activity_label",
+    "all_but",
     "as_day",
     "bracket_label",
     "breakdown_columns",
+    "breakdown_gaps",
     "cell_users",
     "cohort_table",
     "cohort_table_raw",

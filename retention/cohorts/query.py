@@ -74,16 +74,31 @@ def _mode(name: str, label: str, description: str, *, uses_brackets: bool = Fals
     return MODES.register(name, make=lambda check: Mode(name, label, description, check, uses_brackets))
 
 
-# Decorators apply bottom-up: n-day registers first, so it is the first (default) mode.
-@_mode("unbounded", "Unbounded", "active in period N or later")
-@_mode("n-day", "N-day", "active in period N")
+# Decorators apply bottom-up: n-day registers first, so it is the first (default) mode. Its name stays "n-day"
+# (saved URLs, the CLI); it counts calendar periods, so the app calls it "Period N" (OLD_MODE_LABELS reads old URLs).
+@_mode("unbounded", "Unbounded", "share of the cohort active in calendar period N or any later one; never rises")
+@_mode(
+    "n-day",
+    "Period N",
+    "share of the cohort active in calendar period N after its own (period 0): calendar days, weeks or months, "
+    "not N days after each user's start",
+)
 def _no_brackets(brackets: Sequence[tuple[int, int]] | None) -> None:
     return None
 
 
-@_mode("brackets", "Day brackets", "active in a bracket of days after the user's start", uses_brackets=True)
+@_mode(
+    "brackets",
+    "Day brackets",
+    "share of the cohort active within a bracket of days after each user's own start day (e.g. days 1-7)",
+    uses_brackets=True,
+)
 def _check_brackets(brackets: Sequence[tuple[int, int]] | None) -> Brackets:
     return tuple(validate_brackets(DEFAULT_BRACKETS if brackets is None else brackets))
+
+
+OLD_MODE_LABELS = {"N-day": "n-day"}
+"""Mode labels of earlier releases, still read from URLs."""
 
 
 def validate_brackets(brackets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -300,7 +315,7 @@ class CohortQuery:
             "cohort": ("cohort_by", lambda value: _unlabel("cohort", value, COHORT_BY_LABELS)),
             "activity": ("activity", _activity_from_label),
             "by": ("breakdown", lambda value: None if value in ("", "none") else value),
-            "mode": ("mode", lambda value: _unlabel("mode", value, {m.name: m.label for m in MODES.values()})),
+            "mode": ("mode", _mode_from_label),
             "brackets": ("brackets", lambda value: value),
             "measure": ("measure", lambda value: _unlabel("measure", value, MEASURE_LABELS)),
             "from": ("cohort_start", lambda value: value or None),
@@ -318,6 +333,13 @@ def _unlabel(key: str, value: str, labels: Mapping[str, str]) -> str:
         if value in (name, label):
             return name
     raise DataError(f"the URL parameter {key}={value!r} is not one of {', '.join(labels.values())}")
+
+
+def _mode_from_label(value: str) -> str:
+    """The mode named by ``value``: its label, its name or a label of an earlier release."""
+    if value in OLD_MODE_LABELS:
+        return OLD_MODE_LABELS[value]
+    return _unlabel("mode", value, {mode.name: mode.label for mode in MODES.values()})
 
 
 def _activity_from_label(value: str) -> str:

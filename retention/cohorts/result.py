@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from retention import periods
 from retention.cohorts.query import CohortQuery
+from retention.errors import DataError
+
+ALL_SEGMENTS = "All"
+"""The name of all users pooled, beside the segments of a breakdown."""
+ALL_BUT = "All but "
+COMPARED_PERIODS = (1, 3, 6)
+MAX_COMPARED_BRACKETS = 6
+DEFAULT_MIN_COHORTS = 3
+"""The fewest complete cohorts a point of a mean curve rests on before the page fades it."""
+
+
+def all_but(segment: str) -> str:
+    """The name of every user outside ``segment``: ``"All but United Kingdom"``."""
+    return f"{ALL_BUT}{segment}"
+
+
+def _outside(name: str) -> str:
+    """The segment an ``"All but ..."`` name leaves out (the name itself otherwise)."""
+    return name.removeprefix(ALL_BUT)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,25 +105,38 @@ class CohortTable:
         rows = self.frame[self.frame["segment"] == segment].reset_index(drop=True)
         return CohortTable(rows, self.query, self.as_of)
 
-    def mean_curve(self) -> pd.DataFrame:
-        """The size-weighted mean retention curve.
+    def mean_curve(self, min_cohorts: int = 1, *, by_segment: bool = True) -> pd.DataFrame:
+        """The size-weighted mean retention curve, with how many cohorts each point rests on.
 
         Each period pools the cohorts whose cell is complete: the mean is
         ``sum(active_users) / sum(cohort_users)`` over them, so a large cohort
         weighs more than a small one and a cohort still filling up never drags
-        the curve down.
+        the curve down. Late periods rest on the oldest cohorts only, down to
+        one; ``min_cohorts`` sets how many a point needs to count as
+        ``enough`` (the page fades the rest and leaves them out of comparisons).
+
+        Parameters
+        ----------
+        min_cohorts
+            Fewest complete cohorts a point must rest on to be ``enough`` (>= 1).
+        by_segment
+            With a breakdown, one curve per segment (True) or one curve of all
+            users pooled (False: the curve of the table without a breakdown).
 
         Returns
         -------
         pandas.DataFrame
-            ``segment`` (when the table has one), ``period`` (int), ``cohorts``
-            (int: cohorts pooled), ``cohort_users`` and ``active_users`` (int
-            sums), ``retention`` (float in [0, 1]) and, when the table has
-            revenue, ``revenue`` (sum) and ``value`` (revenue per pooled cohort
-            user). Periods with no complete cell are left out.
+            ``segment`` (when the table has one and ``by_segment``), ``period``
+            (int), ``cohorts`` (int: complete cohorts pooled), ``cohort_users``
+            and ``active_users`` (int sums), ``retention`` (float in [0, 1]),
+            when the table has revenue ``revenue`` (sum) and ``value`` (revenue
+            per pooled cohort user), and ``enough`` (bool: ``cohorts >=
+            min_cohorts``). Periods with no complete cell are left out.
         """
+        if int(min_cohorts) < 1:
+            raise DataError(f"a mean point rests on at least one cohort, not {min_cohorts}")
         table = self.frame
-        keys = [column for column in ("segment", "period") if column in table.columns]
+        keys = [c for c in ("segment", "period") if c in table.columns and (by_segment or c != "segment")]
         sums = {"cohorts": ("cohort", "nunique"), "cohort_users": ("cohort_users", "sum")}
         sums["active_users"] = ("active_users", "sum")
         if "revenue" in table.columns:
@@ -112,7 +146,115 @@ class CohortTable:
         curve["retention"] = curve["active_users"] / curve["cohort_users"]
         if "revenue" in curve.columns:
             curve["value"] = curve["revenue"] / curve["cohort_users"]
+        curve["enough"] = curve["cohorts"] >= int(min_cohorts)
         return curve
+
+    @property
+    def comparison_periods(self) -> list[int]:
+        """The periods a segment comparison lists: 1, 3 and 6 (those the table reaches), or every bracket."""
+        listed = set(self.frame["period"].tolist())
+        wanted = range(1, MAX_COMPARED_BRACKETS + 1) if "bracket" in self.frame.columns else COMPARED_PERIODS
+        return [n for n in wanted if n in listed]
+
+    def segment_curves(self, segments: Sequence[str], min_cohorts: int = 1) -> pd.DataFrame:
+        """The mean curves of some segments of a broken-down table.
+
+        Besides the segments' names, :data:`ALL_SEGMENTS` (``"All"``) stands for
+        all users pooled and ``"All but <segment>"`` (:func:`all_but`) for every
+        user outside that segment ("United Kingdom" against the rest).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`mean_curve` with ``segment``, the segments in
+            the order given (each once).
+        """
+        if "segment" not in self.frame.columns:
+            raise DataError("compare segments on a table with a breakdown")
+        names = list(dict.fromkeys(segments))
+        unknown = [name for name in names if name != ALL_SEGMENTS and _outside(name) not in self.segments]
+        if unknown:
+            raise DataError(f"no segment {unknown[0]!r} in this table; its segments are: {', '.join(self.segments)}")
+        parts = []
+        for name in names:
+            if name == ALL_SEGMENTS:
+                parts.append(self.mean_curve(min_cohorts, by_segment=False))
+            elif name in self.segments:
+                parts.append(self.segment_rows(name).mean_curve(min_cohorts, by_segment=False))
+            else:
+                rest = self.frame[self.frame["segment"] != _outside(name)]
+                parts.append(CohortTable(rest, self.query, self.as_of).mean_curve(min_cohorts, by_segment=False))
+            parts[-1] = parts[-1].assign(segment=name)
+        return pd.concat(parts, ignore_index=True)
+
+    def compare_segments(self, segments: Sequence[str], min_cohorts: int = 1) -> pd.DataFrame:
+        """The mean curve of each segment at :attr:`comparison_periods`, beside all users and the difference.
+
+        Parameters
+        ----------
+        segments
+            Segment names of a broken-down table, or ``"All but <segment>"``;
+            :data:`ALL_SEGMENTS` (``"All"``) stands for all users pooled (always
+            listed first).
+        min_cohorts
+            A point resting on fewer complete cohorts is left empty (NaN), as is
+            its difference.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per segment, ``"All"`` first, then as given: ``segment``
+            (str); ``cohort_users`` (int: users of the segment's cohorts in the
+            range); for each period ``n`` of :attr:`comparison_periods`,
+            ``period_n`` (the measure's size-weighted mean: retention in [0, 1],
+            or revenue per cohort user) and ``period_n_vs_all`` (that minus the
+            ``"All"`` value: retention as a share, so 0.05 is five points).
+        """
+        column, wanted = self.measure_column, self.comparison_periods
+        names = [ALL_SEGMENTS, *(name for name in dict.fromkeys(segments) if name != ALL_SEGMENTS)]
+        curves = self.segment_curves(names, min_cohorts)
+        curves[column] = curves[column].where(curves["enough"])
+        values = curves.pivot(index="segment", columns="period", values=column).reindex(index=names, columns=wanted)
+        first = self.frame[self.frame["period"] == 0]
+        total, sizes = int(first["cohort_users"].sum()), first.groupby("segment")["cohort_users"].sum()
+        out = pd.DataFrame({"segment": names})
+        out["cohort_users"] = [
+            total if n == ALL_SEGMENTS else int(sizes[n]) if n in sizes.index else total - int(sizes[_outside(n)])
+            for n in names
+        ]
+        for n in wanted:
+            out[f"period_{n}"] = values[n].to_numpy(dtype="float64")
+            out[f"period_{n}_vs_all"] = out[f"period_{n}"] - out[f"period_{n}"].iloc[0]
+        return out
+
+    def mark_points(self, marks: pd.DataFrame, chosen: Sequence[object]) -> pd.DataFrame:
+        """Where each mark falls on the lines of the ``chosen`` cohorts: the period of the cohort that holds it.
+
+        ``marks`` has the columns of :func:`retention.annotations.marks`. A mark
+        is placed on a cohort's line when it falls in one of the cohort's
+        complete periods (the periods a line draws); in brackets mode periods
+        count days from each user's own start, so no date falls on one period
+        and nothing is placed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``cohort`` (datetime64), ``period`` (int), ``y`` (the cohort's
+            measure in that period), ``ts``, ``kind`` and ``label`` of the mark;
+            oldest cohort first, then by time.
+        """
+        columns = ["cohort", "period", "y", "ts", "kind", "label"]
+        if marks.empty or "bracket" in self.frame.columns or not len(chosen):
+            return pd.DataFrame(columns=columns)
+        grain, column = self.query.period, self.measure_column
+        cells = self.frame[self.frame["complete"]].set_index(["cohort", "period"])[column]
+        rows = []
+        for cohort in sorted(pd.Timestamp(c) for c in chosen):
+            for mark in marks.itertuples(index=False):
+                period = periods.between(cohort, mark.ts, grain)
+                if period >= 0 and (cohort, period) in cells.index:
+                    rows.append((cohort, period, float(cells[(cohort, period)]), mark.ts, mark.kind, mark.label))
+        return pd.DataFrame(rows, columns=columns)
 
     def recent_cohorts(self, count: int = 3) -> list[pd.Timestamp]:
         """The ``count`` latest cohorts whose period 1 is complete (the latest ones if none is), oldest first."""

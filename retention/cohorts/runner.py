@@ -55,6 +55,25 @@ def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+def breakdown_gaps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The breakdown columns of the users table that no user fills, each with the reason, as a sentence.
+
+    Breaking down by such a column would give one ``"(missing)"`` segment: the
+    page marks them and :func:`cohort_table` refuses them.
+    """
+    users_columns = warehouse.table_columns(con, schema.USERS)
+    gaps = {}
+    for column in (name for name in breakdown_columns(con) if name in users_columns):
+        users, filled = warehouse.execute(con, "cohort_breakdown_filled", {"breakdown": column}).fetchone()
+        if not filled:
+            held = "the warehouse holds no users" if not users else f"none of the {users:,} users has a {column}"
+            gaps[column] = (
+                f"cannot break down by {column}: {held}; import users (or orders) with a {column} column on the "
+                "Data page"
+            )
+    return gaps
+
+
 def _as_query(query: CohortQuery | None, settings: dict[str, object]) -> CohortQuery:
     """``query``, or the query that keyword settings describe (``cohort_table(con, period="week")``)."""
     if query is None:
@@ -84,6 +103,9 @@ def _breakdown_params(con: duckdb.DuckDBPyConnection, query: CohortQuery) -> dic
     allowed = breakdown_columns(con)
     if query.breakdown not in allowed:
         raise DataError(f"cannot break down by {query.breakdown!r}; choose one of: {', '.join(allowed) or 'none'}")
+    gaps = breakdown_gaps(con)
+    if query.breakdown in gaps:
+        raise DataError(gaps[query.breakdown])
     ranked = warehouse.query(con, "cohort_segments", {**query.range_params, **labels, "breakdown": query.breakdown})
     kept = ranked["segment"].head(query.top_segments).tolist()
     return {"breakdown": query.breakdown, "has_breakdown": True, "kept": kept, **labels}

@@ -58,6 +58,13 @@ class Options:
     breakdown_columns: tuple[str, ...]
     first: pd.Timestamp | None
     last: pd.Timestamp | None
+    empty_breakdowns: tuple[tuple[str, str], ...] = ()
+    """(column, why it cannot be chosen) for the breakdown columns no user fills."""
+
+    @property
+    def breakdown_gaps(self) -> dict[str, str]:
+        """Breakdown column -> the reason it is refused (no user has a value)."""
+        return dict(self.empty_breakdowns)
 
     @property
     def has_events(self) -> bool:
@@ -78,6 +85,7 @@ def options(path: str, version: str) -> Options:
             breakdown_columns=tuple(cohorts.breakdown_columns(con)),
             first=first,
             last=last,
+            empty_breakdowns=tuple(cohorts.breakdown_gaps(con).items()),
         )
 
 
