@@ -209,6 +209,27 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def grid_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Customers of :func:`customers` in each cell of the R/F grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        25 rows, R from 5 down to 1 and F from 1 to 5: ``r``, ``f`` (int 1-5), ``segment`` (the cell's name by
+        :data:`GRID`), ``customers`` (int >= 0).
+    """
+    counts = frame.groupby(["r", "f"]).size()
+    cells = [(r, f) for r in reversed(SCORES) for f in SCORES]
+    return pd.DataFrame(
+        {
+            "r": [r for r, _ in cells],
+            "f": [f for _, f in cells],
+            "segment": [segment_of(r, f) for r, f in cells],
+            "customers": [int(counts.get((r, f), 0)) for r, f in cells],
+        }
+    )
+
+
 def _as_day(value: object) -> dt.date | None:
     """A day from a date, a timestamp or ISO text; None for None."""
     if value is None:

@@ -58,6 +58,7 @@ from retention.cohorts.result import CohortTable
 from retention.cohorts.runner import (
     DEFAULT_COHORTS_SHOWN,
     RAW_MASK_BITS,
+    RFM_BREAKDOWN,
     SHOW_USERS,
     breakdown_columns,
     cell_users,
@@ -82,6 +83,7 @@ __all__ = [
     "MODES",
     "OTHER_SEGMENT",
     "RAW_MASK_BITS",
+    "RFM_BREAKDOWN",
     "SHOW_USERS",
     "TOP_SEGMENTS",
     "CohortQuery",

@@ -175,8 +175,9 @@ class CohortQuery:
     measure
         ``"retention"`` or ``"revenue"`` (adds ``revenue`` and ``value``).
     breakdown
-        A categorical users column (checked against the data when the query
-        runs) or None. The ``top_segments`` largest segments in the range are
+        A categorical users column, ``"rfm_segment"`` (each customer's RFM
+        segment at the newest order's day, see :mod:`retention.rfm`; checked
+        against the data when the query runs) or None. The ``top_segments`` largest segments in the range are
         kept, the rest are pooled as ``"other"``; users without a value are
         ``"(missing)"``.
     cohort_start, cohort_end
