@@ -8,7 +8,7 @@ every customer with a purchase (an order line with quantity > 0) gets three meas
 ``frequency``
     Orders with a purchase line (distinct order ids).
 ``monetary``
-    Net revenue: quantity x unit price over every line, returns subtract (as on the Overview page).
+    Net revenue to the cent: quantity x unit price over every line, returns subtract (as on the Overview page).
 
 Each measure becomes a *quintile score* from 1 to 5, 5 the best (the most recent, the most orders, the most
 revenue): ``score = 1 + floor(5 x worse / customers)``, where ``worse`` counts the customers strictly worse on

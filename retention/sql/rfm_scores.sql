@@ -4,8 +4,8 @@
 -- $rfm_grid: VARCHAR[25], the segment of score cell (R, F) at index (R - 1) * 5 + F (lists count from 1).
 -- A customer has a purchase (an order line with quantity > 0) up to the as-of day. Columns: user_id;
 -- first_purchase, last_purchase (TIMESTAMP); recency_days (INTEGER >= 0: days from the last purchase's day to the
--- as-of day); frequency (BIGINT: orders with a purchase line); monetary (DOUBLE: net revenue, quantity x unit
--- price over every line, returns subtract); r, f, m (INTEGER 1-5); segment (VARCHAR); as_of (DATE).
+-- as-of day); frequency (BIGINT: orders with a purchase line); monetary (DOUBLE: net revenue to the cent, quantity
+-- x unit price over every line, returns subtract; rounded so that equal sums tie in any order); r, f, m (INTEGER 1-5); segment (VARCHAR); as_of (DATE).
 -- A score is 1 + floor(5 x the share of customers strictly worse on that measure): ties share a score.
 WITH
 rfm_day AS (
@@ -17,7 +17,7 @@ rfm_customers AS (
         min(o.ts) FILTER (WHERE o.quantity > 0) AS first_purchase,
         max(o.ts) FILTER (WHERE o.quantity > 0) AS last_purchase,
         count(DISTINCT o.order_id) FILTER (WHERE o.quantity > 0) AS frequency,
-        sum(o.quantity * o.unit_price) AS monetary
+        round(sum(o.quantity * o.unit_price), 2) AS monetary
     FROM orders AS o, rfm_day AS d
     WHERE o.ts < d.as_of + INTERVAL 1 DAY
     GROUP BY o.user_id
