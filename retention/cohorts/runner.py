@@ -34,7 +34,9 @@ SHOW_USERS: dict[str, bool | None] = {"lost": False, "retained": True, "all": No
 
 RFM_BREAKDOWN = "rfm_segment"
 """The breakdown by each customer's RFM segment (:mod:`retention.rfm`) at the newest order's day; users who never
-bought are ``"(missing)"``. Offered beside the users columns whenever the warehouse holds orders."""
+bought are ``"(missing)"``. Offered beside the users columns whenever the warehouse holds orders. The segments are
+known only at the end, so a segment's later periods partly restate its definition (Lost customers stopped buying);
+its early periods show how the customers who became each segment started."""
 
 _RAW_COLUMNS = ["cohort", "segment", "period", "cohort_users", "active_users", "revenue", "complete"]
 
