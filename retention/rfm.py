@@ -46,7 +46,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import periods, warehouse
 from retention.errors import DataError
 
 SEGMENTS = (
@@ -150,7 +150,7 @@ def customers(
         Empty (with these columns) when nobody had bought by ``as_of``.
     """
     chosen = check_segments(segments)
-    day = _as_day(as_of)
+    day = periods.as_day(as_of)
     raw = warehouse.query(con, "rfm_scores", params(day))
     table = pd.DataFrame(
         {
@@ -228,14 +228,3 @@ def grid_counts(frame: pd.DataFrame) -> pd.DataFrame:
             "customers": [int(counts.get((r, f), 0)) for r, f in cells],
         }
     )
-
-
-def _as_day(value: object) -> dt.date | None:
-    """A day from a date, a timestamp or ISO text; None for None."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{value!r} is not a date") from None
-    return None if pd.isna(stamp) else stamp.date()

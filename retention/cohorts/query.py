@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 from retention import periods
 from retention.errors import DataError
+from retention.periods import as_day
 from retention.registry import Registry
 
 COHORT_BY = ("first_purchase", "first_event", "signup")
@@ -138,17 +137,6 @@ def bracket_label(first: int, last: int) -> str:
 def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise DataError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-
-
-def as_day(value: object) -> dt.date | None:
-    """A day from a date, a timestamp or ISO text; None for None (or NaT)."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{value!r} is not a date") from None
-    return None if pd.isna(stamp) else stamp.date()
 
 
 @dataclass(frozen=True)
