@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,3 +240,27 @@ def test_an_audience_restricted_to_rfm_segments(scored_con, sample_frames):
 def test_an_unknown_rfm_segment_in_a_config_is_refused():
     with pytest.raises(ConfigError, match="audience.rfm_segments: no RFM segment named 'Whales'"):
         parse_config(basic_config(audience={"rfm_segments": ["Whales"]}))
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_writes_the_segments_and_a_segments_customers(sample_db, sample_frames, tmp_path, capsys):
+    from retention.cli import main
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_db, path)
+    orders = sample_frames["orders"]
+    expected = reference_rfm(orders, orders["ts"].max())
+    assert main(["segments", "--db", str(path), "--out", str(tmp_path / "segments.csv")]) == 0
+    written = pd.read_csv(tmp_path / "segments.csv")
+    assert written["segment"].tolist() == list(rfm.SEGMENTS)
+    counts = expected["segment"].value_counts()
+    assert written["customers"].tolist() == [int(counts.get(name, 0)) for name in rfm.SEGMENTS]
+    out = tmp_path / "lost.csv"
+    assert main(["segments", "--db", str(path), "--segment", "Lost", "--include-email", "--out", str(out)]) == 0
+    lost = pd.read_csv(out, dtype={"user_id": str})
+    assert sorted(lost["user_id"]) == sorted(expected.index[expected["segment"] == "Lost"])
+    assert lost["email"].notna().all()
+    assert main(["segments", "--db", str(path), "--include-email"]) == 2
+    assert "name one with --segment" in capsys.readouterr().err
