@@ -75,5 +75,4 @@ members = common.attempt(cached.segment_customers, path, version, as_of, segment
 if members is not None:
     st.caption(f"{segment}: {rfm.DESCRIPTIONS[segment]}. {len(members):,} customer{'' if len(members) == 1 else 's'}.")
     st.dataframe(members, hide_index=True, height=320, column_config=cached.CUSTOMER_COLUMNS, placeholder="–")
-    slug = segment.lower().replace("'", "").replace(" ", "_")
-    common.download_csv(members, f"rfm_{slug}_{as_of:%Y-%m-%d}.csv", label="Download these customers")
+    common.download_csv(members, rfm.file_name(segment, as_of), label="Download these customers")

@@ -107,6 +107,12 @@ def check_segments(segments: Sequence[str]) -> tuple[str, ...]:
     return tuple(segments)
 
 
+def file_name(segment: str, as_of: dt.date) -> str:
+    """The CSV name of a segment's customers: ``rfm_cant_lose_them_2011-12-09.csv``."""
+    slug = segment.lower().replace("'", "").replace(" ", "_")
+    return f"rfm_{slug}_{as_of:%Y-%m-%d}.csv"
+
+
 def params(as_of: dt.date | None = None) -> dict[str, object]:
     """The SQL parameters of ``rfm_scores.sql``: ``rfm_as_of`` (DATE or None: the newest order's day) and
     ``rfm_grid`` (the 25 segment names, cell (R, F) at index (R - 1) * 5 + F - 1)."""

@@ -38,6 +38,7 @@ def _download(page, folder) -> pd.DataFrame:
     with page.expect_download() as info:
         page.get_by_role("button", name="Download these customers").click()
     path = folder / info.value.suggested_filename
+    assert path.name.startswith("rfm_") and path.suffix == ".csv"
     info.value.save_as(path)
     return pd.read_csv(path, dtype={"user_id": str})
 

@@ -264,3 +264,7 @@ def test_cli_writes_the_segments_and_a_segments_customers(sample_db, sample_fram
     assert lost["email"].notna().all()
     assert main(["segments", "--db", str(path), "--include-email"]) == 2
     assert "name one with --segment" in capsys.readouterr().err
+
+
+def test_a_segments_file_name():
+    assert rfm.file_name("Can't lose them", pd.Timestamp("2011-12-09").date()) == "rfm_cant_lose_them_2011-12-09.csv"
