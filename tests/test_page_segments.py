@@ -92,3 +92,12 @@ def test_the_campaign_builder_filters_by_rfm_segment(sample_db, tmp_path, monkey
     shown = {m.label: m.value for m in at.metric}["Customers in audience"]
     assert at_risk & set(scored["user_id"])
     assert shown == f"{len(set(scored['user_id']) & at_risk):,}"
+
+
+def test_the_grid_puts_recent_customers_on_top_and_counts_each_cell(app, expected):
+    at = app.run()
+    grid = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    assert grid["y"] == ["R 1", "R 2", "R 3", "R 4", "R 5"]  # Plotly draws the first row at the bottom
+    cells = expected.groupby(["r", "f"]).size()
+    assert grid["text"][4][3] == f"Champions<br>{cells.get((5, 4), 0):,}"
+    assert grid["text"][0][0] == f"Lost<br>{cells.get((1, 1), 0):,}"

@@ -53,8 +53,9 @@ def rf_grid(counts: pd.DataFrame) -> go.Figure:
     """The R/F grid of :func:`retention.rfm.grid_counts`: R score up (5 on top), F score across, each cell coloured
     by its segment and labelled with the segment and its customers."""
     order = {name: index for index, name in enumerate(SEGMENTS)}
-    wide = counts.pivot(index="r", columns="f", values="segment").sort_index(ascending=False)
-    number = counts.pivot(index="r", columns="f", values="customers").sort_index(ascending=False)
+    # Plotly draws the first row at the bottom: R 1 first puts R 5 on top.
+    wide = counts.pivot(index="r", columns="f", values="segment").sort_index()
+    number = counts.pivot(index="r", columns="f", values="customers").sort_index()
     steps = len(SEGMENTS)
     scale = []
     for index, name in enumerate(SEGMENTS):  # a stepped colour scale: one flat band per segment
