@@ -10,6 +10,7 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/cohorts.py", title="Cohorts", icon=":material/grid_on:"),
+        st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
         st.Page("pages/forecast.py", title="Forecast", icon=":material/timeline:"),
         st.Page("pages/recommenders.py", title="Recommenders", icon=":material/recommend:"),
         st.Page("pages/at_risk.py", title="At-risk users", icon=":material/person_alert:"),

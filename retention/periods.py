@@ -7,6 +7,8 @@ everywhere. Timestamps in, day timestamps (midnight) out.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from retention.errors import DataError
@@ -19,6 +21,17 @@ def check(period: str, allowed: tuple[str, ...] = PERIODS) -> str:
     if period not in allowed:
         raise DataError(f"period must be one of {', '.join(allowed)}, not {period!r}")
     return period
+
+
+def as_day(value: object) -> dt.date | None:
+    """A day from a date, a timestamp or ISO text; None for None (or NaT)."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{value!r} is not a date") from None
+    return None if pd.isna(stamp) else stamp.date()
 
 
 def start(ts, period: str) -> pd.Timestamp:

@@ -13,11 +13,11 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from retention import warehouse
+from retention import rfm, warehouse
 from retention.campaigns.config import Audience, CampaignConfig
 from retention.errors import DataError
 
-OPEN_MEMBERS = {"open_members": "campaign_open_members"}
+AUDIENCE_PARTS = {"open_members": "campaign_open_members", **rfm.PART}
 OVERLAP_WARNING = (
     "This launch takes in members of campaigns still being measured: contacting their holdout spoils those "
     "measurements. The campaign records that it was allowed to overlap."
@@ -44,7 +44,8 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
     order; currency, >= 0, 0 without orders); ``scores_as_of`` (date);
     ``model_version``; ``score_horizon_days``: the scoring used, the latest
     (newest as_of, then scored last) unless ``spec.scores_as_of`` names one.
-    Members of campaigns still being measured are left out unless ``spec.allow_overlap``.
+    Members of campaigns still being measured are left out unless ``spec.allow_overlap``; with
+    ``spec.rfm_segments``, only customers in those RFM segments at the newest order's day (:mod:`retention.rfm`).
     Possibly empty.
 
     Raises
@@ -58,7 +59,7 @@ def select_audience(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFr
         found = warehouse.query(con, "campaign_scores_on", {"as_of": spec.scores_as_of})["scores"].iloc[0]
         if not found:
             raise DataError(f"no churn scores dated {spec.scores_as_of}; pick a scoring date that exists")
-    return warehouse.query(con, "campaign_audience", _audience_params(spec), parts=OPEN_MEMBERS)
+    return warehouse.query(con, "campaign_audience", _audience_params(spec), parts=AUDIENCE_PARTS)
 
 
 def _audience_params(spec: Audience) -> dict[str, object]:
@@ -73,6 +74,8 @@ def _audience_params(spec: Audience) -> dict[str, object]:
         "exclude_campaigns": list(spec.exclude_campaigns),
         "top_n": spec.top_n,
         "allow_overlap": spec.allow_overlap,
+        "rfm_segments": list(spec.rfm_segments),
+        **rfm.params(),
     }
 
 
@@ -95,7 +98,7 @@ def open_overlap(con: duckdb.DuckDBPyConnection, spec: Audience) -> pd.DataFrame
         raise DataError(NEEDS_SCORES)
     params = _audience_params(replace(spec, allow_overlap=True, top_n=None))
     return warehouse.query(
-        con, "campaign_audience_overlap", params, parts={"audience": "campaign_audience", **OPEN_MEMBERS}
+        con, "campaign_audience_overlap", params, parts={"audience": "campaign_audience", **AUDIENCE_PARTS}
     )
 
 
@@ -161,6 +164,8 @@ def describe_filters(spec: Audience) -> str:
         parts.append(f"net revenue >= {spec.min_value:g}")
     if spec.max_value is not None:
         parts.append(f"net revenue <= {spec.max_value:g}")
+    if spec.rfm_segments:
+        parts.append(f"RFM segment in {list(spec.rfm_segments)}")
     if spec.exclude_campaigns:
         parts.append(f"not in campaigns {list(spec.exclude_campaigns)}")
     if spec.top_n is not None:

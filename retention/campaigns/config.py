@@ -14,7 +14,7 @@ The JSON form (what ``campaign simulate --config FILE.json`` reads)::
       "holdout_share": 0.1,               # share of members kept as the never-contacted control
       "audience": {"min_risk": 0.5, "top_n": null, "countries": ["UK"], "channels": [],
                    "cohort": "2024-01", "min_value": null, "max_value": null,
-                   "scores_as_of": null, "exclude_campaigns": []},
+                   "scores_as_of": null, "exclude_campaigns": [], "rfm_segments": ["At risk"]},
       "arms": [{"name": "discount", "template": "discount_email", "cost_per_contact": 0.05,
                 "discount_share": 0.1, "uplift": {"low": 0.02, "likely": 0.05, "high": 0.1},
                 "share": 1, "recommender_run": null}],
@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from retention import rfm
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
 from retention.errors import DataError
@@ -106,7 +107,8 @@ class Audience:
     months up to their as_of); scores_as_of: which scoring run (None = the
     latest: the newest as_of); exclude_campaigns: ids whose members are left out; allow_overlap: also take
     members of campaigns whose measurement window is still open (by default they are left out, holdout
-    members above all: contacting them would spoil that campaign's measurement).
+    members above all: contacting them would spoil that campaign's measurement); rfm_segments: RFM segment names
+    (:data:`retention.rfm.SEGMENTS`) at the newest order's day, as the Segments page shows them by default.
     """
 
     min_risk: float | None = None
@@ -119,6 +121,7 @@ class Audience:
     scores_as_of: dt.date | None = None
     exclude_campaigns: tuple[int, ...] = ()
     allow_overlap: bool = False
+    rfm_segments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,10 @@ def check_config(config: CampaignConfig) -> CampaignConfig:
     _optional_number(audience.max_value, "audience.max_value")
     for campaign_id in audience.exclude_campaigns:
         _integer(campaign_id, "audience.exclude_campaigns[]")
+    try:
+        rfm.check_segments(audience.rfm_segments)
+    except DataError as exc:
+        raise ConfigError(f"audience.rfm_segments: {exc}") from None
     if audience.min_value is not None and audience.max_value is not None and audience.min_value > audience.max_value:
         raise ConfigError(f"audience.min_value {audience.min_value} is above audience.max_value {audience.max_value}")
 
@@ -427,6 +434,7 @@ def parse_config(data: object) -> CampaignConfig:
             "scores_as_of",
             "exclude_campaigns",
             "allow_overlap",
+            "rfm_segments",
         },
     )
     as_of = raw_audience.get("scores_as_of")
@@ -449,6 +457,7 @@ def parse_config(data: object) -> CampaignConfig:
         scores_as_of=as_of,
         exclude_campaigns=tuple(_integer(v, "audience.exclude_campaigns[]") for v in excluded),
         allow_overlap=_flag(raw_audience.get("allow_overlap", False), "audience.allow_overlap"),
+        rfm_segments=_strings(raw_audience.get("rfm_segments"), "audience.rfm_segments"),
     )
 
     raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})
@@ -481,6 +490,7 @@ def config_to_dict(config: CampaignConfig) -> dict:
     audience["countries"] = list(config.audience.countries)
     audience["channels"] = list(config.audience.channels)
     audience["exclude_campaigns"] = list(config.audience.exclude_campaigns)
+    audience["rfm_segments"] = list(config.audience.rfm_segments)
     if config.audience.scores_as_of is not None:
         audience["scores_as_of"] = config.audience.scores_as_of.isoformat()
     return {

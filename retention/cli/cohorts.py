@@ -31,7 +31,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--activity", default="purchase", help="what counts as coming back: purchase, any (event) or an event type"
     )
     parser.add_argument("--measure", choices=cohorts.MEASURES, default="retention", help="revenue adds value columns")
-    parser.add_argument("--by", default=None, metavar="COLUMN", help="break down by a users column, e.g. country")
+    parser.add_argument(
+        "--by", default=None, metavar="COLUMN", help="break down by a users column, e.g. country, or rfm_segment"
+    )
     parser.add_argument("--from", dest="cohort_start", default=None, metavar="DATE", help="first cohort (ISO date)")
     parser.add_argument("--to", dest="cohort_end", default=None, metavar="DATE", help="last cohort (ISO date)")
     parser.add_argument("--out", type=out_file, default=None, metavar="FILE.csv", help="write here instead of stdout")

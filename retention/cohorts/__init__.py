@@ -58,6 +58,7 @@ from retention.cohorts.result import ALL_SEGMENTS, DEFAULT_MIN_COHORTS, CohortTa
 from retention.cohorts.runner import (
     DEFAULT_COHORTS_SHOWN,
     RAW_MASK_BITS,
+    RFM_BREAKDOWN,
     SHOW_USERS,
     breakdown_columns,
     breakdown_gaps,
@@ -85,6 +86,7 @@ __all__ = [
     "MODES",
     "OTHER_SEGMENT",
     "RAW_MASK_BITS",
+    "RFM_BREAKDOWN",
     "SHOW_USERS",
     "TOP_SEGMENTS",
     "CohortQuery",

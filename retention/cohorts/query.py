@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import pandas as pd
-
 from retention import periods
 from retention.errors import DataError
+from retention.periods import as_day
 from retention.registry import Registry
 
 COHORT_BY = ("first_purchase", "first_event", "signup")
@@ -155,17 +154,6 @@ def _check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
         raise DataError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-def as_day(value: object) -> dt.date | None:
-    """A day from a date, a timestamp or ISO text; None for None (or NaT)."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{value!r} is not a date") from None
-    return None if pd.isna(stamp) else stamp.date()
-
-
 @dataclass(frozen=True)
 class CohortQuery:
     """What a cohort table counts: a frozen, hashable value, checked when it is made.
@@ -190,8 +178,9 @@ class CohortQuery:
     measure
         ``"retention"`` or ``"revenue"`` (adds ``revenue`` and ``value``).
     breakdown
-        A categorical users column (checked against the data when the query
-        runs) or None. The ``top_segments`` largest segments in the range are
+        A categorical users column, ``"rfm_segment"`` (each customer's RFM
+        segment at the newest order's day, see :mod:`retention.rfm`; checked
+        against the data when the query runs) or None. The ``top_segments`` largest segments in the range are
         kept, the rest are pooled as ``"other"``; users without a value are
         ``"(missing)"``.
     cohort_start, cohort_end

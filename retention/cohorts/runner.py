@@ -1,8 +1,9 @@
 """Running a :class:`~retention.cohorts.query.CohortQuery` on the warehouse: cohort tables, cell users, lifecycle.
 
 Everything here reads the activity rollup kept by :mod:`retention.rollups`
-(but :func:`cohort_table_raw`, which exists to check and measure it), through
-the named SQL files ``retention/sql/cohort_*.sql``.
+(but :func:`cohort_table_raw`, which exists to check and measure it, and the
+breakdown :data:`RFM_BREAKDOWN`, which scores the order lines with
+:mod:`retention.rfm`), through the named SQL files ``retention/sql/cohort_*.sql``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from retention import periods, rollups, schema, warehouse
+from retention import periods, rfm, rollups, schema, warehouse
 from retention.cohorts.query import (
     BASE_ACTIVITIES,
     MISSING_SEGMENT,
@@ -31,6 +32,12 @@ DEFAULT_COHORTS_SHOWN = {"day": 60, "week": 52, "month": None}
 # The users of a cell to list: lost ones, retained ones, or all (the ``retained`` argument of cell_users).
 SHOW_USERS: dict[str, bool | None] = {"lost": False, "retained": True, "all": None}
 
+RFM_BREAKDOWN = "rfm_segment"
+"""The breakdown by each customer's RFM segment (:mod:`retention.rfm`) at the newest order's day; users who never
+bought are ``"(missing)"``. Offered beside the users columns whenever the warehouse holds orders. The segments are
+known only at the end, so a segment's later periods partly restate its definition (Lost customers stopped buying);
+its early periods show how the customers who became each segment started."""
+
 _RAW_COLUMNS = ["cohort", "segment", "period", "cohort_users", "active_users", "revenue", "complete"]
 
 
@@ -46,13 +53,22 @@ def data_range(con: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp | None, pd.
 
 
 def breakdown_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The users columns a cohort table can be broken down by (no identifiers, timestamps or emails)."""
+    """What a cohort table can be broken down by: the users columns (no identifiers, timestamps or emails), then
+    :data:`RFM_BREAKDOWN` when the warehouse holds orders."""
     columns = warehouse.table_columns(con, schema.USERS)
+    rfm_segment = [RFM_BREAKDOWN] if warehouse.has_rows(con, schema.ORDERS) else []
     return [
         name
         for name, kind in columns.items()
         if name not in schema.NON_BREAKDOWN_USER_COLUMNS and kind.upper() in ("VARCHAR", "BOOLEAN")
-    ]
+    ] + rfm_segment
+
+
+def _segment_parts(query: CohortQuery) -> dict[str, str]:
+    """The SQL part that gives each user's segment: a users column, or the RFM segment."""
+    if query.breakdown == RFM_BREAKDOWN:
+        return {"segments": "cohort_segment_rfm", **rfm.PART}
+    return {"segments": "cohort_segment_column"}
 
 
 def breakdown_gaps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -97,7 +113,7 @@ def _activity_params(con: duckdb.DuckDBPyConnection, activity: str, cohort_by: s
 
 def _breakdown_params(con: duckdb.DuckDBPyConnection, query: CohortQuery) -> dict[str, object]:
     """Check the breakdown column against the data; return the SQL parameters with the segments kept."""
-    labels = {"other_segment": OTHER_SEGMENT, "missing_segment": MISSING_SEGMENT}
+    labels = {"other_segment": OTHER_SEGMENT, "missing_segment": MISSING_SEGMENT, **rfm.params()}
     if query.breakdown is None:
         return {"breakdown": schema.COL_USER, "has_breakdown": False, "kept": [], **labels}
     allowed = breakdown_columns(con)
@@ -106,9 +122,15 @@ def _breakdown_params(con: duckdb.DuckDBPyConnection, query: CohortQuery) -> dic
     gaps = breakdown_gaps(con)
     if query.breakdown in gaps:
         raise DataError(gaps[query.breakdown])
-    ranked = warehouse.query(con, "cohort_segments", {**query.range_params, **labels, "breakdown": query.breakdown})
+    column = schema.COL_USER if query.breakdown == RFM_BREAKDOWN else query.breakdown
+    ranked = warehouse.query(
+        con,
+        "cohort_segments",
+        {**query.range_params, **labels, "breakdown": column},
+        parts=_segment_parts(query),
+    )
     kept = ranked["segment"].head(query.top_segments).tolist()
-    return {"breakdown": query.breakdown, "has_breakdown": True, "kept": kept, **labels}
+    return {"breakdown": column, "has_breakdown": True, "kept": kept, **labels}
 
 
 def _params(con: duckdb.DuckDBPyConnection, query: CohortQuery) -> dict[str, object]:
@@ -169,7 +191,8 @@ def cohort_table(con: duckdb.DuckDBPyConnection, query: CohortQuery | None = Non
         else ("cohort_sizes_members", MODES[query.mode].sql_name)
     )
     # A query per mode (its own SQL in the "mode" part) keeps DuckDB from planning every mode's branches.
-    raw = warehouse.query(con, "cohort_table", {**params, "as_of": as_of}, parts={"sizes": sizes, "mode": grouped})
+    parts = {"sizes": sizes, "mode": grouped, **_segment_parts(query)}
+    raw = warehouse.query(con, "cohort_table", {**params, "as_of": as_of}, parts=parts)
     return CohortTable(_shape(raw, query), query, as_of)
 
 
@@ -310,7 +333,7 @@ def cell_users(
         raise DataError(f"choose a {query.breakdown} segment for the cell")
     lo, hi = query.day_brackets[index] if query.day_brackets else (0, 0)
     cell = {"cohort": as_day(cohort), "period": index, "segment": segment, "lo": lo, "hi": hi}
-    users = warehouse.query(con, "cohort_cell_users", {**params, **cell})
+    users = warehouse.query(con, "cohort_cell_users", {**params, **cell}, parts=_segment_parts(query))
     table = pd.DataFrame(
         {
             "user_id": users["user_id"].astype("string"),

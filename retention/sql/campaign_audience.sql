@@ -9,8 +9,17 @@
 -- $min_value, $max_value: DOUBLE (currency) or NULL; $exclude_campaigns: INTEGER[] of campaign ids
 -- $allow_overlap: BOOLEAN; false leaves out the members of campaigns still being measured (part open_members:
 -- campaign_open_members)
+-- $rfm_segments: VARCHAR[] (empty = all): RFM segments at the newest order's day (part rfm: rfm_scores, with
+-- $rfm_as_of NULL and $rfm_grid), read only when the list is not empty
 WITH open_members AS (
     -- @part open_members
+),
+rfm AS (
+    SELECT user_id, segment
+    FROM (
+-- @part rfm
+    )
+    WHERE len($rfm_segments::VARCHAR[]) > 0 AND list_contains($rfm_segments::VARCHAR[], segment)
 ),
 runs AS (
     SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
@@ -72,5 +81,6 @@ WHERE ($min_risk::DOUBLE IS NULL OR s.risk >= $min_risk)
       WHERE m.user_id = s.user_id AND list_contains($exclude_campaigns::INTEGER[], m.campaign_id)
   )
   AND ($allow_overlap::BOOLEAN OR s.user_id NOT IN (SELECT user_id FROM open_members))
+  AND (len($rfm_segments::VARCHAR[]) = 0 OR s.user_id IN (SELECT user_id FROM rfm))
 QUALIFY row_number() OVER (ORDER BY s.risk DESC, s.user_id) <= coalesce($top_n::BIGINT, 9223372036854775807)
 ORDER BY s.risk DESC, s.user_id

@@ -1,5 +1,5 @@
 -- The users of one cohort cell, retained or not; see retention.cohorts.cell_users.
--- Parameters as in cohort_table.sql, plus $cohort (DATE: the cohort's period start), $period (INTEGER: the
+-- Parameters and part segments as in cohort_table.sql, plus $cohort (DATE: the cohort's period start), $period (INTEGER: the
 -- cell's period or bracket index), $segment (VARCHAR or NULL), $kept (VARCHAR[]: the segments not pooled
 -- into $other_segment), $lo/$hi (INTEGER: the bracket's first and last day, brackets mode).
 -- last_active: start of the latest active period (DATE); last_purchase: time of the user's last order line with
@@ -16,9 +16,11 @@ members AS (
     FROM rollup_users AS r
 ),
 cohort AS (
-    SELECT m.user_id, m.start_ts, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS raw_segment
+    SELECT m.user_id, m.start_ts, coalesce(u.segment, $missing_segment) AS raw_segment
     FROM members AS m
-    LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
+    LEFT JOIN (
+-- @part segments
+) AS u USING (user_id)
     WHERE date_trunc($grain, m.start_ts)::DATE = $cohort::DATE
 ),
 in_cell AS (

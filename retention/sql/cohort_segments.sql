@@ -1,5 +1,6 @@
 -- Breakdown segments of the cohort users in a range, largest first: the first $top are kept, the rest pooled.
--- Parameters: $grain, $cohort_by, $first_cohort, $after_last_cohort (DATE or NULL), $breakdown (a checked users column).
+-- Parameters: $grain, $cohort_by, $first_cohort, $after_last_cohort (DATE or NULL), $missing_segment; part segments
+-- (cohort_segment_column.sql with $breakdown, a checked users column, or cohort_segment_rfm.sql) gives each user's.
 WITH members AS (
     SELECT
         r.user_id,
@@ -13,9 +14,11 @@ WITH members AS (
         )::DATE AS cohort
     FROM rollup_users AS r
 )
-SELECT coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS segment, count(*) AS users
+SELECT coalesce(u.segment, $missing_segment) AS segment, count(*) AS users
 FROM members AS m
-LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
+LEFT JOIN (
+-- @part segments
+) AS u USING (user_id)
 WHERE m.cohort IS NOT NULL
     AND ($first_cohort IS NULL OR m.cohort >= $first_cohort::DATE)
     AND ($after_last_cohort IS NULL OR m.cohort < $after_last_cohort::DATE)

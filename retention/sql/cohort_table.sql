@@ -4,7 +4,8 @@
 -- $mode: 'n-day' | 'unbounded' | 'brackets'   $lo, $hi: INTEGER[] day brackets (brackets mode; bracket 0 is day 0)
 -- $first_cohort, $after_last_cohort: DATE or NULL, the first cohort and the period after the last one
 -- $as_of: TIMESTAMP, the latest timestamp of the data
--- $breakdown: a users column (checked by the caller; only read when $has_breakdown),
+-- Part segments: each user's segment, from a users column (cohort_segment_column.sql: $breakdown, checked by the
+-- caller) or the RFM segment (cohort_segment_rfm.sql); only read when $has_breakdown.
 -- $kept: VARCHAR[] of the segments shown on their own (see cohort_segments.sql), the others pooled as
 -- $other_segment; users without a value are $missing_segment
 -- $with_revenue: also sum order revenue.
@@ -31,9 +32,11 @@ members_in_range AS (
         AND ($after_last_cohort IS NULL OR cohort < $after_last_cohort::DATE)
 ),
 segmented AS (
-    SELECT m.user_id, m.cohort, coalesce(CAST(struct_extract(u.row, $breakdown) AS VARCHAR), $missing_segment) AS raw_segment
+    SELECT m.user_id, m.cohort, coalesce(u.segment, $missing_segment) AS raw_segment
     FROM members_in_range AS m
-    LEFT JOIN (SELECT user_id, users AS row FROM users) AS u USING (user_id)
+    LEFT JOIN (
+-- @part segments
+) AS u USING (user_id)
     WHERE $has_breakdown
 ),
 members AS (

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from retention import rfm
 from retention.campaigns import Arm, Audience, CampaignConfig, Targeting, Uplift, check_config
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
@@ -33,7 +34,7 @@ def _percent(share: float) -> float:
 
 def audience_form(options: dict[str, list[str]]) -> Audience:
     """Who may be targeted: churn risk, the N riskiest, country, channel, first-purchase month, net revenue
-    over the 12 months up to the scores' date.
+    over the 12 months up to the scores' date, RFM segment.
 
     ``options`` is :func:`retention.campaigns.audience_options` (each filter's values, as text).
     """
@@ -60,12 +61,19 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
     countries = second[0].multiselect("Countries", options["country"], key="aud-countries", placeholder="All")
     channels = second[1].multiselect("Channels", options["channel"], key="aud-channels", placeholder="All")
     cohort = second[2].selectbox("First purchase in", [ANY_MONTH] + options["cohort"][::-1], key="aud-cohort")
-    value = st.columns(2)
+    value = st.columns(3)
     min_value = value[0].number_input(
         "Net revenue, 12 months, at least (0 = no floor)", min_value=0.0, value=0.0, step=10.0, key="aud-min-value"
     )
     max_value = value[1].number_input(
         "Net revenue, 12 months, at most (0 = no cap)", min_value=0.0, value=0.0, step=10.0, key="aud-max-value"
+    )
+    rfm_segments = value[2].multiselect(
+        "RFM segments",
+        rfm.SEGMENTS,
+        key="aud-rfm",
+        placeholder="All",
+        help="Segments by recency, frequency and spend at the newest order, as the Segments page shows them.",
     )
     return Audience(
         min_risk=min_risk_percent / 100,
@@ -76,6 +84,7 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
         min_value=min_value or None,
         max_value=max_value or None,
         scores_as_of=None if as_of == LATEST else dt.date.fromisoformat(as_of),
+        rfm_segments=tuple(rfm_segments),
     )
 
 
