@@ -229,14 +229,15 @@ def test_an_empty_breakdown_column_is_refused_with_the_reason(tmp_path):
         connection.close()
 
 
-def test_without_users_every_breakdown_is_refused(tmp_path):
+def test_without_users_every_users_column_is_refused_and_the_rfm_segment_stays(tmp_path):
     frames = {name: frame for name, frame in _tiny_frames().items() if name != "users"}
     connection = warehouse.connect(tmp_path / "warehouse.duckdb")
     try:
         sample.load_frames(connection, frames, source="hand-made")
         gaps = cohorts.breakdown_gaps(connection)
-        assert set(gaps) == set(cohorts.breakdown_columns(connection)) and gaps
+        assert set(gaps) == set(cohorts.breakdown_columns(connection)) - {"rfm_segment"} and gaps
         assert all("the warehouse holds no users" in reason for reason in gaps.values())
+        assert cohorts.cohort_table(connection, cohorts.CohortQuery(breakdown="rfm_segment")).segments
     finally:
         connection.close()
 
