@@ -133,3 +133,13 @@ def default_horizon(figures: Reorders, longest_days: int, fallback_days: int) ->
     if days > longest_days:
         return longest_days, f"{source}, shortened to {longest_days} days, the longest the order history allows"
     return days, source
+
+
+def horizon_default(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The warehouse's default churn horizon in days and where it comes from (a sentence): :func:`default_horizon`
+    of its :func:`reorders`, cut to the longest horizon its order history can label. The At-risk page, the
+    ``at-risk`` command and ``refresh`` all start from it."""
+    from retention import churn  # here, not at the top: it imports the model libraries
+
+    first, last = churn.order_days(con)
+    return default_horizon(reorders(con), churn.longest_horizon_days((last - first).days), churn.DEFAULT_HORIZON_DAYS)

@@ -561,12 +561,6 @@ def test_orders_only_warehouse_scores(sample_frames, tmp_path):
     assert result.metrics.set_index("metric").at["roc_auc", "model"] > 0.5
 
 
-def test_cli_default_horizon_is_the_models():
-    from retention.cli import at_risk
-
-    assert at_risk.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS
-
-
 # ---------------------------------------------------------------- verdict and calibration warning
 
 

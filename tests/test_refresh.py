@@ -15,7 +15,7 @@ from conftest import app_page
 from online_retail import LINE_MAPPING, SLICE, loaded_order_lines, read_lines
 from test_campaigns_fixtures import add_scores, basic_config
 
-from retention import campaigns, churn, jobs, refresh, sample, schema, warehouse
+from retention import campaigns, churn, jobs, refresh, reorder, sample, schema, warehouse
 from retention.campaigns import response as campaign_response
 from retention.cli import at_risk, main
 from retention.errors import DataError
@@ -77,9 +77,8 @@ def early_db(split_shop, tmp_path) -> str:
     return str(path)
 
 
-def test_the_step_functions_are_the_documented_steps_and_the_horizon_is_the_models():
+def test_the_step_functions_are_the_documented_steps():
     assert tuple(STEP_FUNCTIONS) == refresh.STEPS
-    assert refresh.DEFAULT_HORIZON_DAYS == churn.DEFAULT_HORIZON_DAYS
     assert FLAG_THRESHOLD == at_risk.DEFAULT_THRESHOLD
 
 
@@ -174,7 +173,7 @@ def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split
     assert trained.status == "ok" and trained.step("score").status == "ok"
     con = warehouse.connect(early_db)
     try:
-        saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
+        saved = saved_models.newest_model(con, trained.step("model").details["horizon_days"])
         # The saved model, scoring the day it was trained for, gives the scores training saved.
         again = saved_models.score_with(con, saved, saved.as_of).scores
         stored = churn.latest_scores(con)
@@ -202,11 +201,11 @@ def test_a_kept_model_rescores_new_data_as_it_scored_at_training(early_db, split
     assert steps["score"]["details"]["customers"] == len(latest)
 
 
-def _roc_auc_at(con, model: churn.ChurnModel, day) -> float:
+def _roc_auc_at(con, model: churn.ChurnModel, day, horizon_days: int) -> float:
     """ROC AUC of ``model`` on the labelled customers of the snapshot of ``day`` (scikit-learn's, on its own)."""
     from sklearn.metrics import roc_auc_score
 
-    rows = churn.snapshot_features(con, [day], refresh.DEFAULT_HORIZON_DAYS)
+    rows = churn.snapshot_features(con, [day], horizon_days)
     rows = rows[rows["churned"].notna()]
     return float(roc_auc_score(rows["churned"].astype(int), model.predict_risk(rows)))
 
@@ -216,11 +215,14 @@ def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early
     assert first.step("model").details["retrained_because"].startswith("no saved churn model")
     con = warehouse.connect(early_db)
     try:
-        saved = saved_models.newest_model(con, refresh.DEFAULT_HORIZON_DAYS)
-        run = churn.training_run(con, refresh.DEFAULT_HORIZON_DAYS, saved.model_version)
+        # Without --horizon-days a refresh scores at the horizon the At-risk page starts from.
+        horizon = first.step("model").details["horizon_days"]
+        assert horizon == reorder.horizon_default(con)[0]
+        saved = saved_models.newest_model(con, horizon)
+        run = churn.training_run(con, horizon, saved.model_version)
         # Like for like: the figure "at training" is the kept model's own ROC AUC on its newest labelled snapshot,
         # what quality_now measures on a later one (not the holdout metric, another model's, 90 days ahead).
-        at_training = _roc_auc_at(con, saved.model, saved.holdout_date)
+        at_training = _roc_auc_at(con, saved.model, saved.holdout_date, saved.horizon_days)
     finally:
         con.close()
     assert saved.holdout_roc_auc == pytest.approx(at_training, abs=1e-12)
@@ -243,7 +245,7 @@ def test_auto_retrains_an_old_model_and_measures_its_quality_on_new_labels(early
     assert 0.5 < details["roc_auc_now"] <= 1 and details["roc_auc_at_training"] == saved.holdout_roc_auc
     con = warehouse.connect(early_db)
     try:
-        now = _roc_auc_at(con, saved.model, pd.Timestamp(details["quality_date"]).date())
+        now = _roc_auc_at(con, saved.model, pd.Timestamp(details["quality_date"]).date(), saved.horizon_days)
     finally:
         con.close()
     assert details["roc_auc_now"] == pytest.approx(now, abs=1e-12)

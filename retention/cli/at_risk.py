@@ -17,9 +17,9 @@ from retention.cli._common import (
 )
 
 churn = lazy_import("retention.churn")
+reorder = lazy_import("retention.reorder")
 
 DEFAULT_THRESHOLD = 0.5
-DEFAULT_HORIZON_DAYS = 90  # the churn model's default; a test keeps them equal
 MIN_HORIZON_DAYS, MAX_HORIZON_DAYS = 7, 365  # the churn model's range, checked here before any work
 
 
@@ -37,8 +37,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--horizon-days",
         type=whole_number(MIN_HORIZON_DAYS, MAX_HORIZON_DAYS),
-        default=DEFAULT_HORIZON_DAYS,
-        help="churn = no purchase in this many days after the as-of date (default: %(default)s)",
+        default=None,
+        help="churn = no purchase in this many days after the as-of date (default: the horizon that how often "
+        "customers reorder suggests, as on the At-risk page; see `reorder`)",
     )
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument(
@@ -60,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
     path = warehouse.resolve_db_path(args.db)
+    if args.horizon_days is None:
+        with warehouse.session(path) as con:
+            args.horizon_days, source = reorder.horizon_default(con)
+        print(f"horizon {args.horizon_days} days: {source}", file=sys.stderr)
     # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for the
     # save: imports and refreshes of other processes go on while the model trains.
     result = jobs.run(

@@ -51,8 +51,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--horizon-days",
         type=whole_number(MIN_HORIZON_DAYS, MAX_HORIZON_DAYS),
-        default=refresh.DEFAULT_HORIZON_DAYS,
-        help="churn = no purchase in this many days (default: %(default)s)",
+        default=None,
+        help="churn = no purchase in this many days (default: the horizon that how often customers reorder "
+        "suggests, as on the At-risk page; see `reorder`)",
     )
     parser.set_defaults(handler=run)
 

@@ -62,7 +62,6 @@ STEPS = ("import", "derived", "model", "score", "campaigns")
 STEP_STATUSES = ("ok", "skipped", "failed")
 DEFAULT_MAX_MODEL_AGE_DAYS = 30
 DEFAULT_QUALITY_DROP = 0.05
-DEFAULT_HORIZON_DAYS = 90  # the churn model's default; a test keeps them equal
 DONE_DIR = "done"
 FAILED_DIR = "failed"
 
@@ -74,14 +73,15 @@ class Settings:
     inbox: folder of files to import (None: no import step). retrain: one of :data:`RETRAIN_POLICIES`.
     max_model_age_days: ``auto`` retrains a model trained for a date more than this many days before the
     latest order (>= 0). quality_drop: ``auto`` retrains when the ROC AUC on the newest labelled snapshot
-    is more than this below the one recorded at training (in [0, 1]). horizon_days: the churn horizon.
+    is more than this below the one recorded at training (in [0, 1]). horizon_days: the churn horizon (None: the
+    warehouse's default when the model step runs, :func:`retention.reorder.horizon_default`).
     """
 
     inbox: str | None = None
     retrain: str = "auto"
     max_model_age_days: int = DEFAULT_MAX_MODEL_AGE_DAYS
     quality_drop: float = DEFAULT_QUALITY_DROP
-    horizon_days: int = DEFAULT_HORIZON_DAYS
+    horizon_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.retrain not in RETRAIN_POLICIES:
@@ -181,7 +181,6 @@ def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame
 
 
 __all__ = [
-    "DEFAULT_HORIZON_DAYS",
     "DEFAULT_MAX_MODEL_AGE_DAYS",
     "DEFAULT_QUALITY_DROP",
     "DONE_DIR",

@@ -6,13 +6,13 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
-from retention import campaigns, churn, jobs, warehouse
+from retention import campaigns, churn, jobs, reorder, warehouse
 from retention.errors import DataError, RetentionError
 from retention.refresh import RefreshResult, Settings, StepResult, start_run, update_run
 from retention.refresh import inbox as inbox_files
@@ -112,7 +112,9 @@ def _model(db: Db, settings: Settings, state: _State) -> tuple[str, str, dict]:
     details: dict[str, object] = {"policy": settings.retrain}
     with warehouse.session(db) as con:
         as_of = churn.resolve_as_of(con)
-        details["as_of"] = str(as_of)
+        if settings.horizon_days is None:  # the default of the data as imported by this run
+            settings = replace(settings, horizon_days=reorder.horizon_default(con)[0])
+        details.update(as_of=str(as_of), horizon_days=settings.horizon_days)
         saved = saved_models.newest_model(con, settings.horizon_days)
         reason = _retrain_reason(con, settings, saved, as_of, details)
     state.model = saved  # if training fails, the score step still scores the new data with the saved model
