@@ -92,14 +92,21 @@ def cohort_heatmap(cohort_table: CohortTable, chosen: tuple[pd.Timestamp, int] |
         )
     _add_cell_targets(figure, cohort_table, row_of, columns)
     figure.update_layout(
-        xaxis={"title": _period_axis(cohort_table), "type": "category", "side": "top"},
-        yaxis={"title": "Cohort (users)", "autorange": "reversed", "type": "category"},
+        # Fixed ranges: the markers would pad an automatic range by their size.
+        xaxis={
+            "title": _period_axis(cohort_table),
+            "type": "category",
+            "side": "top",
+            "range": [-0.5, len(columns) - 0.5],
+        },
+        yaxis={"title": "Cohort (users)", "type": "category", "range": [len(rows) - 0.5, -0.5]},
         height=max(320, 22 * len(rows) + 120),
         margin={"t": 60},
         hoverdistance=-1,
     )
-    if chosen is not None and chosen[1] in labels and pd.Timestamp(chosen[0]) in row_of:
-        x, y = columns.index(labels[chosen[1]]), rows.index(row_of[pd.Timestamp(chosen[0])])
+    cell = None if chosen is None else (pd.Timestamp(chosen[0]), chosen[1])
+    if cell is not None and ((table["cohort"] == cell[0]) & (table["period"] == cell[1])).any():
+        x, y = columns.index(labels[cell[1]]), rows.index(row_of[cell[0]])
         figure.add_shape(
             type="rect",
             x0=x - 0.5,
