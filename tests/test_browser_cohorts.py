@@ -82,6 +82,7 @@ def _open(page: Page, url: str) -> None:
     expect(page.get_by_role("heading", name="Cohorts", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(page)
     page.wait_for_selector(f"{HEATMAP} .main-svg", timeout=60_000)  # the chart loads after the page's script
+    assert page.get_by_test_id("stException").count() == 0
 
 
 def _cell_xy(page: Page, table: pd.DataFrame, cohort: pd.Timestamp, period: int) -> tuple[float, float]:
