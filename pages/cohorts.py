@@ -1,5 +1,6 @@
 """Cohorts: who comes back, period after period, by cohort and segment."""
 
+import pandas as pd
 import streamlit as st
 
 from retention import cohorts, periods
@@ -11,30 +12,71 @@ from retention.ui import common
 NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
 
 
-def cell_users_section(
+def cell_picker(shown: cohorts.CohortTable) -> tuple[pd.Timestamp, int]:
+    """The chosen cell of ``shown``: a click on the heatmap sets it (:func:`cached.pick_clicked_cell`); these
+    lists, bound to the URL, keep it in a shared link and choose it without a pointer."""
+    cohort_list = shown.cohort_starts
+    with st.expander("Choose the cell from lists"):
+        cell = st.columns(2)
+        cell_cohort = cell[0].selectbox(
+            "Cohort",
+            cohort_list,
+            index=cohort_list.index(shown.recent_cohorts(1)[0]),
+            format_func=lambda c: f"{c:%Y-%m-%d}",
+            key=cached.CELL_KEYS[0],
+            bind="query-params",
+        )
+        periods_listed = shown.cohort_periods(cell_cohort)
+        cell_period = cell[1].selectbox(
+            "Period",
+            periods_listed,
+            index=min(1, len(periods_listed) - 1),
+            format_func=cached.period_namer(shown),
+            key=cached.CELL_KEYS[1],
+            bind="query-params",
+        )
+    return cell_cohort, cell_period
+
+
+def heatmap_section(
     path: str, version: str, table: cohorts.CohortTable, shown: cohorts.CohortTable, segment: str | None
 ) -> None:
-    """The users behind one cell of ``shown`` (the rows of ``segment`` in ``table``), lost or retained."""
+    """The heatmap of ``shown``, whose clicked cell lists its users below (:func:`cell_users_section`)."""
+    st.caption("Hover a cell for its numbers; click it to list its users below.")
+    chart = st.empty()
+    common.download_csv(table.for_export(), "cohorts.csv", label="Download the cohort table")
     st.subheader("Users of a cell")
-    cohort_list = shown.cohort_starts
-    cell = st.columns([1.2, 1, 1.2, 1])
-    cell_cohort = cell[0].selectbox(
-        "Cohort",
-        cohort_list,
-        index=cohort_list.index(shown.recent_cohorts(1)[0]),
-        format_func=lambda c: f"{c:%Y-%m-%d}",
-        key="cell_cohort",
+    cell_cohort, cell_period = cell_picker(shown)
+    chart.plotly_chart(
+        charts.cohort_heatmap(shown, (cell_cohort, cell_period)),
+        width="stretch",
+        key=cached.HEATMAP_KEY,
+        on_select=cached.pick_clicked_cell,
+        selection_mode=("points",),
     )
-    periods_listed = shown.cohort_periods(cell_cohort)
-    cell_period = cell[1].selectbox(
-        "Period",
-        periods_listed,
-        index=min(1, len(periods_listed) - 1),
-        format_func=cached.period_namer(shown),
-        key="cell_period",
+    cell_users_section(path, version, table, shown, segment, cell_cohort, cell_period)
+
+
+def cell_users_section(
+    path: str,
+    version: str,
+    table: cohorts.CohortTable,
+    shown: cohorts.CohortTable,
+    segment: str | None,
+    cell_cohort: pd.Timestamp,
+    cell_period: int,
+) -> None:
+    """The users behind one cell of ``shown`` (the rows of ``segment`` in ``table``), lost or retained."""
+    counts = shown.cell(cell_cohort, cell_period)
+    st.markdown(
+        f"**Cohort {cell_cohort:%Y-%m-%d}, {shown.period_name(cell_period)}**: {counts['active_users']:,} of "
+        f"{counts['cohort_users']:,} users active" + ("" if counts["complete"] else " (period still in progress)")
     )
-    show = cell[2].segmented_control("Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show")
-    with_email = cell[3].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
+    cell = st.columns([1.2, 1])
+    show = cell[0].segmented_control(
+        "Show", list(cohorts.SHOW_USERS), default="lost", required=True, key="cell_show", bind="query-params"
+    )
+    with_email = cell[1].checkbox("Include emails", help="Emails leave the warehouse only when you tick this.")
     users = common.attempt(
         cached.cell_users,
         path,
@@ -188,13 +230,17 @@ segment = (
 shown = table.segment_rows(segment)
 
 st.subheader(curves.HEADINGS[measure][0])
-st.plotly_chart(charts.cohort_heatmap(shown), width="stretch")
-common.download_csv(table.for_export(), "cohorts.csv", label="Download the cohort table")
+heatmap_section(path, version, table, shown, segment)
 
 st.subheader(curves.HEADINGS[measure][1])
 curve_row = st.columns([3, 1])
 chosen = curve_row[0].multiselect(
-    "Cohorts to compare", shown.cohort_starts, default=shown.recent_cohorts(), format_func=lambda c: f"{c:%Y-%m-%d}"
+    "Cohorts to compare",
+    shown.cohort_starts,
+    default=shown.recent_cohorts(),
+    format_func=lambda c: f"{c:%Y-%m-%d}",
+    key="compare",
+    bind="query-params",
 )
 min_cohorts = curves.min_cohorts_input(curve_row[1])
 mean = shown.mean_curve(min_cohorts)
@@ -208,8 +254,6 @@ if marks is not None:
 common.download_csv(mean, "cohort_mean_curve.csv", label="Download the mean curve")
 if segments:
     curves.compare_segments_section(table, min_cohorts, by)
-
-cell_users_section(path, version, table, shown, segment)
 
 st.subheader("Lifecycle")
 st.caption(

@@ -66,8 +66,8 @@ def test_default_view_shows_the_monthly_table(app, expected_monthly):
     assert [trace["name"] for trace in lifecycle["data"]] == ["New", "Returning", "Resurrecting", "Dormant"]
     assert [button.proto.label for button in at.download_button] == [
         "Download the cohort table",
-        "Download the mean curve",
         "Download these users",
+        "Download the mean curve",
         "Download the lifecycle table",
     ]
 
@@ -93,7 +93,8 @@ def test_widgets_drive_the_view_and_the_cell_users(app, sample_db):
     assert not at.error
     heatmap = _figures(at)[0]
     assert heatmap["data"][0]["x"][:2] == ["day 0", "days 1-7"]
-    assert "Revenue per user" in heatmap["data"][0]["hovertemplate"]
+    cells = next(trace for trace in heatmap["data"] if trace.get("name") == "cells")
+    assert all("Revenue per user" in template for template in cells["hovertemplate"])
     # The cell table holds the lost users of the chosen cell; ticking emails adds them.
     segment = at.selectbox(key="segment").value
     cohort, period = at.selectbox(key="cell_cohort").value, at.selectbox(key="cell_period").value
@@ -243,3 +244,34 @@ def test_a_query_s_url_parameters_open_the_page_on_that_query(app, sample_db):
     heatmap = _figures(at)[0]
     assert heatmap["data"][0]["x"] == ["day 0", "days 1-7", "days 8-30"]
     assert len(heatmap["data"][0]["y"]) == expected["cohort"].nunique()
+
+
+def test_a_shared_url_reopens_the_cell_the_show_choice_and_the_compared_cohorts(app, expected_monthly):
+    """The chosen cell (cohort, period), lost/retained/all and the compared cohorts are in the URL; a cell that
+    the table does not hold falls back to the default cell."""
+    cohort_list = sorted(expected_monthly["cohort"].unique())
+    cohort, compared = pd.Timestamp(cohort_list[1]), [pd.Timestamp(c) for c in cohort_list[2:4]]
+    app.query_params.update(
+        {
+            "cell_cohort": f"{cohort:%Y-%m-%d}",
+            "cell_period": "Month 2",
+            "cell_show": "retained",
+            "compare": [f"{c:%Y-%m-%d}" for c in compared],
+        }
+    )
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="cell_cohort").value == cohort
+    assert at.selectbox(key="cell_period").value == 2
+    assert at.segmented_control(key="cell_show").value == "retained"
+    assert at.multiselect(key="compare").value == compared
+    cell = expected_monthly.set_index(["cohort", "period"]).loc[(cohort, 2)]
+    users = at.dataframe[0].value
+    assert len(users) == cell["active_users"] and users["retained"].all()
+    said = f"**Cohort {cohort:%Y-%m-%d}, Month 2**: {cell['active_users']:,} of {cell['cohort_users']:,} users active"
+    assert said in [markdown.value for markdown in at.markdown]
+    heatmap, curves = _figures(at)[:2]
+    (shape,) = heatmap["layout"]["shapes"]  # the chosen cell, outlined: column 2, row 1
+    assert (shape["x0"], shape["y0"]) == (1.5, 0.5)
+    assert {f"{c:%Y-%m}" for c in compared} <= {trace.get("name") for trace in curves["data"]}
+    assert "email" not in users.columns  # personal data never comes from a URL

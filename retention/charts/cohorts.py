@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -44,14 +47,22 @@ def _period_axis(cohort_table: CohortTable) -> str:
     return f"{cohort_table.query.period.capitalize()}s since the cohort's start"
 
 
-def cohort_heatmap(cohort_table: CohortTable) -> go.Figure:
+def cohort_heatmap(cohort_table: CohortTable, chosen: tuple[pd.Timestamp, int] | None = None) -> go.Figure:
     """The retention triangle: one row per cohort (size beside its label), one column per period.
 
     ``cohort_table`` is a :func:`retention.cohorts.cohort_table` result for one
     segment (:meth:`~retention.cohorts.CohortTable.segment_rows`); it shows its
     query's measure. Incomplete cells are drawn grey and say so on hover. The
     colour scale tops out at the best retention after period 0, so differences
-    between later cells stay visible.
+    between later cells stay visible. The cell ``chosen`` (cohort start, period)
+    is outlined.
+
+    The two colour layers take no hover: an invisible marker on every cell
+    (the trace named :data:`CELL_TRACE`) carries the tooltip and the click,
+    with ``customdata`` ``[cohort as YYYY-MM-DD, period, ...]`` that
+    :func:`cell_of_point` reads back from a selection. A layer's grid holds
+    gaps where the other layer has cells, and a heatmap hovering on its gaps
+    answered every tooltip with NaN.
     """
     table, period = cohort_table.frame, cohort_table.query.period
     column = cohort_table.measure_column
@@ -69,31 +80,24 @@ def cohort_heatmap(cohort_table: CohortTable) -> go.Figure:
         )
         return wide.reindex(index=rows, columns=columns)
 
-    complete = table[table["complete"]]
-    partial = table[~table["complete"]]
-    hover = "Cohort %{y}<br>Period %{x}<br>%{customdata[0]:,} of %{customdata[1]:,} users active" + (
-        "<br>Revenue per user %{z:,.2f}" if column == "value" else "<br>Retention %{z:.1%}"
-    )
     show_text = len(table) <= MAX_CELL_LABELS
     text_format = "%{z:,.1f}" if column == "value" else "%{z:.0%}"
     figure = go.Figure()
-    for frame, colours, suffix, scale in (
-        (complete, "Blues", "", True),
-        (partial, [[0, "#eeeeee"], [1, "#bbbbbb"]], "<br><i>period still in progress</i>", False),
+    for frame, colours, scale in (
+        (table[table["complete"]], "Blues", True),
+        (table[~table["complete"]], [[0, "#eeeeee"], [1, "#bbbbbb"]], False),
     ):
         if frame.empty:
             continue
-        customdata = np.dstack([grid(frame, "active_users").to_numpy(), grid(frame, "cohort_users").to_numpy()])
         figure.add_heatmap(
             z=grid(frame, column).to_numpy(),
             x=columns,
             y=rows,
-            customdata=customdata,
             colorscale=colours,
             showscale=scale,
             zmin=0,
             zmax=_colour_top(table, column),
-            hovertemplate=hover + suffix + "<extra></extra>",
+            hoverinfo="skip",
             texttemplate=text_format if show_text else None,
             colorbar={
                 "title": "Revenue / user" if column == "value" else "Retention",
@@ -102,13 +106,97 @@ def cohort_heatmap(cohort_table: CohortTable) -> go.Figure:
             xgap=1,
             ygap=1,
         )
+    _add_cell_targets(figure, cohort_table, row_of, columns)
     figure.update_layout(
-        xaxis={"title": _period_axis(cohort_table), "type": "category", "side": "top"},
-        yaxis={"title": "Cohort (users)", "autorange": "reversed", "type": "category"},
+        # Fixed ranges: the markers would pad an automatic range by their size.
+        xaxis={
+            "title": _period_axis(cohort_table),
+            "type": "category",
+            "side": "top",
+            "range": [-0.5, len(columns) - 0.5],
+        },
+        yaxis={"title": "Cohort (users)", "type": "category", "range": [len(rows) - 0.5, -0.5]},
         height=max(320, 22 * len(rows) + 120),
         margin={"t": 60},
+        hoverdistance=-1,
     )
+    cell = None if chosen is None else (pd.Timestamp(chosen[0]), chosen[1])
+    if cell is not None and ((table["cohort"] == cell[0]) & (table["period"] == cell[1])).any():
+        x, y = columns.index(labels[cell[1]]), rows.index(row_of[cell[0]])
+        figure.add_shape(
+            type="rect",
+            x0=x - 0.5,
+            x1=x + 0.5,
+            y0=y - 0.5,
+            y1=y + 0.5,
+            line={"color": "#d62728", "width": 3},
+            name="chosen cell",
+        )
     return figure
+
+
+CELL_TRACE = "cells"
+
+
+def _add_cell_targets(
+    figure: go.Figure, cohort_table: CohortTable, row_of: dict[pd.Timestamp, str], columns: list[str]
+) -> None:
+    """One invisible marker per cell for the tooltip and the click, and silent ones on the grid's empty places
+    (so that hovering there names no neighbouring cell)."""
+    table, period = cohort_table.frame, cohort_table.query.period
+    column = cohort_table.measure_column
+    labels = cohort_table.period_labels
+    cells = table.sort_values(["cohort", "period"])
+    measure = "Revenue per user %{customdata[6]:,.2f}" if column == "value" else "Retention %{customdata[6]:.1%}"
+    shown = "Cohort %{customdata[2]}<br>%{customdata[3]}<br>%{customdata[4]:,} of %{customdata[5]:,} users active<br>"
+    templates = [
+        shown + measure + ("" if complete else "<br><i>period still in progress</i>") + "<extra></extra>"
+        for complete in cells["complete"]
+    ]
+    customdata = [
+        [f"{c:%Y-%m-%d}", int(n), f"{c:{LABEL_FORMATS[period]}}", label(cohort_table.period_name(n)), int(a), int(u), v]
+        for c, n, a, u, v in zip(
+            cells["cohort"], cells["period"], cells["active_users"], cells["cohort_users"], cells[column], strict=True
+        )
+    ]
+    invisible = {"marker": {"opacity": 0}}
+    figure.add_scatter(
+        x=cells["period"].map(labels).tolist(),
+        y=cells["cohort"].map(row_of).tolist(),
+        mode="markers",
+        name=CELL_TRACE,
+        marker={"opacity": 0, "size": 12, "symbol": "square"},
+        selected=invisible,
+        unselected=invisible,
+        customdata=customdata,
+        hovertemplate=templates,
+        showlegend=False,
+    )
+    filled = set(zip(cells["cohort"].map(row_of), cells["period"].map(labels), strict=True))
+    empty = [(row, col) for row in row_of.values() for col in columns if (row, col) not in filled]
+    if empty:
+        figure.add_scatter(
+            x=[col for _, col in empty],
+            y=[row for row, _ in empty],
+            mode="markers",
+            name="no cell",
+            marker={"opacity": 0, "size": 12},
+            selected=invisible,
+            unselected=invisible,
+            hoverinfo="none",
+            showlegend=False,
+        )
+
+
+def cell_of_point(point: Mapping[str, Any]) -> tuple[pd.Timestamp, int] | None:
+    """The cell (cohort start, period) of a selected point of :func:`cohort_heatmap`; None for any other point."""
+    data = point.get("customdata")
+    if not isinstance(data, list | tuple) or len(data) < 2:
+        return None
+    try:
+        return pd.Timestamp(data[0]), int(data[1])
+    except (TypeError, ValueError):
+        return None
 
 
 def _mean_line(

@@ -279,6 +279,21 @@ class CohortTable:
             return dict(zip(self.frame["period"].tolist(), self.frame["bracket"].tolist(), strict=True))
         return {int(n): str(n) for n in self.frame["period"].unique()}
 
+    def cell(self, cohort: object, period: int) -> pd.Series:
+        """The row of one cell (cohort start, period) of a one-segment table: ``cohort_users``,
+        ``active_users``, ``complete`` and the rest of the frame's columns; ``KeyError`` when it has no such
+        cell."""
+        rows = self.frame[(self.frame["cohort"] == pd.Timestamp(cohort)) & (self.frame["period"] == period)]
+        if rows.empty:
+            raise KeyError(f"no cell for cohort {pd.Timestamp(cohort):%Y-%m-%d}, period {period}")
+        return rows.iloc[0]
+
+    def period_name(self, period: int) -> str:
+        """A period's name for people: ``"Month 3"``, or the bracket (``"days 1-7"``) in brackets mode."""
+        if "bracket" in self.frame.columns:
+            return self.period_labels[period]
+        return f"{self.query.period.capitalize()} {period}"
+
     def for_export(self) -> pd.DataFrame:
         """A copy of the frame for CSV: ``cohort`` as an ISO date string (``YYYY-MM-DD``)."""
         out = self.frame.copy()

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import cohorts
+from retention.charts import cohorts as charts
 from retention.ui.common import cursor
 
 
@@ -44,10 +45,21 @@ def cell_user_columns(query: cohorts.CohortQuery) -> dict:
 
 def period_namer(table: cohorts.CohortTable) -> Callable[[int], str]:
     """Names a period of ``table`` for a picker: "Month 3", or the bracket ("days 1-7") in brackets mode."""
-    labels = table.period_labels
-    if "bracket" in table.columns:
-        return labels.get
-    return lambda n: f"{table.query.period.capitalize()} {labels[n]}"
+    return table.period_name
+
+
+HEATMAP_KEY = "heatmap"
+CELL_KEYS = ("cell_cohort", "cell_period")
+
+
+def pick_clicked_cell() -> None:
+    """``on_select`` callback of the heatmap: the clicked cell becomes the chosen one (the pickers keyed
+    :data:`CELL_KEYS`, which keep it in the URL). A click that selects nothing (a second click on the same
+    cell, an empty place) keeps the cell."""
+    points = st.session_state[HEATMAP_KEY].selection.points
+    cells = [cell for cell in map(charts.cell_of_point, points) if cell is not None]
+    if cells:
+        st.session_state[CELL_KEYS[0]], st.session_state[CELL_KEYS[1]] = cells[0]
 
 
 @dataclass(frozen=True)
