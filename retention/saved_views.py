@@ -88,7 +88,7 @@ def save(con: duckdb.DuckDBPyConnection, page: str, name: str, params: object) -
     (stripped). A page's view names are unique: saving over one is refused, so that a view shared by link never
     changes under its readers; delete it first."""
     page, name, checked = check_page(page), check_name(name), check_params(params)
-    text = json.dumps(checked, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(checked, ensure_ascii=False)
     with warehouse.transaction(con):
         saved = warehouse.execute(con, "saved_views_insert", {"page": page, "name": name, "params": text}).fetchone()
     if saved is None:
