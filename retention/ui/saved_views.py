@@ -42,7 +42,9 @@ def summary(params: saved_views.Params) -> str:
     when it has none."""
     if not params:
         return "the page's defaults"
-    text = " · ".join(f"{key}: {', '.join(value) if isinstance(value, list) else value}" for key, value in params.items())
+    text = " · ".join(
+        f"{key}: {', '.join(value) if isinstance(value, list) else value}" for key, value in params.items()
+    )
     return text if len(text) <= MAX_SUMMARY_CHARS else f"{text[: MAX_SUMMARY_CHARS - 1]}…"
 
 
