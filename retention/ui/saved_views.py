@@ -102,7 +102,7 @@ def views_row(page: str) -> None:
     listed = attempt(views, db_path(), data_version(), page)
     if listed is None:
         return
-    with st.expander(f"Saved views ({len(listed)})", icon=":material/bookmarks:"):
+    with st.expander(f"Saved views ({len(listed)})", key=f"saved-views-{page}", icon=":material/bookmarks:"):
         with st.form(f"save-view-{page}", clear_on_submit=True, border=False):
             row = st.columns([3, 1], vertical_alignment="bottom")
             row[0].text_input(
