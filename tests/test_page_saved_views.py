@@ -5,11 +5,13 @@ and deleted; the notes and launches marked on the Forecast chart."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from conftest import app_page
+from page_jobs import settled
 from streamlit.testing.v1 import AppTest
 
 from retention import annotations, saved_views, warehouse
@@ -112,6 +114,20 @@ def test_notes_are_added_listed_and_deleted_on_the_overview(db):
     at = _ran(_button(at, "Delete", f"note-delete-{listed['note_id'].iloc[0]}").click())
     with warehouse.session(db) as con:
         assert annotations.notes(con).empty
+
+
+def test_the_forecast_page_marks_a_note_in_its_range_and_not_one_outside(db):
+    with warehouse.session(db, write=True) as con:
+        first, last = (pd.Timestamp(value) for value in con.execute("SELECT min(ts), max(ts) FROM orders").fetchone())
+        inside = first + (last - first) / 2
+        annotations.add_note(con, inside, "price change")
+        annotations.add_note(con, first - pd.Timedelta(days=400), "long before")
+    at = settled(_ran(app_page("forecast.py", timeout=TIMEOUT)), db)
+    assert not at.exception, [e.value for e in at.exception]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = [trace for trace in chart["data"] if trace.get("name") == "Notes"]
+    assert len(notes) == 1 and notes[0]["text"] == ["price change"]
+    assert pd.Timestamp(notes[0]["x"][0]) == pd.Timestamp(inside.date())
 
 
 def test_the_forecast_chart_marks_each_launch_and_note_in_its_range():
