@@ -96,19 +96,19 @@ def save(con: duckdb.DuckDBPyConnection, page: str, name: str, params: object) -
     return name
 
 
-def list_views(con: duckdb.DuckDBPyConnection, page: str) -> pd.DataFrame:
-    """The saved views of ``page``, by name (case-insensitive).
+def list_views(con: duckdb.DuckDBPyConnection, page: str | None = None) -> pd.DataFrame:
+    """The saved views of ``page`` (of every page when None), by page and name (case-insensitive).
 
     Returns
     -------
     pandas.DataFrame
-        ``name`` (str), ``params`` (dict, see :func:`check_params`), ``link`` (str, see :func:`link`) and
-        ``created_at`` (datetime64, when it was saved).
+        ``page`` (str), ``name`` (str), ``params`` (dict, see :func:`check_params`), ``link`` (str, see
+        :func:`link`) and ``created_at`` (datetime64, when it was saved).
     """
-    frame = warehouse.query(con, "saved_views_list", {"page": check_page(page)})
+    frame = warehouse.query(con, "saved_views_list", {"page": None if page is None else check_page(page)})
     frame["params"] = [json.loads(text) for text in frame["params"]]
     frame["link"] = [link(name) for name in frame["name"]]
-    return frame[["name", "params", "link", "created_at"]]
+    return frame[["page", "name", "params", "link", "created_at"]]
 
 
 def get(con: duckdb.DuckDBPyConnection, page: str, name: str) -> Params:

@@ -3,12 +3,14 @@ refused without writing."""
 
 from __future__ import annotations
 
+import io
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 
-from retention import saved_views, warehouse
+from retention import cli, saved_views, warehouse
 from retention.errors import DataError
 
 
@@ -26,6 +28,7 @@ def test_a_saved_view_reads_back_as_saved_and_its_link_names_it(con):
     saved_views.save(con, "overview", "UK, weekly (Q1)", {"range": "last 3 months"})
     assert saved_views.get(con, "cohorts", "UK, weekly (Q1)") == params
     listed = saved_views.list_views(con, "cohorts")
+    assert listed["page"].tolist() == ["cohorts", "cohorts"]
     assert listed["name"].tolist() == ["all months", "UK, weekly (Q1)"]  # by name, case-insensitive
     assert listed["params"].tolist() == [{}, params]
     # The link is relative to the page and carries the name, quoted, as the one 'view' parameter.
@@ -81,3 +84,23 @@ def test_a_damaged_row_is_reported_as_a_sentence(con):
     )
     with pytest.raises(DataError, match="is damaged .* delete it"):
         saved_views.get(con, "cohorts", "hand-edited")
+
+
+def test_the_cli_lists_every_pages_views_with_their_links_and_deletes_one(tmp_path, capsys):
+    path = tmp_path / "views.duckdb"
+    with warehouse.session(path, write=True) as con:
+        saved_views.save(con, "overview", "Last quarter", {"range": "last 3 months"})
+        saved_views.save(con, "cohorts", "UK weekly", {"period": "week", "compare": ["2011-01-03", "2011-01-10"]})
+    assert cli.main(["views", "list", "--db", str(path)]) == 0
+    listed = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert listed[["page", "name", "link"]].values.tolist() == [
+        ["cohorts", "UK weekly", "cohorts?view=UK%20weekly"],
+        ["overview", "Last quarter", "overview?view=Last%20quarter"],
+    ]
+    assert json.loads(listed["settings"].iloc[0]) == {"period": "week", "compare": ["2011-01-03", "2011-01-10"]}
+
+    assert cli.main(["views", "delete", "--db", str(path), "cohorts", "UK weekly"]) == 0
+    assert cli.main(["views", "list", "--db", str(path), "--page", "cohorts"]) == 0
+    assert pd.read_csv(io.StringIO(capsys.readouterr().out)).empty
+    assert cli.main(["views", "delete", "--db", str(path), "cohorts", "UK weekly"]) == 2
+    assert "error: the cohorts page has no saved view named 'UK weekly'" in capsys.readouterr().err
