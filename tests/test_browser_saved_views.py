@@ -74,6 +74,18 @@ def test_a_saved_view_opens_by_its_link_in_a_fresh_tab_with_its_settings_and_is_
         expect(period.get_by_role("radio", name="week")).to_have_attribute("aria-checked", "true")
         expect(opened.get_by_role("combobox", name="Break down by")).to_have_value("channel")
         expect(opened.get_by_text("Weeks since the cohort's start").first).to_be_visible()
+
+        # The same link typed into a tab that shows other settings (a reload: a new session) opens it too.
+        page.goto(f"{url}/cohorts?period=day")
+        wait_until_idle(page)
+        page.goto(f"{url}/cohorts{saved_views.link(NAME)}")
+        expect(page).to_have_url(re.compile(r"/cohorts\?period=week&by=channel$"), timeout=PAGE_TIMEOUT_MS)
+        wait_until_idle(page)
+        expect(page.get_by_role("radiogroup", name="Period").get_by_role("radio", name="week")).to_have_attribute(
+            "aria-checked", "true"
+        )
+        expect(page.get_by_role("combobox", name="Break down by")).to_have_value("channel")
+
         _open_views(opened)
         expect(opened.get_by_role("link", name=NAME, exact=True)).to_be_visible()
         opened.screenshot(path=str(ARTIFACTS / "saved_view_opened.png"), full_page=False)
