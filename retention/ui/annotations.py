@@ -67,7 +67,8 @@ def notes_section(default_day: dt.date) -> None:
         row[0].date_input("Date", value=default_day, key=DAY_KEY, min_value=dt.date(1990, 1, 1))
         row[1].text_input("Note", key=TEXT_KEY, max_chars=annotations.MAX_NOTE_CHARS, placeholder="e.g. site redesign")
         row[2].form_submit_button("Add note", icon=":material/add_comment:", on_click=_add)
-    listed = attempt(notes, db_path(), data_version())
+    version = attempt(data_version)
+    listed = None if version is None else attempt(notes, db_path(), version)
     if listed is None:
         return
     if listed.empty:

@@ -99,7 +99,8 @@ def views_row(page: str) -> None:
     now in the URL under a name, and each view as a link that opens it, with its settings and a delete button.
     Call it after the page header and before the page's widgets (see the module's docstring)."""
     open_requested(page)
-    listed = attempt(views, db_path(), data_version(), page)
+    version = attempt(data_version)
+    listed = None if version is None else attempt(views, db_path(), version, page)
     if listed is None:
         return
     with st.expander(f"Saved views ({len(listed)})", key=f"saved-views-{page}", icon=":material/bookmarks:"):
