@@ -76,6 +76,17 @@ def test_a_cohorts_view_saves_the_url_settings_opens_by_link_and_is_deleted(db):
     assert opened.expander[0].label == "Saved views (0)"
 
 
+def test_a_view_asked_for_in_a_session_that_drew_the_page_says_to_open_its_link(db):
+    with warehouse.session(db, write=True) as con:
+        saved_views.save(con, "cohorts", "weekly", {"period": "week"})
+    at = _ran(app_page("cohorts.py", timeout=TIMEOUT))
+    at.query_params["view"] = "weekly"
+    at = _ran(at)
+    assert any("from its link in a new tab" in w.value for w in at.warning)
+    assert at.segmented_control(key="period").value == "month"
+    assert "view" not in at.query_params
+
+
 def test_a_view_that_is_gone_says_so_and_the_page_shows_its_defaults(db):
     at = app_page("cohorts.py", timeout=TIMEOUT)
     at.query_params["view"] = "never saved"

@@ -66,6 +66,7 @@ def open_requested(page: str) -> None:
     try:
         st.query_params.from_dict(params)
     except StreamlitAPIException:  # the page's widgets are drawn already in this session: they keep their values
+        del st.query_params[saved_views.VIEW_PARAM]
         st.warning(f"Open the view {plain(name)!r} from its link in a new tab to see its settings.")
         return
     st.rerun()
