@@ -18,6 +18,7 @@ from retention import saved_views
 from retention.ui.common import attempt, cursor, data_version, db_path, plain, writer
 
 NAME_KEY = "saved-views-name"
+REQUEST_KEY = "saved-views-request"
 MAX_SUMMARY_CHARS = 160
 
 
@@ -72,27 +73,30 @@ def open_requested(page: str) -> None:
     st.rerun()
 
 
-def _save(page: str) -> None:
-    """The form's callback: save the URL's parameters under the name typed."""
+def _request(action: str, name: str | None = None) -> None:
+    """A button's callback: note what to do (``save`` the name typed, ``delete`` ``name``) for :func:`_carry_out`,
+    which runs in the page's flow, so that a refusal shows beside the views and not above the page's title."""
+    st.session_state[REQUEST_KEY] = (action, st.session_state.get(NAME_KEY, "") if name is None else name)
+
+
+def _carry_out(page: str) -> None:
+    """Save or delete as the last click asked (see :func:`_request`), saying how it went."""
+    request = st.session_state.pop(REQUEST_KEY, None)
+    if request is None:
+        return
+    action, name = request
 
     def write() -> str:
         with writer() as con:
-            return saved_views.save(con, page, st.session_state.get(NAME_KEY, ""), current_params())
+            if action == "delete":
+                saved_views.delete(con, page, name)
+                return name
+            return saved_views.save(con, page, name, current_params())
 
-    saved = attempt(write)
-    if saved is not None:
-        st.toast(f"Saved the view {plain(saved)!r}.", icon=":material/bookmark_added:")
-
-
-def _delete(page: str, name: str) -> None:
-    """A delete button's callback."""
-
-    def write() -> None:
-        with writer() as con:
-            saved_views.delete(con, page, name)
-
-    if attempt(write) is None:
-        st.toast(f"Deleted the view {plain(name)!r}.", icon=":material/delete:")
+    done = attempt(write)
+    if done is not None:
+        verb, icon = ("Deleted", ":material/delete:") if action == "delete" else ("Saved", ":material/bookmark_added:")
+        st.toast(f"{verb} the view {plain(done)!r}.", icon=icon)
 
 
 def views_row(page: str) -> None:
@@ -100,6 +104,7 @@ def views_row(page: str) -> None:
     now in the URL under a name, and each view as a link that opens it, with its settings and a delete button.
     Call it after the page header and before the page's widgets (see the module's docstring)."""
     open_requested(page)
+    _carry_out(page)
     version = attempt(data_version)
     listed = None if version is None else attempt(views, db_path(), version, page)
     if listed is None:
@@ -115,7 +120,7 @@ def views_row(page: str) -> None:
                 help=f"A name of {saved_views.NAME_RULE}. Settings that are not in the page's address (ticking "
                 "'Include emails') are not saved.",
             )
-            row[1].form_submit_button("Save view", icon=":material/bookmark_add:", on_click=_save, args=(page,))
+            row[1].form_submit_button("Save view", icon=":material/bookmark_add:", on_click=_request, args=("save",))
         if listed.empty:
             st.caption("No saved views yet.")
             return
@@ -127,6 +132,6 @@ def views_row(page: str) -> None:
                 "Delete",
                 key=f"saved-views-delete-{view.name}",
                 icon=":material/delete:",
-                on_click=_delete,
-                args=(page, view.name),
+                on_click=_request,
+                args=("delete", view.name),
             )
