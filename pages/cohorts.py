@@ -7,7 +7,7 @@ from retention import cohorts, periods
 from retention.charts import cohorts as charts
 from retention.ui import cohort_curves as curves
 from retention.ui import cohorts as cached
-from retention.ui import common
+from retention.ui import common, saved_views
 
 NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
 
@@ -100,6 +100,7 @@ def cell_users_section(
 
 
 common.page_header("Cohorts", "Which customers come back, period after period, and how cohorts and segments differ.")
+saved_views.views_row("cohorts")
 
 path, version = common.db_path(), common.data_version()
 offer = common.attempt(cached.options, path, version)

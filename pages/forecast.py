@@ -4,7 +4,7 @@ import streamlit as st
 
 from retention.charts import forecast as charts
 from retention.forecast import ACTIVITY_METRICS, MAX_HORIZON, PERIOD_SPECS, YEARLY, Settings, for_export
-from retention.ui import common
+from retention.ui import annotations, common
 from retention.ui import forecast as cached
 
 COHORT_RETENTION = "Cohort retention"
@@ -64,8 +64,16 @@ def show_activity(metric: str, label: str) -> None:
     cached.show_verdict(result.backtest)
 
     st.subheader(f"{label} per {period}")
-    st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=label), width="stretch")
-    st.caption("The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted.")
+    marks = common.attempt(
+        annotations.marks, path, version, result.history["ds"].min(), result.forecast.frame["ds"].max()
+    )
+    st.plotly_chart(
+        charts.forecast_chart(result.history, result.forecast.frame, y_title=label, marks=marks), width="stretch"
+    )
+    st.caption(
+        "The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted. "
+        "Triangles at the top mark campaign launches and notes (add notes on the Overview page)."
+    )
     common.download_csv(
         for_export(result.forecast.frame, result.scale), f"forecast_{metric}_{period}.csv", "Download the forecast"
     )

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from retention.charts import overview as charts
-from retention.ui import common
+from retention.ui import annotations, common, saved_views
 from retention.ui import overview as cached
 
 common.page_header("Overview", "How many customers the shop has, how many stay, and how that moves week by week.")
+saved_views.views_row("overview")
 
 loaded = common.attempt(cached.snapshot, common.db_path())
 if loaded is None:
@@ -42,3 +43,5 @@ st.subheader("Customers per week")
 st.plotly_chart(charts.weekly_customers(weekly), width="stretch")
 st.caption("A hollow marker is the week still in progress: its count is not final.")
 common.download_csv(weekly, "weekly_customers.csv", "Download weekly customers")
+
+annotations.notes_section(numbers.as_of.date())

@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from retention.charts.annotations import mark_dates
+
 BAND = "rgba(99, 110, 250, 0.18)"
 FORECAST = "rgb(99, 110, 250)"
 ACTUAL = "rgb(40, 40, 40)"
@@ -34,12 +36,20 @@ def _with_interval(forecast: pd.DataFrame) -> pd.DataFrame:
     return forecast.dropna(subset=["yhat_lower", "yhat_upper"])
 
 
-def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: str, percent: bool = False) -> go.Figure:
-    """Actuals, the forecast and its 80% band over time.
+def forecast_chart(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    y_title: str,
+    percent: bool = False,
+    marks: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Actuals, the forecast and its 80% band over time, with campaign launches and notes marked.
 
     ``history`` has columns ``ds``, ``y``, ``complete`` (an incomplete period is drawn as a
     hollow marker: it is still filling up); ``forecast`` has ``ds``, ``yhat``, ``yhat_lower``,
-    ``yhat_upper``; the band covers the rows that have an interval.
+    ``yhat_upper``; the band covers the rows that have an interval. ``marks`` (the columns of
+    :func:`retention.annotations.marks`, cut to the chart's dates) are drawn by :func:`mark_dates`.
     """
     figure = go.Figure()
     complete = history[history["complete"]]
@@ -72,6 +82,8 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: st
     )
     if percent:
         figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    if marks is not None:
+        mark_dates(figure, marks)
     return figure
 
 
