@@ -5,9 +5,9 @@ import streamlit as st
 
 from retention import cohorts, periods
 from retention.charts import cohorts as charts
+from retention.ui import annotations, common, saved_views
 from retention.ui import cohort_curves as curves
 from retention.ui import cohorts as cached
-from retention.ui import common, saved_views
 
 NO_EVENTS = "The warehouse has no events, so only purchases can start cohorts and count as returns."
 
@@ -245,7 +245,7 @@ chosen = curve_row[0].multiselect(
 )
 min_cohorts = curves.min_cohorts_input(curve_row[1])
 mean = shown.mean_curve(min_cohorts)
-marks = common.attempt(curves.marks, path, version)
+marks = common.attempt(annotations.marks, path, version)
 placed = shown.mark_points(marks, chosen) if marks is not None else None
 mean_name = f"Mean of {'all' if segment is None else segment} cohorts (size-weighted)"
 st.plotly_chart(charts.retention_curves(shown, mean, chosen, placed, mean_name=mean_name), width="stretch")

@@ -1,6 +1,6 @@
 -- A fingerprint of everything a cached result can depend on: imports, churn scores, recommender
--- runs, campaigns (their status and recorded results included), non-product codes, notes and saved views.
--- No parameters.
+-- runs, campaigns (their status and recorded results included), non-product codes and notes (saved views
+-- are read uncached). No parameters.
 SELECT concat_ws(
     '-',
     (SELECT count(*) || '.' || coalesce(max(batch_id), 0) FROM import_batches),
@@ -9,6 +9,5 @@ SELECT concat_ws(
     (SELECT count(*) || '.' || coalesce(sum(hash(campaign_id, status)) % 1000000007, 0) FROM campaigns),
     (SELECT count(*) || '.' || coalesce(epoch_ms(max(measured_through)), 0) FROM campaign_results),
     (SELECT count(*) || '.' || coalesce(epoch_ms(max(updated_at)), 0) FROM non_products),
-    (SELECT count(*) || '.' || coalesce(max(note_id), 0) FROM notes),
-    (SELECT count(*) || '.' || coalesce(epoch_ms(max(created_at)), 0) FROM saved_views)
+    (SELECT count(*) || '.' || coalesce(max(note_id), 0) FROM notes)
 ) AS token

@@ -9,11 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from retention import annotations, cohorts, periods
+from retention import cohorts, periods
 from retention.charts import cohorts as charts
 from retention.ui import common
 from retention.ui.cohorts import period_namer
-from retention.ui.common import cursor
 
 HEADINGS = {
     "retention": ("Retention by cohort", "Retention curves"),
@@ -24,13 +23,6 @@ DEFAULT_COMPARED = 3
 """Segments compared with All by default: the largest, leaving out 'other' and '(missing)'."""
 EMPTY_MARK = " (empty)"
 """How the breakdown picker marks a column that no user fills."""
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def marks(path: str, version: str) -> pd.DataFrame:
-    """Every mark of the warehouse (:func:`retention.annotations.marks`); notes change ``version``."""
-    with cursor() as con:
-        return annotations.marks(con)
 
 
 def read_marked_breakdown(gaps: dict[str, str]) -> None:

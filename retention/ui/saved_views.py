@@ -15,16 +15,17 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from retention import saved_views
-from retention.ui.common import attempt, cursor, data_version, db_path, plain, writer
+from retention.ui.common import attempt, cursor, plain, writer
 
 NAME_KEY = "saved-views-name"
 REQUEST_KEY = "saved-views-request"
 MAX_SUMMARY_CHARS = 160
 
 
-@st.cache_data(show_spinner=False)
-def views(path: str, version: str, page: str) -> pd.DataFrame:
-    """The saved views of ``page`` (see :func:`retention.saved_views.list_views` for the columns)."""
+def views(page: str) -> pd.DataFrame:
+    """The saved views of ``page`` (see :func:`retention.saved_views.list_views` for the columns). Read on every
+    run, not cached: a handful of rows, and a saved view must not invalidate the data caches that
+    :func:`~retention.ui.common.data_version` keys."""
     with cursor() as con:
         return saved_views.list_views(con, page)
 
@@ -105,8 +106,7 @@ def views_row(page: str) -> None:
     Call it after the page header and before the page's widgets (see the module's docstring)."""
     open_requested(page)
     _carry_out(page)
-    version = attempt(data_version)
-    listed = None if version is None else attempt(views, db_path(), version, page)
+    listed = attempt(views, page)
     if listed is None:
         return
     with st.expander(f"Saved views ({len(listed)})", key=f"saved-views-{page}", icon=":material/bookmarks:"):
