@@ -145,3 +145,9 @@ def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest order or event timestamp when the rollup was built (None for an empty warehouse)."""
     row = warehouse.execute(con, "rollup_as_of").fetchone()
     return None if row is None or row[0] is None else pd.Timestamp(row[0])
+
+
+def first_ts(con: duckdb.DuckDBPyConnection, *, events: bool = False) -> pd.Timestamp | None:
+    """The earliest purchase (or, with ``events``, event) timestamp in the rollup; None when there is none."""
+    row = warehouse.execute(con, "rollup_first_ts", {"events": events}).fetchone()
+    return None if row is None or row[0] is None else pd.Timestamp(row[0])
