@@ -63,7 +63,7 @@ offer = common.attempt(cached.options, path, version)
 if offer is None:
     st.stop()
 if offer.last is None:
-    st.info("No orders or events in the warehouse yet. Import some on the Data page.")
+    common.show_empty_state("No orders or events in the warehouse yet.")
     st.stop()
 
 top = st.columns([1.3, 1, 1, 1])

@@ -41,7 +41,7 @@ settings = common.attempt(
 version = common.attempt(common.data_version)
 if settings is None or version is None:
     st.stop()
-if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
+if not common.require_rows("orders", "No orders in the warehouse yet."):
     st.stop()
 
 

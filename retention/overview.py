@@ -108,13 +108,15 @@ class DateRange:
 def preset_range(preset: str, first: object, last: object) -> DateRange:
     """The days of ``preset`` (a key of :data:`PRESETS`), counted back from the day of ``last`` (the newest
     order) and cut at the day of ``first`` (the oldest): "4w" is the 28 days that end on the newest order's day,
-    "3m" the days after the same date three months before, "all" every day of the data."""
+    "3m" starts three months before the day after it (newest order on 9 February: from 10 November), "all" is
+    every day of the data."""
     if preset not in PRESETS:
         raise DataError(f"range must be one of {', '.join(PRESETS)}, not {preset!r}")
     begin, end = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
     if preset == "all":
         return DateRange(begin, end)
-    return DateRange(max(begin, end - _LOOKBACK[preset] + pd.Timedelta(days=1)), end)
+    stop = end + pd.Timedelta(days=1)
+    return DateRange(max(begin, stop - _LOOKBACK[preset]), end)
 
 
 def custom_range(start: object, end: object, first: object, last: object) -> DateRange:

@@ -228,7 +228,10 @@ def test_presets_count_back_from_the_newest_order_and_stop_at_the_oldest():
     assert (four.start, four.end, four.days) == (pd.Timestamp("2024-01-13"), pd.Timestamp("2024-02-09"), 4 * 7)
     assert four.previous() == overview.DateRange(pd.Timestamp("2023-12-16"), pd.Timestamp("2024-01-12"))
     three = overview.preset_range("3m", first, last)
-    assert (three.start, three.days) == (pd.Timestamp("2023-11-10"), (30 - 9) + 31 + 31 + 9)  # 10-30 Nov, Dec, Jan, 1-9 Feb
+    assert (three.start, three.days) == (
+        pd.Timestamp("2023-11-10"),
+        (30 - 9) + 31 + 31 + 9,
+    )  # 10-30 Nov, Dec, Jan, 1-9 Feb
     assert three.previous().days == three.days and three.previous().end == pd.Timestamp("2023-11-09")
     assert overview.preset_range("12m", first, last).start == pd.Timestamp("2023-06-20")  # cut at the oldest order
     assert overview.preset_range("all", first, last) == overview.DateRange(pd.Timestamp("2023-06-20"), last.normalize())
