@@ -65,7 +65,10 @@ def show_activity(metric: str, label: str) -> None:
 
     st.subheader(f"{label} per {period}")
     st.plotly_chart(charts.forecast_chart(result.history, result.forecast.frame, y_title=label), width="stretch")
-    st.caption("The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted.")
+    st.caption(
+        "The band is the 80% interval. A hollow marker is a partial period (the one still in progress, or a first "
+        "one the data starts in the middle of): it is not fitted."
+    )
     common.download_csv(
         for_export(result.forecast.frame, result.scale), f"forecast_{metric}_{period}.csv", "Download the forecast"
     )

@@ -37,9 +37,9 @@ def _with_interval(forecast: pd.DataFrame) -> pd.DataFrame:
 def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: str, percent: bool = False) -> go.Figure:
     """Actuals, the forecast and its 80% band over time.
 
-    ``history`` has columns ``ds``, ``y``, ``complete`` (an incomplete period is drawn as a
-    hollow marker: it is still filling up); ``forecast`` has ``ds``, ``yhat``, ``yhat_lower``,
-    ``yhat_upper``; the band covers the rows that have an interval.
+    ``history`` has columns ``ds``, ``y``, ``complete`` (a partial period, see :func:`retention.periods.complete`,
+    is drawn as a hollow marker: the one still filling up, or a first one the data starts in); ``forecast`` has
+    ``ds``, ``yhat``, ``yhat_lower``, ``yhat_upper``; the band covers the rows that have an interval.
     """
     figure = go.Figure()
     complete = history[history["complete"]]
@@ -54,7 +54,7 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, *, y_title: st
             y=partial["y"],
             mode="markers",
             marker={"symbol": "circle-open", "size": 9, "color": ACTUAL},
-            name="Period in progress (not fitted)",
+            name="Partial period (not fitted)",
         )
     figure.add_scatter(
         x=forecast["ds"],
