@@ -147,7 +147,8 @@ def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     return None if row is None or row[0] is None else pd.Timestamp(row[0])
 
 
-def first_ts(con: duckdb.DuckDBPyConnection, *, events: bool = False) -> pd.Timestamp | None:
-    """The earliest purchase (or, with ``events``, event) timestamp in the rollup; None when there is none."""
-    row = warehouse.execute(con, "rollup_first_ts", {"events": events}).fetchone()
-    return None if row is None or row[0] is None else pd.Timestamp(row[0])
+def span(con: duckdb.DuckDBPyConnection, *, events: bool = False) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The earliest purchase (or, with ``events``, event) timestamp in the rollup and :func:`as_of`, in one read;
+    None for each that is missing."""
+    row = warehouse.execute(con, "rollup_span", {"events": events}).fetchone()
+    return tuple(None if value is None else pd.Timestamp(value) for value in row)

@@ -236,16 +236,16 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
         Empty when there is no activity.
     """
     periods.check(period)
-    params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
+    first, as_of = rollups.span(con, events=activity != "purchase")
+    params = {"grain": period, "as_of": as_of, **_activity_params(con, activity, "first_purchase")}
     counted = activity == "purchase"  # pre-counted (migration 013); other activities count the rollup rows
     table = warehouse.query(con, "cohort_lifecycle_counted" if counted else "cohort_lifecycle", params)
     starts = pd.to_datetime(table["period_start"])
-    first = rollups.first_ts(con, events=activity != "purchase")
     return pd.DataFrame(
         {
             "period_start": starts,
             **{column: table[column].astype("int64") for column in ("new", "returning", "resurrecting", "dormant")},
-            "complete": periods.complete(starts, period, first, params["as_of"]) if len(table) else starts.isna(),
+            "complete": periods.complete(starts, period, first, as_of) if len(table) else starts.isna(),
         }
     )
 
