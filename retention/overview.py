@@ -172,11 +172,25 @@ class RangeKpis:
 KPI_NAMES = ("customers", "new_customers", "orders", "products", "revenue", "repeat_rate")
 
 
-def range_kpis(con: duckdb.DuckDBPyConnection, dates: DateRange) -> RangeKpis:
-    """The headline numbers of the days of ``dates``, read from the order lines in the range (a time filter on
-    the lines reads only the row groups of those days) and each customer's first purchase in the rollup.
-    Over all the data's days they equal :func:`kpis` (less ``active_30d``, with ``new_customers`` =
-    ``customers``)."""
+def range_kpis(con: duckdb.DuckDBPyConnection, dates: DateRange, *, counted: bool = True) -> RangeKpis:
+    """The headline numbers of the days of ``dates``.
+
+    A range that holds every day of the data reads the pre-counted numbers of :func:`kpis` (with
+    ``new_customers`` = ``customers``), as the Overview's default view always did; any other range reads the
+    order lines of its days (a time filter, so only the row groups of those days) and each customer's first
+    purchase in the rollup. ``counted=False`` reads the lines for the whole data too: both give the same numbers.
+    """
+    first, last = warehouse.data_range(con)
+    if counted and first is not None and dates.start <= first.normalize() and dates.end >= last.normalize():
+        whole = kpis(con)
+        return RangeKpis(
+            customers=whole.customers,
+            new_customers=whole.customers,
+            orders=whole.orders,
+            products=whole.products,
+            revenue=whole.revenue,
+            repeat_rate=whole.repeat_rate,
+        )
     params = {"start": dates.start, "stop": dates.stop, "kept_out": list(non_products.KEPT_OUT)}
     row = warehouse.query(con, "overview_range_kpis", params).iloc[0]
     return RangeKpis(
