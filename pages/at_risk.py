@@ -184,9 +184,7 @@ def how_often_customers_reorder(figures: reorder.Reorders) -> None:
 common.page_header("At-risk users", "Who is about to stop buying, why, and what each one is worth.")
 path = common.db_path()
 version = common.attempt(common.data_version)
-if version is None or not common.require_rows(
-    "orders", "No orders in the warehouse yet. Import some on the Data page."
-):
+if version is None or not common.require_rows("orders", "No orders in the warehouse yet."):
     st.stop()
 days = common.attempt(cached.order_days, path, version)
 if days is None:

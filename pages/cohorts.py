@@ -107,7 +107,7 @@ offer = common.attempt(cached.options, path, version)
 if offer is None:
     st.stop()
 if offer.last is None:
-    st.info("No orders or events in the warehouse yet. Import some on the Data page.")
+    common.show_empty_state("No orders or events in the warehouse yet.")
     st.stop()
 
 gaps = offer.breakdown_gaps

@@ -41,7 +41,7 @@ settings = common.attempt(
 version = common.attempt(common.data_version)
 if settings is None or version is None:
     st.stop()
-if not common.require_rows("orders", "No orders in the warehouse yet. Import some on the Data page."):
+if not common.require_rows("orders", "No orders in the warehouse yet."):
     st.stop()
 
 
@@ -71,8 +71,9 @@ def show_activity(metric: str, label: str) -> None:
         charts.forecast_chart(result.history, result.forecast.frame, y_title=label, marks=marks), width="stretch"
     )
     st.caption(
-        "The band is the 80% interval. A hollow marker is the period still in progress: it is not fitted. "
-        "Triangles at the top mark campaign launches and notes (add notes on the Overview page)."
+        "The band is the 80% interval. A hollow marker is a partial period (the one still in progress, or a first "
+        "one the data starts in the middle of): it is not fitted. Triangles at the top mark campaign launches and "
+        "notes (add notes on the Overview page)."
     )
     common.download_csv(
         for_export(result.forecast.frame, result.scale), f"forecast_{metric}_{period}.csv", "Download the forecast"

@@ -1,4 +1,4 @@
-"""Overview: headline numbers and weekly customers."""
+"""Overview: headline numbers of a date range against the period before, and customers week by week."""
 
 import streamlit as st
 
@@ -9,39 +9,35 @@ from retention.ui import overview as cached
 common.page_header("Overview", "How many customers the shop has, how many stay, and how that moves week by week.")
 saved_views.views_row("overview")
 
-loaded = common.attempt(cached.snapshot, common.db_path())
-if loaded is None:
+path = common.db_path()
+version = common.attempt(common.data_version)
+dates = None if version is None else common.attempt(cached.order_dates, path, version)
+if dates is None:
     st.stop()
-numbers, weekly = loaded
-if numbers.customers == 0:
-    st.info("No purchases in the warehouse yet. Import orders on the Data page.")
+first, last = dates
+if first is None:
+    common.show_empty_state("No purchases in the warehouse yet.")
     st.stop()
 
-tiles = st.columns(6)
-tiles[0].metric("Customers", f"{numbers.customers:,}", help="Users with at least one purchase.")
-tiles[1].metric(
-    "Active in last 30 days",
-    f"{numbers.active_30d:,}",
-    help=f"Customers with a purchase in the 30 days up to {numbers.as_of:%Y-%m-%d}.",
-)
-tiles[2].metric("Orders", f"{numbers.orders:,}")
-tiles[3].metric(
-    "Products bought",
-    f"{numbers.products:,}",
-    help="Distinct item codes purchased, without postage, fees and other non-product codes (see the Data page).",
-)
-tiles[4].metric(
-    "Net revenue",
-    f"{numbers.revenue:,.0f}",
-    help="Quantity x unit price over all lines; returns subtract, postage and fees count.",
-)
-tiles[5].metric(
-    "Repeat-purchase rate", f"{numbers.repeat_rate:.1%}", help="Share of customers with two or more orders."
-)
+chosen = cached.date_range(first, last)
+if chosen is None:
+    st.stop()
+st.caption(f"{chosen.describe()}.")
+if not cached.kpi_tiles(path, version, chosen, first):
+    st.stop()
 
 st.subheader("Customers per week")
-st.plotly_chart(charts.weekly_customers(weekly), width="stretch")
-st.caption("A hollow marker is the week still in progress: its count is not final.")
-common.download_csv(weekly, "weekly_customers.csv", "Download weekly customers")
+weekly = common.attempt(cached.weekly_activity, path, version, chosen)
+marks = common.attempt(annotations.marks, path, version, chosen.start.date(), chosen.end.date())
+if weekly is not None and marks is not None:
+    st.plotly_chart(charts.weekly_customers(weekly, marks), width="stretch")
+    st.caption(
+        "A hollow marker is a partial week: the week still in progress, or a first week that the data or the range "
+        "starts in the middle of. Weeks without purchases count 0. Dotted lines mark campaign launches, imports "
+        "and notes."
+    )
+    common.download_csv(
+        weekly, f"weekly_customers_{chosen.start:%Y-%m-%d}_{chosen.end:%Y-%m-%d}.csv", "Download weekly customers"
+    )
 
-annotations.notes_section(numbers.as_of.date())
+annotations.notes_section(last.date())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from retention.errors import DataError
@@ -96,3 +97,53 @@ def span(first, last, period: str, *, what: str, advice: str, limit: int = MAX_P
 
 def _day(ts) -> str:
     return pd.Timestamp(ts).date().isoformat()  # strftime would write year 1 as "1"
+
+
+# The one rule for partial and empty periods, shared by the Overview's weekly chart, the Forecast's activity series
+# and the cohort lifecycle.
+
+
+def complete(starts, period: str, first, last) -> np.ndarray:
+    """Whether the data covers each whole period starting at ``starts`` (period starts, as :func:`start` gives).
+
+    A period is complete when the data covers every day of it: its first day is on or after the day of ``first``
+    (the earliest timestamp of the data, or of a chosen range) and its last day on or before the day of ``last``
+    (the latest). A first period the data starts in the middle of is partial just as the last one still in
+    progress is: neither is a whole period's count. Days, not times: a shop's export covers whole days.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per start, in the order given.
+    """
+    starts = pd.DatetimeIndex(pd.to_datetime(starts))
+    ends = starts + (pd.DateOffset(months=1) if period == "month" else pd.Timedelta(days=7 if period == "week" else 1))
+    begun = pd.Timestamp(first).normalize()
+    ended = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
+    return np.asarray((starts >= begun) & (ends <= ended), dtype=bool)
+
+
+def filled(frame: pd.DataFrame, column: str, period: str, first, last) -> pd.DataFrame:
+    """``frame`` with a row for every period from the one holding ``first`` to the one holding ``last``, and
+    its ``complete`` column set by :func:`complete`.
+
+    A period without activity is a row of zeros, not a gap: zero customers is a count, and a line drawn over a
+    missing row would bridge or break where the shop sold nothing. ``column`` holds the period starts; every
+    other column but ``complete`` is numeric and filled with 0 (integer columns stay integer). Rows outside the
+    span are dropped; with ``first`` None (no data) ``frame`` is returned with an empty ``complete`` column.
+    Call :func:`span` first: this enumerates the periods.
+    """
+    if first is None:
+        return frame.iloc[:0].assign(complete=np.zeros(0, dtype=bool))
+    spine = pd.date_range(start(first, period), start(last, period), freq=_FREQ[period]).as_unit("us")
+    values = frame.drop(columns="complete", errors="ignore").copy()
+    values[column] = pd.to_datetime(values[column]).astype("datetime64[us]")
+    out = values.set_index(column).reindex(spine)
+    for name, dtype in values.drop(columns=column).dtypes.items():
+        out[name] = out[name].fillna(0).astype(dtype)
+    out = out.rename_axis(column).reset_index()
+    out["complete"] = complete(out[column], period, first, last)
+    return out
+
+
+_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}

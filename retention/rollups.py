@@ -145,3 +145,10 @@ def as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp | None:
     """The latest order or event timestamp when the rollup was built (None for an empty warehouse)."""
     row = warehouse.execute(con, "rollup_as_of").fetchone()
     return None if row is None or row[0] is None else pd.Timestamp(row[0])
+
+
+def span(con: duckdb.DuckDBPyConnection, *, events: bool = False) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The earliest purchase (or, with ``events``, event) timestamp in the rollup and :func:`as_of`, in one read;
+    None for each that is missing."""
+    row = warehouse.execute(con, "rollup_span", {"events": events}).fetchone()
+    return tuple(None if value is None else pd.Timestamp(value) for value in row)

@@ -93,3 +93,36 @@ def test_agrees_with_pandas_periods_on_random_dates(period):
         assert periods.between(first, last, period) == (last_period - first_period).n, (first, last)
         assert periods.start(first, period) == first_period.start_time, first
         assert periods.next_start(first, period) == (first_period + 1).start_time, first
+
+
+# ---------------------------------------------------------------- the rule for partial and empty periods
+
+
+@pytest.mark.parametrize(
+    ("period", "starts", "first", "last", "expected"),
+    [
+        # Data from a Wednesday to a Sunday evening: the first week is partial, the last one complete.
+        ("week", ["2024-01-01", "2024-01-08"], "2024-01-03 10:00", "2024-01-14 20:00", [False, True]),
+        # From a Monday to a Saturday: the last week is still in progress.
+        ("week", ["2024-01-01", "2024-01-08"], "2024-01-01 00:00", "2024-01-13 23:59", [True, False]),
+        ("month", ["2024-02-01", "2024-03-01"], "2024-02-01 09:00", "2024-03-31 08:00", [True, True]),  # leap year
+        ("month", ["2024-01-01", "2024-02-01"], "2024-01-02", "2024-02-28 23:00", [False, False]),
+        ("day", ["2024-01-05", "2024-01-06"], "2024-01-05 17:00", "2024-01-06 01:00", [True, True]),  # whole days
+    ],
+)
+def test_complete_needs_every_day_of_the_period(period, starts, first, last, expected):
+    assert periods.complete([T(s) for s in starts], period, T(first), T(last)).tolist() == expected
+
+
+def test_filled_gives_every_period_with_zeros_and_marks_the_partial_ones():
+    frame = pd.DataFrame(
+        {"week": [T("2024-01-01"), T("2024-01-22")], "customers": [3, 4], "revenue": [1.5, -2.0], "complete": True}
+    )
+    out = periods.filled(frame, "week", "week", T("2024-01-03 10:00"), T("2024-01-24 09:00"))
+    assert out["week"].tolist() == [T("2024-01-01"), T("2024-01-08"), T("2024-01-15"), T("2024-01-22")]
+    assert out["customers"].tolist() == [3, 0, 0, 4] and out["customers"].dtype == "int64"
+    assert out["revenue"].tolist() == [1.5, 0.0, 0.0, -2.0]
+    assert out["complete"].tolist() == [False, True, True, False]
+    assert frame["complete"].tolist() == [True, True]  # the frame given is not changed
+    empty = periods.filled(frame.iloc[:0], "week", "week", None, None)
+    assert empty.empty and list(empty.columns) == ["week", "customers", "revenue", "complete"]

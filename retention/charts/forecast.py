@@ -46,10 +46,10 @@ def forecast_chart(
 ) -> go.Figure:
     """Actuals, the forecast and its 80% band over time, with campaign launches and notes marked.
 
-    ``history`` has columns ``ds``, ``y``, ``complete`` (an incomplete period is drawn as a
-    hollow marker: it is still filling up); ``forecast`` has ``ds``, ``yhat``, ``yhat_lower``,
-    ``yhat_upper``; the band covers the rows that have an interval. ``marks`` (the columns of
-    :func:`retention.annotations.marks`, cut to the chart's dates) are drawn by :func:`mark_dates`.
+    ``history`` has columns ``ds``, ``y``, ``complete`` (a partial period, see :func:`retention.periods.complete`,
+    is drawn as a hollow marker: the one still filling up, or a first one the data starts in); ``forecast`` has
+    ``ds``, ``yhat``, ``yhat_lower``, ``yhat_upper``; the band covers the rows that have an interval. ``marks``
+    (the columns of :func:`retention.annotations.marks`, cut to the chart's dates) are drawn by :func:`mark_dates`.
     """
     figure = go.Figure()
     complete = history[history["complete"]]
@@ -64,7 +64,7 @@ def forecast_chart(
             y=partial["y"],
             mode="markers",
             marker={"symbol": "circle-open", "size": 9, "color": ACTUAL},
-            name="Period in progress (not fitted)",
+            name="Partial period (not fitted)",
         )
     figure.add_scatter(
         x=forecast["ds"],

@@ -270,20 +270,27 @@ def lifecycle(con: duckdb.DuckDBPyConnection, *, period: str = "month", activity
         previous period, but at some time before) as counts >= 0; ``dormant``
         (active in the previous period but not in this one) as a count <= 0,
         negative by the usual chart convention so that it stacks below zero;
-        ``complete`` (bool: the period is fully observed; in a period still
-        in progress the counts are provisional, dormant ones above all).
+        ``complete`` (bool: the period is fully observed, by the rule of
+        :func:`retention.periods.complete`; in a period still in progress
+        the counts are provisional, dormant ones above all, and a first
+        period the data starts in is partial).
+        Only periods with a count are listed: a bar chart shows a missing
+        period as zero, and an implausible date must not make it enumerate
+        ten thousand years of days.
         Active users of a period are ``new + returning + resurrecting``.
         Empty when there is no activity.
     """
     periods.check(period)
-    params = {"grain": period, "as_of": rollups.as_of(con), **_activity_params(con, activity, "first_purchase")}
+    first, as_of = rollups.span(con, events=activity != "purchase")
+    params = {"grain": period, "as_of": as_of, **_activity_params(con, activity, "first_purchase")}
     counted = activity == "purchase"  # pre-counted (migration 013); other activities count the rollup rows
     table = warehouse.query(con, "cohort_lifecycle_counted" if counted else "cohort_lifecycle", params)
+    starts = pd.to_datetime(table["period_start"])
     return pd.DataFrame(
         {
-            "period_start": pd.to_datetime(table["period_start"]),
+            "period_start": starts,
             **{column: table[column].astype("int64") for column in ("new", "returning", "resurrecting", "dormant")},
-            "complete": table["complete"].astype("bool"),
+            "complete": periods.complete(starts, period, first, as_of) if len(table) else starts.isna(),
         }
     )
 

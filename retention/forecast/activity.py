@@ -47,7 +47,8 @@ def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> p
     (customers with a purchase, i.e. an order line with quantity > 0), ``new_customers``
     (first purchase ever in the period), ``returning_customers`` (active minus new), all
     non-negative ints; ``revenue`` (sum of quantity x unit_price over every line, so net of
-    returns; the shop's currency) and ``complete`` (bool: the data covers the whole period).
+    returns; the shop's currency) and ``complete`` (bool: the data covers the whole period, see
+    :func:`retention.periods.complete`: a first period the data starts in is partial too).
     Periods without purchases are rows of zeros. Empty when there are no orders.
 
     Raises
@@ -59,7 +60,7 @@ def activity_table(con: duckdb.DuckDBPyConnection, *, period: str = "week") -> p
     first, last = warehouse.data_range(con)
     if first is not None:
         periods.span(first, last, period, what="the activity series", advice=periods.FIX_DATES)
-    return warehouse.query(con, "forecast_activity", {"period": period})
+    return periods.filled(warehouse.query(con, "forecast_activity", {"period": period}), "ds", period, first, last)
 
 
 def activity_series(table: pd.DataFrame, metric: str) -> pd.DataFrame:

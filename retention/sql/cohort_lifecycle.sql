@@ -1,4 +1,5 @@
--- Growth accounting per period from the activity rollup; see retention.cohorts.lifecycle.
+-- Growth accounting per period from the activity rollup; see retention.cohorts.lifecycle (which marks the partial
+-- periods).
 -- $grain: 'day' | 'week' | 'month'; $activity: 'purchase' | 'any' | 'event'; $event_type; $as_of: TIMESTAMP.
 WITH
 active AS (
@@ -47,14 +48,7 @@ SELECT
     sum(new)::BIGINT AS new,
     sum("returning")::BIGINT AS "returning",
     sum(resurrecting)::BIGINT AS resurrecting,
-    sum(dormant)::BIGINT AS dormant,
-    any_value(
-        CASE $grain
-            WHEN 'day' THEN period_start + to_days(1)
-            WHEN 'week' THEN period_start + to_days(7)
-            ELSE period_start + to_months(1)
-        END <= $as_of
-    ) AS complete
+    sum(dormant)::BIGINT AS dormant
 FROM counts
 GROUP BY period_start
 ORDER BY period_start

@@ -140,15 +140,15 @@ def attempt(function: Callable[..., T], /, *args: object, empty_state: bool = Fa
     return None. An error of the file system or DuckDB (a damaged warehouse, a full disk) is shown the same way,
     as a sentence (see :func:`retention.errors.system_error_message`), always in an error box.
 
-    The message goes in an error box, or with ``empty_state`` an info box: for a call whose only expected
-    error is that the warehouse does not hold the data it needs yet (nothing is wrong, there is just nothing
-    to show). The caller checks for None and returns (or, at a page's top level, ``st.stop()``s), so that a
+    The message goes in an error box, or with ``empty_state`` an empty state (:func:`show_empty_state`): for a
+    call whose only expected error is that the warehouse does not hold the data it needs yet (nothing is wrong,
+    there is just nothing to show). The caller checks for None and returns (or, at a page's top level, ``st.stop()``s), so that a
     failure in one tab never hides the others.
     """
     try:
         return function(*args, **kwargs)
     except RetentionError as exc:
-        (st.info if empty_state else st.error)(plain(readable(str(exc))))
+        (show_empty_state if empty_state else st.error)(plain(readable(str(exc))))
     except (duckdb.Error, OSError) as exc:
         st.error(plain(readable(system_error_message(exc))))
     return None
@@ -207,13 +207,23 @@ def download_csv(
     )
 
 
+DATA_PAGE = "pages/data.py"
+
+
+def show_empty_state(message: str) -> None:
+    """The one empty state of the app: ``message`` (what is missing, as Markdown) in an info box, and a link to
+    the Data page, where data is imported."""
+    st.info(message, icon=":material/info:")
+    st.page_link(DATA_PAGE, label="Import data on the Data page", icon=":material/database:")
+
+
 def require_rows(table: str, message: str) -> bool:
-    """Whether ``table`` holds rows; when it does not, ``message`` is shown in an info box
-    (e.g. "No orders in the warehouse yet")."""
+    """Whether ``table`` holds rows; when it does not, ``message`` is shown as the empty state
+    (e.g. "No orders in the warehouse yet", see :func:`show_empty_state`)."""
     with cursor() as con:
         if warehouse.has_rows(con, table):
             return True
-    st.info(message)
+    show_empty_state(message)
     return False
 
 
