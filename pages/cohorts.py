@@ -240,7 +240,7 @@ chosen = curve_row[0].multiselect(
     shown.cohort_starts,
     default=shown.recent_cohorts(),
     format_func=lambda c: f"{c:%Y-%m-%d}",
-    key="compare",
+    key="lines",
     bind="query-params",
 )
 min_cohorts = curves.min_cohorts_input(curve_row[1])

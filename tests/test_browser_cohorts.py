@@ -139,7 +139,7 @@ def test_a_shared_url_reopens_the_cell_the_show_choice_and_the_compared_curves(a
     table = _page_table(sample_db, "month")
     listed = sorted(table["cohort"].unique())
     cohort, compared = listed[2], listed[:2]
-    chosen = "&".join(f"compare={c:%Y-%m-%d}" for c in compared)
+    chosen = "&".join(f"lines={c:%Y-%m-%d}" for c in compared)
     _open(page, f"{app_url}/cohorts?cell_cohort={cohort:%Y-%m-%d}&cell_period=Month+3&cell_show=all&{chosen}")
     cell = _cell(table, cohort, 3)
     said = f"Cohort {cohort:%Y-%m-%d}, Month 3: {cell['active_users']:,} of {cell['cohort_users']:,} users active"

@@ -256,7 +256,7 @@ def test_a_shared_url_reopens_the_cell_the_show_choice_and_the_compared_cohorts(
             "cell_cohort": f"{cohort:%Y-%m-%d}",
             "cell_period": "Month 2",
             "cell_show": "retained",
-            "compare": [f"{c:%Y-%m-%d}" for c in compared],
+            "lines": [f"{c:%Y-%m-%d}" for c in compared],
         }
     )
     at = app.run()
@@ -264,7 +264,7 @@ def test_a_shared_url_reopens_the_cell_the_show_choice_and_the_compared_cohorts(
     assert at.selectbox(key="cell_cohort").value == cohort
     assert at.selectbox(key="cell_period").value == 2
     assert at.segmented_control(key="cell_show").value == "retained"
-    assert at.multiselect(key="compare").value == compared
+    assert at.multiselect(key="lines").value == compared
     cell = expected_monthly.set_index(["cohort", "period"]).loc[(cohort, 2)]
     users = at.dataframe[0].value
     assert len(users) == cell["active_users"] and users["retained"].all()
