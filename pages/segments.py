@@ -17,7 +17,7 @@ if days is None:
     st.stop()
 first, last = days
 if last is None:
-    st.info("No orders in the warehouse yet. Import some on the Data page.")
+    common.show_empty_state("No orders in the warehouse yet.")
     st.stop()
 
 top = st.columns([1, 1, 2])
