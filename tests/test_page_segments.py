@@ -69,7 +69,7 @@ def test_an_as_of_day_and_a_segment_come_from_the_url(app, sample_frames):
 def test_cohorts_page_breaks_down_by_rfm_segment(sample_db, monkeypatch, expected):
     monkeypatch.setenv("RETENTION_DB", sample_db)
     at = app_page("cohorts.py", timeout=TIMEOUT)
-    at.query_params.update({"by": "rfm_segment"})
+    at.query_params.update({"by": "RFM segment"})
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error

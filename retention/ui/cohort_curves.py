@@ -39,7 +39,10 @@ def modes_help() -> str:
 
 
 def breakdown_choice(column: str, gaps: dict[str, str]) -> str:
-    """How the breakdown picker names a column: ``"none"``, ``"country"``, or ``"channel (empty)"``."""
+    """How the breakdown picker names a column: ``"none"``, ``"country"``, ``"RFM segment"``, or
+    ``"channel (empty)"``."""
+    if column == cohorts.RFM_BREAKDOWN:
+        return "RFM segment"
     return f"{column}{EMPTY_MARK}" if column in gaps else column
 
 
