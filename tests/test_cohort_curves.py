@@ -189,14 +189,21 @@ def test_a_mark_sits_in_the_period_of_each_cohort_that_holds_it(tiny):
     table = cohorts.cohort_table(tiny, cohorts.CohortQuery())  # January and February cohorts; data ends 20 March
     marks = _marks(("2024-02-15", "note", "site redesign"), ("2024-03-05", "campaign", "Win-back"))
     placed = table.mark_points(marks, [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")])
-    # 15 February is January's month 1 and February's month 0; March is still in progress, so it is not placed.
-    assert placed[["cohort", "period", "label"]].values.tolist() == [
-        [pd.Timestamp("2024-01-01"), 1, "site redesign"],
-        [pd.Timestamp("2024-02-01"), 0, "site redesign"],
+    # 15 February is January's month 1 and February's month 0. 5 March falls in the month still in progress (January's
+    # month 2, February's month 1): it sits there, hollow, at the height of the line's last point.
+    assert placed[["cohort", "period", "label", "in_progress"]].values.tolist() == [
+        [pd.Timestamp("2024-01-01"), 1, "site redesign", False],
+        [pd.Timestamp("2024-01-01"), 2, "Win-back", True],
+        [pd.Timestamp("2024-02-01"), 0, "site redesign", False],
+        [pd.Timestamp("2024-02-01"), 1, "Win-back", True],
     ]
-    cells = table.frame.set_index(["cohort", "period"])["retention"]
-    assert placed["y"].tolist() == [cells[(pd.Timestamp("2024-01-01"), 1)], cells[(pd.Timestamp("2024-02-01"), 0)]]
-    assert table.mark_points(marks, [pd.Timestamp("2024-02-01")])["period"].tolist() == [0]
+    cells = table.frame.set_index(["cohort", "period"])
+    assert not cells.loc[(pd.Timestamp("2024-01-01"), 2), "complete"]
+    january, february = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")
+    assert (
+        placed["y"].tolist() == [cells.at[(january, 1), "retention"]] * 2 + [cells.at[(february, 0), "retention"]] * 2
+    )
+    assert table.mark_points(marks, [pd.Timestamp("2024-02-01")])["period"].tolist() == [0, 1]
     assert table.mark_points(_marks(("2023-12-31", "note", "before")), [pd.Timestamp("2024-01-01")]).empty
     brackets = cohorts.cohort_table(tiny, cohorts.CohortQuery(mode="brackets"))
     assert brackets.mark_points(marks, [pd.Timestamp("2024-01-01")]).empty

@@ -272,15 +272,21 @@ def retention_curves(
     _mean_line(figure, mean, name=mean_name, colour="black", labels=labels, column=column)
     if marks is not None and not marks.empty:
         for kind, rows in marks.groupby("kind", sort=False):
+            ongoing = rows["in_progress"].astype(bool)
             figure.add_scatter(
                 x=rows["period"].map(labels),
                 y=rows["y"],
                 mode="markers",
-                marker={"symbol": "triangle-down", "size": 13, "color": MARK_COLOURS.get(kind, "#7f7f7f")},
+                marker={
+                    "symbol": ["triangle-down-open" if now else "triangle-down" for now in ongoing],
+                    "size": 13,
+                    "color": MARK_COLOURS.get(kind, "#7f7f7f"),
+                    "line": {"width": 2},
+                },
                 name=PLURALS.get(kind, str(kind)),
                 text=[
-                    f"{c:{LABEL_FORMATS[period]}}: {text}"
-                    for c, text in zip(rows["cohort"], escaped(rows["label"]), strict=True)
+                    f"{c:{LABEL_FORMATS[period]}}: {text}" + (" (in this period, still in progress)" if now else "")
+                    for c, text, now in zip(rows["cohort"], escaped(rows["label"]), ongoing, strict=True)
                 ],
                 hovertemplate=f"{KIND_LABELS.get(kind, kind)} (cohort %{{text}})<extra></extra>",
             )

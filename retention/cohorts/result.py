@@ -231,29 +231,39 @@ class CohortTable:
         """Where each mark falls on the lines of the ``chosen`` cohorts: the period of the cohort that holds it.
 
         ``marks`` has the columns of :func:`retention.annotations.marks`. A mark
-        is placed on a cohort's line when it falls in one of the cohort's
-        complete periods (the periods a line draws); in brackets mode periods
-        count days from each user's own start, so no date falls on one period
-        and nothing is placed.
+        in one of the cohort's complete periods sits on the line's point there; a
+        mark in the cohort's period still in progress (a campaign launched on the
+        data's last day) sits in that period at the height of the line's last
+        point, so that what just happened shows beside where the cohort stands. In
+        brackets mode periods count days from each user's own start, so no date
+        falls on one period and nothing is placed.
 
         Returns
         -------
         pandas.DataFrame
             ``cohort`` (datetime64), ``period`` (int), ``y`` (the cohort's
-            measure in that period), ``ts``, ``kind`` and ``label`` of the mark;
-            oldest cohort first, then by time.
+            measure in that period, or in its last complete one), ``in_progress``
+            (bool: the period is still in progress), ``ts``, ``kind`` and
+            ``label`` of the mark; oldest cohort first, then by time.
         """
-        columns = ["cohort", "period", "y", "ts", "kind", "label"]
+        columns = ["cohort", "period", "y", "in_progress", "ts", "kind", "label"]
         if marks.empty or "bracket" in self.frame.columns or not len(chosen):
             return pd.DataFrame(columns=columns)
         grain, column = self.query.period, self.measure_column
-        cells = self.frame[self.frame["complete"]].set_index(["cohort", "period"])[column]
+        cells = self.frame.sort_values("period").set_index(["cohort", "period"])
         rows = []
         for cohort in sorted(pd.Timestamp(c) for c in chosen):
+            if cohort not in cells.index.get_level_values("cohort"):
+                continue
+            line = cells.loc[cohort]
+            drawn = line[line["complete"]]
             for mark in marks.itertuples(index=False):
                 period = periods.between(cohort, mark.ts, grain)
-                if period >= 0 and (cohort, period) in cells.index:
-                    rows.append((cohort, period, float(cells[(cohort, period)]), mark.ts, mark.kind, mark.label))
+                if period not in line.index or (not line.at[period, "complete"] and drawn.empty):
+                    continue
+                in_progress = not line.at[period, "complete"]
+                y = float(drawn[column].iloc[-1] if in_progress else line.at[period, column])
+                rows.append((cohort, period, y, in_progress, mark.ts, mark.kind, mark.label))
         return pd.DataFrame(rows, columns=columns)
 
     def recent_cohorts(self, count: int = 3) -> list[pd.Timestamp]:

@@ -96,7 +96,8 @@ def marks_caption(table: cohorts.CohortTable, placed: pd.DataFrame) -> None:
     elif not placed.empty:
         st.caption(
             "Triangles on the cohort lines mark campaign launches, imports and notes in the period they fall in; "
-            "hover one to read it. A mark in a period still in progress shows on the lifecycle chart only."
+            "hover one to read it. A hollow one falls in a period still in progress, drawn at the height of the line's "
+            "last point."
         )
 
 
