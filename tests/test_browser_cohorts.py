@@ -147,7 +147,7 @@ def test_a_shared_url_reopens_the_cell_the_show_choice_and_the_compared_curves(a
     expect(page.get_by_text(f"{cell['cohort_users']:,} customers.", exact=True)).to_be_visible()  # all of them
     selected = page.locator(".st-key-cell_show [role='radio'][aria-checked='true']")
     expect(selected).to_have_text("all")
-    chips = page.locator(".st-key-compare [data-testid='stMultiSelect'] span[title]")
+    chips = page.locator(".st-key-lines [data-testid='stMultiSelect'] span[title]")
     expect(chips.first).to_be_visible()  # the multiselect loads after the page's script
     assert set(chips.all_text_contents()) == {f"{c:%Y-%m-%d}" for c in compared}
     outline = page.evaluate("() => document.querySelector('.st-key-heatmap .js-plotly-plot').layout.shapes")

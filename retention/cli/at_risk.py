@@ -63,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
     path = warehouse.resolve_db_path(args.db)
     if args.horizon_days is None:
         with warehouse.session(path) as con:
-            args.horizon_days, source = reorder.horizon_default(con)
-        print(f"horizon {args.horizon_days} days: {source}", file=sys.stderr)
+            args.horizon_days = reorder.horizon_default(con)[0]  # the summary line below names it
     # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for the
     # save: imports and refreshes of other processes go on while the model trains.
     result = jobs.run(

@@ -15,17 +15,21 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from retention import saved_views
-from retention.ui.common import attempt, cursor, plain, writer
+from retention.ui.common import attempt, cursor, data_version, db_path, plain, writer
 
 NAME_KEY = "saved-views-name"
 REQUEST_KEY = "saved-views-request"
 MAX_SUMMARY_CHARS = 160
+VIEWS_TTL_SECONDS = 60
 
 
-def views(page: str) -> pd.DataFrame:
-    """The saved views of ``page`` (see :func:`retention.saved_views.list_views` for the columns). Read on every
-    run, not cached: a handful of rows, and a saved view must not invalidate the data caches that
-    :func:`~retention.ui.common.data_version` keys."""
+@st.cache_data(show_spinner=False, ttl=VIEWS_TTL_SECONDS)
+def views(path: str, version: str, page: str) -> pd.DataFrame:
+    """The saved views of ``page`` (see :func:`retention.saved_views.list_views` for the columns).
+
+    Saved views are not part of the data version (saving one must not recount every cached table): this app's
+    saves and deletes clear this cache, and a view saved or deleted by another process shows within
+    :data:`VIEWS_TTL_SECONDS`. Cached, so that a rerun while another process writes does not wait for it."""
     with cursor() as con:
         return saved_views.list_views(con, page)
 
@@ -95,6 +99,7 @@ def _carry_out(page: str) -> None:
             return saved_views.save(con, page, name, current_params())
 
     done = attempt(write)
+    views.clear()
     if done is not None:
         verb, icon = ("Deleted", ":material/delete:") if action == "delete" else ("Saved", ":material/bookmark_added:")
         st.toast(f"{verb} the view {plain(done)!r}.", icon=icon)
@@ -106,7 +111,8 @@ def views_row(page: str) -> None:
     Call it after the page header and before the page's widgets (see the module's docstring)."""
     open_requested(page)
     _carry_out(page)
-    listed = attempt(views, page)
+    version = attempt(data_version)
+    listed = None if version is None else attempt(views, db_path(), version, page)
     if listed is None:
         return
     with st.expander(f"Saved views ({len(listed)})", key=f"saved-views-{page}", icon=":material/bookmarks:"):
