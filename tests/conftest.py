@@ -53,6 +53,19 @@ def app_page(page: str, *, timeout: float = 180) -> AppTest:
     return at
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium under Playwright, one per browser test module (see ``tests/served_app.py``)."""
+    from playwright.sync_api import sync_playwright
+    from served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def sample_frames() -> dict[str, pd.DataFrame]:
     """The synthetic shop for 600 users over 18 months (seed 11). Do not mutate: copy first."""

@@ -15,11 +15,9 @@ import time
 
 import online_retail
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from served_app import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PAGE_TIMEOUT_MS,
     PAGE_TITLES,
     VIEWPORT,
@@ -53,15 +51,6 @@ def own_data_url(tmp_path_factory):
         con.close()
     with serve(folder / "warehouse.duckdb", folder / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import shutil
 
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
-from served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
+from playwright.sync_api import Page, expect
+from served_app import ARTIFACTS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
 
 from retention import cohorts, warehouse
 
@@ -47,15 +47,6 @@ def app_url(sample_db, tmp_path_factory):
     shutil.copy(sample_db, db_copy)
     with serve(db_copy, tmp_path_factory.mktemp("browser-cohorts-log") / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -11,25 +11,24 @@ import shutil
 
 import pandas as pd
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
+from playwright.sync_api import expect
+from served_app import ARTIFACTS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
 
 from retention import overview, warehouse
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-overview")]
 
 
-def test_a_preset_goes_into_the_url_and_the_url_restores_it(sample_db, tmp_path):
+def test_a_preset_goes_into_the_url_and_the_url_restores_it(sample_db, tmp_path, chromium):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(sample_db, db)
     with warehouse.session(db) as con:
         first, last = warehouse.data_range(con)
     chosen = overview.preset_range("4w", first, last)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with serve(db, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(db, tmp_path / "streamlit.log") as url:
+        page = chromium.new_page(viewport=VIEWPORT)
+        reopened = chromium.new_page(viewport=VIEWPORT)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
             page.goto(url)
             expect(page.get_by_text("Customers per week")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
             expect(page.locator('[data-testid="stMetricDelta"]')).to_have_count(0)  # all the data: nothing before
@@ -40,7 +39,6 @@ def test_a_preset_goes_into_the_url_and_the_url_restores_it(sample_db, tmp_path)
             expect(page.locator('[data-testid="stMetricDelta"]')).to_have_count(len(overview.KPI_NAMES))
             page.screenshot(path=str(ARTIFACTS / "overview_last_4_weeks.png"), full_page=True)
 
-            reopened = browser.new_page(viewport=VIEWPORT)
             reopened.goto(page.url)
             expect(reopened.get_by_text(f"{chosen.describe()}.")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
             before = chosen.previous()
@@ -49,4 +47,5 @@ def test_a_preset_goes_into_the_url_and_the_url_restores_it(sample_db, tmp_path)
             expect(tiles).to_have_count(len(overview.KPI_NAMES))
             expect(reopened.locator('[data-testid="stMetricDelta"]')).to_have_count(len(overview.KPI_NAMES))
         finally:
-            browser.close()
+            page.close()
+            reopened.close()

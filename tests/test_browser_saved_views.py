@@ -12,8 +12,8 @@ import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
+from playwright.sync_api import expect
+from served_app import ARTIFACTS, PAGE_TIMEOUT_MS, VIEWPORT, serve, wait_until_idle
 
 from retention import saved_views, warehouse
 
@@ -29,15 +29,6 @@ def served(sample_db, tmp_path_factory):
     shutil.copy(sample_db, db)
     with serve(db, folder / "streamlit.log") as url:
         yield url, db
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open_views(page) -> None:

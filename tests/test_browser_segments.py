@@ -8,8 +8,8 @@ import time
 
 import pandas as pd
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from served_app import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve, wait_rendered, wait_until_idle
+from playwright.sync_api import expect
+from served_app import ARTIFACTS, VIEWPORT, serve, wait_rendered, wait_until_idle
 
 from retention import rfm, warehouse
 
@@ -25,13 +25,10 @@ def served(sample_db, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(served):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
-        yield tab
-        browser.close()
+def page(served, chromium):
+    tab = chromium.new_page(viewport=VIEWPORT, accept_downloads=True)
+    yield tab
+    tab.close()
 
 
 def _download(page, folder) -> pd.DataFrame:
