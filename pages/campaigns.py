@@ -15,9 +15,9 @@ from retention.campaigns import (
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
 from retention.charts import campaigns as charts
+from retention.ui import campaign_files, common
 from retention.ui import campaign_forms as forms
 from retention.ui import campaigns as cached
-from retention.ui import common
 
 common.page_header(
     "Campaigns",
@@ -183,20 +183,7 @@ def launched_exports() -> None:
     counts = common.attempt(cached.launched_counts, path, version, campaign_id)
     if counts is not None:
         st.dataframe(counts, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
-    include_email = st.checkbox(
-        "Include email addresses in the exports",
-        key="export-email",
-        help="Only tick this when the file goes straight to your email tool.",
-    )
-    frames = common.attempt(cached.exports, path, version, campaign_id, include_email)
-    for arm, frame in (frames or {}).items():
-        common.download_csv(
-            lambda frame=frame: frame,
-            f"campaign_{campaign_id}_{arm}.csv",
-            f"Download arm {arm} ({len(frame):,} contacts)",
-            key=f"dl-arm-{arm}",
-        )
-    st.caption("The holdout is never exported for contact.")
+    campaign_files.arm_files(path, version, campaign_id, key="launched")
 
 
 def campaign_listing() -> None:

@@ -96,7 +96,9 @@ APPENDED_TABLES = (ORDERS, EVENTS, RATINGS)
 IMPORTABLE_TABLES = tuple(CANONICAL_COLUMNS)
 
 # users columns that are never offered as a breakdown (identifiers and personal data).
-NON_BREAKDOWN_USER_COLUMNS = frozenset({"user_id", "email", "signup_ts", "batch_id"})
+NON_BREAKDOWN_USER_COLUMNS = frozenset(
+    {"user_id", "email", "signup_ts", "batch_id", "first_name", "phone", "sms_consent"}
+)
 
 APP_TABLES = (
     IMPORT_BATCHES,
@@ -119,6 +121,7 @@ APP_TABLES = (
     "model_run_users",
     "saved_views",
     "notes",
+    "suppression_list",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

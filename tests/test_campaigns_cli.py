@@ -78,7 +78,7 @@ def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_pa
     assert sorted(path.name for path in out_dir.iterdir()) == ["campaign_1_discount.csv", "campaign_1_recs.csv"]
     header = (out_dir / "campaign_1_discount.csv").read_text().splitlines()[0]
     assert header == (
-        "user_id,arm,risk,reasons,recommended_items,recommendation_mode,scores_as_of,score_horizon_days,"
+        "user_id,arm,risk,reasons,offer_code,recommended_items,recommendation_mode,scores_as_of,score_horizon_days,"
         "scores_model_version"
     )
 

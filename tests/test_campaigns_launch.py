@@ -135,6 +135,7 @@ def test_exports_leave_out_control_and_email_and_neutralise_formulas(con, tmp_pa
             "arm",
             "risk",
             "reasons",
+            "offer_code",
             "recommended_items",
             "recommendation_mode",
             "scores_as_of",
@@ -206,7 +207,7 @@ def test_a_repeat_aware_runs_export_says_so_and_may_list_past_purchases(con):
     data["arms"][1]["recommender_run"] = run_id
     result = campaigns.launch(con, parse_config(data))
     frame = campaigns.arm_exports(con, result.campaign_id, k=10)["recs"]
-    assert frame.columns[4:6].tolist() == ["recommended_items", "recommendation_mode"]
+    assert frame.columns[5:7].tolist() == ["recommended_items", "recommendation_mode"]
     assert (frame["recommendation_mode"] == "repeat").all()
     users = frame["user_id"].tolist()
     listed = recommend_for_users(con, run_id, users, k=10)

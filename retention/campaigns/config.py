@@ -14,9 +14,12 @@ The JSON form (what ``campaign simulate --config FILE.json`` reads)::
       "holdout_share": 0.1,               # share of members kept as the never-contacted control
       "audience": {"min_risk": 0.5, "top_n": null, "countries": ["UK"], "channels": [],
                    "cohort": "2024-01", "min_value": null, "max_value": null,
-                   "scores_as_of": null, "exclude_campaigns": [], "rfm_segments": ["At risk"]},
-      "arms": [{"name": "discount", "template": "discount_email", "cost_per_contact": 0.05,
-                "discount_share": 0.1, "uplift": {"low": 0.02, "likely": 0.05, "high": 0.1},
+                   "scores_as_of": null, "exclude_campaigns": [], "rfm_segments": ["At risk"],
+                   "contacted_within_days": 14, "bought_within_days": 7,
+                   "exclude_nonpositive_revenue": true, "lapsed_days": 365, "rank_by": "risk"},
+      "arms": [{"name": "discount", "template": "discount_email", "channel": "email",
+                "cost_per_contact": 0.05, "discount_share": 0.1,
+                "uplift": {"low": 0.02, "likely": 0.05, "high": 0.1},
                 "share": 1, "recommender_run": null}],
       "targeting": {"strategy": "top_n_incremental", "top_n": 2000, "budget": 500},
       "simulation": {"draws": 10000, "seed": 0}
@@ -50,6 +53,8 @@ CONTROL = "control"
 ARM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 COHORT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_DRAWS = 100_000
+CHANNELS = ("email", "sms", "onsite")
+RANK_BY = ("risk", "expected_loss")
 
 
 class ConfigError(DataError):
@@ -77,7 +82,8 @@ class Arm:
     """One treatment.
 
     share: relative weight of the arm among the treated members (normalised
-    over arms); cost_per_contact in currency; discount_share in [0, 1).
+    over arms); cost_per_contact in currency; discount_share in [0, 1);
+    channel: how members are reached, one of :data:`CHANNELS` ('email', 'sms', 'onsite').
     """
 
     name: str
@@ -87,6 +93,7 @@ class Arm:
     uplift: Uplift
     share: float = 1.0
     recommender_run: int | None = None
+    channel: str = "email"
 
     @property
     def label(self) -> str:
@@ -109,6 +116,14 @@ class Audience:
     members of campaigns whose measurement window is still open (by default they are left out, holdout
     members above all: contacting them would spoil that campaign's measurement); rfm_segments: RFM segment names
     (:data:`retention.rfm.SEGMENTS`) at the newest order's day, as the Segments page shows them by default.
+
+    Exclusions (None or False: not applied): contacted_within_days: leave out customers who were members of
+    another campaign's treated arm launched within this many days (a frequency cap across campaigns);
+    bought_within_days: leave out customers who bought within this many days of the scores' as_of;
+    exclude_nonpositive_revenue: leave out customers whose net revenue to date is zero or negative;
+    lapsed_days: leave out customers inactive longer than this many days (lost rather than at risk).
+    The suppression list always applies. rank_by: order of the audience, and so which customers ``top_n``
+    keeps: 'risk' (churn probability) or 'expected_loss' (risk times expected value).
     """
 
     min_risk: float | None = None
@@ -122,6 +137,11 @@ class Audience:
     exclude_campaigns: tuple[int, ...] = ()
     allow_overlap: bool = False
     rfm_segments: tuple[str, ...] = ()
+    contacted_within_days: int | None = None
+    bought_within_days: int | None = None
+    exclude_nonpositive_revenue: bool = False
+    lapsed_days: int | None = None
+    rank_by: str = "risk"
 
 
 @dataclass(frozen=True)
@@ -246,6 +266,8 @@ def check_arm(arm: Arm, index: int) -> Arm:
     check_uplift(arm.uplift, f"{where} uplift")
     _number(arm.share, f"{where} share", low=0.0)
     _optional_integer(arm.recommender_run, f"{where} recommender_run")
+    if arm.channel not in CHANNELS:
+        raise ConfigError(f"{where} channel must be one of {list(CHANNELS)}, got {arm.channel!r}")
     return arm
 
 
@@ -287,6 +309,11 @@ def check_config(config: CampaignConfig) -> CampaignConfig:
         rfm.check_segments(audience.rfm_segments)
     except DataError as exc:
         raise ConfigError(f"audience.rfm_segments: {exc}") from None
+    for name in ("contacted_within_days", "bought_within_days", "lapsed_days"):
+        _optional_integer(getattr(audience, name), f"audience.{name}", low=1, high=3650)
+    _flag(audience.exclude_nonpositive_revenue, "audience.exclude_nonpositive_revenue")
+    if audience.rank_by not in RANK_BY:
+        raise ConfigError(f"audience.rank_by must be one of {list(RANK_BY)}, got {audience.rank_by!r}")
     if audience.min_value is not None and audience.max_value is not None and audience.min_value > audience.max_value:
         raise ConfigError(f"audience.min_value {audience.min_value} is above audience.max_value {audience.max_value}")
 
@@ -375,7 +402,7 @@ def parse_arm(value: object, index: int) -> Arm:
     fields = _mapping(
         value,
         where,
-        {"name", "template", "cost_per_contact", "discount_share", "uplift", "share", "recommender_run"},
+        {"name", "template", "channel", "cost_per_contact", "discount_share", "uplift", "share", "recommender_run"},
     )
     name = fields.get("name")
     if not isinstance(name, str) or not ARM_NAME.match(name):
@@ -395,6 +422,7 @@ def parse_arm(value: object, index: int) -> Arm:
         uplift=parse_uplift(fields.get("uplift"), f"{where} uplift"),
         share=_number(fields.get("share", 1.0), f"{where} share"),
         recommender_run=_optional_integer(fields.get("recommender_run"), f"{where} recommender_run"),
+        channel=fields.get("channel", template.channel),
     )
 
 
@@ -435,6 +463,11 @@ def parse_config(data: object) -> CampaignConfig:
             "exclude_campaigns",
             "allow_overlap",
             "rfm_segments",
+            "contacted_within_days",
+            "bought_within_days",
+            "exclude_nonpositive_revenue",
+            "lapsed_days",
+            "rank_by",
         },
     )
     as_of = raw_audience.get("scores_as_of")
@@ -458,6 +491,15 @@ def parse_config(data: object) -> CampaignConfig:
         exclude_campaigns=tuple(_integer(v, "audience.exclude_campaigns[]") for v in excluded),
         allow_overlap=_flag(raw_audience.get("allow_overlap", False), "audience.allow_overlap"),
         rfm_segments=_strings(raw_audience.get("rfm_segments"), "audience.rfm_segments"),
+        contacted_within_days=_optional_integer(
+            raw_audience.get("contacted_within_days"), "audience.contacted_within_days"
+        ),
+        bought_within_days=_optional_integer(raw_audience.get("bought_within_days"), "audience.bought_within_days"),
+        exclude_nonpositive_revenue=_flag(
+            raw_audience.get("exclude_nonpositive_revenue", False), "audience.exclude_nonpositive_revenue"
+        ),
+        lapsed_days=_optional_integer(raw_audience.get("lapsed_days"), "audience.lapsed_days"),
+        rank_by=raw_audience.get("rank_by", "risk"),
     )
 
     raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})

@@ -22,8 +22,22 @@ from retention import export, warehouse
 from retention.campaigns import audience as audiences
 from retention.campaigns import plan
 from retention.campaigns.config import CONTROL, CampaignConfig, config_to_json, parse_config
+from retention.campaigns.offers import offer_codes
 from retention.errors import DataError
 
+MEMBER_COLUMNS = [
+    "user_id",
+    "arm",
+    "risk",
+    "risk_decile",
+    "assignment",
+    "expected_value",
+    "reasons",
+    "offer_code",
+    "recommended_items",
+    "recommendation_mode",
+]
+ITEMS_STORED = 10  # recommended items stored per member at launch; an export lists its first k
 OVERLAP_FIELDS = ("overlap_allowed", "excluded_open", "open_overlap")
 STATUSES = ("draft", "launched", "measured", "closed")
 # status -> statuses it may move to
@@ -101,6 +115,7 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
             "uplift_likely": None,
             "uplift_high": None,
             "recommender_run": None,
+            "channel": None,
         }
     ]
     rows += [
@@ -114,6 +129,7 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
             "uplift_likely": arm.uplift.likely,
             "uplift_high": arm.uplift.high,
             "recommender_run": arm.recommender_run,
+            "channel": arm.channel,
         }
         for arm in config.arms
     ]
@@ -121,6 +137,7 @@ def _arms_frame(config: CampaignConfig) -> pd.DataFrame:
     return frame.astype(
         {
             "template": "string",
+            "channel": "string",
             "uplift_low": float,
             "uplift_likely": float,
             "uplift_high": float,
@@ -202,6 +219,7 @@ def launch(
     start_ts = warehouse.data_range(con)[1]
     if start_ts is None:
         raise DataError("the warehouse holds no orders: a campaign's window starts after the latest order")
+    items = _items_at_launch(con, config, frame["user_id"])
     try:
         with warehouse.transaction(con):
             campaign_id = draft_id or _next_id(con)
@@ -225,8 +243,8 @@ def launch(
             else:
                 warehouse.execute(con, "campaign_mark_launched", params)
             _insert_frame(con, "campaign_arms_new", _arms_frame(config), "campaign_insert_arms", campaign_id)
-            columns = ["user_id", "arm", "risk", "risk_decile", "assignment", "expected_value", "reasons"]
-            _insert_frame(con, "campaign_members_new", members[columns], "campaign_insert_members", campaign_id)
+            members = _with_contact_fields(members, config, items)
+            _insert_frame(con, "campaign_members_new", members[MEMBER_COLUMNS], "campaign_insert_members", campaign_id)
     except duckdb.ConstraintException:
         existing = _existing(con, key)
         if existing is None:
@@ -241,6 +259,48 @@ def launch(
         counts["open_overlap"],
         audiences.describe_overlap(overlap),
     )
+
+
+def _items_at_launch(con: duckdb.DuckDBPyConnection, config: CampaignConfig, user_ids: pd.Series) -> pd.DataFrame:
+    """Per recommender run the arms name, every audience customer's recommended items and mode, computed once at
+    launch (outside the write transaction: it refits the run's model) and stored with the members, so every
+    download of the campaign's files lists the same items. Columns ``run`` (int), ``user_id``,
+    ``recommended_items`` (list of "title (item_id)", best first, at most :data:`ITEMS_STORED`),
+    ``recommendation_mode`` (see :func:`arm_exports`)."""
+    frames = []
+    for run_id in sorted({arm.recommender_run for arm in config.arms if arm.recommender_run is not None}):
+        items = item_lists(con, run_id, user_ids.reset_index(drop=True), k=ITEMS_STORED)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "run": run_id,
+                    "user_id": user_ids.astype("string").to_numpy(),
+                    "recommended_items": items.to_numpy(),
+                    "recommendation_mode": recommendation_mode(con, run_id, items.map("; ".join)).to_numpy(),
+                }
+            )
+        )
+    columns = ["run", "user_id", "recommended_items", "recommendation_mode"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def _with_contact_fields(members: pd.DataFrame, config: CampaignConfig, items: pd.DataFrame) -> pd.DataFrame:
+    """``members`` with ``offer_code`` (:func:`retention.campaigns.offers.offer_codes`) and the recommended items of
+    their arm's run (``recommended_items``: a list, empty for arms without a run; ``recommendation_mode``: ""
+    there; both missing for the control)."""
+    run_of_arm = {arm.name: arm.recommender_run for arm in config.arms}
+    table = members.assign(
+        offer_code=offer_codes(members, config),
+        run=members["arm"].map(run_of_arm).astype("Int64"),
+        user_id=members["user_id"].astype("string"),
+    )
+    table = table.merge(items.astype({"run": "Int64"}), on=["run", "user_id"], how="left")
+    untreated = table["arm"] == CONTROL
+    missing = table["recommended_items"].isna() & ~untreated
+    table["recommended_items"] = table["recommended_items"].astype(object)
+    table.loc[missing, "recommended_items"] = pd.Series([[] for _ in range(int(missing.sum()))], dtype=object).values
+    table["recommendation_mode"] = table["recommendation_mode"].astype("string").mask(missing, "")
+    return table.drop(columns="run")
 
 
 def _returned(con: duckdb.DuckDBPyConnection, campaign_id: int, key: str) -> LaunchResult:
@@ -295,9 +355,12 @@ def arm_exports(
 ) -> dict[str, pd.DataFrame]:
     """One frame per treated arm for the email tool; the control is never included.
 
+    Customers on the suppression list are left out, whenever they were listed.
     Columns ``user_id``, ``arm``, ``risk`` (in [0, 1], 4 decimals), ``reasons``
-    (the churn score's reasons), ``recommended_items`` ("title (item_id); ..."
-    of the top ``k`` items of the arm's recommender run, empty when the arm has
+    (the churn score's reasons), ``offer_code`` (the member's code where the arm gives a discount, else empty),
+    ``recommended_items`` ("title (item_id); ..."
+    of the top ``k`` items of the arm's recommender run as stored at launch (computed now for campaigns
+    launched before items were stored), empty when the arm has
     none or recommendations are unavailable), ``recommendation_mode`` (the mode
     of the run the items come from: 'discovery', only items new to the customer,
     or 'repeat', which may list items bought before; empty where there are no
@@ -311,11 +374,20 @@ def arm_exports(
     frames = {}
     for arm in config.arms:
         frame = warehouse.query(
-            con, "campaign_export", {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email}
+            con,
+            "campaign_export",
+            {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email},
+            parts={"suppressed": "suppressed_users"},
         )
-        items = recommended_items(con, arm.recommender_run, frame["user_id"], k=k)
-        frame.insert(4, "recommended_items", items)
-        frame.insert(5, "recommendation_mode", recommendation_mode(con, arm.recommender_run, items))
+        if frame["recommended_items"].isna().any():  # launched before the items were stored
+            items = recommended_items(con, arm.recommender_run, frame["user_id"], k=k)
+            frame["recommended_items"] = items
+            frame["recommendation_mode"] = recommendation_mode(con, arm.recommender_run, items)
+        else:
+            frame["recommended_items"] = ["; ".join(list(stored)[:k]) for stored in frame["recommended_items"]]
+            frame["recommended_items"] = frame["recommended_items"].astype("string")
+            frame["recommendation_mode"] = frame["recommendation_mode"].astype("string").fillna("")
+        frame["offer_code"] = frame["offer_code"].astype("string").fillna("")
         frame["risk"] = frame["risk"].astype(float).round(4) + 0.0  # for people: no 16 decimals, no -0.0
         frame["scores_as_of"] = pd.to_datetime(frame["scores_as_of"]).dt.date
         if not include_email:
@@ -324,26 +396,33 @@ def arm_exports(
     return frames
 
 
-def recommended_items(
-    con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5
-) -> pd.Series:
-    """Per user, "title (item_id); ..." of the top ``k`` items of a saved recommender run ("" when there is none).
+def item_lists(con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5) -> pd.Series:
+    """Per user, the list of "title (item_id)" of the top ``k`` items of a saved recommender run, best first
+    (empty when there is none). Same index as ``user_ids``; object dtype.
 
     The items come from :func:`retention.recommend.recommend_for_users` (the run's
     model refitted on all feedback; imported here because it is heavy).
     """
-    empty = pd.Series("", index=user_ids.index, dtype="string")
+    lists = pd.Series([[] for _ in range(len(user_ids))], index=user_ids.index, dtype=object)
     if run_id is None or user_ids.empty:
-        return empty
+        return lists
     from retention.recommend import recommend_for_users
 
     recs = recommend_for_users(con, run_id, user_ids.tolist(), k=k)
     if recs.empty:
-        return empty
+        return lists
     recs = recs.sort_values(["user_id", "rank"])
     text = recs["title"].astype("string").fillna("") + " (" + recs["item_id"].astype("string") + ")"
-    joined = text.groupby(recs["user_id"].astype("string")).agg("; ".join)
-    return user_ids.astype("string").map(joined).fillna("").astype("string")
+    grouped = text.groupby(recs["user_id"].astype("string")).agg(list)
+    found = user_ids.astype("string").map(grouped)
+    return found.where(found.notna(), lists)
+
+
+def recommended_items(
+    con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5
+) -> pd.Series:
+    """Per user, "title (item_id); ..." of the top ``k`` items of a saved recommender run ("" when there is none)."""
+    return item_lists(con, run_id, user_ids, k=k).map("; ".join).astype("string")
 
 
 def recommendation_mode(con: duckdb.DuckDBPyConnection, run_id: int | None, items: pd.Series) -> pd.Series:

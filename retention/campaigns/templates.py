@@ -26,7 +26,8 @@ class ArmTemplate:
     cost_per_contact: currency per member contacted; discount_share: share of
     the next order's value given away, in [0, 1); suggested_uplift: (low,
     likely, high) share of would-be churners the treatment keeps, each in
-    [0, 1]; needs_recommendations: the export carries recommended items.
+    [0, 1]; needs_recommendations: the export carries recommended items;
+    channel: how the arm reaches members ('email', 'sms' or 'onsite').
     """
 
     label: str
@@ -34,6 +35,7 @@ class ArmTemplate:
     discount_share: float
     suggested_uplift: tuple[float, float, float]
     needs_recommendations: bool = False
+    channel: str = "email"
 
 
 ARM_TEMPLATES: Registry[ArmTemplate] = Registry("arm template")
@@ -64,6 +66,28 @@ def recommendations_email() -> ArmTemplate:
         discount_share=0.0,
         suggested_uplift=(0.0, 0.03, 0.07),
         needs_recommendations=True,
+    )
+
+
+@arm_template("sms_discount")
+def sms_discount() -> ArmTemplate:
+    return ArmTemplate(
+        "10% discount SMS",
+        cost_per_contact=0.04,
+        discount_share=0.10,
+        suggested_uplift=(0.02, 0.05, 0.10),
+        channel="sms",
+    )
+
+
+@arm_template("onsite_offer")
+def onsite_offer() -> ArmTemplate:
+    return ArmTemplate(
+        "On-site offer banner",
+        cost_per_contact=0.0,
+        discount_share=0.05,
+        suggested_uplift=(0.0, 0.02, 0.05),
+        channel="onsite",
     )
 
 
