@@ -75,6 +75,7 @@ def _audience_params(spec: Audience) -> dict[str, object]:
         "top_n": spec.top_n,
         "allow_overlap": spec.allow_overlap,
         "rfm_segments": list(spec.rfm_segments),
+        "user_ids": list(spec.user_ids),
         **rfm.params(),
     }
 
@@ -166,6 +167,8 @@ def describe_filters(spec: Audience) -> str:
         parts.append(f"net revenue <= {spec.max_value:g}")
     if spec.rfm_segments:
         parts.append(f"RFM segment in {list(spec.rfm_segments)}")
+    if spec.user_ids:
+        parts.append(f"one of {len(spec.user_ids):,} chosen customers")
     if spec.exclude_campaigns:
         parts.append(f"not in campaigns {list(spec.exclude_campaigns)}")
     if spec.top_n is not None:

@@ -124,6 +124,8 @@ class Audience:
     lapsed_days: leave out customers inactive longer than this many days (lost rather than at risk).
     The suppression list always applies. rank_by: order of the audience, and so which customers ``top_n``
     keeps: 'risk' (churn probability) or 'expected_loss' (risk times expected value).
+    user_ids: only these customers (an audience handed over from a cohort cell, a segment or the At-risk list;
+    empty = no such limit).
     """
 
     min_risk: float | None = None
@@ -142,6 +144,7 @@ class Audience:
     exclude_nonpositive_revenue: bool = False
     lapsed_days: int | None = None
     rank_by: str = "risk"
+    user_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -468,6 +471,7 @@ def parse_config(data: object) -> CampaignConfig:
             "exclude_nonpositive_revenue",
             "lapsed_days",
             "rank_by",
+            "user_ids",
         },
     )
     as_of = raw_audience.get("scores_as_of")
@@ -500,6 +504,7 @@ def parse_config(data: object) -> CampaignConfig:
         ),
         lapsed_days=_optional_integer(raw_audience.get("lapsed_days"), "audience.lapsed_days"),
         rank_by=raw_audience.get("rank_by", "risk"),
+        user_ids=_strings(raw_audience.get("user_ids"), "audience.user_ids"),
     )
 
     raw_targeting = _mapping(top.get("targeting"), "targeting", {"strategy", "top_n", "budget"})
@@ -533,6 +538,7 @@ def config_to_dict(config: CampaignConfig) -> dict:
     audience["channels"] = list(config.audience.channels)
     audience["exclude_campaigns"] = list(config.audience.exclude_campaigns)
     audience["rfm_segments"] = list(config.audience.rfm_segments)
+    audience["user_ids"] = list(config.audience.user_ids)
     if config.audience.scores_as_of is not None:
         audience["scores_as_of"] = config.audience.scores_as_of.isoformat()
     return {

@@ -11,6 +11,7 @@
 -- campaign_open_members)
 -- $rfm_segments: VARCHAR[] (empty = all): RFM segments at the newest order's day (part rfm: rfm_scores, with
 -- $rfm_as_of NULL and $rfm_grid), read only when the list is not empty
+-- $user_ids: VARCHAR[] (empty = all): only these customers
 WITH open_members AS (
     -- @part open_members
 ),
@@ -82,5 +83,6 @@ WHERE ($min_risk::DOUBLE IS NULL OR s.risk >= $min_risk)
   )
   AND ($allow_overlap::BOOLEAN OR s.user_id NOT IN (SELECT user_id FROM open_members))
   AND (len($rfm_segments::VARCHAR[]) = 0 OR s.user_id IN (SELECT user_id FROM rfm))
+  AND (len($user_ids::VARCHAR[]) = 0 OR list_contains($user_ids::VARCHAR[], s.user_id))
 QUALIFY row_number() OVER (ORDER BY s.risk DESC, s.user_id) <= coalesce($top_n::BIGINT, 9223372036854775807)
 ORDER BY s.risk DESC, s.user_id
