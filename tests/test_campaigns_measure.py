@@ -17,16 +17,15 @@ from retention.campaigns.response import response_orders
 
 
 def test_two_proportion_by_hand():
-    # 60 of 200 retained against 40 of 200.
+    # 60 of 200 retained against 40 of 200: one (unpooled) standard error for the interval and the test.
     result = two_proportion(60, 200, 40, 200)
     se = math.sqrt(0.3 * 0.7 / 200 + 0.2 * 0.8 / 200)
     assert result["diff"] == pytest.approx(0.3 - 0.2)
+    assert result["se"] == pytest.approx(se)
     assert result["low"] == pytest.approx(0.1 - 1.959964 * se, abs=1e-6)
     assert result["high"] == pytest.approx(0.1 + 1.959964 * se, abs=1e-6)
-    pooled_se = math.sqrt(0.25 * 0.75 * (1 / 200 + 1 / 200))
-    z = 0.1 / pooled_se
-    assert result["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)))
-    assert result["p_value"] == pytest.approx(0.0209, abs=1e-4)
+    assert result["p_value"] == pytest.approx(math.erfc(0.1 / se / math.sqrt(2)))
+    assert result["p_value"] == pytest.approx(0.0201, abs=1e-4)
 
 
 def test_identical_groups_have_p_value_one():
@@ -45,12 +44,83 @@ def test_mean_difference_matches_welch_on_raw_data():
     assert (result["low"], result["high"]) == pytest.approx((interval.low, interval.high))
 
 
+def _uplift_statistic(u: float, x1: int, n1: int, x0: int, n0: int) -> float:
+    """The Wald statistic of ``r1 - r0 - u (1 - r0)``, the test the uplift interval inverts."""
+    r1, r0 = x1 / n1, x0 / n0
+    return (r1 - r0 - u * (1 - r0)) / math.sqrt(r1 * (1 - r1) / n1 + (1 - u) ** 2 * r0 * (1 - r0) / n0)
+
+
 def test_relative_uplift_by_hand():
     # Control keeps 50 of 100 (churn 0.5); the arm keeps 60 of 100: it kept (0.6 - 0.5) / 0.5 of the churners.
     result = relative_uplift(60, 100, 50, 100)
     assert result["uplift"] == pytest.approx((0.6 - 0.5) / (1 - 0.5))
-    variance = (0.6 * 0.4 / 100) / 0.5**2 + (0.4 / 0.5**2) ** 2 * (0.5 * 0.5 / 100)
-    assert result["high"] - result["uplift"] == pytest.approx(1.959964 * math.sqrt(variance), abs=1e-6)
+    # The ends are where the statistic reaches the normal quantile, and a fine grid accepts just what lies between.
+    assert _uplift_statistic(result["low"], 60, 100, 50, 100) == pytest.approx(1.959964, abs=1e-5)
+    assert _uplift_statistic(result["high"], 60, 100, 50, 100) == pytest.approx(-1.959964, abs=1e-5)
+    grid = np.linspace(-1, 1, 20001)
+    accepted = grid[[abs(_uplift_statistic(u, 60, 100, 50, 100)) <= stats.norm.ppf(0.975) for u in grid]]
+    assert (accepted.min(), accepted.max()) == pytest.approx((result["low"], result["high"]), abs=1e-4)
+    # A control that churned nobody (within noise) bounds nothing.
+    unbounded = relative_uplift(5, 10, 9, 10)
+    assert math.isnan(unbounded["low"]) and math.isnan(unbounded["high"])
+    assert math.isnan(relative_uplift(5, 10, 10, 10)["uplift"])
+
+
+ISSUE_CASE = (178, 1108, 27, 243)  # 16.1% of an arm retained against 11.1% of its holdout
+
+
+def test_the_issue_case_no_longer_disagrees():
+    # The pooled test gave p = 0.0513 beside an unpooled interval of [0.45, 9.46] points.
+    x1, n1, x0, n0 = ISSUE_CASE
+    result = two_proportion(*ISSUE_CASE)
+    assert (round(result["low"] * 100, 2), round(result["high"] * 100, 2)) == (0.45, 9.46)
+    pooled = (x1 + x0) / (n1 + n0)
+    pooled_p = 2 * stats.norm.sf(abs(result["diff"]) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0)))
+    assert round(pooled_p, 4) == 0.0513
+    assert result["p_value"] < 0.05
+    assert relative_uplift(*ISSUE_CASE)["low"] > 0
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ISSUE_CASE,
+        (60, 200, 40, 200),
+        (40, 200, 60, 200),
+        (21, 310, 1, 55),
+        (30, 100, 20, 100),
+        (120, 900, 5, 100),
+        (450, 900, 40, 100),
+        (0, 50, 3, 50),
+        (10, 10, 0, 10),
+        (7, 70, 7, 70),
+        (2500, 9000, 240, 1000),
+        (2620, 9000, 240, 1000),
+        (99, 100, 90, 100),
+    ],
+)
+@pytest.mark.parametrize("confidence", [0.90, 0.95, 0.99])
+def test_interval_and_test_agree(case, confidence):
+    x1, n1, x0, n0 = case
+    result = two_proportion(x1, n1, x0, n0, confidence)
+    r1, r0 = x1 / n1, x0 / n0
+    se = math.sqrt(r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0)
+    expected_p = (1.0 if r1 == r0 else 0.0) if se == 0 else 2 * stats.norm.sf(abs(r1 - r0) / se)
+    assert result["p_value"] == pytest.approx(expected_p)
+    significant = result["p_value"] < 1 - confidence
+    assert significant == (result["low"] > 0 or result["high"] < 0)
+    uplift = relative_uplift(x1, n1, x0, n0, confidence)
+    if not math.isnan(uplift["low"]):
+        assert uplift["low"] <= uplift["uplift"] <= uplift["high"]
+        assert significant == (uplift["low"] > 0 or uplift["high"] < 0)
+
+
+@pytest.mark.parametrize("shift", [0.0, 2.0, 4.0, 6.0, 12.0])
+def test_mean_difference_interval_and_test_agree(shift):
+    rng = np.random.default_rng(3)
+    a, b = rng.gamma(2.0, 30.0, size=60) + shift, rng.gamma(2.0, 30.0, size=90)
+    result = mean_difference(a.mean(), a.var(ddof=1), len(a), b.mean(), b.var(ddof=1), len(b))
+    assert (result["p_value"] < 0.05) == (result["low"] > 0 or result["high"] < 0)
 
 
 def test_compare_arms_costs_and_returns():

@@ -1,11 +1,18 @@
 """Measuring a launched campaign: each arm against the never-contacted control.
 
 Retention = share of members with a purchase in the ``horizon_days`` after
-launch (after the latest order the warehouse held at launch). Differences use
-normal-theory intervals: the retention difference an unpooled Wald interval
-and a pooled two-proportion z-test; orders and revenue per member Welch's t
-interval and test. The uplift (share of the control's churners the arm kept)
-is ``(r_arm - r_control) / (1 - r_control)`` with a delta-method interval.
+launch (after the latest order the warehouse held at launch). Each difference has one standard error for its
+interval and its test, so that a p-value below ``1 - CONFIDENCE`` goes with an interval that excludes 0, and
+only then:
+
+* retention difference: the unpooled Wald standard error ``sqrt(r1 (1 - r1) / n1 + r0 (1 - r0) / n0)`` for the
+  interval and the Wald z-test ``diff / se`` (a pooled test beside an unpooled interval can disagree: an interval
+  of [0.45, 9.46] points beside p = 0.0513);
+* orders and revenue per member: Welch's standard error and degrees of freedom for the t interval and the t-test;
+* uplift (share of the control's churners the arm kept), ``(r_arm - r_control) / (1 - r_control)``: the Fieller
+  interval, the uplifts ``u`` that the same Wald test does not reject as ``r1 - r0 = u (1 - r0)``. At ``u = 0``
+  that is the retention test itself, so the uplift interval excludes 0 exactly when the retention difference's
+  does. It is unbounded (NaN ends) when the control's churn is not itself clearly above 0.
 
 The intervals treat the groups as simple random samples. Assignment is
 stratified by risk decile, which balances the groups and makes the true
@@ -57,23 +64,32 @@ def _z(confidence: float) -> float:
 
 
 def two_proportion(x1: float, n1: float, x0: float, n0: float, confidence: float = CONFIDENCE) -> dict[str, float]:
-    """Difference of proportions ``x1/n1 - x0/n0``: Wald interval (unpooled) and pooled z-test p-value.
+    """Difference of proportions ``x1/n1 - x0/n0``: Wald interval and Wald z-test with one (unpooled) standard
+    error, so ``p_value < 1 - confidence`` exactly when the interval excludes 0.
 
-    Returns ``diff``, ``low``, ``high`` (proportions, in [-1, 1]) and ``p_value`` in [0, 1].
+    Returns ``diff``, ``low``, ``high`` (proportions, in [-1, 1]), ``se`` and ``p_value`` in [0, 1] (with a zero
+    standard error: 1 when the difference is 0, else 0).
     """
     r1, r0 = x1 / n1, x0 / n0
     diff = r1 - r0
-    half = _z(confidence) * np.sqrt(r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0)
-    pooled = (x1 + x0) / (n1 + n0)
-    se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    p_value = 1.0 if se0 == 0 else float(2 * special.ndtr(-abs(diff) / se0))
-    return {"diff": diff, "low": diff - half, "high": diff + half, "p_value": p_value}
+    se = float(np.sqrt(r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0))
+    half = _z(confidence) * se
+    return {"diff": diff, "low": diff - half, "high": diff + half, "se": se, "p_value": _wald_p(diff, se)}
+
+
+def _wald_p(estimate: float, se: float) -> float:
+    """Two-sided p-value of ``estimate / se`` against the standard normal."""
+    if se == 0:
+        return 1.0 if estimate == 0 else 0.0
+    return float(2 * special.ndtr(-abs(estimate) / se))
 
 
 def mean_difference(
     mean1: float, var1: float, n1: float, mean0: float, var0: float, n0: float, confidence: float = CONFIDENCE
 ) -> dict[str, float]:
-    """Difference of means with Welch's t interval and two-sided p-value (``diff``, ``low``, ``high``, ``p_value``)."""
+    """Difference of means with Welch's t interval and two-sided t-test on the same standard error and degrees of
+    freedom (``diff``, ``low``, ``high``, ``p_value``): ``p_value < 1 - confidence`` exactly when the interval
+    excludes 0."""
     diff = mean1 - mean0
     a, b = var1 / n1, var0 / n0
     se = np.sqrt(a + b)
@@ -90,18 +106,29 @@ def mean_difference(
 
 
 def relative_uplift(x1: float, n1: float, x0: float, n0: float, confidence: float = CONFIDENCE) -> dict[str, float]:
-    """Share of the control's churners the arm kept, ``(r1 - r0) / (1 - r0)``, with a delta-method interval.
+    """Share of the control's churners the arm kept, ``(r1 - r0) / (1 - r0)``, with its Fieller interval.
 
-    NaN when the control retained everyone.
+    The interval holds the uplifts ``u`` for which the Wald statistic of ``r1 - r0 - u (1 - r0)`` (standard error
+    ``sqrt(v1 + (1 - u)^2 v0)``, ``v`` the binomial variances of the rates) stays within the normal quantile; at
+    ``u = 0`` it is :func:`two_proportion`'s test, so the interval excludes 0 exactly when that p-value is below
+    ``1 - confidence``. Returns ``uplift``, ``low``, ``high`` (shares; ``uplift`` may be negative); all NaN when the
+    control retained everyone, the ends NaN when the interval is unbounded (the control's churn rate is not
+    clearly above 0).
     """
     r1, r0 = x1 / n1, x0 / n0
     if r0 >= 1:
         return {"uplift": float("nan"), "low": float("nan"), "high": float("nan")}
     uplift = (r1 - r0) / (1 - r0)
-    # uplift = 1 - (1 - r1) / (1 - r0): partial derivatives 1 / (1 - r0) and -(1 - r1) / (1 - r0)^2
-    variance = (r1 * (1 - r1) / n1) / (1 - r0) ** 2 + ((1 - r1) / (1 - r0) ** 2) ** 2 * (r0 * (1 - r0) / n0)
-    half = _z(confidence) * np.sqrt(variance)
-    return {"uplift": uplift, "low": uplift - half, "high": uplift + half}
+    z2 = _z(confidence) ** 2
+    v1, v0 = r1 * (1 - r1) / n1, r0 * (1 - r0) / n0
+    kept_churn, control_churn = 1 - r1, 1 - r0  # the interval is found on c = 1 - u = kept_churn / control_churn
+    quadratic = control_churn**2 - z2 * v0
+    if quadratic <= 0:
+        return {"uplift": uplift, "low": float("nan"), "high": float("nan")}
+    root = np.sqrt(max(z2 * (control_churn**2 * v1 + kept_churn**2 * v0) - z2 * z2 * v0 * v1, 0.0))
+    c_low = (control_churn * kept_churn - root) / quadratic
+    c_high = (control_churn * kept_churn + root) / quadratic
+    return {"uplift": uplift, "low": 1 - c_high, "high": 1 - c_low}
 
 
 def _columns(prefix: str, result: dict[str, float]) -> dict[str, float]:

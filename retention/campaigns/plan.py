@@ -10,6 +10,7 @@ from retention.campaigns.config import CONTROL, CampaignConfig
 from retention.errors import DataError
 
 PREVIEW_SALT = "preview"
+CONTROL_LABEL = "Control (holdout)"
 
 
 def candidates(audience: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
@@ -72,10 +73,31 @@ def plan_members(
     return assign.assign_arms(chosen, config.shares(), salt=salt)
 
 
+def arm_labels(config: CampaignConfig) -> dict[str, str]:
+    """What charts and tables call each arm, control first: ``"control"`` -> "Control (holdout)"; an arm named
+    after its template (as the page names them) -> the template's label ("Discount email"); an arm given a name
+    of its own (in a config file) -> that name. Downloads keep the arm's id beside it."""
+    labels = {CONTROL: CONTROL_LABEL}
+    for arm in config.arms:
+        labels[arm.name] = arm.label if arm.name == arm.template else arm.name
+    return labels
+
+
+def labelled(table: pd.DataFrame, config: CampaignConfig, *, col_arm: str = "arm") -> pd.DataFrame:
+    """A copy of ``table`` with a ``label`` column (see :func:`arm_labels`) right after ``col_arm``; an arm the
+    config does not know keeps its id as its label."""
+    labels = arm_labels(config)
+    frame = table.drop(columns="label", errors="ignore")
+    names = frame[col_arm].astype(str)
+    frame.insert(frame.columns.get_loc(col_arm) + 1, "label", names.map(labels).fillna(names))
+    return frame
+
+
 def arm_counts(members: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
-    """Members per arm, control first: columns ``arm``, ``label``, ``members`` (int), ``share`` (planned, in [0, 1])."""
+    """Members per arm, control first: columns ``arm``, ``label`` (see :func:`arm_labels`), ``members`` (int),
+    ``share`` (planned, in [0, 1])."""
     shares = config.shares()
-    labels = {CONTROL: "Holdout (never contacted)"} | {arm.name: arm.label for arm in config.arms}
+    labels = arm_labels(config)
     counts = members["arm"].value_counts()
     return pd.DataFrame(
         {
