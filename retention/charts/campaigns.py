@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from scipy import special  # the Beta density without scipy.stats, which takes seconds to import
 
 from retention.campaigns.simulate import METRIC_LABELS
+
+
+def _names(arms: pd.Series, labels: Mapping[str, str] | None) -> list[str]:
+    """Each arm's label (see :func:`retention.campaigns.plan.arm_labels`); its id where none is given."""
+    labels = labels or {}
+    return [labels.get(str(arm), str(arm)) for arm in arms]
 
 
 def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
@@ -22,15 +30,18 @@ def _interval(center: pd.Series, low: pd.Series, high: pd.Series) -> dict:
     return {"type": "data", "symmetric": False, "array": high - center, "arrayminus": center - low}
 
 
-def arm_outcomes(summary: pd.DataFrame, metric: str = "net_value") -> go.Figure:
+def arm_outcomes(
+    summary: pd.DataFrame, metric: str = "net_value", labels: Mapping[str, str] | None = None
+) -> go.Figure:
     """Median of one simulated metric per arm and in total, with its 90% interval as error bars.
 
-    ``summary`` is :attr:`retention.campaigns.Simulation.summary` (long form).
+    ``summary`` is :attr:`retention.campaigns.Simulation.summary` (long form); ``labels`` maps arm ids to what
+    the axis shows (:func:`retention.campaigns.plan.arm_labels`), ids where absent.
     """
     rows = summary[summary["metric"] == metric]
     figure = go.Figure(
         go.Bar(
-            x=rows["arm"],
+            x=_names(rows["arm"], labels),
             y=rows["median"],
             error_y=_interval(rows["median"], rows["low"], rows["high"]),
             marker_color=np.where(rows["median"] >= 0, "#2a9d8f", "#e76f51"),
@@ -92,13 +103,14 @@ def strategy_comparison(frame: pd.DataFrame) -> go.Figure:
     return _layout(figure, x_title="Members targeted", y_title="Net value (median, 90% interval)")
 
 
-def arm_differences(table: pd.DataFrame) -> go.Figure:
-    """Retention difference of each arm against control in percentage points, with its 95% interval."""
+def arm_differences(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Retention difference of each arm against control in percentage points, with its 95% interval; ``labels``
+    maps arm ids to what the axis shows (ids where absent)."""
     arms = table[table["arm"] != "control"]
     figure = go.Figure(
         go.Scatter(
             x=arms["retention_diff"] * 100,
-            y=arms["arm"],
+            y=_names(arms["arm"], labels),
             mode="markers",
             marker={"size": 12, "color": "#264653"},
             error_x=_interval(
@@ -117,12 +129,13 @@ def beta_pdf(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     return np.exp(special.xlogy(alpha - 1, x) + special.xlog1py(beta - 1, -x) - special.betaln(alpha, beta))
 
 
-def posterior_curves(post: pd.DataFrame, points: int = 400) -> go.Figure:
-    """Beta posterior density of each arm's retention (``post`` from :func:`retention.campaigns.posteriors`)."""
+def posterior_curves(post: pd.DataFrame, points: int = 400, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Beta posterior density of each arm's retention (``post`` from :func:`retention.campaigns.posteriors`), one
+    curve per arm named by ``labels`` (ids where absent)."""
     low = max(0.0, float(post["low"].min()) - 0.05)
     high = min(1.0, float(post["high"].max()) + 0.05)
     grid = np.linspace(low, high, points)
     figure = go.Figure()
-    for row in post.itertuples():
-        figure.add_scatter(x=grid * 100, y=beta_pdf(grid, row.alpha, row.beta), mode="lines", name=row.arm)
+    for row, name in zip(post.itertuples(), _names(post["arm"], labels), strict=True):
+        figure.add_scatter(x=grid * 100, y=beta_pdf(grid, row.alpha, row.beta), mode="lines", name=name)
     return _layout(figure, x_title="Retention (%)", y_title="Posterior density")
