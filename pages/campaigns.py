@@ -14,6 +14,7 @@ from retention.campaigns import (
 )
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
+from retention.campaigns.launched import newest_launched, summary, with_files
 from retention.charts import campaigns as charts
 from retention.ui import campaign_files, common
 from retention.ui import campaign_forms as forms
@@ -29,9 +30,16 @@ if version is None:
     st.stop()
 
 
+PENDING = "launch-pending"  # the configuration waiting for "Confirm launch"
+FILES_PICKER = "files-campaign"
+FILES_NEXT = "files-campaign-next"
+
+
 def remember_launch(result: LaunchResult) -> None:
-    """Keep the launched campaign for the Launch tab's exports, then rerun so every tab sees it."""
+    """Keep the launched campaign for the Launch tab's files (and pick it there), then rerun so every tab sees it."""
     st.session_state["launched"] = (result.campaign_id, result.created)
+    st.session_state[FILES_NEXT] = result.campaign_id  # picked on the next run, before the picker exists
+    st.session_state.pop(PENDING, None)
     st.rerun()
 
 
@@ -125,9 +133,26 @@ def overlap_override(config: CampaignConfig) -> CampaignConfig | None:
     return allowing_overlap(config)
 
 
+def launched_note() -> None:
+    """Say, before the launch form, that campaigns were launched and where their files are, so a new session
+    does not look as if nothing had been launched."""
+    newest = newest_launched(cached.campaign_list(path, version))
+    if newest is None or st.session_state.get("launched"):
+        return
+    described = common.attempt(cached.launched_campaign, path, version, newest)
+    if described is not None:
+        st.info(
+            f"{common.plain(summary(described))} Its files are below, under **Files of a launched campaign**; "
+            "the form here starts a new campaign.",
+            icon=":material/campaign:",
+        )
+
+
 def launch_section(config: CampaignConfig | None) -> None:
-    """Review and launch (or save) the built campaign."""
+    """Review and launch (or save) the built campaign: "Launch campaign…" opens a confirmation of the audience
+    size, arms and holdout; only "Confirm launch" writes."""
     if config is None:
+        st.session_state.pop(PENDING, None)
         st.info("Build a valid campaign on the first tab: its audience, arms and simulation appear there first.")
         return
     overlap = common.attempt(cached.open_overlap, path, version, config.audience)
@@ -150,17 +175,21 @@ def launch_section(config: CampaignConfig | None) -> None:
     members = common.attempt(cached.plan, path, version, config)
     if members is None:
         return
+    counts = cached.arm_counts(path, version, config)
     st.markdown(
         f"**{common.plain(config.name)}**: {len(members):,} members, "
         f"{config.holdout_share:.0%} held out and never contacted."
     )
-    st.dataframe(cached.arm_counts(path, version, config), hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
-    confirm = st.checkbox("I have reviewed the audience, the arms and the simulation", key="launch-confirm")
+    st.dataframe(counts, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
+    if st.session_state.get(PENDING) not in (None, config):
+        st.session_state.pop(PENDING)  # the campaign changed since "Launch campaign…": confirm it afresh
+    if st.session_state.get(PENDING) == config:
+        confirm_launch(config, len(members), counts)
+        return
     buttons = st.columns(2)
-    if buttons[0].button("Launch campaign", type="primary", disabled=not confirm, key="launch"):
-        result = common.attempt(cached.launch, config)
-        if result is not None:
-            remember_launch(result)
+    if buttons[0].button("Launch campaign…", type="primary", key="launch"):
+        st.session_state[PENDING] = config
+        st.rerun()
     if buttons[1].button("Save as draft", key="save-draft"):
         draft_id = common.attempt(cached.save_draft, config)
         if draft_id is not None:
@@ -169,21 +198,61 @@ def launch_section(config: CampaignConfig | None) -> None:
     st.caption("Launching the same configuration on the same scores again returns the campaign already launched.")
 
 
+def confirm_launch(config: CampaignConfig, audience_size: int, counts) -> None:
+    """The confirmation panel: what is about to be written, then "Confirm launch" or "Cancel"."""
+    with st.container(border=True, key="launch-confirmation"):
+        st.markdown(
+            f"**Launch {common.plain(config.name)}?** {audience_size:,} customers: "
+            f"{audience_size - int(counts.loc[counts['arm'] == 'control', 'members'].sum()):,} contacted in "
+            f"{len(config.arms)} arm{'s' if len(config.arms) != 1 else ''}, "
+            f"{config.holdout_share:.0%} held out and never contacted."
+        )
+        st.dataframe(counts[["label", "members", "share"]], hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
+        buttons = st.columns(2)
+        if buttons[0].button("Confirm launch", type="primary", key="launch-confirm"):
+            result = common.attempt(cached.launch, config)
+            if result is not None:
+                remember_launch(result)
+        if buttons[1].button("Cancel", key="launch-cancel"):
+            st.session_state.pop(PENDING, None)
+            st.rerun()
+
+
 def launched_exports() -> None:
-    """The campaign launched last in this session: its members per arm and one export per treated arm."""
-    launched = st.session_state.get("launched")
-    if not launched:
-        return
+    """Files of a launched campaign: any launched, measured or closed campaign's description and per-arm files,
+    in this session or any later one (the newest still being measured first, or the one just launched)."""
     st.divider()
-    campaign_id, created = launched
-    if created:
-        st.success(f"Launched campaign {campaign_id}.")
-    else:
-        st.info(f"This campaign was already launched as campaign {campaign_id}; nothing new was written.")
-    counts = common.attempt(cached.launched_counts, path, version, campaign_id)
-    if counts is not None:
-        st.dataframe(counts, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
-    campaign_files.arm_files(path, version, campaign_id, key="launched")
+    st.subheader("Files of a launched campaign")
+    listing = cached.campaign_list(path, version)
+    choices = with_files(listing)
+    if choices.empty:
+        st.caption("No campaign launched yet: once one is, its files are here, in this session and any later one.")
+        return
+    just_launched = st.session_state.get("launched")
+    if just_launched:
+        campaign_id, created = just_launched
+        if created:
+            st.success(f"Launched campaign {campaign_id}.")
+        else:
+            st.info(f"This campaign was already launched as campaign {campaign_id}; nothing new was written.")
+    names = cached.campaign_labels(choices)
+    if FILES_NEXT in st.session_state:
+        st.session_state[FILES_PICKER] = st.session_state.pop(FILES_NEXT)
+    if st.session_state.get(FILES_PICKER) not in names:
+        st.session_state[FILES_PICKER] = newest_launched(listing)
+    chosen = st.selectbox("Campaign", list(names), format_func=lambda i: f"#{i} {names[i]}", key=FILES_PICKER)
+    described = common.attempt(cached.launched_campaign, path, version, chosen)
+    if described is None:
+        return
+    st.markdown(common.plain(summary(described)))
+    st.dataframe(described.arms, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
+    if described.exclusion_counts:
+        st.caption("Left out at launch, by exclusion (customers):")
+        st.dataframe(
+            {"exclusion": list(described.exclusion_counts), "customers": list(described.exclusion_counts.values())},
+            hide_index=True,
+        )
+    campaign_files.arm_files(path, version, chosen, key="files")
 
 
 def campaign_listing() -> None:
@@ -217,6 +286,8 @@ def results() -> None:
     measured = common.attempt(cached.measurement, path, version, chosen, empty_state=True)
     if measured is None:
         return
+    labels = cached.arm_labels(path, version, chosen)
+    table = cached.results_table(path, version, chosen)
     tiles = st.columns(4)
     tiles[0].metric("Window starts", f"{measured.start_ts:%Y-%m-%d}", help="The latest order at launch.")
     tiles[1].metric("Window ends", f"{measured.window_end:%Y-%m-%d}")
@@ -225,27 +296,31 @@ def results() -> None:
     if not measured.complete:
         st.warning("The retention window is not over yet: these numbers will still move.")
     st.dataframe(
-        measured.table,
+        table,
         hide_index=True,
         column_config=cached.RESULT_COLUMNS,
         column_order=list(cached.RESULT_COLUMNS),
         placeholder="–",
     )
-    st.caption("The download holds every column, orders and revenue differences with their intervals included.")
-    common.download_csv(measured.table, f"campaign_{chosen}_results.csv", "Download the results", key="dl-results")
-    st.plotly_chart(charts.arm_differences(measured.table), width="stretch")
+    st.caption(
+        "The download holds every column, the arms' ids and orders and revenue differences with their intervals "
+        "included. Each p-value comes from the same standard error as its interval: below 0.05 exactly when the "
+        "95% interval excludes 0."
+    )
+    common.download_csv(table, f"campaign_{chosen}_results.csv", "Download the results", key="dl-results")
+    st.plotly_chart(charts.arm_differences(measured.table, labels), width="stretch")
 
     st.subheader("Next wave")
-    st.plotly_chart(charts.posterior_curves(cached.posteriors(path, version, chosen)), width="stretch")
+    st.plotly_chart(charts.posterior_curves(cached.posteriors(path, version, chosen), labels=labels), width="stretch")
     st.caption(
         "How plausible each retention rate is for each arm after what was observed: the narrower the curve, "
         "the surer. The next wave sends more members to the arms likely to be best."
     )
     split = cached.next_wave_split(path, version, chosen)
-    st.markdown("\n".join(f"- **{row.arm}**: {row.reasoning}" for row in split.itertuples()))
+    st.markdown("\n".join(f"- **{common.plain(row.label)}**: {row.reasoning}" for row in split.itertuples()))
     edited = st.data_editor(
-        split[["arm", "share"]],
-        disabled=["arm"],
+        split[["label", "share", "arm"]],
+        disabled=["label", "arm"],
         hide_index=True,
         key="wave-split",
         column_config=cached.WAVE_SPLIT_COLUMNS,
@@ -270,6 +345,7 @@ build_tab, launch_tab, list_tab, results_tab = st.tabs(["Build & simulate", "Lau
 with build_tab:
     built = build_and_simulate()
 with launch_tab:
+    launched_note()
     launch_section(built)
     launched_exports()
 with list_tab:

@@ -138,8 +138,8 @@ def _override_and_launch(at, override_key: str) -> None:
     at.checkbox(key=override_key).check().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("spoils those measurements" in warning.value for warning in at.warning)
-    at.checkbox(key="launch-confirm").check().run()
     at.button(key="launch").click().run()
+    at.button(key="launch-confirm").click().run()
     assert not at.exception, [e.value for e in at.exception]
 
 

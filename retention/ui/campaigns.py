@@ -18,7 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from retention import campaigns, jobs
-from retention.campaigns import Audience, CampaignConfig, bandit, simulation_job
+from retention.campaigns import Audience, CampaignConfig, bandit, launched, simulation_job
+from retention.campaigns import plan as planning
 from retention.campaigns.simulate import METRIC_LABELS
 from retention.ui import jobs as ui_jobs
 from retention.ui.common import cursor, writer
@@ -64,7 +65,7 @@ SIMULATION_ORDER = [
     *(f"{metric}_{stat}" for metric in _SHORT for stat in ("low", "high")),
 ]
 RESULT_COLUMNS = {
-    "arm": st.column_config.TextColumn("Arm"),
+    "label": st.column_config.TextColumn("Arm"),
     "members": st.column_config.NumberColumn("Members", format="localized"),
     "retained": st.column_config.NumberColumn(
         "Retained", format="localized", help="Members with an order in the window"
@@ -116,7 +117,8 @@ OVERLAP_COLUMNS = {
 
 
 WAVE_SPLIT_COLUMNS = {
-    "arm": st.column_config.TextColumn("Arm"),
+    "arm": st.column_config.TextColumn("Arm id"),
+    "label": st.column_config.TextColumn("Arm"),
     "share": st.column_config.NumberColumn("Proposed share", min_value=0.0, max_value=1.0, format="%.3f"),
 }
 
@@ -245,6 +247,25 @@ def measurement(path: str, version: str, campaign_id: int) -> campaigns.Measurem
 
 
 @st.cache_data(show_spinner=False)
+def arm_labels(path: str, version: str, campaign_id: int) -> dict[str, str]:
+    """Arm id -> what charts and tables show for it: see :func:`retention.campaigns.plan.arm_labels`."""
+    return planning.arm_labels(stored_config(path, version, campaign_id))
+
+
+@st.cache_data(show_spinner=False)
+def results_table(path: str, version: str, campaign_id: int) -> pd.DataFrame:
+    """The measurement's table (see :func:`retention.campaigns.measure`) with each arm's ``label`` after its id."""
+    return planning.labelled(measurement(path, version, campaign_id).table, stored_config(path, version, campaign_id))
+
+
+@st.cache_data(show_spinner=False)
+def launched_campaign(path: str, version: str, campaign_id: int) -> launched.LaunchedCampaign:
+    """A launched campaign as stored: see :func:`retention.campaigns.launched.describe`."""
+    with cursor() as con:
+        return launched.describe(con, campaign_id)
+
+
+@st.cache_data(show_spinner=False)
 def posteriors(path: str, version: str, campaign_id: int) -> pd.DataFrame:
     """Beta posterior of each arm's retention: see :func:`retention.campaigns.posteriors`."""
     return campaigns.posteriors(measurement(path, version, campaign_id).table)
@@ -259,9 +280,11 @@ def stored_config(path: str, version: str, campaign_id: int) -> CampaignConfig:
 
 @st.cache_data(show_spinner=False)
 def next_wave_split(path: str, version: str, campaign_id: int) -> pd.DataFrame:
-    """The Thompson-sampling split of the next wave: ``arm``, ``share`` (of all members) and ``reasoning``."""
+    """The Thompson-sampling split of the next wave: ``arm``, ``label`` (see
+    :func:`retention.campaigns.plan.arm_labels`), ``share`` (of all members) and ``reasoning``."""
     config = stored_config(path, version, campaign_id)
-    return bandit.thompson_split(measurement(path, version, campaign_id).table, holdout_share=config.holdout_share)
+    split = bandit.thompson_split(measurement(path, version, campaign_id).table, holdout_share=config.holdout_share)
+    return planning.labelled(split, config)
 
 
 @st.cache_data(show_spinner=False)
