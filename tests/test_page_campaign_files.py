@@ -90,7 +90,10 @@ def test_a_new_session_offers_the_launched_campaigns_files_byte_for_byte(writabl
     note = next(info.value for info in at.info if "Files of a launched campaign" in info.value)
     assert f"Campaign \\\\#{newest.campaign_id}" in note or f"#{newest.campaign_id}" in note
     picker = at.selectbox(key="files-campaign")
-    assert picker.value == newest.campaign_id and picker.options == [f"#{newest.campaign_id} Newest (launched)", f"#{older.campaign_id} Older (launched)"]
+    assert picker.value == newest.campaign_id and picker.options == [
+        f"#{newest.campaign_id} Newest (launched)",
+        f"#{older.campaign_id} Older (launched)",
+    ]
     for path in written:
         assert downloads[path.name]().encode() if isinstance(downloads[path.name](), str) else True
         served = downloads[path.name]()

@@ -6,20 +6,30 @@ again"). Which suits a campaign depends on its purpose, and the measurements say
 on Online Retail a customer's own most-bought items score NDCG@10 about 0.35 when repeats count, the best
 discovery model about 0.09. So the default (:func:`default_run`) is the best run of the better mode.
 
-A run is *comparable* when it was evaluated on the feedback the warehouse holds now (its ``data_version`` is
-:func:`feedback_version`) at K = 10 (NDCG@10 is what the default compares). A random run, or one on other feedback,
-is never the default: it is offered with a warning (:func:`run_options`).
+A run is *comparable* in the lab's sense (:mod:`retention.recommend.board`): evaluated on the feedback the warehouse
+holds now (its ``data_version`` is :func:`feedback_version`), at K = 10 (NDCG@10 is what the default compares) and on
+the same split as the other candidates. The split is the one of the newest run that qualifies otherwise (the
+comparison trained last), compared without its mode, so that discovery and repeat-aware runs of one split compete.
+A random run, a run on other feedback (out of date), at another K or on another split is never the default: it is
+offered with a warning saying why (:func:`run_options`).
+
+Random is the only baseline never chosen: its lists are noise. The other baselines (the most popular items, a
+customer's own most-bought items) are real lists a customer can act on; when one of them scores best, the lab's
+verdict is that no model beats it, and it is the right thing to send.
 
 Light on purpose: it reads the runs table, never a model library, so the Campaigns page can label runs cheaply.
 """
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pandas as pd
 
 from retention import warehouse
 from retention.recommend import runs
+from retention.recommend.board import COUNT_KEYS, split_words
 from retention.recommend.modes import MODE_NAMES, run_mode
 
 COMPARED_K = 10
@@ -51,8 +61,10 @@ def run_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     table = table.assign(
         mode=[run_mode(split) for split in table["split"]],
         current=(table["data_version"] == feedback_version(con)).fillna(False).astype(bool),
+        compared_split=[_compared_split(split) for split in table["split"]],
     )
     table["warning"] = [_warning(row) for row in table.itertuples()]
+    table["warning"] = _other_splits(table)
     best = _default(table)
     table["default"] = table["run_id"] == best
     table["label"] = [_label(row) for row in table.itertuples()]
@@ -81,6 +93,30 @@ def _warning(row: object) -> str | None:
     if pd.isna(row.ndcg_at_k):
         return "no NDCG measured"
     return None
+
+
+def _compared_split(split: str | None) -> str:
+    """The split a run was evaluated on as the default compares it: its description without counts and mode."""
+    described = json.loads(split) if isinstance(split, str) else {}
+    return json.dumps(
+        {key: value for key, value in described.items() if key not in (*COUNT_KEYS, "mode")}, sort_keys=True
+    )
+
+
+def _other_splits(table: pd.DataFrame) -> pd.Series:
+    """``warning`` with runs that qualify but were evaluated on another split than the newest qualifying run's
+    flagged: their NDCG does not compare with the candidates'."""
+    warning = table["warning"].copy()
+    qualifying = table[warning.isna()]
+    if qualifying.empty:
+        return warning
+    newest = qualifying.sort_values("run_id", ascending=False).iloc[0]
+    words = split_words(json.loads(newest["split"]) if isinstance(newest["split"], str) else {})
+    other = warning.isna() & (table["compared_split"] != newest["compared_split"])
+    warning[other] = (
+        f"evaluated on another split than the newest comparison ({words}, run #{newest['run_id']}): its NDCG does not compare"
+    )
+    return warning
 
 
 def _default(table: pd.DataFrame) -> int | None:

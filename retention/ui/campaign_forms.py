@@ -149,8 +149,9 @@ def _run_picker(name: str, runs: pd.DataFrame) -> int | None:
         format_func=labels.get,
         key=f"arm-{name}-run",
         placeholder="No comparable run: pick one (see the warning) or train on the Recommenders page",
-        help="Preselected: the run with the highest NDCG@10 on the current feedback, in the mode (discovery or "
-        "repeat-aware: may list what a customer bought before) whose best run scores higher.",
+        help="Preselected: the run with the highest NDCG@10 among the runs evaluated on the current feedback and "
+        "on the split of the newest comparison, discovery and repeat-aware (may list what a customer bought "
+        "before) alike. Random lists and out-of-date runs are never preselected and warn when picked.",
     )
     warning = runs.loc[runs["run_id"] == run, "warning"]
     if not warning.empty and isinstance(warning.iloc[0], str):
