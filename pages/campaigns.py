@@ -1,5 +1,6 @@
 """Campaigns: build an audience and arms, simulate, launch with a holdout, measure, and adapt the next wave."""
 
+import pandas as pd
 import streamlit as st
 
 from retention.campaigns import (
@@ -15,6 +16,7 @@ from retention.campaigns import (
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
 from retention.campaigns.launched import newest_launched, summary, with_files
+from retention.campaigns.plan import launch_question
 from retention.charts import campaigns as charts
 from retention.ui import campaign_files, common
 from retention.ui import campaign_forms as forms
@@ -184,7 +186,7 @@ def launch_section(config: CampaignConfig | None) -> None:
     if st.session_state.get(PENDING) not in (None, config):
         st.session_state.pop(PENDING)  # the campaign changed since "Launch campaign…": confirm it afresh
     if st.session_state.get(PENDING) == config:
-        confirm_launch(config, len(members), counts)
+        confirm_launch(config, counts)
         return
     buttons = st.columns(2)
     if buttons[0].button("Launch campaign…", type="primary", key="launch"):
@@ -198,15 +200,11 @@ def launch_section(config: CampaignConfig | None) -> None:
     st.caption("Launching the same configuration on the same scores again returns the campaign already launched.")
 
 
-def confirm_launch(config: CampaignConfig, audience_size: int, counts) -> None:
-    """The confirmation panel: what is about to be written, then "Confirm launch" or "Cancel"."""
+def confirm_launch(config: CampaignConfig, counts: pd.DataFrame) -> None:
+    """The confirmation panel: what is about to be written (``counts``: members per arm), then "Confirm launch"
+    or "Cancel"."""
     with st.container(border=True, key="launch-confirmation"):
-        st.markdown(
-            f"**Launch {common.plain(config.name)}?** {audience_size:,} customers: "
-            f"{audience_size - int(counts.loc[counts['arm'] == 'control', 'members'].sum()):,} contacted in "
-            f"{len(config.arms)} arm{'s' if len(config.arms) != 1 else ''}, "
-            f"{config.holdout_share:.0%} held out and never contacted."
-        )
+        st.markdown(f"**{common.plain(launch_question(config, counts))}**")
         st.dataframe(counts[["label", "members", "share"]], hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
         buttons = st.columns(2)
         if buttons[0].button("Confirm launch", type="primary", key="launch-confirm"):

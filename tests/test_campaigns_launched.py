@@ -129,3 +129,14 @@ def test_arm_labels_name_templates_custom_names_and_the_control():
     assert list(charts.arm_differences(results, labels).data[0].y) == [labels["discount_email"]]
     post = pd.DataFrame({"arm": ["control"], "alpha": [3.0], "beta": [7.0], "low": [0.1], "high": [0.5]})
     assert charts.posterior_curves(post, labels=labels).data[0].name == "Control (holdout)"
+
+
+def test_the_launch_question_counts_members_contacted_and_holdout(con):
+    config = parse_config(basic_config())
+    members = campaigns.plan_members(campaigns.select_audience(con, config.audience), config)
+    question = plan.launch_question(config, plan.arm_counts(members, config))
+    contacted = (members["arm"] != "control").sum()
+    assert question == (
+        f"Launch Win back? {len(members):,} customers: {contacted:,} contacted in 2 arms, "
+        "20% held out and never contacted."
+    )

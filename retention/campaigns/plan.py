@@ -107,3 +107,16 @@ def arm_counts(members: pd.DataFrame, config: CampaignConfig) -> pd.DataFrame:
             "share": list(shares.values()),
         }
     )
+
+
+def launch_question(config: CampaignConfig, counts: pd.DataFrame) -> str:
+    """What a launch is about to write, in one sentence for its confirmation (Markdown-free text; the name as
+    given): "Launch Win back? 1,204 customers: 1,084 contacted in 2 arms, 10% held out and never contacted."
+    ``counts`` as :func:`arm_counts` returns them."""
+    members = int(counts["members"].sum())
+    contacted = int(counts.loc[counts["arm"] != CONTROL, "members"].sum())
+    arms = len(config.arms)
+    return (
+        f"Launch {config.name}? {members:,} customers: {contacted:,} contacted in {arms} arm{'s' if arms != 1 else ''}, "
+        f"{config.holdout_share:.0%} held out and never contacted."
+    )
