@@ -16,6 +16,7 @@ from retention.campaigns import audience as audiences
 from retention.ui import campaign_forms as forms
 
 PAGE = "campaigns.py"
+EXCLUSION_BOXES = ("aud-contacted-on", "aud-bought-on", "aud-nonpositive", "aud-lapsed-on")
 
 
 def page_default_audience(min_risk: float) -> Audience:
@@ -27,6 +28,13 @@ def page_default_audience(min_risk: float) -> Audience:
         exclude_nonpositive_revenue=True,
         lapsed_days=forms.LAPSED_DAYS,
     )
+
+
+def without_exclusions(at):
+    """Untick the builder's optional exclusions (the suppression list still applies) and rerun."""
+    for key in EXCLUSION_BOXES:
+        at.checkbox(key=key).uncheck()
+    return at.run()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +64,7 @@ def _library(db: str, spec: Audience):
 def test_exclusions_are_on_by_default_and_their_counts_add_up(db):
     at = app_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
-    for key in ("aud-contacted-on", "aud-bought-on", "aud-nonpositive", "aud-lapsed-on"):
+    for key in EXCLUSION_BOXES:
         assert at.checkbox(key=key).value, key
     audience, counts = _library(db, page_default_audience(0.5))
     shown = _frame(at, {"label", "customers"})
