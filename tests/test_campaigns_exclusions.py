@@ -226,6 +226,7 @@ def test_launch_stores_the_exclusion_counts(prepared_db, tmp_path):
         stored = con.execute("SELECT exclusions FROM campaigns WHERE campaign_id = ?", [result.campaign_id]).fetchone()
         removed = json.loads(stored[0])
         assert removed == audiences.exclusions_removed(counts)
+        assert audiences.launched_exclusions(con, result.campaign_id) == removed
         assert list(removed) == [
             "suppressed",
             "open_campaign",
@@ -240,6 +241,7 @@ def test_launch_stores_the_exclusion_counts(prepared_db, tmp_path):
         assert counts["customers"].iloc[0] == sum(removed.values()) + 50
         draft = campaigns.save_draft(con, parse_config(basic_config(audience={"lapsed_days": 365})))
         assert con.execute("SELECT exclusions FROM campaigns WHERE campaign_id = ?", [draft]).fetchone()[0] is None
+        assert audiences.launched_exclusions(con, draft) == {} == audiences.launched_exclusions(con, 999)
     finally:
         con.close()
 

@@ -15,6 +15,7 @@ out: they asked not to be contacted.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import duckdb
@@ -173,6 +174,16 @@ def _audience_params(spec: Audience) -> dict[str, object]:
         "rank_by": spec.rank_by,
         **rfm.params(),
     }
+
+
+def launched_exclusions(con: duckdb.DuckDBPyConnection, campaign_id: int) -> dict[str, int]:
+    """What each exclusion removed when campaign ``campaign_id`` was launched, as :func:`exclusions_removed` stored
+    it (in the order applied); empty for a draft, a campaign launched before these counts were kept, or an unknown
+    id."""
+    found = warehouse.query(con, "campaign_exclusions", {"campaign_id": int(campaign_id)})
+    if found.empty or pd.isna(found["exclusions"].iloc[0]):
+        return {}
+    return {str(name): int(customers) for name, customers in json.loads(found["exclusions"].iloc[0]).items()}
 
 
 def allowing_overlap(config: CampaignConfig, allowed: bool = True) -> CampaignConfig:
