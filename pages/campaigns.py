@@ -18,7 +18,7 @@ from retention.campaigns.audience import for_download as audience_for_download
 from retention.campaigns.launched import newest_launched, summary, with_files
 from retention.campaigns.plan import launch_question
 from retention.charts import campaigns as charts
-from retention.ui import campaign_files, common
+from retention.ui import campaign_audience, campaign_files, common
 from retention.ui import campaign_forms as forms
 from retention.ui import campaigns as cached
 
@@ -75,8 +75,10 @@ def build_and_simulate() -> CampaignConfig | None:
     )
     tiles[2].metric("Mean churn risk", f"{numbers['mean_risk']:.1%}" if numbers["customers"] else "–")
     tiles[3].metric("Expected churners", f"{numbers['expected_churners']:,.0f}")
+    campaign_audience.exclusions_table(path, version, config.audience)
     if not audience.empty:
         st.caption(f"{audience_scoring(audience)}; the download names it in its columns.")
+        campaign_audience.preview(audience, config.audience)
     common.download_csv(
         lambda: audience_for_download(audience), "campaign_audience.csv", "Download the audience", key="dl-audience"
     )

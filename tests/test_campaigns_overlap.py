@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from conftest import app_page
 from test_campaigns_fixtures import basic_config, scored_copy
+from test_page_campaign_audience import without_exclusions
 
 from retention import campaigns, warehouse
 from retention.campaigns.config import parse_config
@@ -148,7 +149,7 @@ def test_launch_tab_shows_who_is_left_out_and_the_override_warns(db, monkeypatch
         first = campaigns.launch(con, _config("First", 0.8))  # the builder's default audience: risk >= 0.5
         left_out = len(_members(con, first.campaign_id))
     monkeypatch.setenv("RETENTION_DB", db)
-    at = app_page("campaigns.py").run()
+    at = without_exclusions(app_page("campaigns.py").run())
     assert not at.exception, [e.value for e in at.exception]
     notes = [info.value for info in at.info if "still being measured" in info.value]
     assert notes and f"{left_out:,} customers of this audience" in notes[0]
@@ -166,7 +167,7 @@ def test_build_tab_offers_the_override_when_only_measured_customers_match(db, mo
         held = set(_members(con, first.campaign_id)["user_id"])
         assert not _expected(con, 0.5)
     monkeypatch.setenv("RETENTION_DB", db)
-    at = app_page("campaigns.py").run()
+    at = without_exclusions(app_page("campaigns.py").run())
     assert not at.exception, [e.value for e in at.exception]
     errors = [error.value for error in at.error]
     assert any(

@@ -8,6 +8,7 @@ import pytest
 from conftest import app_page
 from page_jobs import settled
 from test_campaigns_fixtures import scored_copy
+from test_page_campaign_audience import page_default_audience
 
 from retention import campaigns, jobs, warehouse
 from retention.campaigns import simulation_job
@@ -38,6 +39,12 @@ def _query(path: str, sql: str, params=None):
         con.close()
 
 
+def _audience_size(path: str, min_risk: float) -> int:
+    """The audience the builder's defaults select at ``min_risk``: its exclusions on (see test_campaigns_exclusions)."""
+    with warehouse.session(path) as con:
+        return len(campaigns.select_audience(con, page_default_audience(min_risk)))
+
+
 def test_without_scores_the_page_says_what_it_needs(sample_db, monkeypatch):
     monkeypatch.setenv("RETENTION_DB", sample_db)
     at = app_page(PAGE, timeout=TIMEOUT).run()
@@ -52,13 +59,14 @@ def test_builder_shows_the_audience_and_simulates(writable_db):
     at = app_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {metric.label: metric.value for metric in at.metric}
-    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
+    expected = _audience_size(writable_db, 0.5)
+    assert 0 < expected < _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
     assert metrics["Customers in audience"] == f"{expected:,}"
     as_of = _query(writable_db, "SELECT max(as_of) FROM scores")[0][0]
     scoring = f"Churn scores as of {as_of:%Y-%m-%d} (60-day horizon, model test-v1)"
     assert any(caption.value.startswith(scoring) for caption in at.caption)  # the audience names its scoring
     at.slider(key="aud-min-risk").set_value(80).run()  # percent
-    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.8")[0][0]
+    expected = _audience_size(writable_db, 0.8)
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
     # Shares are entered in percent and reach the config as shares.
     at.slider(key="tgt-holdout").set_value(20).run()
@@ -177,7 +185,7 @@ def test_an_invalid_build_shows_its_error_and_the_other_tabs_still_render(writab
     at.selectbox(key="aud-as-of").select(at.selectbox(key="aud-as-of").options[1]).run()
     at.number_input(key="arm-discount_email-low").set_value(2.0).run()
     assert not at.error
-    expected = _query(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")[0][0]
+    expected = _audience_size(writable_db, 0.5)
     assert {m.label: m.value for m in at.metric}["Customers in audience"] == f"{expected:,}"
 
 

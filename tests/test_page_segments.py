@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from conftest import app_page
 from test_campaigns_fixtures import scored_copy
+from test_page_campaign_audience import page_default_audience
 from test_page_cohorts import _array
 from test_rfm import reference_rfm
 
 from retention import campaigns, rfm, warehouse
-from retention.campaigns import Audience
 
 TIMEOUT = 120
 
@@ -85,7 +85,7 @@ def test_the_campaign_builder_filters_by_rfm_segment(sample_db, tmp_path, monkey
     assert not at.exception, [e.value for e in at.exception]
     con = warehouse.connect(path)
     try:
-        scored = campaigns.select_audience(con, Audience(min_risk=0.5))
+        scored = campaigns.select_audience(con, page_default_audience(0.5))
     finally:
         con.close()
     at_risk = set(expected.index[expected["segment"] == "At risk"])

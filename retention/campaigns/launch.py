@@ -152,7 +152,7 @@ def _next_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _launch_params(campaign_id: int, config: CampaignConfig, **launch: object) -> dict[str, object]:
     """Bound parameters of ``campaign_insert`` / ``campaign_mark_launched``; a draft leaves the launch fields None."""
-    fields = ("idempotency_key", "scores_as_of", "scores_model_version", "start_ts") + OVERLAP_FIELDS
+    fields = ("idempotency_key", "scores_as_of", "scores_model_version", "start_ts", "exclusions") + OVERLAP_FIELDS
     return {"campaign_id": campaign_id, "config": config_to_json(config)} | {name: launch.get(name) for name in fields}
 
 
@@ -183,7 +183,9 @@ def launch(
 
     Members are the audience after targeting, assigned to arms by
     :func:`retention.campaigns.assign.assign_arms` salted with the campaign id.
-    The measurement window starts after the latest order in the warehouse.
+    The measurement window starts after the latest order in the warehouse. How many customers each exclusion
+    removed (:func:`retention.campaigns.audience.exclusion_counts`) is stored with the campaign as JSON
+    (``campaigns.exclusions``: exclusion -> customers).
 
     Raises
     ------
@@ -214,6 +216,7 @@ def launch(
             "those measurements (allow the overlap to take them anyway)"
         )
     frame = audiences.require_members(frame, config.audience)
+    exclusions = json.dumps(audiences.exclusions_removed(audiences.exclusion_counts(con, config.audience)))
     scores_as_of = frame["scores_as_of"].iloc[0]
     model_version = frame["model_version"].iloc[0]
     start_ts = warehouse.data_range(con)[1]
@@ -236,6 +239,7 @@ def launch(
                 scores_as_of=scores_as_of,
                 scores_model_version=model_version,
                 start_ts=start_ts,
+                exclusions=exclusions,
                 **counts,
             )
             if draft_id is None:

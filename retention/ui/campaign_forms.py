@@ -25,6 +25,13 @@ from retention.campaigns.templates import ARM_TEMPLATES
 LATEST = "latest (newest date)"
 ANY_MONTH = "any month"
 DRAW_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000)
+RANK_LABELS = {"risk": "Churn risk", "expected_loss": "Expected loss (risk × order value)"}
+# The exclusions a careful marketer starts from (each can be switched off): one campaign per customer per fortnight,
+# no win-back offer to someone who bought this month, none to customers who only ever returned or cancelled, and
+# none to customers gone for over a year, who are lost rather than at risk.
+CONTACTED_DAYS = 14
+BOUGHT_DAYS = 30
+LAPSED_DAYS = 365
 
 
 def _percent(share: float) -> float:
@@ -33,8 +40,9 @@ def _percent(share: float) -> float:
 
 
 def audience_form(options: dict[str, list[str]]) -> Audience:
-    """Who may be targeted: churn risk, the N riskiest, country, channel, first-purchase month, net revenue
-    over the 12 months up to the scores' date, RFM segment.
+    """Who may be targeted: churn risk, the top N, country, channel, first-purchase month, net revenue
+    over the 12 months up to the scores' date, RFM segment; the exclusions (see :func:`_exclusions_form`) and the
+    ranking that decides the top N.
 
     ``options`` is :func:`retention.campaigns.audience_options` (each filter's values, as text).
     """
@@ -50,7 +58,14 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
         key="aud-min-risk",
         help="Calibrated churn probability from the latest scores.",
     )
-    top_n = first[1].number_input("Only the N riskiest (0 = all)", min_value=0, value=0, step=100, key="aud-top-n")
+    top_n = first[1].number_input(
+        "Only the top N (0 = all)",
+        min_value=0,
+        value=0,
+        step=100,
+        key="aud-top-n",
+        help="The first N by the ranking below, after the exclusions.",
+    )
     as_of = first[2].selectbox(
         "Scores of",
         [LATEST] + options["scores_as_of"][::-1],
@@ -75,6 +90,17 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
         placeholder="All",
         help="Segments by recency, frequency and spend at the newest order, as the Segments page shows them.",
     )
+    exclusions = _exclusions_form()
+    rank_by = st.radio(
+        "Rank by",
+        list(RANK_LABELS),
+        format_func=RANK_LABELS.get,
+        horizontal=True,
+        key="aud-rank-by",
+        help="The audience's order, and so whom the top N keeps. Expected loss weighs the churn risk by the "
+        "customer's average net order value: a likely churner who spends little ranks below a less likely one "
+        "who spends much.",
+    )
     return Audience(
         min_risk=min_risk_percent / 100,
         top_n=int(top_n) or None,
@@ -85,7 +111,60 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
         max_value=max_value or None,
         scores_as_of=None if as_of == LATEST else dt.date.fromisoformat(as_of),
         rfm_segments=tuple(rfm_segments),
+        rank_by=rank_by,
+        **exclusions,
     )
+
+
+def _exclusions_form() -> dict[str, object]:
+    """The exclusions, each on by default (see :data:`CONTACTED_DAYS` and the others): the ``Audience`` fields
+    ``contacted_within_days``, ``bought_within_days``, ``exclude_nonpositive_revenue`` and ``lapsed_days``."""
+    st.markdown("**Leave out customers who**")
+    cells = st.columns(4)
+    contacted = _days_exclusion(
+        cells[0],
+        "were contacted by another campaign",
+        "aud-contacted",
+        CONTACTED_DAYS,
+        "In a treated arm of a campaign launched in these last days (to the newest order): a frequency cap "
+        "across campaigns. Holdouts were not contacted.",
+    )
+    bought = _days_exclusion(
+        cells[1],
+        "bought recently",
+        "aud-bought",
+        BOUGHT_DAYS,
+        "A purchase in these last days before the scores' date: they are buying, a win-back offer only costs margin.",
+    )
+    nonpositive = cells[2].checkbox(
+        "have zero or negative net revenue",
+        value=True,
+        key="aud-nonpositive",
+        help="Returns and cancellations outweigh their purchases, up to the scores' date.",
+    )
+    lapsed = _days_exclusion(
+        cells[3],
+        "lapsed: no purchase for over",
+        "aud-lapsed",
+        LAPSED_DAYS,
+        "Gone so long they are lost rather than at risk: contacting them costs, and rarely brings them back.",
+    )
+    st.caption("Customers on the suppression list (Data page) are always left out.")
+    return {
+        "contacted_within_days": contacted,
+        "bought_within_days": bought,
+        "exclude_nonpositive_revenue": nonpositive,
+        "lapsed_days": lapsed,
+    }
+
+
+def _days_exclusion(cell: DeltaGenerator, label: str, key: str, days: int, help_text: str) -> int | None:
+    """A checkbox (on by default) and its number of days; the days, or None when unticked."""
+    applied = cell.checkbox(label, value=True, key=f"{key}-on", help=help_text)
+    chosen = cell.number_input(
+        "Days", min_value=1, max_value=3650, value=days, step=1, key=f"{key}-days", disabled=not applied
+    )
+    return int(chosen) if applied else None
 
 
 def _arm_form(name: str, runs: pd.DataFrame) -> Arm:
