@@ -133,7 +133,15 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
             f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
             "Download flagged list",
         )
-    shown = AtRiskFilter(as_of, horizon, model_version, threshold, top, tuple(countries), tuple(channels))
+    shown = AtRiskFilter(
+        as_of=as_of,
+        horizon_days=horizon,
+        model_version=model_version,
+        threshold=threshold,
+        top=top,
+        countries=tuple(countries),
+        channels=tuple(channels),
+    )
     with actions[1]:
         campaign_handoff.send_button(lambda: campaign_handoff.at_risk(flagged, shown), key="at-risk-send")
     return flagged
