@@ -65,8 +65,10 @@ def _check_builder(at: AppTest, path: str, listed: set[str]) -> None:
 
 
 def test_a_segment_goes_to_the_builder(scored_db):
-    at = app_page("segments.py", timeout=TIMEOUT).run()
-    at.selectbox(key="segment").select("Hibernating").run()
+    at = app_page("segments.py", timeout=TIMEOUT)
+    at.query_params["segment"] = "Hibernating"  # a bound setting in the URL, as a browser that chose it has it
+    at.run()
+    assert at.selectbox(key="segment").value == "Hibernating"
     listed = set(at.dataframe[1].value["user_id"])
     at = _send(at, "segment-send")
     _check_builder(at, scored_db, listed)
@@ -107,10 +109,8 @@ def _at_risk(params: dict[str, str] | None = None) -> AppTest:
 
 
 def test_the_at_risk_list_goes_to_the_builder_as_its_filters(at_risk_db):
-    at = _at_risk()
-    at.slider(key="threshold").set_value(60).run()
-    country = at.multiselect(key="country").options[0]
-    at.multiselect(key="country").select(country).run()
+    country = _at_risk().multiselect(key="country").options[0]
+    at = _at_risk({"threshold": "60", "country": country})  # settings in the URL: bound there as a browser has them
     flagged = at.dataframe[1].value
     assert len(flagged) and (flagged["risk"] >= 0.6).all() and (flagged["country"] == country).all()
     as_of = at.date_input(key="as_of").value

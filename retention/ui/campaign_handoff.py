@@ -36,7 +36,9 @@ def send_button(build: Callable[[], Handover], key: str) -> None:
     handover = common.attempt(build)
     if handover is not None:
         st.session_state[PENDING] = handover
-        st.switch_page(CAMPAIGNS_PAGE)
+        # An empty mapping, not the default None: None clears this page's URL through a check that refuses
+        # while widgets are bound to it (as the At-risk page's settings are).
+        st.switch_page(CAMPAIGNS_PAGE, query_params={})
 
 
 def take_pending(options: dict[str, list[str]], *, latest: str, any_month: str) -> Handover | None:
