@@ -126,13 +126,6 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
         st.caption(f"The riskiest {SHOWN_ROWS:,} of the {len(flagged):,} flagged customers; the download has them all.")
     st.caption(f"From the {churn.scoring_label(as_of, horizon, model_version)}; the download says so in its columns.")
     include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
-    actions = st.columns([1, 1, 3])
-    with actions[0]:
-        common.download_csv(
-            lambda: cached.export_table(flagged, include_emails),
-            f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
-            "Download flagged list",
-        )
     shown = AtRiskFilter(
         as_of=as_of,
         horizon_days=horizon,
@@ -142,7 +135,12 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
         countries=tuple(countries),
         channels=tuple(channels),
     )
-    with actions[1]:
+    with st.container(horizontal=True):
+        common.download_csv(
+            lambda: cached.export_table(flagged, include_emails),
+            f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
+            "Download flagged list",
+        )
         campaign_handoff.send_button(lambda: campaign_handoff.at_risk(flagged, shown), key="at-risk-send")
     return flagged
 

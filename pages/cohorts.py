@@ -95,12 +95,10 @@ def cell_users_section(
         users, hide_index=True, height=280, column_config=cached.cell_user_columns(table.query), placeholder="–"
     )
     st.caption(f"{len(users):,} customer{'' if len(users) == 1 else 's'}.")
-    actions = st.columns([1, 1, 3])
-    with actions[0]:
+    with st.container(horizontal=True):
         common.download_csv(
             users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
         )
-    with actions[1]:
         campaign_handoff.send_button(
             lambda: handoff.cohort_cell(users, cell_cohort, shown.period_name(cell_period), show), key="cohort-send"
         )

@@ -76,8 +76,6 @@ members = common.attempt(cached.segment_customers, path, version, as_of, segment
 if members is not None:
     st.caption(f"{segment}: {rfm.DESCRIPTIONS[segment]}. {len(members):,} customer{'' if len(members) == 1 else 's'}.")
     st.dataframe(members, hide_index=True, height=320, column_config=cached.CUSTOMER_COLUMNS, placeholder="–")
-    actions = st.columns([1, 1, 3])
-    with actions[0]:
+    with st.container(horizontal=True):
         common.download_csv(members, rfm.file_name(segment, as_of), label="Download these customers")
-    with actions[1]:
         campaign_handoff.send_button(lambda: handoff.rfm_segment(members, segment, as_of), key="segment-send")
