@@ -146,3 +146,16 @@ def test_a_shared_at_risk_url_reopens_its_settings(at_risk_db):
     with warehouse.connect(at_risk_db) as con:
         saved = churn.latest_scores(con)
     assert sorted(listed["user_id"]) == sorted(saved.loc[saved["risk"] >= 0.7, "user_id"])
+
+
+def test_a_shared_at_risk_url_reopens_its_date_and_horizon(at_risk_db):
+    last = _at_risk().date_input(key="as_of").value
+    day = last - pd.Timedelta(days=61)
+    at = _at_risk({"as_of": f"{day:%Y-%m-%d}", "horizon": "60"})
+    assert at.date_input(key="as_of").value == day and at.slider(key="horizon").value == 60
+    assert any(f"no purchase in the 60 days after {day:%Y-%m-%d}" in caption.value for caption in at.caption)
+    with warehouse.connect(at_risk_db) as con:
+        saved = churn.latest_scores(con, as_of=day)
+    assert saved["horizon_days"].iloc[0] == 60  # the page scored what its URL asked for
+    flagged = at.dataframe[1].value
+    assert sorted(flagged["user_id"]) == sorted(saved.loc[saved["risk"] >= 0.5, "user_id"])

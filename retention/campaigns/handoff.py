@@ -8,7 +8,7 @@ shows another horizon, or an earlier scoring of that date), the flagged customer
 filters on other scores would pick other people.
 
 The builder's audience is the hand-over's in :data:`HANDED_FIELDS`; the exclusions (recent contacts, the
-suppression list, ...) still apply on top, and the audience preview counts what each removed.
+suppression list, ...) still apply on top.
 """
 
 from __future__ import annotations
