@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from retention import churn, explain, reorder
+from retention.campaigns.handoff import AtRiskFilter
 from retention.charts import churn as charts
+from retention.ui import campaign_handoff, common
 from retention.ui import churn as cached
-from retention.ui import common
 
 FLAG_BY = ["Risk threshold", "Top N"]
 SHOWN_ROWS = 10_000  # flagged customers listed (and offered for a waterfall); a browser takes 10,000 rows at once
@@ -60,19 +61,42 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
     """The flagging controls, tiles, histogram, list and download; returns the flagged customers."""
     st.subheader("Who is flagged")
     pick = st.columns([1, 2])
-    flag_by = pick[0].radio("Flag by", FLAG_BY, horizontal=True)
+    flag_by = pick[0].radio("Flag by", FLAG_BY, horizontal=True, key="flag_by", bind="query-params")
     if flag_by == FLAG_BY[0]:
-        threshold = pick[1].slider("Risk threshold", min_value=0, max_value=100, value=50, step=5, format="%d%%") / 100
+        threshold = (
+            pick[1].slider(
+                "Risk threshold",
+                min_value=0,
+                max_value=100,
+                value=50,
+                step=5,
+                format="%d%%",
+                key="threshold",
+                bind="query-params",
+            )
+            / 100
+        )
         top = None
     else:
         top = int(
-            pick[1].number_input("Riskiest customers", min_value=1, max_value=len(scores), value=min(100, len(scores)))
+            pick[1].number_input(
+                "Riskiest customers",
+                min_value=1,
+                max_value=len(scores),
+                value=min(100, len(scores)),
+                key="top",
+                bind="query-params",
+            )
         )
         threshold = None
     segments = st.columns(2)
     options = churn.segment_options(scores)
-    channels = segments[0].multiselect("Channel", options["channel"], placeholder="All channels")
-    countries = segments[1].multiselect("Country", options["country"], placeholder="All countries")
+    channels = segments[0].multiselect(
+        "Channel", options["channel"], placeholder="All channels", key="channel", bind="query-params"
+    )
+    countries = segments[1].multiselect(
+        "Country", options["country"], placeholder="All countries", key="country", bind="query-params"
+    )
 
     in_segment = common.attempt(churn.filter_segments, scores, channel=channels, country=countries)
     if in_segment is None:
@@ -102,11 +126,22 @@ def who_is_flagged(scores: pd.DataFrame, as_of: dt.date, horizon: int, model_ver
         st.caption(f"The riskiest {SHOWN_ROWS:,} of the {len(flagged):,} flagged customers; the download has them all.")
     st.caption(f"From the {churn.scoring_label(as_of, horizon, model_version)}; the download says so in its columns.")
     include_emails = st.checkbox("Include emails", value=False, help="Add e-mail addresses to the download")
-    common.download_csv(
-        lambda: cached.export_table(flagged, include_emails),
-        f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
-        "Download flagged list",
+    shown = AtRiskFilter(
+        as_of=as_of,
+        horizon_days=horizon,
+        model_version=model_version,
+        threshold=threshold,
+        top=top,
+        countries=tuple(countries),
+        channels=tuple(channels),
     )
+    with st.container(horizontal=True):
+        common.download_csv(
+            lambda: cached.export_table(flagged, include_emails),
+            f"at_risk_{as_of:%Y%m%d}_{horizon}d.csv",
+            "Download flagged list",
+        )
+        campaign_handoff.send_button(lambda: campaign_handoff.at_risk(flagged, shown), key="at-risk-send")
     return flagged
 
 
@@ -199,13 +234,16 @@ default_horizon, default_source = reorder.default_horizon(
 how_often_customers_reorder(figures)
 
 controls = st.columns([1, 2])
-as_of = controls[0].date_input("As of", value=last_day, min_value=first_day, max_value=last_day)
+as_of = controls[0].date_input(
+    "As of", value=last_day, min_value=first_day, max_value=last_day, key="as_of", bind="query-params"
+)
 horizon = controls[1].slider(
     "Horizon (days)",
     min_value=churn.MIN_HORIZON_DAYS,
     max_value=churn.MAX_HORIZON_DAYS,
     value=default_horizon,
     key="horizon",
+    bind="query-params",
     help=f"Starts at {default_horizon} days: {default_source}.",
 )
 st.caption(

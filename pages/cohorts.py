@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from retention import cohorts, periods
+from retention.campaigns import handoff
 from retention.charts import cohorts as charts
-from retention.ui import annotations, common, saved_views
+from retention.ui import annotations, campaign_handoff, common, saved_views
 from retention.ui import cohort_curves as curves
 from retention.ui import cohorts as cached
 
@@ -94,9 +95,13 @@ def cell_users_section(
         users, hide_index=True, height=280, column_config=cached.cell_user_columns(table.query), placeholder="–"
     )
     st.caption(f"{len(users):,} customer{'' if len(users) == 1 else 's'}.")
-    common.download_csv(
-        users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
-    )
+    with st.container(horizontal=True):
+        common.download_csv(
+            users, f"cohort_{cell_cohort:%Y-%m-%d}_period_{cell_period}_{show}.csv", label="Download these users"
+        )
+        campaign_handoff.send_button(
+            lambda: handoff.cohort_cell(users, cell_cohort, shown.period_name(cell_period), show), key="cohort-send"
+        )
 
 
 common.page_header("Cohorts", "Which customers come back, period after period, and how cohorts and segments differ.")

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from retention import rfm
+from retention.campaigns import handoff
 from retention.charts import segments as charts
-from retention.ui import common
+from retention.ui import campaign_handoff, common
 from retention.ui import segments as cached
 
 common.page_header(
@@ -75,4 +76,6 @@ members = common.attempt(cached.segment_customers, path, version, as_of, segment
 if members is not None:
     st.caption(f"{segment}: {rfm.DESCRIPTIONS[segment]}. {len(members):,} customer{'' if len(members) == 1 else 's'}.")
     st.dataframe(members, hide_index=True, height=320, column_config=cached.CUSTOMER_COLUMNS, placeholder="–")
-    common.download_csv(members, rfm.file_name(segment, as_of), label="Download these customers")
+    with st.container(horizontal=True):
+        common.download_csv(members, rfm.file_name(segment, as_of), label="Download these customers")
+        campaign_handoff.send_button(lambda: handoff.rfm_segment(members, segment, as_of), key="segment-send")

@@ -21,6 +21,7 @@ from retention import rfm
 from retention.campaigns import Arm, Audience, CampaignConfig, Targeting, Uplift, check_config
 from retention.campaigns.targeting import STRATEGIES
 from retention.campaigns.templates import ARM_TEMPLATES
+from retention.ui import campaign_handoff
 
 LATEST = "latest (newest date)"
 ANY_MONTH = "any month"
@@ -47,6 +48,7 @@ def audience_form(options: dict[str, list[str]]) -> Audience:
     ``options`` is :func:`retention.campaigns.audience_options` (each filter's values, as text).
     """
     st.markdown("**Audience**")
+    campaign_handoff.take_pending(options, latest=LATEST, any_month=ANY_MONTH)
     first = st.columns(3)
     min_risk_percent = first[0].slider(
         "Churn risk at least",
@@ -295,7 +297,7 @@ def builder(options: dict[str, list[str]], runs: pd.DataFrame) -> CampaignConfig
         below one contact); the message names the field. Show it with :func:`retention.ui.common.attempt`.
     """
     name = st.text_input("Campaign name", value="Win back at-risk customers", key="campaign-name")
-    audience = audience_form(options)
+    audience = campaign_handoff.restricted(audience_form(options))
     arms = arms_form(runs)
     targeting, holdout, horizon, beside = targeting_form()
     draws = beside.select_slider(
