@@ -60,12 +60,15 @@ def three_channels() -> dict:
 
 def give_phones(con, *, consent: bool) -> None:
     """Every other customer gets a phone; with ``consent``, a third of them consent, a third refuse, a third are
-    unknown (NULL)."""
+    unknown (NULL); without, no consent is known at all."""
     con.execute(
         "UPDATE users SET first_name = 'Ann ' || user_id, phone = CASE WHEN hash(user_id) % 2 = 0 THEN '+44 7700 ' || user_id END"
     )
-    if consent:
-        con.execute("UPDATE users SET sms_consent = CASE hash(user_id) % 3 WHEN 0 THEN true WHEN 1 THEN false END")
+    con.execute(
+        "UPDATE users SET sms_consent = CASE WHEN $consent THEN "
+        "CASE hash(user_id) % 3 WHEN 0 THEN true WHEN 1 THEN false END END",
+        {"consent": consent},
+    )
 
 
 def members(con, campaign_id: int) -> pd.DataFrame:
@@ -208,6 +211,7 @@ def test_without_consent_data_every_customer_with_a_phone_is_texted(con):
 
 
 def test_an_sms_arm_without_any_phone_is_refused_with_what_to_do(con):
+    con.execute("UPDATE users SET phone = CASE WHEN user_id = 'u00001' THEN '  ' END")  # blank is no phone
     launched = campaigns.launch(con, parse_config(three_channels()))
     with pytest.raises(DataError, match="arm 'text' is an SMS arm, but no customer has a phone number: import users"):
         campaigns.arm_exports(con, launched.campaign_id)
