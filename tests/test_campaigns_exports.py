@@ -180,6 +180,31 @@ def test_offer_codes_are_unique_per_member_and_only_where_the_arm_discounts(con)
     assert con.execute("SELECT count(offer_code) FROM campaign_members WHERE arm <> 'discount'").fetchone()[0] == 0
 
 
+def test_two_arms_with_one_prefix_never_share_a_code(monkeypatch):
+    import random
+
+    from retention.campaigns import offers
+
+    # A pool barely larger than the campaign: repeats are drawn often, within an arm and across the two arms.
+    pool = [f"{n:08d}" for n in range(4100)]
+    draws = random.Random(3)
+    monkeypatch.setattr(offers, "_draw", lambda count: [draws.choice(pool) for _ in range(count)])
+    config = parse_config(
+        basic_config(
+            arms=[
+                {"name": "win_back", "template": "discount_email", "uplift": [0.0, 0.05, 0.1]},
+                {"name": "winback", "template": "free_shipping", "uplift": [0.0, 0.05, 0.1]},
+                {"name": "recs", "template": "recommendations_email", "uplift": [0.0, 0.03, 0.06]},
+            ]
+        )
+    )
+    members = pd.DataFrame({"arm": ["win_back"] * 2000 + ["winback"] * 2000 + ["recs"] * 50 + ["control"] * 50})
+    codes = offers.offer_codes(members, config)
+    given = codes[members["arm"].isin(["win_back", "winback"])]
+    assert given.str.startswith("WINBACK-").all() and given.is_unique and len(given) == 4000
+    assert codes[members["arm"].isin(["recs", "control"])].isna().all()
+
+
 # ---- channels ----
 
 
