@@ -330,7 +330,15 @@ def test_cli_writes_a_preset_with_contact_fields_and_keeps_include_email(scored_
     rows = list(csv.DictReader((out / "campaign_1_discount_klaviyo.csv").read_text().splitlines()))
     assert list(rows[0]) == ["Email", "First Name", "External ID", "Campaign Arm", "Offer Code", "Recommended Items"]
     assert all("@" in row["Email"] and row["Offer Code"].startswith("DISCOUNT-") for row in rows)
-    capsys.readouterr()
+    assert "imports a list by email" not in capsys.readouterr().err
+    mailchimp = tmp_path / "mailchimp"
+    assert (
+        main(["campaign", "export", "--db", path, "--id", "1", "--out-dir", str(mailchimp), "--preset", "mailchimp"])
+        == 0
+    )
+    assert "note: Mailchimp imports a list by email address or phone number: include the contact fields" in (
+        capsys.readouterr().err
+    )
     plain = tmp_path / "plain"
     assert main(["campaign", "export", "--db", path, "--id", "1", "--out-dir", str(plain), "--include-email"]) == 0
     header = (plain / "campaign_1_discount.csv").read_text().splitlines()[0]

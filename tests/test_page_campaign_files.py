@@ -55,7 +55,9 @@ def test_files_come_in_the_chosen_layout_which_the_session_remembers(launched_db
     assert any(text.startswith("Arm mail: email") for text in captions)
     assert any(text.startswith("Arm site: on-site: ids only") for text in captions)
     picker.select("klaviyo").run()
+    assert any("Klaviyo imports a list by email address or phone number" in info.value for info in at.info)
     at.checkbox(key="launched-email").check().run()
+    assert not any("imports a list" in info.value for info in at.info)
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["campaign-export-preset"] == "klaviyo"
     assert set(_buttons(at)) == {f"Download arm {arm} ({count:,} contacts)" for arm, count in sizes.items()}

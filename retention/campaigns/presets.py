@@ -57,12 +57,15 @@ class Preset:
 
     label: the tool's name as the user reads it; columns: (header, field) pairs in the file's order, each field a
     column of the frames :func:`retention.campaigns.exports.arm_exports` lays out (contact fields among them are
-    kept only when asked for and when the arm's channel uses them); suffix: added to the file name ("" for none).
+    kept only when asked for and when the arm's channel uses them); suffix: added to the file name ("" for none);
+    needs_contact: the tool's list import identifies contacts by email or phone, so a file without the contact
+    fields only updates profiles it knows by their id.
     """
 
     label: str
     columns: tuple[tuple[str, str], ...]
     suffix: str = ""
+    needs_contact: bool = False
 
 
 PRESETS: Registry[Preset] = Registry("export preset")
@@ -105,6 +108,7 @@ PRESETS.add(
             ("Recommended Items", "item_titles"),
         ),
         suffix="klaviyo",
+        needs_contact=True,
     ),
 )
 PRESETS.add(
@@ -121,6 +125,7 @@ PRESETS.add(
             ("Recommended Items", "item_titles"),
         ),
         suffix="mailchimp",
+        needs_contact=True,
     ),
 )
 PRESETS.add(
@@ -157,6 +162,17 @@ def lay_out(members: pd.DataFrame, name: str, channel: str, include_contact: boo
     order; contact fields only with ``include_contact`` and only those of ``channel``."""
     columns = _columns(name, channel, include_contact)
     return pd.DataFrame({column: members[field] for column, field in columns}, index=members.index)
+
+
+def contact_note(name: str, include_contact: bool) -> str:
+    """A sentence when preset ``name``'s tool needs contact fields that are left out, else ""."""
+    preset = PRESETS.get_or_raise(name)
+    if include_contact or not preset.needs_contact:
+        return ""
+    return (
+        f"{preset.label} imports a list by email address or phone number: include the contact fields for a file "
+        "it can import as a list (without them the file carries ids only)"
+    )
 
 
 def file_name(campaign_id: int, arm: str, name: str) -> str:

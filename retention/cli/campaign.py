@@ -13,6 +13,7 @@ from retention.errors import DataError, system_error_message
 
 campaigns = lazy_import("retention.campaigns")
 campaign_config = lazy_import("retention.campaigns.config")
+export_presets = lazy_import("retention.campaigns.presets")
 
 
 def _campaign_id(text: str) -> int:
@@ -155,7 +156,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_launch(args: argparse.Namespace) -> int:
     config = campaigns.load_config(args.config)
     if args.out_dir:
-        campaigns.EXPORT_PRESETS.check(args.preset)  # before anything is written
+        export_presets.PRESETS.check(args.preset)  # before anything is written
     if args.allow_overlap:
         config = campaigns.allowing_overlap(config)
     if config.audience.allow_overlap:
@@ -202,6 +203,8 @@ def _export(con, campaign_id: int, args: argparse.Namespace) -> None:
         ) from exc
     for path in written:
         print(f"wrote {path}")
+    if note := export_presets.contact_note(args.preset, args.include_contact):
+        print(f"note: {note} (--include-contact)", file=sys.stderr)
 
 
 def run_measure(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from retention.campaigns import EXPORT_PRESETS
-from retention.campaigns.presets import file_name
+from retention.campaigns.presets import contact_note, file_name
 from retention.ui import campaigns as cached
 from retention.ui import common
 
@@ -51,6 +51,8 @@ def arm_files(path: str, version: str, campaign_id: int, key: str) -> None:
         key=f"{key}-email",
         help="Only tick this when the file goes straight to your email or SMS tool.",
     )
+    if note := contact_note(preset, include_contact):
+        st.info(f"{note}.")
     frames = common.attempt(cached.exports, path, version, campaign_id, include_contact, preset)
     if frames is None:
         return
