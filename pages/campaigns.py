@@ -16,7 +16,7 @@ from retention.campaigns import (
 from retention.campaigns.audience import NEEDS_SCORES
 from retention.campaigns.audience import for_download as audience_for_download
 from retention.campaigns.launched import newest_launched, summary, with_files
-from retention.campaigns.plan import launch_question
+from retention.campaigns.plan import arm_labels, launch_question
 from retention.charts import campaigns as charts
 from retention.ui import campaign_audience, campaign_files, common
 from retention.ui import campaign_forms as forms
@@ -106,7 +106,9 @@ def build_and_simulate() -> CampaignConfig | None:
     )
     common.download_csv(summary, "campaign_simulation.csv", "Download the simulation", key="dl-simulation")
     charts_row = st.columns(2)
-    charts_row[0].plotly_chart(charts.arm_outcomes(simulated.simulation.summary), width="stretch")
+    charts_row[0].plotly_chart(
+        charts.arm_outcomes(simulated.simulation.summary, labels=arm_labels(config)), width="stretch"
+    )
     charts_row[1].plotly_chart(charts.net_value_distribution(simulated.simulation.draws), width="stretch")
     st.subheader("Targeting strategies compared")
     st.caption("Each strategy simulated at several campaign sizes (1,000 draws each): where does net value peak?")

@@ -56,8 +56,9 @@ def is_default_path(db_path: str | os.PathLike) -> bool:
 def canonical_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with exactly the canonical columns of ``table``, in schema order.
 
-    Strings become ``str``, timestamps ``datetime64[us]``, numbers ``float64``. A missing optional
-    column is filled with its default from ``schema.COLUMN_DEFAULTS``, else left empty. The index is reset.
+    Strings become ``str``, timestamps ``datetime64[us]``, numbers ``float64``, yes/no columns ``boolean``. A
+    missing optional column is filled with its default from ``schema.COLUMN_DEFAULTS``, else left empty. The index
+    is reset.
     """
     out = {}
     for column, sql_type in schema.CANONICAL_COLUMNS[table].items():
@@ -69,6 +70,8 @@ def canonical_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = pd.Series(values, dtype="str").reset_index(drop=True)
         elif sql_type == "TIMESTAMP":
             out[column] = pd.Series(values).astype("datetime64[us]").reset_index(drop=True)
+        elif sql_type == "BOOLEAN":
+            out[column] = pd.Series(values).astype("boolean").reset_index(drop=True)
         else:
             out[column] = pd.Series(values, dtype="float64").reset_index(drop=True)
     return pd.DataFrame(out)
@@ -128,8 +131,9 @@ def table_sha256(table: pa.Table) -> str:
 
     The digest is fed the column names joined by commas, then each column in turn: a string column
     as the UTF-8 byte length of every value (little-endian int64, -1 for a null) followed by all the
-    values' bytes; any other column as its values converted to numpy (float64 with NaN for a null,
-    timestamps as int64 counts with NaT for a null), their bytes in machine order.
+    values' bytes; a yes/no column as int8 (1, 0, -1 for a null); any other column as its values converted to
+    numpy (float64 with NaN for a null, timestamps as int64 counts with NaT for a null), their bytes in machine
+    order.
     This is the checksum :func:`load_frames` records for a loaded frame; it never reads a Python object per value.
     """
     digest = hashlib.sha256(",".join(table.column_names).encode())
@@ -140,6 +144,8 @@ def table_sha256(table: pa.Table) -> str:
                 digest.update(lengths.tobytes())
             for _, data in chunks:
                 digest.update(data)
+        elif pa.types.is_boolean(column.type):
+            digest.update(pc.fill_null(pc.cast(column, pa.int8()), -1).to_numpy())
         else:
             values = column.to_numpy()
             digest.update(values.view(np.int64) if values.dtype.kind == "M" else values)

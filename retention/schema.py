@@ -26,6 +26,9 @@ CANONICAL_COLUMNS: dict[str, dict[str, str]] = {
         "country": "VARCHAR",
         "channel": "VARCHAR",
         "email": "VARCHAR",
+        "first_name": "VARCHAR",
+        "phone": "VARCHAR",
+        "sms_consent": "BOOLEAN",
     },
     PRODUCTS: {
         "item_id": "VARCHAR",
@@ -86,7 +89,7 @@ KEYED_TABLES: dict[str, str] = {USERS: "user_id", PRODUCTS: "item_id"}
 ALSO_FILLS: dict[str, dict[str, tuple[str, ...]]] = {
     ORDERS: {
         PRODUCTS: ("title", "category", "brand", "price", "description"),
-        USERS: ("signup_ts", "country", "channel", "email"),
+        USERS: ("signup_ts", "country", "channel", "email", "first_name", "phone", "sms_consent"),
     },
 }
 

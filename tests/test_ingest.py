@@ -381,7 +381,7 @@ def test_a_partial_users_file_changes_only_the_columns_it_maps(con, tmp_path):
     assert result.rows_loaded == 3
     rows = con.execute("SELECT * EXCLUDE (batch_id) FROM users ORDER BY user_id").fetchall()
     assert rows[:2] == before  # nothing erased
-    assert rows[2] == ("u3", None, None, None, None)  # a new id gets NULL in the columns the file lacks
+    assert rows[2] == ("u3", *[None] * 7)  # a new id gets NULL in the columns the file lacks
     # A mapped column overwrites, an empty value included; the unmapped ones stay.
     ingest.import_file(con, "users", write(tmp_path, "country.csv", "user_id,country\nu1,DE\nu2,\n"))
     rows = con.execute("SELECT user_id, country, channel, email, signup_ts IS NULL FROM users ORDER BY 1").fetchall()
@@ -522,6 +522,9 @@ def test_guess_mapping_online_retail():
         "country": "Country",
         "channel": None,
         "email": None,
+        "first_name": None,
+        "phone": None,
+        "sms_consent": None,
     }
     products = ingest.guess_mapping("products", columns)
     assert (products["item_id"], products["title"], products["price"], products["description"]) == (
@@ -531,7 +534,16 @@ def test_guess_mapping_online_retail():
         None,
     )
     assert ingest.guess_mapping("users", columns)["country"] == "Country"
-    assert list(ingest.guess_mapping("users", columns)) == ["user_id", "signup_ts", "country", "channel", "email"]
+    assert list(ingest.guess_mapping("users", columns)) == [
+        "user_id",
+        "signup_ts",
+        "country",
+        "channel",
+        "email",
+        "first_name",
+        "phone",
+        "sms_consent",
+    ]
 
 
 def test_guess_mapping_of_an_orders_file_keeps_its_own_columns_first():

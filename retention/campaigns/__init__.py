@@ -6,7 +6,7 @@ The public API::
     members = plan_members(select_audience(con, config.audience), config)
     result = simulate(members, config)                  # Monte Carlo, per arm and total
     launched = launch(con, config, idempotency_key="k") # one transaction; same key -> same campaign
-    write_exports(con, launched.campaign_id, "out/")    # one CSV per treated arm, never the control
+    write_exports(con, launched.campaign_id, "out/", preset="klaviyo")  # one CSV per treated arm, never the control
     measurement = measure(con, launched.campaign_id)    # each arm vs control, 95% intervals
     split = thompson_split(measurement.table)           # Beta posteriors -> next wave's shares
 """
@@ -39,9 +39,9 @@ from retention.campaigns.config import (
     load_config,
     parse_config,
 )
+from retention.campaigns.exports import arm_exports, write_exports
 from retention.campaigns.launch import (
     LaunchResult,
-    arm_exports,
     campaign_config,
     close,
     get_campaign,
@@ -49,10 +49,10 @@ from retention.campaigns.launch import (
     launched_arm_counts,
     list_campaigns,
     save_draft,
-    write_exports,
 )
 from retention.campaigns.measure import Measurement, measure, record, recordable
 from retention.campaigns.plan import arm_counts, candidates, plan_members
+from retention.campaigns.presets import PRESETS as EXPORT_PRESETS
 from retention.campaigns.simulate import Simulation, simulate, summary_table
 from retention.campaigns.strategies import compare_strategies
 from retention.campaigns.targeting import STRATEGIES
@@ -61,6 +61,7 @@ from retention.campaigns.templates import ARM_TEMPLATES
 __all__ = [
     "ARM_TEMPLATES",
     "CONTROL",
+    "EXPORT_PRESETS",
     "OVERLAP_WARNING",
     "STRATEGIES",
     "Arm",

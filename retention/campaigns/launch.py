@@ -1,4 +1,4 @@
-"""Launching a campaign: one transaction writes it with its arms and members; exports per arm.
+"""Launching a campaign: one transaction writes it with its arms and members (exports: :mod:`retention.campaigns.exports`).
 
 Idempotency: every launch carries a key (by default a digest of the
 configuration and of the scores it targets). A launch whose key is already
@@ -13,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from retention import export, warehouse
+from retention import warehouse
 from retention.campaigns import audience as audiences
 from retention.campaigns import plan
 from retention.campaigns.config import CONTROL, CampaignConfig, config_to_json, parse_config
+from retention.campaigns.items import item_lists, recommendation_mode
 from retention.campaigns.offers import offer_codes
 from retention.errors import DataError
 
@@ -352,104 +352,3 @@ def set_status(con: duckdb.DuckDBPyConnection, campaign_id: int, status: str) ->
 def close(con: duckdb.DuckDBPyConnection, campaign_id: int) -> None:
     """Close a campaign: it stays listed with its results but is no longer measured or extended."""
     set_status(con, campaign_id, "closed")
-
-
-def arm_exports(
-    con: duckdb.DuckDBPyConnection, campaign_id: int, *, include_email: bool = False, k: int = 5
-) -> dict[str, pd.DataFrame]:
-    """One frame per treated arm for the email tool; the control is never included.
-
-    Customers on the suppression list are left out, whenever they were listed.
-    Columns ``user_id``, ``arm``, ``risk`` (in [0, 1], 4 decimals), ``reasons``
-    (the churn score's reasons), ``offer_code`` (the member's code where the arm gives a discount, else empty),
-    ``recommended_items`` ("title (item_id); ..."
-    of the top ``k`` items of the arm's recommender run as stored at launch (computed now for campaigns
-    launched before items were stored), empty when the arm has
-    none or recommendations are unavailable), ``recommendation_mode`` (the mode
-    of the run the items come from: 'discovery', only items new to the customer,
-    or 'repeat', which may list items bought before; empty where there are no
-    items), the scoring the audience was drawn
-    from (``scores_as_of`` date, ``score_horizon_days``, ``scores_model_version``),
-    and ``email`` only when ``include_email``.
-    """
-    config = campaign_config(con, campaign_id)
-    if get_campaign(con, campaign_id)["status"] == "draft":
-        raise DataError(f"campaign {campaign_id} is a draft: launch it before exporting its members")
-    frames = {}
-    for arm in config.arms:
-        frame = warehouse.query(
-            con,
-            "campaign_export",
-            {"campaign_id": int(campaign_id), "arm": arm.name, "include_email": include_email},
-            parts={"suppressed": "suppressed_users"},
-        )
-        if frame["recommended_items"].isna().any():  # launched before the items were stored
-            items = recommended_items(con, arm.recommender_run, frame["user_id"], k=k)
-            frame["recommended_items"] = items
-            frame["recommendation_mode"] = recommendation_mode(con, arm.recommender_run, items)
-        else:
-            frame["recommended_items"] = ["; ".join(list(stored)[:k]) for stored in frame["recommended_items"]]
-            frame["recommended_items"] = frame["recommended_items"].astype("string")
-            frame["recommendation_mode"] = frame["recommendation_mode"].astype("string").fillna("")
-        frame["offer_code"] = frame["offer_code"].astype("string").fillna("")
-        frame["risk"] = frame["risk"].astype(float).round(4) + 0.0  # for people: no 16 decimals, no -0.0
-        frame["scores_as_of"] = pd.to_datetime(frame["scores_as_of"]).dt.date
-        if not include_email:
-            frame = frame.drop(columns="email")
-        frames[arm.name] = frame
-    return frames
-
-
-def item_lists(con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5) -> pd.Series:
-    """Per user, the list of "title (item_id)" of the top ``k`` items of a saved recommender run, best first
-    (empty when there is none). Same index as ``user_ids``; object dtype.
-
-    The items come from :func:`retention.recommend.recommend_for_users` (the run's
-    model refitted on all feedback; imported here because it is heavy).
-    """
-    lists = pd.Series([[] for _ in range(len(user_ids))], index=user_ids.index, dtype=object)
-    if run_id is None or user_ids.empty:
-        return lists
-    from retention.recommend import recommend_for_users
-
-    recs = recommend_for_users(con, run_id, user_ids.tolist(), k=k)
-    if recs.empty:
-        return lists
-    recs = recs.sort_values(["user_id", "rank"])
-    text = recs["title"].astype("string").fillna("") + " (" + recs["item_id"].astype("string") + ")"
-    grouped = text.groupby(recs["user_id"].astype("string")).agg(list)
-    found = user_ids.astype("string").map(grouped)
-    return found.where(found.notna(), lists)
-
-
-def recommended_items(
-    con: duckdb.DuckDBPyConnection, run_id: int | None, user_ids: pd.Series, *, k: int = 5
-) -> pd.Series:
-    """Per user, "title (item_id); ..." of the top ``k`` items of a saved recommender run ("" when there is none)."""
-    return item_lists(con, run_id, user_ids, k=k).map("; ".join).astype("string")
-
-
-def recommendation_mode(con: duckdb.DuckDBPyConnection, run_id: int | None, items: pd.Series) -> pd.Series:
-    """Per user, the mode of run ``run_id`` ('discovery' or 'repeat', see :mod:`retention.recommend.choice`) where
-    ``items`` (as :func:`recommended_items` gives them) are not empty, else ""."""
-    if run_id is None:
-        return pd.Series("", index=items.index, dtype="string")
-    from retention.recommend import get_run
-    from retention.recommend.modes import run_mode
-
-    mode = run_mode(get_run(con, run_id).split)
-    return items.where(items == "", mode).astype("string")
-
-
-def write_exports(
-    con: duckdb.DuckDBPyConnection, campaign_id: int, out_dir: str | Path, *, include_email: bool = False
-) -> list[Path]:
-    """Write ``campaign_<id>_<arm>.csv`` per treated arm into ``out_dir`` (formula-safe); returns the files."""
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for arm, frame in arm_exports(con, campaign_id, include_email=include_email).items():
-        path = folder / f"campaign_{int(campaign_id)}_{arm}.csv"
-        export.write_csv(frame, path)
-        written.append(path)
-    return written

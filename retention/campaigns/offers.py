@@ -29,16 +29,21 @@ def _draw(count: int) -> list[str]:
 
 
 def offer_codes(members: pd.DataFrame, config: CampaignConfig) -> pd.Series:
-    """Per member (``members`` has ``arm``), a unique offer code where the arm's ``discount_share`` is above 0,
-    else missing (the control and arms without a discount). Same index as ``members``; string dtype."""
+    """Per member (``members`` has ``arm``), an offer code where the arm's ``discount_share`` is above 0, else
+    missing (the control and arms without a discount). No two members of the campaign share a code, even in two
+    arms whose names give one prefix ('win_back', 'winback'). Same index as ``members``; string dtype."""
     codes = pd.Series(pd.NA, index=members.index, dtype="string")
+    taken: set[str] = set()
     for arm in config.arms:
         if arm.discount_share <= 0:
             continue
         rows = members.index[members["arm"] == arm.name]
-        drawn: set[str] = set()
-        while len(drawn) < len(rows):
-            drawn.update(_draw(len(rows) - len(drawn)))
         prefix = code_prefix(arm.name)
-        codes.loc[rows] = [f"{prefix}-{suffix}" for suffix in sorted(drawn, key=lambda _: secrets.randbits(32))]
+        drawn: list[str] = []
+        while len(drawn) < len(rows):
+            for code in (f"{prefix}-{suffix}" for suffix in _draw(len(rows) - len(drawn))):
+                if code not in taken:
+                    taken.add(code)
+                    drawn.append(code)
+        codes.loc[rows] = drawn
     return codes

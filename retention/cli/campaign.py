@@ -13,6 +13,7 @@ from retention.errors import DataError, system_error_message
 
 campaigns = lazy_import("retention.campaigns")
 campaign_config = lazy_import("retention.campaigns.config")
+export_presets = lazy_import("retention.campaigns.presets")
 
 
 def _campaign_id(text: str) -> int:
@@ -46,7 +47,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     launch.add_argument(
         "--out-dir", type=out_dir, default=None, metavar="DIR", help="write campaign_<id>_<arm>.csv per treated arm"
     )
-    launch.add_argument("--include-email", action="store_true", help="add the email column to the exports")
+    _add_export_options(launch)
     launch.add_argument(
         "--allow-overlap",
         action="store_true",
@@ -60,7 +61,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_db_argument(exporting)
     exporting.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
     exporting.add_argument("--out-dir", required=True, type=out_dir, metavar="DIR", help="folder for the files")
-    exporting.add_argument("--include-email", action="store_true", help="add the email column to the exports")
+    _add_export_options(exporting)
     exporting.set_defaults(handler=run_export)
 
     measure = commands.add_parser("measure", help="each arm against control, and the next wave's proposed split")
@@ -92,6 +93,22 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_db_argument(close)
     close.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
     close.set_defaults(handler=run_close)
+
+
+def _add_export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--preset",
+        default="plain",
+        metavar="NAME",
+        help="column layout of the files: plain (default), klaviyo, mailchimp or braze",
+    )
+    parser.add_argument(
+        "--include-contact",
+        "--include-email",
+        dest="include_contact",
+        action="store_true",
+        help="add the contact fields of each arm's channel (email or phone, and first name) to the exports",
+    )
 
 
 def _connect(args: argparse.Namespace):
@@ -138,6 +155,8 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 def run_launch(args: argparse.Namespace) -> int:
     config = campaigns.load_config(args.config)
+    if args.out_dir:
+        export_presets.PRESETS.check(args.preset)  # before anything is written
     if args.allow_overlap:
         config = campaigns.allowing_overlap(config)
     if config.audience.allow_overlap:
@@ -153,7 +172,7 @@ def run_launch(args: argparse.Namespace) -> int:
             verb = "taken in anyway" if config.audience.allow_overlap else "left out"
             print(f"{result.overlap_note}; {verb}", file=sys.stderr)
         if args.out_dir:
-            _export(con, result.campaign_id, args.out_dir, args.include_email)
+            _export(con, result.campaign_id, args)
     finally:
         con.close()
     return 0
@@ -163,23 +182,29 @@ def run_export(args: argparse.Namespace) -> int:
     con = _connect(args)
     try:
         campaigns.get_campaign(con, args.id)  # an unknown id is refused with a sentence
-        _export(con, args.id, args.out_dir, args.include_email)
+        _export(con, args.id, args)
     finally:
         con.close()
     return 0
 
 
-def _export(con, campaign_id: int, folder: str, include_email: bool) -> None:
-    """Write the campaign's exports; a failure says that the campaign stands and how to write them again."""
+def _export(con, campaign_id: int, args: argparse.Namespace) -> None:
+    """Write the campaign's exports into ``args.out_dir`` in the layout ``args.preset``; a failure says that the
+    campaign stands and how to write them again."""
     try:
-        written = campaigns.write_exports(con, campaign_id, folder, include_email=include_email)
-    except OSError as exc:
+        written = campaigns.write_exports(
+            con, campaign_id, args.out_dir, preset=args.preset, include_contact=args.include_contact
+        )
+    except (OSError, DataError) as exc:
+        reason = system_error_message(exc) if isinstance(exc, OSError) else str(exc)
         raise DataError(
-            f"campaign {campaign_id} is launched, but its exports were not written: {system_error_message(exc)}; "
+            f"campaign {campaign_id} is launched, but its exports were not written: {reason}; "
             f"write them with `python -m retention campaign export --id {campaign_id} --out-dir DIR`"
         ) from exc
     for path in written:
         print(f"wrote {path}")
+    if note := export_presets.contact_note(args.preset, args.include_contact):
+        print(f"note: {note} (--include-contact)", file=sys.stderr)
 
 
 def run_measure(args: argparse.Namespace) -> int:

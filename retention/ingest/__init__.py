@@ -319,8 +319,8 @@ def import_file(
         Target column -> file column (see :func:`targets`). Unmapped canonical columns are taken
         from the file column of the same name (ignoring case) when there is one. For orders, a
         mapped products column (title, category, brand, price, description) fills products and
-        a mapped users column (signup_ts, country, channel, email) fills users, in the same
-        transaction (see :func:`_fill`).
+        a mapped users column (signup_ts, country, channel, email, first_name, phone, sms_consent) fills users,
+        in the same transaction (see :func:`_fill`).
     sep
         CSV field separator; detected when None.
     ts_format

@@ -79,6 +79,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "country": ("country", "countrycode", "region"),
     "channel": ("channel", "acquisitionchannel", "source", "utmsource"),
     "email": ("email", "emailaddress", "mail"),
+    "first_name": ("firstname", "givenname", "forename", "fname"),
+    "phone": ("phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "telephone", "tel"),
+    "sms_consent": ("smsconsent", "smsoptin", "smsmarketingconsent", "acceptssmsmarketing", "smssubscribed"),
     "event_type": ("eventtype", "event", "eventname", "type", "action"),
     "session_id": ("sessionid", "session"),
     "rating": ("rating", "score", "stars", "overall"),
@@ -162,7 +165,8 @@ def targets(table: str) -> dict[str, str]:
 
     The table's own columns first (table order), then those of other tables that its file can
     fill (:data:`retention.schema.ALSO_FILLS`): for orders, the products columns title, category,
-    brand, price, description and the users columns signup_ts, country, channel, email.
+    brand, price, description and the users columns signup_ts, country, channel, email, first_name, phone,
+    sms_consent.
     """
     found = dict.fromkeys(canonical(table), table)
     for other, columns in schema.ALSO_FILLS.get(table, {}).items():

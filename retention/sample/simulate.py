@@ -54,6 +54,12 @@ CHANNELS = ("organic", "paid_search", "social", "email", "referral")
 CHANNEL_WEIGHTS = (0.36, 0.22, 0.17, 0.12, 0.13)
 COUNTRIES = ("UK", "DE", "FR", "NL", "IE", "ES", "US", "IT", "BE", "SE")
 COUNTRY_WEIGHTS = (0.56, 0.10, 0.08, 0.06, 0.05, 0.04, 0.04, 0.03, 0.02, 0.02)
+FIRST_NAMES = (
+    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Freya", "Arthur", "Lily", "Oscar",
+    "Sophie", "Harry", "Grace", "Jack", "Emma", "Lukas", "Chloe", "Louis", "Anna", "Finn", "Elsa", "Sean",
+)  # fmt: skip
+PHONE_SHARE = 0.7
+CONSENT_WEIGHTS = (0.55, 0.30, 0.15)  # SMS consent yes, no, unknown
 
 # Order intensity multipliers: by month (January dip, November/December peak), by weekday (Monday first).
 MONTH_FACTOR = np.array([0.70, 0.85, 0.95, 0.95, 1.0, 0.95, 0.90, 0.92, 1.0, 1.05, 1.50, 1.70])
@@ -474,6 +480,23 @@ def _frame(table: str, columns: dict) -> pd.DataFrame:
     return frame
 
 
+def _contacts(users: int, seed: int) -> dict[str, object]:
+    """Customers' ``first_name``, ``phone`` (fictional UK mobile numbers, ``+44 7700 900001`` on; missing for a
+    share of :data:`PHONE_SHARE`'s complement) and ``sms_consent`` (yes / no / unknown by :data:`CONSENT_WEIGHTS`
+    among those with a phone, unknown without one), drawn from their own random stream so that they change no
+    other column of the shop."""
+    rng = np.random.default_rng([seed, 1])
+    names = text.take(FIRST_NAMES, rng.integers(len(FIRST_NAMES), size=users))
+    has_phone = rng.random(users) < PHONE_SHARE
+    numbers = text.numbered(900000 + np.arange(1, users + 1), "+44 7700 ")
+    consent = rng.choice(3, size=users, p=CONSENT_WEIGHTS)
+    return {
+        "first_name": text.column(names),
+        "phone": text.column(text.take(numbers, np.where(has_phone, np.arange(users), -1))),
+        "sms_consent": pd.arrays.BooleanArray(consent == 0, mask=(consent == 2) | ~has_phone),
+    }
+
+
 def _tables(users: int, months: int, seed: int, end: str) -> Iterator[tuple[str, pd.DataFrame]]:
     rng = np.random.default_rng(seed)
     first_day, last_day = _window(months, end)
@@ -493,6 +516,7 @@ def _tables(users: int, months: int, seed: int, end: str) -> Iterator[tuple[str,
         "channel": text.column(text.take(CHANNELS, people.channel)),
         "email": text.column(text.numbered(np.arange(1, users + 1), "user", suffix="@example.com")),
     }
+    users_frame.update(_contacts(users, seed))
     yield schema.USERS, _frame(schema.USERS, users_frame)
     yield schema.PRODUCTS, canonical_frame(schema.PRODUCTS, products)
     del products

@@ -3,8 +3,8 @@
 -- Only the columns the file maps are written: $mapped_<column> (BOOLEAN) says whether the file maps it. A mapped column
 -- overwrites the stored value, an empty value included (it becomes NULL); an unmapped one keeps the stored value
 -- (a new user_id gets NULL there). $batch_id: INTEGER. Returns the number of users written.
-INSERT INTO users (user_id, signup_ts, country, channel, email, batch_id)
-SELECT user_id, signup_ts, country, channel, email, $batch_id
+INSERT INTO users (user_id, signup_ts, country, channel, email, first_name, phone, sms_consent, batch_id)
+SELECT user_id, signup_ts, country, channel, email, first_name, phone, sms_consent, $batch_id
 FROM ingest_stage
 WHERE reason IS NULL
 QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY rowid DESC) = 1
@@ -13,4 +13,7 @@ ON CONFLICT (user_id) DO UPDATE SET
     country = CASE WHEN $mapped_country THEN excluded.country ELSE users.country END,
     channel = CASE WHEN $mapped_channel THEN excluded.channel ELSE users.channel END,
     email = CASE WHEN $mapped_email THEN excluded.email ELSE users.email END,
+    first_name = CASE WHEN $mapped_first_name THEN excluded.first_name ELSE users.first_name END,
+    phone = CASE WHEN $mapped_phone THEN excluded.phone ELSE users.phone END,
+    sms_consent = CASE WHEN $mapped_sms_consent THEN excluded.sms_consent ELSE users.sms_consent END,
     batch_id = excluded.batch_id

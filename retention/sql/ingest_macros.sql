@@ -59,6 +59,18 @@ CREATE OR REPLACE TEMP MACRO number_problem(v, x, name) AS
         ELSE 'non-numeric ' || name
     END;
 
+-- Yes/no text -> BOOLEAN: true/yes/1 and false/no/0 in any case, surrounding white space tolerated; NULL else.
+CREATE OR REPLACE TEMP MACRO parse_bool(v) AS
+    CASE
+        WHEN lower(strip(v)) IN ('true', 'yes', '1') THEN true
+        WHEN lower(strip(v)) IN ('false', 'no', '0') THEN false
+    END;
+
+-- Why a yes/no column's value cannot be loaded, or NULL when it can (a blank value can: it is unknown).
+-- v: the file's text; x: parse_bool(v); name: the column.
+CREATE OR REPLACE TEMP MACRO bool_problem(v, x, name) AS
+    CASE WHEN x IS NULL AND present(v) THEN name || ' is not true/false, yes/no or 1/0' END;
+
 -- Whether stripped timestamp text ends in a time zone: a letter (Z, UTC, CET, Europe/Paris) or an
 -- offset after a time ('+02:00', '-0500', '+01'). Cheap string tests: most timestamps have none.
 CREATE OR REPLACE TEMP MACRO has_zone(t) AS

@@ -9,7 +9,8 @@
 -- quantity <= 0 is a return or cancellation and is loaded; discount, when given, is a share in [0, 1].
 -- The checks are the macros of ingest_macros.sql (id_problem, ts_problem, number_problem); coalesce keeps the first.
 -- The source also has the columns of products and users an order line can carry (schema.ALSO_FILLS:
--- title, category, brand, price, description; signup_ts, country, channel, email), NULL when unmapped;
+-- title, category, brand, price, description; signup_ts, country, channel, email, first_name, phone, sms_consent),
+-- NULL when unmapped;
 -- they are typed and checked as the products and users imports do, and fill those tables
 -- (ingest_fill_products.sql, ingest_fill_users.sql).
 -- Checks test the cheap typed value first so that the text is looked at again only on failure.
@@ -41,7 +42,11 @@ WITH typed AS (
         parse_ts(signup_ts, $ts_format) AS signup_ts,
         clean_text(country) AS country,
         clean_text(channel) AS channel,
-        clean_text(email) AS email
+        clean_text(email) AS email,
+        clean_text(first_name) AS first_name,
+        clean_text(phone) AS phone,
+        sms_consent AS sms_consent_text,
+        parse_bool(sms_consent) AS sms_consent
     FROM (
         -- @part source
     )
@@ -60,7 +65,8 @@ checked AS (
             number_problem(discount_text, discount, 'discount'),
             CASE WHEN discount NOT BETWEEN 0 AND 1 THEN 'discount outside 0-1' END,
             number_problem(price_text, price, 'price'),
-            ts_problem(signup_ts_text, signup_ts, $ts_format, 'signup_ts', $ts_earliest, $ts_latest)
+            ts_problem(signup_ts_text, signup_ts, $ts_format, 'signup_ts', $ts_earliest, $ts_latest),
+            bool_problem(sms_consent_text, sms_consent, 'sms_consent')
         ) AS reason
     FROM typed
 )
@@ -81,6 +87,9 @@ SELECT
     country,
     channel,
     email,
+    first_name,
+    phone,
+    sms_consent,
     reason,
     CASE WHEN reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END AS raw
 FROM checked

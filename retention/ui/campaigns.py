@@ -295,10 +295,13 @@ def launched_counts(path: str, version: str, campaign_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Preparing the exports…")
-def exports(path: str, version: str, campaign_id: int, include_email: bool) -> dict[str, pd.DataFrame]:
-    """One contact list per treated arm (never the control): see :func:`retention.campaigns.arm_exports`."""
+def exports(
+    path: str, version: str, campaign_id: int, include_contact: bool, preset: str = "plain"
+) -> dict[str, pd.DataFrame]:
+    """One contact list per treated arm (never the control) in the layout of ``preset``: see
+    :func:`retention.campaigns.arm_exports`."""
     with cursor() as con:
-        return campaigns.arm_exports(con, campaign_id, include_email=include_email)
+        return campaigns.arm_exports(con, campaign_id, preset=preset, include_contact=include_contact)
 
 
 def recordable(path: str, version: str, campaign_id: int, status: str) -> bool:
