@@ -9,6 +9,7 @@ import pytest
 from conftest import app_page
 from streamlit.runtime.media_file_manager import MediaFileManager
 from test_campaigns_fixtures import basic_config, scored_copy
+from test_page_campaign_audience import page_default_audience
 
 from retention import campaigns, warehouse
 from retention.campaigns import plan
@@ -57,7 +58,8 @@ def test_the_confirmation_shows_size_arms_and_holdout_and_cancel_writes_nothing(
     at.button(key="launch").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="launch-confirm").label == "Confirm launch"
-    audience = _count(writable_db, "SELECT count(*) FROM scores WHERE risk >= 0.5")
+    with warehouse.session(writable_db) as con:
+        audience = len(campaigns.select_audience(con, page_default_audience(0.5)))
     question = next(markdown.value for markdown in at.markdown if markdown.value.startswith("**Launch "))
     assert f"{audience:,} customers" in question and "10% held out and never contacted" in question
     shown = next(frame.value for frame in at.dataframe if frame.value.columns.tolist() == ["label", "members", "share"])

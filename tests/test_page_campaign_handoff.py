@@ -14,9 +14,10 @@ from conftest import app_page
 from streamlit.testing.v1 import AppTest
 from test_campaigns_fixtures import scored_copy
 from test_page_at_risk import settled as scored
+from test_page_campaign_audience import page_default_audience
 
 from retention import churn, jobs, warehouse
-from retention.campaigns import Audience, CampaignConfig, config_to_dict, select_audience
+from retention.campaigns import Audience, CampaignConfig, config_to_dict, parse_config, select_audience
 from retention.campaigns.handoff import HANDED_FIELDS
 from retention.ui.campaign_handoff import ACTIVE
 
@@ -37,10 +38,15 @@ def _send(at: AppTest, key: str) -> AppTest:
     return at.switch_page("pages/campaigns.py")  # where the browser now is: later runs stay on the Campaigns page
 
 
-def _builder_audience(path: str) -> dict:
-    """The audience of the config the builder's simulation was started with (the newest simulation job)."""
+def _builder_config(path: str) -> dict:
+    """The config (JSON form) the builder's simulation was started with (the newest simulation job)."""
     started = jobs.recent(path).query("kind == 'campaign_simulation'")
-    return jobs.get(path, int(started["job_id"].iloc[0])).params["config"]["audience"]
+    return jobs.get(path, int(started["job_id"].iloc[0])).params["config"]
+
+
+def _builder_audience(path: str) -> dict:
+    """The audience of the config the builder's simulation was started with."""
+    return _builder_config(path)["audience"]
 
 
 def _handed(audience: Audience) -> dict:
@@ -58,9 +64,12 @@ def _check_builder(at: AppTest, path: str, listed: set[str]) -> None:
         scored = set(churn.latest_scores(con)["user_id"])
         targeted = set(select_audience(con, handover.audience)["user_id"])
     assert targeted == listed & scored
-    tiles = {metric.label: metric.value for metric in at.metric}
-    assert tiles["Customers in audience"] == f"{len(targeted):,}"
     built = _builder_audience(path)
+    with warehouse.connect(path) as con:  # the builder's own exclusions apply on top of the hand-over
+        kept = set(select_audience(con, parse_config(_builder_config(path)).audience)["user_id"])
+    assert kept and kept <= targeted
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Customers in audience"] == f"{len(kept):,}"
     assert {field: built[field] for field in HANDED_FIELDS} == _handed(handover.audience)
 
 
@@ -78,7 +87,7 @@ def test_a_segment_goes_to_the_builder(scored_db):
     at.button(key="handover-clear").click().run()  # clearing the hand-over targets the filters again
     assert ACTIVE not in at.session_state
     with warehouse.connect(scored_db) as con:
-        everyone = len(select_audience(con, Audience(min_risk=0.0)))
+        everyone = len(select_audience(con, page_default_audience(0.0)))
     assert {metric.label: metric.value for metric in at.metric}["Customers in audience"] == f"{everyone:,}"
 
 

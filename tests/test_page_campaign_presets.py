@@ -48,7 +48,7 @@ def test_files_come_in_the_chosen_layout_which_the_session_remembers(launched_db
     at.session_state["launched"] = (campaign_id, True)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    picker = at.selectbox(key="launched-preset")
+    picker = at.selectbox(key="files-preset")
     assert picker.value == "plain" and picker.options == ["Plain (all columns)", "Klaviyo", "Mailchimp", "Braze"]
     assert set(_buttons(at)) == {f"Download arm {arm} ({count:,} contacts)" for arm, count in sizes.items()}
     captions = [caption.value for caption in at.caption]
@@ -56,7 +56,7 @@ def test_files_come_in_the_chosen_layout_which_the_session_remembers(launched_db
     assert any(text.startswith("Arm site: on-site: ids only") for text in captions)
     picker.select("klaviyo").run()
     assert any("Klaviyo imports a list by email address or phone number" in info.value for info in at.info)
-    at.checkbox(key="launched-email").check().run()
+    at.checkbox(key="files-email").check().run()
     assert not any("imports a list" in info.value for info in at.info)
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["campaign-export-preset"] == "klaviyo"
@@ -65,4 +65,4 @@ def test_files_come_in_the_chosen_layout_which_the_session_remembers(launched_db
     at.switch_page("pages/data.py").run()
     at.switch_page(f"pages/{PAGE}").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.selectbox(key="launched-preset").value == "klaviyo"
+    assert at.selectbox(key="files-preset").value == "klaviyo"
