@@ -13,7 +13,7 @@ from retention.campaigns import (
     overlap_by_campaign,
     summary_table,
 )
-from retention.campaigns.audience import NEEDS_SCORES
+from retention.campaigns.audience import NEEDS_SCORES, applied_exclusions
 from retention.campaigns.audience import for_download as audience_for_download
 from retention.campaigns.launched import newest_launched, summary, with_files
 from retention.campaigns.plan import arm_labels, launch_question
@@ -159,7 +159,13 @@ def launch_section(config: CampaignConfig | None) -> None:
     size, arms and holdout; only "Confirm launch" writes."""
     if config is None:
         st.session_state.pop(PENDING, None)
-        st.info("Build a valid campaign on the first tab: its audience, arms and simulation appear there first.")
+        if st.session_state.get("launched"):
+            st.info(
+                "The campaign below is launched: its members are now being measured, so the builder's audience "
+                "leaves them out. Build the next campaign on the first tab."
+            )
+        else:
+            st.info("Build a valid campaign on the first tab: its audience, arms and simulation appear there first.")
         return
     overlap = common.attempt(cached.open_overlap, path, version, config.audience)
     if overlap is None:
@@ -249,9 +255,13 @@ def launched_exports() -> None:
     st.markdown(common.plain(summary(described)))
     st.dataframe(described.arms, hide_index=True, column_config=cached.ARM_COUNT_COLUMNS)
     if described.exclusion_counts:
-        st.caption("Left out at launch, by exclusion (customers):")
+        st.caption("Left out at launch, by exclusion:")
+        labels = applied_exclusions(cached.stored_config(path, version, chosen).audience)
         st.dataframe(
-            {"exclusion": list(described.exclusion_counts), "customers": list(described.exclusion_counts.values())},
+            {
+                "Left out": [labels.get(name, name) for name in described.exclusion_counts],
+                "Customers": list(described.exclusion_counts.values()),
+            },
             hide_index=True,
         )
     campaign_files.arm_files(path, version, chosen, key="files")

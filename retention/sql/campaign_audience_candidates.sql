@@ -21,7 +21,8 @@
 -- excluded_contacted: in a treated arm of a campaign whose window started (start_ts: the newest order at its launch)
 --   at most $contacted_within_days (INTEGER or NULL) days before the newest order's day
 -- excluded_bought: last purchase order at most $bought_within_days (INTEGER or NULL) days before the scores' as_of
--- excluded_nonpositive_revenue: net revenue of every order up to the end of as_of is <= 0 (or no order), when
+-- excluded_nonpositive_revenue: net revenue of every order up to the end of as_of, to the cent, is <= 0 (or no order;
+--   to the cent, so that a sum of purchases and returns that cancel out is 0 in any summation order), when
 --   $exclude_nonpositive_revenue (BOOLEAN)
 -- excluded_lapsed: last purchase order more than $lapsed_days (INTEGER or NULL) days before the scores' as_of, or no
 --   purchase at all
@@ -122,7 +123,7 @@ SELECT
     m.user_id IN (SELECT user_id FROM contacted) AS excluded_contacted,
     coalesce($bought_within_days::INTEGER IS NOT NULL AND m.days_since_purchase <= $bought_within_days::INTEGER, false)
         AS excluded_bought,
-    $exclude_nonpositive_revenue::BOOLEAN AND m.net_revenue <= 0 AS excluded_nonpositive_revenue,
+    $exclude_nonpositive_revenue::BOOLEAN AND round(m.net_revenue, 2) <= 0 AS excluded_nonpositive_revenue,
     $lapsed_days::INTEGER IS NOT NULL AND coalesce(m.days_since_purchase > $lapsed_days::INTEGER, true)
         AS excluded_lapsed
 FROM matched m
