@@ -82,10 +82,13 @@ def _cell_xy(page: Page, table: pd.DataFrame, cohort: pd.Timestamp, period: int)
 
 
 def _tooltip(page: Page, table: pd.DataFrame, cohort: pd.Timestamp, period: int) -> str:
+    hover = page.locator(f"{HEATMAP} .hoverlayer")
+    before = hover.text_content() or ""
     x, y = _cell_xy(page, table, cohort, period)
     page.mouse.move(x, y)
-    hover = page.locator(f"{HEATMAP} .hoverlayer")
     expect(hover).to_contain_text("users active")
+    if "users active" in before:  # the previous cell's tooltip is still drawn until Plotly redraws it
+        expect(hover).not_to_have_text(before)
     return hover.text_content()
 
 

@@ -116,9 +116,9 @@ def test_hostile_values_stay_text_on_every_page(app, tmp_path):
             page.get_by_test_id("stSidebarNav").get_by_text("Data", exact=True).click()
             expect(page.get_by_role("heading", name="Data", level=1)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
             wait_until_idle(page)
-            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-                {"name": FILE_NAME, "mimeType": "text/csv", "buffer": upload.read_bytes()}
-            )
+            page.get_by_role("region", name="CSV, CSV.gz or Parquet file").get_by_test_id(
+                "stFileUploaderDropzoneInput"
+            ).set_input_files({"name": FILE_NAME, "mimeType": "text/csv", "buffer": upload.read_bytes()})
             wait_until_idle(page)
             page.screenshot(path=str(ARTIFACTS / "markup_data.png"), full_page=True)
             _clean(page, requests, app, "Data, after the upload")
