@@ -101,6 +101,8 @@ def test_launch_twice_with_one_key_then_list_and_measure(db, config_file, tmp_pa
     assert "recorded, status measured" in err and "next wave:" in err
     rows = list(csv.DictReader(results.read_text().splitlines()))
     assert [row["arm"] for row in rows] == ["control", "discount", "recs"]
+    assert [row["label"] for row in rows] == ["Control (holdout)", "discount", "recs"]  # arms named in the config
+    assert "next wave: Control (holdout) (control): Holdout kept" in err and "next wave: discount: Retention" in err
     wave_file = tmp_path / "wave2.json"
     assert main(["campaign", "next-wave", "--db", db, "--id", "1", "--out", str(wave_file)]) == 0
     wave = json.loads(wave_file.read_text())

@@ -6,10 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retention import jobs, warehouse
 from retention.cli._common import add_db_argument, lazy_import, out_dir, out_file, write_table
 from retention.errors import DataError, system_error_message
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from retention.campaigns import CampaignConfig
 
 campaigns = lazy_import("retention.campaigns")
 campaign_config = lazy_import("retention.campaigns.config")
@@ -207,6 +213,15 @@ def _export(con, campaign_id: int, args: argparse.Namespace) -> None:
         print(f"note: {note} (--include-contact)", file=sys.stderr)
 
 
+def _print_split(split: pd.DataFrame, config: CampaignConfig) -> None:
+    """The next wave's split, one line per arm named by its label: "next wave: 10% discount email (discount): ..."."""
+    labels = campaigns.plan.arm_labels(config)
+    for arm, line in zip(split["arm"], split["reasoning"], strict=True):
+        label = labels.get(arm, arm)
+        named = label if label == arm else f"{label} ({arm})"
+        print(f"next wave: {named}: {line}", file=sys.stderr)
+
+
 def run_measure(args: argparse.Namespace) -> int:
     con = _connect(args)
     try:
@@ -221,9 +236,8 @@ def run_measure(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print(f"campaign {args.id}: orders through {measurement.through:%Y-%m-%d %H:%M}; {note}", file=sys.stderr)
-    for line in split["reasoning"]:
-        print(f"next wave: {line}", file=sys.stderr)
-    write_table(measurement.table, args.out)
+    _print_split(split, config)
+    write_table(campaigns.plan.labelled(measurement.table, config), args.out)
     return 0
 
 
@@ -238,8 +252,7 @@ def run_next_wave(args: argparse.Namespace) -> int:
     wave = campaigns.bandit.next_wave_config(config, args.id, dict(zip(split["arm"], split["share"], strict=True)))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(campaigns.config_to_dict(wave), indent=2) + "\n")
-    for line in split["reasoning"]:
-        print(f"next wave: {line}", file=sys.stderr)
+    _print_split(split, config)
     print(f"wrote {args.out}: {wave.name!r}; review it, then `campaign launch --config {args.out}`")
     return 0
 
