@@ -112,3 +112,30 @@ def default_db(tmp_path_factory) -> str:
     """Path of a warehouse built from the committed ``sample_data/`` (5,000 users, 24 months)."""
     path = tmp_path_factory.mktemp("default_db") / "warehouse.duckdb"
     return str(sample.build_warehouse(path))
+
+
+@pytest.fixture(scope="module")
+def scored_db(sample_db, tmp_path_factory) -> str:
+    """A copy of ``sample_db`` with churn scores, one per test module (see test_campaigns_fixtures.scored_copy)."""
+    from test_campaigns_fixtures import scored_copy
+
+    return scored_copy(sample_db, tmp_path_factory.mktemp("scored"))
+
+
+@pytest.fixture
+def scored_con(scored_db, tmp_path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection to this test's own copy of ``scored_db``."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(scored_db, path)
+    connection = warehouse.connect(path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def writable_db(scored_db, tmp_path, monkeypatch) -> str:
+    """This test's own copy of ``scored_db``, which the app's pages open (``RETENTION_DB``)."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(scored_db, path)
+    monkeypatch.setenv("RETENTION_DB", str(path))
+    return str(path)

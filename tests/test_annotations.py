@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
-from test_campaigns_fixtures import basic_config, scored_copy
+from test_campaigns_fixtures import basic_config
 
-from retention import annotations, campaigns, warehouse
+from retention import annotations, campaigns
 from retention.campaigns.config import parse_config
 from retention.charts.annotations import MARK_AXIS, mark_dates
 from retention.errors import DataError
 
 
-@pytest.fixture(scope="module")
-def scored_db(sample_db, tmp_path_factory) -> str:
-    return scored_copy(sample_db, tmp_path_factory.mktemp("annotations"))
-
-
 @pytest.fixture
-def con(scored_db, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(scored_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(scored_con):
+    return scored_con
 
 
 def test_marks_name_the_launch_at_its_window_start_the_imports_and_the_notes(con):

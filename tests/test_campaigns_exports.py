@@ -8,7 +8,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from test_campaigns_fixtures import basic_config, scored_copy
+from test_campaigns_fixtures import basic_config
 
 from retention import campaigns, warehouse
 from retention.campaigns import presets
@@ -33,18 +33,9 @@ PLAIN = [
 ]
 
 
-@pytest.fixture(scope="module")
-def scored_db(sample_db, tmp_path_factory) -> str:
-    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_exports"))
-
-
 @pytest.fixture
-def con(scored_db, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(scored_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(scored_con):
+    return scored_con
 
 
 def three_channels() -> dict:

@@ -6,7 +6,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from test_campaigns_fixtures import basic_config, scored_copy
+from test_campaigns_fixtures import basic_config
 
 from retention import campaigns, warehouse
 from retention.campaigns.assign import assign_arms
@@ -15,18 +15,9 @@ from retention.campaigns.launch import set_status
 from retention.errors import DataError
 
 
-@pytest.fixture(scope="module")
-def scored_db(sample_db, tmp_path_factory) -> str:
-    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_launch"))
-
-
 @pytest.fixture
-def con(scored_db, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(scored_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(scored_con):
+    return scored_con
 
 
 def _count(con, table: str) -> int:

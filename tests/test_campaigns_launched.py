@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
-from test_campaigns_fixtures import basic_config, scored_copy
+from test_campaigns_fixtures import basic_config
 
-from retention import campaigns, warehouse
+from retention import campaigns
 from retention.campaigns import launched, plan
 from retention.campaigns.config import parse_config
 from retention.charts import campaigns as charts
 from retention.errors import DataError
 
 
-@pytest.fixture(scope="module")
-def scored_db(sample_db, tmp_path_factory) -> str:
-    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_launched"))
-
-
 @pytest.fixture
-def con(scored_db, tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(scored_db, path)
-    connection = warehouse.connect(path)
-    yield connection
-    connection.close()
+def con(scored_con):
+    return scored_con
 
 
 def _with_run(con) -> dict:

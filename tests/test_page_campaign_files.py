@@ -3,12 +3,10 @@ session (the same bytes as the library writes), arm labels in the results, and t
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from conftest import app_page
 from streamlit.runtime.media_file_manager import MediaFileManager
-from test_campaigns_fixtures import basic_config, scored_copy
+from test_campaigns_fixtures import basic_config
 from test_page_campaign_audience import page_default_audience
 
 from retention import campaigns, warehouse
@@ -19,19 +17,6 @@ from retention.campaigns.templates import ARM_TEMPLATES
 
 PAGE = "campaigns.py"
 TIMEOUT = 180
-
-
-@pytest.fixture(scope="module")
-def scored_db(sample_db, tmp_path_factory) -> str:
-    return scored_copy(sample_db, tmp_path_factory.mktemp("campaign_files_page"))
-
-
-@pytest.fixture
-def writable_db(scored_db, tmp_path, monkeypatch) -> str:
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copy(scored_db, path)
-    monkeypatch.setenv("RETENTION_DB", str(path))
-    return str(path)
 
 
 @pytest.fixture
