@@ -287,13 +287,6 @@ def next_wave_split(path: str, version: str, campaign_id: int) -> pd.DataFrame:
     return planning.labelled(split, config)
 
 
-@st.cache_data(show_spinner=False)
-def launched_counts(path: str, version: str, campaign_id: int) -> pd.DataFrame:
-    """Members per arm of a launched campaign: the columns of :data:`ARM_COUNT_COLUMNS`."""
-    with cursor() as con:
-        return campaigns.launched_arm_counts(con, campaign_id)
-
-
 @st.cache_data(show_spinner="Preparing the exports…")
 def exports(
     path: str, version: str, campaign_id: int, include_contact: bool, preset: str = "plain"
