@@ -140,13 +140,13 @@ def test_an_empty_warehouse_is_not_yet_known_never_stale(tmp_path):
     assert section.numbers["batches"] == [] and section.numbers["newest_order"] is None
 
 
-def _fail(progress):
+def failing_work(progress):
     raise ValueError("the model could not be fitted: no customers")
 
 
 def _fail_job(path: str, kind: str) -> None:
     with pytest.raises(ValueError):
-        jobs.run(path, kind, {"n": kind}, _fail)
+        jobs.run(path, kind, {"n": kind}, failing_work)
 
 
 @pytest.fixture
