@@ -10,21 +10,24 @@ import pandas as pd
 import pytest
 
 from retention import ingest, jobs, monitoring, refresh, warehouse
+from retention.charts import freshness as charts
 from retention.cli import main
 from retention.monitoring import freshness
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
-FILES = {  # name: (table, text), imported in this order as batches 1, 2, 3, 4
+FILES = {  # name: (table, text), imported in this order as batches 1, 2, 3 (and 4: its users), 5
     "a.csv": ("orders", "order_id,user_id,ts\no1,u1,2024-01-01 09:00\no2,u2,2024-01-05 10:00\n"),
     "b.csv": ("events", "user_id,ts,event_type\nu1,2024-01-06 08:00,view\nu2,2024-01-07 08:00,view\n"),
     "c.csv": (
         "orders",
-        "order_id,user_id,ts\no3,u1,2024-02-01 10:00\no4,u3,2024-02-03 08:00\no5,u3,not a time\no6,u2,2024-02-02\n",
+        "order_id,user_id,ts,country\no3,u1,2024-02-01 10:00,FR\no4,u3,2024-02-03 08:00,DE\no5,u3,not a time,DE\n"
+        "o6,u2,2024-02-02,FR\n",
     ),
     "d.csv": ("ratings", "user_id,item_id,rating,ts\nu1,i1,4,2024-02-04 12:00\nu2,i1,9,2024-02-04 13:00\n"),
 }
-AGES = {1: 20, 2: 12, 3: 10, 4: 2}  # batch id -> days before NOW it was imported
+AGES = {1: 20, 2: 12, 3: 10, 4: 10, 5: 2}  # batch id -> days before NOW it was imported
+MAPPINGS = {"c.csv": {"country": "country"}}  # c.csv also fills users, as a batch of its own
 
 
 def days_ago(days: float, now: dt.datetime = NOW) -> dt.datetime:
@@ -41,7 +44,7 @@ def set_imported(con, ages: dict[int, float], now: dt.datetime = NOW) -> None:
 def import_text(con, folder: Path, name: str, table: str, text: str) -> ingest.ImportResult:
     path = folder / name
     path.write_text(text)
-    return ingest.import_file(con, table, path)
+    return ingest.import_file(con, table, path, mapping=MAPPINGS.get(name))
 
 
 @pytest.fixture
@@ -58,14 +61,16 @@ def shop(tmp_path) -> str:
 def test_the_import_log_is_what_the_files_held(shop):
     with warehouse.session(shop) as con:
         batches = freshness.import_batches(con)
-    assert batches["batch_id"].tolist() == [1, 2, 3, 4]
-    assert batches["table_name"].tolist() == ["orders", "events", "orders", "ratings"]
-    assert batches["rows_loaded"].tolist() == [2, 2, 3, 1]
-    assert batches["rows_rejected"].tolist() == [0, 0, 1, 1]
-    assert batches["reject_rate"].tolist() == pytest.approx([0 / 2, 0 / 2, 1 / 4, 1 / 2])
-    assert batches["top_reason"].tolist()[2:] == ["unparseable ts", "rating outside 1-5"]
-    assert batches["top_reason"].isna().tolist()[:2] == [True, True]
-    assert batches["imported_at"].tolist() == [pd.Timestamp(days_ago(AGES[b])) for b in (1, 2, 3, 4)]
+    assert batches["batch_id"].tolist() == [1, 2, 3, 4, 5]
+    assert batches["table_name"].tolist() == ["orders", "events", "orders", "users", "ratings"]
+    assert batches["source_name"].tolist() == ["a.csv", "b.csv", "c.csv", "c.csv", "d.csv"]
+    assert batches["rows_loaded"].tolist() == [2, 2, 3, 3, 1]
+    assert batches["rows_rejected"].tolist() == [0, 0, 1, 0, 1]
+    assert batches["reject_rate"].tolist() == pytest.approx([0 / 2, 0 / 2, 1 / 4, 0 / 3, 1 / 2])
+    assert batches["top_reason"].tolist()[4] == "rating outside 1-5"
+    assert batches["top_reason"].tolist()[2] == "unparseable ts"
+    assert batches["top_reason"].isna().tolist() == [True, True, False, True, False]
+    assert batches["imported_at"].tolist() == [pd.Timestamp(days_ago(AGES[b])) for b in (1, 2, 3, 4, 5)]
 
 
 def test_newest_data_per_table_matches_the_tables_themselves(shop):
@@ -85,6 +90,8 @@ def test_newest_data_per_table_matches_the_tables_themselves(shop):
     assert tables.loc["ratings", "newest_ts"] == pd.Timestamp("2024-02-04 12:00")
     assert tables.loc["orders", "newest_import"] == pd.Timestamp(days_ago(10))
     assert pd.isna(tables.loc["users", "newest_ts"])
+    assert tables.loc["users", "rows"] == 3 and tables.loc["users", "newest_batch"] == 4
+    assert tables.loc["products", "rows"] == 0 and pd.isna(tables.loc["products", "newest_import"])
 
 
 def test_clocks_measure_imports_on_the_wall_clock(shop):
@@ -228,3 +235,24 @@ def test_the_monitor_report_carries_both_sections_and_fails_on_staleness(shop, t
     assert main(["monitor", "--db", shop, "--out", str(out), "--threshold", "stale_days=11", *fail_on]) == 0
     written = json.loads(out.read_text())
     assert written["sections"]["freshness"]["checks"][0]["threshold"] == 11
+
+
+def test_charts_draw_the_thresholds_and_flag_the_stale_orders_bar(shop):
+    with warehouse.session(shop) as con:
+        batches = freshness.import_batches(con)
+        tables = freshness.table_freshness(con)
+    figure = charts.import_batches(batches, 0.05)
+    (threshold,) = figure.layout.shapes
+    assert (threshold.y0, threshold.y1, threshold.yref) == (0.05, 0.05, "y2")
+    assert list(figure.data[1].y) == pytest.approx([0, 0, 1 / 4, 0, 1 / 2])
+    assert figure.layout.yaxis2.range[1] >= 1 / 2
+    empty_file = batches.assign(reject_rate=float("nan"))
+    assert charts.import_batches(empty_file, 0.05).layout.yaxis2.range[1] == pytest.approx(0.075)
+    days = charts.days_since_import(tables, pd.Timestamp(NOW), 7)
+    bars = dict(zip(days.data[0].y, days.data[0].x, strict=True))
+    assert bars["orders"] == pytest.approx(10) and bars["ratings"] == pytest.approx(2)
+    assert bars["users"] == pytest.approx(10)  # filled by the second orders file
+    assert "products" not in bars  # never imported
+    colours = dict(zip(days.data[0].y, days.data[0].marker.color, strict=True))
+    assert colours["orders"] == charts.THRESHOLD_COLOUR and colours["ratings"] == charts.LOADED_COLOUR
+    assert days.layout.shapes[0].x0 == 7

@@ -46,7 +46,7 @@ def import_batches(batches: pd.DataFrame, reject_threshold: float) -> go.Figure:
         annotation_text=f"reject threshold {reject_threshold:.0%}",
         annotation_position="top left",
     )
-    top = max(reject_threshold * 1.5, float(batches["reject_rate"].max(skipna=True) or 0) * 1.1, 0.01)
+    top = max(reject_threshold * 1.5, float(batches["reject_rate"].fillna(0).max()) * 1.1, 0.01)
     figure.update_layout(
         xaxis_title="Imported at",
         yaxis={"title": "Rows loaded", "rangemode": "tozero"},
