@@ -244,7 +244,9 @@ def test_charts_draw_the_thresholds_and_flag_the_stale_orders_bar(shop):
     figure = charts.import_batches(batches, 0.05)
     (threshold,) = figure.layout.shapes
     assert (threshold.y0, threshold.y1, threshold.yref) == (0.05, 0.05, "y2")
-    assert list(figure.data[1].y) == pytest.approx([0, 0, 1 / 4, 0, 1 / 2])
+    traces = {trace.name: trace for trace in figure.data}
+    assert list(traces["Reject rate"].y) == pytest.approx([0, 0, 1 / 4, 0, 1 / 2])
+    assert list(traces["orders rows loaded"].y) == [2, 3] and list(traces["users rows loaded"].y) == [3]
     assert figure.layout.yaxis2.range[1] >= 1 / 2
     empty_file = batches.assign(reject_rate=float("nan"))
     assert charts.import_batches(empty_file, 0.05).layout.yaxis2.range[1] == pytest.approx(0.075)

@@ -8,35 +8,41 @@ import plotly.graph_objects as go
 LOADED_COLOUR = "#1f77b4"
 REJECT_COLOUR = "#d62728"
 THRESHOLD_COLOUR = "#e76f51"
+TABLE_COLOURS = {
+    "orders": LOADED_COLOUR,
+    "events": "#9467bd",
+    "ratings": "#8c564b",
+    "users": "#2ca02c",
+    "products": "#17becf",
+}
 
 
 def import_batches(batches: pd.DataFrame, reject_threshold: float) -> go.Figure:
-    """Rows loaded per import batch (bars, left axis) and its reject rate (markers, right axis, in %) by import
-    time, with the reject threshold as a dashed line on the right axis.
+    """Rows loaded per import batch (bars, one colour per table, left axis) and its reject rate (markers, right
+    axis, in %) by import time, with the reject threshold as a dashed line on the right axis.
 
     ``batches``: :func:`retention.monitoring.freshness.import_batches` (``imported_at``, ``table_name``,
     ``source_name``, ``rows_loaded``, ``rows_rejected``, ``reject_rate``).
     """
     figure = go.Figure()
-    hover = batches["table_name"] + ": " + batches["source_name"]
-    figure.add_bar(
-        x=batches["imported_at"],
-        y=batches["rows_loaded"],
-        name="Rows loaded",
-        marker_color=LOADED_COLOUR,
-        customdata=hover,
-        hovertemplate="%{customdata}<br>%{y:,} rows loaded<extra></extra>",
-    )
+    for table, rows in batches.groupby("table_name", sort=False):
+        figure.add_bar(
+            x=rows["imported_at"],
+            y=rows["rows_loaded"],
+            name=f"{table} rows loaded",
+            marker_color=TABLE_COLOURS.get(table, LOADED_COLOUR),
+            customdata=rows["source_name"],
+            hovertemplate=f"{table}: %{{customdata}}<br>%{{y:,}} rows loaded<extra></extra>",
+        )
     figure.add_scatter(
         x=batches["imported_at"],
         y=batches["reject_rate"],
-        mode="markers+lines",
+        mode="markers",
         name="Reject rate",
         yaxis="y2",
-        marker={"color": REJECT_COLOUR, "size": 8},
-        line={"color": REJECT_COLOUR, "width": 1},
-        customdata=batches["rows_rejected"],
-        hovertemplate="%{y:.1%} rejected (%{customdata:,} rows)<extra></extra>",
+        marker={"color": REJECT_COLOUR, "size": 9, "symbol": "diamond"},
+        customdata=batches[["table_name", "rows_rejected"]],
+        hovertemplate="%{customdata[0]}: %{y:.1%} rejected (%{customdata[1]:,} rows)<extra></extra>",
     )
     figure.add_hline(
         y=reject_threshold,
@@ -53,6 +59,7 @@ def import_batches(batches: pd.DataFrame, reject_threshold: float) -> go.Figure:
         yaxis2={"title": "Reject rate", "overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, top]},
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 20},
+        barmode="group",
         bargap=0.3,
     )
     return figure

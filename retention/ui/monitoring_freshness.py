@@ -33,6 +33,10 @@ LABELS = {
     "what": "What",
     "started_by": "Started by",
     "ended_at": "Ended",
+    "id": "Id",
+    "kind": "Kind",
+    "status": "Status",
+    "error": "Error",
 }
 
 
