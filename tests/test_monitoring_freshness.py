@@ -139,6 +139,20 @@ def test_reject_check_reads_the_newest_batch(shop):
     assert not lenient["freshness.reject_rate"].crossed
 
 
+def test_the_reject_check_reads_an_orders_file_not_the_users_it_filled(shop, tmp_path):
+    path = tmp_path / "filling.csv"
+    path.write_text("order_id,user_id,ts,country\nf1,u7,2024-03-01,IT\nf2,u8,later,IT\nf3,u8,2024-03-02,IT\n")
+    with warehouse.session(shop, write=True) as con:
+        result = ingest.import_file(con, "orders", path, mapping={"country": "country"})
+        batches = freshness.import_batches(con)
+        section = freshness.freshness_section(con, {}, NOW)
+    assert batches["table_name"].tolist()[-2:] == ["orders", "users"]
+    assert batches["reject_rate"].tolist()[-2:] == pytest.approx([1 / 3, 0 / 2])
+    assert result.rows_rejected == 1
+    assert section.numbers["last_import_reject_rate"] == pytest.approx(1 / 3)
+    assert {c.name: c.value for c in section.checks}["freshness.reject_rate"] == pytest.approx(1 / 3)
+
+
 def test_an_empty_warehouse_is_not_yet_known_never_stale(tmp_path):
     with warehouse.session(tmp_path / "empty.duckdb", write=True) as con:
         section = freshness.freshness_section(con, {}, NOW)

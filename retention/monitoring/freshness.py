@@ -14,7 +14,7 @@ days since the import that brought the current newest order: a feed that keeps s
 it growing while ``days_since_orders_import`` stays small. A warehouse that never had an orders import has no
 value (the check is "not yet", never crossed).
 
-The reject check reads the newest import batch of any table: its rows rejected over rows read. Jobs and
+The reject check reads the newest import's file (of any table): its rows rejected over rows read. Jobs and
 refreshes: the newest refresh runs with what each step did, and the jobs that failed or were interrupted and the
 refresh runs that failed in the last ``failure_window_days`` days; ``jobs.failed_recently`` counts the failed
 jobs and failed refresh runs there (an interrupted job is shown, not counted: a restarted server interrupts
@@ -135,6 +135,17 @@ def days_since_orders_import(con: duckdb.DuckDBPyConnection, now: dt.datetime | 
     return None if days is None else round(float(days), 3)
 
 
+def last_import_reject_rate(batches: pd.DataFrame) -> float | None:
+    """The reject rate (in [0, 1]) of the newest import's file: of the batches with the newest ``imported_at``
+    (one import writes its batches in one transaction, at one time), the first, the file's own table; the
+    users or products an orders file fills come after it, from rows that already passed its checks. None
+    without imports or for a file without rows."""
+    if batches.empty:
+        return None
+    newest = batches[batches["imported_at"] == batches["imported_at"].max()]
+    return json_safe(newest.sort_values("batch_id")["reject_rate"].iloc[0])
+
+
 def is_stale(days: float | None, stale_days: float = DEFAULTS["stale_days"]) -> bool:
     """Whether ``days`` since the last orders import is past the gap (never when unknown)."""
     return check("freshness.days_since_orders_import", days, stale_days, STALE_WORRY).crossed
@@ -146,13 +157,13 @@ def freshness_section(
     """Section ``freshness``: newest data per table, import batches over time, the clocks, and two checks.
 
     Numbers: ``tables`` (:func:`table_freshness` rows), ``batches`` (:func:`import_batches` rows), the
-    :func:`clocks`, and ``last_batch_reject_rate`` (float in [0, 1] or None). Checks:
-    ``freshness.days_since_orders_import`` (above ``stale_days``) and ``freshness.reject_rate`` (the newest
-    batch's, above ``reject_rate``).
+    :func:`clocks`, and ``last_import_reject_rate`` (:func:`last_import_reject_rate`). Checks:
+    ``freshness.days_since_orders_import`` (above ``stale_days``) and ``freshness.reject_rate`` (the last
+    import's, above ``reject_rate``).
     """
     batches = import_batches(con)
     times = clocks(con, now)
-    last_rate = None if batches.empty else json_safe(batches["reject_rate"].iloc[-1])
+    last_rate = last_import_reject_rate(batches)
     checks = (
         check(
             "freshness.days_since_orders_import",
@@ -164,7 +175,7 @@ def freshness_section(
     )
     numbers = {
         **times,
-        "last_batch_reject_rate": last_rate,
+        "last_import_reject_rate": last_rate,
         "tables": records(table_freshness(con)),
         "batches": records(batches),
     }
