@@ -13,6 +13,7 @@ from retention import ingest, jobs, monitoring, refresh, warehouse
 from retention.charts import freshness as charts
 from retention.cli import main
 from retention.monitoring import freshness
+from retention.refresh import run as refresh_run
 
 NOW = dt.datetime(2026, 6, 1, 12, 0)
 
@@ -173,9 +174,10 @@ def _fail_job(path: str, kind: str) -> None:
 @pytest.fixture
 def worked(shop) -> str:
     """``shop`` with two failed jobs (one 2 days old, one 10 days old), a finished job, one interrupted job, a
-    failed refresh run 1 day old and an ok run 30 days old."""
+    failed refresh run 1 day old with its failed job, and an ok run 30 days old."""
     _fail_job(shop, "recent_failure")
     _fail_job(shop, "old_failure")
+    _fail_job(shop, refresh_run.KIND)  # the failed run's own job: the command line records a refresh as both
     jobs.run(shop, "fine", {}, lambda progress: 1)
     with warehouse.session(shop, write=True) as con:
         step = refresh.StepResult
@@ -189,7 +191,7 @@ def worked(shop) -> str:
                 "INSERT INTO jobs SELECT * REPLACE (job_id + 100 AS job_id, 'interrupted' AS status, "
                 "'the server stopped' AS error, 'lost' AS kind) FROM jobs WHERE kind = 'fine'"
             )
-            for kind, age in (("recent_failure", 2), ("old_failure", 10), ("fine", 1), ("lost", 3)):
+            for kind, age in (("recent_failure", 2), ("old_failure", 10), ("fine", 1), ("lost", 3), ("refresh", 1)):
                 con.execute(
                     "UPDATE jobs SET updated_at = ?, started_at = ? WHERE kind = ?", [days_ago(age)] * 2 + [kind]
                 )
@@ -272,3 +274,7 @@ def test_charts_draw_the_thresholds_and_flag_the_stale_orders_bar(shop):
     colours = dict(zip(days.data[0].y, days.data[0].marker.color, strict=True))
     assert colours["orders"] == charts.THRESHOLD_COLOUR and colours["ratings"] == charts.LOADED_COLOUR
     assert days.layout.shapes[0].x0 == 7
+
+
+def test_the_refresh_job_kind_is_the_refresh_commands():
+    assert freshness.REFRESH_JOB_KIND == refresh_run.KIND

@@ -17,7 +17,8 @@ value (the check is "not yet", never crossed).
 The reject check reads the newest import's file (of any table): its rows rejected over rows read. Jobs and
 refreshes: the newest refresh runs with what each step did, and the jobs that failed or were interrupted and the
 refresh runs that failed in the last ``failure_window_days`` days; ``jobs.failed_recently`` counts the failed
-jobs and failed refresh runs there (an interrupted job is shown, not counted: a restarted server interrupts
+jobs and failed refresh runs there (a refresh from the command line is also a job, which fails with its run: it
+counts once) (an interrupted job is shown, not counted: a restarted server interrupts
 jobs that did nothing wrong).
 """
 
@@ -43,6 +44,9 @@ DEFAULTS: dict[str, float] = {
 BATCH_LIMIT = 200  # import batches drawn and reported
 RUN_LIMIT = 10  # refresh runs reported
 FAILURE_LIMIT = 50  # failed jobs and runs listed
+REFRESH_JOB_KIND = (
+    "refresh"  # the kind of a refresh's own job (retention.refresh.run.KIND), not imported: it loads the models
+)
 
 STALE_WORRY = (
     "No import has loaded new order lines for longer than the gap: the orders feed has stopped, so scores, "
@@ -219,14 +223,18 @@ def failures(
     Returns
     -------
     ``what`` ('job' or 'refresh'), ``id``, ``kind``, ``started_by``, ``started_at``, ``ended_at``, ``status``
-    ('failed' or 'interrupted') and ``error`` (the job's sentence, or the run's failed steps).
+    ('failed' or 'interrupted') and ``error`` (the job's sentence, or the run's failed steps). A failed refresh
+    is listed once, as its run (its job, which failed with it, is left out).
     """
-    return warehouse.query(con, "monitor_jobs_failures", {"days": days, "now": now, "limit": limit})
+    params = {"days": days, "now": now, "limit": limit, "refresh_kind": REFRESH_JOB_KIND}
+    return warehouse.query(con, "monitor_jobs_failures", params)
 
 
 def failure_counts(con: duckdb.DuckDBPyConnection, days: int, now: dt.datetime | None = None) -> dict[str, int]:
-    """``failed_jobs``, ``interrupted_jobs`` and ``failed_refreshes`` in the last ``days`` days of wall clock."""
-    row = warehouse.query(con, "monitor_jobs_failure_counts", {"days": days, "now": now}).iloc[0]
+    """``failed_jobs`` (other than a failed refresh's own job), ``interrupted_jobs`` and ``failed_refreshes`` in
+    the last ``days`` days of wall clock."""
+    params = {"days": days, "now": now, "refresh_kind": REFRESH_JOB_KIND}
+    row = warehouse.query(con, "monitor_jobs_failure_counts", params).iloc[0]
     return {name: int(row[name]) for name in row.index}
 
 
