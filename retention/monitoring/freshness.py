@@ -16,10 +16,9 @@ value (the check is "not yet", never crossed).
 
 The reject check reads the newest import's file (of any table): its rows rejected over rows read. Jobs and
 refreshes: the newest refresh runs with what each step did, and the jobs that failed or were interrupted and the
-refresh runs that failed in the last ``failure_window_days`` days; ``jobs.failed_recently`` counts the failed
-jobs and failed refresh runs there (a refresh from the command line is also a job, which fails with its run: it
-counts once) (an interrupted job is shown, not counted: a restarted server interrupts
-jobs that did nothing wrong).
+refresh runs that failed in the last ``failure_window_days`` days. ``jobs.failed_recently`` counts the failed
+jobs and failed refresh runs there; a refresh from the command line is also a job, which fails with its run, and
+counts once. An interrupted job is shown, not counted: a restarted server interrupts jobs that did nothing wrong.
 """
 
 from __future__ import annotations
@@ -44,9 +43,8 @@ DEFAULTS: dict[str, float] = {
 BATCH_LIMIT = 200  # import batches drawn and reported
 RUN_LIMIT = 10  # refresh runs reported
 FAILURE_LIMIT = 50  # failed jobs and runs listed
-REFRESH_JOB_KIND = (
-    "refresh"  # the kind of a refresh's own job (retention.refresh.run.KIND), not imported: it loads the models
-)
+# The kind of a refresh's own job (retention.refresh.run.KIND), not imported from there: that loads the models.
+REFRESH_JOB_KIND = "refresh"
 
 STALE_WORRY = (
     "No import has loaded new order lines for longer than the gap: the orders feed has stopped, so scores, "
