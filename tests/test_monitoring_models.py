@@ -260,6 +260,22 @@ def test_feature_psi_matches_the_features_recomputed_from_orders(history_con):
     assert check.value == pytest.approx(latest["psi"].max())
 
 
+def test_the_newest_scorings_features_are_compared_with_its_training_snapshot(history_con):
+    built = drift.drift_section(history_con, {})
+    rows = pd.DataFrame(built.numbers["features_vs_training"])
+    newest = pd.Timestamp(built.numbers["newest"]).date()
+    holdout = newest - dt.timedelta(days=HORIZON)  # the newest labelled snapshot, held out, then trained on
+    assert set(rows["as_of"]) == {str(newest)} and set(rows["holdout_date"]) == {str(holdout)}
+    assert len(rows) == drift.TOP_FEATURES
+    recomputed = churn.snapshot_features(history_con, [holdout, newest], HORIZON)
+    then = recomputed[recomputed["snapshot_date"] == pd.Timestamp(holdout)]
+    now = recomputed[recomputed["snapshot_date"] == pd.Timestamp(newest)]
+    for row in rows.itertuples():
+        assert row.psi == pytest.approx(drift.feature_psi(now[row.feature], then[row.feature]))
+        if now[row.feature].notna().all() and then[row.feature].notna().all():
+            assert row.psi == pytest.approx(reference_psi(now[row.feature], then[row.feature]))
+
+
 def test_a_shifted_scoring_is_flagged_and_an_unchanged_copy_is_not(history_con):
     newest = history_con.execute("SELECT max(as_of) FROM scores").fetchone()[0]
     copy = "INSERT INTO scores SELECT as_of + ?, horizon_days, ?, user_id, {risk}, value, recency_days, reasons, now() FROM scores WHERE as_of = ?"
@@ -314,7 +330,7 @@ def test_the_page_shows_drift_and_accuracy_as_the_library_computes_them(history_
     at = app_page("monitoring.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [h.value for h in at.header] == ["Score drift", "Realised accuracy"]
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6
     assert any(w.value.startswith("drift.risk_psi: ") and f"{psi:,.3g}" in w.value for w in at.warning)
     table = next(d.value for d in at.dataframe if "ROC AUC (model)" in d.value.columns)
     assert list(table["ROC AUC (model)"]) == pytest.approx([s["roc_auc"] for s in expected])

@@ -125,3 +125,22 @@ def decile_calibration(calibration: pd.DataFrame, gap: float) -> go.Figure:
     )
     figure.update_layout(xaxis_range=[0, 1], yaxis_range=[0, 1], xaxis_tickformat=".0%", yaxis_tickformat=".0%")
     return _layout(figure, y_title="Observed churn rate", x_title="Predicted risk (mean in decile)")
+
+
+def feature_psi_bars(features: pd.DataFrame, threshold: float) -> go.Figure:
+    """Horizontal bars: the PSI of each top feature (``label``, ``psi``; most important first, at the top), with
+    the threshold as a vertical line."""
+    figure = go.Figure()
+    figure.add_bar(
+        y=features["label"],
+        x=features["psi"],
+        orientation="h",
+        marker_color=[THRESHOLD_COLOUR if value > threshold else MODEL_COLOUR for value in features["psi"]],
+        hovertemplate="%{y}: PSI %{x:.3f}<extra></extra>",
+        showlegend=False,
+    )
+    figure.add_vline(
+        x=threshold, line={"dash": "dash", "color": THRESHOLD_COLOUR}, annotation_text=f"PSI {threshold:g}"
+    )
+    figure.update_layout(yaxis={"autorange": "reversed"}, height=80 + 40 * len(features))
+    return _layout(figure, y_title="", x_title="Population stability index")

@@ -17,11 +17,15 @@ The *training snapshot* reference is the held-out labelled snapshot the model wa
 snapshot), whose risk distribution the saved run keeps as a calibration table in ten equal-width risk bins: the
 scoring's risks are put in the same bins. Features are compared where the saved run keeps its customers' feature
 rows (the newest runs, see :data:`retention.churn.scoring.KEPT_RUNS`), for the :data:`TOP_FEATURES` features
-that move the newer scoring's risks most (its SHAP importance).
+that move the newer scoring's risks most (its SHAP importance): each run against the previous kept run, and the
+newest against its held-out snapshot, whose features are computed again from the orders (the run keeps none of
+them; a snapshot's features read only rows before its cutoff, so they are what the model saw unless orders up to
+then were imported since).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 import zlib
 from collections.abc import Mapping
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from retention import warehouse
+from retention.churn.snapshots import snapshot_features
 from retention.monitoring import SECTIONS, Section, check
 
 DEFAULTS = {"drift.risk_psi": 0.2, "drift.feature_psi_max": 0.2}
@@ -219,12 +224,13 @@ def equal_width_shares(risk: np.ndarray, bins: int = HOLDOUT_BINS) -> np.ndarray
 @dataclass(frozen=True)
 class SavedRun:
     """What the drift section reads of a saved scoring run: its as-of date, the shares of its held-out
-    snapshot's customers per equal-width risk bin (None when the run has no calibration table), and its features
-    ordered by SHAP importance (feature name -> label)."""
+    snapshot's customers per equal-width risk bin (None when the run has no calibration table), its features
+    ordered by SHAP importance (feature name -> label), and the date of its held-out snapshot (None if unknown)."""
 
     as_of: object
     holdout_shares: np.ndarray | None
     importance: dict[str, str]
+    holdout_date: dt.date | None = None
 
 
 def saved_runs(con: duckdb.DuckDBPyConnection, horizon_days: int) -> dict[object, SavedRun]:
@@ -236,7 +242,13 @@ def saved_runs(con: duckdb.DuckDBPyConnection, horizon_days: int) -> dict[object
             result = pickle.loads(zlib.decompress(blob))
         except Exception:  # noqa: BLE001 - a blob that does not load is a run not kept
             continue
-        runs[day] = SavedRun(day, holdout_shares(result.calibration), _importance(result.importance))
+        holdout = result.summary.get("holdout_date")
+        runs[day] = SavedRun(
+            day,
+            holdout_shares(result.calibration),
+            _importance(result.importance),
+            None if holdout is None else pd.Timestamp(holdout).date(),
+        )
     return runs
 
 
@@ -309,6 +321,39 @@ def feature_psi_table(
     return pd.DataFrame(rows, columns=["as_of", "previous", "feature", "label", "psi"])
 
 
+def training_feature_psi(
+    con: duckdb.DuckDBPyConnection, horizon_days: int, run: SavedRun, top: int = TOP_FEATURES
+) -> pd.DataFrame:
+    """PSI of a saved run's top features against its training snapshot: the held-out snapshot it was checked on
+    (its newest training snapshot), whose features are computed again from the orders as the model read them
+    (:func:`retention.churn.snapshot_features`; every customer, where training may have read a sample of them).
+
+    Returns
+    -------
+    DataFrame
+        ``as_of`` (date), ``holdout_date`` (date), ``feature``, ``label``, ``psi`` (float >= 0); by importance.
+        Empty when the run keeps no features or its held-out date is unknown.
+    """
+    columns = ["as_of", "holdout_date", "feature", "label", "psi"]
+    wanted = list(run.importance)[:top]
+    current = saved_features(con, run.as_of, horizon_days, wanted) if run.holdout_date else pd.DataFrame()
+    if current.empty:
+        return pd.DataFrame(columns=columns)
+    snapshot = snapshot_features(con, [run.holdout_date], horizon_days)
+    rows = [
+        {
+            "as_of": run.as_of,
+            "holdout_date": run.holdout_date,
+            "feature": feature,
+            "label": run.importance[feature],
+            "psi": feature_psi(current[feature], snapshot[feature]),
+        }
+        for feature in wanted
+        if feature in current.columns and feature in snapshot.columns
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
 # ---------------------------------------------------------------------------
 # The section
 # ---------------------------------------------------------------------------
@@ -323,8 +368,10 @@ def json_scalar(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def json_records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of ``frame`` as JSON-safe dicts (see :func:`json_scalar`)."""
+def json_records(frame: pd.DataFrame | None) -> list[dict]:
+    """The rows of ``frame`` as JSON-safe dicts (see :func:`json_scalar`); none for None."""
+    if frame is None:
+        return []
     return [{key: json_scalar(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
@@ -333,13 +380,14 @@ def drift_section(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float
 
     numbers: ``horizon_days`` (int or None), ``scorings`` (:func:`risk_psi_table` rows with ``model_version``
     and ``mean_risk``), ``bands`` (:func:`risk_bands` rows), ``features`` (:func:`feature_psi_table` rows),
-    ``newest`` and ``previous`` (dates compared by the checks, or None).
+    ``features_vs_training`` (:func:`training_feature_psi` rows of the newest saved run), ``newest`` and
+    ``previous`` (dates compared by the checks, or None).
     """
     limits = {name: float(thresholds.get(name, default)) for name, default in DEFAULTS.items()}
     runs = scorings(con)
     horizon = watched_horizon(runs)
-    numbers: dict = {"horizon_days": horizon, "scorings": [], "bands": [], "features": [], "newest": None}
-    numbers["previous"] = None
+    numbers: dict = {"horizon_days": horizon, "scorings": [], "bands": [], "features": [], "features_vs_training": []}
+    numbers.update(newest=None, previous=None)
     risk_value = feature_value = None
     if horizon is not None:
         saved = saved_runs(con, horizon)
@@ -355,6 +403,7 @@ def drift_section(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float
             scorings=json_records(table),
             bands=json_records(risk_bands(con, horizon)),
             features=json_records(features),
+            features_vs_training=json_records(training_feature_psi(con, horizon, saved[max(saved)]) if saved else None),
             newest=str(newest["as_of"]),
             previous=None if newest["previous"] is None else str(newest["previous"]),
         )

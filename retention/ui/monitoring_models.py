@@ -79,6 +79,7 @@ def drift_view(path: str, version: str) -> None:
         else:
             st.dataframe(features, hide_index=True, placeholder="–", height=220)
             common.download_csv(features, "feature_drift.csv", key="download-feature-drift")
+    _training_features(built)
     bands = _frame(built, "bands")
     st.plotly_chart(charts.band_shares(bands, RISK_BANDS), width="stretch")
     st.caption(
@@ -87,6 +88,24 @@ def drift_view(path: str, version: str) -> None:
     )
     common.download_csv(bands, "risk_bands.csv", key="download-risk-bands")
     show_checks(built.checks)
+
+
+def _training_features(built: Section) -> None:
+    """The newest saved scoring's top features against its training snapshot: bars with the threshold."""
+    features = _frame(built, "features_vs_training")
+    if features.empty:
+        return
+    threshold = _threshold(built, "drift.feature_psi_max")
+    st.markdown(
+        f"**Top features of the scoring of {features['as_of'].iloc[0]:%Y-%m-%d} against its training snapshot "
+        f"({pd.Timestamp(features['holdout_date'].iloc[0]):%Y-%m-%d})**"
+    )
+    st.plotly_chart(charts.feature_psi_bars(features, threshold), width="stretch")
+    st.caption(
+        f"A red bar (PSI above {threshold:g}) is a feature whose customers today look unlike those the model "
+        "learned from: its scores lean on a pattern that may no longer hold, so retrain on recent data."
+    )
+    common.download_csv(features, "feature_drift_vs_training.csv", key="download-training-drift")
 
 
 def accuracy_view(path: str, version: str) -> None:
