@@ -43,7 +43,7 @@ def _frame(built: Section, key: str) -> pd.DataFrame:
     frame = pd.DataFrame(built.numbers.get(key) or [])
     for column in ("as_of", "previous"):
         if column in frame.columns:
-            frame[column] = pd.to_datetime(frame[column])
+            frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame
 
 
