@@ -11,6 +11,7 @@ MODEL_COLOUR = "#1f77b4"
 RECENCY_COLOUR = "#ff7f0e"
 THRESHOLD_COLOUR = "#d62728"
 BAND_COLOURS = ("#2ca02c", "#bcbd22", "#ff7f0e", RISE_COLOUR)
+FEATURE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf", "#bcbd22", "#aec7e8", "#c5b0d5")
 
 
 def _layout(figure: go.Figure, *, y_title: str, x_title: str = "Scoring date") -> go.Figure:
@@ -43,9 +44,13 @@ def psi_over_time(scorings: pd.DataFrame, features: pd.DataFrame, threshold: flo
         figure.add_scatter(
             x=scorings["as_of"], y=scorings[column], mode="lines+markers", name=name, line={"color": colour}
         )
-    for label, rows in features.groupby("label", sort=False):
+    for index, (label, rows) in enumerate(features.groupby("label", sort=False)):
         figure.add_scatter(
-            x=rows["as_of"], y=rows["psi"], mode="lines+markers", name=str(label), line={"dash": "dot", "width": 1}
+            x=rows["as_of"],
+            y=rows["psi"],
+            mode="lines+markers",
+            name=str(label),
+            line={"dash": "dot", "width": 1, "color": FEATURE_COLOURS[index % len(FEATURE_COLOURS)]},
         )
     _threshold(figure, threshold, f"PSI {threshold:g}")
     return _layout(figure, y_title="Population stability index")
@@ -123,7 +128,7 @@ def decile_calibration(calibration: pd.DataFrame, gap: float) -> go.Figure:
         hovertemplate="decile %{customdata[0]}: predicted %{x:.0%}, observed %{y:.0%} of "
         "%{customdata[1]:,} customers<extra></extra>",
     )
-    figure.update_layout(xaxis_range=[0, 1], yaxis_range=[0, 1], xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+    figure.update_layout(xaxis_range=[0, 1.02], yaxis_range=[0, 1.08], xaxis_tickformat=".0%", yaxis_tickformat=".0%")
     return _layout(figure, y_title="Observed churn rate", x_title="Predicted risk (mean in decile)")
 
 

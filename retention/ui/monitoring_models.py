@@ -25,6 +25,13 @@ PSI_COLUMNS = {
     "risk_psi_holdout": "risk PSI vs training snapshot",
     "model_version": "model",
 }
+FEATURE_COLUMNS = {
+    "as_of": "scoring date",
+    "previous": "previous scoring",
+    "holdout_date": "training snapshot",
+    "label": "feature",
+    "psi": "PSI",
+}
 ACCURACY_COLUMNS = {
     "as_of": "scoring date",
     "customers": "customers",
@@ -45,6 +52,11 @@ def _frame(built: Section, key: str) -> pd.DataFrame:
         if column in frame.columns:
             frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame
+
+
+def _shown(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The columns of ``names`` that ``frame`` holds, renamed for the page."""
+    return frame[[c for c in names if c in frame.columns]].rename(columns=names)
 
 
 def _threshold(built: Section, name: str) -> float:
@@ -69,15 +81,13 @@ def drift_view(path: str, version: str) -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.dataframe(
-            scorings[list(PSI_COLUMNS)].rename(columns=PSI_COLUMNS), hide_index=True, placeholder="–", height=220
-        )
+        st.dataframe(_shown(scorings, PSI_COLUMNS), hide_index=True, placeholder="–", height=220)
         common.download_csv(scorings[list(PSI_COLUMNS)], "score_drift.csv", key="download-score-drift")
     with right:
         if features.empty:
             st.caption("Feature drift needs two saved scorings that keep their customers' features.")
         else:
-            st.dataframe(features, hide_index=True, placeholder="–", height=220)
+            st.dataframe(_shown(features, FEATURE_COLUMNS), hide_index=True, placeholder="–", height=220)
             common.download_csv(features, "feature_drift.csv", key="download-feature-drift")
     _training_features(built)
     bands = _frame(built, "bands")
@@ -144,7 +154,7 @@ def accuracy_view(path: str, version: str) -> None:
         "Churn rate among the riskiest tenth over the overall rate: a lift near 1 means a campaign aimed at the "
         "top of the list reaches no more leavers than a random pick."
     )
-    st.dataframe(table[list(ACCURACY_COLUMNS)].rename(columns=ACCURACY_COLUMNS), hide_index=True, placeholder="–")
+    st.dataframe(_shown(table, ACCURACY_COLUMNS), hide_index=True, placeholder="–")
     common.download_csv(table[list(ACCURACY_COLUMNS)], "realised_accuracy.csv", key="download-accuracy")
     calibration = _frame(built, "calibration")
     st.subheader(f"Calibration of the scoring of {built.numbers['newest']}")
