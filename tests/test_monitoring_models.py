@@ -293,6 +293,17 @@ def test_a_shifted_scoring_is_flagged_and_an_unchanged_copy_is_not(history_con):
     assert "drift.risk_psi" not in report["crossed"]
 
 
+def test_only_the_newest_scorings_are_read(history_con, monkeypatch):
+    monkeypatch.setattr(drift, "MAX_SCORINGS", 2)
+    newest_two = [
+        str(d) for (d,) in history_con.execute("SELECT DISTINCT as_of FROM scores ORDER BY 1").fetchall()[-2:]
+    ]
+    built = drift.drift_section(history_con, {})
+    assert [s["as_of"] for s in built.numbers["scorings"]] == newest_two
+    assert sorted({b["as_of"] for b in built.numbers["bands"]}) == newest_two
+    assert [s["as_of"] for s in accuracy.accuracy_section(history_con, {}).numbers["scorings"]] == newest_two[:1]
+
+
 def test_the_monitor_command_fails_on_a_crossed_model_check(history_db, tmp_path):
     out = tmp_path / "report.json"
     assert main(["monitor", "--db", history_db, "--out", str(out), "--fail-on", "accuracy.roc_auc"]) == 0

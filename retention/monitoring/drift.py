@@ -45,6 +45,9 @@ DECILES = np.linspace(0.1, 0.9, 9)
 RISK_BAND_EDGES = (0.25, 0.5, 0.75)
 RISK_BANDS = ("< 0.25", "0.25 – 0.5", "0.5 – 0.75", "≥ 0.75")
 TOP_FEATURES = 5
+MAX_SCORINGS = 24
+"""The newest scorings read (two years of monthly ones): each is a row per customer, and the scores table keeps
+every scoring ever saved."""
 HOLDOUT_BINS = 10  # the saved holdout calibration's equal-width risk bins
 
 RISK_WORRY = (
@@ -143,7 +146,7 @@ def watched_horizon(runs: pd.DataFrame) -> int | None:
 
 
 def scored_outcomes(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFrame:
-    """The customers of every scoring with this horizon and what happened to them.
+    """The customers of every scoring (the newest :data:`MAX_SCORINGS`) with this horizon and what happened to them.
 
     Returns
     -------
@@ -152,14 +155,16 @@ def scored_outcomes(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.Dat
         last purchase at as_of), ``churned`` (bool, or NA while the horizon has not passed in the data); ordered
         by as_of and user_id.
     """
-    frame = warehouse.query(con, "monitoring_scored_outcomes", {"horizon_days": int(horizon_days)})
+    params = {"horizon_days": int(horizon_days), "max_scorings": MAX_SCORINGS}
+    frame = warehouse.query(con, "monitoring_scored_outcomes", params)
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["churned"] = frame["churned"].astype("boolean")
     return frame
 
 
 def risk_bands(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFrame:
-    """The share of customers per risk band (:data:`RISK_BANDS`) at each scoring with this horizon.
+    """The share of customers per risk band (:data:`RISK_BANDS`) at each scoring (the newest :data:`MAX_SCORINGS`)
+    with this horizon.
 
     Returns
     -------
@@ -168,7 +173,9 @@ def risk_bands(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFram
         as_of); non-empty bands, by date and band.
     """
     frame = warehouse.query(
-        con, "monitoring_risk_bands", {"horizon_days": int(horizon_days), "edges": list(RISK_BAND_EDGES)}
+        con,
+        "monitoring_risk_bands",
+        {"horizon_days": int(horizon_days), "max_scorings": MAX_SCORINGS, "edges": list(RISK_BAND_EDGES)},
     )
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["band"] = [RISK_BANDS[int(band)] for band in frame["band"]]
