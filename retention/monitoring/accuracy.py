@@ -1,6 +1,6 @@
 """Realised accuracy: once a scoring's horizon has passed in the data, did its predictions come true?
 
-A scoring (see :mod:`retention.monitoring.drift`: the run scored last at one as-of date, of the horizon of the
+A scoring (see :mod:`retention.monitoring.scored`: the run scored last at one as-of date, of the horizon of the
 newest scoring) is *evaluable* when ``as_of + horizon_days`` is on or before the newest order day. Each of its
 customers then has a realised outcome defined as the churn labels are (:mod:`retention.churn`): churned when they
 made no purchase in the ``horizon_days`` days after the end of ``as_of``.
@@ -23,7 +23,7 @@ import pandas as pd
 
 from retention.churn.metrics import lift_top_decile, roc_auc
 from retention.monitoring import SECTIONS, Section, check
-from retention.monitoring.drift import json_records, scored_outcomes, scorings, watched_horizon
+from retention.monitoring.scored import json_records, scored_outcomes, scorings, watched_horizon
 
 DEFAULTS = {"accuracy.roc_auc": 0.6, "accuracy.beats_recency": 0.0}
 DECILE_COUNT = 10

@@ -1,7 +1,6 @@
 """Score drift: does each churn scoring's risk, and the features behind it, still look like the one before?
 
-A *scoring* is the run stored in ``scores`` for one as-of date and horizon (of several runs at one date, the one
-scored last). Scorings are compared with the horizon of the newest one (the horizon the shop scores with).
+Scorings are those of :mod:`retention.monitoring.scored`.
 
 Population stability index (PSI)
 --------------------------------
@@ -37,7 +36,8 @@ import pandas as pd
 
 from retention import warehouse
 from retention.churn.snapshots import snapshot_features
-from retention.monitoring import SECTIONS, Section, check
+from retention.monitoring import SECTIONS, Section, check, scored
+from retention.monitoring.scored import json_records, scored_outcomes, scorings, watched_horizon
 
 DEFAULTS = {"drift.risk_psi": 0.2, "drift.feature_psi_max": 0.2}
 EPSILON = 1e-4  # the share given to a bin that is empty on one side
@@ -45,9 +45,6 @@ DECILES = np.linspace(0.1, 0.9, 9)
 RISK_BAND_EDGES = (0.25, 0.5, 0.75)
 RISK_BANDS = ("< 0.25", "0.25 – 0.5", "0.5 – 0.75", "≥ 0.75")
 TOP_FEATURES = 5
-MAX_SCORINGS = 24
-"""The newest scorings read (two years of monthly ones): each is a row per customer, and the scores table keeps
-every scoring ever saved."""
 HOLDOUT_BINS = 10  # the saved holdout calibration's equal-width risk bins
 
 RISK_WORRY = (
@@ -126,45 +123,9 @@ def feature_psi(actual: pd.Series, reference: pd.Series) -> float:
 # ---------------------------------------------------------------------------
 
 
-def scorings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every stored scoring (see the module docstring), newest first.
-
-    Returns
-    -------
-    DataFrame
-        ``as_of`` (date), ``horizon_days`` (int), ``model_version``, ``scored_at`` (timestamp), ``customers``
-        (int), ``mean_risk`` (in [0, 1]).
-    """
-    frame = warehouse.query(con, "monitoring_score_runs")
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    return frame
-
-
-def watched_horizon(runs: pd.DataFrame) -> int | None:
-    """The horizon of the newest scoring of :func:`scorings` (days), None without one."""
-    return None if runs.empty else int(runs.sort_values(["as_of", "scored_at"]).iloc[-1]["horizon_days"])
-
-
-def scored_outcomes(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFrame:
-    """The customers of every scoring (the newest :data:`MAX_SCORINGS`) with this horizon and what happened to them.
-
-    Returns
-    -------
-    DataFrame
-        ``as_of`` (date), ``model_version``, ``user_id``, ``risk`` (in [0, 1]), ``recency_days`` (days since the
-        last purchase at as_of), ``churned`` (bool, or NA while the horizon has not passed in the data); ordered
-        by as_of and user_id.
-    """
-    params = {"horizon_days": int(horizon_days), "max_scorings": MAX_SCORINGS}
-    frame = warehouse.query(con, "monitoring_scored_outcomes", params)
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
-    frame["churned"] = frame["churned"].astype("boolean")
-    return frame
-
-
 def risk_bands(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFrame:
-    """The share of customers per risk band (:data:`RISK_BANDS`) at each scoring (the newest :data:`MAX_SCORINGS`)
-    with this horizon.
+    """The share of customers per risk band (:data:`RISK_BANDS`) at each scoring (the newest
+    :data:`~retention.monitoring.scored.MAX_SCORINGS`) with this horizon.
 
     Returns
     -------
@@ -175,7 +136,7 @@ def risk_bands(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFram
     frame = warehouse.query(
         con,
         "monitoring_risk_bands",
-        {"horizon_days": int(horizon_days), "max_scorings": MAX_SCORINGS, "edges": list(RISK_BAND_EDGES)},
+        {"horizon_days": int(horizon_days), "max_scorings": scored.MAX_SCORINGS, "edges": list(RISK_BAND_EDGES)},
     )
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["band"] = [RISK_BANDS[int(band)] for band in frame["band"]]
@@ -364,22 +325,6 @@ def training_feature_psi(
 # ---------------------------------------------------------------------------
 # The section
 # ---------------------------------------------------------------------------
-
-
-def json_scalar(value: object) -> object:
-    """A value of a frame as JSON takes it: dates as ISO text, numpy numbers as Python ones, missing as None."""
-    if pd.api.types.is_scalar(value) and pd.isna(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return str(value)
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def json_records(frame: pd.DataFrame | None) -> list[dict]:
-    """The rows of ``frame`` as JSON-safe dicts (see :func:`json_scalar`); none for None."""
-    if frame is None:
-        return []
-    return [{key: json_scalar(value) for key, value in row.items()} for row in frame.to_dict("records")]
 
 
 def drift_section(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float]) -> Section:
