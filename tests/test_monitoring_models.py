@@ -233,6 +233,17 @@ def test_risk_psi_and_bands_match_an_independent_computation(history_con):
         assert current["previous"] == previous["as_of"]
         assert current["risk_psi"] == pytest.approx(expected)
         assert current["risk_psi_holdout"] >= 0
+    newest_day = pd.Timestamp(scorings[-1]["as_of"]).date()
+    run = churn.saved_run(history_con, churn.inputs_version(history_con), newest_day, HORIZON)
+    held = run.calibration[run.calibration["predictor"] == "model"]
+    risks = _scores(history_con, scorings[-1]["as_of"]).risk
+    expected_holdout = 0.0
+    for lower in np.arange(10) / 10:
+        e = max(held.loc[np.isclose(held["bin"], lower), "customers"].sum() / held["customers"].sum(), 1e-4)
+        inside = (risks >= lower) & ((risks < lower + 0.1) | (lower == 0.9))
+        a = max(inside.mean(), 1e-4)
+        expected_holdout += (a - e) * math.log(a / e)
+    assert scorings[-1]["risk_psi_holdout"] == pytest.approx(expected_holdout)
     bands = pd.DataFrame(built.numbers["bands"])
     newest = _scores(history_con, scorings[-1]["as_of"]).risk
     counted = pd.cut(newest, [0, 0.25, 0.5, 0.75, 1.0], right=False, include_lowest=True).value_counts(sort=False)

@@ -207,17 +207,20 @@ def saved_runs(con: duckdb.DuckDBPyConnection, horizon_days: int) -> dict[object
     runs = {}
     for day, _, blob in warehouse.execute(con, "monitoring_saved_runs", {"horizon_days": int(horizon_days)}).fetchall():
         try:
-            result = pickle.loads(zlib.decompress(blob))
-        except Exception:  # noqa: BLE001 - a blob that does not load is a run not kept
+            runs[day] = _saved_run(day, pickle.loads(zlib.decompress(blob)))
+        except Exception:  # noqa: BLE001 - a blob that does not load (or not as a run) is a run not kept
             continue
-        holdout = result.summary.get("holdout_date")
-        runs[day] = SavedRun(
-            day,
-            holdout_shares(result.calibration),
-            _importance(result.importance),
-            None if holdout is None else pd.Timestamp(holdout).date(),
-        )
     return runs
+
+
+def _saved_run(day: object, result: object) -> SavedRun:
+    holdout = result.summary.get("holdout_date")
+    return SavedRun(
+        day,
+        holdout_shares(result.calibration),
+        _importance(result.importance),
+        None if holdout is None else pd.Timestamp(holdout).date(),
+    )
 
 
 def holdout_shares(calibration: pd.DataFrame | None, bins: int = HOLDOUT_BINS) -> np.ndarray | None:
