@@ -24,7 +24,11 @@ from retention.errors import DataError
 from retention.registry import Registry
 
 # The modules whose sections make up the page and the report, in the order they are shown.
-SECTION_MODULES: tuple[str, ...] = ("retention.monitoring.freshness",)
+SECTION_MODULES: tuple[str, ...] = (
+    "retention.monitoring.freshness",
+    "retention.monitoring.drift",
+    "retention.monitoring.accuracy",
+)
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,15 @@ SECTIONS: Registry[SectionFunction] = Registry("monitoring section")
 
 
 def sections() -> Registry[SectionFunction]:
-    """Every section, after importing the modules that register them (:data:`SECTION_MODULES`)."""
+    """Every section, after importing the modules that register them (:data:`SECTION_MODULES`), in the order of
+    those modules (then of registration within one): whichever module a process happened to import first."""
     for module in SECTION_MODULES:
         importlib.import_module(module)
-    return SECTIONS
+    rank = {module: index for index, module in enumerate(SECTION_MODULES)}
+    ordered: Registry[SectionFunction] = Registry("monitoring section")
+    for name in sorted(SECTIONS, key=lambda name: rank.get(SECTIONS[name].__module__, len(rank))):
+        ordered.add(name, SECTIONS[name])
+    return ordered
 
 
 def check(name: str, value: float | None, threshold: float, worry: str, *, above: bool = True) -> Check:

@@ -17,7 +17,7 @@ from retention.registry import Registry
 from retention.ui.common import cursor
 
 # The modules whose views draw the sections' charts.
-VIEW_MODULES: tuple[str, ...] = ("retention.ui.monitoring_freshness",)
+VIEW_MODULES: tuple[str, ...] = ("retention.ui.monitoring_freshness", "retention.ui.monitoring_models")
 
 View = Callable[[str, str], None]
 VIEWS: Registry[View] = Registry("monitoring view")
