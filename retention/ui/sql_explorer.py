@@ -72,7 +72,7 @@ def show_result() -> None:
     if result.truncated:
         st.warning(result.note, icon=":material/content_cut:")
     st.dataframe(result.frame, hide_index=True)
-    common.download_csv(result.frame, "query_result.csv", "Download the result", key="download-sql-explorer")
+    common.download_csv(lambda: result.frame, "query_result.csv", "Download the result", key="download-sql-explorer")
 
 
 def section(version: str) -> None:
