@@ -338,18 +338,19 @@ def _linger(path: Path, key: str) -> None:
 
 
 def _release(key: str) -> None:
-    with _keepers_lock:
+    with _keepers_lock:  # closed under the lock, so that _release_all waits for a timer's close to end
         keeper = _keepers.pop(key, None)
-    if keeper is not None:
-        keeper.close()
+        if keeper is not None:
+            keeper.close()
 
 
 @atexit.register
 def _release_all() -> None:
     """Close every lingering database while the interpreter still runs: a timer closing one during shutdown
     aborts the process ("terminate called ..."), exit status 134, after all its work succeeded."""
-    for key in list(_keepers):
-        _release(key)
+    with _keepers_lock:
+        while _keepers:
+            _keepers.popitem()[1].close()
 
 
 def _open_once(
