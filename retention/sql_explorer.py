@@ -193,20 +193,13 @@ def _check_tree(tree: object) -> None:
     for node in _nodes(tree):
         if node.get("type") == "TABLE_FUNCTION":
             name = _function_name(node.get("function") or {})
-            if name in FILE_READERS:
-                raise DataError(f"{name}() reads files outside the warehouse; query the warehouse's tables")
-            if name in REFUSED_FUNCTIONS:
-                raise DataError(f"{name}() {REFUSED_FUNCTIONS[name]}")
+            _refuse_function(name)
             if name not in TABLE_FUNCTIONS:
                 raise DataError(
                     f"the table function {name}() is not allowed here; allowed: {', '.join(sorted(TABLE_FUNCTIONS))}"
                 )
         elif node.get("class") == "FUNCTION":
-            name = _function_name(node)
-            if name in FILE_READERS:
-                raise DataError(f"{name}() reads files outside the warehouse; query the warehouse's tables")
-            if name in REFUSED_FUNCTIONS:
-                raise DataError(f"{name}() {REFUSED_FUNCTIONS[name]}")
+            _refuse_function(_function_name(node))
         elif node.get("type") == "BASE_TABLE":
             table = str(node.get("table_name", ""))
             if _PATH_LIKE.search(table):
@@ -214,6 +207,13 @@ def _check_tree(tree: object) -> None:
                     f"'{table}' names a file or URL, which DuckDB would read; only the warehouse's tables can be "
                     "queried"
                 )
+
+
+def _refuse_function(name: str) -> None:
+    if name in FILE_READERS:
+        raise DataError(f"{name}() reads files outside the warehouse; query the warehouse's tables")
+    if name in REFUSED_FUNCTIONS:
+        raise DataError(f"{name}() {REFUSED_FUNCTIONS[name]}")
 
 
 def _function_name(node: dict) -> str:
