@@ -392,3 +392,22 @@ def test_the_column_list_holds_every_table_and_column(explorer_db):
         assert set(columns) <= set(mine["column"]), table
         types = dict(zip(mine["column"], mine["type"], strict=True))
         assert all(types[column] == kind for column, kind in columns.items()), table
+
+
+@pytest.mark.parametrize(
+    ("sql", "error"),
+    [
+        ("SELECT * FROM read_csv('{csv}')", "disabled by configuration"),
+        ("COPY orders TO '{out}'", "disabled by configuration"),
+        ("DELETE FROM orders", "read-only"),
+        ("SET enable_external_access = true", "the configuration has been locked"),
+    ],
+)
+def test_with_the_parser_check_switched_off_a_run_is_still_refused(explorer_db, tmp_path, monkeypatch, sql, error):
+    """The second line of defence, through run_query itself: what the check would refuse fails on the connection."""
+    csv = tmp_path / "secret.csv"
+    csv.write_text("a\n1\n")
+    monkeypatch.setattr(sql_explorer, "check_query", lambda text: text)
+    with pytest.raises(DataError, match=f"DuckDB could not run the query .*{error}"):
+        sql_explorer.run_query(explorer_db, sql.format(csv=csv, out=tmp_path / "out.csv"))
+    assert not (tmp_path / "out.csv").exists()
