@@ -99,3 +99,9 @@ def test_a_refused_query_replaces_the_previous_result(explorer_page_db):
     at = _run(at, "SET threads = 1")
     assert not any(frame.value.columns.tolist() == ["answer"] for frame in at.dataframe)
     assert any("a SET, RESET or USE changes" in error.value for error in at.error)
+
+
+def test_an_empty_result_says_so(explorer_page_db):
+    at = _run(app_page(PAGE, timeout=60).run(), "SELECT order_id FROM orders WHERE false")
+    assert any(caption.value.startswith("0 rows ·") for caption in at.caption)
+    assert any(info.value == "The query returned no rows." for info in at.info)

@@ -71,6 +71,8 @@ def show_result() -> None:
     st.caption(f"{rows:,} row{'' if rows == 1 else 's'} · {result.seconds:.2f} s")
     if result.truncated:
         st.warning(result.note, icon=":material/content_cut:")
+    if result.frame.empty:
+        st.info("The query returned no rows.")
     st.dataframe(result.frame, hide_index=True)
     common.download_csv(lambda: result.frame, "query_result.csv", "Download the result", key="download-sql-explorer")
 
