@@ -351,9 +351,9 @@ def test_the_page_shows_drift_and_accuracy_as_the_library_computes_them(history_
     monkeypatch.setenv("RETENTION_DB", str(path))
     at = app_page("monitoring.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    # the order is the registry's, which this module's imports set before the page runs
-    assert sorted(h.value for h in at.header) == ["Realised accuracy", "Score drift"]
-    assert len(at.get("plotly_chart")) == 6
+    headers = [h.value for h in at.header]  # the other sections' too, in the order of their modules
+    assert headers.index("Score drift") + 1 == headers.index("Realised accuracy")
+    assert len(at.get("plotly_chart")) >= 6
     assert any(w.value.startswith("drift.risk_psi: ") and f"{psi:,.3g}" in w.value for w in at.warning)
     table = next(d.value for d in at.dataframe if "ROC AUC (model)" in d.value.columns)
     assert list(table["ROC AUC (model)"]) == pytest.approx([s["roc_auc"] for s in expected])
