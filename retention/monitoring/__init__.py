@@ -24,7 +24,7 @@ from retention.errors import DataError
 from retention.registry import Registry
 
 # The modules whose sections make up the page and the report, in the order they are shown.
-SECTION_MODULES: tuple[str, ...] = ()
+SECTION_MODULES: tuple[str, ...] = ("retention.monitoring.outcomes",)
 
 
 @dataclass(frozen=True)
