@@ -17,7 +17,7 @@ from retention.registry import Registry
 from retention.ui.common import cursor
 
 # The modules whose views draw the sections' charts.
-VIEW_MODULES: tuple[str, ...] = ()
+VIEW_MODULES: tuple[str, ...] = ("retention.ui.monitoring_outcomes",)
 
 View = Callable[[str, str], None]
 VIEWS: Registry[View] = Registry("monitoring view")
