@@ -20,34 +20,35 @@ def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
 
 
 def hit_rates(runs: pd.DataFrame) -> go.Figure:
-    """Each evaluated run's realised hit rate at its cutoff, beside the most popular items' on the same customers.
+    """Each evaluated run's realised hit rate at its cutoff, one line per model over its runs, beside the most
+    popular items' hit rate on the same customers (grey diamonds).
 
     ``runs`` has the columns of :func:`retention.monitoring.outcomes.hit_rates`; runs without customers are left
     out. Hit rates in [0, 1], shown as percentages.
     """
     shown = runs[runs["users"] > 0].sort_values(["cutoff", "run_id"])
-    labels = [f"#{row.run_id} {row.name}" for row in shown.itertuples()]
     figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=shown["cutoff"],
-            y=shown["hit_rate"],
-            mode="markers+lines",
-            name="Saved run",
-            text=labels,
-            customdata=shown["users"],
-            marker={"color": MODEL_COLOUR, "size": 10},
-            hovertemplate="%{text}<br>hit rate %{y:.1%} of %{customdata} customers<extra></extra>",
+    for _, model_runs in shown.groupby("model", sort=False):
+        figure.add_trace(
+            go.Scatter(
+                x=model_runs["cutoff"],
+                y=model_runs["hit_rate"],
+                mode="markers+lines",
+                name=str(model_runs["name"].iloc[-1]).split(" · ")[0],
+                text=[f"#{row.run_id} {row.name}" for row in model_runs.itertuples()],
+                customdata=model_runs["users"],
+                marker={"size": 10},
+                hovertemplate="%{text}<br>hit rate %{y:.1%} of %{customdata} customers<extra></extra>",
+            )
         )
-    )
     figure.add_trace(
         go.Scatter(
             x=shown["cutoff"],
             y=shown["popularity_hit_rate"],
             mode="markers",
             name="Most popular items (same customers)",
-            text=labels,
-            marker={"color": BASELINE_COLOUR, "size": 10, "symbol": "diamond"},
+            text=[f"#{row.run_id} {row.name}" for row in shown.itertuples()],
+            marker={"color": BASELINE_COLOUR, "size": 11, "symbol": "diamond-open", "line": {"width": 2}},
             hovertemplate="%{text}: most popular items hit %{y:.1%}<extra></extra>",
         )
     )
@@ -61,10 +62,12 @@ def hit_rate_margins(runs: pd.DataFrame, threshold: float) -> go.Figure:
     shown = runs[runs["users"] > 0].sort_values(["cutoff", "run_id"])
     figure = go.Figure(
         go.Bar(
-            x=[f"#{row.run_id} {row.name}" for row in shown.itertuples()],
+            x=[f"#{row.run_id} {str(row.name).split(' · ')[0]}" for row in shown.itertuples()],
             y=shown["margin"],
+            text=shown["name"],
             marker_color=[BAD_COLOUR if value < threshold else GOOD_COLOUR for value in shown["margin"]],
-            hovertemplate="%{x}: %{y:+.1%} against the most popular items<extra></extra>",
+            hovertemplate="%{text}: %{y:+.1%} against the most popular items<extra></extra>",
+            textposition="none",
         )
     )
     figure.add_hline(y=threshold, annotation_text="threshold", **THRESHOLD_STYLE)

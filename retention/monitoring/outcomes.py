@@ -36,7 +36,9 @@ import numpy as np
 import pandas as pd
 
 from retention import monitoring, schema, warehouse
+from retention.campaigns import list_campaigns, measure
 from retention.errors import DataError
+from retention.recommend.modes import REPEAT, run_mode
 
 DEFAULTS = {"hit_rate_vs_popularity": 0.0, "net_return": 0.0}
 LIST_LENGTH = 10
@@ -101,9 +103,14 @@ def fitted_batch(model_version: str | None) -> int | None:
     return int(fields[1]) if len(fields) == 3 and fields[1].isdigit() else None
 
 
-def _load_model(con: duckdb.DuckDBPyConnection, run_id: int) -> object | None:
+def _load_model(con: duckdb.DuckDBPyConnection, run_id: int) -> object:
     row = warehouse.execute(con, "monitoring_run_model_blob", {"run_id": int(run_id)}).fetchone()
-    return None if row is None else pickle.loads(row[0])  # trusted: this app wrote it here (see recommend.saved)
+    try:
+        return pickle.loads(row[0])  # trusted: this app wrote it here (see retention.recommend.saved)
+    except (pickle.UnpicklingError, AttributeError, ImportError, EOFError) as error:
+        raise DataError(
+            f"recommender run {run_id}'s saved model cannot be read by this version ({error}); refit it"
+        ) from error
 
 
 def hits(lists: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
@@ -128,8 +135,6 @@ def _truth(
     """The later purchases of catalogue items by customers the model knows (new items only in discovery mode), and
     the items those customers had bought or rated in the batches the model was fitted on (what a list made then
     leaves out)."""
-    from retention.recommend.modes import REPEAT
-
     later = warehouse.query(con, "monitoring_later_purchases", {"after": cutoff, "until": until}).astype("string")
     later = later[
         later[schema.COL_USER].isin(recommender.model.users) & later[schema.COL_ITEM].isin(recommender.model.items)
@@ -186,7 +191,7 @@ def run_hit_rate(
     truth, before = _truth(con, recommender, batch, cutoff, window_end)
     users = _sample(sorted(truth[schema.COL_USER].unique()), max_users, seed)
     truth = truth[truth[schema.COL_USER].isin(users)]
-    exclude = None if recommender.mode == "repeat" else before
+    exclude = None if recommender.mode == REPEAT else before
     popular = dataclasses.replace(
         recommender, model=ConstantModel(recommender.model.items, recommender.model.users, recommender.popularity)
     )
@@ -214,8 +219,6 @@ def hit_rates(con: duckdb.DuckDBPyConnection, **options: int) -> pd.DataFrame:
         ``popularity_hit_rate`` and ``margin`` (the difference; floats, NaN when not evaluated) and ``note`` (why a
         run was not evaluated; None when it was).
     """
-    from retention.recommend.modes import run_mode
-
     rows = []
     for run in warehouse.query(con, "monitoring_run_models").itertuples():
         row = {"run_id": int(run.run_id), "name": run.name, "model": run.model, "mode": run_mode(run.split)}
@@ -270,8 +273,6 @@ def campaign_arms(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         95% interval; proportions), ``uplift`` (share of the control's churners kept), ``incremental_revenue``,
         ``cost`` and ``net_return`` (currency).
     """
-    from retention.campaigns import list_campaigns, measure
-
     rows = []
     launched = list_campaigns(con)
     launched = launched[(launched["status"] != "draft") & launched["start_ts"].notna()]
