@@ -4,6 +4,7 @@ what ``measure`` says; both checks cross on cases built to cross them."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
@@ -13,6 +14,7 @@ from test_campaigns_fixtures import basic_config
 from retention import campaigns, ingest, monitoring, sample, schema, warehouse
 from retention.campaigns.config import parse_config
 from retention.campaigns.response import simulate_response
+from retention.cli import main
 from retention.monitoring import outcomes
 from retention.recommend import evaluate, job, saved
 
@@ -143,8 +145,6 @@ def test_a_run_without_a_saved_model_is_listed_with_the_reason(refreshed, tmp_pa
 
 
 def test_the_report_is_json_safe(refreshed):
-    import json
-
     path, *_ = refreshed
     with warehouse.session(path) as con:
         report = monitoring.report(con)
@@ -216,3 +216,24 @@ def test_without_measured_campaigns_the_check_waits(scored_con):
     section = outcomes.campaigns(scored_con, {})
     assert section.numbers["arms"] == [] and section.numbers["total"] == {}
     assert section.checks[0].value is None and not section.checks[0].crossed
+
+
+def test_the_monitor_command_fails_on_the_crossed_net_return(two_campaigns, tmp_path):
+    con, *_ = two_campaigns
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    con.execute("CHECKPOINT")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(path, copy)
+    out = tmp_path / "report.json"
+    assert main(["monitor", "--db", str(copy), "--out", str(out), "--fail-on", "campaigns.net_return"]) == 1
+    report = json.loads(out.read_text())
+    assert "campaigns.net_return" in report["crossed"]
+    total = report["sections"]["campaigns"]["numbers"]["total"]["net_return"]
+    assert total == pytest.approx(outcomes.campaigns(con, {}).numbers["total"]["net_return"])
+    limit = f"net_return={total - 1}"
+    assert (
+        main(
+            ["monitor", "--db", str(copy), "--out", str(out), "--threshold", limit, "--fail-on", "campaigns.net_return"]
+        )
+        == 0
+    )
