@@ -30,6 +30,7 @@ import dataclasses
 import math
 import pickle
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -39,6 +40,9 @@ from retention import monitoring, schema, warehouse
 from retention.campaigns import list_campaigns, measure
 from retention.errors import DataError
 from retention.recommend.modes import REPEAT, run_mode
+
+if TYPE_CHECKING:  # the recommender module imports Surprise: the section loads it only to evaluate a run
+    from retention.recommend.serve import Recommender
 
 DEFAULTS = {"hit_rate_vs_popularity": 0.0, "net_return": 0.0}
 LIST_LENGTH = 10
@@ -103,7 +107,7 @@ def fitted_batch(model_version: str | None) -> int | None:
     return int(fields[1]) if len(fields) == 3 and fields[1].isdigit() else None
 
 
-def _load_model(con: duckdb.DuckDBPyConnection, run_id: int) -> object:
+def _load_model(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
     row = warehouse.execute(con, "monitoring_run_model_blob", {"run_id": int(run_id)}).fetchone()
     try:
         return pickle.loads(row[0])  # trusted: this app wrote it here (see retention.recommend.saved)
@@ -130,7 +134,7 @@ def _sample(users: list[str], max_users: int, seed: int) -> list[str]:
 
 
 def _truth(
-    con: duckdb.DuckDBPyConnection, recommender: object, batch: int, cutoff: pd.Timestamp, until: pd.Timestamp
+    con: duckdb.DuckDBPyConnection, recommender: Recommender, batch: int, cutoff: pd.Timestamp, until: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The later purchases of catalogue items by customers the model knows (new items only in discovery mode), and
     the items those customers had bought or rated in the batches the model was fitted on (what a list made then
@@ -175,11 +179,10 @@ def run_hit_rate(
     """
     from retention.recommend.models import ConstantModel  # imports Surprise: only when a run is evaluated
 
-    info = warehouse.query(con, "monitoring_run_models")
-    info = info[info["run_id"] == run_id]
-    batch = fitted_batch(info["model_version"].iloc[0]) if not info.empty else None
-    if info.empty or pd.isna(info["model_version"].iloc[0]):
+    saved = warehouse.query(con, "monitoring_run_models").set_index("run_id")["model_version"]
+    if pd.isna(saved.get(run_id)):
         raise DataError(f"recommender run {run_id} has no saved model: train it again on the Recommenders page")
+    batch = fitted_batch(saved[run_id])
     if batch is None:
         raise DataError(f"recommender run {run_id}'s model does not say which imports it was fitted on; refit it")
     bounds = warehouse.query(con, "monitoring_orders_cutoff", {"batch_id": batch}).iloc[0]
