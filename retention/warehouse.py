@@ -313,6 +313,7 @@ def _open(
 
 _keepers: dict[str, duckdb.DuckDBPyConnection] = {}
 _keepers_lock = threading.Lock()
+_timers: list[threading.Timer] = []  # the linger timers that may still run: joined at exit
 
 
 def _linger(path: Path, key: str) -> None:
@@ -329,6 +330,8 @@ def _linger(path: Path, key: str) -> None:
             return
     timer = threading.Timer(LINGER_SECONDS, _release, [key])
     timer.daemon = True
+    with _keepers_lock:
+        _timers[:] = [*(running for running in _timers if running.is_alive()), timer]
     timer.start()
 
 
@@ -342,7 +345,14 @@ def _release(key: str) -> None:
 @atexit.register
 def _release_all() -> None:
     """Close every lingering database while the interpreter still runs: a timer closing one during shutdown
-    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded."""
+    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded. A timer already
+    closing one is waited for, so that its close, too, ends before the shutdown."""
+    with _keepers_lock:
+        timers = list(_timers)
+    for timer in timers:
+        timer.cancel()
+        if timer.is_alive():
+            timer.join()
     for key in list(_keepers):
         _release(key)
 
