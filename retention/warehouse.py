@@ -318,6 +318,7 @@ def _open(
 
 _keepers: dict[str, duckdb.DuckDBPyConnection] = {}
 _keepers_lock = threading.Lock()
+_timers: list[threading.Timer] = []  # the linger timers that may still run: joined at exit
 
 
 def _linger(path: Path, key: str) -> None:
@@ -334,6 +335,8 @@ def _linger(path: Path, key: str) -> None:
             return
     timer = threading.Timer(LINGER_SECONDS, _release, [key])
     timer.daemon = True
+    with _keepers_lock:
+        _timers[:] = [*(running for running in _timers if running.is_alive()), timer]
     timer.start()
 
 
@@ -347,7 +350,12 @@ def _release(key: str) -> None:
 @atexit.register
 def _release_all() -> None:
     """Close every lingering database while the interpreter still runs: a timer closing one during shutdown
-    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded."""
+    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded. Pending timers are
+    cancelled; one already closing holds the lock, so its close ends before these."""
+    with _keepers_lock:
+        timers = list(_timers)
+    for timer in timers:
+        timer.cancel()
     with _keepers_lock:
         while _keepers:
             _keepers.popitem()[1].close()

@@ -28,6 +28,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "retention.monitoring.freshness",
     "retention.monitoring.drift",
     "retention.monitoring.accuracy",
+    "retention.monitoring.outcomes",
 )
 
 

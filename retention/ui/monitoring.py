@@ -17,7 +17,11 @@ from retention.registry import Registry
 from retention.ui.common import cursor
 
 # The modules whose views draw the sections' charts.
-VIEW_MODULES: tuple[str, ...] = ("retention.ui.monitoring_freshness", "retention.ui.monitoring_models")
+VIEW_MODULES: tuple[str, ...] = (
+    "retention.ui.monitoring_freshness",
+    "retention.ui.monitoring_models",
+    "retention.ui.monitoring_outcomes",
+)
 
 View = Callable[[str, str], None]
 VIEWS: Registry[View] = Registry("monitoring view")
