@@ -44,7 +44,8 @@ def psi_over_time(scorings: pd.DataFrame, features: pd.DataFrame, threshold: flo
         figure.add_scatter(
             x=scorings["as_of"], y=scorings[column], mode="lines+markers", name=name, line={"color": colour}
         )
-    for index, (label, rows) in enumerate(features.groupby("label", sort=False)):
+    per_feature = features.groupby("label", sort=False) if not features.empty else []  # one scoring: no pairs
+    for index, (label, rows) in enumerate(per_feature):
         figure.add_scatter(
             x=rows["as_of"],
             y=rows["psi"],
