@@ -42,6 +42,7 @@ def probe_section(monkeypatch):
     registry.add("probe", orders)
     monkeypatch.setattr(monitoring, "SECTIONS", registry)
     monkeypatch.setattr(monitoring, "SECTION_MODULES", ())
+    monkeypatch.setattr(monitoring, "threshold_defaults", lambda: {"max_orders": 1e9})
 
 
 def test_monitor_writes_the_report_and_fails_only_when_asked(sample_db, tmp_path, capsys, probe_section):
@@ -61,3 +62,12 @@ def test_monitor_writes_the_report_and_fails_only_when_asked(sample_db, tmp_path
     assert main(["monitor", "--db", sample_db, "--out", str(out), "--fail-on"]) == 0
     assert main(["monitor", "--db", sample_db, "--out", str(out), "--fail-on", "probe.nope"]) == 2
     assert "unknown check(s) ['probe.nope']" in capsys.readouterr().err
+    assert main(["monitor", "--db", sample_db, "--threshold", "max_order=3"]) == 2
+    assert "unknown threshold(s) ['max_order']; the thresholds are ['max_orders']" in capsys.readouterr().err
+
+
+def test_every_threshold_name_is_one_sections_and_the_names_do_not_collide():
+    defaults = monitoring.threshold_defaults()
+    per_module = [monitoring.importlib.import_module(m).DEFAULTS for m in monitoring.SECTION_MODULES]
+    assert sum(len(d) for d in per_module) == len(defaults)
+    assert {"stale_days", "risk_psi", "roc_auc", "net_return"} <= set(defaults)

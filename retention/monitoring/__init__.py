@@ -7,7 +7,8 @@ the page draws the threshold on its chart, and ``python -m retention monitor`` w
 and checks to JSON (:func:`report`) and exits non-zero when a check is crossed and ``--fail-on`` asks for it.
 
 Thresholds have defaults in their section's module (``DEFAULTS``, name -> value) and can be overridden by name
-(``--threshold psi=0.25``): ``thresholds`` maps names to values, a name the section does not use is ignored.
+(``--threshold risk_psi=0.25``): ``thresholds`` maps names to values; a name no section has is refused
+(:func:`threshold_defaults` lists them).
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ def sections() -> Registry[SectionFunction]:
     return ordered
 
 
+def threshold_defaults() -> dict[str, float]:
+    """Every section module's thresholds with their defaults (name -> value), in the order of the modules."""
+    defaults: dict[str, float] = {}
+    for module in SECTION_MODULES:
+        defaults |= importlib.import_module(module).DEFAULTS
+    return defaults
+
+
 def check(name: str, value: float | None, threshold: float, worry: str, *, above: bool = True) -> Check:
     """A :class:`Check` crossed when ``value`` is above ``threshold`` (``above``) or below it; never when the
     value is None or NaN."""
@@ -84,7 +93,7 @@ def check(name: str, value: float | None, threshold: float, worry: str, *, above
 
 
 def report(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float] | None = None) -> dict:
-    """Every section's numbers and checks as one JSON-safe object.
+    """Every section's numbers and checks as one JSON-safe object; a DataError for a threshold no section has.
 
     Returns
     -------
@@ -92,6 +101,10 @@ def report(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float] | Non
     "crossed": [names of crossed checks]}``.
     """
     chosen = dict(thresholds or {})
+    known = threshold_defaults()
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise DataError(f"unknown threshold(s) {unknown}; the thresholds are {sorted(known)}")
     built = {name: make(con, chosen) for name, make in sections().items()}
     return {
         "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -113,5 +126,5 @@ def parse_thresholds(pairs: list[str]) -> dict[str, float]:
         except ValueError:
             sep = ""
         if not sep or not name.strip():
-            raise DataError(f"--threshold {pair!r} is not NAME=NUMBER (e.g. psi=0.25)")
+            raise DataError(f"--threshold {pair!r} is not NAME=NUMBER (e.g. risk_psi=0.25)")
     return parsed

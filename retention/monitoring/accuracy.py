@@ -25,7 +25,7 @@ from retention.churn.metrics import lift_top_decile, roc_auc
 from retention.monitoring import SECTIONS, Section, check
 from retention.monitoring.scored import json_records, scored_outcomes, scorings, watched_horizon
 
-DEFAULTS = {"accuracy.roc_auc": 0.6, "accuracy.beats_recency": 0.0}
+DEFAULTS = {"roc_auc": 0.6, "recency_margin": 0.0}
 DECILE_COUNT = 10
 
 AUC_WORRY = (
@@ -162,8 +162,8 @@ def accuracy_section(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, fl
             auc = None if pd.isna(newest["roc_auc"]) else float(newest["roc_auc"])
             gain = None if pd.isna(newest["auc_gain"]) else float(newest["auc_gain"])
     checks = (
-        check("accuracy.roc_auc", auc, limits["accuracy.roc_auc"], AUC_WORRY, above=False),
-        check("accuracy.beats_recency", gain, limits["accuracy.beats_recency"], RECENCY_WORRY, above=False),
+        check("accuracy.roc_auc", auc, limits["roc_auc"], AUC_WORRY, above=False),
+        check("accuracy.beats_recency", gain, limits["recency_margin"], RECENCY_WORRY, above=False),
     )
     return Section("accuracy", "Realised accuracy", numbers, checks)
 

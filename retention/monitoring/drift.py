@@ -39,7 +39,7 @@ from retention.churn.snapshots import snapshot_features
 from retention.monitoring import SECTIONS, Section, check, scored
 from retention.monitoring.scored import json_records, scored_outcomes, scorings, watched_horizon
 
-DEFAULTS = {"drift.risk_psi": 0.2, "drift.feature_psi_max": 0.2}
+DEFAULTS = {"risk_psi": 0.2, "feature_psi": 0.2}
 EPSILON = 1e-4  # the share given to a bin that is empty on one side
 DECILES = np.linspace(0.1, 0.9, 9)
 RISK_BAND_EDGES = (0.25, 0.5, 0.75)
@@ -366,8 +366,8 @@ def drift_section(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float
         latest = features[features["as_of"] == newest["as_of"]]["psi"]
         feature_value = None if latest.dropna().empty else float(latest.max())
     checks = (
-        check("drift.risk_psi", risk_value, limits["drift.risk_psi"], RISK_WORRY),
-        check("drift.feature_psi_max", feature_value, limits["drift.feature_psi_max"], FEATURE_WORRY),
+        check("drift.risk_psi", risk_value, limits["risk_psi"], RISK_WORRY),
+        check("drift.feature_psi_max", feature_value, limits["feature_psi"], FEATURE_WORRY),
     )
     return Section("drift", "Score drift", numbers, checks)
 

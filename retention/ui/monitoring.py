@@ -6,6 +6,7 @@ module (imported by :func:`views`); a section without a view of its own shows it
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 
@@ -34,9 +35,14 @@ def views() -> Registry[View]:
     return VIEWS
 
 
-@st.cache_data(show_spinner="Checking…", max_entries=32)
 def section(path: str, version: str, name: str) -> monitoring.Section:
-    """Section ``name`` of the warehouse at ``path`` with the default thresholds."""
+    """Section ``name`` of the warehouse at ``path`` with the default thresholds, computed again each day (the days
+    since the last import count on when no data changes)."""
+    return _section(path, version, name, dt.date.today())
+
+
+@st.cache_data(show_spinner="Checking…", max_entries=32)
+def _section(path: str, version: str, name: str, day: dt.date) -> monitoring.Section:
     with cursor() as con:
         return monitoring.sections()[name](con, {})
 
