@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import app_page
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from retention import export, sql_explorer
@@ -21,20 +20,6 @@ PAGE = "data.py"
 def explorer_page_db(sample_copy, monkeypatch) -> str:
     monkeypatch.setenv("RETENTION_DB", sample_copy)
     return sample_copy
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the function a download button serves its bytes from (Streamlit registers it at render)."""
-    served = {}
-    register = MediaFileManager.add_deferred
-
-    def spy(self, data, mimetype, coordinates, file_name=None, **kwargs):
-        served[file_name] = data
-        return register(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return served
 
 
 def _sha256(path: str) -> str:
