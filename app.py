@@ -15,6 +15,7 @@ navigation = st.navigation(
         st.Page("pages/recommenders.py", title="Recommenders", icon=":material/recommend:"),
         st.Page("pages/at_risk.py", title="At-risk users", icon=":material/person_alert:"),
         st.Page("pages/campaigns.py", title="Campaigns", icon=":material/campaign:"),
+        st.Page("pages/monitoring.py", title="Monitoring", icon=":material/monitor_heart:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )

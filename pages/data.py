@@ -6,6 +6,7 @@ from retention import ingest, sample_shop, schema
 from retention.ui import common
 from retention.ui import data as ui
 from retention.ui import jobs as ui_jobs
+from retention.ui import sql_explorer as ui_sql_explorer
 from retention.ui import suppression as ui_suppression
 
 
@@ -286,6 +287,7 @@ st.subheader("Import a file")
 import_section()
 result_section()
 warehouse_section(version)
+ui_sql_explorer.section(version)
 non_products_section(version)
 ui_suppression.section(version)
 jobs_section()

@@ -280,7 +280,12 @@ _READ_ONLY_DATA_FILE = "in-memory database in read-only mode"  # how DuckDB refu
 
 
 def _open(
-    path: Path, *, read_only: bool, wait: float | None, waiting: Waiting | None
+    path: Path,
+    *,
+    read_only: bool,
+    wait: float | None,
+    waiting: Waiting | None,
+    config: Mapping[str, object] | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """Open the file, retrying with backoff while another process holds its lock; returns the connection and
     whether it is read-only. A file that is not a DuckDB database is refused (:func:`_refuse_foreign_file`)."""
@@ -289,10 +294,10 @@ def _open(
     delay = 0.02
     with ExitStack() as announced:
         while True:
-            if not read_only:
+            if not read_only or config:
                 _release(str(path.resolve()))
             try:
-                return _open_once(path, read_only=read_only)
+                return _open_once(path, read_only=read_only, config=config)
             except duckdb.Error as exc:
                 holder = _lock_holder(exc)
                 if holder is None:
@@ -313,6 +318,7 @@ def _open(
 
 _keepers: dict[str, duckdb.DuckDBPyConnection] = {}
 _keepers_lock = threading.Lock()
+_timers: list[threading.Timer] = []  # the linger timers that may still run: joined at exit
 
 
 def _linger(path: Path, key: str) -> None:
@@ -329,34 +335,74 @@ def _linger(path: Path, key: str) -> None:
             return
     timer = threading.Timer(LINGER_SECONDS, _release, [key])
     timer.daemon = True
+    with _keepers_lock:
+        _timers[:] = [*(running for running in _timers if running.is_alive()), timer]
     timer.start()
 
 
 def _release(key: str) -> None:
-    with _keepers_lock:
+    with _keepers_lock:  # closed under the lock, so that _release_all waits for a timer's close to end
         keeper = _keepers.pop(key, None)
-    if keeper is not None:
-        keeper.close()
+        if keeper is not None:
+            keeper.close()
 
 
 @atexit.register
 def _release_all() -> None:
     """Close every lingering database while the interpreter still runs: a timer closing one during shutdown
-    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded."""
-    for key in list(_keepers):
-        _release(key)
+    aborts the process ("terminate called ..."), exit status 134, after all its work succeeded. Pending timers are
+    cancelled; one already closing holds the lock, so its close ends before these."""
+    with _keepers_lock:
+        timers = list(_timers)
+    for timer in timers:
+        timer.cancel()
+    with _keepers_lock:
+        while _keepers:
+            _keepers.popitem()[1].close()
 
 
-def _open_once(path: Path, *, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+def _open_once(
+    path: Path, *, read_only: bool, config: Mapping[str, object] | None = None
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
     except duckdb.ConnectionException as exc:
-        if not read_only or _lock_holder(exc) != "this process":
+        if not read_only or config or _lock_holder(exc) != "this process":
             raise
         # This process has the file open writable (DuckDB keeps one configuration per file and process): share it.
         con, read_only = duckdb.connect(str(path)), False
     _refuse_foreign_file(con, path)
     return con, read_only
+
+
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "python_enable_replacements": False,
+    "lock_configuration": True,
+}
+
+
+@contextmanager
+def sandbox(
+    db: str | os.PathLike | None = None, *, wait: float | None = None, waiting: Waiting | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only session for queries a user wrote: a database of its own (:data:`SANDBOX_CONFIG`) that reads no
+    file but the warehouse, loads no extension, sees no Python variable and whose settings cannot be changed.
+
+    DuckDB keeps one configuration per file and process: it waits for this process's other sessions on the file
+    to end, and they wait for it (see :func:`connect`), so keep its block as short as the query.
+    """
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise DataError(f"warehouse file {str(path)!r} does not exist")
+    con, _ = _open(path, read_only=True, wait=wait, waiting=waiting, config=SANDBOX_CONFIG)
+    try:
+        migrate(con, read_only=True, name=str(path))
+        yield con
+    finally:
+        con.close()
 
 
 def scratch() -> duckdb.DuckDBPyConnection:

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -139,3 +140,17 @@ def writable_db(scored_db, tmp_path, monkeypatch) -> str:
     shutil.copy(scored_db, path)
     monkeypatch.setenv("RETENTION_DB", str(path))
     return str(path)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """File name -> the function a download button serves its bytes from (Streamlit registers it at render)."""
+    served = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self, data, mimetype, coordinates, file_name=None, **kwargs):
+        served[file_name] = data
+        return register(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return served

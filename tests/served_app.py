@@ -26,7 +26,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PAGE_TITLES = ["Overview", "Cohorts", "Segments", "Forecast", "Recommenders", "At-risk users", "Campaigns", "Data"]
+PAGE_TITLES = [
+    "Overview",
+    "Cohorts",
+    "Segments",
+    "Forecast",
+    "Recommenders",
+    "At-risk users",
+    "Campaigns",
+    "Monitoring",
+    "Data",
+]
 PAGE_TIMEOUT_MS = 240_000
 VIEWPORT = {"width": 1400, "height": 1000}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import app_page
-from streamlit.runtime.media_file_manager import MediaFileManager
 from test_campaigns_fixtures import basic_config
 from test_page_campaign_audience import page_default_audience
 
@@ -17,20 +16,6 @@ from retention.campaigns.templates import ARM_TEMPLATES
 
 PAGE = "campaigns.py"
 TIMEOUT = 180
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """File name -> the function a download button serves its bytes from (Streamlit registers it at render)."""
-    served = {}
-    register = MediaFileManager.add_deferred
-
-    def spy(self, data, mimetype, coordinates, file_name=None, **kwargs):
-        served[file_name] = data
-        return register(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return served
 
 
 def _count(path: str, sql: str) -> int:

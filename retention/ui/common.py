@@ -12,6 +12,7 @@ them, in this process or another. Library errors reach the user through
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -25,6 +26,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from retention import bootstrap, export, sample_shop, warehouse
 from retention.errors import RetentionError, WarehouseBusy, system_error_message
+from retention.monitoring import freshness
 
 T = TypeVar("T")
 PAGE_ICON = str(Path(__file__).with_name("icon.png"))
@@ -244,9 +246,27 @@ SAMPLE_BADGE_LABEL = ":orange-badge[Sample data]"
 SAMPLE_BADGE = f"{SAMPLE_BADGE_LABEL} This warehouse holds the synthetic sample shop. Remove it on the Data page."
 
 
+@st.cache_data(show_spinner=False)
+def _days_since_orders_import(path: str, version: str, today: str) -> float | None:
+    """Days since an import last loaded orders (:func:`retention.monitoring.freshness.days_since_orders_import`),
+    read again when the data changes or the day does (the gap grows with the wall clock alone)."""
+    with cursor() as con:
+        return freshness.days_since_orders_import(con)
+
+
+STALE_BADGE_LABEL = ":orange-badge[:material/schedule: Data may be stale]"
+
+
+def stale_badge(days: float | None) -> str | None:
+    """The sidebar's warning when no orders were imported for longer than the stale gap; None otherwise."""
+    if not freshness.is_stale(days):
+        return None
+    return f"{STALE_BADGE_LABEL} No new orders imported for {int(days)} days: see the Monitoring page."
+
+
 def sidebar() -> None:
-    """Sidebar: the warehouse file in use, the date range of its orders, and a badge while it holds the sample
-    shop."""
+    """Sidebar: the warehouse file in use, the date range of its orders, a badge while it holds the sample
+    shop, and a warning when no orders were imported for longer than the stale gap."""
     with st.sidebar:
         version = attempt(data_version)
         dates = None if version is None else attempt(_date_range, db_path(), version)
@@ -255,6 +275,9 @@ def sidebar() -> None:
         first, last = dates
         if attempt(holds_sample, db_path(), version):
             st.markdown(SAMPLE_BADGE)
+        stale = stale_badge(attempt(_days_since_orders_import, db_path(), version, dt.date.today().isoformat()))
+        if stale:
+            st.markdown(stale)
         st.caption(f"Warehouse: `{db_path()}`")
         if first is None:
             st.caption("No orders yet: import some on the Data page.")
