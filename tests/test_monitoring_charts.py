@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from retention.charts import outcomes as charts
+from retention.charts.axes import widen_single_date
 from retention.monitoring import outcomes
 
 RUNS = pd.DataFrame(
@@ -87,3 +91,17 @@ def test_records_are_json_safe_and_read_back():
     back = outcomes.from_records(rows, outcomes.HIT_RATE_COLUMNS, ("cutoff", "window_end"))
     assert back["cutoff"].tolist() == RUNS["cutoff"].tolist()
     assert back["hit_rate"].iloc[:2].tolist() == pytest.approx(RUNS["hit_rate"].iloc[:2].tolist())
+
+
+def test_a_time_axis_with_one_date_spans_days_around_it_and_other_axes_are_left_alone():
+    day = pd.Timestamp("2011-12-09 12:50")
+    one = go.Figure(go.Scatter(x=[day, day], y=[0.1, 0.2]))
+    assert widen_single_date(one).layout.xaxis.range == (day - pd.Timedelta(days=15), day + pd.Timedelta(days=15))
+    two = go.Figure(go.Scatter(x=[day, day + pd.Timedelta(days=30)], y=[0.1, 0.2]))
+    assert widen_single_date(two).layout.xaxis.range is None
+    as_text = go.Figure(go.Scatter(x=["2011-09-01", "2011-09-01"], y=[0.66, 0.64]))
+    assert widen_single_date(as_text).layout.xaxis.range[0] == pd.Timestamp("2011-08-17")
+    as_dates = go.Figure(go.Scatter(x=[dt.date(2011, 9, 1)], y=[0.66]))
+    assert widen_single_date(as_dates).layout.xaxis.range[1] == pd.Timestamp("2011-09-16")
+    numbers = go.Figure(go.Scatter(x=[0.5, 0.5], y=[0.1, 0.2]))
+    assert widen_single_date(numbers).layout.xaxis.range is None

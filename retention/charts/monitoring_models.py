@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.charts.axes import time_layout
 from retention.charts.churn import FALL_COLOUR, RISE_COLOUR
 
 MODEL_COLOUR = "#1f77b4"
@@ -15,10 +16,7 @@ FEATURE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf", "#bcbd
 
 
 def _layout(figure: go.Figure, *, y_title: str, x_title: str = "Scoring date") -> go.Figure:
-    figure.update_layout(
-        xaxis_title=x_title, yaxis_title=y_title, margin={"t": 20}, legend={"orientation": "h", "y": -0.25}
-    )
-    return figure
+    return time_layout(figure, x_title=x_title, y_title=y_title)
 
 
 def _threshold(figure: go.Figure, value: float, text: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.charts.axes import time_layout
+
 MODEL_COLOUR = "#264653"
 BASELINE_COLOUR = "#90a4ae"
 GOOD_COLOUR = "#2a9d8f"
@@ -13,10 +15,7 @@ THRESHOLD_STYLE = {"line_dash": "dash", "line_color": BAD_COLOUR}
 
 
 def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
-    figure.update_layout(
-        xaxis_title=x_title, yaxis_title=y_title, margin={"t": 20}, legend={"orientation": "h", "y": -0.25}
-    )
-    return figure
+    return time_layout(figure, x_title=x_title, y_title=y_title)
 
 
 def hit_rates(runs: pd.DataFrame) -> go.Figure:
@@ -52,7 +51,7 @@ def hit_rates(runs: pd.DataFrame) -> go.Figure:
             hovertemplate="%{text}: most popular items hit %{y:.1%}<extra></extra>",
         )
     )
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    figure.update_yaxes(tickformat=".1%", rangemode="tozero")
     return _layout(figure, x_title="Lists as of (the model's latest order)", y_title="Customers with a hit")
 
 
