@@ -125,6 +125,8 @@ APP_TABLES = (
     "saved_views",
     "notes",
     "suppression_list",
+    "promotions",
+    "api_keys",
 )
 
 # Every name that may be spliced into SQL as an identifier (warehouse.statement checks against it).

@@ -31,6 +31,7 @@ RELEASED_MIGRATIONS = {
     "015_recommender_runs_compared.sql": "a3182371e377f1bf3f788c00d340997ac2f7f55907ef534ad87533b33e4f4b72",
     "016_views_and_notes.sql": "3ed74398f2ce0afa0bb2599fd2a2f436d8190a2d855518cfd9581126674408ba",
     "017_campaign_contacts.sql": "2258eccc1ebe7d48cf633841867195c1d50f96ea90ab8182180f00ffbbd470a1",
+    "018_serving.sql": "36d41c62ac3431c8cafa651581f34b73297e2374b70f68eedd504dfd44261ae8",
 }
 
 
