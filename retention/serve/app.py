@@ -1,0 +1,189 @@
+"""The HTTP API: recommendations, risk and campaign arms of one customer, and events into the refresh inbox.
+
+Every answer comes from the serving snapshot (:mod:`retention.serve.snapshot`), taken once per request, so a
+request answers from one snapshot whole even while a new one is published. Data endpoints need an API key
+(``Authorization: Bearer KEY`` or ``X-API-Key: KEY``); ``/healthz`` and ``/metrics`` do not, as a load balancer and
+Prometheus call them. No email, phone or name is ever in an answer: the snapshot's tables hold none.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from retention.serve import events as posted_events
+from retention.serve.keys import KeyRing
+from retention.serve.metrics import RequestMetrics, gauge
+from retention.serve.snapshot import SnapshotWatcher
+
+API_VERSION = "v1"
+MAX_BODY_BYTES = 1024 * 1024
+MAX_EVENT_LINES = 10_000
+MAX_K = 50
+NO_SNAPSHOT = "no snapshot yet: promote a run (python -m retention recommenders promote RUN_ID)"
+RISK_FIELDS = ("as_of", "horizon_days", "model_version", "risk", "value", "reasons")
+MEMBER_FIELDS = ("arm", "channel", "recommended_items")
+
+
+def _plain(value: Any) -> Any:
+    """A snapshot value as JSON can carry it: timestamps as ISO text, numpy scalars and arrays as Python ones."""
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = None) -> FastAPI:
+    """The API over the serving folder ``folder`` (see :mod:`retention.serve`); ``inbox``: where posted events go
+    (None: ``POST /v1/events`` answers 503)."""
+    folder = Path(folder)
+    watcher = SnapshotWatcher(folder)
+    keyring = KeyRing(folder)
+    metrics = RequestMetrics()
+    app = FastAPI(
+        title="Retention Studio API",
+        version=API_VERSION,
+        description="Recommendations, churn risk and campaign arms of a shop's customers, from the promoted "
+        "snapshot; behaviour events into the next refresh. Send the key as `Authorization: Bearer KEY`.",
+    )
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        endpoint = getattr(route, "path", "unmatched")
+        metrics.observe(endpoint, request.method, response.status_code, time.perf_counter() - started)
+        return response
+
+    def snapshot():
+        current = watcher.get()
+        if current is None:
+            raise HTTPException(503, NO_SNAPSHOT)
+        return current
+
+    def api_key(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        key = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
+        if not key or keyring.verify(key) is None:
+            raise HTTPException(
+                401,
+                "a valid API key is needed: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
+                "(create one with python -m retention api-key create --name NAME)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    v1 = APIRouter(prefix=f"/{API_VERSION}", dependencies=[Depends(api_key)])
+    CustomerId = Annotated[str, PathParam(min_length=1, max_length=200, description="the shop's customer id")]
+
+    @v1.get("/customers/{customer_id}/recommendations", summary="Top-k items for one customer")
+    def recommendations(
+        customer_id: CustomerId, k: Annotated[int, Query(ge=1, le=MAX_K, description="list length")] = 10
+    ) -> dict:
+        """The promoted run's top-k for a customer it knows (``source`` = ``model``); the cold-start list for one
+        it does not (``source`` = ``cold_start``). Items: rank, item_id, title, score."""
+        current = snapshot()
+        items, source = current.recommendations(customer_id, k)
+        return {
+            "customer_id": customer_id,
+            "source": source,
+            "run_id": current.manifest.get("run_id"),
+            "items": [{key: _plain(value) for key, value in item.items()} for item in items],
+        }
+
+    @v1.get("/customers/{customer_id}/risk", summary="Latest churn risk of one customer, with reasons")
+    def risk(customer_id: CustomerId) -> dict:
+        """Risk (probability of no order within ``horizon_days``), as_of, model_version, value and the reasons
+        in words, from the latest scoring; 404 when the customer was not scored."""
+        found = snapshot().risk(customer_id)
+        if found is None:
+            raise HTTPException(404, f"customer {customer_id!r} was not scored in the latest scoring")
+        return {"customer_id": customer_id, **{field: _plain(found.get(field)) for field in RISK_FIELDS}}
+
+    @v1.get("/campaigns/{campaign_id}/customers/{customer_id}", summary="A customer's arm in a campaign")
+    def campaign_member(campaign_id: int, customer_id: CustomerId) -> dict:
+        """The customer's arm (``control`` included: do not contact), channel and the arm's recommended items;
+        404 when the customer is not in the campaign."""
+        found = snapshot().campaign_member(campaign_id, customer_id)
+        if found is None:
+            raise HTTPException(404, f"customer {customer_id!r} is not in campaign {campaign_id}")
+        member = {field: _plain(found.get(field)) for field in MEMBER_FIELDS}
+        return {"campaign_id": campaign_id, "customer_id": customer_id, **member, "contact": member["arm"] != "control"}
+
+    @v1.post("/events", summary="Append behaviour events (JSON lines) to the refresh inbox", status_code=202)
+    async def post_events(request: Request) -> JSONResponse:
+        """Body: one JSON event a line (user_id, ts, event_type, item_id?, session_id?), at most 1 MiB and 10,000
+        lines. All valid: written as one file the next refresh imports (202). Any invalid: 422 with each bad
+        line's error, nothing written."""
+        if inbox is None:
+            raise HTTPException(503, "this service takes no events: start it with --inbox DIR")
+        body = await _limited_body(request)
+        lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+        if lines > MAX_EVENT_LINES:
+            raise HTTPException(413, f"{lines} lines: send at most {MAX_EVENT_LINES:,} events a request")
+        accepted, errors = posted_events.parse_batch(body)
+        if errors:
+            detail = [{"line": error.line, "error": error.error} for error in errors[:100]]
+            return JSONResponse({"detail": "no event was taken", "invalid_lines": len(errors), "errors": detail}, 422)
+        if not accepted:
+            raise HTTPException(422, "the body holds no event: send one JSON object a line")
+        written = posted_events.write_batch(inbox, accepted)
+        return JSONResponse({"accepted": len(accepted), "file": written.name}, 202)
+
+    app.include_router(v1)
+
+    @app.get("/healthz", summary="Liveness, and whether a snapshot serves")
+    def healthz() -> dict:
+        current = watcher.get()
+        return {"status": "ok", "snapshot": None if current is None else current.manifest.get("run_id")}
+
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+    def prometheus() -> PlainTextResponse:
+        lines = metrics.exposition()
+        current = watcher.get()
+        if current is not None:
+            lines += _snapshot_gauges(current.manifest)
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+async def _limited_body(request: Request) -> bytes:
+    """The request body, refused with 413 once it passes :data:`MAX_BODY_BYTES` (declared or sent)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPException(413, f"the body has {int(declared):,} bytes: send at most {MAX_BODY_BYTES:,}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, f"the body passes {MAX_BODY_BYTES:,} bytes: send fewer events a request")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _snapshot_gauges(manifest: dict) -> list[str]:
+    """The served run and scoring (an info gauge of value 1) and the data's age in seconds."""
+    served = {
+        "run_id": manifest.get("run_id"),
+        "model": manifest.get("model"),
+        "scores_as_of": manifest.get("scores_as_of"),
+    }
+    lines = gauge("retention_served_info", "The promoted recommender run and the scoring served.", 1, served)
+    data_as_of = manifest.get("data_as_of")
+    if data_as_of:
+        newest = pd.Timestamp(data_as_of)
+        newest = newest.tz_localize(UTC) if newest.tzinfo is None else newest
+        age = (pd.Timestamp.now(UTC) - newest).total_seconds()
+        lines += gauge("retention_data_age_seconds", "Seconds since the newest order in the served snapshot.", age)
+    return lines
