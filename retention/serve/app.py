@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from retention.serve import events as posted_events
 from retention.serve.keys import KeyRing
 from retention.serve.metrics import RequestMetrics, gauge
-from retention.serve.snapshot import SnapshotWatcher
+from retention.serve.snapshot import NoSnapshotError, Snapshot, SnapshotWatcher
 
 API_VERSION = "v1"
 MAX_BODY_BYTES = 1024 * 1024
@@ -30,6 +31,8 @@ MAX_K = 50
 NO_SNAPSHOT = "no snapshot yet: promote a run (python -m retention recommenders promote RUN_ID)"
 RISK_FIELDS = ("as_of", "horizon_days", "model_version", "risk", "value", "reasons")
 MEMBER_FIELDS = ("arm", "channel", "recommended_items")
+CustomerId = Annotated[str, PathParam(min_length=1, max_length=200, description="the shop's customer id")]
+ListLength = Annotated[int, Query(ge=1, le=MAX_K, description="list length")]
 
 
 def _plain(value: Any) -> Any:
@@ -57,22 +60,21 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         "snapshot; behaviour events into the next refresh. Send the key as `Authorization: Bearer KEY`.",
     )
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        endpoint = getattr(route, "path", "unmatched")
-        metrics.observe(endpoint, request.method, response.status_code, time.perf_counter() - started)
-        return response
+    app.add_middleware(_Measured, metrics=metrics)
 
-    def snapshot():
-        current = watcher.get()
+    def serving() -> Snapshot | None:
+        try:
+            return watcher.get()
+        except NoSnapshotError:
+            return None
+
+    def snapshot() -> Snapshot:
+        current = serving()
         if current is None:
             raise HTTPException(503, NO_SNAPSHOT)
         return current
 
-    def api_key(request: Request) -> None:
+    async def api_key(request: Request) -> None:
         header = request.headers.get("authorization", "")
         key = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
         if not key or keyring.verify(key) is None:
@@ -83,13 +85,12 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
+    serving()  # load the snapshot now rather than in the first request
+
     v1 = APIRouter(prefix=f"/{API_VERSION}", dependencies=[Depends(api_key)])
-    CustomerId = Annotated[str, PathParam(min_length=1, max_length=200, description="the shop's customer id")]
 
     @v1.get("/customers/{customer_id}/recommendations", summary="Top-k items for one customer")
-    def recommendations(
-        customer_id: CustomerId, k: Annotated[int, Query(ge=1, le=MAX_K, description="list length")] = 10
-    ) -> dict:
+    async def recommendations(customer_id: CustomerId, k: ListLength = 10) -> dict:
         """The promoted run's top-k for a customer it knows (``source`` = ``model``); the cold-start list for one
         it does not (``source`` = ``cold_start``). Items: rank, item_id, title, score."""
         current = snapshot()
@@ -102,7 +103,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         }
 
     @v1.get("/customers/{customer_id}/risk", summary="Latest churn risk of one customer, with reasons")
-    def risk(customer_id: CustomerId) -> dict:
+    async def risk(customer_id: CustomerId) -> dict:
         """Risk (probability of no order within ``horizon_days``), as_of, model_version, value and the reasons
         in words, from the latest scoring; 404 when the customer was not scored."""
         found = snapshot().risk(customer_id)
@@ -111,7 +112,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         return {"customer_id": customer_id, **{field: _plain(found.get(field)) for field in RISK_FIELDS}}
 
     @v1.get("/campaigns/{campaign_id}/customers/{customer_id}", summary="A customer's arm in a campaign")
-    def campaign_member(campaign_id: int, customer_id: CustomerId) -> dict:
+    async def campaign_member(campaign_id: int, customer_id: CustomerId) -> dict:
         """The customer's arm (``control`` included: do not contact), channel and the arm's recommended items;
         404 when the customer is not in the campaign."""
         found = snapshot().campaign_member(campaign_id, customer_id)
@@ -143,19 +144,46 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
     app.include_router(v1)
 
     @app.get("/healthz", summary="Liveness, and whether a snapshot serves")
-    def healthz() -> dict:
-        current = watcher.get()
+    async def healthz() -> dict:
+        current = serving()
         return {"status": "ok", "snapshot": None if current is None else current.manifest.get("run_id")}
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
-    def prometheus() -> PlainTextResponse:
+    async def prometheus() -> PlainTextResponse:
         lines = metrics.exposition()
-        current = watcher.get()
+        current = serving()
         if current is not None:
             lines += _snapshot_gauges(current.manifest)
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return app
+
+
+class _Measured:
+    """ASGI middleware: each HTTP request's endpoint (its route template), status and seconds into ``metrics``."""
+
+    def __init__(self, app, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            endpoint = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe(endpoint, scope["method"], status, time.perf_counter() - started)
 
 
 async def _limited_body(request: Request) -> bytes:
