@@ -315,3 +315,19 @@ def test_a_refresh_runs_beside_the_service_and_imports_posted_events(served):
     assert count == 1
     assert not inbox_files(served["inbox"])
     assert served["client"].get("/v1/customers/u5/recommendations").status_code == 200
+
+
+def test_the_openapi_page_documents_every_endpoint_and_the_key(served):
+    document = httpx.get(f"{served['url']}/openapi.json").json()
+    assert set(document["paths"]) >= {
+        "/v1/customers/{customer_id}/recommendations",
+        "/v1/customers/{customer_id}/risk",
+        "/v1/campaigns/{campaign_id}/customers/{customer_id}",
+        "/v1/events",
+        "/healthz",
+        "/metrics",
+    }
+    operation = document["paths"]["/v1/customers/{customer_id}/recommendations"]["get"]
+    assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert "security" not in document["paths"]["/healthz"]["get"]
+    assert httpx.get(f"{served['url']}/docs").status_code == 200

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
 
 from retention.serve import events as posted_events
 from retention.serve.keys import KeyRing
@@ -29,21 +31,28 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_EVENT_LINES = 10_000
 MAX_K = 50
 NO_SNAPSHOT = "no snapshot yet: promote a run (python -m retention recommenders promote RUN_ID)"
+UNAUTHORIZED = (
+    "a valid API key is needed: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
+    "(create one with python -m retention api-key create --name NAME)"
+)
 RISK_FIELDS = ("as_of", "horizon_days", "model_version", "risk", "value", "reasons")
 MEMBER_FIELDS = ("arm", "channel", "recommended_items")
 CustomerId = Annotated[str, PathParam(min_length=1, max_length=200, description="the shop's customer id")]
 ListLength = Annotated[int, Query(ge=1, le=MAX_K, description="list length")]
 
 
-def _plain(value: Any) -> Any:
-    """A snapshot value as JSON can carry it: timestamps as ISO text, numpy scalars and arrays as Python ones."""
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+class RecommendedItem(BaseModel):
+    rank: int = Field(description="1 = first shown")
+    item_id: str
+    title: str
+    score: float | None = Field(description="the model's score; null on the cold-start list")
+
+
+class RecommendationList(BaseModel):
+    customer_id: str
+    source: Literal["model", "cold_start"] = Field(description="model: the promoted run knows the customer")
+    run_id: int | None = Field(description="the promoted recommender run")
+    items: list[RecommendedItem]
 
 
 def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = None) -> FastAPI:
@@ -60,6 +69,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         "snapshot; behaviour events into the next refresh. Send the key as `Authorization: Bearer KEY`.",
     )
 
+    app.add_middleware(_KeyRequired, keyring=keyring, prefix=f"/{API_VERSION}/")
     app.add_middleware(_Measured, metrics=metrics)
 
     def serving() -> Snapshot | None:
@@ -74,23 +84,12 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
             raise HTTPException(503, NO_SNAPSHOT)
         return current
 
-    async def api_key(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        key = header[7:].strip() if header[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
-        if not key or keyring.verify(key) is None:
-            raise HTTPException(
-                401,
-                "a valid API key is needed: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
-                "(create one with python -m retention api-key create --name NAME)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
     serving()  # load the snapshot now rather than in the first request
 
-    v1 = APIRouter(prefix=f"/{API_VERSION}", dependencies=[Depends(api_key)])
+    v1 = APIRouter(prefix=f"/{API_VERSION}")
 
     @v1.get("/customers/{customer_id}/recommendations", summary="Top-k items for one customer")
-    async def recommendations(customer_id: CustomerId, k: ListLength = 10) -> dict:
+    async def recommendations(customer_id: CustomerId, k: ListLength = 10) -> RecommendationList:
         """The promoted run's top-k for a customer it knows (``source`` = ``model``); the cold-start list for one
         it does not (``source`` = ``cold_start``). Items: rank, item_id, title, score."""
         current = snapshot()
@@ -99,7 +98,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
             "customer_id": customer_id,
             "source": source,
             "run_id": current.manifest.get("run_id"),
-            "items": [{key: _plain(value) for key, value in item.items()} for item in items],
+            "items": items,
         }
 
     @v1.get("/customers/{customer_id}/risk", summary="Latest churn risk of one customer, with reasons")
@@ -109,7 +108,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         found = snapshot().risk(customer_id)
         if found is None:
             raise HTTPException(404, f"customer {customer_id!r} was not scored in the latest scoring")
-        return {"customer_id": customer_id, **{field: _plain(found.get(field)) for field in RISK_FIELDS}}
+        return {"customer_id": customer_id, **{field: found.get(field) for field in RISK_FIELDS}}
 
     @v1.get("/campaigns/{campaign_id}/customers/{customer_id}", summary="A customer's arm in a campaign")
     async def campaign_member(campaign_id: int, customer_id: CustomerId) -> dict:
@@ -118,7 +117,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         found = snapshot().campaign_member(campaign_id, customer_id)
         if found is None:
             raise HTTPException(404, f"customer {customer_id!r} is not in campaign {campaign_id}")
-        member = {field: _plain(found.get(field)) for field in MEMBER_FIELDS}
+        member = {field: found.get(field) for field in MEMBER_FIELDS}
         return {"campaign_id": campaign_id, "customer_id": customer_id, **member, "contact": member["arm"] != "control"}
 
     @v1.post("/events", summary="Append behaviour events (JSON lines) to the refresh inbox", status_code=202)
@@ -142,6 +141,7 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         return JSONResponse({"accepted": len(accepted), "file": written.name}, 202)
 
     app.include_router(v1)
+    app.openapi = lambda: _openapi_with_keys(app)
 
     @app.get("/healthz", summary="Liveness, and whether a snapshot serves")
     async def healthz() -> dict:
@@ -157,6 +157,53 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return app
+
+
+def _openapi_with_keys(app: FastAPI) -> dict:
+    """FastAPI's OpenAPI document with the two ways to send a key declared on every ``/v1`` operation."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        }
+        for path, operations in schema["paths"].items():
+            if path.startswith(f"/{API_VERSION}/"):
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}, {"apiKey": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+class _KeyRequired:
+    """ASGI middleware: a request under ``prefix`` without a valid key (``Authorization: Bearer KEY`` or
+    ``X-API-Key: KEY``) is answered 401 before any route runs."""
+
+    def __init__(self, app, keyring: KeyRing, prefix: str) -> None:
+        self.app = app
+        self.keyring = keyring
+        self.prefix = prefix
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            key = _sent_key(scope["headers"])
+            if not key or self.keyring.verify(key) is None:
+                await JSONResponse({"detail": UNAUTHORIZED}, 401, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _sent_key(headers: list[tuple[bytes, bytes]]) -> str:
+    """The key of ``Authorization: Bearer KEY`` or else ``X-API-Key: KEY``; empty when neither is sent."""
+    bearer = api_header = ""
+    for name, value in headers:
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                bearer = text[7:].strip()
+        elif name == b"x-api-key":
+            api_header = value.decode("latin-1").strip()
+    return bearer or api_header
 
 
 class _Measured:
