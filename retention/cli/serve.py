@@ -9,7 +9,6 @@ from retention import warehouse
 from retention.cli._common import add_db_argument, lazy_import, whole_number
 
 serve_app = lazy_import("retention.serve.app")
-uvicorn = lazy_import("uvicorn")
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +29,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn  # here, not at the top: building the parser must stay light
+
     from retention.serve import serving_folder
 
     folder = serving_folder(warehouse.resolve_db_path(args.db))
