@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from retention import warehouse
@@ -36,5 +37,8 @@ def run_serve(args: argparse.Namespace) -> int:
     folder = serving_folder(warehouse.resolve_db_path(args.db))
     print(f"serving {folder} on http://{args.host}:{args.port} (API docs at /docs)", file=sys.stderr)
     app = serve_app.create_app(folder, inbox=args.inbox)
+    # The snapshot's object arrays hold millions of references: a full collection that walks them stalls every
+    # request in flight (about 50 ms per 300,000 customers), so what is loaded now is kept out of its sight.
+    gc.freeze()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

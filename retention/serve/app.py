@@ -207,7 +207,8 @@ def _sent_key(headers: list[tuple[bytes, bytes]]) -> str:
 
 
 class _Measured:
-    """ASGI middleware: each HTTP request's endpoint (its route template), status and seconds into ``metrics``."""
+    """ASGI middleware: each HTTP request's endpoint (its route template), status and seconds into ``metrics``;
+    requests answered before routing (401 without a key, unknown paths) count under the endpoint ``unmatched``."""
 
     def __init__(self, app, metrics: RequestMetrics) -> None:
         self.app = app

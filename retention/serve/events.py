@@ -4,7 +4,8 @@ A batch is JSON lines, one event a line: ``{"user_id": "u1", "ts": "2026-11-30T1
 "item_id": "A1", "session_id": "s9"}`` (``item_id`` and ``session_id`` optional). One invalid line refuses the batch
 and nothing is written, so a client can fix and resend it whole. A valid batch becomes one CSV file
 ``events-api-<UTC time>-<random>.csv`` in the inbox, written under a ``.tmp`` name and renamed, which the next
-``python -m retention refresh --inbox DIR`` imports into ``events`` (the name's prefix says the table).
+``python -m retention refresh --inbox DIR`` imports into ``events`` (the name's prefix says the table). A ``ts`` with a
+UTC offset is stored as UTC; one without is taken as written, as the warehouse's timestamps carry no zone.
 """
 
 from __future__ import annotations
