@@ -5,7 +5,8 @@ a cold-start list, empty risk and campaign tables, one API key), starts ``python
 beside it a bare FastAPI app under uvicorn whose one endpoint returns a constant list of the same size and shape
 (the floor: what FastAPI, uvicorn and JSON cost on this machine). A bounded asyncio loop of httpx clients
 (``--concurrency`` requests in flight, each for a random known customer, with the key) loads each server for
-``--seconds`` after a warm-up, one server at a time, from this same machine. It reports requests per second and
+``--seconds`` in all, in ``--rounds`` short rounds that alternate between the two servers (so that other work on
+a shared machine falls on both alike), from this same machine. It reports requests per second and
 p50/p99 latency (ms, from send to full body) of each, and the ratio; the issue's goal is at least half the floor's
 throughput with p99 under 20 ms. Load generator and server share the machine's cores, so the figures are a floor
 for both. Run: ``.venv/bin/python benchmarks/serve_bench.py [--customers 1000000] [--seconds 10] [--out f.json]``
@@ -119,8 +120,9 @@ def start(command: list[str], port: int, timeout: float = 600) -> subprocess.Pop
     raise TimeoutError(f"no answer on port {port} within {timeout} s")
 
 
-async def load(url: str, customers: int, concurrency: int, seconds: float, warmup: float) -> dict:
-    """``concurrency`` loops of requests for random customers for ``seconds`` (after ``warmup``); the figures."""
+async def load(url: str, customers: int, concurrency: int, seconds: float, warmup: float) -> tuple[list[float], int]:
+    """``concurrency`` loops of requests for random customers for ``seconds`` (after ``warmup``); the latencies in
+    seconds of the answers that came back whole, and the number of failures."""
     import httpx
 
     rng = np.random.default_rng(SEED)
@@ -145,6 +147,10 @@ async def load(url: str, customers: int, concurrency: int, seconds: float, warmu
                         failures += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, failures
+
+
+def figures(latencies: list[float], failures: int, seconds: float) -> dict:
     milliseconds = np.array(latencies) * 1000
     return {
         "requests": len(latencies),
@@ -163,17 +169,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def measure(command: list[str], args: argparse.Namespace) -> dict:
-    port = free_port()
-    started = time.perf_counter()
-    process = start([*command, "--port", str(port)], port)
-    ready = time.perf_counter() - started
+def measure(servers: dict[str, list[str]], args: argparse.Namespace) -> dict:
+    """Start every server, then load them in turn, ``--rounds`` short rounds each, interleaved: on a shared machine
+    a burst of other work then falls on both sides alike rather than on one whole measurement."""
+    ports = {name: free_port() for name in servers}
+    processes, ready = {}, {}
     try:
-        figures = asyncio.run(load(f"http://127.0.0.1:{port}", args.customers, args.concurrency, args.seconds, 2.0))
+        for name, command in servers.items():
+            started = time.perf_counter()
+            processes[name] = start([*command, "--port", str(ports[name])], ports[name])
+            ready[name] = round(time.perf_counter() - started, 1)
+        seen = {name: ([], 0) for name in servers}
+        per_round = args.seconds / args.rounds
+        for _ in range(args.rounds):
+            for name in servers:
+                url = f"http://127.0.0.1:{ports[name]}"
+                latencies, failures = asyncio.run(load(url, args.customers, args.concurrency, per_round, 0.5))
+                seen[name] = (seen[name][0] + latencies, seen[name][1] + failures)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    return {**figures, "ready_seconds": round(ready, 1)}
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=30)
+    return {name: {**figures(*seen[name], args.seconds), "ready_seconds": ready[name]} for name in servers}
 
 
 def main() -> None:
@@ -181,7 +198,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per server (default: 5)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)  # be the floor server on --port
     parser.add_argument("--port", type=int, default=None, help=argparse.SUPPRESS)
@@ -196,13 +214,20 @@ def main() -> None:
         written = time.perf_counter()
         write_serving_folder(serving_folder(db), args.customers, args.k)
         print(f"serving folder of {args.customers:,} customers written in {time.perf_counter() - written:.1f} s")
-        floor = measure([sys.executable, __file__, "--k", str(args.k), "--floor"], args)
-        service = measure([sys.executable, "-m", "retention", "serve", "--db", str(db)], args)
+        measured = measure(
+            {
+                "floor": [sys.executable, __file__, "--k", str(args.k), "--floor"],
+                "service": [sys.executable, "-m", "retention", "serve", "--db", str(db)],
+            },
+            args,
+        )
+    floor, service = measured["floor"], measured["service"]
     summary = {
         "customers": args.customers,
         "k": args.k,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
+        "rounds": args.rounds,
         "cpus": os.cpu_count(),
         "floor": floor,
         "service": service,

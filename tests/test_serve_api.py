@@ -289,11 +289,11 @@ def test_a_promotion_under_load_is_seen_whole(served):
 
 
 def test_no_snapshot_yet_answers_503(tmp_path):
-    write_snapshot_keys = tmp_path / "shop.duckdb.serving"
-    write_snapshot_keys.mkdir()
+    serving = tmp_path / "shop.duckdb.serving"
+    serving.mkdir()
     record = keys.KeyRecord(1, "t", "abcdefgh", keys.hash_key("secret-key", "salt"), "salt", False)
-    (write_snapshot_keys / KEYS).write_text(json.dumps([record.__dict__]))
-    client = TestClient(create_app(write_snapshot_keys))
+    (serving / KEYS).write_text(json.dumps([record.__dict__]))
+    client = TestClient(create_app(serving))
     answer = client.get("/v1/customers/u1/recommendations", headers={"X-API-Key": "secret-key"})
     assert answer.status_code == 503 and answer.json()["detail"] == NO_SNAPSHOT
     assert client.get("/healthz").json() == {"status": "ok", "snapshot": None}
