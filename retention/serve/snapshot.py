@@ -126,7 +126,7 @@ class Snapshot:
 
         Returns
         -------
-        dict: ``user_id``, ``as_of`` (ISO date-time of the scoring), ``horizon_days`` (int), ``model_version`` (str),
+        dict: ``user_id``, ``as_of`` (ISO date of the scoring), ``horizon_days`` (int), ``model_version`` (str),
         ``risk`` (float in [0, 1], probability of no purchase within the horizon), ``value`` (float, the customer's
         value in the shop's currency; None when unknown), ``reasons`` (list of str, strongest first).
         """
@@ -200,8 +200,8 @@ def load(folder: str | Path) -> Snapshot:
     risk = _read(folder, RISK, RISK_COLUMNS)
     risk_users = risk["user_id"].astype(str).tolist()
     risk_columns = {c: _object_array(risk[c]) for c in RISK_COLUMNS if c != "user_id"}
-    if len(risk):
-        risk_columns["as_of"] = np.asarray(pd.to_datetime(risk["as_of"]).map(pd.Timestamp.isoformat), dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(risk["as_of"]):
+        risk_columns["as_of"] = _object_array(risk["as_of"].map(pd.Timestamp.isoformat))
 
     campaigns = _read(folder, CAMPAIGNS, CAMPAIGN_COLUMNS)
     member_keys = zip(
