@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.serve import CURRENT, serving_folder
+from retention.serve import CURRENT, SNAPSHOT_FILES, serving_folder
 from retention.serve.snapshot import (
     CAMPAIGNS,
     COLD_START,
@@ -265,10 +265,18 @@ def prune(folder: Path, keep: int = SNAPSHOTS_KEPT) -> list[str]:
 
 
 def current_manifest(folder: Path) -> dict | None:
-    """The serving snapshot's manifest, or None when nothing is published in ``folder``."""
+    """The serving snapshot's manifest, or None when nothing is published in ``folder``.
+
+    Raises
+    ------
+    DataError
+        ``CURRENT`` names a snapshot folder that is gone or incomplete (promote a run again to replace it).
+    """
     name = current_name(folder)
-    if name is None or not (folder / name / MANIFEST).exists():
+    if name is None:
         return None
+    if not all((folder / name / file).exists() for file in SNAPSHOT_FILES):
+        raise DataError(f"the serving snapshot {folder / name} is missing or incomplete; promote a run again")
     return json.loads((folder / name / MANIFEST).read_text())
 
 
