@@ -147,7 +147,8 @@ def write_recommendations(con: duckdb.DuckDBPyConnection, recommender, path: Pat
 
 
 def _write_frame(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> None:
-    pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False), path)
+    table = schema.empty_table() if frame.empty else pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    pq.write_table(table, path)
 
 
 def cold_start_of(recommender, k: int) -> pd.DataFrame:
