@@ -316,3 +316,26 @@ def test_k_out_of_range_and_unknown_runs_are_refused(own):
             pub.publish(con, own, promote_run=999)
         assert pub.promotions(con).empty
     assert not pub.snapshot_folders(serving_folder(own))
+
+
+def test_an_in_memory_warehouse_publishes_nothing_and_warns_of_nothing(caplog):
+    con = warehouse.scratch()
+    with caplog.at_level(logging.WARNING, logger="retention.serve.publish"):
+        assert pub.database_path(con) is None and pub.republish_if_serving(con) is None
+    assert not caplog.text
+
+
+def test_pruning_keeps_the_newest_and_clears_abandoned_staging(tmp_path):
+    for name in ("snapshot-1", "snapshot-2", "snapshot-3", "snapshot-4", ".snapshot-5", ".snapshot-6"):
+        (tmp_path / name).mkdir()
+    os.utime(tmp_path / ".snapshot-5", (0, 0))
+    pub.point_current(tmp_path, "snapshot-1")
+    assert sorted(pub.prune(tmp_path)) == [".snapshot-5"]
+    pub.point_current(tmp_path, "snapshot-4")
+    assert pub.prune(tmp_path) == ["snapshot-1"]
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_dir()) == [
+        ".snapshot-6",
+        "snapshot-2",
+        "snapshot-3",
+        "snapshot-4",
+    ]

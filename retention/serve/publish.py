@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ PRECOMPUTE_USERS = 50_000  # customers per precomputed block: bounds memory at a
 DEFAULT_K = 10
 MAX_K = 100
 LOCK_FILE = ".publish.lock"
+STALE_STAGING_SECONDS = 24 * 3600  # a promotion of a million customers takes minutes, never a day
 SNAPSHOT_PREFIX = "snapshot-"
 
 RECOMMENDATIONS_SCHEMA = pa.schema(
@@ -88,12 +90,10 @@ class Lists:
     customers: int
 
 
-def database_path(con: duckdb.DuckDBPyConnection) -> Path:
-    """The file of the warehouse ``con`` is open on."""
+def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the warehouse ``con`` is open on; None for an in-memory database."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    if row is None or row[0] is None:
-        raise DataError("the connection is not open on a warehouse file")
-    return Path(row[0])
+    return None if row is None or not row[0] else Path(row[0])
 
 
 def _now() -> dt.datetime:
@@ -257,9 +257,12 @@ def snapshot_folders(folder: Path) -> list[Path]:
 
 
 def prune(folder: Path, keep: int = SNAPSHOTS_KEPT) -> list[str]:
-    """Delete all but the newest ``keep`` snapshot folders (never the one serving); returns the names deleted."""
+    """Delete all but the newest ``keep`` snapshot folders (never the one serving), and staging folders a publisher
+    left more than :data:`STALE_STAGING_SECONDS` ago (it was killed); returns the names deleted."""
     serving = current_name(folder)
     old = [path for path in snapshot_folders(folder)[:-keep] if path.name != serving]
+    oldest_staging = time.time() - STALE_STAGING_SECONDS
+    old += [path for path in folder.glob(f".{SNAPSHOT_PREFIX}*") if path.stat().st_mtime < oldest_staging]
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
     return [path.name for path in old]
@@ -449,7 +452,7 @@ def republish_if_serving(con: duckdb.DuckDBPyConnection, db_path: str | os.PathL
     logged as a warning, and the change that called it stands. Returns the new snapshot folder, or None."""
     try:
         db = database_path(con) if db_path is None else Path(db_path)
-        if current_name(serving_folder(db)) is None:
+        if db is None or current_name(serving_folder(db)) is None:
             return None
         return publish(con, db)
     except Exception:  # noqa: BLE001 - the scoring or launch is saved; only the service's copy is late
