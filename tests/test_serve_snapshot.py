@@ -303,6 +303,9 @@ def test_a_broken_snapshot_keeps_the_old_one_serving(promoted, tmp_path):
     watcher.get()
     watcher.wait_loaded()
     assert watcher.get() is old
+    failed_load = watcher._loading
+    watcher.get()
+    assert watcher._loading is failed_load, "a snapshot that failed is not loaded again and again"
     (folder / CURRENT).unlink()
     with pytest.raises(snap.NoSnapshotError, match="promote a recommender run first"):
         snap.SnapshotWatcher(folder).get()
