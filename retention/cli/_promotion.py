@@ -44,8 +44,8 @@ def run_promote(args: argparse.Namespace) -> int:
     from retention.serve import publish
 
     path = warehouse.resolve_db_path(args.db)
-    with warehouse.session(path, write=True) as con:
-        folder = publish.publish(con, path, promote_run=args.run_id, k=args.k)
+    folder = publish.promote(path, args.run_id, args.k)
+    with warehouse.session(path) as con:
         serving = publish.serving_promotion(con)
     print(
         f"promoted run {args.run_id}: top-{args.k} of {serving['customers']:,} customers, "

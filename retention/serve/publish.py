@@ -24,8 +24,8 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -321,7 +321,12 @@ def _manifest(con: duckdb.DuckDBPyConnection, lists: Lists, scores: pd.DataFrame
 
 
 def _finish(
-    con: duckdb.DuckDBPyConnection, folder: Path, staging: Path, name: str, lists: Lists | None, record=None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    staging: Path,
+    name: str,
+    lists: Lists | None,
+    record: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> Path:
     """Under the publishing lock: the lists (reused when ``lists`` is None), risk, campaigns and manifest, then the
     folder renamed into place and ``CURRENT`` moved (inside ``record``'s transaction when given)."""
@@ -385,23 +390,47 @@ def publish(
     return _promote(con, folder, int(promote_run), _checked_k(k))
 
 
-def _promote(con: duckdb.DuckDBPyConnection, folder: Path, run_id: int, k: int) -> Path:
+def _precompute(con: duckdb.DuckDBPyConnection, run_id: int, k: int, staging: Path) -> Lists:
+    """Write run ``run_id``'s lists into ``staging``; reads only."""
     from retention.recommend import runs, saved
 
     run = runs.get_run(con, run_id)
     recommender = saved.recommender_for_run(con, run_id)
+    customers = write_recommendations(con, recommender, staging / RECOMMENDATIONS, k)
+    _write_frame(cold_start_of(recommender, k), staging / COLD_START, COLD_START_SCHEMA)
+    return Lists(run_id, run.model, k, None, customers)
+
+
+def _recorded(lists: Lists, name: str) -> tuple[Lists, Callable[[duckdb.DuckDBPyConnection], None]]:
+    """``lists`` stamped with the promotion time, and the write that records the promotion."""
+    promoted_at = _now()
+    params = {"run_id": lists.run_id, "k": lists.k, "snapshot": name, "customers": lists.customers}
+
+    def record(con: duckdb.DuckDBPyConnection) -> None:
+        warehouse.execute(con, "serve_demote", {"demoted_at": promoted_at})
+        warehouse.execute(con, "serve_promotion_insert", {**params, "promoted_at": promoted_at})
+
+    return replace(lists, promoted_at=promoted_at.isoformat()), record
+
+
+def _promote(con: duckdb.DuckDBPyConnection, folder: Path, run_id: int, k: int) -> Path:
     with _staging(folder) as (staging, name):
-        customers = write_recommendations(con, recommender, staging / RECOMMENDATIONS, k)
-        _write_frame(cold_start_of(recommender, k), staging / COLD_START, COLD_START_SCHEMA)
-        promoted_at = _now()
-        lists = Lists(run_id, run.model, k, promoted_at.isoformat(), customers)
-        params = {"run_id": run_id, "k": k, "snapshot": name, "customers": customers, "promoted_at": promoted_at}
-
-        def record(con: duckdb.DuckDBPyConnection) -> None:
-            warehouse.execute(con, "serve_demote", {"demoted_at": promoted_at})
-            warehouse.execute(con, "serve_promotion_insert", params)
-
+        lists, record = _recorded(_precompute(con, run_id, k, staging), name)
         return _finish(con, folder, staging, name, lists, record)
+
+
+def promote(db_path: str | os.PathLike, run_id: int, k: int = DEFAULT_K) -> Path:
+    """:func:`publish` with ``promote_run`` for a caller that holds no connection (the CLI, the page): the lists are
+    precomputed in a read session, so other processes keep writing meanwhile (minutes at a million customers),
+    then the promotion is recorded and published in one short write session. Returns the snapshot folder."""
+    k = _checked_k(k)
+    folder = serving_folder(db_path)
+    with _staging(folder) as (staging, name):
+        with warehouse.session(db_path) as con:
+            lists = _precompute(con, int(run_id), k, staging)
+        with warehouse.session(db_path, write=True) as con:
+            lists, record = _recorded(lists, name)
+            return _finish(con, folder, staging, name, lists, record)
 
 
 def demote(con: duckdb.DuckDBPyConnection, db_path: str | os.PathLike) -> Path:

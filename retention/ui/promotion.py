@@ -32,8 +32,8 @@ def history() -> pd.DataFrame:
 
 def promote(path: str, run_id: int, k: int) -> str:
     """Promote run ``run_id`` with lists of ``k`` items; returns what the page says."""
-    with writer() as con:
-        publish.publish(con, path, promote_run=run_id, k=k)
+    publish.promote(path, run_id, k)
+    with cursor() as con:
         serving = publish.serving_promotion(con)
     return f"Run {run_id} serves: the top {k} items of {serving['customers']:,} customers are precomputed."
 
