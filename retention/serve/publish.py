@@ -92,7 +92,7 @@ class Lists:
 
 def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file of the warehouse ``con`` is open on; None for an in-memory database."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    row = warehouse.execute(con, "serve_database_path").fetchone()
     return None if row is None or not row[0] else Path(row[0])
 
 
