@@ -17,7 +17,7 @@ from retention.recommend.metrics import RANKING_METRICS
 from retention.recommend.modes import MODE_NAMES, MODE_NOTES, run_mode
 from retention.recommend.search import SearchQuery
 from retention.recommend.stratified import TEST_SHARE as STRATIFIED_TEST_SHARE
-from retention.ui import common
+from retention.ui import common, promotion
 from retention.ui import recommender_search as tuning
 from retention.ui import recommenders as cached
 
@@ -326,4 +326,5 @@ if runs.empty:
 else:
     group = leaderboard(path, version, runs)
     inspector(path, version, runs, group)
+    promotion.section(path, runs, cached.run_names(runs))
 tune_form(path)

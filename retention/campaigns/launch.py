@@ -24,6 +24,7 @@ from retention.campaigns.config import CONTROL, CampaignConfig, config_to_json, 
 from retention.campaigns.items import item_lists, recommendation_mode
 from retention.campaigns.offers import offer_codes
 from retention.errors import DataError
+from retention.serve.publish import republish_if_serving
 
 MEMBER_COLUMNS = [
     "user_id",
@@ -185,7 +186,8 @@ def launch(
     :func:`retention.campaigns.assign.assign_arms` salted with the campaign id.
     The measurement window starts after the latest order in the warehouse. How many customers each exclusion
     removed (:func:`retention.campaigns.audience.exclusion_counts`) is stored with the campaign as JSON
-    (``campaigns.exclusions``: exclusion -> customers).
+    (``campaigns.exclusions``: exclusion -> customers). Where a serving snapshot exists, it is republished with
+    the new members (:func:`retention.serve.publish.republish_if_serving`).
 
     Raises
     ------
@@ -254,6 +256,7 @@ def launch(
         if existing is None:
             raise
         return _returned(con, existing, key)
+    republish_if_serving(con)
     return LaunchResult(
         campaign_id,
         True,

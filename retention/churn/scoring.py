@@ -43,6 +43,7 @@ from retention.churn.snapshots import (
     snapshot_features,
 )
 from retention.errors import DataError
+from retention.serve.publish import republish_if_serving
 
 SCORE_DTYPES = {
     "user_id": "str",
@@ -404,7 +405,8 @@ _SCORES_VIEW = "churn_new_scores"
 def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
     """Write the run's scores to the ``scores`` table, replacing an earlier run of the same
     (as_of, horizon_days, model_version), and keep a full run for the At-risk page in the same transaction
-    (:func:`save_run`). Returns the rows written."""
+    (:func:`save_run`); then the service's snapshot is republished with them, where one serves. Returns the rows
+    written."""
     params = {"as_of": result.as_of, "horizon_days": result.horizon_days, "model_version": result.model_version}
     frame = result.scores[["user_id", "risk", "value", "recency_days", "reasons"]]
     with warehouse.transaction(con):
@@ -416,6 +418,7 @@ def save_scores(con: duckdb.DuckDBPyConnection, result: ScoringResult) -> int:
             con.unregister(_SCORES_VIEW)
         if is_full(result):
             save_run(con, result)
+    republish_if_serving(con)
     return len(frame)
 
 

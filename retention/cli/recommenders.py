@@ -1,4 +1,5 @@
-"""``recommenders compare`` (offline evaluation of several models) and ``recommend`` (one user's top-K)."""
+"""``recommenders compare`` (offline evaluation of several models), ``promote`` and ``demote`` (what the service
+serves: :mod:`retention.cli._promotion`) and ``recommend`` (one user's top-K)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from retention import jobs, warehouse
+from retention.cli import _promotion as promotion
 from retention.cli._common import (
     add_db_argument,
     date_text,
@@ -177,6 +179,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     listing.add_argument("--json", action="store_true", help="print JSON (runs with intervals and slices, verdicts)")
     listing.set_defaults(handler=run_runs)
+    promotion.add_commands(commands)
 
     single = subparsers.add_parser("recommend", help="print one user's top-K recommendations with titles")
     add_db_argument(single)

@@ -126,7 +126,7 @@ class Snapshot:
 
         Returns
         -------
-        dict: ``user_id``, ``as_of`` (ISO date-time of the scoring), ``horizon_days`` (int), ``model_version`` (str),
+        dict: ``user_id``, ``as_of`` (ISO date of the scoring), ``horizon_days`` (int), ``model_version`` (str),
         ``risk`` (float in [0, 1], probability of no purchase within the horizon), ``value`` (float, the customer's
         value in the shop's currency; None when unknown), ``reasons`` (list of str, strongest first).
         """
@@ -200,8 +200,8 @@ def load(folder: str | Path) -> Snapshot:
     risk = _read(folder, RISK, RISK_COLUMNS)
     risk_users = risk["user_id"].astype(str).tolist()
     risk_columns = {c: _object_array(risk[c]) for c in RISK_COLUMNS if c != "user_id"}
-    if len(risk):
-        risk_columns["as_of"] = np.asarray(pd.to_datetime(risk["as_of"]).map(pd.Timestamp.isoformat), dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(risk["as_of"]):
+        risk_columns["as_of"] = _object_array(risk["as_of"].map(pd.Timestamp.isoformat))
 
     campaigns = _read(folder, CAMPAIGNS, CAMPAIGN_COLUMNS)
     member_keys = zip(
@@ -247,7 +247,7 @@ class SnapshotWatcher:
     ``get()`` reads ``CURRENT`` at most once per ``interval`` seconds. When it names a new folder, that folder is
     loaded on a background thread while requests keep getting the old snapshot; once loaded, one assignment swaps
     the reference. Only the first ``get()`` loads in the caller's thread. A snapshot that fails to load is logged
-    and the old one keeps serving; the load is tried again at the next check.
+    and the old one keeps serving until ``CURRENT`` names another.
     """
 
     def __init__(self, serving_folder: str | Path, *, interval: float = 1.0) -> None:
@@ -257,6 +257,7 @@ class SnapshotWatcher:
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._loading: threading.Thread | None = None
+        self._failed: str | None = None  # a snapshot that did not load: tried again only once CURRENT names another
 
     def get(self) -> Snapshot:
         """The snapshot to answer from; :class:`NoSnapshotError` while nothing was ever published."""
@@ -267,7 +268,7 @@ class SnapshotWatcher:
         if now - self._checked_at >= self.interval:
             self._checked_at = now
             name = current_name(self.folder)
-            if name is not None and name != snapshot.name:
+            if name is not None and name not in (snapshot.name, self._failed):
                 self._start_loading(name)
         return snapshot
 
@@ -295,4 +296,5 @@ class SnapshotWatcher:
         try:
             self._snapshot = load(self.folder / name)
         except Exception:  # noqa: BLE001 - a broken snapshot must not stop the service; the old one keeps serving
+            self._failed = name
             log.warning("could not load snapshot %s; still serving %s", name, self._snapshot.name, exc_info=True)
