@@ -331,3 +331,32 @@ def test_the_openapi_page_documents_every_endpoint_and_the_key(served):
     assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
     assert "security" not in document["paths"]["/healthz"]["get"]
     assert httpx.get(f"{served['url']}/docs").status_code == 200
+
+
+def test_every_endpoint_against_a_promoted_run_of_the_sample_warehouse(scored_db, tmp_path):
+    """The real publisher: a saved run promoted by the CLI, served, checked against its snapshot and the warehouse."""
+    from retention.recommend import evaluate, runs
+
+    db = str(tmp_path / "shop.duckdb")
+    shutil.copy(scored_db, db)
+    with warehouse.session(db, write=True) as con:
+        run_id = runs.save_run(con, evaluate.evaluate_model("popularity", evaluate.time_split(con), k=5))
+    assert retention_cli("recommenders", "promote", str(run_id), "--k", "5", "--db", db).returncode == 0
+    key = retention_cli("api-key", "create", "--name", "storefront", "--db", db).stdout.strip()
+    with warehouse.session(db) as con:
+        scores = con.execute("SELECT user_id, risk FROM scores ORDER BY user_id").df()
+    serving = serving_folder(db)
+    published = pd.read_parquet(serving / (serving / "CURRENT").read_text().strip() / "recommendations.parquet")
+    known = published["user_id"].iloc[0]
+    expected = published[published["user_id"] == known].sort_values("rank")["item_id"].tolist()
+    headers = {"Authorization": f"Bearer {key}"}
+    with running_service(db, tmp_path / "inbox", tmp_path / "serve.log") as url:
+        body = httpx.get(f"{url}/v1/customers/{known}/recommendations", params={"k": 5}, headers=headers).json()
+        assert body["source"] == "model" and body["run_id"] == run_id
+        assert [item["item_id"] for item in body["items"]] == expected
+        unknown = httpx.get(f"{url}/v1/customers/not-a-customer/recommendations", headers=headers).json()
+        assert unknown["source"] == "cold_start" and len(unknown["items"]) == 5
+        scored = scores["user_id"].iloc[0]
+        risk = httpx.get(f"{url}/v1/customers/{scored}/risk", headers=headers)
+        assert risk.json()["risk"] == pytest.approx(scores["risk"].iloc[0])
+        assert "@" not in risk.text
