@@ -182,7 +182,7 @@ def test_a_revoked_key_is_refused_without_a_restart(served):
 
 def test_healthz_and_metrics_need_no_key(served):
     health = httpx.get(f"{served['url']}/healthz")
-    assert health.json() == {"status": "ok", "snapshot": 1}
+    assert health.json() == {"status": "ok", "snapshot": "v1", "run_id": 1}
     served["client"].get("/v1/customers/u5/recommendations")
     metrics = httpx.get(f"{served['url']}/metrics").text
     line = next(
@@ -285,7 +285,7 @@ def test_a_promotion_under_load_is_seen_whole(served):
     assert set(seen) == whole
     first_new = seen.index(tuple(item_list("v2", "u7", 10)))
     assert seen[0] == tuple(item_list("v1", "u7", 10)) and first_new > 0
-    assert httpx.get(f"{served['url']}/healthz").json()["snapshot"] == 2
+    assert httpx.get(f"{served['url']}/healthz").json() == {"status": "ok", "snapshot": "v2", "run_id": 2}
 
 
 def test_no_snapshot_yet_answers_503(tmp_path):
@@ -296,7 +296,7 @@ def test_no_snapshot_yet_answers_503(tmp_path):
     client = TestClient(create_app(serving))
     answer = client.get("/v1/customers/u1/recommendations", headers={"X-API-Key": "secret-key"})
     assert answer.status_code == 503 and answer.json()["detail"] == NO_SNAPSHOT
-    assert client.get("/healthz").json() == {"status": "ok", "snapshot": None}
+    assert client.get("/healthz").json() == {"status": "ok", "snapshot": None, "run_id": None}
     no_inbox = client.post("/v1/events", content="{}", headers={"X-API-Key": "secret-key"})
     assert no_inbox.status_code == 503 and "--inbox" in no_inbox.json()["detail"]
 

@@ -145,8 +145,12 @@ def create_app(folder: str | os.PathLike, *, inbox: str | os.PathLike | None = N
 
     @app.get("/healthz", summary="Liveness, and whether a snapshot serves")
     async def healthz() -> dict:
+        """``snapshot``: the serving snapshot folder's name (None before any promotion); ``run_id``: the run it
+        serves (None when demoted)."""
         current = serving()
-        return {"status": "ok", "snapshot": None if current is None else current.manifest.get("run_id")}
+        if current is None:
+            return {"status": "ok", "snapshot": None, "run_id": None}
+        return {"status": "ok", "snapshot": current.name, "run_id": current.manifest.get("run_id")}
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
     async def prometheus() -> PlainTextResponse:
