@@ -89,11 +89,16 @@ def serve(db: Path, log: Path) -> Iterator[str]:
         wait_healthy(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a server started for a test: terminate, and kill it when it has not ended within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def wait_until_idle(page, quiet_checks: int = 4) -> None:

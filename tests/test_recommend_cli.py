@@ -95,7 +95,7 @@ def test_command_groups_are_one_registry_of_the_cli_modules():
     groups = cli.command_groups()
     assert {"recommenders", "info", "campaign"} <= set(groups)
     assert groups["recommenders"] is cli.recommenders.add_parsers
-    with pytest.raises(DataError, match="command group 'nope' is not one of at_risk, "):
+    with pytest.raises(DataError, match="command group 'nope' is not one of api_key, at_risk, "):
         groups.get_or_raise("nope")
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from serve_snapshots import COLD_START, item_list, point_current, write_snapshot
-from served_app import ROOT, free_port
+from served_app import ROOT, free_port, stop
 
 from retention import warehouse
 from retention.serve import KEYS, keys, serving_folder
@@ -63,11 +63,7 @@ def running_service(db: str, inbox: Path, log: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

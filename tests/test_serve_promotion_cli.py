@@ -58,3 +58,18 @@ def test_bad_requests_say_what_is_wrong(db, capsys):
         main(["recommenders", "promote", "1", "--k", "500", "--db", path])
     assert exit_info.value.code == 2 and "from 1 to 100" in capsys.readouterr().err
     assert not serving_folder(path).exists() or not list(serving_folder(path).glob("snapshot-*"))
+
+
+def test_promote_migrates_a_warehouse_of_the_previous_version_first(db, capsys):
+    """The precompute reads in a read-only session, which cannot migrate: promote opens the file writable first."""
+    path, run_id = db
+    with warehouse.session(path, write=True) as con:
+        con.execute(
+            "DROP TABLE promotions; DROP SEQUENCE promotion_seq; DROP TABLE api_keys; DROP SEQUENCE api_key_seq"
+        )
+        con.execute("DELETE FROM schema_version WHERE version = 18")
+    assert main(["recommenders", "promote", str(run_id), "--db", path]) == 0
+    assert f"promoted run {run_id}" in capsys.readouterr().out
+    with warehouse.session(path) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 18
+        assert con.execute("SELECT run_id FROM promotions").fetchall() == [(run_id,)]

@@ -425,6 +425,8 @@ def promote(db_path: str | os.PathLike, run_id: int, k: int = DEFAULT_K) -> Path
     then the promotion is recorded and published in one short write session. Returns the snapshot folder."""
     k = _checked_k(k)
     folder = serving_folder(db_path)
+    with warehouse.session(db_path, write=True):  # a warehouse of an older version is migrated first, briefly
+        pass
     with _staging(folder) as (staging, name):
         with warehouse.session(db_path) as con:
             lists = _precompute(con, int(run_id), k, staging)
