@@ -137,6 +137,7 @@ def risk_bands(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.DataFram
         con,
         "monitoring_risk_bands",
         {"horizon_days": int(horizon_days), "max_scorings": scored.MAX_SCORINGS, "edges": list(RISK_BAND_EDGES)},
+        parts=scored.RUNS_PART,
     )
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["band"] = [RISK_BANDS[int(band)] for band in frame["band"]]

@@ -14,6 +14,7 @@ import pandas as pd
 from retention import warehouse
 
 MAX_SCORINGS = 24
+RUNS_PART = {"runs": "monitoring_recent_runs"}  # the scorings each query reads
 """The newest scorings read (two years of monthly ones): each is a row per customer, and the scores table keeps
 every scoring ever saved."""
 
@@ -48,7 +49,7 @@ def scored_outcomes(con: duckdb.DuckDBPyConnection, horizon_days: int) -> pd.Dat
         by as_of and user_id.
     """
     params = {"horizon_days": int(horizon_days), "max_scorings": MAX_SCORINGS}
-    frame = warehouse.query(con, "monitoring_scored_outcomes", params)
+    frame = warehouse.query(con, "monitoring_scored_outcomes", params, parts=RUNS_PART)
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
     frame["churned"] = frame["churned"].astype("boolean")
     return frame

@@ -2,18 +2,12 @@
 -- monitoring_score_runs) and what happened to them: churned as the churn labels define it (churn_features.sql),
 -- no purchase (an order line with quantity > 0) from the end of as_of for horizon_days days; NULL while that
 -- window reaches past the newest order day (the scoring's horizon has not passed in the data).
--- Parameters: $horizon_days (INTEGER), $max_scorings (INTEGER: the newest this many scorings are read).
+-- Parameters: $horizon_days (INTEGER), $max_scorings (INTEGER: the newest this many scorings are read; part runs:
+-- monitoring_recent_runs).
 -- Returns as_of (DATE), model_version, user_id, risk (in [0, 1]), recency_days (days since the last purchase at
 -- as_of), churned (BOOLEAN or NULL); ordered by as_of, user_id.
-WITH every_run AS (
-    SELECT as_of, horizon_days, model_version, max(scored_at) AS scored_at
-    FROM scores
-    WHERE horizon_days = $horizon_days
-    GROUP BY as_of, horizon_days, model_version
-    QUALIFY row_number() OVER (PARTITION BY as_of ORDER BY max(scored_at) DESC, model_version) = 1
-),
-runs AS (
-    SELECT * FROM every_run ORDER BY as_of DESC LIMIT $max_scorings
+WITH runs AS (
+    -- @part runs
 ),
 data_end AS (
     SELECT max(ts)::DATE AS last_day FROM orders
