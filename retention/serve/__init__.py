@@ -22,6 +22,8 @@ into place (``os.replace``), so a reader sees the old file or the new one, never
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 CURRENT = "CURRENT"
@@ -39,3 +41,15 @@ def serving_folder(db_path: str | Path) -> Path:
     """The serving folder of the warehouse at ``db_path``: ``<db_path>.serving`` beside it (not created here)."""
     path = Path(db_path)
     return path.with_name(path.name + ".serving")
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole: into a hidden temporary file beside it (``.<name>.<pid>.<thread>.tmp``,
+    which the serving folder's and the refresh inbox's readers skip), flushed to disk, then renamed over ``path``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(temporary, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path

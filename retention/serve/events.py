@@ -3,7 +3,7 @@
 A batch is JSON lines, one event a line: ``{"user_id": "u1", "ts": "2026-11-30T10:00:00", "event_type": "view",
 "item_id": "A1", "session_id": "s9"}`` (``item_id`` and ``session_id`` optional). One invalid line refuses the batch
 and nothing is written, so a client can fix and resend it whole. A valid batch becomes one CSV file
-``events-api-<UTC time>-<random>.csv`` in the inbox, written under a ``.tmp`` name and renamed, which the next
+``events-api-<UTC time>-<random>.csv`` in the inbox, written under a hidden ``.tmp`` name and renamed, which the next
 ``python -m retention refresh --inbox DIR`` imports into ``events`` (the name's prefix says the table). A ``ts`` with a
 UTC offset is stored as UTC; one without is taken as written, as the warehouse's timestamps carry no zone.
 """
@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from retention.serve import write_atomically
 
 MAX_TEXT = 200
 EVENT_COLUMNS = ("user_id", "ts", "event_type", "item_id", "session_id")
@@ -90,7 +92,4 @@ def write_batch(inbox: str | os.PathLike, events: list[Event]) -> Path:
     writer.writerow(EVENT_COLUMNS)
     for event in events:
         writer.writerow([event.user_id, _timestamp(event.ts), event.event_type, event.item_id, event.session_id])
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(buffer.getvalue())
-    os.replace(temporary, target)
-    return target
+    return write_atomically(target, buffer.getvalue())

@@ -21,7 +21,7 @@ import pandas as pd
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.serve import KEYS, serving_folder
+from retention.serve import KEYS, serving_folder, write_atomically
 
 PREFIX_LENGTH = 8
 MAX_NAME_LENGTH = 100
@@ -101,11 +101,7 @@ def write_keys_file(con: duckdb.DuckDBPyConnection, db_path: str | os.PathLike) 
     """Write ``keys.json`` (a list of :class:`KeyRecord` fields) into the serving folder, atomically."""
     folder = serving_folder(db_path)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / KEYS
-    temporary = target.with_name(f".{KEYS}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps([record.__dict__ for record in records(con)], indent=1))
-    os.replace(temporary, target)
-    return target
+    return write_atomically(folder / KEYS, json.dumps([record.__dict__ for record in records(con)], indent=1))
 
 
 def read_keys_file(path: str | os.PathLike) -> list[KeyRecord]:

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from retention import warehouse
 from retention.errors import DataError
-from retention.serve import CURRENT, SNAPSHOT_FILES, serving_folder
+from retention.serve import CURRENT, SNAPSHOT_FILES, serving_folder, write_atomically
 from retention.serve.snapshot import (
     CAMPAIGNS,
     COLD_START,
@@ -243,12 +243,7 @@ def _new_name(folder: Path) -> str:
 
 def point_current(folder: Path, name: str) -> None:
     """Name ``name`` in ``CURRENT``, replacing it whole."""
-    temporary = folder / f".{CURRENT}.{os.getpid()}.{threading.get_ident()}"
-    with open(temporary, "w") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, folder / CURRENT)
+    write_atomically(folder / CURRENT, name + "\n")
 
 
 def snapshot_folders(folder: Path) -> list[Path]:
