@@ -1,4 +1,5 @@
-"""Axes shared by the charts: a time axis that stays readable when all its points fall on one date."""
+"""Axes shared by the charts: a time axis that stays readable when all its points fall on one date, and the one
+style of a threshold line (the Monitoring page draws one on each chart)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 SINGLE_DATE_SPAN = pd.Timedelta(days=15)
+THRESHOLD_COLOUR = "#d62728"
 
 
 def widen_single_date(figure: go.Figure) -> go.Figure:
@@ -33,3 +35,10 @@ def time_layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
         xaxis_title=x_title, yaxis_title=y_title, margin={"t": 20}, legend={"orientation": "h", "y": -0.25}
     )
     return widen_single_date(figure)
+
+
+def threshold_line(figure: go.Figure, value: float, text: str, *, vertical: bool = False, **placement) -> go.Figure:
+    """``figure`` with a dashed red line at ``value`` labelled ``text``: horizontal (at y) or ``vertical`` (at x);
+    ``placement`` passes Plotly's line options on (``yref="y2"``, ``annotation_position="top left"``)."""
+    style = {"line_dash": "dash", "line_color": THRESHOLD_COLOUR, "annotation_text": text, **placement}
+    return figure.add_vline(x=value, **style) if vertical else figure.add_hline(y=value, **style)

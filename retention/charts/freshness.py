@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.charts.axes import THRESHOLD_COLOUR, threshold_line
+
 LOADED_COLOUR = "#1f77b4"
 REJECT_COLOUR = "#d62728"
-THRESHOLD_COLOUR = "#e76f51"
 TABLE_COLOURS = {
     "orders": LOADED_COLOUR,
     "events": "#9467bd",
@@ -44,13 +45,8 @@ def import_batches(batches: pd.DataFrame, reject_threshold: float) -> go.Figure:
         customdata=batches[["table_name", "rows_rejected"]],
         hovertemplate="%{customdata[0]}: %{y:.1%} rejected (%{customdata[1]:,} rows)<extra></extra>",
     )
-    figure.add_hline(
-        y=reject_threshold,
-        yref="y2",
-        line_dash="dash",
-        line_color=THRESHOLD_COLOUR,
-        annotation_text=f"reject threshold {reject_threshold:.0%}",
-        annotation_position="top left",
+    threshold_line(
+        figure, reject_threshold, f"reject threshold {reject_threshold:.0%}", yref="y2", annotation_position="top left"
     )
     top = max(reject_threshold * 1.5, float(batches["reject_rate"].fillna(0).max()) * 1.1, 0.01)
     figure.update_layout(
@@ -87,9 +83,7 @@ def days_since_import(tables: pd.DataFrame, now: pd.Timestamp, stale_days: float
             hovertemplate="%{y}: %{x:.1f} days<extra></extra>",
         )
     )
-    figure.add_vline(
-        x=stale_days, line_dash="dash", line_color=THRESHOLD_COLOUR, annotation_text=f"stale after {stale_days:g} days"
-    )
+    threshold_line(figure, stale_days, f"stale after {stale_days:g} days", vertical=True)
     figure.update_layout(
         xaxis={"title": "Days since the newest import", "rangemode": "tozero"},
         yaxis={"autorange": "reversed"},

@@ -5,27 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from retention.charts.axes import time_layout
+from retention.charts.axes import THRESHOLD_COLOUR, threshold_line, time_layout
 from retention.charts.churn import FALL_COLOUR, RISE_COLOUR
 
 MODEL_COLOUR = "#1f77b4"
 RECENCY_COLOUR = "#ff7f0e"
-THRESHOLD_COLOUR = "#d62728"
 BAND_COLOURS = ("#2ca02c", "#bcbd22", "#ff7f0e", RISE_COLOUR)
 FEATURE_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf", "#bcbd22", "#aec7e8", "#c5b0d5")
 
 
 def _layout(figure: go.Figure, *, y_title: str, x_title: str = "Scoring date") -> go.Figure:
     return time_layout(figure, x_title=x_title, y_title=y_title)
-
-
-def _threshold(figure: go.Figure, value: float, text: str) -> None:
-    figure.add_hline(
-        y=value,
-        line={"dash": "dash", "color": THRESHOLD_COLOUR},
-        annotation_text=text,
-        annotation_position="top left",
-    )
 
 
 def psi_over_time(scorings: pd.DataFrame, features: pd.DataFrame, threshold: float) -> go.Figure:
@@ -51,7 +41,7 @@ def psi_over_time(scorings: pd.DataFrame, features: pd.DataFrame, threshold: flo
             name=str(label),
             line={"dash": "dot", "width": 1, "color": FEATURE_COLOURS[index % len(FEATURE_COLOURS)]},
         )
-    _threshold(figure, threshold, f"PSI {threshold:g}")
+    threshold_line(figure, threshold, f"PSI {threshold:g}", annotation_position="top left")
     return _layout(figure, y_title="Population stability index")
 
 
@@ -91,7 +81,7 @@ def model_vs_recency(
         name="Recency (days since last purchase)",
         line={"color": RECENCY_COLOUR, "dash": "dash"},
     )
-    _threshold(figure, threshold, threshold_text)
+    threshold_line(figure, threshold, threshold_text, annotation_position="top left")
     return _layout(figure, y_title=y_title)
 
 
@@ -143,8 +133,6 @@ def feature_psi_bars(features: pd.DataFrame, threshold: float) -> go.Figure:
         hovertemplate="%{y}: PSI %{x:.3f}<extra></extra>",
         showlegend=False,
     )
-    figure.add_vline(
-        x=threshold, line={"dash": "dash", "color": THRESHOLD_COLOUR}, annotation_text=f"PSI {threshold:g}"
-    )
+    threshold_line(figure, threshold, f"PSI {threshold:g}", vertical=True)
     figure.update_layout(yaxis={"autorange": "reversed"}, height=80 + 40 * len(features))
     return _layout(figure, y_title="", x_title="Population stability index")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from retention.charts.axes import time_layout
+from retention.charts.axes import threshold_line, time_layout
 
 MODEL_COLOUR = "#264653"
 BASELINE_COLOUR = "#90a4ae"
 GOOD_COLOUR = "#2a9d8f"
 BAD_COLOUR = "#e76f51"
-THRESHOLD_STYLE = {"line_dash": "dash", "line_color": BAD_COLOUR}
 
 
 def _layout(figure: go.Figure, *, x_title: str, y_title: str) -> go.Figure:
@@ -69,7 +68,7 @@ def hit_rate_margins(runs: pd.DataFrame, threshold: float) -> go.Figure:
             textposition="none",
         )
     )
-    figure.add_hline(y=threshold, annotation_text="threshold", **THRESHOLD_STYLE)
+    threshold_line(figure, threshold, "threshold")
     figure.update_yaxes(tickformat="+.0%")
     return _layout(figure, x_title="Saved run", y_title="Hit rate minus most popular")
 
@@ -99,7 +98,7 @@ def uplift_timeline(arms: pd.DataFrame) -> go.Figure:
             hovertemplate="%{text}<br>retention %{y:+.1%} against control<extra></extra>",
         )
     )
-    figure.add_hline(y=0, annotation_text="no effect", **THRESHOLD_STYLE)
+    threshold_line(figure, 0, "no effect")
     figure.update_yaxes(tickformat="+.0%")
     return _layout(figure, x_title="Launched", y_title="Retention vs control (95% interval)")
 
@@ -122,5 +121,5 @@ def cumulative_return(running: pd.DataFrame, threshold: float) -> go.Figure:
                 hovertemplate=f"{name} up to %{{text}}: %{{y:,.0f}}<extra></extra>",
             )
         )
-    figure.add_hline(y=threshold, annotation_text="threshold", **THRESHOLD_STYLE)
+    threshold_line(figure, threshold, "threshold")
     return _layout(figure, x_title="Launched", y_title="All campaigns so far (currency)")
