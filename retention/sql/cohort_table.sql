@@ -104,7 +104,9 @@ cohort_rows AS (
     SELECT * FROM rows_plain UNION ALL SELECT * FROM rows_segmented
 ),
 brackets AS (
-    SELECT unnest(range(0, len($lo::INTEGER[]))) AS period, unnest($lo::INTEGER[]) AS lo, unnest($hi::INTEGER[]) AS hi
+    -- One generator per SELECT and list_extract (1-based): the form Spark runs too (see retention.engines.dialect).
+    SELECT period, list_extract($lo::INTEGER[], period + 1) AS lo, list_extract($hi::INTEGER[], period + 1) AS hi
+    FROM (SELECT unnest(range(0, array_length($lo::INTEGER[]))) AS period)
 ),
 -- (start, segment, period start or bracket) -> users and revenue, before periods are counted:
 -- the mode's own SQL file (cohort_mode_*.sql, see retention.cohorts.MODES) goes in its place, or
