@@ -24,6 +24,26 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--engine duckdb|spark``, ``--lake DIR`` and ``--spark-master URL`` (see :mod:`retention.engines`)."""
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where the set work runs: duckdb (the default, on --db or on --lake) or spark (on --lake)",
+    )
+    parser.add_argument(
+        "--lake", default=None, metavar="DIR", help="read this Parquet lake (from `lake export`) instead of --db"
+    )
+    parser.add_argument(
+        "--spark-master",
+        default=None,
+        metavar="URL",
+        help="Spark master (local[*], spark://host:7077, yarn) or Spark Connect endpoint (sc://host:15002); "
+        "default $RETENTION_SPARK_MASTER or local[*]",
+    )
+
+
 def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     """An argparse ``type``: a whole number from ``minimum`` (to ``maximum``), checked before any work starts."""
 

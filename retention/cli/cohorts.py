@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from retention import cohorts, periods, warehouse
-from retention.cli._common import add_db_argument, out_file, write_table
+from retention import cohorts, engines, periods
+from retention.cli._common import add_db_argument, add_engine_arguments, out_file, write_table
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -15,6 +15,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "retention, complete)",
     )
     add_db_argument(parser)
+    add_engine_arguments(parser)
     parser.add_argument("--period", choices=periods.PERIODS, default="month", help="cohort and period length")
     parser.add_argument(
         "--mode",
@@ -57,10 +58,7 @@ def query_of(args: argparse.Namespace) -> cohorts.CohortQuery:
 
 def run(args: argparse.Namespace) -> int:
     query = query_of(args)
-    con = warehouse.connect(warehouse.resolve_db_path(args.db))
-    try:
+    with engines.source(args.engine, db=args.db, lake_dir=args.lake, master=args.spark_master, rollup=True) as con:
         table = cohorts.cohort_table(con, query)
-    finally:
-        con.close()
     write_table(table.for_export(), args.out)
     return 0

@@ -133,7 +133,8 @@ class SparkWarehouse:
 
     def __init__(self, lake_dir: str | os.PathLike, spark=None) -> None:
         self.lake_dir = Path(lake_dir)
-        self.spark = spark or session()
+        # A session of its own shares the Spark context but keeps its temporary views apart from other lakes'.
+        self.spark = (spark or session()).newSession()
         self.tables = lake.read_manifest(self.lake_dir)
         for table, columns in lake.warehouse_schema().items():
             if table in self.tables:
@@ -148,6 +149,12 @@ class SparkWarehouse:
     def _empty(self, columns: Mapping[str, str]):
         schema = ", ".join(f"`{name}` {spark_type(kind)}" for name, kind in columns.items())
         return self.spark.createDataFrame([], schema)
+
+    def close(self) -> None:
+        """Drop this lake's views and materialised tables (the Spark context stays up for the next one)."""
+        for table in self.spark.catalog.listTables():
+            if table.isTemporary:
+                self.spark.catalog.dropTempView(table.name)
 
     def table_columns(self, table: str) -> dict[str, str]:
         """Column name -> DuckDB type, as :func:`retention.warehouse.table_columns` gives them (empty when unknown)."""
