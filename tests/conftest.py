@@ -154,3 +154,50 @@ def downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
     return served
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One Spark session (``local[2]``, 1 GiB driver) per test worker, shared by every Spark test it runs."""
+    import os
+
+    os.environ.setdefault("RETENTION_SPARK_DRIVER_MEMORY", "1g")
+    from retention.engines import spark
+
+    return spark.session("local[2]")
+
+
+@pytest.fixture(scope="session")
+def sample_lake(sample_db, tmp_path_factory) -> str:
+    """``sample_db`` exported as a lake (``python -m retention lake export``): the folder's path."""
+    from retention.engines import lake
+
+    folder = tmp_path_factory.mktemp("sample_lake")
+    lake.export(sample_db, folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def retail_db(tmp_path_factory) -> str:
+    """A warehouse holding the committed Online Retail slice (order lines with titles and countries)."""
+    from online_retail import LINE_MAPPING, SLICE
+
+    from retention import ingest
+
+    path = tmp_path_factory.mktemp("retail_db") / "warehouse.duckdb"
+    con = warehouse.connect(path)
+    try:
+        ingest.import_file(con, "orders", SLICE, mapping=LINE_MAPPING)
+    finally:
+        con.close()
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def retail_lake(retail_db, tmp_path_factory) -> str:
+    """``retail_db`` exported as a lake: the folder's path."""
+    from retention.engines import lake
+
+    folder = tmp_path_factory.mktemp("retail_lake")
+    lake.export(retail_db, folder)
+    return str(folder)
