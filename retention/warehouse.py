@@ -611,11 +611,7 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name -> DuckDB type of a table in the warehouse (empty when the table does not exist)."""
     if hasattr(con, "table_columns"):  # a lake on another engine (retention.engines.spark) knows its own
         return con.table_columns(table)
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    return dict(rows)
+    return dict(execute(con, "table_columns", [table]).fetchall())
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
