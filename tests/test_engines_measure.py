@@ -126,6 +126,12 @@ def test_a_lake_measurement_is_recorded_only_in_the_same_campaigns_warehouse(
     with warehouse.session(renamed) as con:
         assert campaigns.get_campaign(con, 1)["status"] == "launched"
 
+    closed = _copy(measured_db, tmp_path, "closed.duckdb")
+    with warehouse.session(closed, write=True) as con:
+        campaigns.close(con, 1)
+    assert main(["campaign", "measure", "--db", closed, "--id", "1", *lake_args]) == 0
+    assert "window complete, but the campaign is closed: not recorded" in capsys.readouterr().err
+
     missing = tmp_path / "missing.duckdb"
     assert main(["campaign", "measure", "--db", str(missing), "--id", "1", *lake_args]) == 0
     assert f"not recorded, there is no warehouse file {str(missing)!r} (--db)" in capsys.readouterr().err
