@@ -14,6 +14,12 @@ only then:
   that is the retention test itself, so the uplift interval excludes 0 exactly when the retention difference's
   does. It is unbounded (NaN ends) when the control's churn is not itself clearly above 0.
 
+The per-arm aggregates (``campaign_outcomes.sql``: the join of the members with their orders in the window) are
+set work: :func:`measure` runs them on the connection it is given, the warehouse file or a lake's tables on DuckDB
+or Spark (:func:`retention.engines.source`), with the campaign and its members read there too; only one row per
+arm reaches this process, where the statistics are computed. A measurement made on a lake is recorded in the
+warehouse file only when that holds the same campaign (:func:`stored_difference`).
+
 The intervals treat the groups as simple random samples. Assignment is
 stratified by risk decile, which balances the groups and makes the true
 variance a little smaller, so the intervals are slightly conservative: in
@@ -32,8 +38,8 @@ import pandas as pd
 from scipy import special  # the normal and t quantiles without scipy.stats, which takes seconds to import
 
 from retention import warehouse
-from retention.campaigns.config import CONTROL, CampaignConfig
-from retention.campaigns.launch import campaign_config, get_campaign, set_status
+from retention.campaigns.config import CONTROL, CampaignConfig, parse_config
+from retention.campaigns.launch import get_campaign, set_status
 from retention.errors import DataError
 
 CONFIDENCE = 0.95
@@ -249,7 +255,8 @@ def outcomes(con: duckdb.DuckDBPyConnection, campaign_id: int, through: pd.Times
 
 
 def measure(con: duckdb.DuckDBPyConnection, campaign_id: int, *, confidence: float = CONFIDENCE) -> Measurement:
-    """Measure a launched campaign on the orders in the warehouse now.
+    """Measure a launched campaign on the orders in the warehouse now (``con``: a DuckDB connection, or a
+    :class:`~retention.engines.spark.SparkWarehouse` over a lake holding the campaign tables).
 
     Raises
     ------
@@ -267,12 +274,31 @@ def measure(con: duckdb.DuckDBPyConnection, campaign_id: int, *, confidence: flo
             f"campaign {campaign_id} ({campaign['name']}) has no orders after its launch on {start:%Y-%m-%d %H:%M} yet: "
             f"import orders placed between then and {end:%Y-%m-%d} first"
         )
-    config = campaign_config(con, campaign_id)
+    config = parse_config(json.loads(campaign["config"]))
     table = compare_arms(outcomes(con, campaign_id, through), config, confidence)
     return Measurement(int(campaign_id), table, start, end, through, through.normalize() >= end.normalize())
 
 
 RECORDABLE_STATUSES = ("launched", "measured")
+IDENTITY_COLUMNS = ("name", "idempotency_key", "start_ts", "horizon_days")
+"""What makes a campaign read elsewhere (a lake) the warehouse's campaign of the same id."""
+
+
+def stored_difference(con: duckdb.DuckDBPyConnection, campaign: pd.Series) -> str | None:
+    """Why the warehouse's campaign with ``campaign``'s id is not ``campaign`` (a ``campaign_get.sql`` row read
+    elsewhere, e.g. from a lake): it is missing, or differs in one of :data:`IDENTITY_COLUMNS`. None when it is
+    the same campaign, so that a measurement made on the lake may be recorded in this warehouse."""
+    campaign_id = int(campaign["campaign_id"])
+    stored = warehouse.query(con, "campaign_get", {"campaign_id": campaign_id})
+    if stored.empty:
+        return f"the warehouse has no campaign {campaign_id}"
+    row = stored.iloc[0]
+    for column in IDENTITY_COLUMNS:
+        mine, theirs = row[column], campaign[column]
+        same = (pd.isna(mine) and pd.isna(theirs)) or (not pd.isna(mine) and not pd.isna(theirs) and mine == theirs)
+        if not same:
+            return f"its campaign {campaign_id} has another {column} ({mine!r}, the lake's: {theirs!r})"
+    return None
 
 
 def recordable(measurement: Measurement, status: str) -> bool:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retention import jobs, warehouse
-from retention.cli._common import add_db_argument, lazy_import, out_dir, out_file, write_table
+from retention import engines, jobs, warehouse
+from retention.cli._common import add_db_argument, add_engine_arguments, lazy_import, out_dir, out_file, write_table
 from retention.errors import DataError, system_error_message
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 campaigns = lazy_import("retention.campaigns")
 campaign_config = lazy_import("retention.campaigns.config")
+campaign_measure = lazy_import("retention.campaigns.measure")
 export_presets = lazy_import("retention.campaigns.presets")
 
 
@@ -70,8 +71,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_export_options(exporting)
     exporting.set_defaults(handler=run_export)
 
-    measure = commands.add_parser("measure", help="each arm against control, and the next wave's proposed split")
+    measure = commands.add_parser(
+        "measure",
+        help="each arm against control, and the next wave's proposed split",
+        description=(
+            "Each arm against the control, on the orders after the launch. With --lake, the campaign, its members "
+            "and their orders are read from the lake, and the join runs on --engine (duckdb or spark); the statistics "
+            "run here either way. A complete window is recorded in --db, when that warehouse holds the same "
+            "campaign (same id, name, idempotency key and start); the lake is never written."
+        ),
+    )
     add_db_argument(measure)
+    add_engine_arguments(measure)
     measure.add_argument("--id", required=True, type=_campaign_id, help="campaign id")
     measure.add_argument(
         "--out", type=out_file, default=None, metavar="FILE.csv", help="write the results here (default: stdout)"
@@ -223,22 +234,56 @@ def _print_split(split: pd.DataFrame, config: CampaignConfig) -> None:
 
 
 def run_measure(args: argparse.Namespace) -> int:
-    con = _connect(args)
-    try:
-        measurement = campaigns.measure(con, args.id)
-        config = campaigns.campaign_config(con, args.id)
-        if campaigns.recordable(measurement, campaigns.get_campaign(con, args.id)["status"]):
-            campaigns.record(con, measurement)
-            note = "window complete: recorded, status measured"
-        else:
-            note = f"window incomplete ({measurement.observed_days:.1f} of {config.horizon_days} days observed): not recorded"
-        split = campaigns.bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
-    finally:
-        con.close()
+    if args.lake is None and args.engine == engines.DUCKDB:
+        con = _connect(args)
+        try:
+            measurement = campaigns.measure(con, args.id)
+            campaign = campaigns.get_campaign(con, args.id)
+            note = _record(con, measurement, campaign)
+        finally:
+            con.close()
+    else:
+        with engines.source(args.engine, db=args.db, lake_dir=args.lake, master=args.spark_master) as lake_con:
+            measurement = campaigns.measure(lake_con, args.id)
+            campaign = campaigns.get_campaign(lake_con, args.id)
+        note = _record_from_lake(args.db, measurement, campaign)
+    config = campaigns.parse_config(json.loads(campaign["config"]))
+    split = campaigns.bandit.thompson_split(measurement.table, holdout_share=config.holdout_share)
     print(f"campaign {args.id}: orders through {measurement.through:%Y-%m-%d %H:%M}; {note}", file=sys.stderr)
     _print_split(split, config)
     write_table(campaigns.plan.labelled(measurement.table, config), args.out)
     return 0
+
+
+def _unrecorded(measurement: campaigns.Measurement, campaign: pd.Series) -> str | None:
+    """Why the measurement is not recorded (an incomplete window, a campaign neither launched nor measured)."""
+    if not measurement.complete:
+        days = int(campaign["horizon_days"])
+        return f"window incomplete ({measurement.observed_days:.1f} of {days} days observed): not recorded"
+    if not campaigns.recordable(measurement, campaign["status"]):
+        return f"window complete, but the campaign is {campaign['status']}: not recorded"
+    return None
+
+
+def _record(con, measurement: campaigns.Measurement, campaign: pd.Series, where: str = "") -> str:
+    """Record a complete window of a launched or measured campaign; the note saying whether it was."""
+    if reason := _unrecorded(measurement, campaign):
+        return reason
+    campaigns.record(con, measurement)
+    return f"window complete: recorded{where}, status measured"
+
+
+def _record_from_lake(db: str | None, measurement: campaigns.Measurement, campaign: pd.Series) -> str:
+    """Record a measurement made on a lake in the warehouse file, when that holds the same campaign."""
+    if not measurement.complete:
+        return _unrecorded(measurement, campaign)
+    path = warehouse.resolve_db_path(db)
+    if not path.exists():
+        return f"window complete: not recorded, there is no warehouse file {str(path)!r} (--db) to record it in"
+    with warehouse.session(path, write=True) as con:
+        if difference := campaign_measure.stored_difference(con, campaign):
+            return f"window complete: not recorded in {str(path)!r}: {difference}"
+        return _record(con, measurement, campaigns.get_campaign(con, measurement.campaign_id), f" in {str(path)!r}")
 
 
 def run_next_wave(args: argparse.Namespace) -> int:

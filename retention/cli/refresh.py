@@ -25,6 +25,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_db_argument(parser)
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb only: spark is refused, since the refresh imports into the warehouse file and its later "
+        "steps read that import, while Spark reads a lake it never writes; on a lake, run `at-risk` and "
+        "`campaign measure` with --engine spark --lake DIR",
+    )
     parser.add_argument("--inbox", default=None, metavar="DIR", help="folder of files to import (default: none)")
     parser.add_argument(
         "--retrain",
@@ -59,6 +67,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    refresh.check_engine(args.engine)
     settings = refresh.Settings(
         inbox=args.inbox,
         retrain=args.retrain,

@@ -104,13 +104,13 @@ class SparkResult:
         return list(self._all())
 
     def df(self) -> pd.DataFrame:
-        """The rows as pandas, DATE columns as ``datetime64`` (as DuckDB gives them)."""
+        """The rows as pandas, DATE columns as ``datetime64[us]`` (as DuckDB gives them)."""
         if self._frame is None:
             return pd.DataFrame()
         frame = self._frame.toPandas()
         for field in self._frame.schema.fields:
             if field.dataType.typeName() == "date":
-                frame[field.name] = pd.to_datetime(frame[field.name])
+                frame[field.name] = pd.to_datetime(frame[field.name]).astype("datetime64[us]")
         return frame
 
     fetchdf = df

@@ -36,6 +36,13 @@ A run takes five steps, in order, and records itself in ``refresh_runs``:
    its last day) is measured and its result recorded, which marks it measured; a measured campaign
    is not measured again.
 
+The refresh runs on DuckDB only (:func:`check_engine`): its import step writes into the warehouse file and
+every later step reads what that import just wrote, while a Spark job reads a lake, which the Spark engine
+never writes. On Spark the retraining, the rescoring and the campaign measurement would see the lake as it was
+exported, not the inbox just imported. A shop whose history needs Spark runs the same steps as separate batch
+commands on the lake it keeps up to date: ``at-risk --engine spark --lake DIR`` and ``campaign measure --engine
+spark --lake DIR``, each recording its result in the warehouse file.
+
 A failed step is recorded with its reason and the later steps still run on what the warehouse
 holds (what earlier steps wrote stays); the run's status is ``failed`` and the command exits 1.
 
@@ -62,6 +69,12 @@ STEPS = ("import", "derived", "model", "score", "campaigns")
 STEP_STATUSES = ("ok", "skipped", "failed")
 DEFAULT_MAX_MODEL_AGE_DAYS = 30
 DEFAULT_QUALITY_DROP = 0.05
+REFRESH_ENGINE = "duckdb"
+SPARK_REFUSAL = (
+    "refresh runs on DuckDB only: it imports the inbox into the warehouse file and its later steps read what "
+    "was just imported, while Spark reads a lake, which it never writes; on a lake, run `at-risk --engine spark "
+    "--lake DIR` and `campaign measure --engine spark --lake DIR --id N` instead"
+)
 DONE_DIR = "done"
 FAILED_DIR = "failed"
 
@@ -133,6 +146,12 @@ class RefreshResult:
         return "\n".join(lines)
 
 
+def check_engine(engine: str) -> None:
+    """Refuse any engine but DuckDB, saying why (see the module docstring)."""
+    if engine != REFRESH_ENGINE:
+        raise DataError(SPARK_REFUSAL if engine == "spark" else f"unknown engine {engine!r} for refresh")
+
+
 def steps_json(steps: tuple[StepResult, ...] | list[StepResult]) -> str:
     return json.dumps([asdict(step) for step in steps], default=str)
 
@@ -187,10 +206,12 @@ __all__ = [
     "FAILED_DIR",
     "RETRAIN_POLICIES",
     "STEPS",
+    "SPARK_REFUSAL",
     "STEP_STATUSES",
     "RefreshResult",
     "Settings",
     "StepResult",
+    "check_engine",
     "recent_runs",
     "start_run",
     "steps_json",
