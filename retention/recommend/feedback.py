@@ -340,7 +340,9 @@ def load_feedback(
         params |= {f"{key}_weight": weighed.get(key, 0.0) for key in WEIGHT_KEYS}
         frame = warehouse.query(con, "recommend_events", {**params, **_event_types()})
         scale = IMPLICIT_SCALE
-    frame = frame.astype({schema.COL_USER: "string", schema.COL_ITEM: "string", schema.COL_RATING: "float64"})
+    # Timestamps in microseconds, as DuckDB gives them, whichever engine read them (Spark's pandas are nanoseconds).
+    stamps = dict.fromkeys(("first_ts", schema.COL_TS), "datetime64[us]")
+    frame = frame.astype({schema.COL_USER: "string", schema.COL_ITEM: "string", schema.COL_RATING: "float64", **stamps})
     return Feedback(frame[list(FEEDBACK_COLUMNS)], kind, scale, weights)
 
 
