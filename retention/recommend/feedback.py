@@ -347,8 +347,9 @@ def load_feedback(
 
 
 def products(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Product text: ``item_id``, ``title``, ``category``, ``brand``, ``description`` (str, may be missing)."""
-    return warehouse.query(con, "recommend_products")
+    """Product text: ``item_id``, ``title``, ``category``, ``brand``, ``description`` (str, may be missing: NaN)."""
+    frame = warehouse.query(con, "recommend_products")
+    return frame.astype(dict.fromkeys(frame.columns, "str"))  # a column of NULLs too, whichever engine read it
 
 
 def user_history(feedback: Feedback, items: pd.DataFrame, user_id: str) -> pd.DataFrame:
