@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from retention import schema, sql_files, warehouse
+from retention import jobs, schema, sql_files, warehouse
 from retention.cli import main
 from retention.engines import dialect, lake, spark
 from retention.recommend import choice, evaluate, factor_models, metrics, models, saved, spark_models
@@ -74,9 +75,9 @@ def test_the_cutoff_quantile_is_spark_percentile_disc_over_epoch_microseconds():
     assert "TIMESTAMP_MICROS(CAST(" in written and "PERCENTILE_APPROX" not in written
 
 
-def compare(db: str, lake_dir: str, engine: str, model_names, out) -> dict[str, dict]:
+def compare(db: str, lake_dir: str, engine: str, model_names, out, *options: str) -> dict[str, dict]:
     argv = ["recommenders", "compare", "--db", db, "--lake", lake_dir, "--engine", engine, "--spark-master", "local[2]"]
-    assert main([*argv, "--models", ",".join(model_names), "--k", str(K), "--out", str(out)]) == 0
+    assert main([*argv, "--models", ",".join(model_names), "--k", str(K), "--out", str(out), *options]) == 0
     return {record["model"]: record for record in json.loads(out.read_text())}
 
 
@@ -93,23 +94,30 @@ def assert_same_metrics(record: dict, expected: dict) -> None:
 
 @pytest.fixture(scope="module")
 def compared(spark_session, sample_lake, tmp_path_factory):
-    """``recommenders compare`` on the sample lake, once on DuckDB and once on Spark (with MLlib's ALS), each
-    saving its runs to a warehouse of its own: the records by model, and the warehouses' paths."""
+    """``recommenders compare`` on the sample lake, once on DuckDB (runs not saved) and once on Spark (with
+    MLlib's ALS, its runs saved to a warehouse of its own): the records by model, and the Spark run's warehouse."""
     folder = tmp_path_factory.mktemp("compared")
-    on_duckdb = compare(str(folder / "duckdb.duckdb"), sample_lake, "duckdb", DETERMINISTIC, folder / "duckdb.json")
+    on_duckdb = compare(
+        str(folder / "duckdb.duckdb"), sample_lake, "duckdb", DETERMINISTIC, folder / "duckdb.json", "--no-save"
+    )
     on_spark_db = str(folder / "spark.duckdb")
     on_spark = compare(on_spark_db, sample_lake, "spark", (*DETERMINISTIC, spark_models.NAME), folder / "spark.json")
     return on_duckdb, on_spark, on_spark_db
 
 
 def test_compare_on_spark_scores_every_deterministic_model_as_duckdb_does(compared, sample_lake):
-    on_duckdb, on_spark, _ = compared
+    on_duckdb, on_spark, db = compared
     assert list(on_duckdb) == list(DETERMINISTIC) and list(on_spark) == [*DETERMINISTIC, spark_models.NAME]
     for name in DETERMINISTIC:
         assert_same_metrics(on_spark[name], on_duckdb[name])
         assert on_spark[name]["feedback"] == on_duckdb[name]["feedback"] == fb.VIEWS  # the sample's default
     assert on_duckdb["ease"]["ndcg_at_k"] > 2 * on_duckdb["random"]["ndcg_at_k"]  # a real comparison, not zeros
     assert spark_models.NAME not in models.MODELS  # offered only while the Spark engine was in use
+    (job,) = jobs.recent(db).itertuples()  # the job says where its feedback was read
+    assert json.loads(job.params)["engine"] == "spark" and json.loads(job.params)["lake"] == str(
+        Path(sample_lake).resolve()
+    )
+    assert job.status == "done"
 
 
 def test_mllib_als_beats_random_is_seeded_and_its_saved_model_scores_without_spark(compared, sample_lake):

@@ -314,7 +314,7 @@ def compare_models(args: argparse.Namespace, names: list[str]) -> int:
     training = jobs.run(
         path,
         job.KIND,
-        job.job_params(overrides, query, args.k),
+        job.job_params(overrides, query, args.k) | read_from(args),
         lambda progress: job.train(path, overrides, query, args.k, progress, save=not args.no_save, reading=reading),
         started_by="cli",
         describe=job.job_result,
@@ -341,6 +341,11 @@ def engine_reading(args: argparse.Namespace, path: str):
         functools.partial(engines.source, args.engine, lake_dir=args.lake, master=args.spark_master),
         lambda con: choice.lake_feedback_version(args.lake),
     )
+
+
+def read_from(args: argparse.Namespace) -> dict[str, str]:
+    """What the job records of where its feedback was read: ``engine`` and ``lake`` (nothing for the warehouse)."""
+    return {} if args.lake is None else {"engine": args.engine, "lake": str(Path(args.lake).resolve())}
 
 
 def write_json(value: object, out: str | None, what: str) -> None:
