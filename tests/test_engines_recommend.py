@@ -15,6 +15,7 @@ import pytest
 from retention import jobs, schema, sql_files, warehouse
 from retention.cli import main
 from retention.engines import dialect, lake, spark
+from retention.errors import DataError
 from retention.recommend import choice, evaluate, factor_models, metrics, models, saved, spark_models
 from retention.recommend import feedback as fb
 
@@ -146,6 +147,8 @@ def test_mllib_als_beats_random_is_seeded_and_its_saved_model_scores_without_spa
     with warehouse.session(db) as con:
         recommender = saved.load_model(con, als["run_id"], data_version=version)
         assert saved.load_model(con, als["run_id"]) is None  # the warehouse's own feedback is not the lake's
+        with pytest.raises(DataError, match="fits only on the Spark engine.*--engine spark --lake DIR"):
+            saved.recommender_for_run(con, als["run_id"])  # and DuckDB cannot refit it
     assert isinstance(recommender.model, factor_models.FactorModel)
     assert recommender.model.user_factors.shape[1] == 32
     users = list(recommender.model.users[:3])
