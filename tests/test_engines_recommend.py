@@ -163,9 +163,11 @@ def test_mllib_als_beats_random_is_seeded_and_its_saved_model_scores_without_spa
         (["--engine", "duckdb", "--models", "popularity,mllib_als"], "mllib_als (Spark MLlib's ALS) runs only on the"),
         (["--models", "mllib_als"], "runs only on the Spark engine: add --engine spark --lake DIR"),
         (["--engine", "spark", "--models", "popularity"], "--engine spark reads a lake: give --lake DIR"),
+        (["--lake", "no-such-lake", "--models", "popularity"], "lake folder 'no-such-lake' does not exist"),
+        (["--models", ""], "--models is empty"),
     ],
 )
-def test_mllib_als_is_refused_off_spark_and_spark_needs_a_lake(tmp_path, capsys, argv, message):
+def test_mllib_als_is_refused_off_spark_and_a_lake_is_checked_first(tmp_path, capsys, argv, message):
     assert main(["recommenders", "compare", "--db", str(tmp_path / "w.duckdb"), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err

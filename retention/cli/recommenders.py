@@ -9,6 +9,7 @@ import functools
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from retention.cli._common import (
     write_table,
 )
 from retention.errors import DataError
+
+if TYPE_CHECKING:
+    from retention.recommend.job import Reading
 
 recommend = lazy_import("retention.recommend")
 
@@ -294,8 +298,12 @@ def run_compare(args: argparse.Namespace) -> int:
         raise DataError(
             f"{spark_models.NAME} (Spark MLlib's ALS) runs only on the Spark engine: add --engine spark --lake DIR"
         )
+    if args.lake is not None:
+        from retention.engines import lake
+
+        lake.read_manifest(Path(args.lake))  # a lake that is missing or lacks a column: refused before any job
     with spark_models.offered() if args.engine == "spark" else contextlib.nullcontext():
-        return compare_models(args, names or recommend.default_models())
+        return compare_models(args, recommend.default_models() if names is None else names)
 
 
 def compare_models(args: argparse.Namespace, names: list[str]) -> int:
@@ -329,7 +337,7 @@ def compare_models(args: argparse.Namespace, names: list[str]) -> int:
     return 0
 
 
-def engine_reading(args: argparse.Namespace, path: str):
+def engine_reading(args: argparse.Namespace, path: str) -> Reading:
     """Where ``compare`` reads its feedback: the warehouse at ``path``, or the lake ``--lake`` on ``--engine``
     (its runs then record the lake's feedback version)."""
     from retention import engines
