@@ -49,6 +49,11 @@ class Registry(Mapping[str, T], Generic[T]):
 
         return decorate
 
+    def remove(self, name: str) -> T:
+        """Take ``name``'s entry out and return it: for an entry offered only for a while (a model that needs an
+        engine in use, see :mod:`retention.recommend.spark_models`)."""
+        return self._entries.pop(name)
+
     def get_or_raise(self, name: str) -> T:
         """The entry named ``name``, or a :class:`DataError` listing the choices."""
         if name not in self._entries:

@@ -4,9 +4,12 @@ serves: :mod:`retention.cli._promotion`) and ``recommend`` (one user's top-K).""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,6 +17,7 @@ from retention import jobs, warehouse
 from retention.cli import _promotion as promotion
 from retention.cli._common import (
     add_db_argument,
+    add_engine_arguments,
     date_text,
     lazy_import,
     out_file,
@@ -22,6 +26,9 @@ from retention.cli._common import (
     write_table,
 )
 from retention.errors import DataError
+
+if TYPE_CHECKING:
+    from retention.recommend.job import Reading
 
 recommend = lazy_import("retention.recommend")
 
@@ -94,9 +101,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "its progress goes to stderr. An unknown model name is refused with the list. "
         "A model that cannot run on this data (the content model without product text) is skipped: the reason "
         'goes to stderr and into the JSON list as {"model": NAME, "skipped": REASON}. Each record names the '
-        "feedback source its run used (and the combined source's weights).",
+        "feedback source its run used (and the combined source's weights). With --lake the feedback is read from "
+        "a Parquet lake, on DuckDB or (--engine spark) on Spark, where Spark MLlib's ALS (mllib_als) is offered "
+        "too; the runs are saved to --db all the same.",
     )
     add_db_argument(compare)
+    add_engine_arguments(compare)
     compare.add_argument(
         "--models",
         default=None,
@@ -277,9 +287,27 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    if args.models is None:
-        args.models = ",".join(recommend.default_models())
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    from retention.recommend import spark_models  # here, not at the top: it imports the model libraries
+
+    if args.engine == "spark" and args.lake is None:
+        raise DataError(
+            "--engine spark reads a lake: give --lake DIR (write one with `python -m retention lake export`)"
+        )
+    names = None if args.models is None else [name.strip() for name in args.models.split(",") if name.strip()]
+    if args.engine != "spark" and names and spark_models.NAME in names:
+        raise DataError(
+            f"{spark_models.NAME} (Spark MLlib's ALS) runs only on the Spark engine: add --engine spark --lake DIR"
+        )
+    if args.lake is not None:
+        from retention.engines import lake
+
+        lake.read_manifest(Path(args.lake))  # a lake that is missing or lacks a column: refused before any job
+    with spark_models.offered() if args.engine == "spark" else contextlib.nullcontext():
+        return compare_models(args, recommend.default_models() if names is None else names)
+
+
+def compare_models(args: argparse.Namespace, names: list[str]) -> int:
+    """``recommenders compare`` of the models ``names`` (the registry offering what the engine runs)."""
     if not names:
         raise DataError("--models is empty; name at least one model")
     overrides = parse_overrides(args.param, names)
@@ -290,11 +318,12 @@ def run_compare(args: argparse.Namespace) -> int:
 
     path = warehouse.resolve_db_path(args.db)
     query = split_query(args, kind, weights)
+    reading = engine_reading(args, path)
     training = jobs.run(
         path,
         job.KIND,
-        job.job_params(overrides, query, args.k),
-        lambda progress: job.train(path, overrides, query, args.k, progress, save=not args.no_save),
+        job.job_params(overrides, query, args.k) | read_from(args),
+        lambda progress: job.train(path, overrides, query, args.k, progress, save=not args.no_save, reading=reading),
         started_by="cli",
         describe=job.job_result,
         echo=jobs.printer(),
@@ -306,6 +335,25 @@ def run_compare(args: argparse.Namespace) -> int:
     records |= {name: {"model": name, "skipped": reason} for name, reason in comparison.skipped.items()}
     write_json([records[name] for name in names if name in records], args.out, f"{len(comparison.results)} results")
     return 0
+
+
+def engine_reading(args: argparse.Namespace, path: str) -> Reading:
+    """Where ``compare`` reads its feedback: the warehouse at ``path``, or the lake ``--lake`` on ``--engine``
+    (its runs then record the lake's feedback version)."""
+    from retention import engines
+    from retention.recommend import choice, job
+
+    if args.lake is None:
+        return job.warehouse_reading(path)
+    return job.Reading(
+        functools.partial(engines.source, args.engine, lake_dir=args.lake, master=args.spark_master),
+        lambda con: choice.lake_feedback_version(args.lake),
+    )
+
+
+def read_from(args: argparse.Namespace) -> dict[str, str]:
+    """What the job records of where its feedback was read: ``engine`` and ``lake`` (nothing for the warehouse)."""
+    return {} if args.lake is None else {"engine": args.engine, "lake": str(Path(args.lake).resolve())}
 
 
 def write_json(value: object, out: str | None, what: str) -> None:

@@ -14,6 +14,9 @@ Rewrites (DuckDB meaning -> Spark expression):
   day-number, month-number and epoch-second differences.
 * ``to_days(n)``, ``to_months(n)``: day-time and year-month intervals (``make_dt_interval``,
   ``make_ym_interval``).
+* ``quantile_disc(x, q)``: Spark's ``percentile_disc(q) WITHIN GROUP (ORDER BY x)`` (the same rule: the first
+  value whose cumulative share reaches ``q``), which SQLGlot writes as an approximate percentile; numbers only
+  on Spark, so a timestamp goes through ``epoch_us`` (``unix_micros``) and back (``make_timestamp``).
 * ``hash(value, seed)``: DuckDB's hash has no Spark twin; a seeded sample (``$share`` below 1)
   is refused on Spark by :mod:`retention.engines.spark` rather than drawing other customers.
 
@@ -117,6 +120,13 @@ def _is_whole_row(node: exp.Expression) -> bool:
     )
 
 
+def _percentile_disc(node: exp.PercentileDisc) -> exp.Expression:
+    """DuckDB's ``quantile_disc(x, q)`` as Spark's ``percentile_disc(q) WITHIN GROUP (ORDER BY x)``."""
+    ordered = exp.Ordered(this=node.this.copy().transform(_rewrite), nulls_first=True)
+    percentile = exp.Anonymous(this="PERCENTILE_DISC", expressions=[node.expression.copy().transform(_rewrite)])
+    return exp.WithinGroup(this=percentile, expression=exp.Order(expressions=[ordered]))
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) and node.this.name.upper() == "QUERY_TABLE":
         return exp.to_table(node.this.expressions[0].name)  # the table named by a (bound, checked) string
@@ -127,6 +137,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.cast(node, exp.DataType.build("DOUBLE"))  # DuckDB computes with DOUBLE, Spark with DECIMAL
     if isinstance(node, exp.DateDiff):
         return _date_diff(node)
+    if isinstance(node, exp.PercentileDisc) and not isinstance(node.parent, exp.WithinGroup):
+        return _percentile_disc(node)
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "EPOCH_US":
+        return exp.func("UNIX_MICROS", exp.cast(node.expressions[0].copy(), exp.DataType.build("TIMESTAMP")))
     if isinstance(node, exp.Alias) and _is_whole_row(node.this):
         return exp.alias_(exp.func("STRUCT", exp.Star()), node.alias)
     if isinstance(node, exp.ToDays):

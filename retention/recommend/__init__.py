@@ -4,7 +4,8 @@ Public API:
 
 * :func:`load_feedback` — explicit ratings, or implicit ratings from purchases, views or add-to-carts (or a
   weighted mix); :func:`feedback_source` says which the warehouse has and which is the default.
-* :data:`MODELS` — the model registry; :func:`fit_model` fits one.
+* :data:`MODELS` — the model registry; :func:`fit_model` fits one. Spark MLlib's ALS joins it only while the
+  Spark engine is in use (:func:`retention.recommend.spark_models.offered`).
 * :class:`SplitQuery` and :func:`make_split`, :func:`evaluate_model`, :func:`compare` — offline evaluation;
   :func:`unmet_need` says why a model cannot run on the data (a comparison skips it).
 * :func:`save_run`, :func:`list_runs`, :func:`get_run`, :func:`delete_runs` — the ``model_runs`` table;

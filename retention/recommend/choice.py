@@ -22,7 +22,10 @@ Light on purpose: it reads the runs table, never a model library, so the Campaig
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -40,6 +43,27 @@ OPTION_COLUMNS = ("run_id", "name", "model", "mode", "ndcg_at_k", "k", "current"
 def feedback_version(con: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of the feedback and products every recommender is fitted on (see :mod:`retention.recommend.saved`)."""
     return warehouse.imports_version(con, ("orders", "events", "ratings", "products"))
+
+
+LAKE_FEEDBACK_TABLES = ("orders", "events", "ratings", "products", "non_products")
+
+
+def lake_feedback_version(lake_dir: str | os.PathLike) -> str:
+    """The feedback version of runs trained on a lake (``--lake DIR``): ``lake-`` and a fingerprint of the
+    names, sizes and modification times of its feedback tables' Parquet files, the same whichever engine read
+    them. It never equals a warehouse's :func:`feedback_version`: the warehouse that keeps such runs lists them
+    as trained on other feedback, and never serves its own customers from their saved models."""
+    from retention.engines import lake
+
+    folder = Path(lake_dir)
+    digest = hashlib.sha256()
+    for table in LAKE_FEEDBACK_TABLES:
+        path = lake.table_path(folder, table)
+        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{table}:{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return f"lake-{digest.hexdigest()[:16]}"
 
 
 def run_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

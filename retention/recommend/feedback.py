@@ -340,13 +340,16 @@ def load_feedback(
         params |= {f"{key}_weight": weighed.get(key, 0.0) for key in WEIGHT_KEYS}
         frame = warehouse.query(con, "recommend_events", {**params, **_event_types()})
         scale = IMPLICIT_SCALE
-    frame = frame.astype({schema.COL_USER: "string", schema.COL_ITEM: "string", schema.COL_RATING: "float64"})
+    # Timestamps in microseconds, as DuckDB gives them, whichever engine read them (Spark's pandas are nanoseconds).
+    stamps = dict.fromkeys(("first_ts", schema.COL_TS), "datetime64[us]")
+    frame = frame.astype({schema.COL_USER: "string", schema.COL_ITEM: "string", schema.COL_RATING: "float64", **stamps})
     return Feedback(frame[list(FEEDBACK_COLUMNS)], kind, scale, weights)
 
 
 def products(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Product text: ``item_id``, ``title``, ``category``, ``brand``, ``description`` (str, may be missing)."""
-    return warehouse.query(con, "recommend_products")
+    """Product text: ``item_id``, ``title``, ``category``, ``brand``, ``description`` (str, may be missing: NaN)."""
+    frame = warehouse.query(con, "recommend_products")
+    return frame.astype(dict.fromkeys(frame.columns, "str"))  # a column of NULLs too, whichever engine read it
 
 
 def user_history(feedback: Feedback, items: pd.DataFrame, user_id: str) -> pd.DataFrame:

@@ -2,7 +2,9 @@
 model on all feedback.
 
 The Recommenders page runs them in a thread of the server, ``recommenders compare`` in its own process; both
-record them in the ``jobs`` table under these kinds. A training evaluates every chosen model on one split,
+record them in the ``jobs`` table under these kinds. A training reads its feedback where a :class:`Reading` says:
+the warehouse by default, or a lake on DuckDB or Spark (``--engine``, :mod:`retention.engines`); its runs and
+models are always saved to the warehouse. A training evaluates every chosen model on one split,
 saves one run per model, then fits each run's model on all feedback and saves it with the run
 (:mod:`retention.recommend.saved`), so that recommending to customers later only loads it.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +29,21 @@ from retention.recommend.serve import fit_on
 KIND = "recommenders"
 REFIT_KIND = "recommender_fit"
 Progress = evaluate.Progress
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Where a training reads its feedback: ``open()`` gives the connection the set work (the feedback, the split,
+    the products) runs on, and ``version(con)`` the feedback version its runs and models record (see
+    :mod:`retention.recommend.saved`)."""
+
+    open: Callable[[], AbstractContextManager]
+    version: Callable[[object], str] = saved.feedback_version
+
+
+def warehouse_reading(path: str | os.PathLike) -> Reading:
+    """The warehouse at ``path``, read in a session of its own, at its feedback version."""
+    return Reading(lambda: warehouse.session(path))
 
 
 @dataclass(frozen=True)
@@ -65,16 +83,19 @@ def train(
     progress: Progress,
     *,
     save: bool = True,
+    reading: Reading | None = None,
 ) -> Training:
     """Evaluate the selected models (name -> hyperparameters) on the split ``query`` describes; when ``save``,
     fit each model on all feedback of the split's source (as the split read it: not read again) and save its run
-    together with that model (a run never shows without it).
+    together with that model (a run never shows without it) in the warehouse at ``path``.
 
+    ``reading``: where the feedback is read (by default the warehouse at ``path``: :func:`warehouse_reading`).
     ``progress(fraction, message)`` goes model by model and fold by fold, then model by model through the fits
     on all feedback. Opens its own short sessions (a job's thread shares none); none is held while fitting.
     """
-    with warehouse.session(path) as con:  # the feedback version of the feedback the split read
-        split, version = evaluate.make_split(con, query), saved.feedback_version(con)
+    reading = reading or warehouse_reading(path)
+    with reading.open() as con:  # the feedback version of the feedback the split read
+        split, version = evaluate.make_split(con, query), reading.version(con)
         default = fb.default_source(fb.source_rows(con))
     folds = len(split.folds)
     share = folds / (folds + 1) if save else 1.0  # each model: one fit per fold, then one on all feedback

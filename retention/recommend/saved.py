@@ -36,8 +36,9 @@ import pandas as pd
 from surprise import NMF, SVD
 
 from retention import schema, warehouse
+from retention.errors import DataError
 from retention.recommend import feedback as fb
-from retention.recommend import runs
+from retention.recommend import runs, spark_models
 from retention.recommend.choice import feedback_version, run_mode
 from retention.recommend.fitting import ArrayTrainset, CompactRatings
 from retention.recommend.models import SurpriseModel
@@ -127,6 +128,12 @@ def fit_for_run(con: duckdb.DuckDBPyConnection, run_id: int) -> Recommender:
     split's ``feedback`` and ``weights``; runs saved before sources were recorded: the default source) now (not
     saved)."""
     run = runs.get_run(con, run_id)
+    if run.model == spark_models.NAME:
+        raise DataError(
+            f"run #{run_id} is Spark MLlib's ALS, which fits only on the Spark engine, and its saved model is missing "
+            "or was fitted on other feedback (a lake); train it again with `python -m retention recommenders "
+            "compare --engine spark --lake DIR --models mllib_als`"
+        )
     kind, weights = fb.described_choice(run.split)
     feedback = fb.load_feedback(con, kind=kind, weights=weights)
     return fit_on(feedback, fb.products(con), run.model, run.params, mode=run_mode(run.split))

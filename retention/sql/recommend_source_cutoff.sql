@@ -4,6 +4,7 @@
 -- $test_share: DOUBLE in (0, 1).   $kept_out: VARCHAR[], the non-product statuses kept out.
 -- $ratings, $purchases: BOOLEAN, whether rated items and purchase lines (quantity > 0) count.
 -- $event_types: VARCHAR[], the event types that count (empty: none).
+-- The quantile is taken of epoch microseconds, so that Spark's percentile_disc (numbers only) runs it too.
 WITH kept_out AS (
     SELECT item_id FROM non_products WHERE list_contains($kept_out, status)
 ),
@@ -14,6 +15,6 @@ stamps AS (
     UNION ALL
     SELECT ts, item_id FROM events WHERE list_contains($event_types, event_type) AND item_id IS NOT NULL
 )
-SELECT quantile_disc(ts, 1 - $test_share) AS cutoff
+SELECT make_timestamp(CAST(quantile_disc(epoch_us(ts), 1 - $test_share) AS BIGINT)) AS cutoff
 FROM stamps
 WHERE item_id NOT IN (SELECT item_id FROM kept_out)
