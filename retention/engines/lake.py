@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -105,6 +106,8 @@ def export(
         Table -> rows written.
     """
     lake_dir = Path(to)
+    if lake_dir.exists() and not lake_dir.is_dir():
+        raise DataError(f"{str(lake_dir)!r} is a file, not a folder; give a folder for the lake")
     lake_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with warehouse.session(db) as con:
@@ -127,13 +130,18 @@ def export(
 
 def _write_table(con, table: str, path: Path) -> int:
     temporary = path.with_name(f".{path.name}.tmp")
-    reader = warehouse.execute(con, "lake_table", names={"table": table}).to_arrow_reader(BATCH_ROWS)
+    with warnings.catch_warnings():  # as warehouse.query: a relation would be blocked by another unread result
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        reader = warehouse.execute(con, "lake_table", names={"table": table}).to_arrow_reader(BATCH_ROWS)
     rows = 0
-    with pq.ParquetWriter(temporary, reader.schema, compression="zstd") as writer:
-        for batch in reader:
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    os.replace(temporary, path)
+    try:
+        with pq.ParquetWriter(temporary, reader.schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return rows
 
 
