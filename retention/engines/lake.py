@@ -21,6 +21,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retention import rollups, schema, warehouse
@@ -71,7 +72,7 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
     Raises
     ------
     DataError
-        No such folder, no table in it, or a table without a required column.
+        No such folder, no table in it, a table that is not Parquet, or a table without a required column.
     """
     if not lake_dir.is_dir():
         raise DataError(
@@ -81,7 +82,7 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
     for table in LAKE_TABLES:
         path = table_path(lake_dir, table)
         if path.exists():
-            tables[table] = list(pq.read_schema(path if path.is_file() else next(path.rglob("*.parquet"))).names)
+            tables[table] = _columns(table, path)
     if schema.ORDERS not in tables and schema.EVENTS not in tables:
         raise DataError(f"the lake {str(lake_dir)!r} holds neither orders nor events (orders.parquet or orders/)")
     for table, columns in tables.items():
@@ -89,6 +90,17 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
         if missing:
             raise DataError(f"the lake's {table} table lacks the column(s) {', '.join(missing)}")
     return tables
+
+
+def _columns(table: str, path: Path) -> list[str]:
+    """The column names of the lake's ``table`` at ``path`` (a Parquet file, or a folder of parts)."""
+    first = path if path.is_file() else next(path.rglob("*.parquet"), None)
+    if first is None:
+        raise DataError(f"the lake's {table} folder {str(path)!r} holds no .parquet file")
+    try:
+        return list(pq.read_schema(first).names)
+    except pa.ArrowException as exc:
+        raise DataError(f"the lake's {table} table cannot be read as Parquet ({str(first)!r}): {exc}") from exc
 
 
 def export(
