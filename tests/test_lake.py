@@ -102,6 +102,9 @@ def test_export_refuses_a_file_as_the_lake_folder(sample_db, tmp_path, capsys):
     with pytest.raises(DataError, match="is a file, not a folder"):
         lake.export(sample_db, target)
     assert target.read_text() == "not a folder"
+    assert main(["lake", "export", "--db", str(tmp_path / "mistyped.duckdb"), "--to", str(tmp_path / "new")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists(), "no folder is made for a warehouse that does not exist"
 
 
 def test_a_lake_without_a_required_column_names_the_table_and_column(exported, tmp_path):

@@ -120,9 +120,9 @@ def export(
     lake_dir = Path(to)
     if lake_dir.exists() and not lake_dir.is_dir():
         raise DataError(f"{str(lake_dir)!r} is a file, not a folder; give a folder for the lake")
-    lake_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with warehouse.session(db) as con:
+        lake_dir.mkdir(parents=True, exist_ok=True)  # once the warehouse opened: a mistyped --db makes no folder
         version = warehouse.schema_version(con)
         for table in LAKE_TABLES:
             counts[table] = _write_table(con, table, lake_dir / f"{table}.parquet")
