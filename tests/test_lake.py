@@ -160,3 +160,13 @@ def test_building_the_parser_imports_neither_spark_nor_the_translator():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_cohorts_on_the_lake_in_duckdb_writes_the_warehouses_csv(exported, sample_db, tmp_path):
+    folder, _ = exported
+    options = ["--period", "month", "--measure", "revenue", "--by", "rfm_segment"]
+    assert main(["cohorts", "--db", sample_db, *options, "--out", str(tmp_path / "warehouse.csv")]) == 0
+    assert main(["cohorts", "--lake", str(folder), *options, "--out", str(tmp_path / "lake.csv")]) == 0
+    written = (tmp_path / "lake.csv").read_bytes()
+    assert written == (tmp_path / "warehouse.csv").read_bytes()
+    assert written.count(b"\n") > 100
