@@ -11,8 +11,9 @@ so that building the parser, and ``--help``, stays fast. Errors meant for users
 path without permission, a damaged warehouse: see
 :func:`retention.errors.system_error_message`), are printed as one ``error: ...``
 line without a traceback and exit with status 2, as argparse does for bad
-arguments. Output piped into a reader that leaves early (``| head``) ends quietly
-with status 141, as a tool stopped by SIGPIPE.
+arguments; so are the Spark engine's failures (:func:`engine_error_message`).
+Output piped into a reader that leaves early (``| head``) ends quietly with
+status 141, as a tool stopped by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -69,8 +70,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc)
     except (OSError, duckdb.Error) as exc:
         message = system_error_message(exc)
+    except Exception as exc:
+        message = engine_error_message(exc)
+        if message is None:
+            raise
     print(f"error: {message}", file=sys.stderr)
     return ERROR_STATUS
+
+
+# Spark's JVM did not start: the usual cause is a missing or misconfigured Java runtime.
+_NO_JAVA = ("JAVA_GATEWAY_EXITED", "Java gateway process exited")
+
+
+def engine_error_message(exc: BaseException) -> str | None:
+    """One line for a failure of the Spark engine (PySpark, its Java bridge, or SQL it cannot translate); None
+    for any other error.
+
+    Looked up in ``sys.modules`` rather than imported: a process that never started Spark raised none of these,
+    and the parser stays free of PySpark.
+    """
+    kinds = tuple(
+        getattr(sys.modules[module], name)
+        for module, name in (
+            ("pyspark.errors", "PySparkException"),
+            ("py4j.protocol", "Py4JError"),
+            ("retention.engines.dialect", "UntranslatableSQL"),
+        )
+        if module in sys.modules
+    )
+    if not kinds or not isinstance(exc, kinds):
+        return None
+    text = str(exc).strip()
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    if any(mark in text for mark in _NO_JAVA):
+        return f"Spark could not start its Java runtime ({first_line}); install Java 17 or later, or set JAVA_HOME"
+    if type(exc).__module__.startswith("retention."):
+        return f"this query cannot run on Spark: {first_line}"
+    return f"Spark failed: {first_line}"
 
 
 def _drop_stdout() -> None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retention import rollups, schema, warehouse
@@ -70,7 +72,7 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
     Raises
     ------
     DataError
-        No such folder, no table in it, or a table without a required column.
+        No such folder, no table in it, a table that is not Parquet, or a table without a required column.
     """
     if not lake_dir.is_dir():
         raise DataError(
@@ -80,7 +82,7 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
     for table in LAKE_TABLES:
         path = table_path(lake_dir, table)
         if path.exists():
-            tables[table] = list(pq.read_schema(path if path.is_file() else next(path.rglob("*.parquet"))).names)
+            tables[table] = _columns(table, path)
     if schema.ORDERS not in tables and schema.EVENTS not in tables:
         raise DataError(f"the lake {str(lake_dir)!r} holds neither orders nor events (orders.parquet or orders/)")
     for table, columns in tables.items():
@@ -88,6 +90,17 @@ def read_manifest(lake_dir: Path) -> dict[str, list[str]]:
         if missing:
             raise DataError(f"the lake's {table} table lacks the column(s) {', '.join(missing)}")
     return tables
+
+
+def _columns(table: str, path: Path) -> list[str]:
+    """The column names of the lake's ``table`` at ``path`` (a Parquet file, or a folder of parts)."""
+    first = path if path.is_file() else next(path.rglob("*.parquet"), None)
+    if first is None:
+        raise DataError(f"the lake's {table} folder {str(path)!r} holds no .parquet file")
+    try:
+        return list(pq.read_schema(first).names)
+    except pa.ArrowException as exc:
+        raise DataError(f"the lake's {table} table cannot be read as Parquet ({str(first)!r}): {exc}") from exc
 
 
 def export(
@@ -105,9 +118,11 @@ def export(
         Table -> rows written.
     """
     lake_dir = Path(to)
-    lake_dir.mkdir(parents=True, exist_ok=True)
+    if lake_dir.exists() and not lake_dir.is_dir():
+        raise DataError(f"{str(lake_dir)!r} is a file, not a folder; give a folder for the lake")
     counts: dict[str, int] = {}
     with warehouse.session(db) as con:
+        lake_dir.mkdir(parents=True, exist_ok=True)  # once the warehouse opened: a mistyped --db makes no folder
         version = warehouse.schema_version(con)
         for table in LAKE_TABLES:
             counts[table] = _write_table(con, table, lake_dir / f"{table}.parquet")
@@ -127,13 +142,18 @@ def export(
 
 def _write_table(con, table: str, path: Path) -> int:
     temporary = path.with_name(f".{path.name}.tmp")
-    reader = warehouse.execute(con, "lake_table", names={"table": table}).to_arrow_reader(BATCH_ROWS)
+    with warnings.catch_warnings():  # as warehouse.query: a relation would be blocked by another unread result
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        reader = warehouse.execute(con, "lake_table", names={"table": table}).to_arrow_reader(BATCH_ROWS)
     rows = 0
-    with pq.ParquetWriter(temporary, reader.schema, compression="zstd") as writer:
-        for batch in reader:
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    os.replace(temporary, path)
+    try:
+        with pq.ParquetWriter(temporary, reader.schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return rows
 
 
