@@ -68,30 +68,19 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
     path = warehouse.resolve_db_path(args.db)
-    on_lake = args.lake is not None or args.engine != engines.DUCKDB
-    # Without a lake no connection stays open: the job writes its progress to the warehouse it reads.
-    lake = (
-        engines.source(
-            args.engine,
-            db=path,
-            lake_dir=args.lake,
-            master=args.spark_master,
-            rollup=args.horizon_days is None,  # the default horizon reads the reorder gaps of the activity rollup
-        )
-        if on_lake
-        else contextlib.nullcontext()
-    )
-    with lake as lake_con:
+    with _lake(args, path) as lake_con:
         if args.horizon_days is None:
-            with contextlib.nullcontext(lake_con) if on_lake else warehouse.session(path) as con:
+            with _reading(lake_con, path) as con:
                 args.horizon_days = reorder.horizon_default(con)[0]  # the summary line below names it
 
         def score(progress: jobs.Progress) -> churn.ScoringResult:
-            if on_lake:
-                return churn.score_lake_and_save(
-                    lake_con, path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
-                )[0]
-            return churn.score_and_save(path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress)[0]
+            if lake_con is None:
+                return churn.score_and_save(path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress)[
+                    0
+                ]
+            return churn.score_lake_and_save(
+                lake_con, path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
+            )[0]
 
         # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for
         # the save: imports and refreshes of other processes go on while the model trains.
@@ -107,11 +96,26 @@ def run(args: argparse.Namespace) -> int:
         flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
         emails = None
         if args.include_email:
-            with contextlib.nullcontext(lake_con) if on_lake else warehouse.session(path) as con:
+            with _reading(lake_con, path) as con:
                 emails = churn.customer_emails(con, flagged["user_id"].tolist())
     report(result, len(flagged))
     write_table(churn.export_table(flagged, emails), args.out)
     return 0
+
+
+def _lake(args: argparse.Namespace, path) -> contextlib.AbstractContextManager:
+    """The lake's connection for the whole command (:func:`retention.engines.source`), or None without a lake:
+    then no connection stays open, for the job writes its progress to the warehouse it reads."""
+    if args.lake is None and args.engine == engines.DUCKDB:
+        return contextlib.nullcontext()
+    # The default horizon reads the reorder gaps of the activity rollup.
+    rollup = args.horizon_days is None
+    return engines.source(args.engine, db=path, lake_dir=args.lake, master=args.spark_master, rollup=rollup)
+
+
+def _reading(lake_con, path) -> contextlib.AbstractContextManager:
+    """Where a set query of the command reads: the lake, else a short read session of the warehouse."""
+    return contextlib.nullcontext(lake_con) if lake_con is not None else warehouse.session(path)
 
 
 def report(result: churn.ScoringResult, flagged: int) -> None:
