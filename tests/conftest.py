@@ -158,13 +158,14 @@ def downloads(monkeypatch) -> dict:
 
 @pytest.fixture(scope="session")
 def spark_session():
-    """One Spark session (``local[2]``, 1 GiB driver) per test worker, shared by every Spark test it runs."""
+    """One Spark session (``local[2]``, 1 GiB driver, small-data settings) per test worker, shared by every Spark
+    test it runs."""
     import os
 
-    os.environ.setdefault("RETENTION_SPARK_DRIVER_MEMORY", "1g")
     from retention.engines import spark
 
-    return spark.session("local[2]")
+    os.environ.setdefault(spark.DRIVER_MEMORY_ENV_VAR, "1g")
+    return spark.session("local[2]", spark.SMALL_DATA_CONFIG)
 
 
 @pytest.fixture(scope="session")

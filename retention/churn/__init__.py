@@ -4,7 +4,8 @@ Modules: :mod:`~retention.churn.features` (each feature declared once: column, k
 reason phrase), :mod:`~retention.churn.snapshots` (snapshot dates, features and labels in DuckDB),
 :mod:`~retention.churn.model` (encoding, trees, calibration, baseline), :mod:`~retention.churn.metrics`
 (holdout metrics), :mod:`~retention.churn.scoring` (a scoring run, saved scores and runs),
-:mod:`~retention.churn.flagged` (flagging, segment filters and export). The public names of all six are
+:mod:`~retention.churn.lake_scoring` (a scoring whose set work runs on Spark or DuckDB over a lake),
+:mod:`~retention.churn.flagged` (flagging, segment filters and export). The public names of all seven are
 importable from ``retention.churn``.
 
 Definition
@@ -40,7 +41,8 @@ snapshot, the holdout included.
 Every customer is scored at ``as_of``, but a large shop trains on a sample: when
 the final training snapshots hold more than ``MAX_TRAINING_ROWS`` rows, the
 training snapshots and the holdout read a seeded sample of whole customers
-(``hash(user_id, seed)`` in DuckDB, so the feature query reads fewer rows), the
+(an ``md5`` of the user id and seed, which DuckDB and Spark compute alike, in the
+feature query, so that it reads fewer rows), the
 same customers at every date. Churn rates, and so the calibrated risks, are
 those of all customers; the summary's ``training_sample`` says how many rows
 were used of how many.
@@ -91,6 +93,7 @@ from retention.churn.flagged import (
     scoring_label,
     segment_options,
 )
+from retention.churn.lake_scoring import check_same_shop, score_lake_and_save, shop_fingerprint
 from retention.churn.metrics import (
     METRICS,
     Metric,
@@ -139,9 +142,11 @@ from retention.churn.scoring import (
     model_version,
     plan_scoring,
     rank_and_explain,
+    read_features,
     read_scoring_input,
     sample_phrase,
     save_scores,
+    save_scores_in,
     saved_run,
     saved_waterfall,
     score_and_save,
@@ -181,6 +186,9 @@ __all__ = [
     "NUMERIC_FEATURES",
     "Feature",
     "feature_table",
+    "check_same_shop",
+    "score_lake_and_save",
+    "shop_fingerprint",
     "METRICS",
     "Metric",
     "Verdict",
@@ -230,11 +238,13 @@ __all__ = [
     "latest_scores",
     "model_version",
     "save_scores",
+    "save_scores_in",
     "saved_run",
     "saved_waterfall",
     "with_shown_parts",
     "rank_and_explain",
     "plan_scoring",
+    "read_features",
     "read_scoring_input",
     "sample_phrase",
     "training_sample",

@@ -189,24 +189,32 @@ def inputs_version(con: duckdb.DuckDBPyConnection) -> str:
     return warehouse.imports_version(con, ("orders", "users"))
 
 
+def read_features(
+    con: duckdb.DuckDBPyConnection, plan: SnapshotPlan, *, max_rows: int = MAX_TRAINING_ROWS, seed: int = SAMPLE_SEED
+) -> tuple[pd.DataFrame, CustomerSample]:
+    """The feature rows of the planned snapshots (:func:`snapshot_features`), and the sample they hold: every
+    customer at ``as_of``; at the training and holdout dates the :func:`sample_customers` whose final training
+    rows number about ``max_rows`` (every customer in a shop below it). ``con`` is any engine's connection
+    (:func:`retention.engines.source`): these rows are all that reaches the driver."""
+    sample = sample_customers(con, plan.final_train, max_rows=max_rows, seed=seed)
+    if sample.everyone:
+        return snapshot_features(con, plan.all_dates, plan.horizon_days), sample
+    past = [day for day in plan.all_dates if day != plan.as_of]
+    frame = pd.concat(
+        [
+            snapshot_features(con, past, plan.horizon_days, sample=sample),
+            snapshot_features(con, [plan.as_of], plan.horizon_days),
+        ],
+        ignore_index=True,
+    )
+    return frame, sample
+
+
 def read_scoring_input(
     con: duckdb.DuckDBPyConnection, plan: SnapshotPlan, *, max_rows: int = MAX_TRAINING_ROWS, seed: int = SAMPLE_SEED
 ) -> ScoringInput:
-    """Read the feature rows of the planned snapshots, with the data and inputs versions they were read at: every
-    customer at ``as_of``; at the training and holdout dates the :func:`sample_customers` whose final training
-    rows number about ``max_rows`` (every customer in a shop below it)."""
-    sample = sample_customers(con, plan.final_train, max_rows=max_rows, seed=seed)
-    if sample.everyone:
-        frame = snapshot_features(con, plan.all_dates, plan.horizon_days)
-    else:
-        past = [day for day in plan.all_dates if day != plan.as_of]
-        frame = pd.concat(
-            [
-                snapshot_features(con, past, plan.horizon_days, sample=sample),
-                snapshot_features(con, [plan.as_of], plan.horizon_days),
-            ],
-            ignore_index=True,
-        )
+    """:func:`read_features` of the warehouse ``con``, with the data and inputs versions they were read at."""
+    frame, sample = read_features(con, plan, max_rows=max_rows, seed=seed)
     return ScoringInput(plan, frame, warehouse.data_version(con), inputs_version(con), sample)
 
 
@@ -386,11 +394,13 @@ def score_and_save(
         data = read_scoring_input(con, plan)
     result = fit_and_score(data, seed=seed, params=params, progress=progress)
     said(0.97, "Saving the scores")
-    return _saved(db, result, data.data_version)
+    return save_scores_in(db, result, data.data_version)
 
 
 @warehouse.retrying("saving the scores")
-def _saved(db: str | os.PathLike | None, result: ScoringResult, read_at: str) -> tuple[ScoringResult, str | None]:
+def save_scores_in(
+    db: str | os.PathLike | None, result: ScoringResult, read_at: str
+) -> tuple[ScoringResult, str | None]:
     """Save ``result`` in one write session; the data version after the save, or None when the data changed since
     they were read at ``read_at``. A commit refused for a moment by another writer is rerun."""
     with warehouse.session(db, write=True) as con:

@@ -1,10 +1,11 @@
-"""Snapshot dates and the features and labels of every customer at each (computed in DuckDB).
+"""Snapshot dates and the features and labels of every customer at each (computed by the SQL engine).
 
 A snapshot date ``d`` covers the data up to the end of day ``d``; its label
 reads the ``horizon_days`` days that follow. :func:`plan_snapshots` picks the
 monthly dates that train, evaluate and score so that no label window reaches
 past what the model may know (see :mod:`retention.churn`). :func:`sample_customers`
 caps the rows the training snapshots hold by reading a seeded sample of whole customers.
+The queries run on the warehouse or on any engine's connection (:func:`retention.engines.source`).
 """
 
 from __future__ import annotations
@@ -137,12 +138,15 @@ def plan_snapshots(
     )
 
 
+SAMPLE_DIGITS = 12  # hex digits of a customer's md5 that place them in or out of a sample
+
+
 @dataclass(frozen=True)
 class CustomerSample:
-    """Which customers the training snapshots read: those whose ``hash(user_id, seed)`` lies in the first
+    """Which customers the training snapshots read: those whose ``md5(user_id || ':' || seed)`` lies in the first
     ``share`` (in (0, 1]; 1 is every customer) of its range, at every snapshot, so a customer's snapshots are all
     in or all out and the churn rates are those of all customers. ``available``: rows the final training snapshots
-    hold with every customer."""
+    hold with every customer. An md5 rather than DuckDB's own hash, so that Spark draws the same customers."""
 
     share: float
     seed: int
@@ -151,6 +155,14 @@ class CustomerSample:
     @property
     def everyone(self) -> bool:
         return self.share >= 1.0
+
+    @property
+    def below(self) -> str | None:
+        """The sample's bound on the first :data:`SAMPLE_DIGITS` hex digits of a customer's md5 (lowercase, so
+        that text order is number order); None for every customer."""
+        if self.everyone:
+            return None
+        return format(int(self.share * 16**SAMPLE_DIGITS), f"0{SAMPLE_DIGITS}x")
 
 
 def sample_customers(
@@ -235,11 +247,13 @@ def snapshot_features(
             "horizon_days": int(horizon_days),
             "view_events": list(VIEW_EVENTS),
             "cart_events": list(CART_EVENTS),
-            "share": 1.0 if sample is None else float(sample.share),
+            "sample_below": None if sample is None else sample.below,
             "seed": 0 if sample is None else int(sample.seed),
         },
     )
-    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
+    # The same types whichever engine computed them (Spark gives the label as objects, dates in seconds).
+    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"]).astype("datetime64[us]")
+    frame["churned"] = frame["churned"].astype("boolean")
     return frame
 
 

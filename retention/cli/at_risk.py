@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
-from retention import jobs, warehouse
+from retention import engines, jobs, warehouse
 from retention.cli._common import (
     add_db_argument,
+    add_engine_arguments,
     date_text,
     lazy_import,
     out_file,
@@ -29,8 +31,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="train the churn model, score every customer and write the flagged ones (CSV, riskiest first: user_id, "
         "risk, days_since_last_purchase, orders, net_revenue_12m, country, channel, reasons, scores_as_of, "
         "horizon_days, model_version[, email]); the verdict against the recency baseline goes to stderr",
+        description="Train the churn model, score every customer and save the scores to the warehouse (--db). "
+        "With --lake, the snapshots and features are computed on the lake (by --engine) and the model runs here; "
+        "--db must then be the warehouse the lake was exported from (the At-risk page shows the scoring there) or "
+        "a warehouse without orders (a new file keeps the scores, but the page needs the orders to show them).",
     )
     add_db_argument(parser)
+    add_engine_arguments(parser)
     parser.add_argument(
         "--as-of", type=date_text, default=None, metavar="YYYY-MM-DD", help="score at this date (default: latest order)"
     )
@@ -61,31 +68,62 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = DEFAULT_THRESHOLD if args.threshold is None and args.top is None else args.threshold
     path = warehouse.resolve_db_path(args.db)
-    if args.horizon_days is None:
-        with warehouse.session(path) as con:
-            args.horizon_days = reorder.horizon_default(con)[0]  # the summary line below names it
-    # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for the
-    # save: imports and refreshes of other processes go on while the model trains.
-    result = jobs.run(
-        path,
-        scoring_job.KIND,
-        scoring_job.job_params(args.as_of, args.horizon_days),
-        lambda progress: churn.score_and_save(
-            path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
-        )[0],
-        started_by="cli",
-        describe=scoring_job.job_result,
-        echo=jobs.printer(),
-    )
-    flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
-    emails = None
-    if args.include_email:
-        with warehouse.session(path) as con:
-            emails = churn.customer_emails(con, flagged["user_id"].tolist())
+    with _lake(args, path) as lake_con:
+        if args.horizon_days is None:
+            with _reading(lake_con, path) as con:
+                args.horizon_days = reorder.horizon_default(con)[0]  # the summary line below names it
+
+        def score(progress: jobs.Progress) -> churn.ScoringResult:
+            if lake_con is None:
+                return churn.score_and_save(path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress)[
+                    0
+                ]
+            return churn.score_lake_and_save(
+                lake_con, path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
+            )[0]
+
+        # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for
+        # the save: imports and refreshes of other processes go on while the model trains.
+        result = jobs.run(
+            path,
+            scoring_job.KIND,
+            scoring_job.job_params(args.as_of, args.horizon_days),
+            score,
+            started_by="cli",
+            describe=scoring_job.job_result,
+            echo=jobs.printer(),
+        )
+        flagged = churn.flag(result.scores, threshold=threshold, top=args.top)
+        emails = None
+        if args.include_email:
+            with _reading(lake_con, path) as con:
+                emails = churn.customer_emails(con, flagged["user_id"].tolist())
+    report(result, len(flagged))
+    write_table(churn.export_table(flagged, emails), args.out)
+    return 0
+
+
+def _lake(args: argparse.Namespace, path) -> contextlib.AbstractContextManager:
+    """The lake's connection for the whole command (:func:`retention.engines.source`), or None without a lake:
+    then no connection stays open, for the job writes its progress to the warehouse it reads."""
+    if args.lake is None and args.engine == engines.DUCKDB:
+        return contextlib.nullcontext()
+    # The default horizon reads the reorder gaps of the activity rollup.
+    rollup = args.horizon_days is None
+    return engines.source(args.engine, db=path, lake_dir=args.lake, master=args.spark_master, rollup=rollup)
+
+
+def _reading(lake_con, path) -> contextlib.AbstractContextManager:
+    """Where a set query of the command reads: the lake, else a short read session of the warehouse."""
+    return contextlib.nullcontext(lake_con) if lake_con is not None else warehouse.session(path)
+
+
+def report(result: churn.ScoringResult, flagged: int) -> None:
+    """The scoring's summary, its verdict against the recency baseline and any calibration warning, on stderr."""
     quality = result.metrics.set_index("metric")
     print(
         f"as of {result.as_of}, horizon {result.horizon_days} days, model {result.model_version}: "
-        f"flagged {len(flagged)} of {len(result.scores)} customers; holdout ROC AUC "
+        f"flagged {flagged} of {len(result.scores)} customers; holdout ROC AUC "
         f"{quality.at['roc_auc', 'model']:.3f} (recency baseline {quality.at['roc_auc', 'baseline']:.3f})",
         file=sys.stderr,
     )
@@ -95,5 +133,3 @@ def run(args: argparse.Namespace) -> int:
     warning = churn.calibration_warning(result.calibration)
     if warning:
         print(warning, file=sys.stderr)
-    write_table(churn.export_table(flagged, emails), args.out)
-    return 0

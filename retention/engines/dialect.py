@@ -12,13 +12,23 @@ Rewrites (DuckDB meaning -> Spark expression):
   boundaries crossed, whole weeks (7 days) and second boundaries; Spark's ``DATEDIFF(unit, ...)``
   counts complete units, which differs for a 31 January to 1 February month. Written as
   day-number, month-number and epoch-second differences.
+* ``quantile_cont(x, q)``: Spark's ``percentile(x, q)`` (both interpolate between the two nearest
+  values; Spark's ``percentile_cont`` takes the ``WITHIN GROUP`` form only).
 * ``to_days(n)``, ``to_months(n)``: day-time and year-month intervals (``make_dt_interval``,
   ``make_ym_interval``).
 * ``quantile_disc(x, q)``: Spark's ``percentile_disc(q) WITHIN GROUP (ORDER BY x)`` (the same rule: the first
   value whose cumulative share reaches ``q``), which SQLGlot writes as an approximate percentile; numbers only
   on Spark, so a timestamp goes through ``epoch_us`` (``unix_micros``) and back (``make_timestamp``).
-* ``hash(value, seed)``: DuckDB's hash has no Spark twin; a seeded sample (``$share`` below 1)
-  is refused on Spark by :mod:`retention.engines.spark` rather than drawing other customers.
+* ``round(x, n)``: DuckDB rounds the exact binary value of ``x`` half away from zero, Spark
+  the shortest decimal text of ``x`` half up (2.675 is 2.67 in DuckDB, 2.68 in Spark); written
+  as DuckDB computes it, in exact DOUBLE arithmetic (the warehouse has no DECIMAL column and
+  decimal literals are read as DOUBLE, so ``x`` is a DOUBLE or a whole number).
+* Smaller ones: DuckDB's whole-row reference (``SELECT users AS row FROM users``) as ``STRUCT(*)``;
+  ``query_table('t')`` as the table ``t``; ``list_extract`` as ``element_at`` (both count from 1);
+  ``temp.`` prefixes dropped; decimal literals as DOUBLE (DuckDB computes ``x / 86400.0`` in DOUBLE,
+  Spark in DECIMAL).
+* ``hash(...)`` has no Spark twin: a seeded sample hashes with ``md5``, which both engines compute
+  alike (``churn_features.sql``).
 
 Parameters are bound as typed literal nodes of the syntax tree (``exp.convert``), never joined
 as text: Spark's own parameter markers cannot stand where DuckDB allows them (a ``date_trunc``
@@ -105,6 +115,58 @@ def _date_diff(node: exp.DateDiff) -> exp.Expression:
     return exp.Paren(this=exp.Sub(this=number(end), expression=number(start)))
 
 
+_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant, splitting a DOUBLE into two halves of 26 bits
+_MAX_ROUND_PLACES = 15
+# x * 10^n as the exact sum s + e of two DOUBLEs (Dekker's product, with 10^n = ph + pl split in Python), then
+# rounded half away from zero by the sign of (s - floor(s) - 0.5) + e, which both sides compute exactly.
+_ROUND_TEMPLATE = """
+ELEMENT_AT(TRANSFORM(ARRAY(CAST(round_value AS DOUBLE)), round_x -> ELEMENT_AT(TRANSFORM(
+    ARRAY(ABS(round_x)), round_a -> IF(
+        round_a * {p} >= CAST(4503599627370496 AS DOUBLE),
+        round_x,
+        SIGN(round_x) * (FLOOR(round_a * {p}) + IF(
+            ((round_a * {p} - FLOOR(round_a * {p})) - CAST(0.5 AS DOUBLE))
+            + (((({h} * {ph} - round_a * {p}) + {h} * {pl}) + {l} * {ph}) + {l} * {pl}) >= 0, 1, 0
+        )) / {p}
+    )), 1)), 1)
+"""
+
+
+def _split(value: float) -> tuple[float, float]:
+    top = _SPLIT * value
+    high = top - (top - value)
+    return high, value - high
+
+
+@lru_cache(maxsize=_MAX_ROUND_PLACES + 1)
+def _round_template(places: int) -> exp.Expression:
+    power = 10.0**places
+    high, low = _split(power)
+    double = "CAST({} AS DOUBLE)".format
+    text = _ROUND_TEMPLATE.format(
+        p=double(repr(power)),
+        ph=double(repr(high)),
+        pl=double(repr(low)),
+        h=f"({double(_SPLIT)} * round_a - ({double(_SPLIT)} * round_a - round_a))",
+        l=f"(round_a - ({double(_SPLIT)} * round_a - ({double(_SPLIT)} * round_a - round_a)))",
+    )
+    return sqlglot.parse_one(text, read=WRITE)
+
+
+def _round(node: exp.Round) -> exp.Expression:
+    """DuckDB's ``round(x, n)`` of a DOUBLE: the exact binary value of ``x`` rounded half away from zero to ``n``
+    places (Spark rounds the shortest decimal text of ``x`` half up: 2.675 is 2.67 in DuckDB, 2.68 in Spark)."""
+    places = node.args.get("decimals")
+    if places is None:
+        return node  # to a whole number both engines round alike
+    if not (places.is_int and 0 <= int(places.name) <= _MAX_ROUND_PLACES):
+        raise UntranslatableSQL(f"round to {places.sql()} places has no translation for Spark (0 to 15 places do)")
+    value = node.this.transform(_rewrite)
+    return _round_template(int(places.name)).transform(
+        lambda part: value.copy() if isinstance(part, exp.Column) and part.name == "round_value" else part
+    )
+
+
 def _is_whole_row(node: exp.Expression) -> bool:
     """Whether ``node`` is DuckDB's whole-row reference: a bare column named as the only table it selects from
     (``SELECT users AS row FROM users``), a struct of every column."""
@@ -141,6 +203,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _percentile_disc(node)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "EPOCH_US":
         return exp.func("UNIX_MICROS", exp.cast(node.expressions[0].copy(), exp.DataType.build("TIMESTAMP")))
+    if isinstance(node, exp.Round):
+        return _round(node)
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:  # quantile_cont(x, q)
+        return exp.func("PERCENTILE", node.this.transform(_rewrite), node.expression.transform(_rewrite))
     if isinstance(node, exp.Alias) and _is_whole_row(node.this):
         return exp.alias_(exp.func("STRUCT", exp.Star()), node.alias)
     if isinstance(node, exp.ToDays):

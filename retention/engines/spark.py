@@ -26,6 +26,10 @@ from sqlglot import exp
 from retention.engines import dialect, lake
 
 MASTER_ENV_VAR = "RETENTION_SPARK_MASTER"
+DRIVER_MEMORY_ENV_VAR = "RETENTION_SPARK_DRIVER_MEMORY"
+SMALL_DATA_CONFIG = {"spark.sql.codegen.wholeStage": "false", "spark.sql.shuffle.partitions": "2"}
+"""Settings for data of a few thousand rows (the tests): compiling each stage and eight shuffle partitions cost
+more than the work, halving the rollup's time there; they would slow a real lake."""
 DEFAULT_MASTER = "local[*]"
 # Spark's defaults made to agree with DuckDB's: timestamps read as written (UTC), NULL rather than an error on
 # a division by zero, and a shuffle sized for one machine (adaptive execution resizes it on a cluster).
@@ -36,16 +40,16 @@ SESSION_CONFIG = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.driver.memory": os.environ.get("RETENTION_SPARK_DRIVER_MEMORY", "4g"),
 }
 
 _session = None
 
 
-def session(master: str | None = None):
+def session(master: str | None = None, config: Mapping[str, str] | None = None):
     """The process's Spark session, started on first use: ``master`` (or ``$RETENTION_SPARK_MASTER``, else
     ``local[*]``) is a Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``) or a Spark Connect
-    endpoint (``sc://host:15002``)."""
+    endpoint (``sc://host:15002``). ``config`` adds Spark settings to :data:`SESSION_CONFIG`; the driver's memory
+    is ``$RETENTION_SPARK_DRIVER_MEMORY`` (default 4g). A session already started is returned as it is."""
     global _session
     if _session is not None:
         return _session
@@ -54,10 +58,16 @@ def session(master: str | None = None):
     master = master or os.environ.get(MASTER_ENV_VAR) or DEFAULT_MASTER
     builder = SparkSession.builder.appName("retention-studio")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
-    for key, value in SESSION_CONFIG.items():
+    settings = {
+        **SESSION_CONFIG,
+        "spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV_VAR, "4g"),
+        **(config or {}),
+    }
+    for key, value in settings.items():
         builder = builder.config(key, value)
     _session = builder.getOrCreate()
-    _session.sparkContext.setLogLevel("OFF") if not master.startswith("sc://") else None
+    if not master.startswith("sc://"):
+        _session.sparkContext.setLogLevel("OFF")  # Spark's own log would bury the command's output
     return _session
 
 

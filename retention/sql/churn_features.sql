@@ -1,9 +1,9 @@
 -- Churn features and labels: one row per snapshot date and customer.
 -- One output column per feature declared in retention/churn/features.py (a test checks they are the same set).
 -- Parameters: $snapshots (DATE[]), $horizon_days (INTEGER), $view_events and $cart_events (VARCHAR[]),
--- $share (DOUBLE in (0, 1]) and $seed (BIGINT): the rows of a seeded sample of customers, the same at every
--- snapshot (a customer's snapshots all in or all out): those whose hash(user_id, $seed) falls in the first $share
--- of its range. $share 1 reads every customer.
+-- $sample_below (VARCHAR of 12 hex digits, NULL for every customer) and $seed (BIGINT): the rows of a seeded
+-- sample of customers, the same at every snapshot (a customer's snapshots all in or all out): those whose
+-- md5(user_id || ':' || $seed) starts below $sample_below. md5, not DuckDB's hash: Spark computes it alike.
 -- A snapshot date d covers the data up to the end of day d: features read rows with ts < d + 1 day only;
 -- the label reads the $horizon_days days after it. A purchase is an order line with quantity > 0,
 -- a return one with quantity < 0; only customers with a purchase before the cutoff get a row.
@@ -29,9 +29,9 @@ lines AS (
         o.item_id IN (SELECT item_id FROM non_product) AS non_product
     FROM orders AS o
     JOIN snapshots AS s ON o.ts < s.cutoff
-    -- The sample (everyone when $share >= 1): customers whose hash(user_id, $seed) lies in its first $share.
-    WHERE CAST($share AS DOUBLE) >= 1.0
-        OR hash(o.user_id, CAST($seed AS BIGINT)) < CAST($share AS DOUBLE) * 18446744073709551615.0
+    -- The sample (everyone when $sample_below is NULL).
+    WHERE CAST($sample_below AS VARCHAR) IS NULL
+        OR left(md5(o.user_id || ':' || CAST(CAST($seed AS BIGINT) AS VARCHAR)), 12) < CAST($sample_below AS VARCHAR)
 ),
 purchase_orders AS (
     SELECT
@@ -103,8 +103,8 @@ rating_stats AS (
     SELECT s.snapshot_date, r.user_id, avg(r.rating) AS rating_mean, min(r.rating) AS rating_min, count(*) AS ratings
     FROM ratings AS r
     JOIN snapshots AS s ON r.ts < s.cutoff
-    WHERE CAST($share AS DOUBLE) >= 1.0
-        OR hash(r.user_id, CAST($seed AS BIGINT)) < CAST($share AS DOUBLE) * 18446744073709551615.0
+    WHERE CAST($sample_below AS VARCHAR) IS NULL
+        OR left(md5(r.user_id || ':' || CAST(CAST($seed AS BIGINT) AS VARCHAR)), 12) < CAST($sample_below AS VARCHAR)
     GROUP BY ALL
 ),
 browsing AS (

@@ -4,7 +4,9 @@
 -- No parameters.
 SELECT user_id, gap_days
 FROM (
-    SELECT user_id, period_start - lag(period_start) OVER (PARTITION BY user_id ORDER BY period_start) AS gap_days
+    SELECT
+        user_id,
+        date_diff('day', lag(period_start) OVER (PARTITION BY user_id ORDER BY period_start), period_start) AS gap_days
     FROM rollup_order_periods
     WHERE grain = 'day' AND purchase_lines > 0
 )
