@@ -146,12 +146,12 @@ def test_growth_accounting_is_the_same_on_spark(sample_engines, retail_engines):
 
 
 # The command line on Spark.
-def test_cohorts_on_spark_writes_the_same_csv_as_on_the_warehouse(sample_db, sample_lake, spark_session, tmp_path):
+def test_cohorts_on_spark_writes_the_same_csv_as_on_the_warehouse(retail_db, retail_lake, spark_session, tmp_path):
     # Retention, not revenue: a sum of money added in another order may differ in its last bit (compared within
     # 1e-9 above), and a CSV writes every bit.
     options = ["--period", "week", "--mode", "unbounded", "--by", "country"]
-    assert main(["cohorts", "--db", sample_db, *options, "--out", str(tmp_path / "duckdb.csv")]) == 0
-    on_spark = ["cohorts", "--engine", "spark", "--lake", sample_lake, *options, "--out", str(tmp_path / "spark.csv")]
+    assert main(["cohorts", "--db", retail_db, *options, "--out", str(tmp_path / "duckdb.csv")]) == 0
+    on_spark = ["cohorts", "--engine", "spark", "--lake", retail_lake, *options, "--out", str(tmp_path / "spark.csv")]
     assert main(on_spark) == 0
     written = (tmp_path / "spark.csv").read_bytes()
     assert written == (tmp_path / "duckdb.csv").read_bytes()

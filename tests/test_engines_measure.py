@@ -16,7 +16,6 @@ from retention import campaigns, engines, warehouse
 from retention.campaigns import response
 from retention.campaigns.measure import outcomes
 from retention.cli import main
-from retention.cohorts import runner
 from retention.engines import lake
 
 COUNTS = ("members", "retained")
@@ -152,17 +151,3 @@ def test_engine_refusals(args, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(message) and len(err.strip().splitlines()) == 1
     assert not db.exists()  # refused before the warehouse was created
-
-
-def test_lifecycle_on_spark_equals_duckdb(spark_session, sample_db, sample_lake):
-    activities = ("purchase", "any")
-    with warehouse.session(sample_db) as con:
-        duck = {activity: runner.lifecycle(con, period="month", activity=activity) for activity in activities}
-    with engines.source(engines.SPARK, lake_dir=sample_lake, rollup=True) as spark_warehouse:
-        spark = {
-            activity: runner.lifecycle(spark_warehouse, period="month", activity=activity) for activity in activities
-        }
-    for activity in activities:
-        life = duck[activity]
-        assert len(life) > 12 and (life["new"] > 0).any() and (life["dormant"] < 0).any()
-        pd.testing.assert_frame_equal(spark[activity], life, check_exact=True)
