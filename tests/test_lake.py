@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import warnings
@@ -170,3 +171,17 @@ def test_cohorts_on_the_lake_in_duckdb_writes_the_warehouses_csv(exported, sampl
     written = (tmp_path / "lake.csv").read_bytes()
     assert written == (tmp_path / "warehouse.csv").read_bytes()
     assert written.count(b"\n") > 100
+
+
+def test_runs_on_an_unchanged_lake_count_as_trained_on_the_warehouse_it_came_from(exported, sample_db, tmp_path):
+    from retention.recommend import choice
+
+    folder, _ = exported
+    with warehouse.session(sample_db) as con:
+        assert choice.lake_feedback_version(folder) == choice.feedback_version(con)
+    changed = tmp_path / "changed"
+    shutil.copytree(folder, changed)
+    orders = pq.read_table(changed / "orders.parquet")
+    pq.write_table(orders.slice(1), changed / "orders.parquet")  # one order line fewer: other feedback
+    version = choice.lake_feedback_version(changed)
+    assert version.startswith("lake-") and version != choice.lake_feedback_version(folder)

@@ -14,10 +14,11 @@ sees a half-written table.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import pyarrow.parquet as pq
 
 from retention import rollups, schema, warehouse
 from retention.errors import DataError
+from retention.recommend import choice
 
 MANIFEST = "lake.json"
 LAKE_FORMAT = "retention-studio-lake"
@@ -124,6 +126,7 @@ def export(
     with warehouse.session(db) as con:
         lake_dir.mkdir(parents=True, exist_ok=True)  # once the warehouse opened: a mistyped --db makes no folder
         version = warehouse.schema_version(con)
+        feedback_version = choice.feedback_version(con)
         for table in LAKE_TABLES:
             counts[table] = _write_table(con, table, lake_dir / f"{table}.parquet")
             if progress:
@@ -133,11 +136,41 @@ def export(
         "schema_version": version,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "tables": {table: {"rows": counts[table], "columns": warehouse_schema()[table]} for table in LAKE_TABLES},
+        # Recommender runs trained on this lake count as trained on the warehouse's feedback while these files are
+        # unchanged (retention.recommend.choice.lake_feedback_version).
+        "exported_from": {
+            "feedback_version": feedback_version,
+            "feedback_fingerprint": files_fingerprint(lake_dir, choice.LAKE_FEEDBACK_TABLES),
+        },
     }
     temporary = lake_dir / f".{MANIFEST}.tmp"
     temporary.write_text(json.dumps(manifest, indent=2) + "\n")
     os.replace(temporary, lake_dir / MANIFEST)
     return counts
+
+
+def files_fingerprint(lake_dir: Path, tables: Sequence[str]) -> str:
+    """A fingerprint (16 hex digits) of the Parquet files of ``tables`` in the lake: their names, sizes and
+    modification times. Rewriting, adding or removing a file changes it."""
+    digest = hashlib.sha256()
+    for table in tables:
+        path = table_path(lake_dir, table)
+        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.exists() else []
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{table}:{file.relative_to(lake_dir)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+def exported_from(lake_dir: Path) -> dict[str, str]:
+    """What ``lake.json`` says of the warehouse the lake was exported from (empty for a lake written elsewhere)."""
+    manifest = lake_dir / MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        return dict(json.loads(manifest.read_text()).get("exported_from") or {})
+    except (ValueError, AttributeError):
+        return {}
 
 
 def _write_table(con, table: str, path: Path) -> int:

@@ -22,7 +22,6 @@ Light on purpose: it reads the runs table, never a model library, so the Campaig
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -49,21 +48,20 @@ LAKE_FEEDBACK_TABLES = ("orders", "events", "ratings", "products", "non_products
 
 
 def lake_feedback_version(lake_dir: str | os.PathLike) -> str:
-    """The feedback version of runs trained on a lake (``--lake DIR``): ``lake-`` and a fingerprint of the
-    names, sizes and modification times of its feedback tables' Parquet files, the same whichever engine read
-    them. It never equals a warehouse's :func:`feedback_version`: the warehouse that keeps such runs lists them
-    as trained on other feedback, and never serves its own customers from their saved models."""
+    """The feedback version of runs trained on a lake (``--lake DIR``), the same whichever engine read it.
+
+    A lake exported by ``lake export`` whose feedback files are unchanged since carries the feedback version of
+    the warehouse it came from: its runs are current there, and the app serves that warehouse's customers from
+    them. Any other lake gives ``lake-`` and a fingerprint of its feedback files (names, sizes, modification
+    times), which never equals a warehouse's :func:`feedback_version`: such runs are listed as trained on other
+    feedback and never serve customers."""
     from retention.engines import lake
 
-    folder = Path(lake_dir)
-    digest = hashlib.sha256()
-    for table in LAKE_FEEDBACK_TABLES:
-        path = lake.table_path(folder, table)
-        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path] if path.exists() else []
-        for file in files:
-            stat = file.stat()
-            digest.update(f"{table}:{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return f"lake-{digest.hexdigest()[:16]}"
+    fingerprint = lake.files_fingerprint(Path(lake_dir), LAKE_FEEDBACK_TABLES)
+    exported = lake.exported_from(Path(lake_dir))
+    if exported.get("feedback_fingerprint") == fingerprint and exported.get("feedback_version"):
+        return exported["feedback_version"]
+    return f"lake-{fingerprint}"
 
 
 def run_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
