@@ -148,6 +148,25 @@ def test_label_missing_when_window_is_not_observed(hand_db):
     assert set(frame["user_id"]) == {"u1", "u2", "u3"}
 
 
+def test_last_gap_of_orders_at_one_timestamp_is_that_of_the_last_order_id(tmp_path):
+    """Two invoices at the same second (Online Retail has 49 such customer-snapshots at 120 days): the last order is
+    the later order id, as the gaps are ordered, so the last gap is 0 days on every run and engine, not either
+    invoice's gap at random."""
+    orders = _frame(
+        "orders",
+        [
+            _order("a1", "u1", "p1", "2025-01-01 10:00"),
+            _order("a3", "u1", "p1", "2025-03-01 12:00"),
+            _order("a2", "u1", "p1", "2025-03-01 12:00"),
+        ],
+    )
+    db = _warehouse(tmp_path / "ties.duckdb", {"orders": orders})
+    with warehouse.connect(db) as con:
+        frame = churn.snapshot_features(con, [dt.date(2025, 3, 31)], horizon_days=30)
+    assert frame["last_gap_days"].tolist() == [0.0]
+    assert frame["mean_gap_days"].tolist() == [pytest.approx((31 + 28 + 2 / 24) / 2)]
+
+
 def _reference_features(frames: dict[str, pd.DataFrame], day: dt.date, horizon: int) -> pd.DataFrame:
     """A few features and the label in plain pandas, from the definitions in the docstring."""
     cutoff = pd.Timestamp(day) + pd.Timedelta(days=1)

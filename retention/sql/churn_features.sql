@@ -49,7 +49,10 @@ purchase_orders AS (
 order_gaps AS (
     SELECT
         *,
-        date_diff('second', lag(ts) OVER (PARTITION BY snapshot_date, user_id ORDER BY ts, order_id), ts) / 86400.0 AS gap_days
+        date_diff('second', lag(ts) OVER (PARTITION BY snapshot_date, user_id ORDER BY ts, order_id), ts) / 86400.0 AS gap_days,
+        -- The last order in the same (ts, order_id) order: orders at one timestamp would tie in arg_max(gap, ts),
+        -- which either engine may break either way.
+        row_number() OVER (PARTITION BY snapshot_date, user_id ORDER BY ts DESC, order_id DESC) AS from_last
     FROM purchase_orders
 ),
 order_stats AS (
@@ -61,7 +64,7 @@ order_stats AS (
         min(ts) AS first_ts,
         max(ts) AS last_ts,
         avg(discounted::INTEGER) AS discount_share,
-        arg_max(gap_days, ts) AS last_gap_days,
+        max(gap_days) FILTER (WHERE from_last = 1) AS last_gap_days,
         count(*) FILTER (WHERE ts >= cutoff - INTERVAL 30 DAY) AS orders_30d,
         count(*) FILTER (WHERE ts >= cutoff - INTERVAL 90 DAY) AS orders_90d,
         count(*) FILTER (WHERE ts >= cutoff - INTERVAL 180 DAY AND ts < cutoff - INTERVAL 90 DAY)
