@@ -124,6 +124,7 @@ def generate_lake(folder: Path, lines: int, seed: int = SEED) -> Path:
     shape = shop_shape(lines)
     con = warehouse.scratch()
     try:
+        con.execute("SET enable_progress_bar = false")
         for table, sql, params in (
             ("orders", ORDERS_SQL, {**shape, "seed": seed}),
             ("users", USERS_SQL, {"users": shape["users"], "seed": seed}),
