@@ -40,6 +40,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,6 +278,34 @@ class Measurement:
         return None if self.seconds is None else self.lines / (self.seconds * self.cores)
 
 
+def run_child(argv: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, float, str, str]:
+    """Run ``argv`` in its own process group: its exit status (None: killed past ``timeout`` seconds), peak MiB of
+    it and its children, its standard output and error."""
+    started = time.perf_counter()
+    # Files, not pipes: a child that fills a pipe nobody reads until it ends would stall.
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(argv, env=env, stdout=output, stderr=errors, start_new_session=True)
+        peak, exit_status = 0, None
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                exit_status = os.waitstatus_to_exitcode(status)
+                break
+            peak = max(peak, tree_rss(child.pid))
+            if time.perf_counter() - started > timeout:
+                os.killpg(child.pid, signal.SIGKILL)
+                _, _, usage = os.wait4(child.pid, 0)
+                break
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # a JVM left behind by a failed step
+        texts = []
+        for stream in (output, errors):
+            stream.seek(0)
+            texts.append(stream.read().decode(errors="replace"))
+    return exit_status, max(peak, usage.ru_maxrss * 1024) / 2**20, texts[0], texts[1]
+
+
 def measure(lines: int, engine: str, step: str, lake_dir: Path, args: argparse.Namespace) -> Measurement:
     """One measurement in a fresh subprocess (see the module docstring)."""
     master = f"local[{args.cores}]"
@@ -284,27 +313,12 @@ def measure(lines: int, engine: str, step: str, lake_dir: Path, args: argparse.N
     argv = [sys.executable, __file__, "--measure", engine, step, str(lake_dir), master]
     cores = args.cores if engine == engines.SPARK else os.cpu_count() or 1
     result = Measurement(lines, engine, step, cores)
-    started = time.perf_counter()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    peak = 0
-    while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-            break
-        peak = max(peak, tree_rss(child.pid))
-        if time.perf_counter() - started > args.step_timeout:
-            os.killpg(child.pid, signal.SIGKILL)
-            _, status, usage = os.wait4(child.pid, 0)
-            result.failure = f"over {args.step_timeout:.0f} s, killed"
-            break
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)  # a JVM left behind by a failed step
-    result.peak_mib = max(peak, usage.ru_maxrss * 1024) / 2**20
-    output, errors = child.stdout.read().decode(), child.stderr.read().decode()
-    if result.failure is None and os.waitstatus_to_exitcode(status) != 0:
+    exit_status, result.peak_mib, output, errors = run_child(argv, env, args.step_timeout)
+    if exit_status is None:
+        result.failure = f"over {args.step_timeout:.0f} s, killed"
+    elif exit_status != 0:
         result.failure = "failed: " + (errors.strip().splitlines() or ["(no output)"])[-1][:160]
-    if result.failure is None:
+    else:
         figures = json.loads(output.strip().splitlines()[-1])
         result.seconds, result.query_s, result.startup_s = figures["seconds"], figures["query_s"], figures["startup_s"]
         result.rows, result.checksum = figures["rows"], figures["checksum"]

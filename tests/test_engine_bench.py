@@ -61,3 +61,18 @@ def test_the_table_shows_the_ratio_and_flags_engines_that_disagree():
     spark_row.rows = 35
     assert engine_bench.agreement([duckdb_row, spark_row]) == {(1_000_000, "cohorts"): "NO"}
     assert engine_bench.parse_sizes("1e6,2.5e7") == [1_000_000, 25_000_000]
+
+
+def test_a_measurement_runs_in_a_subprocess_and_one_past_its_limit_is_killed(bench_lake):
+    import argparse
+
+    args = argparse.Namespace(cores=2, spark_memory="1g", step_timeout=300.0)
+    result = engine_bench.measure(LINES, "duckdb", "churn", bench_lake, args)
+    assert result.failure is None
+    in_process, _ = engine_bench.run_step("duckdb", "churn", bench_lake, "local[2]")
+    assert result.rows == len(in_process)
+    assert result.checksum == pytest.approx(engine_bench.checksum(in_process), rel=1e-12)
+    assert result.peak_mib > 50
+
+    exit_status, peak_mib, _, _ = engine_bench.run_child([sys.executable, "-c", "import time; time.sleep(30)"], {}, 1.0)
+    assert exit_status is None and peak_mib > 0
