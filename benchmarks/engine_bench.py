@@ -18,7 +18,7 @@ Then, for each size, engine and step, in a fresh subprocess (its own process gro
 
 DuckDB runs in the process on every core; Spark on ``local[N]`` (``--cores``, default 2) with the driver memory
 of ``--spark-memory`` (``RETENTION_SPARK_DRIVER_MEMORY``). Spark's JVM start (a few seconds, once per process)
-is left out of ``seconds`` and shown apart. Peak memory is the largest sum of resident memory of the
+is left out of ``seconds`` (``startup_s`` in the JSON). Peak memory is the largest sum of resident memory of the
 subprocess and its children (the JVM is one), sampled from ``/proc`` every 0.1 s, or the kernel's
 ``ru_maxrss`` when larger. A step past ``--step-timeout`` seconds is killed and reported as such.
 
