@@ -134,7 +134,9 @@ def generate_lake(folder: Path, lines: int, seed: int = SEED) -> Path:
             con.execute(sql.replace("{path}", str(temporary).replace("'", "''")), params)
             os.replace(temporary, folder / f"{table}.parquet")
         counts = {
-            table: con.execute(f"SELECT count(*) FROM '{folder / table}.parquet'").fetchone()[0]
+            table: con.execute(
+                "SELECT count(*) FROM read_parquet($path)", {"path": str(folder / f"{table}.parquet")}
+            ).fetchone()[0]
             for table in ("orders", "users")
         }
     finally:
