@@ -52,4 +52,4 @@ format: $(VENV)/.stamp-dev
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.stamp-dev
-	for bench in $(filter-out benchmarks/scale_bench.py,$(wildcard benchmarks/*_bench.py)); do $(BIN)/python $$bench || exit 1; done
+	for bench in $(filter-out benchmarks/scale_bench.py benchmarks/engine_bench.py,$(wildcard benchmarks/*_bench.py)); do $(BIN)/python $$bench || exit 1; done
