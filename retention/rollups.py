@@ -42,6 +42,18 @@ import pandas as pd
 from retention import periods, warehouse
 
 GRAINS = periods.PERIODS  # the rollup keeps rows at every period length
+TABLES = (
+    "rollup_users",
+    "rollup_order_periods",
+    "rollup_event_periods",
+    "rollup_cohort_sizes",
+    "rollup_cohort_cells",
+    "rollup_shared_orders",
+    "rollup_items",
+    "rollup_event_types",
+    "rollup_lifecycle",
+)
+"""The rollup's tables of rows (migrations 002, 006 and 013); ``rollup_state`` holds its one row of state."""
 
 # refresh_changed rebuilds the whole rollup instead when at least this share of its users changed.
 REBUILD_SHARE = 0.5

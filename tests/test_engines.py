@@ -21,17 +21,7 @@ from retention.cohorts import CohortQuery
 from retention.engines import lake, spark
 
 ROOT = Path(__file__).resolve().parent.parent
-ROLLUP_TABLES = (
-    "rollup_users",
-    "rollup_order_periods",
-    "rollup_event_periods",
-    "rollup_cohort_sizes",
-    "rollup_cohort_cells",
-    "rollup_lifecycle",
-    "rollup_items",
-    "rollup_event_types",
-    "rollup_shared_orders",
-)
+ROLLUP_TABLES = rollups.TABLES
 TOLERANCE = 1e-9
 
 

@@ -206,14 +206,7 @@ def test_migration_6_leaves_a_warehouse_without_activity_unbuilt(tmp_path):
 # --- incremental refresh -------------------------------------------------------------------
 
 PAGE_ROLLUP_TABLES = ("rollup_shared_orders", "rollup_items", "rollup_event_types", "rollup_lifecycle")  # 013
-ROLLUP_TABLES = (
-    "rollup_users",
-    "rollup_order_periods",
-    "rollup_event_periods",
-    "rollup_cohort_sizes",
-    "rollup_cohort_cells",
-    *PAGE_ROLLUP_TABLES,
-)
+ROLLUP_TABLES = rollups.TABLES
 
 
 def _rollup(con) -> dict[str, pd.DataFrame]:
