@@ -60,7 +60,8 @@ def source(
             "the Spark engine reads a lake: give --lake DIR (write one with `python -m retention lake export`)"
         )
     if lake_dir is None:
-        with warehouse.session(db) as con:
+        # As every command on a new path: the file is made, empty, with the current schema.
+        with warehouse.session(warehouse.prepare(db)) as con:
             yield con
         return
     if engine == DUCKDB:
