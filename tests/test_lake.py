@@ -7,8 +7,6 @@ import contextlib
 import io
 import json
 import shutil
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -142,15 +140,6 @@ def test_the_lake_in_duckdb_has_the_original_rollup(exported, sample_db):
         as_of = original.table("rollup_state").df()["as_of"]
     assert rebuilt["rollup_state"]["as_of"].tolist() == as_of.tolist()
     assert len(rebuilt["rollup_cohort_cells"]) > 100
-
-
-def test_building_the_parser_imports_neither_spark_nor_the_translator():
-    code = (
-        "import sys; from retention.cli import build_parser; build_parser(); "
-        "print(sorted(name for name in ('pyspark', 'py4j', 'sqlglot', 'retention.engines.spark') if name in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
 
 
 def test_cohorts_on_the_lake_in_duckdb_writes_the_warehouses_csv(exported, sample_db, tmp_path):

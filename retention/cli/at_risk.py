@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 
 from retention import engines, jobs, warehouse
@@ -73,14 +74,13 @@ def run(args: argparse.Namespace) -> int:
             with _reading(lake_con, path) as con:
                 args.horizon_days = reorder.horizon_default(con)[0]  # the summary line below names it
 
+        # The set work on the warehouse, or on the lake with the scores saved to the warehouse.
+        score_and_save = (
+            churn.score_and_save if lake_con is None else functools.partial(churn.score_lake_and_save, lake_con)
+        )
+
         def score(progress: jobs.Progress) -> churn.ScoringResult:
-            if lake_con is None:
-                return churn.score_and_save(path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress)[
-                    0
-                ]
-            return churn.score_lake_and_save(
-                lake_con, path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress
-            )[0]
+            return score_and_save(path, as_of=args.as_of, horizon_days=args.horizon_days, progress=progress)[0]
 
         # Recorded as a job, like the app's scoring; its progress goes to stderr. The write lock is held only for
         # the save: imports and refreshes of other processes go on while the model trains.

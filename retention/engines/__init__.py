@@ -67,7 +67,7 @@ def source(
     if engine == DUCKDB:
         from retention.engines import lake
 
-        con = lake.duckdb_warehouse(lake_dir)
+        con = lake.duckdb_warehouse(lake_dir, rollup=rollup)
         try:
             yield con
         finally:

@@ -190,9 +190,10 @@ def _write_table(con, table: str, path: Path) -> int:
     return rows
 
 
-def duckdb_warehouse(lake_dir: str | os.PathLike):
-    """An in-memory DuckDB warehouse holding the lake's tables and the rollup built from them; the caller
-    closes it. The DuckDB side of an engine comparison on a lake, and ``--engine duckdb --lake DIR``."""
+def duckdb_warehouse(lake_dir: str | os.PathLike, *, rollup: bool = True):
+    """An in-memory DuckDB warehouse holding the lake's tables and, with ``rollup``, the activity rollup built
+    from them; the caller closes it. The DuckDB side of an engine comparison on a lake, and ``--engine duckdb
+    --lake DIR``."""
     lake_dir = Path(lake_dir)
     tables = read_manifest(lake_dir)
     con = warehouse.scratch()
@@ -204,7 +205,8 @@ def duckdb_warehouse(lake_dir: str | os.PathLike):
                 path = table_path(lake_dir, table)
                 pattern = str(path if path.is_file() else path / "**" / "*.parquet")
                 _load(con, table, columns, pattern)
-            rollups.refresh(con)
+            if rollup:
+                rollups.refresh(con)
     except BaseException:
         con.close()
         raise

@@ -94,6 +94,11 @@ def spark_type(duckdb_type: str) -> str:
     raise ValueError(f"no Spark type for the warehouse column type {duckdb_type}")
 
 
+def _table_name(target: exp.Expression) -> str:
+    """The table a CREATE or INSERT writes: ``t`` of ``t`` or of ``t (column, ...)``."""
+    return target.this.name if isinstance(target, exp.Schema) else target.name
+
+
 class SparkResult:
     """The rows of one statement, read as a DuckDB result is: ``fetchone``, ``fetchall``, ``df``."""
 
@@ -202,7 +207,7 @@ class SparkWarehouse:
 
     def _create(self, tree: exp.Create) -> None:
         target = tree.this
-        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        name = _table_name(target)
         if tree.args.get("kind", "").upper() == "VIEW":
             self.spark.sql(dialect.to_spark_sql(tree))
             return None
@@ -215,7 +220,7 @@ class SparkWarehouse:
 
     def _insert(self, tree: exp.Insert) -> None:
         target = tree.this
-        name = target.this.name if isinstance(target, exp.Schema) else target.name
+        name = _table_name(target)
         current = self.spark.table(name)
         added = self.spark.sql(dialect.to_spark_sql(tree.expression))
         given = [column.name for column in target.expressions] if isinstance(target, exp.Schema) else current.columns
